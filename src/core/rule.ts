@@ -1,0 +1,67 @@
+/**
+ * The rule interface. A rule is pure: a unit and settings in, diagnostics out.
+ * No file system, no database, no terminal colours inside a rule.
+ */
+import type { Diagnostic } from './diagnostic.js';
+import type { MigrationUnit } from './unit.js';
+
+/** How a project runs its `.sql` migrations; decides transaction wrapping and the fix's directive. */
+export type SqlRunner = 'psql' | 'migrun' | 'golang-migrate' | 'dbmate' | 'graphile-migrate' | 'flyway';
+
+export interface LintSettings {
+  /** Target PostgreSQL major version, e.g. 15. */
+  pgVersion: number;
+  sqlRunner: SqlRunner;
+  /** Overrides the runner's default: treat every migration as wrapped in a transaction (true) or not. */
+  assumeInTransaction: boolean | null;
+  /** Migrations are executed by migrun, which sets lock_timeout and statement_timeout itself. */
+  runtimeSetsTimeouts: boolean;
+  /** Value inserted by the `require-lock-timeout` fix, e.g. `5s`. */
+  lockTimeout: string;
+  /** Value inserted by the `require-statement-timeout` fix, e.g. `120s`. */
+  statementTimeout: string;
+}
+
+export const DEFAULT_SETTINGS: LintSettings = {
+  pgVersion: 16,
+  sqlRunner: 'psql',
+  assumeInTransaction: null,
+  runtimeSetsTimeouts: false,
+  lockTimeout: '5s',
+  statementTimeout: '120s',
+};
+
+export interface RuleContext {
+  settings: LintSettings;
+  /** The rule's options from configuration, validated against `meta.options`. */
+  options: Record<string, unknown>;
+}
+
+export interface RuleMeta {
+  /** kebab-case, in the field's style: `require-*`, `ban-*`, `prefer-*`, `no-*`. */
+  id: string;
+  /** One line, shown in `--list-rules` and the README. */
+  description: string;
+  fixable: 'none' | 'sometimes' | 'always';
+  /** Whether the rule is on when configuration does not mention it. */
+  recommended: boolean;
+  /** Which inputs the rule can fire on. */
+  appliesTo: ReadonlyArray<'sql' | 'ts'>;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(unit: MigrationUnit, context: RuleContext): Diagnostic[];
+}
+
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}
+
+/**
+ * The documentation URL of a rule, derived from its id: the `rules/<id>.md` file
+ * shipped in this package (compiled code lives in `dist/src/core/`).
+ */
+export function ruleDocsUrl(id: string): string {
+  return new URL(`../../../rules/${id}.md`, import.meta.url).href;
+}

@@ -1,0 +1,134 @@
+/**
+ * The migration unit: what every frontend turns its file into, and the only
+ * thing rules look at.
+ */
+import type { Node } from 'libpg-query';
+import type { Edit, Span } from './diagnostic.js';
+import type { SourceText } from './source-text.js';
+
+export type Framework =
+  | 'sql'
+  | 'typeorm'
+  | 'knex'
+  | 'node-pg-migrate'
+  | 'sequelize'
+  | 'kysely'
+  | 'pg'
+  | 'migrun'
+  | 'unknown';
+
+/** Who wraps a statement in a transaction block, if anyone. */
+export type TransactionOwner =
+  /** The file's own `BEGIN` / `START TRANSACTION`. */
+  | 'explicit'
+  /** The migration framework's default wrapping transaction (or the configured SQL runner's). */
+  | 'framework'
+  /** Several statements sent as one simple-protocol query string: one implicit transaction. */
+  | 'implicit'
+  | 'none';
+
+/** Which code path executes a statement. */
+export type Executor = 'raw' | 'builder' | 'migrun-ddl' | 'migrun-dml' | 'migrun-index' | 'migrun-sql';
+
+/** Which migration direction a statement belongs to. */
+export type Phase = 'up' | 'down' | 'other';
+
+export interface StatementContext {
+  inTransaction: boolean;
+  transaction: TransactionOwner;
+  /** Tables (lower-cased, unqualified and qualified names) created earlier in the same phase. */
+  createdTables: ReadonlySet<string>;
+  /** Whether a non-zero `lock_timeout` / `statement_timeout` is in force before this statement. */
+  lockTimeoutSet: boolean;
+  statementTimeoutSet: boolean;
+}
+
+export interface Statement {
+  /** The statement's SQL text (for an interpolated template, with `$n` placeholders). */
+  sql: string;
+  /** libpg-query's node for the statement, e.g. `{ IndexStmt: {...} }`. */
+  node: Node;
+  /** Where the statement is in the file (for a builder call, the call). */
+  span: Span;
+  /**
+   * Maps a UTF-16 offset in `sql` to a UTF-16 offset in the file, or `null` when
+   * that text cannot be edited in place (builder calls, escapes, interpolations).
+   */
+  sqlToFile: ((sqlOffset: number) => number | null) | null;
+  origin: 'sql-file' | 'literal' | 'template' | 'builder';
+  /** A template with `${}`: analysed with placeholders; its fixes are display-only. */
+  interpolated: boolean;
+  /** Statements that share a batch were sent in one query call. */
+  batch: number;
+  executor: Executor;
+  phase: Phase;
+  /** Filled in by `computeContexts` once the unit is complete. */
+  context: StatementContext;
+}
+
+/** An opened session or transaction in migration code, as the frontend traced it. */
+export interface SessionFact {
+  /** The variable or expression that names the connection, e.g. `client`, `queryRunner`. */
+  name: string;
+  kind: 'pool-client' | 'query-runner' | 'knex-transaction' | 'sequelize-transaction' | 'kysely-transaction';
+  /** Where it is acquired. */
+  span: Span;
+  /** Whether a transaction block is open on it (else it is only checked out). */
+  inTransaction: boolean;
+  /** null when every path commits/rolls back and releases it. */
+  leak: null | {
+    /** How it leaks: never closed, an early return/break, or an exception between open and close. */
+    path: 'never-closed' | 'early-exit' | 'throw-path';
+    /** The statement through which it escapes (the return, the awaited call that may throw). */
+    span: Span;
+    /** The state the connection is left in, in pg_stat_activity's words. */
+    state: 'idle in transaction' | 'idle';
+  };
+  /** A check query on the session that could run on an autocommit path instead. */
+  checkQuery?: Span;
+}
+
+/** A catch clause (or `.catch()` handler) that swallows an error from DDL. */
+export interface SwallowedCatchFact {
+  /** The catch clause or handler. */
+  span: Span;
+  /** Spans of the DDL statements whose errors it swallows. */
+  ddl: Span[];
+  /** Where a rethrow would be inserted (end of the handler body), and the error's name. */
+  rethrow: { offset: number; errorName: string | null; indent: string } | null;
+}
+
+/** A comment, for suppressions and directives. */
+export interface Comment {
+  text: string;
+  span: Span;
+}
+
+/** Edits a frontend knows how to make to its framework's code, for fixes. */
+export interface FrontendEdits {
+  /** Turns the framework's wrapping transaction off for this migration; null if it cannot. */
+  disableTransaction?: () => Edit[] | null;
+  /** Inserts a statement executing `sql` before the first statement of `phase`. */
+  insertStatementBefore?: (phase: Phase, sql: string) => Edit[] | null;
+}
+
+export interface SyntaxErrorFact {
+  message: string;
+  /** UTF-16 offset in the file. */
+  offset: number;
+}
+
+export interface MigrationUnit {
+  file: string;
+  source: SourceText;
+  language: 'sql' | 'ts' | 'js';
+  framework: Framework;
+  statements: Statement[];
+  /** Whether the framework (or runner) wraps the migration in a transaction, and why. */
+  wrapped: { inTransaction: boolean; reason: string };
+  sessions: SessionFact[];
+  swallowedCatches: SwallowedCatchFact[];
+  comments: Comment[];
+  syntaxErrors: SyntaxErrorFact[];
+  edits: FrontendEdits;
+}

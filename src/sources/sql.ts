@@ -1,0 +1,114 @@
+/**
+ * The `.sql` frontend: one migration unit per file.
+ *
+ * Directives it understands (in comments anywhere in the file):
+ * - `-- miglint: no-transaction` / `-- miglint: transaction`: override whether the runner wraps the file;
+ * - dbmate's `-- migrate:up transaction:false` and its `-- migrate:up` / `-- migrate:down` sections;
+ * - graphile-migrate's `--! no-transaction`;
+ * - migrun's `-- migrun: no-transaction`.
+ */
+import type { Edit } from '../core/diagnostic.js';
+import type { LintSettings } from '../core/rule.js';
+import { SourceText } from '../core/source-text.js';
+import type { MigrationUnit, Phase, Statement } from '../core/unit.js';
+import { parseSql, type SqlComment } from '../sql/parse.js';
+
+/** Whether the configured runner wraps each `.sql` migration in a transaction by default. */
+export function runnerWraps(settings: LintSettings): boolean {
+  if (settings.assumeInTransaction !== null) return settings.assumeInTransaction;
+  switch (settings.sqlRunner) {
+    case 'dbmate':
+    case 'graphile-migrate':
+    case 'flyway':
+      return true;
+    default:
+      return false;
+  }
+}
+
+const NO_TX = [/^--\s*miglint:\s*no-transaction\b/i, /^--\s*migrun:\s*no-transaction\b/i, /^--\s*migrate:up\b.*\btransaction:false\b/i, /^--!\s*no-transaction\b/i];
+const TX = /^--\s*miglint:\s*transaction\b/i;
+
+/** The directive that turns the runner's transaction off, per runner (for fixes and docs). */
+export function noTransactionDirective(settings: LintSettings): string | null {
+  switch (settings.sqlRunner) {
+    case 'dbmate':
+      return '-- migrate:up transaction:false';
+    case 'graphile-migrate':
+      return '--! no-transaction';
+    case 'migrun':
+      return '-- migrun: no-transaction';
+    case 'flyway':
+      return null; // Flyway reads executeInTransaction=false from a `<script>.sql.conf` file.
+    default:
+      return '-- miglint: no-transaction';
+  }
+}
+
+function wrapping(comments: SqlComment[], settings: LintSettings): { inTransaction: boolean; reason: string } {
+  for (const c of comments) {
+    if (NO_TX.some((re) => re.test(c.text))) return { inTransaction: false, reason: `directive \`${c.text.trim()}\`` };
+    if (TX.test(c.text)) return { inTransaction: true, reason: `directive \`${c.text.trim()}\`` };
+  }
+  const wraps = runnerWraps(settings);
+  if (settings.assumeInTransaction !== null) return { inTransaction: wraps, reason: 'configuration `assumeInTransaction`' };
+  return { inTransaction: wraps, reason: wraps ? `${settings.sqlRunner} runs each migration in a transaction` : `${settings.sqlRunner} runs each statement on its own` };
+}
+
+/** Builds the unit of a `.sql` file. The SQL parser must be initialised. */
+export function sqlUnit(file: string, text: string, settings: LintSettings): MigrationUnit {
+  const source = new SourceText(text);
+  const parsed = parseSql(text);
+  const wrapped = wrapping(parsed.comments, settings);
+  // golang-migrate sends the whole file as one query string: one implicit transaction.
+  const oneBatch = settings.sqlRunner === 'golang-migrate';
+  const executor = settings.sqlRunner === 'migrun' ? 'migrun-sql' : 'raw';
+  const downMarker = parsed.comments.find((c) => /^--\s*migrate:down\b/i.test(c.text));
+
+  const statements: Statement[] = parsed.statements.map((p, i) => {
+    const phase: Phase = downMarker && p.start > downMarker.start ? 'down' : 'up';
+    return {
+      sql: p.text,
+      node: p.node,
+      span: { start: p.start, end: p.end },
+      sqlToFile: (o: number) => p.start + o,
+      origin: 'sql-file',
+      interpolated: false,
+      batch: oneBatch ? 0 : i,
+      executor,
+      phase,
+      context: { inTransaction: false, transaction: 'none', createdTables: new Set(), lockTimeoutSet: false, statementTimeoutSet: false },
+    };
+  });
+
+  const directive = noTransactionDirective(settings);
+  return {
+    file,
+    source,
+    language: 'sql',
+    framework: 'sql',
+    statements,
+    wrapped,
+    sessions: [],
+    swallowedCatches: [],
+    comments: parsed.comments.map((c) => ({ text: c.text, span: { start: c.start, end: c.end } })),
+    syntaxErrors: parsed.error ? [{ message: parsed.error.message, offset: parsed.error.offset }] : [],
+    edits: {
+      disableTransaction: () => (directive ? [insertAtTop(source, directive)] : null),
+      insertStatementBefore: (phase, sql) => {
+        const first = statements.find((s) => s.phase === phase);
+        if (!first) return null;
+        const lineStart = source.offsetAt({ line: source.positionAt(first.span.start).line, column: 1 });
+        const indent = text.slice(lineStart, first.span.start);
+        if (/\S/.test(indent)) return [{ start: first.span.start, end: first.span.start, text: `${sql}; ` }];
+        return [{ start: lineStart, end: lineStart, text: `${indent}${sql};${source.eol}` }];
+      },
+    },
+  };
+}
+
+/** Inserts a directive line at the top of the file, after a BOM. */
+function insertAtTop(source: SourceText, line: string): Edit {
+  const at = source.text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  return { start: at, end: at, text: `${line}${source.eol}` };
+}

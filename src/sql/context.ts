@@ -1,0 +1,97 @@
+/**
+ * Works out each statement's context once a frontend has built a unit: whether
+ * it runs inside a transaction block and whose, which tables the unit created
+ * before it, and whether lock_timeout / statement_timeout are in force.
+ *
+ * PostgreSQL behaviour relied on:
+ * - several statements sent as one simple-protocol query string run in one
+ *   implicit transaction block (protocol-flow.html, "Multiple Statements in a Simple Query");
+ * - `SET LOCAL` lasts until the end of the current transaction, and has no effect
+ *   outside a transaction block (sql-set.html).
+ */
+import type { MigrationUnit, Phase, Statement, TransactionOwner } from '../core/unit.js';
+import { classify, isZeroTimeout } from './classify.js';
+
+export interface ContextSettings {
+  /** The migrations are run by migrun, which sets lock_timeout and statement_timeout itself. */
+  runtimeSetsTimeouts: boolean;
+}
+
+/** The key a table is remembered by: unqualified, lower-cased, quotes dropped. */
+export function tableKey(name: string): string {
+  const parts = name.split('.');
+  return parts[parts.length - 1]!.replace(/"/g, '').toLowerCase();
+}
+
+interface PhaseState {
+  explicitTx: boolean;
+  created: Set<string>;
+  lockSession: boolean;
+  stmtSession: boolean;
+  lockLocal: boolean;
+  stmtLocal: boolean;
+}
+
+const fresh = (): PhaseState => ({ explicitTx: false, created: new Set(), lockSession: false, stmtSession: false, lockLocal: false, stmtLocal: false });
+
+/** Fills in `context` on every statement of the unit, in place. */
+export function computeContexts(unit: MigrationUnit, settings: ContextSettings): void {
+  const batchSizes = new Map<number, number>();
+  for (const s of unit.statements) batchSizes.set(s.batch, (batchSizes.get(s.batch) ?? 0) + 1);
+  const states = new Map<Phase, PhaseState>();
+
+  for (const s of unit.statements) {
+    let st = states.get(s.phase);
+    if (!st) states.set(s.phase, (st = fresh()));
+    const info = classify(s.node);
+
+    // The context a statement sees is the state before it runs (BEGIN itself is not inside).
+    const owner = ownerOf(s, st, unit.wrapped.inTransaction, batchSizes.get(s.batch) ?? 1);
+    const migrunTimeouts = settings.runtimeSetsTimeouts || s.executor === 'migrun-ddl' || s.executor === 'migrun-dml' || s.executor === 'migrun-sql';
+    s.context = {
+      inTransaction: owner !== 'none',
+      transaction: owner,
+      createdTables: new Set(st.created),
+      lockTimeoutSet: migrunTimeouts || st.lockSession || (st.lockLocal && owner !== 'none'),
+      statementTimeoutSet: migrunTimeouts || st.stmtSession || (st.stmtLocal && owner !== 'none'),
+    };
+
+    for (const t of info.creates) st.created.add(tableKey(t));
+    switch (info.transactionControl) {
+      case 'begin':
+        st.explicitTx = true;
+        break;
+      case 'commit':
+      case 'rollback':
+      case 'prepare':
+        st.explicitTx = false;
+        st.lockLocal = false;
+        st.stmtLocal = false;
+        break;
+    }
+    if (info.setting) {
+      const on = !isZeroTimeout(info.setting.value);
+      const inTx = owner !== 'none';
+      if (info.setting.name === 'lock_timeout') {
+        if (info.setting.local) st.lockLocal = inTx && on;
+        else st.lockSession = on;
+      } else if (info.setting.name === 'statement_timeout') {
+        if (info.setting.local) st.stmtLocal = inTx && on;
+        else st.stmtSession = on;
+      }
+    }
+  }
+}
+
+function ownerOf(s: Statement, st: PhaseState, wrapped: boolean, batchSize: number): TransactionOwner {
+  if (s.executor === 'migrun-index') return 'none';
+  if (s.executor === 'migrun-ddl' || s.executor === 'migrun-dml') return 'framework';
+  if (s.executor === 'migrun-sql') {
+    // migrun plans a SQL string statement by statement: non-transactional statements run in autocommit.
+    return st.explicitTx ? 'explicit' : classify(s.node).transactional ? 'framework' : 'none';
+  }
+  if (st.explicitTx) return 'explicit';
+  if (wrapped) return 'framework';
+  if (batchSize > 1) return 'implicit';
+  return 'none';
+}

@@ -1,0 +1,285 @@
+/**
+ * Lock knowledge: which lock mode a statement takes on which relation.
+ * Written once; miglint's rules and migrun's planner both read it.
+ *
+ * Sources, in the PostgreSQL manual (current version):
+ * - "Explicit Locking" § Table-Level Locks (explicit-locking.html#LOCKING-TABLES)
+ * - ALTER TABLE, Notes and per-subcommand lock levels (sql-altertable.html)
+ * - CREATE INDEX § Building Indexes Concurrently (sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY)
+ * - DROP INDEX (sql-dropindex.html), REINDEX (sql-reindex.html), CREATE TRIGGER (sql-createtrigger.html)
+ */
+import type { Node, RangeVar } from 'libpg-query';
+import type { LockMode } from './lock-modes.js';
+
+export interface LockRequirement {
+  /** The relation as written, e.g. `public.leads` or `leads`. */
+  relation: string;
+  /** What the relation is, as far as the statement tells. */
+  relationKind: 'table' | 'index' | 'relation';
+  mode: LockMode;
+  /** The statement form that takes it, e.g. `ALTER TABLE ... ADD COLUMN`. */
+  operation: string;
+  /** The manual page the lock level comes from. */
+  manual: string;
+}
+
+const MANUAL = {
+  locking: 'explicit-locking.html#LOCKING-TABLES',
+  alterTable: 'sql-altertable.html',
+  createIndex: 'sql-createindex.html',
+  dropIndex: 'sql-dropindex.html',
+  reindex: 'sql-reindex.html',
+  trigger: 'sql-createtrigger.html',
+  vacuum: 'sql-vacuum.html',
+  refresh: 'sql-refreshmaterializedview.html',
+} as const;
+
+export function relationName(rv: RangeVar | undefined): string {
+  if (!rv?.relname) return '?';
+  return rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname;
+}
+
+/** The ALTER TABLE subcommand's name as written in SQL, for messages. */
+const SUBCOMMAND_NAMES: Record<string, string> = {
+  AT_AddColumn: 'ADD COLUMN',
+  AT_DropColumn: 'DROP COLUMN',
+  AT_AlterColumnType: 'ALTER COLUMN ... TYPE',
+  AT_SetNotNull: 'ALTER COLUMN ... SET NOT NULL',
+  AT_DropNotNull: 'ALTER COLUMN ... DROP NOT NULL',
+  AT_ColumnDefault: 'ALTER COLUMN ... SET DEFAULT',
+  AT_AddConstraint: 'ADD CONSTRAINT',
+  AT_DropConstraint: 'DROP CONSTRAINT',
+  AT_ValidateConstraint: 'VALIDATE CONSTRAINT',
+  AT_SetStatistics: 'ALTER COLUMN ... SET STATISTICS',
+  AT_SetOptions: 'ALTER COLUMN ... SET (...)',
+  AT_ResetOptions: 'ALTER COLUMN ... RESET (...)',
+  AT_SetRelOptions: 'SET (...)',
+  AT_ResetRelOptions: 'RESET (...)',
+  AT_ClusterOn: 'CLUSTER ON',
+  AT_DropCluster: 'SET WITHOUT CLUSTER',
+  AT_AttachPartition: 'ATTACH PARTITION',
+  AT_DetachPartition: 'DETACH PARTITION',
+  AT_AlterConstraint: 'ALTER CONSTRAINT',
+  AT_EnableTrig: 'ENABLE TRIGGER',
+  AT_DisableTrig: 'DISABLE TRIGGER',
+  AT_EnableAlwaysTrig: 'ENABLE ALWAYS TRIGGER',
+  AT_EnableReplicaTrig: 'ENABLE REPLICA TRIGGER',
+  AT_EnableTrigAll: 'ENABLE TRIGGER ALL',
+  AT_DisableTrigAll: 'DISABLE TRIGGER ALL',
+  AT_EnableTrigUser: 'ENABLE TRIGGER USER',
+  AT_DisableTrigUser: 'DISABLE TRIGGER USER',
+  AT_AddIndexConstraint: 'ADD CONSTRAINT ... USING INDEX',
+  AT_SetLogged: 'SET LOGGED',
+  AT_SetUnLogged: 'SET UNLOGGED',
+  AT_ReplicaIdentity: 'REPLICA IDENTITY',
+  AT_EnableRowSecurity: 'ENABLE ROW LEVEL SECURITY',
+  AT_DisableRowSecurity: 'DISABLE ROW LEVEL SECURITY',
+  AT_ChangeOwner: 'OWNER TO',
+  AT_SetTableSpace: 'SET TABLESPACE',
+  AT_AddIdentity: 'ALTER COLUMN ... ADD GENERATED',
+  AT_SetIdentity: 'ALTER COLUMN ... SET GENERATED',
+  AT_DropIdentity: 'ALTER COLUMN ... DROP IDENTITY',
+  AT_SetStorage: 'ALTER COLUMN ... SET STORAGE',
+  AT_SetCompression: 'ALTER COLUMN ... SET COMPRESSION',
+  AT_DropExpression: 'ALTER COLUMN ... DROP EXPRESSION',
+  AT_SetExpression: 'ALTER COLUMN ... SET EXPRESSION',
+  AT_AlterColumnGenericOptions: 'ALTER COLUMN ... OPTIONS',
+  AT_AddInherit: 'INHERIT',
+  AT_DropInherit: 'NO INHERIT',
+};
+
+export function alterTableSubcommandName(subtype: string | undefined): string {
+  return (subtype && SUBCOMMAND_NAMES[subtype]) ?? (subtype ?? '?').replace(/^AT_/, '');
+}
+
+interface AlterTableCmdLike {
+  subtype?: string;
+  def?: Node;
+  concurrent?: boolean;
+}
+
+/** Lock level of one ALTER TABLE subcommand, per sql-altertable.html. */
+function alterTableCmdMode(cmd: AlterTableCmdLike): LockMode {
+  switch (cmd.subtype) {
+    case 'AT_ValidateConstraint':
+    case 'AT_SetStatistics':
+    case 'AT_SetOptions':
+    case 'AT_ResetOptions':
+    case 'AT_ClusterOn':
+    case 'AT_DropCluster':
+    case 'AT_AttachPartition':
+      return 'SHARE UPDATE EXCLUSIVE';
+    case 'AT_DetachPartition':
+      return cmd.def && 'PartitionCmd' in cmd.def && cmd.def.PartitionCmd.concurrent
+        ? 'SHARE UPDATE EXCLUSIVE'
+        : 'ACCESS EXCLUSIVE';
+    case 'AT_SetRelOptions':
+    case 'AT_ResetRelOptions':
+      // Storage parameters such as fillfactor and autovacuum settings take SHARE UPDATE EXCLUSIVE.
+      return 'SHARE UPDATE EXCLUSIVE';
+    case 'AT_EnableTrig':
+    case 'AT_DisableTrig':
+    case 'AT_EnableAlwaysTrig':
+    case 'AT_EnableReplicaTrig':
+    case 'AT_EnableTrigAll':
+    case 'AT_DisableTrigAll':
+    case 'AT_EnableTrigUser':
+    case 'AT_DisableTrigUser':
+    case 'AT_AlterConstraint':
+      return 'SHARE ROW EXCLUSIVE';
+    case 'AT_AddConstraint': {
+      const c = cmd.def && 'Constraint' in cmd.def ? cmd.def.Constraint : undefined;
+      if (c?.contype === 'CONSTR_FOREIGN') return 'SHARE ROW EXCLUSIVE';
+      return 'ACCESS EXCLUSIVE';
+    }
+    default:
+      return 'ACCESS EXCLUSIVE';
+  }
+}
+
+const STRENGTH: Record<LockMode, number> = {
+  'ACCESS SHARE': 0,
+  'ROW SHARE': 1,
+  'ROW EXCLUSIVE': 2,
+  'SHARE UPDATE EXCLUSIVE': 3,
+  SHARE: 4,
+  'SHARE ROW EXCLUSIVE': 5,
+  EXCLUSIVE: 6,
+  'ACCESS EXCLUSIVE': 7,
+};
+
+/** The strongest of several modes (ALTER TABLE takes the strongest its subcommands need). */
+export function strongest(modes: LockMode[]): LockMode {
+  return modes.reduce((a, b) => (STRENGTH[b] > STRENGTH[a] ? b : a), 'ACCESS SHARE' as LockMode);
+}
+
+/**
+ * Table-level locks a statement takes, strongest per relation, in statement order.
+ * Row-level locks and locks on catalogs are not listed.
+ */
+export function locksOf(node: Node): LockRequirement[] {
+  const out: LockRequirement[] = [];
+  const add = (relation: string, relationKind: LockRequirement['relationKind'], mode: LockMode, operation: string, manual: string) =>
+    out.push({ relation, relationKind, mode, operation, manual });
+
+  if ('IndexStmt' in node) {
+    const s = node.IndexStmt;
+    const concurrent = !!s.concurrent;
+    add(relationName(s.relation), 'table', concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE', concurrent ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX', MANUAL.createIndex);
+  } else if ('DropStmt' in node) {
+    const s = node.DropStmt;
+    const names = dropObjectNames(s.objects);
+    if (s.removeType === 'OBJECT_INDEX') {
+      for (const n of names) add(n, 'index', s.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', s.concurrent ? 'DROP INDEX CONCURRENTLY' : 'DROP INDEX', MANUAL.dropIndex);
+    } else if (s.removeType === 'OBJECT_TABLE' || s.removeType === 'OBJECT_MATVIEW' || s.removeType === 'OBJECT_VIEW') {
+      for (const n of names) add(n, 'table', 'ACCESS EXCLUSIVE', `DROP ${s.removeType.replace('OBJECT_', '').replace('MATVIEW', 'MATERIALIZED VIEW')}`, MANUAL.locking);
+    } else if (s.removeType === 'OBJECT_TRIGGER' || s.removeType === 'OBJECT_RULE' || s.removeType === 'OBJECT_POLICY') {
+      // DROP TRIGGER t ON tbl: objects are [tbl..., t]; the table is all but the last name.
+      for (const list of s.objects ?? []) {
+        const parts = stringList(list);
+        if (parts.length >= 2) add(parts.slice(0, -1).join('.'), 'table', 'ACCESS EXCLUSIVE', `DROP ${s.removeType.replace('OBJECT_', '')}`, MANUAL.locking);
+      }
+    }
+  } else if ('AlterTableStmt' in node) {
+    const s = node.AlterTableStmt;
+    const cmds = (s.cmds ?? []).map((c) => ('AlterTableCmd' in c ? (c.AlterTableCmd as AlterTableCmdLike) : {}));
+    const isIndex = s.objtype === 'OBJECT_INDEX';
+    const mode = isIndex ? 'SHARE UPDATE EXCLUSIVE' : strongest(cmds.map(alterTableCmdMode));
+    const kind = isIndex ? 'ALTER INDEX' : s.objtype === 'OBJECT_MATVIEW' ? 'ALTER MATERIALIZED VIEW' : 'ALTER TABLE';
+    const sub = cmds.map((c) => alterTableSubcommandName(c.subtype));
+    add(relationName(s.relation), isIndex ? 'index' : 'table', mode, `${kind} ... ${sub.join(', ')}`, MANUAL.alterTable);
+    for (const c of cmds) {
+      const con = c.def && 'Constraint' in c.def ? c.def.Constraint : undefined;
+      if (c.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_FOREIGN' && con.pktable) {
+        add(relationName(con.pktable), 'table', 'SHARE ROW EXCLUSIVE', 'ADD FOREIGN KEY (referenced table)', MANUAL.alterTable);
+      }
+      if (c.subtype === 'AT_AddColumn' && c.def && 'ColumnDef' in c.def) {
+        for (const cc of c.def.ColumnDef.constraints ?? []) {
+          if ('Constraint' in cc && cc.Constraint.contype === 'CONSTR_FOREIGN' && cc.Constraint.pktable) {
+            add(relationName(cc.Constraint.pktable), 'table', 'SHARE ROW EXCLUSIVE', 'ADD COLUMN ... REFERENCES (referenced table)', MANUAL.alterTable);
+          }
+        }
+      }
+    }
+  } else if ('RenameStmt' in node) {
+    const s = node.RenameStmt;
+    const isIndex = s.renameType === 'OBJECT_INDEX';
+    if (s.relation) add(relationName(s.relation), isIndex ? 'index' : 'table', isIndex ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', `ALTER ${isIndex ? 'INDEX' : 'TABLE'} ... RENAME`, MANUAL.alterTable);
+  } else if ('TruncateStmt' in node) {
+    for (const r of node.TruncateStmt.relations ?? []) if ('RangeVar' in r) add(relationName(r.RangeVar), 'table', 'ACCESS EXCLUSIVE', 'TRUNCATE', MANUAL.locking);
+  } else if ('ReindexStmt' in node) {
+    const s = node.ReindexStmt;
+    const concurrent = (s.params ?? []).some((p) => 'DefElem' in p && p.DefElem.defname === 'concurrently');
+    if (s.relation) {
+      const isIndex = s.kind === 'REINDEX_OBJECT_INDEX';
+      add(relationName(s.relation), isIndex ? 'index' : 'table', concurrent ? 'SHARE UPDATE EXCLUSIVE' : isIndex ? 'ACCESS EXCLUSIVE' : 'SHARE', concurrent ? 'REINDEX CONCURRENTLY' : 'REINDEX', MANUAL.reindex);
+    }
+  } else if ('CreateTrigStmt' in node) {
+    add(relationName(node.CreateTrigStmt.relation), 'table', 'SHARE ROW EXCLUSIVE', 'CREATE TRIGGER', MANUAL.trigger);
+  } else if ('CreateStmt' in node) {
+    for (const elt of node.CreateStmt.tableElts ?? []) {
+      const constraints = 'ColumnDef' in elt ? (elt.ColumnDef.constraints ?? []).map((c) => ('Constraint' in c ? c.Constraint : undefined)) : 'Constraint' in elt ? [elt.Constraint] : [];
+      for (const c of constraints) {
+        if (c?.contype === 'CONSTR_FOREIGN' && c.pktable) add(relationName(c.pktable), 'table', 'SHARE ROW EXCLUSIVE', 'CREATE TABLE ... REFERENCES (referenced table)', MANUAL.locking);
+      }
+    }
+    for (const p of node.CreateStmt.inhRelations ?? []) {
+      if ('RangeVar' in p && node.CreateStmt.partbound) add(relationName(p.RangeVar), 'table', 'ACCESS EXCLUSIVE', 'CREATE TABLE ... PARTITION OF', MANUAL.locking);
+    }
+  } else if ('LockStmt' in node) {
+    const mode = lockStmtMode(node.LockStmt.mode);
+    for (const r of node.LockStmt.relations ?? []) if ('RangeVar' in r) add(relationName(r.RangeVar), 'table', mode, `LOCK TABLE IN ${mode} MODE`, MANUAL.locking);
+  } else if ('VacuumStmt' in node) {
+    const s = node.VacuumStmt;
+    const full = (s.options ?? []).some((o) => 'DefElem' in o && o.DefElem.defname === 'full');
+    for (const r of s.rels ?? []) {
+      if ('VacuumRelation' in r && r.VacuumRelation.relation) {
+        add(relationName(r.VacuumRelation.relation), 'table', full ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE', s.is_vacuumcmd ? (full ? 'VACUUM FULL' : 'VACUUM') : 'ANALYZE', MANUAL.vacuum);
+      }
+    }
+  } else if ('ClusterStmt' in node) {
+    if (node.ClusterStmt.relation) add(relationName(node.ClusterStmt.relation), 'table', 'ACCESS EXCLUSIVE', 'CLUSTER', MANUAL.locking);
+  } else if ('RefreshMatViewStmt' in node) {
+    const s = node.RefreshMatViewStmt;
+    add(relationName(s.relation), 'table', s.concurrent ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE', s.concurrent ? 'REFRESH MATERIALIZED VIEW CONCURRENTLY' : 'REFRESH MATERIALIZED VIEW', MANUAL.refresh);
+  } else if ('CommentStmt' in node) {
+    const s = node.CommentStmt;
+    if (s.objtype === 'OBJECT_TABLE' || s.objtype === 'OBJECT_COLUMN') {
+      const parts = s.object ? stringList(s.object) : [];
+      const table = s.objtype === 'OBJECT_COLUMN' ? parts.slice(0, -1) : parts;
+      if (table.length) add(table.join('.'), 'table', 'SHARE UPDATE EXCLUSIVE', 'COMMENT ON', MANUAL.locking);
+    }
+  } else if ('UpdateStmt' in node) {
+    add(relationName(node.UpdateStmt.relation), 'table', 'ROW EXCLUSIVE', 'UPDATE', MANUAL.locking);
+  } else if ('DeleteStmt' in node) {
+    add(relationName(node.DeleteStmt.relation), 'table', 'ROW EXCLUSIVE', 'DELETE', MANUAL.locking);
+  } else if ('InsertStmt' in node) {
+    add(relationName(node.InsertStmt.relation), 'table', 'ROW EXCLUSIVE', 'INSERT', MANUAL.locking);
+  }
+  return dedupe(out);
+}
+
+function dedupe(locks: LockRequirement[]): LockRequirement[] {
+  const by = new Map<string, LockRequirement>();
+  for (const l of locks) {
+    const prev = by.get(l.relation);
+    if (!prev || STRENGTH[l.mode] > STRENGTH[prev.mode]) by.set(l.relation, l);
+  }
+  return [...by.values()];
+}
+
+function lockStmtMode(mode: number | undefined): LockMode {
+  // LOCK TABLE's mode is the lmgr number: 1 = AccessShare ... 8 = AccessExclusive; default 8.
+  const modes: LockMode[] = ['ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
+  return modes[(mode ?? 8) - 1] ?? 'ACCESS EXCLUSIVE';
+}
+
+/** The strings of a `List` of `String` nodes (a qualified name), e.g. `['public', 'idx']`. */
+export function stringList(node: Node): string[] {
+  const items = 'List' in node ? (node.List.items ?? []) : [node];
+  return items.flatMap((i) => ('String' in i && i.String.sval !== undefined ? [i.String.sval] : []));
+}
+
+export function dropObjectNames(objects: Node[] | undefined): string[] {
+  return (objects ?? []).map((o) => stringList(o).join('.')).filter((n) => n.length > 0);
+}
