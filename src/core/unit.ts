@@ -110,6 +110,10 @@ export interface FrontendEdits {
   disableTransaction?: () => Edit[] | null;
   /** Inserts a statement executing `sql` before the first statement of `phase`. */
   insertStatementBefore?: (phase: Phase, sql: string) => Edit[] | null;
+  /** Sets options on a builder call's options object, e.g. `{ concurrently: true }`; null if the builder has none. */
+  setBuilderOptions?: (statement: Statement, options: Record<string, boolean>) => Edit[] | null;
+  /** Replaces a builder call with the framework's raw-query call running `sql`; null if it cannot. */
+  replaceWithRawQuery?: (statement: Statement, sql: string) => Edit[] | null;
 }
 
 export interface SyntaxErrorFact {

@@ -58,7 +58,8 @@ function wrapping(comments: SqlComment[], settings: LintSettings): { inTransacti
 /** Builds the unit of a `.sql` file. The SQL parser must be initialised. */
 export function sqlUnit(file: string, text: string, settings: LintSettings): MigrationUnit {
   const source = new SourceText(text);
-  const parsed = parseSql(text);
+  // A BOM is kept in the text (fixes must keep it) but hidden from the parser; same length, same offsets.
+  const parsed = parseSql(text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text);
   const wrapped = wrapping(parsed.comments, settings);
   // golang-migrate sends the whole file as one query string: one implicit transaction.
   const oneBatch = settings.sqlRunner === 'golang-migrate';

@@ -1,0 +1,44 @@
+import { defineRule } from '../src/core/rule.js';
+import type { MigrationUnit, Statement } from '../src/core/unit.js';
+import { classify } from '../src/sql/classify.js';
+import { transactionFix } from '../src/fix/index-fixes.js';
+
+function why(unit: MigrationUnit, s: Statement): string {
+  switch (s.context.transaction) {
+    case 'explicit':
+      return 'it runs inside the transaction block opened by an explicit BEGIN earlier in this migration';
+    case 'framework':
+      return `it runs inside the migration's wrapping transaction (${unit.wrapped.reason})`;
+    case 'implicit':
+      return 'it is sent in one query string with other statements, which PostgreSQL runs as one implicit transaction';
+    default:
+      return 'it runs inside a transaction block';
+  }
+}
+
+export default defineRule({
+  meta: {
+    id: 'ban-concurrent-index-creation-in-transaction',
+    description: 'CREATE/DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY cannot run inside a transaction block.',
+    fixable: 'sometimes',
+    recommended: true,
+    appliesTo: ['sql', 'ts'],
+  },
+  check(unit, context) {
+    return unit.statements.flatMap((s) => {
+      if (!s.context.inTransaction) return [];
+      const info = classify(s.node);
+      if (!info.concurrentIndex) return [];
+      return [
+        {
+          ruleId: 'ban-concurrent-index-creation-in-transaction',
+          message: `${info.tag} will fail: ${why(unit, s)}.`,
+          note: `PostgreSQL rejects ${info.tag} inside a transaction block ("cannot run inside a transaction block", SQLSTATE 25001 active_sql_transaction), so the migration fails at this statement.`,
+          help: 'Run it outside any transaction: switch the framework\'s transaction off for this migration (or remove BEGIN/COMMIT around it), and keep it in a migration of its own.',
+          span: s.span,
+          ...transactionFix(unit, s, context.settings),
+        },
+      ];
+    });
+  },
+});

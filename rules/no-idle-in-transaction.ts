@@ -1,0 +1,46 @@
+import { defineRule } from '../src/core/rule.js';
+import type { SessionFact } from '../src/core/unit.js';
+
+const KIND: Record<SessionFact['kind'], string> = {
+  'pool-client': 'pooled connection',
+  'query-runner': 'query runner',
+  'knex-transaction': 'knex transaction',
+  'sequelize-transaction': 'Sequelize transaction',
+  'kysely-transaction': 'Kysely transaction',
+};
+
+const PATH: Record<NonNullable<SessionFact['leak']>['path'], string> = {
+  'never-closed': 'it is never committed, rolled back or released',
+  'early-exit': 'this early exit skips its commit/rollback and release',
+  'throw-path': 'if this call throws, nothing commits, rolls back or releases it',
+};
+
+export default defineRule({
+  meta: {
+    id: 'no-idle-in-transaction',
+    description: 'A connection or transaction opened in migration code must be committed or rolled back and released on every path.',
+    fixable: 'none',
+    recommended: true,
+    appliesTo: ['ts'],
+  },
+  check(unit) {
+    return unit.sessions.flatMap((s) => {
+      if (!s.leak) return [];
+      const check = s.checkQuery ? ' The canonical case: a catalog check query run on a session that is then left open.' : '';
+      return [
+        {
+          ruleId: 'no-idle-in-transaction',
+          message: `\`${s.name}\` (${KIND[s.kind]}) is left "${s.leak.state}": ${PATH[s.leak.path]}.`,
+          note:
+            s.leak.state === 'idle in transaction'
+              ? `A session idle in transaction keeps every lock it took, even the ACCESS SHARE of a SELECT, so the next DDL on those tables waits behind it and every query queues behind that DDL.${check}`
+              : 'A connection that is never released stays checked out of the pool until the process exits.',
+          help: s.checkQuery
+            ? 'Run existence checks on an autocommit path (migrun\'s ctx.check.constraintExists, or a plain pool.query), not on a session that opens a transaction.'
+            : 'Wrap its use in try { ... COMMIT } catch { ROLLBACK; throw } finally { release }, or use the framework\'s managed transaction callback.',
+          span: s.leak.span,
+        },
+      ];
+    });
+  },
+});

@@ -1,0 +1,30 @@
+import { defineRule } from '../src/core/rule.js';
+
+export default defineRule({
+  meta: {
+    id: 'no-swallowed-ddl-error',
+    description: 'A catch around DDL must rethrow or fail the migration; logging is not handling.',
+    fixable: 'sometimes',
+    recommended: true,
+    appliesTo: ['ts'],
+  },
+  check(unit) {
+    const text = unit.source.text;
+    return unit.swallowedCatches.map((c) => {
+      const rethrow = c.rethrow;
+      const errorName = rethrow?.errorName ?? null;
+      // Before a closing brace alone on its line: a new line with the body's indentation; else inline.
+      const lineStart = rethrow ? text.lastIndexOf('\n', rethrow.offset - 1) + 1 : 0;
+      const own = rethrow !== null && /^[ \t]*$/.test(text.slice(lineStart, rethrow.offset));
+      const edit = rethrow && errorName ? (own ? { start: lineStart, end: lineStart, text: `${rethrow.indent}throw ${errorName};${unit.source.eol}` } : { start: rethrow.offset, end: rethrow.offset, text: ` throw ${errorName}; ` }) : null;
+      return {
+        ruleId: 'no-swallowed-ddl-error',
+        message: `This catch swallows the failure of ${c.ddl.length === 1 ? 'a DDL statement' : `${c.ddl.length} DDL statements`} and lets the migration carry on.`,
+        note: 'The migration is then recorded as applied with part of its schema missing: later migrations and the application fail with "relation does not exist" on a half-built schema.',
+        help: 'Rethrow after logging (or let the error propagate). For best-effort work such as an optional CONCURRENTLY index, say so with `// miglint-ignore no-swallowed-ddl-error: <reason>`.',
+        span: c.span,
+        ...(edit ? { fix: { title: `Rethrow ${errorName} at the end of the catch`, applicability: 'safe' as const, edits: [edit] } } : {}),
+      };
+    });
+  },
+});

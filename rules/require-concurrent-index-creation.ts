@@ -1,0 +1,32 @@
+import { defineRule } from '../src/core/rule.js';
+import { tableKey } from '../src/sql/context.js';
+import { quoteName } from '../src/sql/describe.js';
+import { relationName } from '../src/sql/locks.js';
+import { concurrentIndexFix } from '../src/fix/index-fixes.js';
+
+export default defineRule({
+  meta: {
+    id: 'require-concurrent-index-creation',
+    description: 'CREATE INDEX on an existing table must use CONCURRENTLY.',
+    fixable: 'sometimes',
+    recommended: true,
+    appliesTo: ['sql', 'ts'],
+  },
+  check(unit, context) {
+    return unit.statements.flatMap((s) => {
+      if (!('IndexStmt' in s.node) || s.node.IndexStmt.concurrent) return [];
+      const table = relationName(s.node.IndexStmt.relation);
+      if (s.context.createdTables.has(tableKey(table))) return [];
+      return [
+        {
+          ruleId: 'require-concurrent-index-creation',
+          message: `CREATE INDEX on existing table ${quoteName(table)} without CONCURRENTLY.`,
+          note: `CREATE INDEX takes a SHARE lock on ${quoteName(table)} for the whole build, which blocks writes (INSERT, UPDATE, DELETE); on a large table that is minutes of failed or queued writes.`,
+          help: 'Use CREATE INDEX CONCURRENTLY (it takes SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes), with IF NOT EXISTS, outside a transaction block.',
+          span: s.span,
+          ...concurrentIndexFix(unit, s, context.settings),
+        },
+      ];
+    });
+  },
+});

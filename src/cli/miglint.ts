@@ -1,0 +1,151 @@
+/**
+ * `miglint [paths...]`: lint migrations. Exit codes: 0 nothing at error severity,
+ * 1 findings at error severity (or more warnings than --max-warnings), 2 usage,
+ * configuration or internal error.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { rules } from '../../rules/index.js';
+import { ConfigError, ConfigLoader } from '../config/index.js';
+import { ruleDocsUrl } from '../core/rule.js';
+import { discoverFiles, UsageError } from '../lint/discover.js';
+import { displayPath, lintOne, runFiles, type RunOptions, type RunResult } from '../lint/run.js';
+import { json } from '../report/json.js';
+import { github, gitlab, sarif } from '../report/machine.js';
+import { stylish } from '../report/stylish.js';
+import type { Reporter } from '../report/types.js';
+import { initSqlParser } from '../sql/parse.js';
+
+const REPORTERS: Record<string, Reporter> = { stylish, json, sarif, github, gitlab };
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+interface Opts {
+  format: string;
+  config?: string;
+  fix?: boolean;
+  fixDryRun?: boolean;
+  unsafeFixes?: boolean;
+  rule?: string[];
+  outputFile?: string;
+  maxWarnings?: string;
+  quiet?: boolean;
+  listRules?: boolean;
+  stdin?: boolean;
+  stdinFilename?: string;
+}
+
+function listRules(): string {
+  const w = Math.max(...rules.map((r) => r.meta.id.length));
+  return rules.map((r) => `${r.meta.id.padEnd(w)}  ${r.meta.fixable === 'none' ? '     ' : 'fix  '}${r.meta.description}`).join('\n') + '\n';
+}
+
+/** Runs the CLI; returns the exit code. Never throws for user errors. */
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+  const program = new Command('miglint')
+    .description('Find what breaks production in PostgreSQL migrations (SQL, TypeORM, knex, node-pg-migrate, Sequelize, kysely, pg).')
+    .version(version())
+    .argument('[paths...]', 'files, directories or globs to lint', ['.'])
+    .addOption(new Option('-f, --format <name>', 'output format').choices(Object.keys(REPORTERS)).default('stylish'))
+    .option('-c, --config <file>', 'use this configuration file instead of searching for one')
+    .option('--fix', 'apply safe fixes in place, then report what is left')
+    .option('--unsafe-fixes', 'with --fix or --fix-dry-run, also apply unsafe fixes')
+    .option('--fix-dry-run', 'print a unified diff of the fixes per file; write nothing')
+    .option('--rule <id...>', 'run (and fix) only these rules')
+    .option('-o, --output-file <file>', 'write the report to a file')
+    .option('--max-warnings <n>', 'exit 1 when there are more warnings than this')
+    .option('--quiet', 'report errors only')
+    .option('--list-rules', 'list the rules and exit')
+    .option('--stdin', 'lint text from standard input (for editors)')
+    .option('--stdin-filename <file>', 'the file name standard input stands for (picks the frontend and the config)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  const opts = program.opts<Opts>();
+  const paths = program.args.length ? program.args : ['.'];
+  if (opts.listRules) {
+    io.stdout.write(listRules());
+    return 0;
+  }
+  const known = new Set(rules.map((r) => r.meta.id));
+  for (const id of opts.rule ?? []) {
+    if (!known.has(id)) {
+      io.stderr.write(`miglint: unknown rule "${id}" (see --list-rules)\n`);
+      return 2;
+    }
+  }
+  if (opts.unsafeFixes && !opts.fix && !opts.fixDryRun) {
+    io.stderr.write('miglint: --unsafe-fixes goes with --fix or --fix-dry-run\n');
+    return 2;
+  }
+
+  const cwd = process.cwd();
+  const runOptions: RunOptions = {
+    cwd,
+    rules,
+    only: opts.rule?.length ? new Set(opts.rule) : null,
+    fix: opts.fixDryRun ? 'dry-run' : opts.fix ? 'write' : 'off',
+    unsafeFixes: !!opts.unsafeFixes,
+  };
+  const loader = new ConfigLoader(known, opts.config ?? null);
+  let result: RunResult;
+  try {
+    if (opts.stdin) {
+      await initSqlParser();
+      const name = resolve(cwd, opts.stdinFilename ?? 'stdin.sql');
+      const text = await readStdin(io.stdin);
+      result = { files: [], diffs: [], fixedCount: 0, fixErrors: [], internalErrors: 0 };
+      const stdinOptions = { ...runOptions, fix: runOptions.fix === 'write' ? ('dry-run' as const) : runOptions.fix };
+      const r = await lintOne(name, text, loader, stdinOptions, result);
+      result.files.push({ path: name, displayPath: displayPath(cwd, name), source: r.source, findings: r.findings });
+    } else {
+      const ignores = (await loader.forFile(resolve(cwd, 'x'))).ignores;
+      const files = await discoverFiles(paths, cwd, ignores);
+      result = await runFiles(files, loader, runOptions);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      io.stderr.write(`miglint: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`miglint: internal error: ${(e as Error).message}\n`);
+    return 2;
+  }
+
+  if (opts.quiet) for (const f of result.files) f.findings = f.findings.filter((x) => x.severity === 'error');
+  if (runOptions.fix === 'dry-run') io.stdout.write(result.diffs.join(''));
+  for (const e of result.fixErrors) io.stderr.write(`miglint: ${displayPath(cwd, e.file)}: ${e.message}\n`);
+
+  const report = REPORTERS[opts.format]!(result.files, {
+    rules: rules.map((r) => ({ id: r.meta.id, description: r.meta.description, docsUrl: ruleDocsUrl(r.meta.id) })),
+    fixedCount: runOptions.fix === 'write' ? result.fixedCount : 0,
+    version: version(),
+  });
+  if (opts.outputFile) writeFileSync(resolve(cwd, opts.outputFile), report);
+  else io.stdout.write(report);
+
+  if (result.internalErrors > 0 || result.fixErrors.length > 0) return 2;
+  const all = result.files.flatMap((f) => f.findings);
+  if (all.some((f) => f.severity === 'error')) return 1;
+  if (opts.maxWarnings !== undefined && all.filter((f) => f.severity === 'warning').length > Number(opts.maxWarnings)) return 1;
+  return 0;
+}
+
+async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,125 @@
+/**
+ * Configuration: found by walking up from each linted file (cosmiconfig), validated
+ * with a schema (zod). Files: `miglint.config.{js,mjs,cjs,json}`, `.miglintrc[.json|.yaml|.yml|.js|.cjs|.mjs]`,
+ * or a `"miglint"` key in package.json. The search stops at the first folder with a package.json.
+ */
+import { cosmiconfig } from 'cosmiconfig';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_SETTINGS, type LintSettings } from '../core/rule.js';
+
+const severity = z.union([z.enum(['off', 'warn', 'error']), z.literal(0), z.literal(1), z.literal(2)]);
+const ruleEntry = z.union([severity, z.tuple([severity, z.record(z.string(), z.unknown())])]);
+const duration = z.string().regex(/^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$/, 'a duration such as 500ms, 5s or 2min');
+
+export const configSchema = z
+  .object({
+    pgVersion: z.number().int().min(10).max(19).optional(),
+    sqlRunner: z.enum(['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway']).optional(),
+    assumeInTransaction: z.boolean().optional(),
+    /** `migrun` when migrun executes the migrations: it sets lock_timeout and statement_timeout itself. */
+    runtime: z.enum(['migrun', 'framework']).optional(),
+    lockTimeout: duration.optional(),
+    statementTimeout: duration.optional(),
+    rules: z.record(z.string(), ruleEntry).optional(),
+    ignores: z.array(z.string()).optional(),
+    /** Settings read by migrun (directory, timeouts); passed through as they are. */
+    migrun: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof configSchema>;
+
+export type RuleSeverity = 'off' | 'warn' | 'error';
+
+export interface ResolvedConfig {
+  /** The file it came from, or null for defaults. */
+  path: string | null;
+  settings: LintSettings;
+  rules: Record<string, { severity: RuleSeverity; options: Record<string, unknown> }>;
+  ignores: string[];
+  migrun: Record<string, unknown>;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function normalizeSeverity(s: z.infer<typeof severity>): RuleSeverity {
+  if (s === 0) return 'off';
+  if (s === 1) return 'warn';
+  if (s === 2) return 'error';
+  return s;
+}
+
+/**
+ * Turns a validated config file into settings.
+ * @throws ConfigError when a rule id is unknown.
+ */
+export function resolveConfig(file: ConfigFile, path: string | null, knownRules: ReadonlySet<string>): ResolvedConfig {
+  const rules: ResolvedConfig['rules'] = {};
+  for (const [id, entry] of Object.entries(file.rules ?? {})) {
+    if (!knownRules.has(id)) throw new ConfigError(`${path ?? 'configuration'}: unknown rule "${id}"`);
+    const [sev, options] = Array.isArray(entry) ? entry : [entry, {}];
+    rules[id] = { severity: normalizeSeverity(sev), options };
+  }
+  return {
+    path,
+    settings: {
+      pgVersion: file.pgVersion ?? DEFAULT_SETTINGS.pgVersion,
+      sqlRunner: file.sqlRunner ?? DEFAULT_SETTINGS.sqlRunner,
+      assumeInTransaction: file.assumeInTransaction ?? null,
+      runtimeSetsTimeouts: file.runtime === 'migrun',
+      lockTimeout: file.lockTimeout ?? DEFAULT_SETTINGS.lockTimeout,
+      statementTimeout: file.statementTimeout ?? DEFAULT_SETTINGS.statementTimeout,
+    },
+    rules,
+    ignores: file.ignores ?? [],
+    migrun: file.migrun ?? {},
+  };
+}
+
+/** Validates raw config data. @throws ConfigError with every problem and where it is. */
+export function validateConfig(data: unknown, path: string): ConfigFile {
+  const r = configSchema.safeParse(data ?? {});
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+  throw new ConfigError(`invalid configuration in ${path}:\n${problems}`);
+}
+
+/** Finds, loads and caches the configuration that applies to files in each directory. */
+export class ConfigLoader {
+  private readonly explorer = cosmiconfig('miglint', { searchStrategy: 'project' });
+  private readonly cache = new Map<string, Promise<ResolvedConfig>>();
+
+  constructor(
+    private readonly knownRules: ReadonlySet<string>,
+    /** An explicit `--config` file: used for every file instead of searching. */
+    private readonly explicit: string | null = null,
+  ) {}
+
+  /** @throws ConfigError when the file cannot be read or is invalid. */
+  forFile(file: string): Promise<ResolvedConfig> {
+    const dir = this.explicit ? '<explicit>' : dirname(resolve(file));
+    let p = this.cache.get(dir);
+    if (!p) {
+      p = this.load(dir);
+      this.cache.set(dir, p);
+    }
+    return p;
+  }
+
+  private async load(dir: string): Promise<ResolvedConfig> {
+    let result;
+    try {
+      result = this.explicit ? await this.explorer.load(resolve(this.explicit)) : await this.explorer.search(dir);
+    } catch (e) {
+      throw new ConfigError(`cannot read configuration${this.explicit ? ` ${this.explicit}` : ''}: ${(e as Error).message}`);
+    }
+    if (!result || result.isEmpty) return resolveConfig({}, result?.filepath ?? null, this.knownRules);
+    return resolveConfig(validateConfig(result.config, result.filepath), result.filepath, this.knownRules);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Fixes for index work: add CONCURRENTLY (with IF [NOT] EXISTS so a rerun after
+ * a failed build works) and take the statement out of its transaction block.
+ *
+ * PostgreSQL behaviour relied on (sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY,
+ * sql-dropindex.html): the CONCURRENTLY forms cannot run inside a transaction block;
+ * DROP INDEX CONCURRENTLY drops exactly one index and does not support CASCADE;
+ * `CREATE INDEX ... IF NOT EXISTS` needs an index name.
+ */
+import type { Edit, Fix } from '../core/diagnostic.js';
+import type { LintSettings } from '../core/rule.js';
+import type { MigrationUnit, Statement } from '../core/unit.js';
+import { classify } from '../sql/classify.js';
+
+type MaybeFix = { fix?: Fix };
+
+/** Statements that rely on the migration's transaction for atomicity. */
+export function needsTransaction(s: Statement): boolean {
+  const info = classify(s.node);
+  return (info.class === 'ddl' || info.class === 'dml') && info.transactional && !info.concurrentIndex;
+}
+
+/** The SQL-text insertion that makes an index statement concurrent, relative to `s.sql`. */
+function concurrentInsertion(s: Statement): { at: number; text: string } | null {
+  if ('IndexStmt' in s.node) {
+    const m = /^CREATE\s+(?:UNIQUE\s+)?INDEX\b/i.exec(s.sql);
+    if (!m) return null;
+    const ine = s.node.IndexStmt.idxname && !s.node.IndexStmt.if_not_exists ? ' IF NOT EXISTS' : '';
+    return { at: m[0].length, text: ` CONCURRENTLY${ine}` };
+  }
+  if ('DropStmt' in s.node) {
+    const d = s.node.DropStmt;
+    if ((d.objects?.length ?? 0) !== 1 || d.behavior === 'DROP_CASCADE') return null;
+    const m = /^DROP\s+INDEX\b/i.exec(s.sql);
+    if (!m) return null;
+    return { at: m[0].length, text: ` CONCURRENTLY${d.missing_ok ? '' : ' IF EXISTS'}` };
+  }
+  return null;
+}
+
+/** Edits that make the statement itself concurrent, in the file. */
+function statementEdits(unit: MigrationUnit, s: Statement): Edit[] | null {
+  const ins = concurrentInsertion(s);
+  if (!ins) return null;
+  if (s.origin === 'builder') {
+    const isCreate = 'IndexStmt' in s.node;
+    const viaOptions = unit.edits.setBuilderOptions?.(s, isCreate ? { concurrently: true, ifNotExists: true } : { concurrently: true, ifExists: true });
+    if (viaOptions) return viaOptions;
+    const fixedSql = s.sql.slice(0, ins.at) + ins.text + s.sql.slice(ins.at);
+    return unit.edits.replaceWithRawQuery?.(s, fixedSql) ?? null;
+  }
+  if (s.interpolated || !s.sqlToFile) return null;
+  const at = s.sqlToFile(ins.at);
+  return at === null ? null : [{ start: at, end: at, text: ins.text }];
+}
+
+/** Edits (and their applicability) that take `s` out of its transaction block, or a display-only fix. */
+function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSettings): { edits: Edit[]; applicability: Fix['applicability']; note: string } {
+  switch (s.context.transaction) {
+    case 'none':
+      return { edits: [], applicability: 'safe', note: '' };
+    case 'framework': {
+      const edits = unit.edits.disableTransaction?.() ?? null;
+      if (!edits) {
+        const how = unit.language === 'sql' && settings.sqlRunner === 'flyway' ? 'set executeInTransaction=false in the script\'s .sql.conf file' : 'run it outside the framework\'s transaction';
+        return { edits: [], applicability: 'display-only', note: `; ${how}` };
+      }
+      const others = unit.statements.filter((o) => o !== s && needsTransaction(o));
+      if (others.length > 0) {
+        return { edits, applicability: 'unsafe', note: `; unsafe: switching the transaction off also leaves ${others.length} other statement(s) in this migration without one (better: split them into their own migration)` };
+      }
+      return { edits, applicability: 'safe', note: ' and switch the migration\'s transaction off' };
+    }
+    case 'explicit':
+      return { edits: [], applicability: 'display-only', note: '; move it out of the BEGIN ... COMMIT block into a migration of its own' };
+    case 'implicit':
+      return { edits: [], applicability: 'display-only', note: '; send it as a query of its own, not in one string with other statements' };
+  }
+}
+
+/** The fix of `require-concurrent-index-creation` / `-deletion`. */
+export function concurrentIndexFix(unit: MigrationUnit, s: Statement, settings: LintSettings): MaybeFix {
+  const own = statementEdits(unit, s);
+  const isCreate = 'IndexStmt' in s.node;
+  const title = isCreate ? 'Use CREATE INDEX CONCURRENTLY IF NOT EXISTS' : 'Use DROP INDEX CONCURRENTLY IF EXISTS';
+  if (!own) return { fix: { title: `${title} (rewrite by hand: the statement cannot be edited in place)`, applicability: 'display-only', edits: [] } };
+  const tx = leaveTransaction(unit, s, settings);
+  if (tx.applicability === 'display-only') return { fix: { title: `${title}${tx.note}`, applicability: 'display-only', edits: [] } };
+  return { fix: { title: `${title}${tx.note}`, applicability: tx.applicability, edits: [...own, ...tx.edits] } };
+}
+
+/** The fix of `ban-concurrent-index-creation-in-transaction`. */
+export function transactionFix(unit: MigrationUnit, s: Statement, settings: LintSettings): MaybeFix {
+  if (s.context.transaction === 'explicit') {
+    const edits = unwrapSoleStatement(unit, s);
+    if (edits) return { fix: { title: 'Remove the BEGIN/COMMIT around the statement', applicability: 'safe', edits } };
+  }
+  const tx = leaveTransaction(unit, s, settings);
+  const title = `Run ${classify(s.node).tag} outside a transaction${tx.note}`;
+  if (tx.applicability === 'display-only' || tx.edits.length === 0) return { fix: { title, applicability: 'display-only', edits: [] } };
+  return { fix: { title, applicability: tx.applicability, edits: tx.edits } };
+}
+
+/**
+ * When `s` is the only statement between a `BEGIN` and its `COMMIT` in a SQL
+ * file, the edits that delete both (with their lines when alone on them).
+ */
+function unwrapSoleStatement(unit: MigrationUnit, s: Statement): Edit[] | null {
+  if (unit.language !== 'sql') return null;
+  const i = unit.statements.indexOf(s);
+  const before = unit.statements[i - 1];
+  const after = unit.statements[i + 1];
+  if (!before || !after) return null;
+  if (classify(before.node).transactionControl !== 'begin' || classify(after.node).transactionControl !== 'commit') return null;
+  return [deleteStatement(unit.source.text, before), deleteStatement(unit.source.text, after)];
+}
+
+/** Deletes a statement, its `;`, and its whole line when nothing else is on it. */
+export function deleteStatement(text: string, s: Statement): Edit {
+  let end = s.span.end;
+  const semi = /^\s*;/.exec(text.slice(end));
+  if (semi) end += semi[0].length;
+  let start = s.span.start;
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const rest = /^[ \t]*(\r?\n|$)/.exec(text.slice(end));
+  if (/^[ \t]*$/.test(text.slice(lineStart, start)) && rest) {
+    start = lineStart;
+    end += rest[0].length;
+  }
+  return { start, end, text: '' };
+}

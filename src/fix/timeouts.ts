@@ -1,0 +1,53 @@
+/**
+ * The check and fix shared by `require-lock-timeout` and `require-statement-timeout`:
+ * both look for the first statement of each migration phase that takes a lock
+ * blocking reads or writes of an existing table while the timeout is not set.
+ *
+ * PostgreSQL behaviour relied on: a lock request waits in the queue for as long as
+ * lock_timeout allows (0 = forever), and while it waits every later request that
+ * conflicts with it waits behind it (explicit-locking.html; runtime-config-client.html#GUC-LOCK-TIMEOUT).
+ */
+import type { Diagnostic } from '../core/diagnostic.js';
+import type { LintSettings } from '../core/rule.js';
+import type { MigrationUnit, Phase } from '../core/unit.js';
+import { tableKey } from '../sql/context.js';
+import { lockSentence } from '../sql/describe.js';
+import { blocksReads, blocksWrites } from '../sql/lock-modes.js';
+import { locksOf, type LockRequirement } from '../sql/locks.js';
+
+type Timeout = 'lock_timeout' | 'statement_timeout';
+
+/** The first lock of `node` that blocks reads or writes of a table that existed before this migration. */
+export function blockingLock(locks: LockRequirement[], created: ReadonlySet<string>): LockRequirement | undefined {
+  return locks.find((l) => (blocksReads(l.mode) || blocksWrites(l.mode)) && !(l.relationKind !== 'index' && created.has(tableKey(l.relation))));
+}
+
+export function timeoutCheck(unit: MigrationUnit, settings: LintSettings, name: Timeout): Diagnostic[] {
+  const ruleId = name === 'lock_timeout' ? 'require-lock-timeout' : 'require-statement-timeout';
+  const value = name === 'lock_timeout' ? settings.lockTimeout : settings.statementTimeout;
+  const seen = new Set<Phase>();
+  const out: Diagnostic[] = [];
+  for (const s of unit.statements) {
+    if (seen.has(s.phase)) continue;
+    const set = name === 'lock_timeout' ? s.context.lockTimeoutSet : s.context.statementTimeoutSet;
+    if (set) continue;
+    const lock = blockingLock(locksOf(s.node), s.context.createdTables);
+    if (!lock) continue;
+    seen.add(s.phase);
+    const later = unit.statements.filter((o) => o !== s && o.phase === s.phase && o.span.start > s.span.start && !(name === 'lock_timeout' ? o.context.lockTimeoutSet : o.context.statementTimeoutSet) && blockingLock(locksOf(o.node), o.context.createdTables)).length;
+    const why =
+      name === 'lock_timeout'
+        ? 'Without lock_timeout it waits for the lock as long as it takes, and every query on the table queues behind it: one long transaction or idle-in-transaction session stalls the application.'
+        : 'Without statement_timeout a slow rewrite or scan holds that lock for as long as it runs.';
+    const edits = unit.edits.insertStatementBefore?.(s.phase, `SET ${name} = '${value}'`) ?? null;
+    out.push({
+      ruleId,
+      message: `${lock.operation} runs with no ${name} set${later ? ` (and ${later} more such statement${later > 1 ? 's' : ''} after it)` : ''}.`,
+      note: `${lockSentence(lock)}. ${why}`,
+      help: `Run SET ${name} = '${value}' first (or let migrun execute the migration: it sets it), and retry on lock_not_available (55P03).`,
+      span: s.span,
+      ...(edits ? { fix: { title: `Insert SET ${name} = '${value}' before the first statement`, applicability: 'safe' as const, edits } } : {}),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+/**
+ * The fix loop: apply fixes' edits to the original text, re-lint, re-fix until
+ * nothing changes, and refuse any output that no longer parses.
+ */
+import type { Edit, Finding, Fix } from '../core/diagnostic.js';
+import type { ResolvedConfig } from '../config/index.js';
+import { lintText, SYNTAX_ERROR, type EngineOptions } from './engine.js';
+import { syntaxProblem } from './verify.js';
+
+/** The most passes the loop makes before it reports non-convergence. */
+export const MAX_FIX_PASSES = 10;
+
+export interface FixOptions extends EngineOptions {
+  /** Apply unsafe fixes too (`--unsafe-fixes`). */
+  unsafe: boolean;
+}
+
+export interface FixResult {
+  /** The fixed text (equal to the input when nothing applied or on error). */
+  output: string;
+  /** How many fixes were applied over all passes. */
+  applied: number;
+  /** Why the output was refused, if it was; the input is then left as it was. */
+  error: string | null;
+}
+
+export function isApplicable(fix: Fix | undefined, unsafe: boolean): fix is Fix {
+  if (!fix || fix.edits.length === 0) return false;
+  return fix.applicability === 'safe' || (unsafe && fix.applicability === 'unsafe');
+}
+
+/**
+ * Applies non-overlapping fixes to `text`. A fix is taken whole or not at all; an
+ * edit identical to one already taken (two fixes switching the same transaction off)
+ * is shared rather than a conflict. Edits are applied from the end backwards.
+ */
+export function applyFixes(text: string, fixes: Fix[]): { output: string; applied: number } {
+  const taken: Edit[] = [];
+  let applied = 0;
+  const sorted = [...fixes].sort((a, b) => Math.min(...a.edits.map((e) => e.start)) - Math.min(...b.edits.map((e) => e.start)));
+  for (const fix of sorted) {
+    const fresh = fix.edits.filter((e) => !taken.some((t) => t.start === e.start && t.end === e.end && t.text === e.text));
+    const clash = fresh.some((e) => taken.some((t) => overlaps(e, t)));
+    if (clash) continue;
+    taken.push(...fresh);
+    applied++;
+  }
+  taken.sort((a, b) => b.start - a.start || b.end - a.end);
+  let out = text;
+  for (const e of taken) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return { output: out, applied };
+}
+
+function overlaps(a: Edit, b: Edit): boolean {
+  if (a.start === a.end && b.start === b.end) return a.start === b.start; // two insertions at one point: order is ambiguous
+  return a.start < b.end && b.start < a.end;
+}
+
+/** Lints, fixes and re-lints `text` until no applicable fix remains. */
+export function fixText(file: string, text: string, config: ResolvedConfig, options: FixOptions): FixResult {
+  const before = syntaxProblem(file, text);
+  let current = text;
+  let applied = 0;
+  for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
+    const { findings } = lintText(file, current, config, options);
+    if (findings.some((f) => f.ruleId === SYNTAX_ERROR)) {
+      if (pass === 0) return { output: text, applied: 0, error: null };
+    }
+    const fixes = findings.map((f: Finding) => f.fix).filter((f): f is Fix => isApplicable(f, options.unsafe));
+    if (fixes.length === 0) return finish(file, text, current, applied, before);
+    const r = applyFixes(current, fixes);
+    if (r.output === current) return finish(file, text, current, applied, before);
+    current = r.output;
+    applied += r.applied;
+  }
+  return { output: text, applied: 0, error: `fixes did not converge after ${MAX_FIX_PASSES} passes; the file was left unchanged` };
+}
+
+function finish(file: string, original: string, output: string, applied: number, before: string | null): FixResult {
+  if (output === original) return { output, applied: 0, error: null };
+  const after = syntaxProblem(file, output);
+  if (after && !before) return { output: original, applied: 0, error: `the fixed file would not parse (${after}); it was left unchanged` };
+  return { output, applied, error: null };
+}

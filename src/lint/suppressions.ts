@@ -1,0 +1,89 @@
+/**
+ * Suppression comments.
+ *
+ * - `-- miglint-ignore <rule-id>[, <rule-id>...][: reason]` (or `//`, `/* *\/`): the next
+ *   statement — diagnostics that start after the comment and on or before the end of
+ *   the next statement, plus any diagnostic whose span contains the comment.
+ * - `-- miglint-ignore-file [<rule-id>...][: reason]`: the whole file (all rules when none is named).
+ *
+ * A suppression that suppresses nothing is reported as `unused-suppression`.
+ */
+import type { Diagnostic, Span } from '../core/diagnostic.js';
+import type { Comment, MigrationUnit } from '../core/unit.js';
+
+export interface Suppression {
+  comment: Comment;
+  fileLevel: boolean;
+  /** Rule ids named; empty on a file-level suppression means every rule. */
+  rules: string[];
+  reason: string | null;
+  /** Where a next-statement suppression applies. */
+  scope: Span;
+  used: boolean;
+}
+
+const PATTERN = /^(?:--|\/\/|\/\*)\s*miglint-ignore(-file)?\b([^:*]*)(?::\s*(.*?))?\s*(?:\*\/)?\s*$/s;
+
+/** Parses the suppressions of a unit's comments. */
+export function parseSuppressions(unit: MigrationUnit): Suppression[] {
+  const out: Suppression[] = [];
+  for (const c of unit.comments) {
+    const m = PATTERN.exec(c.text.trim());
+    if (!m) continue;
+    const fileLevel = !!m[1];
+    const rules = (m[2] ?? '')
+      .split(/[\s,]+/)
+      .map((r) => r.trim())
+      .filter(Boolean);
+    out.push({ comment: c, fileLevel, rules, reason: m[3]?.trim() || null, scope: fileLevel ? { start: 0, end: unit.source.text.length } : nextStatementScope(unit, c), used: false });
+  }
+  return out;
+}
+
+/** From the comment to the end of the next SQL statement, or else to the end of the next non-blank line. */
+function nextStatementScope(unit: MigrationUnit, c: Comment): Span {
+  const next = unit.statements.find((s) => s.span.start >= c.span.end);
+  const text = unit.source.text;
+  const nextLine = /\r?\n[ \t]*(?:\r?\n[ \t]*)*[^\r\n]*/.exec(text.slice(c.span.end));
+  const lineEnd = nextLine ? c.span.end + nextLine.index + nextLine[0].length : text.length;
+  // A statement that starts on that next line extends the scope to its end (a multi-line statement).
+  const end = next && next.span.start <= lineEnd ? Math.max(next.span.end, lineEnd) : lineEnd;
+  return { start: c.span.end, end };
+}
+
+function covers(s: Suppression, d: Diagnostic): boolean {
+  if (s.rules.length > 0 && !s.rules.includes(d.ruleId)) return false;
+  if (s.fileLevel) return true;
+  const inScope = d.span.start >= s.scope.start && d.span.start <= s.scope.end;
+  const contains = d.span.start <= s.comment.span.start && d.span.end >= s.comment.span.end;
+  return inScope || contains;
+}
+
+/** Drops suppressed diagnostics, marking the suppressions that were used. */
+export function applySuppressions(diagnostics: Diagnostic[], suppressions: Suppression[]): Diagnostic[] {
+  return diagnostics.filter((d) => {
+    if (d.ruleId === 'syntax-error') return true;
+    const hit = suppressions.filter((s) => covers(s, d));
+    for (const s of hit) s.used = true;
+    return hit.length === 0;
+  });
+}
+
+/** Diagnostics for suppressions that suppressed nothing, or name rules that do not exist. */
+export function suppressionDiagnostics(suppressions: Suppression[], known: ReadonlySet<string>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const s of suppressions) {
+    const unknown = s.rules.filter((r) => !known.has(r));
+    if (unknown.length) {
+      out.push({ ruleId: 'unused-suppression', message: `Unknown rule ${unknown.map((r) => `\`${r}\``).join(', ')} in a miglint-ignore comment.`, span: s.comment.span });
+    } else if (!s.used) {
+      out.push({
+        ruleId: 'unused-suppression',
+        message: `Unused miglint-ignore${s.fileLevel ? '-file' : ''}${s.rules.length ? ` for ${s.rules.join(', ')}` : ''}: nothing here is reported.`,
+        help: 'Remove the comment.',
+        span: s.comment.span,
+      });
+    }
+  }
+  return out;
+}

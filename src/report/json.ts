@@ -1,0 +1,58 @@
+/**
+ * ESLint's JSON format, so existing tooling reads it: an array of
+ * `{ filePath, messages: [{ ruleId, severity, message, line, column, endLine, endColumn }], errorCount, warningCount, ... }`,
+ * 1-based lines and columns in UTF-16 code units. A fix keeps ESLint's `{ range, text }`
+ * (all edits merged into one) and adds `title`, `applicability` and each edit.
+ */
+import type { Edit, Finding } from '../core/diagnostic.js';
+import { isAutoFix, type Reporter } from './types.js';
+
+function merge(text: string, edits: Edit[]): { range: [number, number]; text: string } {
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  const start = sorted[0]!.start;
+  const end = Math.max(...sorted.map((e) => e.end));
+  let out = '';
+  let at = start;
+  for (const e of sorted) {
+    out += text.slice(at, e.start) + e.text;
+    at = Math.max(at, e.end);
+  }
+  return { range: [start, end], text: out + text.slice(at, end) };
+}
+
+function message(f: Finding, text: string) {
+  return {
+    ruleId: f.ruleId,
+    severity: f.severity === 'error' ? 2 : 1,
+    message: f.message,
+    line: f.line,
+    column: f.column,
+    endLine: f.endLine,
+    endColumn: f.endColumn,
+    ...(f.note ? { note: f.note } : {}),
+    ...(f.help ? { help: f.help } : {}),
+    ...(f.fix && isAutoFix(f)
+      ? { fix: { ...merge(text, f.fix.edits), title: f.fix.title, applicability: f.fix.applicability, edits: f.fix.edits.map((e) => ({ range: [e.start, e.end], text: e.text })) } }
+      : {}),
+    ...(f.fix && !isAutoFix(f) ? { suggestions: [{ desc: f.fix.title, applicability: f.fix.applicability }] } : {}),
+  };
+}
+
+export const json: Reporter = (files) =>
+  JSON.stringify(
+    files.map((file) => {
+      const errors = file.findings.filter((f) => f.severity === 'error');
+      const warnings = file.findings.filter((f) => f.severity === 'warning');
+      return {
+        filePath: file.path,
+        messages: file.findings.map((f) => message(f, file.source.text)),
+        errorCount: errors.length,
+        warningCount: warnings.length,
+        fatalErrorCount: file.findings.filter((f) => f.ruleId === 'syntax-error').length,
+        fixableErrorCount: errors.filter((f) => f.fix?.applicability === 'safe' && f.fix.edits.length > 0).length,
+        fixableWarningCount: warnings.filter((f) => f.fix?.applicability === 'safe' && f.fix.edits.length > 0).length,
+      };
+    }),
+    null,
+    2,
+  ) + '\n';

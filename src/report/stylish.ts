@@ -1,0 +1,71 @@
+/**
+ * The human reporter: findings grouped by file, a code frame with the span
+ * underlined, the why (note) and what to do (help), and a summary. The only user
+ * of chalk; honours NO_COLOR and FORCE_COLOR.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Finding } from '../core/diagnostic.js';
+import type { SourceText } from '../core/source-text.js';
+import type { FileReport, Reporter } from './types.js';
+
+function makeChalk(): ChalkInstance {
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return new Chalk();
+  if (process.env.NO_COLOR) return new Chalk({ level: 0 });
+  return new Chalk();
+}
+
+function frame(c: ChalkInstance, source: SourceText, f: Finding, gutter: number): string[] {
+  const lines: string[] = [];
+  const text = source.lineText(f.line).replace(/\t/g, ' ');
+  const pad = ' '.repeat(gutter);
+  const endCol = f.endLine === f.line ? Math.max(f.endColumn, f.column + 1) : text.length + 1;
+  const width = Math.max(1, Math.min(endCol, text.length + 1) - f.column);
+  lines.push(`${pad} ${c.dim('│')}`);
+  lines.push(`${c.dim(String(f.line).padStart(gutter))} ${c.dim('│')} ${text}`);
+  const more = f.endLine > f.line ? c.dim(` … to line ${f.endLine}`) : '';
+  lines.push(`${pad} ${c.dim('│')} ${' '.repeat(f.column - 1)}${c.red('^'.repeat(width))}${more}`);
+  return lines;
+}
+
+export const stylish: Reporter = (files, context) => {
+  const c = makeChalk();
+  const out: string[] = [];
+  let errors = 0;
+  let warnings = 0;
+  let safe = 0;
+  let unsafe = 0;
+  for (const file of files) {
+    if (file.findings.length === 0) continue;
+    out.push(c.underline(file.displayPath));
+    for (const f of file.findings) {
+      if (f.severity === 'error') errors++;
+      else warnings++;
+      if (f.fix?.edits.length && f.fix.applicability === 'safe') safe++;
+      if (f.fix?.edits.length && f.fix.applicability === 'unsafe') unsafe++;
+      const sev = f.severity === 'error' ? c.red('error') : c.yellow('warning');
+      const fixMark = f.fix?.edits.length ? c.green(f.fix.applicability === 'safe' ? ' [fixable]' : ' [unsafe fix]') : '';
+      out.push(`  ${c.dim(`${f.line}:${f.column}`)}  ${sev}  ${f.message}  ${c.dim(f.ruleId)}${fixMark}`);
+      const gutter = String(f.line).length + 4;
+      out.push(...frame(c, file.source, f, gutter));
+      const pad = ' '.repeat(gutter);
+      if (f.note) out.push(`${pad} ${c.blue('=')} ${c.bold('note')}: ${f.note}`);
+      if (f.help) out.push(`${pad} ${c.blue('=')} ${c.bold('help')}: ${f.help}`);
+      if (f.fix) out.push(`${pad} ${c.blue('=')} ${c.bold(`fix (${f.fix.applicability})`)}: ${f.fix.title}`);
+      out.push('');
+    }
+  }
+  const total = errors + warnings;
+  if (context.fixedCount) out.push(c.green(`✔ ${context.fixedCount} fix${context.fixedCount === 1 ? '' : 'es'} applied.`));
+  if (total === 0) {
+    out.push(c.green(`✔ No problems in ${files.length} file${files.length === 1 ? '' : 's'}.`));
+    return out.join('\n') + '\n';
+  }
+  const mark = errors ? c.red.bold('✖') : c.yellow.bold('⚠');
+  out.push(`${mark} ${total} problem${total === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${files.length} file${files.length === 1 ? '' : 's'}`);
+  if (safe) out.push(`  ${safe} ${safe === 1 ? 'is' : 'are'} fixable with \`miglint --fix\`.`);
+  if (unsafe) out.push(`  ${unsafe} more ${unsafe === 1 ? 'is' : 'are'} fixable with \`miglint --fix --unsafe-fixes\`.`);
+  return out.join('\n') + '\n';
+};
+
+export type { FileReport };
