@@ -106,8 +106,8 @@ export interface Comment {
 
 /** Edits a frontend knows how to make to its framework's code, for fixes. */
 export interface FrontendEdits {
-  /** Turns the framework's wrapping transaction off for this migration; null if it cannot. */
-  disableTransaction?: () => Edit[] | null;
+  /** Turns the framework's wrapping transaction off for this migration (or this direction); null if it cannot. */
+  disableTransaction?: (phase: Phase) => Edit[] | null;
   /** Inserts a statement executing `sql` before the first statement of `phase`. */
   insertStatementBefore?: (phase: Phase, sql: string) => Edit[] | null;
   /** Sets options on a builder call's options object, e.g. `{ concurrently: true }`; null if the builder has none. */
@@ -128,8 +128,11 @@ export interface MigrationUnit {
   language: 'sql' | 'ts' | 'js';
   framework: Framework;
   statements: Statement[];
-  /** Whether the framework (or runner) wraps the migration in a transaction, and why. */
-  wrapped: { inTransaction: boolean; reason: string };
+  /**
+   * Whether the framework (or runner) wraps the migration in a transaction, and why;
+   * `byPhase` overrides it for one direction (dbmate's `-- migrate:down transaction:false`).
+   */
+  wrapped: { inTransaction: boolean; reason: string; byPhase?: Partial<Record<Phase, boolean>> };
   sessions: SessionFact[];
   swallowedCatches: SwallowedCatchFact[];
   comments: Comment[];

@@ -60,7 +60,7 @@ function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSetti
     case 'none':
       return { edits: [], applicability: 'safe', note: '' };
     case 'framework': {
-      const edits = unit.edits.disableTransaction?.() ?? null;
+      const edits = unit.edits.disableTransaction?.(s.phase) ?? null;
       if (!edits) {
         const how = unit.language === 'sql' && settings.sqlRunner === 'flyway' ? 'set executeInTransaction=false in the script\'s .sql.conf file' : 'run it outside the framework\'s transaction';
         return { edits: [], applicability: 'display-only', note: `; ${how}` };
@@ -69,7 +69,7 @@ function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSetti
       if (others.length > 0) {
         return { edits, applicability: 'unsafe', note: `; unsafe: switching the transaction off also leaves ${others.length} other statement(s) in this migration without one (better: split them into their own migration)` };
       }
-      return { edits, applicability: 'safe', note: ' and switch the migration\'s transaction off' };
+      return { edits, applicability: 'safe', note: '; switch the migration\'s transaction off' };
     }
     case 'explicit':
       return { edits: [], applicability: 'display-only', note: '; move it out of the BEGIN ... COMMIT block into a migration of its own' };
@@ -96,7 +96,7 @@ export function transactionFix(unit: MigrationUnit, s: Statement, settings: Lint
     if (edits) return { fix: { title: 'Remove the BEGIN/COMMIT around the statement', applicability: 'safe', edits } };
   }
   const tx = leaveTransaction(unit, s, settings);
-  const title = `Run ${classify(s.node).tag} outside a transaction${tx.note}`;
+  const title = `Run ${classify(s.node).tag} outside a transaction block${tx.note}`;
   if (tx.applicability === 'display-only' || tx.edits.length === 0) return { fix: { title, applicability: 'display-only', edits: [] } };
   return { fix: { title, applicability: tx.applicability, edits: tx.edits } };
 }

@@ -8,7 +8,8 @@ import type { Finding } from '../core/diagnostic.js';
 import type { SourceText } from '../core/source-text.js';
 import type { FileReport, Reporter } from './types.js';
 
-function makeChalk(): ChalkInstance {
+function makeChalk(color?: boolean): ChalkInstance {
+  if (color !== undefined) return new Chalk({ level: color ? 1 : 0 });
   const force = process.env.FORCE_COLOR;
   if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return new Chalk();
   if (process.env.NO_COLOR) return new Chalk({ level: 0 });
@@ -29,7 +30,7 @@ function frame(c: ChalkInstance, source: SourceText, f: Finding, gutter: number)
 }
 
 export const stylish: Reporter = (files, context) => {
-  const c = makeChalk();
+  const c = makeChalk(context.color);
   const out: string[] = [];
   let errors = 0;
   let warnings = 0;

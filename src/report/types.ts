@@ -22,6 +22,8 @@ export interface ReportContext {
   rules: RuleInfo[];
   /** Fixes were just applied with --fix; counts of what is left describe the rest. */
   fixedCount?: number;
+  /** Force colours on or off; by default chalk decides (NO_COLOR, FORCE_COLOR, TTY). */
+  color?: boolean;
   /** miglint's version, for SARIF's tool driver. */
   version?: string;
 }

@@ -26,7 +26,7 @@ export function runnerWraps(settings: LintSettings): boolean {
   }
 }
 
-const NO_TX = [/^--\s*miglint:\s*no-transaction\b/i, /^--\s*migrun:\s*no-transaction\b/i, /^--\s*migrate:up\b.*\btransaction:false\b/i, /^--!\s*no-transaction\b/i];
+const NO_TX = [/^--\s*miglint:\s*no-transaction\b/i, /^--\s*migrun:\s*no-transaction\b/i, /^--!\s*no-transaction\b/i];
 const TX = /^--\s*miglint:\s*transaction\b/i;
 
 /** The directive that turns the runner's transaction off, per runner (for fixes and docs). */
@@ -45,14 +45,23 @@ export function noTransactionDirective(settings: LintSettings): string | null {
   }
 }
 
-function wrapping(comments: SqlComment[], settings: LintSettings): { inTransaction: boolean; reason: string } {
+const DBMATE_SECTION = /^--\s*migrate:(up|down)\b(.*)$/i;
+
+function wrapping(comments: SqlComment[], settings: LintSettings): MigrationUnit['wrapped'] {
   for (const c of comments) {
     if (NO_TX.some((re) => re.test(c.text))) return { inTransaction: false, reason: `directive \`${c.text.trim()}\`` };
     if (TX.test(c.text)) return { inTransaction: true, reason: `directive \`${c.text.trim()}\`` };
   }
   const wraps = runnerWraps(settings);
-  if (settings.assumeInTransaction !== null) return { inTransaction: wraps, reason: 'configuration `assumeInTransaction`' };
-  return { inTransaction: wraps, reason: wraps ? `${settings.sqlRunner} runs each migration in a transaction` : `${settings.sqlRunner} runs each statement on its own` };
+  const reason =
+    settings.assumeInTransaction !== null ? 'configuration `assumeInTransaction`' : wraps ? `${settings.sqlRunner} runs each migration in a transaction` : `${settings.sqlRunner} runs each statement on its own`;
+  // dbmate decides per section: `-- migrate:down transaction:false` affects only the down section.
+  const byPhase: Partial<Record<Phase, boolean>> = {};
+  for (const c of comments) {
+    const m = DBMATE_SECTION.exec(c.text.trim());
+    if (m && /\btransaction:false\b/i.test(m[2]!)) byPhase[m[1]!.toLowerCase() as Phase] = false;
+  }
+  return { inTransaction: wraps, reason, byPhase };
 }
 
 /** Builds the unit of a `.sql` file. The SQL parser must be initialised. */
@@ -95,7 +104,13 @@ export function sqlUnit(file: string, text: string, settings: LintSettings): Mig
     comments: parsed.comments.map((c) => ({ text: c.text, span: { start: c.start, end: c.end } })),
     syntaxErrors: parsed.error ? [{ message: parsed.error.message, offset: parsed.error.offset }] : [],
     edits: {
-      disableTransaction: () => (directive ? [insertAtTop(source, directive)] : null),
+      disableTransaction: (phase) => {
+        if (settings.sqlRunner === 'dbmate') {
+          const marker = parsed.comments.find((c) => DBMATE_SECTION.exec(c.text.trim())?.[1]?.toLowerCase() === phase);
+          if (marker) return [{ start: marker.end, end: marker.end, text: ' transaction:false' }];
+        }
+        return directive ? [insertAtTop(source, directive)] : null;
+      },
       insertStatementBefore: (phase, sql) => {
         const first = statements.find((s) => s.phase === phase);
         if (!first) return null;

@@ -46,7 +46,8 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     const info = classify(s.node);
 
     // The context a statement sees is the state before it runs (BEGIN itself is not inside).
-    const owner = ownerOf(s, st, unit.wrapped.inTransaction, batchSizes.get(s.batch) ?? 1);
+    const wrapped = unit.wrapped.byPhase?.[s.phase] ?? unit.wrapped.inTransaction;
+    const owner = ownerOf(s, st, wrapped, batchSizes.get(s.batch) ?? 1);
     const migrunTimeouts = settings.runtimeSetsTimeouts || s.executor === 'migrun-ddl' || s.executor === 'migrun-dml' || s.executor === 'migrun-sql';
     s.context = {
       inTransaction: owner !== 'none',

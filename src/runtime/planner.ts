@@ -1,0 +1,162 @@
+/**
+ * The planner: SQL text → ordered steps, each on one executor. It reads the
+ * same SQL layer as miglint (src/sql: parse, classify, locks), so the lock a
+ * plan shows is the lock a rule would report.
+ *
+ * - A migration whose statements can all run in a transaction block is one
+ *   step: one transaction, all or nothing.
+ * - Otherwise consecutive transactional statements form a transactional step
+ *   and each statement that "cannot be executed inside a transaction block"
+ *   (CREATE INDEX CONCURRENTLY, VACUUM, ...; see each command's reference page)
+ *   is an autocommit step of its own. Progress is recorded per step.
+ * - The file's own BEGIN / COMMIT are dropped: migrun runs the transaction.
+ *
+ * Directives (SQL comments): `-- migrun: no-transaction` (file: every
+ * statement is its own step) and `-- migrun: best-effort` (the next statement,
+ * an index build, warns instead of failing).
+ */
+import type { Node } from 'libpg-query';
+import { SourceText } from '../core/source-text.js';
+import { classify, type StatementInfo } from '../sql/classify.js';
+import { locksOf, type LockRequirement } from '../sql/locks.js';
+import { parseSql } from '../sql/parse.js';
+import { oneLine } from './blockers.js';
+import type { PlanProblem } from './errors.js';
+
+/** `ddl` and `dml` run a transaction; `index` and `autocommit` run one statement outside any transaction. */
+export type ExecutorKind = 'ddl' | 'dml' | 'index' | 'autocommit';
+
+export interface PlannedStatement {
+  text: string;
+  node: Node;
+  info: StatementInfo;
+  /** Table-level locks it takes, from src/sql/locks.ts. */
+  locks: LockRequirement[];
+  /** `file:line:column` of its first token. */
+  where: string;
+  /** Set by a preceding `-- migrun: best-effort` comment. */
+  bestEffort: boolean;
+}
+
+export interface PlannedStep {
+  executor: ExecutorKind;
+  /** Whether the step runs in one transaction (ddl, dml) or in autocommit (index, autocommit). */
+  transaction: boolean;
+  statements: PlannedStatement[];
+}
+
+export interface SqlPlan {
+  steps: PlannedStep[];
+  /** The migration is a single transactional step: all or nothing. */
+  singleTransaction: boolean;
+  /** Things the planner changed or dropped, for `migrun plan`. */
+  notes: string[];
+}
+
+/** The result of planning: a plan, or the problems that prevent one. */
+export type PlanOutcome = { ok: true; plan: SqlPlan } | { ok: false; problems: PlanProblem[] };
+
+const NO_TX = /^--\s*migrun:\s*no-transaction\b/i;
+const BEST_EFFORT = /^(--|\/\*)\s*migrun:\s*best-effort\b/i;
+
+/**
+ * Plans SQL text. `initSqlParser()` must have resolved.
+ * @param text the SQL.
+ * @param label the name used in locations, e.g. `migrations/002_x.sql`.
+ */
+export function planSql(text: string, label: string): PlanOutcome {
+  const parsed = parseSql(text);
+  const source = new SourceText(text);
+  const at = (offset: number) => {
+    const p = source.positionAt(offset);
+    return `${label}:${p.line}:${p.column}`;
+  };
+  if (parsed.error) return { ok: false, problems: [{ where: at(parsed.error.offset), message: `syntax error: ${parsed.error.message}` }] };
+
+  const noTransaction = parsed.comments.some((c) => NO_TX.test(c.text));
+  const notes: string[] = [];
+  const problems: PlanProblem[] = [];
+  const statements: PlannedStatement[] = [];
+  let inExplicitBlock = false;
+  let prevEnd = 0;
+  for (const p of parsed.statements) {
+    const info = classify(p.node);
+    const bestEffort = parsed.comments.some((c) => c.start >= prevEnd && c.end <= p.start && BEST_EFFORT.test(c.text));
+    prevEnd = p.endWithSemicolon;
+    if (info.class === 'transaction-control') {
+      if (info.transactionControl === 'begin') {
+        inExplicitBlock = true;
+        notes.push(`${at(p.start)}: ${info.tag} dropped; migrun runs the transaction itself`);
+        continue;
+      }
+      if (info.transactionControl === 'commit') {
+        inExplicitBlock = false;
+        notes.push(`${at(p.start)}: ${info.tag} dropped; migrun commits the step itself`);
+        continue;
+      }
+      problems.push({ where: at(p.start), message: `${info.tag} is not supported in a migrun migration: migrun manages transactions (each step commits or rolls back as a whole)` });
+      continue;
+    }
+    if (!info.transactional && inExplicitBlock) {
+      problems.push({ where: at(p.start), message: `${info.tag} cannot be executed inside a transaction block, and this file wraps it in BEGIN ... COMMIT` });
+      continue;
+    }
+    if (bestEffort && !info.concurrentIndex) {
+      problems.push({ where: at(p.start), message: `-- migrun: best-effort applies only to concurrent index statements, not ${info.tag}` });
+    }
+    statements.push({ text: p.text, node: p.node, info, locks: locksOf(p.node), where: at(p.start), bestEffort });
+  }
+  if (problems.length) return { ok: false, problems };
+  const steps = groupSteps(statements, noTransaction);
+  if (noTransaction) notes.push('-- migrun: no-transaction: every statement is its own step');
+  return { ok: true, plan: { steps, singleTransaction: steps.length === 1 && steps[0]!.transaction, notes } };
+}
+
+/** Groups planned statements into steps (see the module comment). */
+export function groupSteps(statements: PlannedStatement[], eachAlone = false): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  let group: PlannedStatement[] = [];
+  const flush = () => {
+    if (group.length) steps.push({ executor: groupExecutor(group), transaction: true, statements: group });
+    group = [];
+  };
+  for (const s of statements) {
+    if (!s.info.transactional) {
+      flush();
+      steps.push({ executor: s.info.concurrentIndex ? 'index' : 'autocommit', transaction: false, statements: [s] });
+    } else {
+      group.push(s);
+      if (eachAlone) flush();
+    }
+  }
+  flush();
+  return steps;
+}
+
+/** `dml` when the group changes data only (plus queries and settings), else `ddl`. */
+export function groupExecutor(group: readonly PlannedStatement[]): 'ddl' | 'dml' {
+  const dataOnly = group.every((s) => s.info.class === 'dml' || s.info.class === 'query' || s.info.class === 'session-setting');
+  return dataOnly && group.some((s) => s.info.class === 'dml') ? 'dml' : 'ddl';
+}
+
+/** Relations a step takes locks on, as written (for the idle-in-transaction report). */
+export function stepRelations(statements: readonly PlannedStatement[]): string[] {
+  const created = new Set(statements.flatMap((s) => s.info.creates));
+  return [...new Set(statements.flatMap((s) => s.locks.map((l) => l.relation)))].filter((r) => r !== '?' && !created.has(r));
+}
+
+/** The executor's name as the library exports it. */
+export function executorName(kind: ExecutorKind): string {
+  return { ddl: 'execDdl', dml: 'execDml', index: 'execIndex', autocommit: 'autocommit' }[kind];
+}
+
+/** `ACCESS EXCLUSIVE on leads, SHARE ROW EXCLUSIVE on accounts`, or `no table lock`. */
+export function describeLocks(locks: readonly LockRequirement[]): string {
+  if (locks.length === 0) return 'no table lock';
+  return locks.map((l) => `${l.mode} on ${l.relation}`).join(', ');
+}
+
+/** One line for a statement: its text, shortened. */
+export function statementLine(s: PlannedStatement, max = 100): string {
+  return oneLine(s.text, max);
+}

@@ -1,0 +1,140 @@
+/**
+ * The runtime a set of executors shares: connection, settings, logger, and the
+ * sessions it opens. The work session runs migration statements; the monitor
+ * session watches for blockers and idle transactions while the work session
+ * waits (so blockers are captured while the wait lasts, not after the timeout
+ * has ended it); checks open their own short-lived sessions.
+ */
+import { resolveConnection, Session, type ConnectionOptions, type ResolvedConnection } from './connection.js';
+
+/** Timeouts and retry policy. All durations in milliseconds; 0 disables a timeout. */
+export interface RuntimeSettings {
+  /** `lock_timeout` for DDL (execDdl). Default 5000. */
+  lockTimeoutMs: number;
+  /** `statement_timeout` for DDL. Default 120000. */
+  statementTimeoutMs: number;
+  /** `idle_in_transaction_session_timeout` for migrun's own transactions. Default 60000. */
+  idleInTransactionTimeoutMs: number;
+  /** `lock_timeout` for DML (execDml, backfill batches). Default 60000. */
+  dmlLockTimeoutMs: number;
+  /** `lock_timeout` for concurrent index builds and other autocommit statements. Default 60000. */
+  indexLockTimeoutMs: number;
+  /** Retries after the first attempt when a lock cannot be had. Default 5. */
+  retries: number;
+  /** First backoff delay; doubles each retry, with jitter. Default 500. */
+  retryDelayMs: number;
+  /** Largest backoff delay. Default 10000. */
+  retryDelayMaxMs: number;
+  /** Terminate idle-in-transaction sessions holding locks on a step's relations once idle this long; null = never (default). */
+  terminateIdleMs: number | null;
+  /** `application_name` of migrun's sessions. Default `migrun`. */
+  applicationName: string;
+}
+
+export const DEFAULT_SETTINGS: Readonly<RuntimeSettings> = Object.freeze({
+  lockTimeoutMs: 5000,
+  statementTimeoutMs: 120_000,
+  idleInTransactionTimeoutMs: 60_000,
+  dmlLockTimeoutMs: 60_000,
+  indexLockTimeoutMs: 60_000,
+  retries: 5,
+  retryDelayMs: 500,
+  retryDelayMaxMs: 10_000,
+  terminateIdleMs: null,
+  applicationName: 'migrun',
+});
+
+/** Where migrun's messages go. `progress` draws a transient line (a progress bar); null clears it. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  progress?(line: string | null): void;
+}
+
+/** A logger that prints nothing (the library default). */
+export const silentLogger: Logger = { info: () => undefined, warn: () => undefined };
+
+export interface RuntimeOptions extends ConnectionOptions, Partial<RuntimeSettings> {
+  logger?: Logger;
+}
+
+export class Runtime {
+  readonly connection: ResolvedConnection;
+  readonly settings: RuntimeSettings;
+  readonly logger: Logger;
+  private workSession: Session | null = null;
+  private monitorSession: Session | null = null;
+  private opening = new Map<string, Promise<Session>>();
+  /** Pids of every session this runtime (or its owner) opened: never reported as blockers to terminate. */
+  readonly ownPids = new Set<number>();
+
+  constructor(options: RuntimeOptions = {}, connection?: ResolvedConnection) {
+    this.connection = connection ?? resolveConnection(options);
+    const settings: RuntimeSettings = { ...DEFAULT_SETTINGS };
+    for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof RuntimeSettings)[]) {
+      const v = options[key];
+      if (v !== undefined) (settings as unknown as Record<string, unknown>)[key] = v;
+    }
+    this.settings = settings;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Opens a session of this runtime and remembers its pid as one of migrun's own. */
+  async open(role: string): Promise<Session> {
+    const s = await Session.open(this.connection, role ? `${this.settings.applicationName}:${role}` : this.settings.applicationName);
+    this.ownPids.add(s.pid);
+    return s;
+  }
+
+  /** The session migration statements run on; reopened when the previous one was lost. */
+  async work(): Promise<Session> {
+    if (this.workSession?.alive) return this.workSession;
+    this.workSession = await this.once('work', () => this.open(''));
+    return this.workSession;
+  }
+
+  /** The session that watches for blockers; reopened when lost. */
+  async monitor(): Promise<Session> {
+    if (this.monitorSession?.alive) return this.monitorSession;
+    this.monitorSession = await this.once('monitor', () => this.open('monitor'));
+    return this.monitorSession;
+  }
+
+  private once(key: string, fn: () => Promise<Session>): Promise<Session> {
+    let p = this.opening.get(key);
+    if (!p) {
+      p = fn().finally(() => this.opening.delete(key));
+      this.opening.set(key, p);
+    }
+    return p;
+  }
+
+  /** Closes the work session, so the next migration starts on a fresh one (no session settings carried over). */
+  async resetWork(): Promise<void> {
+    const s = this.workSession;
+    this.workSession = null;
+    if (s) await s.close();
+  }
+
+  /**
+   * Runs `fn` on a new session that is closed afterwards, whatever happens.
+   * Used for checks: autocommit, one statement at a time, nothing left open.
+   */
+  async shortLived<T>(role: string, fn: (s: Session) => Promise<T>): Promise<T> {
+    const s = await this.open(role);
+    try {
+      return await fn(s);
+    } finally {
+      this.ownPids.delete(s.pid);
+      await s.close();
+    }
+  }
+
+  /** Closes every session this runtime holds. */
+  async close(): Promise<void> {
+    const sessions = [this.workSession, this.monitorSession];
+    this.workSession = null;
+    this.monitorSession = null;
+    await Promise.all(sessions.map((s) => s?.close()));
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The one ts-morph Project the frontend reuses: an in-memory file system, no
+ * tsconfig, no lib files and no type checking, so that a file costs a parse.
+ */
+import { Project, ScriptKind, ts, type SourceFile } from 'ts-morph';
+
+let project: Project | null = null;
+
+function getProject(): Project {
+  project ??= new Project({
+    useInMemoryFileSystem: true,
+    skipAddingFilesFromTsConfig: true,
+    skipFileDependencyResolution: true,
+    skipLoadingLibFiles: true,
+    compilerOptions: { allowJs: true, noLib: true, noResolve: true, target: ts.ScriptTarget.ESNext },
+  });
+  return project;
+}
+
+function scriptKind(file: string): ScriptKind {
+  const lower = file.toLowerCase();
+  if (/\.(c|m)?js$/.test(lower)) return ScriptKind.JS;
+  if (lower.endsWith('.tsx')) return ScriptKind.TSX;
+  if (lower.endsWith('.jsx')) return ScriptKind.JSX;
+  return ScriptKind.TS;
+}
+
+/**
+ * Parses `text` as the file `file`, runs `analyse` on it and removes it again.
+ * The source file and its nodes must not be used after `analyse` returns.
+ */
+export function withSourceFile<T>(file: string, text: string, analyse: (sf: SourceFile) => T): T {
+  const p = getProject();
+  const ext = /\.[cm]?[jt]sx?$/i.exec(file)?.[0]?.toLowerCase() ?? '.ts';
+  const sf = p.createSourceFile(`/miglint/migration${ext}`, text, { overwrite: true, scriptKind: scriptKind(file) });
+  try {
+    return analyse(sf);
+  } finally {
+    p.removeSourceFile(sf);
+  }
+}
