@@ -8,27 +8,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { rules } from '../rules/index.js';
-import type { ConfigFile } from '../src/config/index.js';
 import { initSqlParser } from '../src/sql/parse.js';
 import { fixturesDir, repoRoot } from './support/paths.js';
 import { lint, render } from './support/lint.js';
 import { matchSnapshot } from './support/snapshot.js';
+import { fixtureConfig, fixtureInputs } from './support/fixtures.js';
 
 const HEADINGS = ['## Problem', '## Instead of', '## Use', '## Fix safety', '## When not to use it', '## Options', '## PostgreSQL manual'];
-const RUNNERS = new Set(['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway']);
-
-/** `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`; `bad.typeorm.ts` just names its framework. */
-export function fixtureConfig(file: string): ConfigFile {
-  const middle = file.split('.').slice(1, -1);
-  const runner = middle.find((m) => RUNNERS.has(m));
-  return runner ? { sqlRunner: runner as ConfigFile['sqlRunner'] } : {};
-}
-
-export function fixtureInputs(id: string): string[] {
-  const dir = join(fixturesDir, 'rules', id);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => /^(bad|good)\b.*\.(sql|ts|js|mjs|cjs)$/.test(f)).sort() : [];
-}
-
 /** Code blocks of a markdown section, with their language. */
 function examples(markdown: string, heading: string): { lang: string; code: string }[] {
   const start = markdown.indexOf(`\n${heading}\n`);

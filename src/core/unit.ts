@@ -108,8 +108,11 @@ export interface Comment {
 export interface FrontendEdits {
   /** Turns the framework's wrapping transaction off for this migration (or this direction); null if it cannot. */
   disableTransaction?: (phase: Phase) => Edit[] | null;
-  /** Inserts a statement executing `sql` before the first statement of `phase`. */
-  insertStatementBefore?: (phase: Phase, sql: string) => Edit[] | null;
+  /**
+   * Inserts a statement executing `sql` ahead of `statement`: in SQL just before it,
+   * in TS/JS as the first query of its phase's function (after leading SET queries).
+   */
+  insertStatementBefore?: (statement: Statement, sql: string) => Edit[] | null;
   /** Sets options on a builder call's options object, e.g. `{ concurrently: true }`; null if the builder has none. */
   setBuilderOptions?: (statement: Statement, options: Record<string, boolean>) => Edit[] | null;
   /** Replaces a builder call with the framework's raw-query call running `sql`; null if it cannot. */

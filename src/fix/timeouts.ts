@@ -39,14 +39,14 @@ export function timeoutCheck(unit: MigrationUnit, settings: LintSettings, name: 
       name === 'lock_timeout'
         ? 'Without lock_timeout it waits for the lock as long as it takes, and every query on the table queues behind it: one long transaction or idle-in-transaction session stalls the application.'
         : 'Without statement_timeout a slow rewrite or scan holds that lock for as long as it runs.';
-    const edits = unit.edits.insertStatementBefore?.(s.phase, `SET ${name} = '${value}'`) ?? null;
+    const edits = unit.edits.insertStatementBefore?.(s, `SET ${name} = '${value}'`) ?? null;
     out.push({
       ruleId,
       message: `${lock.operation} runs with no ${name} set${later ? ` (and ${later} more such statement${later > 1 ? 's' : ''} after it)` : ''}.`,
       note: `${lockSentence(lock)}. ${why}`,
       help: `Run SET ${name} = '${value}' first (or let migrun execute the migration: it sets it), and retry on lock_not_available (55P03).`,
       span: s.span,
-      ...(edits ? { fix: { title: `Insert SET ${name} = '${value}' before the first statement`, applicability: 'safe' as const, edits } } : {}),
+      ...(edits ? { fix: { title: `Insert SET ${name} = '${value}' before it`, applicability: 'safe' as const, edits } } : {}),
     });
   }
   return out;

@@ -111,9 +111,7 @@ export function sqlUnit(file: string, text: string, settings: LintSettings): Mig
         }
         return directive ? [insertAtTop(source, directive)] : null;
       },
-      insertStatementBefore: (phase, sql) => {
-        const first = statements.find((s) => s.phase === phase);
-        if (!first) return null;
+      insertStatementBefore: (first, sql) => {
         const lineStart = source.offsetAt({ line: source.positionAt(first.span.start).line, column: 1 });
         const indent = text.slice(lineStart, first.span.start);
         if (/\S/.test(indent)) return [{ start: first.span.start, end: first.span.start, text: `${sql}; ` }];

@@ -1,0 +1,119 @@
+/**
+ * Every fixable bad fixture: the fixed output equals `<fixture>.fixed` byte for byte
+ * (and `<fixture>.unsafe-fixed` with --unsafe-fixes when that differs), parses,
+ * re-lints without the fixed findings, and fixing again changes nothing.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { rules } from '../rules/index.js';
+import { applyFixes, fixText, isApplicable } from '../src/lint/fix.js';
+import { syntaxProblem } from '../src/lint/verify.js';
+import { initSqlParser } from '../src/sql/parse.js';
+import { config, lint } from './support/lint.js';
+import { fixturesDir } from './support/paths.js';
+import { matchSnapshot } from './support/snapshot.js';
+import { fixtureConfig, fixtureInputs } from './support/fixtures.js';
+
+before(() => initSqlParser());
+
+for (const rule of rules) {
+  const id = rule.meta.id;
+  const bad = fixtureInputs(id).filter((f) => f.startsWith('bad'));
+  describe(`${id} fixes`, () => {
+    for (const file of bad) {
+      const path = join(fixturesDir, 'rules', id, file);
+      for (const unsafe of [false, true]) {
+        test(`${file}${unsafe ? ' with unsafe fixes' : ''}`, (t) => {
+          const text = readFileSync(path, 'utf8');
+          const cfg = config(fixtureConfig(file));
+          const opts = { rules, only: new Set([id]), unsafe };
+          const findings = lint(file, text, { rules: [id], config: fixtureConfig(file) });
+          const fixable = findings.filter((f) => isApplicable(f.fix, unsafe));
+          if (fixable.length === 0) {
+            assert.equal(fixText(file, text, cfg, opts).output, text, 'nothing applicable, nothing changes');
+            if (!unsafe) t.diagnostic(`${file}: no safe fix`);
+            return;
+          }
+          const result = fixText(file, text, cfg, opts);
+          assert.equal(result.error, null);
+          assert.notEqual(result.output, text);
+          const safeOutput = fixText(file, text, cfg, { ...opts, unsafe: false }).output;
+          if (!unsafe || result.output !== safeOutput) matchSnapshot(result.output, `${path}.${unsafe ? 'unsafe-fixed' : 'fixed'}`);
+          assert.equal(syntaxProblem(file, result.output), null, 'the fixed file parses');
+          const after = lint(file, result.output, { rules: [id], config: fixtureConfig(file) });
+          const leftover = new Set(findings.filter((f) => !isApplicable(f.fix, unsafe)).map((f) => f.message));
+          for (const f of after) assert.ok(leftover.has(f.message), `re-linting still reports a fixed finding: ${f.message}`);
+          assert.equal(fixText(file, result.output, cfg, opts).output, result.output, 'fixing twice equals fixing once');
+        });
+      }
+      test(`${file}: rule metadata matches the fixes it emits`, () => {
+        const findings = lint(file, readFileSync(path, 'utf8'), { rules: [id], config: fixtureConfig(file) });
+        if (rule.meta.fixable === 'none') assert.ok(findings.every((f) => !f.fix || f.fix.edits.length === 0), `${id} says fixable: none but emits edits`);
+        if (rule.meta.fixable === 'always') assert.ok(findings.every((f) => f.fix && f.fix.edits.length > 0), `${id} says fixable: always`);
+      });
+    }
+  });
+}
+
+test('a fixable rule has a fixed fixture somewhere', () => {
+  for (const rule of rules) {
+    if (rule.meta.fixable === 'none') continue;
+    const files = fixtureInputs(rule.meta.id).filter((f) => f.startsWith('bad'));
+    const any = files.some((f) => existsSync(join(fixturesDir, 'rules', rule.meta.id, `${f}.fixed`)));
+    assert.ok(any, `${rule.meta.id} is fixable but no bad fixture has a .fixed output`);
+  }
+});
+
+describe('applyFixes', () => {
+  test('applies edits from the end so offsets stay valid', () => {
+    const r = applyFixes('abcdef', [
+      { title: 'a', applicability: 'safe', edits: [{ start: 1, end: 2, text: 'X' }] },
+      { title: 'b', applicability: 'safe', edits: [{ start: 4, end: 4, text: 'Y' }] },
+    ]);
+    assert.deepEqual(r, { output: 'aXcdYef', applied: 2 });
+  });
+  test('skips a fix whose edits overlap an earlier one, whole', () => {
+    const r = applyFixes('abcdef', [
+      { title: 'a', applicability: 'safe', edits: [{ start: 1, end: 4, text: 'X' }] },
+      { title: 'b', applicability: 'safe', edits: [{ start: 0, end: 0, text: 'S' }, { start: 2, end: 3, text: 'Y' }] },
+    ]);
+    assert.deepEqual(r, { output: 'SabYdef', applied: 1 });
+  });
+  test('shares an identical edit between two fixes', () => {
+    const header = { start: 0, end: 0, text: '-- h\n' };
+    const r = applyFixes('x y', [
+      { title: 'a', applicability: 'safe', edits: [header, { start: 1, end: 1, text: '1' }] },
+      { title: 'b', applicability: 'safe', edits: [header, { start: 3, end: 3, text: '2' }] },
+    ]);
+    assert.deepEqual(r, { output: '-- h\nx1 y2', applied: 2 });
+  });
+  test('two different insertions at one point conflict', () => {
+    const r = applyFixes('ab', [
+      { title: 'a', applicability: 'safe', edits: [{ start: 1, end: 1, text: 'X' }] },
+      { title: 'b', applicability: 'safe', edits: [{ start: 1, end: 1, text: 'Y' }] },
+    ]);
+    assert.equal(r.applied, 1);
+  });
+});
+
+describe('fix preserves the file around its edits', () => {
+  const cfg = config();
+  const opts = { rules, only: new Set(['require-concurrent-index-creation']), unsafe: false };
+  test('CRLF line endings and a BOM survive', () => {
+    const text = '\uFEFF-- keep me\r\nCREATE INDEX idx_a ON leads (a);\r\n';
+    const r = fixText('m.sql', text, cfg, opts);
+    assert.equal(r.output, '\uFEFF-- keep me\r\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON leads (a);\r\n');
+  });
+  test('a file that does not parse is left alone', () => {
+    const text = 'CREATE INDEX idx_a ON leads (a);\nCREATE INDEX ON (;\n';
+    const r = fixText('m.sql', text, cfg, opts);
+    assert.equal(r.output, text);
+  });
+  test('the statement-timeout fix goes before the first statement, after comments', () => {
+    const text = '-- migration 12\n\nALTER TABLE leads ADD COLUMN x int;\n';
+    const r = fixText('m.sql', text, cfg, { rules, only: new Set(['require-lock-timeout', 'require-statement-timeout']), unsafe: false });
+    assert.equal(r.output, "-- migration 12\n\nSET lock_timeout = '5s';\nSET statement_timeout = '120s';\nALTER TABLE leads ADD COLUMN x int;\n");
+  });
+});

@@ -1,0 +1,20 @@
+/** Rule fixture discovery and their per-file settings. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConfigFile } from '../../src/config/index.js';
+import { fixturesDir } from './paths.js';
+
+const RUNNERS = new Set(['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway']);
+
+/** `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`; `bad.typeorm.ts` only names its framework. */
+export function fixtureConfig(file: string): ConfigFile {
+  const middle = file.split('.').slice(1, -1);
+  const runner = middle.find((m) => RUNNERS.has(m));
+  return runner ? { sqlRunner: runner as ConfigFile['sqlRunner'] } : {};
+}
+
+/** The bad.* and good.* inputs of a rule's fixture folder, sorted. */
+export function fixtureInputs(id: string): string[] {
+  const dir = join(fixturesDir, 'rules', id);
+  return existsSync(dir) ? readdirSync(dir).filter((f) => /^(bad|good)\b.*\.(sql|ts|js|mjs|cjs)$/.test(f)).sort() : [];
+}
