@@ -109,3 +109,17 @@ export class Utf8OffsetMap {
     return this.table[Math.max(0, Math.min(byteOffset, last))]!;
   }
 }
+
+/**
+ * UTF-16 offset of a code point index (PostgreSQL's error cursor counts characters,
+ * and libpg-query reports it 0-based): astral characters such as emoji are one code
+ * point but two UTF-16 code units.
+ */
+export function codePointToUtf16(text: string, codePoints: number): number {
+  let i = 0;
+  for (let cp = 0; cp < codePoints && i < text.length; cp++) {
+    const c = text.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < text.length ? 2 : 1;
+  }
+  return i;
+}

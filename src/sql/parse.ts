@@ -3,7 +3,7 @@
  * UTF-16 spans, and comments from its scanner.
  */
 import { loadModule, parseSync, scanSync, type Node, type ScanToken } from 'libpg-query';
-import { Utf8OffsetMap } from '../core/source-text.js';
+import { codePointToUtf16, Utf8OffsetMap } from '../core/source-text.js';
 
 let loading: Promise<void> | null = null;
 let loaded = false;
@@ -90,17 +90,18 @@ export function parseSql(sql: string): ParsedSql {
   try {
     return { statements: statementsOf(sql, 0, sql, map, code), comments, error: null };
   } catch (e) {
-    const first = toSyntaxError(e, map, 0);
+    const first = toSyntaxError(e, sql);
     if (tokens === null) return { statements: [], comments, error: first };
     return { ...recover(sql, code), comments, error: first };
   }
 }
 
-function toSyntaxError(e: unknown, map: Utf8OffsetMap, base: number): SqlSyntaxError {
+/** The parser's error, located: its cursor is a 0-based code point index into `sql`. */
+function toSyntaxError(e: unknown, sql: string): SqlSyntaxError {
   const err = e as { message?: string; sqlDetails?: { message: string; cursorPosition: number } };
   const message = err.sqlDetails?.message ?? err.message ?? String(e);
   const pos = err.sqlDetails?.cursorPosition;
-  return { message, offset: base + (typeof pos === 'number' && pos >= 0 ? map.toUtf16(pos) : 0) };
+  return { message, offset: typeof pos === 'number' && pos >= 0 ? codePointToUtf16(sql, pos) : 0 };
 }
 
 /** Statements of `piece` (which starts at `base` in `sql`), trimmed to their tokens. */
@@ -137,29 +138,31 @@ function tokensWithin(code: Token[], from: number, to: number): Token[] {
   return out;
 }
 
-/** Parses each top-level `;`-separated piece alone, keeping the ones that parse. */
+/**
+ * Parses each `;`-separated piece alone, keeping the ones that parse. A piece that
+ * does not parse alone is retried joined with the next few (a `CREATE RULE` with
+ * several actions or a `BEGIN ATOMIC` body has semicolons inside it); one that never
+ * parses is the error already reported, and is skipped.
+ */
 function recover(sql: string, code: Token[]): { statements: ParsedStatement[] } {
+  const bounds = [0, ...code.filter((t) => t.name === 'ASCII_59').map((t) => t.end)];
+  if (bounds[bounds.length - 1] !== sql.length) bounds.push(sql.length);
   const statements: ParsedStatement[] = [];
-  let pieceStart = 0;
-  let depth = 0;
-  const flush = (end: number) => {
-    const piece = sql.slice(pieceStart, end);
-    if (/\S/.test(piece)) {
+  let i = 0;
+  while (i < bounds.length - 1) {
+    let next = i + 1;
+    for (let j = i + 1; j < bounds.length && j <= i + 8; j++) {
+      const piece = sql.slice(bounds[i], bounds[j]);
+      if (!/\S/.test(piece)) break;
       try {
-        statements.push(...statementsOf(piece, pieceStart, sql, new Utf8OffsetMap(piece), code));
+        statements.push(...statementsOf(piece, bounds[i]!, sql, new Utf8OffsetMap(piece), code));
+        next = j;
+        break;
       } catch {
-        /* this piece holds the error already reported */
+        /* try a longer piece */
       }
     }
-  };
-  for (const t of code) {
-    if (t.name === 'ASCII_40') depth++;
-    else if (t.name === 'ASCII_41') depth = Math.max(0, depth - 1);
-    else if (t.name === 'ASCII_59' && depth === 0) {
-      flush(t.end);
-      pieceStart = t.end;
-    }
+    i = next;
   }
-  flush(sql.length);
   return { statements };
 }
