@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { rules } from '../rules/index.js';
 import { applyFixes, fixText, isApplicable } from '../src/lint/fix.js';
 import { syntaxProblem } from '../src/lint/verify.js';
@@ -16,7 +16,7 @@ import { fixturesDir } from './support/paths.js';
 import { matchSnapshot } from './support/snapshot.js';
 import { fixtureConfig, fixtureInputs } from './support/fixtures.js';
 
-before(() => initSqlParser());
+await initSqlParser();
 
 for (const rule of rules) {
   const id = rule.meta.id;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { rules } from '../rules/index.js';
 import { initSqlParser } from '../src/sql/parse.js';
 import { fixturesDir, repoRoot } from './support/paths.js';
@@ -25,7 +25,7 @@ function examples(markdown: string, heading: string): { lang: string; code: stri
   return [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, code: m[2]! }));
 }
 
-before(() => initSqlParser());
+await initSqlParser();
 
 test('the registry is sorted by id and has no duplicates', () => {
   const ids = rules.map((r) => r.meta.id);

@@ -1,6 +1,6 @@
 /** The SQL layer: byte → UTF-16 spans, recovery after syntax errors, classification, locks, contexts. */
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SourceText, Utf8OffsetMap } from '../src/core/source-text.js';
 import { classify, isZeroTimeout } from '../src/sql/classify.js';
 import { blocksReads, blocksWrites, conflicts, fromPgLocksName, pgLocksName } from '../src/sql/lock-modes.js';
@@ -9,7 +9,7 @@ import { initSqlParser, parseSql } from '../src/sql/parse.js';
 import { loadUnit } from '../src/sources/index.js';
 import { config } from './support/lint.js';
 
-before(() => initSqlParser());
+await initSqlParser();
 
 const node = (sql: string) => parseSql(sql).statements[0]!.node;
 

@@ -58,7 +58,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .option('--fix', 'apply safe fixes in place, then report what is left')
     .option('--unsafe-fixes', 'with --fix or --fix-dry-run, also apply unsafe fixes')
     .option('--fix-dry-run', 'print a unified diff of the fixes per file; write nothing')
-    .option('--rule <id...>', 'run (and fix) only these rules')
+    .option('--rule <id>', 'run (and fix) only this rule; repeat for more', (v: string, acc: string[]) => [...acc, ...v.split(',')], [] as string[])
     .option('-o, --output-file <file>', 'write the report to a file')
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this')
     .option('--quiet', 'report errors only')
