@@ -53,9 +53,9 @@ describe('configuration', () => {
     const findings = lint('m.sql', 'ALTER TABLE leads ADD COLUMN x int;', { config: { runtime: 'migrun' } });
     assert.deepEqual(findings, []);
   });
-  test('invalid configuration is a clear error naming the key', () => {
-    assert.throws(() => validateConfig({ sqlRunner: 'liquibase', lockTimeout: 'soon' }, 'x.json'), (e: Error) => e instanceof ConfigError && /sqlRunner/.test(e.message) && /lockTimeout/.test(e.message));
-    assert.throws(() => validateConfig({ rulez: {} }, 'x.json'), ConfigError);
+  test('invalid configuration is a clear error naming the key', async () => {
+    await assert.rejects(validateConfig({ sqlRunner: 'liquibase', lockTimeout: 'soon' }, 'x.json'), (e: Error) => e instanceof ConfigError && /sqlRunner/.test(e.message) && /lockTimeout/.test(e.message));
+    await assert.rejects(validateConfig({ rulez: {} }, 'x.json'), ConfigError);
   });
   test('the loader finds the nearest config walking up, and rejects unknown rules', async () => {
     const root = mkdtempSync(join(tmpdir(), 'miglint-cfg-'));

@@ -15,7 +15,7 @@ import { json } from '../report/json.js';
 import { github, gitlab, sarif } from '../report/machine.js';
 import { stylish } from '../report/stylish.js';
 import type { Reporter } from '../report/types.js';
-import { initSqlParser } from '../sql/parse.js';
+import { prepareFrontends } from '../sources/index.js';
 
 const REPORTERS: Record<string, Reporter> = { stylish, json, sarif, github, gitlab };
 
@@ -104,8 +104,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   let result: RunResult;
   try {
     if (opts.stdin) {
-      await initSqlParser();
       const name = resolve(cwd, opts.stdinFilename ?? 'stdin.sql');
+      await prepareFrontends([name]);
       const text = await readStdin(io.stdin);
       result = { files: [], diffs: [], fixedCount: 0, fixErrors: [], internalErrors: 0 };
       const stdinOptions = { ...runOptions, fix: runOptions.fix === 'write' ? ('dry-run' as const) : runOptions.fix };

@@ -5,30 +5,35 @@
  */
 import { cosmiconfig } from 'cosmiconfig';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import type { z as Z } from 'zod';
 import { DEFAULT_SETTINGS, type LintSettings } from '../core/rule.js';
 
-const severity = z.union([z.enum(['off', 'warn', 'error']), z.literal(0), z.literal(1), z.literal(2)]);
-const ruleEntry = z.union([severity, z.tuple([severity, z.record(z.string(), z.unknown())])]);
-const duration = z.string().regex(/^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$/, 'a duration such as 500ms, 5s or 2min');
+/** The schema of a configuration file. zod is loaded only when a file is found (it costs ~70 ms). */
+function makeSchema(z: typeof Z) {
+  const severity = z.union([z.enum(['off', 'warn', 'error']), z.literal(0), z.literal(1), z.literal(2)]);
+  const ruleEntry = z.union([severity, z.tuple([severity, z.record(z.string(), z.unknown())])]);
+  const duration = z.string().regex(/^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$/, 'a duration such as 500ms, 5s or 2min');
+  return z
+    .object({
+      pgVersion: z.number().int().min(10).max(19).optional(),
+      sqlRunner: z.enum(['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway']).optional(),
+      assumeInTransaction: z.boolean().optional(),
+      /** `migrun` when migrun executes the migrations: it sets lock_timeout and statement_timeout itself. */
+      runtime: z.enum(['migrun', 'framework']).optional(),
+      lockTimeout: duration.optional(),
+      statementTimeout: duration.optional(),
+      rules: z.record(z.string(), ruleEntry).optional(),
+      ignores: z.array(z.string()).optional(),
+      /** Settings read by migrun (directory, timeouts); passed through as they are. */
+      migrun: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict();
+}
 
-export const configSchema = z
-  .object({
-    pgVersion: z.number().int().min(10).max(19).optional(),
-    sqlRunner: z.enum(['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway']).optional(),
-    assumeInTransaction: z.boolean().optional(),
-    /** `migrun` when migrun executes the migrations: it sets lock_timeout and statement_timeout itself. */
-    runtime: z.enum(['migrun', 'framework']).optional(),
-    lockTimeout: duration.optional(),
-    statementTimeout: duration.optional(),
-    rules: z.record(z.string(), ruleEntry).optional(),
-    ignores: z.array(z.string()).optional(),
-    /** Settings read by migrun (directory, timeouts); passed through as they are. */
-    migrun: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
+let schema: ReturnType<typeof makeSchema> | null = null;
 
-export type ConfigFile = z.infer<typeof configSchema>;
+export type ConfigFile = Z.infer<ReturnType<typeof makeSchema>>;
+type SeverityValue = 'off' | 'warn' | 'error' | 0 | 1 | 2;
 
 export type RuleSeverity = 'off' | 'warn' | 'error';
 
@@ -48,7 +53,7 @@ export class ConfigError extends Error {
   }
 }
 
-function normalizeSeverity(s: z.infer<typeof severity>): RuleSeverity {
+function normalizeSeverity(s: SeverityValue): RuleSeverity {
   if (s === 0) return 'off';
   if (s === 1) return 'warn';
   if (s === 2) return 'error';
@@ -83,8 +88,9 @@ export function resolveConfig(file: ConfigFile, path: string | null, knownRules:
 }
 
 /** Validates raw config data. @throws ConfigError with every problem and where it is. */
-export function validateConfig(data: unknown, path: string): ConfigFile {
-  const r = configSchema.safeParse(data ?? {});
+export async function validateConfig(data: unknown, path: string): Promise<ConfigFile> {
+  schema ??= makeSchema((await import('zod')).z);
+  const r = schema.safeParse(data ?? {});
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
   throw new ConfigError(`invalid configuration in ${path}:\n${problems}`);
@@ -120,6 +126,6 @@ export class ConfigLoader {
       throw new ConfigError(`cannot read configuration${this.explicit ? ` ${this.explicit}` : ''}: ${(e as Error).message}`);
     }
     if (!result || result.isEmpty) return resolveConfig({}, result?.filepath ?? null, this.knownRules);
-    return resolveConfig(validateConfig(result.config, result.filepath), result.filepath, this.knownRules);
+    return resolveConfig(await validateConfig(result.config, result.filepath), result.filepath, this.knownRules);
   }
 }

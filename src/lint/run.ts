@@ -10,7 +10,7 @@ import type { Rule } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
 import type { ConfigLoader } from '../config/index.js';
 import type { FileReport } from '../report/types.js';
-import { initSqlParser } from '../sql/parse.js';
+import { prepareFrontends } from '../sources/index.js';
 import { lintText, toFinding } from './engine.js';
 import { fixText } from './fix.js';
 
@@ -69,7 +69,7 @@ export async function lintOne(file: string, text: string, loader: ConfigLoader, 
 
 /** Lints every file; with `fix: 'write'`, writes fixed files back (only when they parse). */
 export async function runFiles(files: string[], loader: ConfigLoader, options: RunOptions): Promise<RunResult> {
-  await initSqlParser();
+  await prepareFrontends(files);
   const result: RunResult = { files: [], diffs: [], fixedCount: 0, fixErrors: [], internalErrors: 0 };
   for (const file of files) {
     const text = await readFile(file, 'utf8');

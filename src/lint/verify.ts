@@ -2,8 +2,13 @@
  * Whether a file's text parses: SQL through libpg-query, TS/JS through the
  * TypeScript compiler's parser (via ts-morph). Used to refuse writing a broken fix.
  */
-import { ts } from 'ts-morph';
+import { createRequire } from 'node:module';
 import { parseSql } from '../sql/parse.js';
+
+// Loaded on first use: the TypeScript compiler costs ~0.4 s, and SQL-only runs never need it.
+const require = createRequire(import.meta.url);
+let tsModule: typeof import('ts-morph').ts | null = null;
+const typescript = () => (tsModule ??= (require('ts-morph') as typeof import('ts-morph')).ts);
 
 /** A description of the first syntax problem, or null when the text parses. */
 export function syntaxProblem(file: string, text: string): string | null {
@@ -11,6 +16,7 @@ export function syntaxProblem(file: string, text: string): string | null {
     const r = parseSql(text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text);
     return r.error ? r.error.message : null;
   }
+  const ts = typescript();
   const out = ts.transpileModule(text, { fileName: file, reportDiagnostics: true, compilerOptions: { allowJs: true, noEmit: false } });
   const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
   return errors.length ? ts.flattenDiagnosticMessageText(errors[0]!.messageText, '\n') : null;

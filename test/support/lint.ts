@@ -5,6 +5,9 @@ import { lintText } from '../../src/lint/engine.js';
 import { stylish } from '../../src/report/stylish.js';
 import { SourceText } from '../../src/core/source-text.js';
 import { rules } from '../../rules/index.js';
+import { prepareFrontends } from '../../src/sources/index.js';
+
+await prepareFrontends(['any.sql', 'any.ts']);
 
 export const knownRules = new Set(rules.map((r) => r.meta.id));
 
