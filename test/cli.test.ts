@@ -33,8 +33,8 @@ describe('miglint CLI', () => {
   test('exit 1 with file:line:column when a rule fires; a syntax error does not stop the other files', () => {
     const r = miglint(['.'], project({ '0001.sql': BAD, '0002.sql': 'SELECT 1;\nCREATE INDEX ON (;\n' }));
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /0001\.sql\n {2}2:1 {2}error {2}CREATE INDEX on existing table "leads" without CONCURRENTLY\./);
-    assert.match(r.stdout, /0002\.sql\n {2}2:17 {2}error {2}Syntax error at or near "\(".*syntax-error/);
+    assert.match(r.stdout, /error\[require-concurrent-index-creation\]: CREATE INDEX on existing table "leads" without CONCURRENTLY\.\n +--> 0001\.sql:2:1\n/);
+    assert.match(r.stdout, /error\[syntax-error\]: Syntax error at or near "\("\.\n +--> 0002\.sql:2:17\n/);
     assert.doesNotMatch(r.stdout + r.stderr, /at .*\.js:\d+/, 'no stack trace');
   });
   test('usage and configuration errors exit 2', () => {

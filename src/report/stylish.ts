@@ -29,6 +29,11 @@ function frame(c: ChalkInstance, source: SourceText, f: Finding, gutter: number)
   return lines;
 }
 
+/**
+ * One block per finding, in the style of rustc and ruff: severity and rule, the
+ * message, `path:line:column` (clickable in editors and terminals), the code frame,
+ * then note, help and fix.
+ */
 export const stylish: Reporter = (files, context) => {
   const c = makeChalk(context.color);
   const out: string[] = [];
@@ -37,19 +42,18 @@ export const stylish: Reporter = (files, context) => {
   let safe = 0;
   let unsafe = 0;
   for (const file of files) {
-    if (file.findings.length === 0) continue;
-    out.push(c.underline(file.displayPath));
     for (const f of file.findings) {
       if (f.severity === 'error') errors++;
       else warnings++;
-      if (f.fix?.edits.length && f.fix.applicability === 'safe') safe++;
-      if (f.fix?.edits.length && f.fix.applicability === 'unsafe') unsafe++;
-      const sev = f.severity === 'error' ? c.red('error') : c.yellow('warning');
-      const fixMark = f.fix?.edits.length ? c.green(f.fix.applicability === 'safe' ? ' [fixable]' : ' [unsafe fix]') : '';
-      out.push(`  ${c.dim(`${f.line}:${f.column}`)}  ${sev}  ${f.message}  ${c.dim(f.ruleId)}${fixMark}`);
-      const gutter = String(f.line).length + 4;
-      out.push(...frame(c, file.source, f, gutter));
+      const hasEdits = !!f.fix && f.fix.edits.length > 0;
+      if (hasEdits && f.fix!.applicability === 'safe') safe++;
+      if (hasEdits && f.fix!.applicability === 'unsafe') unsafe++;
+      const sev = f.severity === 'error' ? c.red.bold(`error[${f.ruleId}]`) : c.yellow.bold(`warning[${f.ruleId}]`);
+      out.push(`${sev}${c.bold(`: ${f.message}`)}`);
+      const gutter = String(f.line).length + 1;
       const pad = ' '.repeat(gutter);
+      out.push(`${pad}${c.blue('-->')} ${file.displayPath}:${f.line}:${f.column}`);
+      out.push(...frame(c, file.source, f, gutter));
       if (f.note) out.push(`${pad} ${c.blue('=')} ${c.bold('note')}: ${f.note}`);
       if (f.help) out.push(`${pad} ${c.blue('=')} ${c.bold('help')}: ${f.help}`);
       if (f.fix) out.push(`${pad} ${c.blue('=')} ${c.bold(`fix (${f.fix.applicability})`)}: ${f.fix.title}`);
