@@ -1,4 +1,6 @@
+import type { Diagnostic } from '../src/core/diagnostic.js';
 import { defineRule } from '../src/core/rule.js';
+import { swallowedInDo } from '../src/sql/plpgsql.js';
 
 export default defineRule({
   meta: {
@@ -6,11 +8,20 @@ export default defineRule({
     description: 'A catch around DDL must rethrow or fail the migration; logging is not handling.',
     fixable: 'sometimes',
     recommended: true,
-    appliesTo: ['ts'],
+    appliesTo: ['sql', 'ts'],
   },
   check(unit) {
     const text = unit.source.text;
-    return unit.swallowedCatches.map((c) => {
+    const fromDo: Diagnostic[] = unit.statements.flatMap((s) =>
+      swallowedInDo(s.node).map((h) => ({
+        ruleId: 'no-swallowed-ddl-error',
+        message: `This DO block's EXCEPTION handler swallows the failure of ${[...new Set(h.ddl)].join(', ')} and lets the migration carry on.`,
+        note: 'The handler only logs (RAISE WARNING/NOTICE), so the migration is recorded as applied with part of its schema missing: later migrations fail on a half-built schema.',
+        help: 'Remove the EXCEPTION clause, or end the handler with RAISE; to re-raise the error after logging it.',
+        span: s.span,
+      })),
+    );
+    return [...fromDo, ...unit.swallowedCatches.map((c) => {
       const rethrow = c.rethrow;
       const errorName = rethrow?.errorName ?? null;
       // Before a closing brace alone on its line: a new line with the body's indentation; else inline.
@@ -25,6 +36,6 @@ export default defineRule({
         span: c.span,
         ...(edit ? { fix: { title: `Rethrow ${errorName} at the end of the catch`, applicability: 'safe' as const, edits: [edit] } } : {}),
       };
-    });
+    })];
   },
 });

@@ -1,0 +1,128 @@
+/**
+ * PL/pgSQL analysis of `DO` blocks: an `EXCEPTION` handler around DDL that only
+ * logs (`RAISE WARNING/NOTICE`) swallows the failure, the SQL twin of a catch that
+ * logs and carries on. Manual: plpgsql-control-structures.html#PLPGSQL-ERROR-TRAPPING.
+ */
+import { parsePlPgSQLSync, type Node } from 'libpg-query';
+import { classify, constText } from './classify.js';
+import { parseSql } from './parse.js';
+
+/** `RAISE` levels as PostgreSQL numbers them (elog.h): ERROR is 21; NOTICE 18, WARNING 19. */
+const ERROR_LEVEL = 21;
+
+export interface SwallowedHandler {
+  /** The DDL commands (command tags) the handler swallows. */
+  ddl: string[];
+  /** 1-based line of the handler's first statement inside the DO body, if known. */
+  bodyLine: number | null;
+}
+
+type Json = Record<string, unknown>;
+
+function isDdlQuery(query: string, dynamic: boolean): string | null {
+  let sql = query.trim();
+  if (dynamic) {
+    const m = /^'((?:[^']|'')*)'$/.exec(sql);
+    if (!m) return /^(format\s*\(\s*)?'\s*(CREATE|ALTER|DROP|TRUNCATE)\b/i.exec(sql) ? 'dynamic DDL' : null;
+    sql = m[1]!.replace(/''/g, "'");
+  }
+  try {
+    const parsed = parseSql(sql);
+    const ddl = parsed.statements.map((s) => classify(s.node)).find((c) => c.class === 'ddl');
+    return ddl ? ddl.tag : null;
+  } catch {
+    return null;
+  }
+}
+
+/** DDL tags executed anywhere in a list of PL/pgSQL statements (nested blocks, IFs, loops included). */
+function ddlIn(value: unknown, out: string[]): void {
+  if (Array.isArray(value)) {
+    for (const v of value) ddlIn(v, out);
+    return;
+  }
+  if (!value || typeof value !== 'object') return;
+  const obj = value as Json;
+  const exec = obj.PLpgSQL_stmt_execsql as Json | undefined;
+  const dyn = obj.PLpgSQL_stmt_dynexecute as Json | undefined;
+  const q = ((exec?.sqlstmt ?? dyn?.query) as Json | undefined)?.PLpgSQL_expr as Json | undefined;
+  if (q && typeof q.query === 'string') {
+    const tag = isDdlQuery(q.query, !!dyn);
+    if (tag) out.push(tag);
+  }
+  for (const [k, v] of Object.entries(obj)) if (k !== 'exceptions') ddlIn(v, out);
+}
+
+function reraises(actions: unknown): boolean {
+  let found = false;
+  const walk = (v: unknown): void => {
+    if (found || !v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(walk);
+    const o = v as Json;
+    const raise = o.PLpgSQL_stmt_raise as Json | undefined;
+    if (raise && (raise.elog_level === undefined || (raise.elog_level as number) >= ERROR_LEVEL)) found = true;
+    Object.values(o).forEach(walk);
+  };
+  walk(actions);
+  return found;
+}
+
+function firstLine(v: unknown): number | null {
+  if (!v || typeof v !== 'object') return null;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const l = firstLine(x);
+      if (l !== null) return l;
+    }
+    return null;
+  }
+  const o = v as Json;
+  if (typeof o.lineno === 'number') return o.lineno;
+  for (const x of Object.values(o)) {
+    const l = firstLine(x);
+    if (l !== null) return l;
+  }
+  return null;
+}
+
+/** Handlers in a `DO` statement's PL/pgSQL body that swallow DDL errors. */
+export function swallowedInDo(node: Node): SwallowedHandler[] {
+  if (!('DoStmt' in node)) return [];
+  const args = node.DoStmt.args ?? [];
+  let body: string | null = null;
+  let language = 'plpgsql';
+  for (const a of args) {
+    if (!('DefElem' in a) || !a.DefElem.arg) continue;
+    if (a.DefElem.defname === 'as') body = constText(a.DefElem.arg);
+    if (a.DefElem.defname === 'language') language = constText(a.DefElem.arg).toLowerCase();
+  }
+  if (body === null || language !== 'plpgsql') return [];
+  let parsed: unknown;
+  try {
+    const tag = body.includes('$miglint$') ? '$miglint_do$' : '$miglint$';
+    parsed = parsePlPgSQLSync(`CREATE FUNCTION miglint_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`);
+  } catch {
+    return [];
+  }
+  const out: SwallowedHandler[] = [];
+  const visit = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(visit);
+    const o = v as Json;
+    const block = o.PLpgSQL_stmt_block as Json | undefined;
+    const excBlock = (block?.exceptions as Json | undefined)?.PLpgSQL_exception_block as Json | undefined;
+    if (block && excBlock) {
+      const ddl: string[] = [];
+      ddlIn(block.body, ddl);
+      if (ddl.length) {
+        for (const e of (excBlock.exc_list as Json[] | undefined) ?? []) {
+          const handler = e.PLpgSQL_exception as Json | undefined;
+          if (handler && !reraises(handler.action)) out.push({ ddl, bodyLine: firstLine(handler.action) });
+        }
+      }
+    }
+    Object.values(o).forEach(visit);
+  };
+  visit(parsed);
+  return out;
+}
