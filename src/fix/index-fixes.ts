@@ -55,7 +55,8 @@ function statementEdits(unit: MigrationUnit, s: Statement): Edit[] | null {
 }
 
 /** Edits (and their applicability) that take `s` out of its transaction block, or a display-only fix. */
-function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSettings): { edits: Edit[]; applicability: Fix['applicability']; note: string } {
+function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSettings, sql = s.sql): { edits: Edit[]; applicability: Fix['applicability']; note: string } {
+  const split = `; split: move \`${oneLine(sql)};\` into a migration of its own, after this one,`;
   switch (s.context.transaction) {
     case 'none':
       return { edits: [], applicability: 'safe', note: '' };
@@ -72,10 +73,20 @@ function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSetti
       return { edits, applicability: 'safe', note: '; switch the migration\'s transaction off' };
     }
     case 'explicit':
-      return { edits: [], applicability: 'display-only', note: '; move it out of the BEGIN ... COMMIT block into a migration of its own' };
+      return { edits: [], applicability: 'display-only', note: `${split} outside any BEGIN ... COMMIT` };
     case 'implicit':
-      return { edits: [], applicability: 'display-only', note: '; send it as a query of its own, not in one string with other statements' };
+      return {
+        edits: [],
+        applicability: 'display-only',
+        note: unit.language === 'sql' ? `${split} since the runner sends a whole file as one query string` : `${split} or at least send it as a query of its own, not in one string with other statements`,
+      };
   }
+}
+
+/** A statement on one line, shortened for a fix title. */
+function oneLine(sql: string): string {
+  const flat = sql.replace(/\s+/g, ' ').trim();
+  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
 
 /** The fix of `require-concurrent-index-creation` / `-deletion`. */
@@ -83,8 +94,16 @@ export function concurrentIndexFix(unit: MigrationUnit, s: Statement, settings: 
   const own = statementEdits(unit, s);
   const isCreate = 'IndexStmt' in s.node;
   const title = isCreate ? 'Use CREATE INDEX CONCURRENTLY IF NOT EXISTS' : 'Use DROP INDEX CONCURRENTLY IF EXISTS';
-  if (!own) return { fix: { title: `${title} (rewrite by hand: the statement cannot be edited in place)`, applicability: 'display-only', edits: [] } };
-  const tx = leaveTransaction(unit, s, settings);
+  if (!own) {
+    const why =
+      'DropStmt' in s.node && ((s.node.DropStmt.objects?.length ?? 0) > 1 || s.node.DropStmt.behavior === 'DROP_CASCADE')
+        ? 'DROP INDEX CONCURRENTLY drops one index and does not support CASCADE: drop each index on its own, and dependent objects first'
+        : 'the statement cannot be edited in place';
+    return { fix: { title: `${title} (rewrite by hand: ${why})`, applicability: 'display-only', edits: [] } };
+  }
+  const ins = concurrentInsertion(s);
+  const fixedSql = ins ? s.sql.slice(0, ins.at) + ins.text + s.sql.slice(ins.at) : s.sql;
+  const tx = leaveTransaction(unit, s, settings, fixedSql);
   if (tx.applicability === 'display-only') return { fix: { title: `${title}${tx.note}`, applicability: 'display-only', edits: [] } };
   return { fix: { title: `${title}${tx.note}`, applicability: tx.applicability, edits: [...own, ...tx.edits] } };
 }
