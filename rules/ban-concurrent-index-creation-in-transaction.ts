@@ -22,6 +22,7 @@ export default defineRule({
     description: 'CREATE/DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY cannot run inside a transaction block.',
     fixable: 'sometimes',
     recommended: true,
+    category: 'transactions',
     appliesTo: ['sql', 'ts'],
   },
   check(unit, context) {

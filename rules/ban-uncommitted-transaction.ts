@@ -9,6 +9,7 @@ export default defineRule({
     description: 'A transaction block opened with BEGIN must be committed or rolled back in the same migration.',
     fixable: 'sometimes',
     recommended: true,
+    category: 'transactions',
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {

@@ -21,6 +21,7 @@ export default defineRule({
     description: 'A connection or transaction opened in migration code must be committed or rolled back and released on every path.',
     fixable: 'none',
     recommended: true,
+    category: 'transactions',
     appliesTo: ['ts'],
   },
   check(unit) {

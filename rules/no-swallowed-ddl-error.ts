@@ -8,6 +8,7 @@ export default defineRule({
     description: 'A catch around DDL must rethrow or fail the migration; logging is not handling.',
     fixable: 'sometimes',
     recommended: true,
+    category: 'error-handling',
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {

@@ -10,6 +10,7 @@ export default defineRule({
     description: 'CREATE INDEX on an existing table must use CONCURRENTLY.',
     fixable: 'sometimes',
     recommended: true,
+    category: 'locking',
     appliesTo: ['sql', 'ts'],
   },
   check(unit, context) {

@@ -9,6 +9,7 @@ export default defineRule({
     description: 'DROP INDEX must use CONCURRENTLY.',
     fixable: 'sometimes',
     recommended: true,
+    category: 'locking',
     appliesTo: ['sql', 'ts'],
   },
   check(unit, context) {

@@ -7,6 +7,7 @@ export default defineRule({
     description: 'Set statement_timeout before a statement that takes a lock blocking reads or writes of an existing table.',
     fixable: 'sometimes',
     recommended: true,
+    category: 'timeouts',
     appliesTo: ['sql', 'ts'],
   },
   check: (unit, context) => timeoutCheck(unit, context.settings, 'statement_timeout'),

@@ -67,6 +67,14 @@ describe('miglint CLI', () => {
     assert.equal(readFileSync(join(dir, '0001.sql'), 'utf8'), "-- 🎉 שלום\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON leads (a);\n");
     assert.match(fix.stdout, /2 fixes applied/);
   });
+  test('--fix-type applies only the fixes of those categories and still reports everything', () => {
+    const dir = project({ '0001.sql': BAD });
+    const r = miglint(['--fix', '--fix-type', 'timeouts', '.'], dir);
+    assert.equal(r.code, 1);
+    assert.equal(readFileSync(join(dir, '0001.sql'), 'utf8'), "-- 🎉 שלום\nSET lock_timeout = '5s';\nSET statement_timeout = '120s';\nCREATE INDEX idx_a ON leads (a);\n");
+    assert.match(r.stdout, /error\[require-concurrent-index-creation\]/);
+    assert.equal(miglint(['--fix', '--fix-type', 'cosmetic', '.'], dir).code, 2);
+  });
   test('--stdin lints text for an editor and never writes', () => {
     const r = miglint(['--stdin', '--stdin-filename', 'db/0001.sql', '--format', 'json'], project({}), BAD);
     assert.equal(r.code, 1);

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { rules } from '../../rules/index.js';
 import { ConfigError, ConfigLoader } from '../config/index.js';
-import { ruleDocsUrl } from '../core/rule.js';
+import { RULE_CATEGORIES, ruleDocsUrl, type RuleCategory } from '../core/rule.js';
 import { discoverFiles, UsageError } from '../lint/discover.js';
 import { displayPath, lintOne, runFiles, type RunOptions, type RunResult } from '../lint/run.js';
 import { json } from '../report/json.js';
@@ -34,6 +34,7 @@ interface Opts {
   fixDryRun?: boolean;
   unsafeFixes?: boolean;
   rule?: string[];
+  fixType?: string;
   outputFile?: string;
   maxWarnings?: string;
   quiet?: boolean;
@@ -58,6 +59,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .option('--fix', 'apply safe fixes in place, then report what is left')
     .option('--unsafe-fixes', 'with --fix or --fix-dry-run, also apply unsafe fixes')
     .option('--fix-dry-run', 'print a unified diff of the fixes per file; write nothing')
+    .option('--fix-type <types>', `with --fix: apply only fixes of these rule categories (${RULE_CATEGORIES.join(', ')}), comma-separated`)
     .option('--rule <id>', 'run (and fix) only this rule; repeat for more', (v: string, acc: string[]) => [...acc, ...v.split(',')], [] as string[])
     .option('-o, --output-file <file>', 'write the report to a file')
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this')
@@ -92,6 +94,12 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     return 2;
   }
 
+  const fixTypes = opts.fixType?.split(',').map((t) => t.trim()).filter(Boolean) ?? null;
+  const badType = fixTypes?.find((t) => !(RULE_CATEGORIES as readonly string[]).includes(t));
+  if (badType) {
+    io.stderr.write(`miglint: unknown fix type "${badType}" (one of ${RULE_CATEGORIES.join(', ')})\n`);
+    return 2;
+  }
   const cwd = process.cwd();
   const runOptions: RunOptions = {
     cwd,
@@ -99,6 +107,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     only: opts.rule?.length ? new Set(opts.rule) : null,
     fix: opts.fixDryRun ? 'dry-run' : opts.fix ? 'write' : 'off',
     unsafeFixes: !!opts.unsafeFixes,
+    fixOnly: fixTypes ? new Set(rules.filter((r) => fixTypes.includes(r.meta.category as RuleCategory)).map((r) => r.meta.id)) : null,
   };
   const loader = new ConfigLoader(known, opts.config ?? null);
   let result: RunResult;

@@ -37,6 +37,9 @@ export interface RuleContext {
   options: Record<string, unknown>;
 }
 
+export const RULE_CATEGORIES = ['locking', 'timeouts', 'transactions', 'error-handling'] as const;
+export type RuleCategory = (typeof RULE_CATEGORIES)[number];
+
 export interface RuleMeta {
   /** kebab-case, in the field's style: `require-*`, `ban-*`, `prefer-*`, `no-*`. */
   id: string;
@@ -45,6 +48,8 @@ export interface RuleMeta {
   fixable: 'none' | 'sometimes' | 'always';
   /** Whether the rule is on when configuration does not mention it. */
   recommended: boolean;
+  /** What the rule is about; `--fix-type` selects fixes by it. */
+  category: RuleCategory;
   /** Which inputs the rule can fire on. */
   appliesTo: ReadonlyArray<'sql' | 'ts'>;
 }

@@ -13,6 +13,8 @@ export const MAX_FIX_PASSES = 10;
 export interface FixOptions extends EngineOptions {
   /** Apply unsafe fixes too (`--unsafe-fixes`). */
   unsafe: boolean;
+  /** Only fixes of these rule ids are applied (`--fix-type`); all when null or absent. */
+  fixOnly?: ReadonlySet<string> | null;
 }
 
 export interface FixResult {
@@ -66,7 +68,10 @@ export function fixText(file: string, text: string, config: ResolvedConfig, opti
     if (findings.some((f) => f.ruleId === SYNTAX_ERROR)) {
       if (pass === 0) return { output: text, applied: 0, error: null };
     }
-    const fixes = findings.map((f: Finding) => f.fix).filter((f): f is Fix => isApplicable(f, options.unsafe));
+    const fixes = findings
+      .filter((f: Finding) => !options.fixOnly || options.fixOnly.has(f.ruleId))
+      .map((f) => f.fix)
+      .filter((f): f is Fix => isApplicable(f, options.unsafe));
     if (fixes.length === 0) return finish(file, text, current, applied, before);
     const r = applyFixes(current, fixes);
     if (r.output === current) return finish(file, text, current, applied, before);

@@ -20,6 +20,8 @@ export interface RunOptions {
   only: ReadonlySet<string> | null;
   fix: 'off' | 'write' | 'dry-run';
   unsafeFixes: boolean;
+  /** Rule ids whose fixes apply (`--fix-type`); all when null. */
+  fixOnly?: ReadonlySet<string> | null;
 }
 
 export interface RunResult {
@@ -45,7 +47,7 @@ export async function lintOne(file: string, text: string, loader: ConfigLoader, 
   let current = text;
   try {
     if (options.fix !== 'off') {
-      const fixed = fixText(file, text, config, { ...engine, unsafe: options.unsafeFixes });
+      const fixed = fixText(file, text, config, { ...engine, unsafe: options.unsafeFixes, fixOnly: options.fixOnly ?? null });
       if (fixed.error) result.fixErrors.push({ file, message: fixed.error });
       if (fixed.output !== text) {
         result.fixedCount += fixed.applied;
