@@ -9,6 +9,8 @@ function why(unit: MigrationUnit, s: Statement): string {
       return 'it runs inside the transaction block opened by an explicit BEGIN earlier in this migration';
     case 'framework':
       return `it runs inside the migration's wrapping transaction (${unit.wrapped.reason})`;
+    case 'code':
+      return `it runs inside the transaction the migration code opens (${s.codeTransaction})`;
     case 'implicit':
       return 'it is sent in one query string with other statements, which PostgreSQL runs as one implicit transaction';
     default:

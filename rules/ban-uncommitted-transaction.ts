@@ -23,6 +23,8 @@ export default defineRule({
     }
     const out: Diagnostic[] = [];
     for (const [phase, begin] of open) {
+      // In a wrapped migration the framework commits at the end, also a block reopened after a COMMIT.
+      if (unit.wrapped.byPhase?.[phase] ?? unit.wrapped.inTransaction) continue;
       const end = last.get(phase)!;
       const canAppend = unit.language === 'sql' && end.sqlToFile !== null;
       const text = unit.source.text;

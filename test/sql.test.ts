@@ -129,6 +129,9 @@ describe('statement contexts', () => {
     assert.deepEqual(ctx('SELECT 1; SELECT 2;', { sqlRunner: 'golang-migrate' }), ['implicit', 'implicit']);
     assert.deepEqual(ctx('-- miglint: no-transaction\nSELECT 1;', { sqlRunner: 'flyway' }), ['none']);
   });
+  test('a COMMIT inside a wrapped migration ends the framework\'s transaction', () => {
+    assert.deepEqual(ctx('SELECT 1; COMMIT; SELECT 2; BEGIN; SELECT 3;', { sqlRunner: 'flyway' }), ['framework', 'framework', 'none', 'none', 'explicit']);
+  });
   test('SET LOCAL only counts inside a transaction block; 0 turns a timeout off', () => {
     assert.deepEqual(ctx("SET LOCAL lock_timeout = '1s'; SELECT 1;"), ['none', 'none']);
     assert.deepEqual(ctx("BEGIN; SET LOCAL lock_timeout = '1s'; SELECT 1; COMMIT; SELECT 2;"), ['none', 'explicit', 'explicit+lt', 'explicit+lt', 'none']);

@@ -25,6 +25,8 @@ export type TransactionOwner =
   | 'framework'
   /** Several statements sent as one simple-protocol query string: one implicit transaction. */
   | 'implicit'
+  /** A transaction the migration code opens itself (`sequelize.transaction(...)`, `knex.transaction(...)`, a `{ transaction }` option). */
+  | 'code'
   | 'none';
 
 /** Which code path executes a statement. */
@@ -62,6 +64,8 @@ export interface Statement {
   batch: number;
   executor: Executor;
   phase: Phase;
+  /** Set by a frontend when the code runs the statement inside a transaction it opened, e.g. `sequelize.transaction()`. */
+  codeTransaction?: string;
   /** Filled in by `computeContexts` once the unit is complete. */
   context: StatementContext;
 }
@@ -135,7 +139,13 @@ export interface MigrationUnit {
    * Whether the framework (or runner) wraps the migration in a transaction, and why;
    * `byPhase` overrides it for one direction (dbmate's `-- migrate:down transaction:false`).
    */
-  wrapped: { inTransaction: boolean; reason: string; byPhase?: Partial<Record<Phase, boolean>> };
+  wrapped: {
+    inTransaction: boolean;
+    reason: string;
+    byPhase?: Partial<Record<Phase, boolean>>;
+    /** The switch that turns the transaction off acts per direction (`pgm.noTransaction()`, dbmate sections), not per file. */
+    perPhaseSwitch?: boolean;
+  };
   sessions: SessionFact[];
   swallowedCatches: SwallowedCatchFact[];
   comments: Comment[];

@@ -61,12 +61,18 @@ function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSetti
     case 'none':
       return { edits: [], applicability: 'safe', note: '' };
     case 'framework': {
+      if (unit.statements.some((o) => o !== s && o.batch === s.batch)) {
+        return { edits: [], applicability: 'display-only', note: `${split} since it is sent in one query string with other statements (one implicit transaction even without the framework's)` };
+      }
+      if (unit.statements.some((o) => o.phase === s.phase && classify(o.node).transactionControl)) {
+        return { edits: [], applicability: 'display-only', note: `${split}: this migration manages its transaction with BEGIN/COMMIT itself, so switching the framework's off would leave a block open` };
+      }
       const edits = unit.edits.disableTransaction?.(s.phase) ?? null;
       if (!edits) {
         const how = unit.language === 'sql' && settings.sqlRunner === 'flyway' ? 'set executeInTransaction=false in the script\'s .sql.conf file' : 'run it outside the framework\'s transaction';
         return { edits: [], applicability: 'display-only', note: `; ${how}` };
       }
-      const others = unit.statements.filter((o) => o !== s && needsTransaction(o));
+      const others = unit.statements.filter((o) => o !== s && needsTransaction(o) && (!unit.wrapped.perPhaseSwitch || o.phase === s.phase));
       if (others.length > 0) {
         return { edits, applicability: 'unsafe', note: `; unsafe: switching the transaction off also leaves ${others.length} other statement(s) in this migration without one (better: split them into their own migration)` };
       }
@@ -74,6 +80,8 @@ function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSetti
     }
     case 'explicit':
       return { edits: [], applicability: 'display-only', note: `${split} outside any BEGIN ... COMMIT` };
+    case 'code':
+      return { edits: [], applicability: 'display-only', note: `${split} outside the transaction the code opens (${s.codeTransaction})` };
     case 'implicit':
       return {
         edits: [],

@@ -44,7 +44,10 @@ export function timeoutCheck(unit: MigrationUnit, settings: LintSettings, name: 
       ruleId,
       message: `${lock.operation} runs with no ${name} set${later ? ` (and ${later} more such statement${later > 1 ? 's' : ''} after it)` : ''}.`,
       note: `${lockSentence(lock)}. ${why}`,
-      help: `Run SET ${name} = '${value}' first (or let migrun execute the migration: it sets it), and retry on lock_not_available (55P03).`,
+      help:
+        name === 'lock_timeout'
+          ? `Run SET lock_timeout = '${value}' first (or let migrun execute the migration: it sets it), and retry when it fails with lock_not_available (55P03).`
+          : `Run SET statement_timeout = '${value}' first (or let migrun execute the migration: it sets it); a statement that runs longer fails with query_canceled (57014) and its transaction rolls back.`,
       span: s.span,
       ...(edits ? { fix: { title: `Insert SET ${name} = '${value}' before it`, applicability: 'safe' as const, edits } } : {}),
     });

@@ -61,7 +61,7 @@ function wrapping(comments: SqlComment[], settings: LintSettings): MigrationUnit
     const m = DBMATE_SECTION.exec(c.text.trim());
     if (m && /\btransaction:false\b/i.test(m[2]!)) byPhase[m[1]!.toLowerCase() as Phase] = false;
   }
-  return { inTransaction: wraps, reason, byPhase };
+  return { inTransaction: wraps, reason, byPhase, perPhaseSwitch: settings.sqlRunner === 'dbmate' };
 }
 
 /** Builds the unit of a `.sql` file. The SQL parser must be initialised. */

@@ -25,6 +25,8 @@ export function tableKey(name: string): string {
 
 interface PhaseState {
   explicitTx: boolean;
+  /** The framework's wrapping transaction is open (until the code COMMITs it itself). */
+  frameworkTx: boolean;
   created: Set<string>;
   lockSession: boolean;
   stmtSession: boolean;
@@ -32,7 +34,7 @@ interface PhaseState {
   stmtLocal: boolean;
 }
 
-const fresh = (): PhaseState => ({ explicitTx: false, created: new Set(), lockSession: false, stmtSession: false, lockLocal: false, stmtLocal: false });
+const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: false, frameworkTx, created: new Set(), lockSession: false, stmtSession: false, lockLocal: false, stmtLocal: false });
 
 /** Fills in `context` on every statement of the unit, in place. */
 export function computeContexts(unit: MigrationUnit, settings: ContextSettings): void {
@@ -42,12 +44,11 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
 
   for (const s of unit.statements) {
     let st = states.get(s.phase);
-    if (!st) states.set(s.phase, (st = fresh()));
+    if (!st) states.set(s.phase, (st = fresh(unit.wrapped.byPhase?.[s.phase] ?? unit.wrapped.inTransaction)));
     const info = classify(s.node);
 
     // The context a statement sees is the state before it runs (BEGIN itself is not inside).
-    const wrapped = unit.wrapped.byPhase?.[s.phase] ?? unit.wrapped.inTransaction;
-    const owner = ownerOf(s, st, wrapped, batchSizes.get(s.batch) ?? 1);
+    const owner = ownerOf(s, st, batchSizes.get(s.batch) ?? 1);
     const migrunTimeouts = settings.runtimeSetsTimeouts || s.executor === 'migrun-ddl' || s.executor === 'migrun-dml' || s.executor === 'migrun-sql';
     s.context = {
       inTransaction: owner !== 'none',
@@ -65,7 +66,9 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
       case 'commit':
       case 'rollback':
       case 'prepare':
+        // A COMMIT also ends the framework's transaction (migrations do this to run CONCURRENTLY).
         st.explicitTx = false;
+        st.frameworkTx = false;
         st.lockLocal = false;
         st.stmtLocal = false;
         break;
@@ -84,7 +87,7 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
   }
 }
 
-function ownerOf(s: Statement, st: PhaseState, wrapped: boolean, batchSize: number): TransactionOwner {
+function ownerOf(s: Statement, st: PhaseState, batchSize: number): TransactionOwner {
   if (s.executor === 'migrun-index') return 'none';
   if (s.executor === 'migrun-ddl' || s.executor === 'migrun-dml') return 'framework';
   if (s.executor === 'migrun-sql') {
@@ -92,7 +95,8 @@ function ownerOf(s: Statement, st: PhaseState, wrapped: boolean, batchSize: numb
     return st.explicitTx ? 'explicit' : classify(s.node).transactional ? 'framework' : 'none';
   }
   if (st.explicitTx) return 'explicit';
-  if (wrapped) return 'framework';
+  if (s.codeTransaction) return 'code';
+  if (st.frameworkTx) return 'framework';
   if (batchSize > 1) return 'implicit';
   return 'none';
 }

@@ -13,5 +13,5 @@ export function quoteName(name: string): string {
 /** E.g. `CREATE INDEX takes a SHARE lock on "leads", which blocks writes (INSERT, UPDATE, DELETE) but not reads`. */
 export function lockSentence(lock: LockRequirement): string {
   const on = lock.relationKind === 'index' ? `index ${quoteName(lock.relation)} and its table` : quoteName(lock.relation);
-  return `${lock.operation} takes a ${lock.mode} lock on ${on}, which ${describeBlocking(lock.mode)}`;
+  return `${lock.operation} takes ${/^[AEIOU]/.test(lock.mode) ? 'an' : 'a'} ${lock.mode} lock on ${on}, which ${describeBlocking(lock.mode)}`;
 }

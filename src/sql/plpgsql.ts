@@ -67,6 +67,21 @@ function reraises(actions: unknown): boolean {
   return found;
 }
 
+/**
+ * Whether a handler's conditions catch real failures. `WHEN duplicate_object` /
+ * `WHEN undefined_table` and the like are the idempotency idiom (the object is
+ * already there, or already gone), not a swallowed failure; `others`, lock and
+ * timeout conditions are.
+ */
+function catchesFailures(conditions: unknown): boolean {
+  const names = ((conditions as Json[] | undefined) ?? []).map((c) => {
+    const cond = c.PLpgSQL_condition as Json | undefined;
+    return String(cond?.condname ?? cond?.sqlerrstate ?? 'others').toLowerCase();
+  });
+  if (names.length === 0) return true;
+  return names.some((n) => !/^(duplicate_|undefined_|invalid_object_definition$|42p07$|42710$|42p01$|42701$|42704$|42883$)/.test(n));
+}
+
 function firstLine(v: unknown): number | null {
   if (!v || typeof v !== 'object') return null;
   if (Array.isArray(v)) {
@@ -117,7 +132,7 @@ export function swallowedInDo(node: Node): SwallowedHandler[] {
       if (ddl.length) {
         for (const e of (excBlock.exc_list as Json[] | undefined) ?? []) {
           const handler = e.PLpgSQL_exception as Json | undefined;
-          if (handler && !reraises(handler.action)) out.push({ ddl, bodyLine: firstLine(handler.action) });
+          if (handler && !reraises(handler.action) && catchesFailures(handler.conditions)) out.push({ ddl, bodyLine: firstLine(handler.action) });
         }
       }
     }
