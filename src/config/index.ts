@@ -16,7 +16,7 @@ function makeSchema(z: typeof Z) {
   return z
     .object({
       pgVersion: z.number().int().min(10).max(19).optional(),
-      sqlRunner: z.enum(['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway']).optional(),
+      sqlRunner: z.enum(['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway', 'diesel']).optional(),
       assumeInTransaction: z.boolean().optional(),
       /** `migrun` when migrun executes the migrations: it sets lock_timeout and statement_timeout itself. */
       runtime: z.enum(['migrun', 'framework']).optional(),

@@ -6,7 +6,7 @@ import type { Diagnostic } from './diagnostic.js';
 import type { MigrationUnit } from './unit.js';
 
 /** How a project runs its `.sql` migrations; decides transaction wrapping and the fix's directive. */
-export type SqlRunner = 'psql' | 'migrun' | 'golang-migrate' | 'dbmate' | 'graphile-migrate' | 'flyway';
+export type SqlRunner = 'psql' | 'migrun' | 'golang-migrate' | 'dbmate' | 'graphile-migrate' | 'flyway' | 'diesel';
 
 export interface LintSettings {
   /** Target PostgreSQL major version, e.g. 15. */

@@ -69,7 +69,14 @@ function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSetti
       }
       const edits = unit.edits.disableTransaction?.(s.phase) ?? null;
       if (!edits) {
-        const how = unit.language === 'sql' && settings.sqlRunner === 'flyway' ? 'set executeInTransaction=false in the script\'s .sql.conf file' : 'run it outside the framework\'s transaction';
+        const how =
+          unit.language !== 'sql'
+            ? 'run it outside the framework\'s transaction'
+            : settings.sqlRunner === 'flyway'
+              ? 'set executeInTransaction=false in the script\'s .sql.conf file'
+              : settings.sqlRunner === 'diesel'
+                ? 'set run_in_transaction = false in the migration\'s metadata.toml'
+                : 'run it outside the runner\'s transaction';
         return { edits: [], applicability: 'display-only', note: `; ${how}` };
       }
       const others = unit.statements.filter((o) => o !== s && needsTransaction(o) && (!unit.wrapped.perPhaseSwitch || o.phase === s.phase));

@@ -12,6 +12,7 @@ import type { LintSettings } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
 import type { MigrationUnit, Phase, Statement } from '../core/unit.js';
 import { parseSql, type SqlComment } from '../sql/parse.js';
+import { doBlockStatements } from '../sql/plpgsql.js';
 
 /** Whether the configured runner wraps each `.sql` migration in a transaction by default. */
 export function runnerWraps(settings: LintSettings): boolean {
@@ -20,6 +21,7 @@ export function runnerWraps(settings: LintSettings): boolean {
     case 'dbmate':
     case 'graphile-migrate':
     case 'flyway':
+    case 'diesel':
       return true;
     default:
       return false;
@@ -40,6 +42,8 @@ export function noTransactionDirective(settings: LintSettings): string | null {
       return '-- migrun: no-transaction';
     case 'flyway':
       return null; // Flyway reads executeInTransaction=false from a `<script>.sql.conf` file.
+    case 'diesel':
+      return null; // diesel reads run_in_transaction = false from the migration's metadata.toml.
     default:
       return '-- miglint: no-transaction';
   }
@@ -64,20 +68,40 @@ function wrapping(comments: SqlComment[], settings: LintSettings): MigrationUnit
   return { inTransaction: wraps, reason, byPhase, perPhaseSwitch: settings.sqlRunner === 'dbmate' };
 }
 
+/**
+ * The text the parser sees: a BOM becomes a space, and template placeholders
+ * (`{{ ... }}` of Go/Jinja templates, `${...}` of Flyway and shell) become
+ * underscores, an identifier, so templated migrations still parse. Same length,
+ * so every offset is an offset into the real file.
+ */
+export function parseableSql(text: string): string {
+  let out = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+  if (out.includes('{{') || out.includes('${')) out = out.replace(/\{\{[^\n]*?\}\}|\$\{[^}\n]*\}/g, (m) => '_'.repeat(m.length));
+  return out;
+}
+
+/** The runner in effect: dbmate's `-- migrate:up` markers are unambiguous, so they win over the default. */
+function effectiveSettings(settings: LintSettings, comments: SqlComment[]): LintSettings {
+  if (settings.sqlRunner === 'psql' && comments.some((c) => DBMATE_SECTION.test(c.text.trim()))) return { ...settings, sqlRunner: 'dbmate' };
+  return settings;
+}
+
 /** Builds the unit of a `.sql` file. The SQL parser must be initialised. */
-export function sqlUnit(file: string, text: string, settings: LintSettings): MigrationUnit {
+export function sqlUnit(file: string, text: string, given: LintSettings): MigrationUnit {
   const source = new SourceText(text);
-  // A BOM is kept in the text (fixes must keep it) but hidden from the parser; same length, same offsets.
-  const parsed = parseSql(text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text);
+  const parsed = parseSql(parseableSql(text));
+  const settings = effectiveSettings(given, parsed.comments);
   const wrapped = wrapping(parsed.comments, settings);
-  // golang-migrate sends the whole file as one query string: one implicit transaction.
-  const oneBatch = settings.sqlRunner === 'golang-migrate';
+  // golang-migrate and diesel send the whole file as one query string: one implicit transaction.
+  const oneBatch = settings.sqlRunner === 'golang-migrate' || settings.sqlRunner === 'diesel';
   const executor = settings.sqlRunner === 'migrun' ? 'migrun-sql' : 'raw';
   const downMarker = parsed.comments.find((c) => /^--\s*migrate:down\b/i.test(c.text));
+  /** Statements inside a DO block, mapped to the DO statement that contains them. */
+  const container = new Map<Statement, Statement>();
 
-  const statements: Statement[] = parsed.statements.map((p, i) => {
+  const statements: Statement[] = parsed.statements.flatMap((p, i) => {
     const phase: Phase = downMarker && p.start > downMarker.start ? 'down' : 'up';
-    return {
+    const outer: Statement = {
       sql: p.text,
       node: p.node,
       span: { start: p.start, end: p.end },
@@ -89,6 +113,9 @@ export function sqlUnit(file: string, text: string, settings: LintSettings): Mig
       phase,
       context: { inTransaction: false, transaction: 'none', createdTables: new Set(), lockTimeoutSet: false, statementTimeoutSet: false },
     };
+    const inner = doBlockStatements(p.node).flatMap((q) => innerStatements(outer, q));
+    for (const st of inner) container.set(st, outer);
+    return [outer, ...inner];
   });
 
   const directive = noTransactionDirective(settings);
@@ -111,7 +138,8 @@ export function sqlUnit(file: string, text: string, settings: LintSettings): Mig
         }
         return directive ? [insertAtTop(source, directive)] : null;
       },
-      insertStatementBefore: (first, sql) => {
+      insertStatementBefore: (target, sql) => {
+        const first = container.get(target) ?? target;
         const lineStart = source.offsetAt({ line: source.positionAt(first.span.start).line, column: 1 });
         const indent = text.slice(lineStart, first.span.start);
         if (/\S/.test(indent)) return [{ start: first.span.start, end: first.span.start, text: `${sql}; ` }];
@@ -119,6 +147,33 @@ export function sqlUnit(file: string, text: string, settings: LintSettings): Mig
       },
     },
   };
+}
+
+/**
+ * The SQL statements a `DO` block's PL/pgSQL body runs, located in the file where
+ * the body's text can be found. They run inside the DO statement, which is atomic:
+ * PostgreSQL treats the block as one statement (so no CONCURRENTLY inside it).
+ */
+function innerStatements(outer: Statement, query: string): Statement[] {
+  let parsed;
+  try {
+    parsed = parseSql(query);
+  } catch {
+    return [];
+  }
+  if (parsed.error) return [];
+  const at = outer.sql.indexOf(query);
+  const base = at >= 0 ? outer.span.start + at : null;
+  return parsed.statements.map((st) => ({
+    ...outer,
+    sql: st.text,
+    node: st.node,
+    span: base !== null ? { start: base + st.start, end: base + st.end } : outer.span,
+    sqlToFile: base !== null ? (o: number) => base + st.start + o : null,
+    origin: 'literal' as const,
+    codeTransaction: 'a DO block, which runs as one statement',
+    context: { ...outer.context },
+  }));
 }
 
 /** Inserts a directive line at the top of the file, after a BOM. */

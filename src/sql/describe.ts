@@ -6,8 +6,13 @@ import type { LockRequirement } from './locks.js';
 export function quoteName(name: string): string {
   return name
     .split('.')
-    .map((p) => `"${p.replace(/"/g, '')}"`)
+    .map((p) => (isPlaceholder(p) ? '<placeholder>' : `"${p.replace(/"/g, '')}"`))
     .join('.');
+}
+
+/** A name the frontends substituted for a template placeholder or interpolation (`___`, `$1`). */
+export function isPlaceholder(name: string): boolean {
+  return /^_{3,}$/.test(name) || /^\$\d+$/.test(name);
 }
 
 /** E.g. `CREATE INDEX takes a SHARE lock on "leads", which blocks writes (INSERT, UPDATE, DELETE) but not reads`. */

@@ -100,9 +100,9 @@ function firstLine(v: unknown): number | null {
   return null;
 }
 
-/** Handlers in a `DO` statement's PL/pgSQL body that swallow DDL errors. */
-export function swallowedInDo(node: Node): SwallowedHandler[] {
-  if (!('DoStmt' in node)) return [];
+/** The parsed PL/pgSQL function wrapping a `DO` statement's body, or null (not PL/pgSQL, or unparseable). */
+function parseDoBody(node: Node): unknown {
+  if (!('DoStmt' in node)) return null;
   const args = node.DoStmt.args ?? [];
   let body: string | null = null;
   let language = 'plpgsql';
@@ -111,14 +111,36 @@ export function swallowedInDo(node: Node): SwallowedHandler[] {
     if (a.DefElem.defname === 'as') body = constText(a.DefElem.arg);
     if (a.DefElem.defname === 'language') language = constText(a.DefElem.arg).toLowerCase();
   }
-  if (body === null || language !== 'plpgsql') return [];
-  let parsed: unknown;
+  if (body === null || language !== 'plpgsql') return null;
   try {
     const tag = body.includes('$miglint$') ? '$miglint_do$' : '$miglint$';
-    parsed = parsePlPgSQLSync(`CREATE FUNCTION miglint_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`);
+    return parsePlPgSQLSync(`CREATE FUNCTION miglint_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`);
   } catch {
-    return [];
+    return null;
   }
+}
+
+/** The static SQL a `DO` block runs (not `EXECUTE` strings), in order, exception handlers included. */
+export function doBlockStatements(node: Node): string[] {
+  const parsed = parseDoBody(node);
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(walk);
+    const o = v as Json;
+    const exec = o.PLpgSQL_stmt_execsql as Json | undefined;
+    const q = (exec?.sqlstmt as Json | undefined)?.PLpgSQL_expr as Json | undefined;
+    if (q && typeof q.query === 'string') out.push(q.query);
+    Object.values(o).forEach(walk);
+  };
+  walk(parsed);
+  return out;
+}
+
+/** Handlers in a `DO` statement's PL/pgSQL body that swallow DDL errors. */
+export function swallowedInDo(node: Node): SwallowedHandler[] {
+  const parsed = parseDoBody(node);
+  if (parsed === null) return [];
   const out: SwallowedHandler[] = [];
   const visit = (v: unknown): void => {
     if (!v || typeof v !== 'object') return;

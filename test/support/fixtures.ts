@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ConfigFile } from '../../src/config/index.js';
 import { fixturesDir } from './paths.js';
 
-const RUNNERS = new Set(['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway']);
+const RUNNERS = new Set(['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway', 'diesel']);
 
 /** `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`; `bad.typeorm.ts` only names its framework. */
 export function fixtureConfig(file: string): ConfigFile {
