@@ -1,11 +1,205 @@
-/** TypeScript/JavaScript frontend (being written). */
+/**
+ * The TypeScript/JavaScript frontend (`.ts .mts .cts .js .mjs .cjs`): one
+ * migration unit per module, through ts-morph.
+ *
+ * It finds the migration's `up`/`down` functions and its framework (TypeORM,
+ * knex, node-pg-migrate, Sequelize/umzug, Kysely, raw `pg`, migrun), collects
+ * the SQL of raw query calls (with an offset map back to the literals) and the
+ * statements builder calls stand for, works out whether the framework wraps
+ * the migration in a transaction (and which statements run in a transaction
+ * the code opens itself), and records the code facts the source rules need:
+ * hand-opened sessions and whether every path closes them, and catch handlers
+ * that swallow DDL errors. Fix edits are computed while the syntax tree is
+ * alive and handed out later as plain data. A file it cannot make sense of
+ * still yields a unit; this function never throws.
+ */
+import type { Edit, Span } from '../../core/diagnostic.js';
 import type { LintSettings } from '../../core/rule.js';
 import { SourceText } from '../../core/source-text.js';
-import type { MigrationUnit } from '../../core/unit.js';
+import type { Framework, FrontendEdits, MigrationUnit, Phase, Statement } from '../../core/unit.js';
+import { classify } from '../../sql/classify.js';
+import { findSwallowedCatches } from './catches.js';
+import { Collector } from './collect.js';
+import { scriptComments } from './comments.js';
+import { applyInsertion, jsString, lineIndent, lineStart, planInsertion, prefersSingleQuotes, type InsertionPlan } from './edits.js';
+import { knex } from './knex.js';
+import { kysely } from './kysely.js';
+import { ConstTable } from './literals.js';
+import { NodeIndex } from './nodes.js';
+import { migrun } from './migrun.js';
+import { Node } from './morph.js';
+import { nodePgMigrate } from './node-pg-migrate.js';
+import { pg, unknownFramework } from './pg.js';
+import { withSourceFile } from './project.js';
+import { rawQueryOf } from './queries.js';
+import { sequelize } from './sequelize.js';
+import { findSessions } from './sessions.js';
+import { detectFramework, findPhases, importsOf, phaseOf } from './shape.js';
+import { CodeTransactions } from './transactions.js';
+import { typeorm } from './typeorm.js';
+import type { Env, FrameworkSupport, RawStatementMaker } from './types.js';
 
-export function typescriptUnit(file: string, text: string, _settings: LintSettings): MigrationUnit {
-  return {
-    file, source: new SourceText(text), language: file.endsWith('.ts') ? 'ts' : 'js', framework: 'unknown',
-    statements: [], wrapped: { inTransaction: false, reason: '' }, sessions: [], swallowedCatches: [], comments: [], syntaxErrors: [], edits: {},
+const SUPPORT: Record<Framework, FrameworkSupport> = {
+  typeorm,
+  knex,
+  'node-pg-migrate': nodePgMigrate,
+  sequelize,
+  kysely,
+  pg,
+  migrun,
+  unknown: unknownFramework,
+  sql: unknownFramework,
+};
+
+function languageOf(file: string): 'ts' | 'js' {
+  return /\.[cm]?tsx?$/i.test(file) ? 'ts' : 'js';
+}
+
+/** Builds the unit of a TypeScript or JavaScript migration. The SQL parser must be initialised. */
+export function typescriptUnit(file: string, text: string, settings: LintSettings): MigrationUnit {
+  const unit: MigrationUnit = {
+    file,
+    source: new SourceText(text),
+    language: languageOf(file),
+    framework: 'unknown',
+    statements: [],
+    wrapped: { inTransaction: false, reason: 'no migration framework recognised' },
+    sessions: [],
+    swallowedCatches: [],
+    comments: [],
+    syntaxErrors: [],
+    edits: {},
   };
+  try {
+    withSourceFile(file, text, (sf) => {
+      const nodes = new NodeIndex(sf);
+      const phases = findPhases(nodes);
+      const imports = importsOf(sf, nodes);
+      const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes };
+      unit.comments = scriptComments(sf);
+      env.framework = detectFramework(sf, phases, imports, nodes);
+      const support = SUPPORT[env.framework];
+
+      const collector = new Collector();
+      const anchors = new Map<Statement, Anchor>();
+      let sawQuery = false;
+      const transactions = new CodeTransactions(env);
+      const mark = (n: Node, added: Statement[]) => {
+        const label = transactions.labelFor(n);
+        if (label) for (const s of added) s.codeTransaction = label;
+      };
+      for (const n of nodes.all) {
+        if (!Node.isCallExpression(n) && !Node.isTaggedTemplateExpression(n)) continue;
+        if (support.builder && Node.isCallExpression(n)) {
+          const built = support.builder(n, env);
+          if (built) {
+            mark(n, collector.addBuilt(built, phaseOf(n, phases)));
+            continue;
+          }
+        }
+        const q = rawQueryOf(n, env);
+        if (q) {
+          sawQuery = true;
+          const added = collector.addSql(q.sql, { start: n.getStart(), end: n.getEnd() }, q.executor, phaseOf(n, phases));
+          mark(n, added);
+          const anchor = q.executor === 'raw' ? anchorOf(n, q.receiver, q.method) : null;
+          if (anchor) for (const s of added) anchors.set(s, anchor);
+        }
+      }
+      if (env.framework === 'unknown' && sawQuery) env.framework = 'pg';
+      unit.framework = env.framework;
+      unit.statements = collector.statements;
+      unit.syntaxErrors = collector.syntaxErrors;
+
+      const w = SUPPORT[env.framework].wrapped(env);
+      unit.wrapped = settings.assumeInTransaction !== null ? { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' } : w;
+
+      unit.sessions = findSessions(env);
+      unit.swallowedCatches = findSwallowedCatches(env, collector.statements, collector.callSpans);
+      unit.edits = frontendEdits(env, SUPPORT[env.framework], collector, anchors);
+    });
+  } catch {
+    // A file the parser or an analysis step chokes on still yields what was found so far.
+  }
+  return unit;
+}
+
+interface Anchor {
+  offset: number;
+  indent: string;
+  code: (sql: string, quote: (s: string) => string) => string;
+}
+
+/**
+ * The edits a fix may ask for, computed now (while the syntax tree exists) and
+ * handed out as copies later.
+ */
+function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector, anchors: Map<Statement, Anchor>): FrontendEdits {
+  const eol = env.source.eol;
+  const disable = new Map<Phase, Edit[] | null>();
+  for (const phase of ['up', 'down', 'other'] as const) disable.set(phase, support.disableTransaction ? support.disableTransaction(env, phase) : null);
+
+  // A fix inserts its statement after the SET queries (and `noTransaction()`) already at the top.
+  const settingCalls = settingOnlyCalls(collector);
+  const inside = (n: Node, c: Span) => c.start >= n.getStart() && c.end <= n.getEnd();
+  const skip = (n: Node) => {
+    if (!Node.isExpressionStatement(n)) return false;
+    if (/^\s*[\w$.]+\.noTransaction\(\s*\)\s*;?\s*$/.test(n.getText())) return true;
+    // A statement that only runs SET queries (not one that also runs anything else).
+    const calls = collector.callSpans.filter((c) => inside(n, c));
+    return calls.length > 0 && calls.every((c) => settingCalls.some((x) => x.start === c.start && x.end === c.end));
+  };
+  const plans = new Map<Phase, { plan: InsertionPlan; maker: RawStatementMaker } | null>();
+  for (const phase of ['up', 'down'] as const) {
+    const fn = env.phases.find((p) => p.phase === phase);
+    const maker = fn && support.rawStatement ? support.rawStatement(env, fn) : null;
+    const plan = fn && maker ? planInsertion(fn.fn, env.text, skip) : null;
+    plans.set(phase, plan && maker ? { plan, maker } : null);
+  }
+  const single = prefersSingleQuotes(env.nodes);
+  const quote = (s: string) => jsString(s, single);
+  const copy = (edits: Edit[] | null | undefined) => (edits ? edits.map((e) => ({ ...e })) : null);
+  return {
+    disableTransaction: (phase) => copy(disable.get(phase)),
+    insertStatementBefore: (statement, sql) => {
+      const p = plans.get(statement.phase);
+      if (p) {
+        const edits = [...applyInsertion(p.plan, p.maker.code(sql, quote), eol, p.maker.awaits), ...(copy(p.maker.extraEdits) ?? [])];
+        return edits.sort((a, b) => a.start - b.start);
+      }
+      const a = anchors.get(statement);
+      return a ? [{ start: a.offset, end: a.offset, text: `${a.indent}${a.code(sql, quote)};${eol}` }] : null;
+    },
+    setBuilderOptions: (statement, options) => collector.hooks.get(statement)?.setOptions?.(options) ?? null,
+    replaceWithRawQuery: (statement, sql) => collector.hooks.get(statement)?.replaceWithRaw?.(sql, quote) ?? null,
+  };
+}
+
+/** Spans of the query calls that only change session settings (`SET lock_timeout = ...`). */
+function settingOnlyCalls(collector: Collector): Span[] {
+  const byCall = new Map<string, { span: Span; setting: boolean }>();
+  collector.statements.forEach((s, i) => {
+    const span = collector.callSpans[i]!;
+    const key = `${span.start}:${span.end}`;
+    const setting = classify(s.node).class === 'session-setting';
+    const prev = byCall.get(key);
+    byCall.set(key, { span, setting: (prev?.setting ?? true) && setting });
+  });
+  return [...byCall.values()].filter((c) => c.setting).map((c) => c.span);
+}
+
+/**
+ * For a raw query outside the framework's phase functions, a statement goes on
+ * its own line just before the statement holding the call, through the same receiver.
+ */
+function anchorOf(call: Node, receiver: string | null, method: string): Anchor | null {
+  if (!receiver) return null;
+  const holder = call.getFirstAncestor((a) => Node.isStatement(a) && !!a.getParent() && (Node.isBlock(a.getParent()!) || Node.isSourceFile(a.getParent()!)));
+  if (!holder) return null;
+  const text = call.getSourceFile().getFullText();
+  const start = holder.getStart();
+  const ls = lineStart(text, start);
+  if (/\S/.test(text.slice(ls, start))) return null;
+  const awaits = /\bawait\b/.test(holder.getText());
+  return { offset: ls, indent: lineIndent(text, start), code: (sql, quote) => `${awaits ? 'await ' : ''}${receiver}.${method}(${quote(sql)})` };
 }

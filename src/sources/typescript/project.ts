@@ -2,7 +2,8 @@
  * The one ts-morph Project the frontend reuses: an in-memory file system, no
  * tsconfig, no lib files and no type checking, so that a file costs a parse.
  */
-import { Project, ScriptKind, ts, type SourceFile } from 'ts-morph';
+import type { SourceFile } from 'ts-morph';
+import { Project, ScriptKind, ts } from './morph.js';
 
 let project: Project | null = null;
 
@@ -32,7 +33,9 @@ function scriptKind(file: string): ScriptKind {
 export function withSourceFile<T>(file: string, text: string, analyse: (sf: SourceFile) => T): T {
   const p = getProject();
   const ext = /\.[cm]?[jt]sx?$/i.exec(file)?.[0]?.toLowerCase() ?? '.ts';
-  const sf = p.createSourceFile(`/miglint/migration${ext}`, text, { overwrite: true, scriptKind: scriptKind(file) });
+  // ts-morph drops a byte order mark, which would shift every offset by one: hide it behind a space instead.
+  const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+  const sf = p.createSourceFile(`/miglint/migration${ext}`, source, { overwrite: true, scriptKind: scriptKind(file) });
   try {
     return analyse(sf);
   } finally {

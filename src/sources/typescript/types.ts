@@ -2,8 +2,9 @@
 import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpression, MethodDeclaration, SourceFile } from 'ts-morph';
 import type { Edit, Span } from '../../core/diagnostic.js';
 import type { SourceText } from '../../core/source-text.js';
-import type { Framework } from '../../core/unit.js';
+import type { Executor, Framework, MigrationUnit, Phase } from '../../core/unit.js';
 import type { ConstTable } from './literals.js';
+import type { NodeIndex } from './nodes.js';
 
 export type FunctionLike = FunctionDeclaration | FunctionExpression | ArrowFunction | MethodDeclaration;
 
@@ -30,6 +31,8 @@ export interface Env {
   consts: ConstTable;
   /** Module specifiers the file imports or requires. */
   imports: string[];
+  /** Every node of the file, in document order. */
+  nodes: NodeIndex;
 }
 
 /** A builder call translated into the SQL the framework would send. */
@@ -41,6 +44,18 @@ export interface BuiltSql {
   interpolated: boolean;
   /** Sent in the same query string as the previous built statement (Sequelize's changeColumn). */
   sameBatch?: boolean;
+  /** Who runs it, when not the framework's builder (migrun's `ctx.backfill` runs on `execDml`). */
+  executor?: Executor;
+  /** Fix edits for this call, computed while the syntax tree exists. */
+  hooks?: BuilderHooks;
+}
+
+/** Edits on one builder call; closures over plain data (offsets and strings), never over nodes. */
+export interface BuilderHooks {
+  /** Sets boolean options (`concurrently`, `ifNotExists`, `ifExists`) the framework's builder supports. */
+  setOptions?: (options: Record<string, boolean>) => Edit[] | null;
+  /** Replaces the call with the framework's raw-query call running `sql`. */
+  replaceWithRaw?: (sql: string, quote: (s: string) => string) => Edit[] | null;
 }
 
 /** The framework-specific half of the frontend. */
@@ -49,9 +64,9 @@ export interface FrameworkSupport {
   /** Translates a builder call into SQL; null when the call is not one of the framework's builders. */
   builder?(call: CallExpression, env: Env): BuiltSql[] | null;
   /** Whether the framework wraps each migration in a transaction (before `assumeInTransaction`). */
-  wrapped(env: Env): { inTransaction: boolean; reason: string };
-  /** Edits turning the wrapping transaction off (computed eagerly: the syntax tree is gone later). */
-  disableTransaction?(env: Env): Edit[] | null;
+  wrapped(env: Env): MigrationUnit['wrapped'];
+  /** Edits turning the wrapping transaction off for `phase` (computed eagerly: the syntax tree is gone later). */
+  disableTransaction?(env: Env, phase: Phase): Edit[] | null;
   /**
    * The code of a statement running `sqlLiteral` (a JS string literal) in a phase function,
    * without the trailing `;`, and extra edits it needs (an import); null if the framework has none.

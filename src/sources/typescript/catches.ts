@@ -1,0 +1,121 @@
+/**
+ * Catch clauses and `.catch()` handlers that swallow errors from DDL: the code
+ * fact behind `no-swallowed-ddl-error`.
+ *
+ * A handler handles the error when it rethrows (`throw`), exits non-zero
+ * (`process.exit(1)`, `process.exitCode = 1`), returns a rejected promise, or
+ * passes the error to a callback (`done(err)`, `reject(err)`). Logging is not
+ * handling.
+ */
+import type { Block } from 'ts-morph';
+import { Node, SyntaxKind } from './morph.js';
+import type { Span } from '../../core/diagnostic.js';
+import type { Statement, SwallowedCatchFact } from '../../core/unit.js';
+import { classify } from '../../sql/classify.js';
+import { indentUnit, lineIndent } from './edits.js';
+import { unwrap } from './literals.js';
+import type { Env } from './types.js';
+
+const LOGGING = /^(log|logger|warn|error|info|debug|trace|print|console|report|notify)$/i;
+
+function isFunctionLike(n: Node): boolean {
+  return Node.isFunctionDeclaration(n) || Node.isFunctionExpression(n) || Node.isArrowFunction(n) || Node.isMethodDeclaration(n);
+}
+
+function isNonZero(n: Node | undefined): boolean {
+  if (!n) return false;
+  const u = unwrap(n);
+  return !(Node.isNumericLiteral(u) && Number(u.getLiteralValue()) === 0);
+}
+
+/** Whether a handler body (block or expression) handles the error named `err`. */
+export function handles(body: Node, err: string | null): boolean {
+  let handled = false;
+  const visit = (n: Node): boolean => {
+    if (Node.isThrowStatement(n)) return true;
+    if (Node.isCallExpression(n)) {
+      const callee = n.getExpression().getText();
+      if (callee === 'process.exit') return isNonZero(n.getArguments()[0]);
+      if (/^Promise\.reject$/.test(callee)) return true;
+      const fn = n.getExpression();
+      if (err && Node.isIdentifier(fn) && !LOGGING.test(fn.getText()) && n.getArguments().some((a) => a.getText() === err)) return true;
+    }
+    if (Node.isBinaryExpression(n) && n.getOperatorToken().getKind() === SyntaxKind.EqualsToken && n.getLeft().getText() === 'process.exitCode') {
+      return isNonZero(n.getRight());
+    }
+    return false;
+  };
+  if (visit(body)) return true;
+  body.forEachDescendant((n, t) => {
+    if (handled) return;
+    if (isFunctionLike(n)) {
+      t.skip();
+      return;
+    }
+    if (visit(n)) handled = true;
+  });
+  return handled;
+}
+
+function bodyIndent(env: Env, block: Block): string {
+  const first = block.getStatements()[0];
+  if (first) return lineIndent(env.text, first.getStart());
+  return lineIndent(env.text, block.getStart()) + indentUnit(env.text);
+}
+
+const within = (outer: Span, inner: Span) => outer.start <= inner.start && inner.end <= outer.end;
+
+/** DDL statements whose call lies in `[range)`. */
+function ddlIn(range: Span, statements: Statement[], callSpans: Span[]): Span[] {
+  const out: Span[] = [];
+  statements.forEach((s, i) => {
+    if (within(range, callSpans[i]!) && classify(s.node).class === 'ddl') out.push({ ...s.span });
+  });
+  return out;
+}
+
+export function findSwallowedCatches(env: Env, statements: Statement[], callSpans: Span[]): SwallowedCatchFact[] {
+  const out: SwallowedCatchFact[] = [];
+  for (const n of env.nodes.all) check(n);
+  return out;
+
+  function check(n: Node): void {
+    if (Node.isTryStatement(n)) {
+      const clause = n.getCatchClause();
+      if (!clause) return;
+      const tryBlock = n.getTryBlock();
+      const ddl = ddlIn({ start: tryBlock.getStart(), end: tryBlock.getEnd() }, statements, callSpans);
+      if (!ddl.length) return;
+      const decl = clause.getVariableDeclaration();
+      const name = decl && Node.isIdentifier(decl.getNameNode()) ? decl.getName() : null;
+      const block = clause.getBlock();
+      if (handles(block, name)) return;
+      out.push({
+        span: { start: clause.getStart(), end: clause.getEnd() },
+        ddl,
+        rethrow: { offset: block.getEnd() - 1, errorName: name, indent: bodyIndent(env, block) },
+      });
+      return;
+    }
+    if (!Node.isCallExpression(n)) return;
+    const callee = n.getExpression();
+    if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== 'catch') return;
+    const target = callee.getExpression();
+    const ddl = ddlIn({ start: target.getStart(), end: target.getEnd() }, statements, callSpans);
+    if (!ddl.length) return;
+    const handler = n.getArguments()[0] ? unwrap(n.getArguments()[0]!) : undefined;
+    const factSpan = { start: callee.getNameNode().getStart(), end: n.getEnd() };
+    if (handler && (Node.isArrowFunction(handler) || Node.isFunctionExpression(handler))) {
+      const param = handler.getParameters()[0];
+      const name = param && Node.isIdentifier(param.getNameNode()) ? param.getName() : null;
+      const body = handler.getBody();
+      if (handles(body, name)) return;
+      const rethrow = Node.isBlock(body) ? { offset: body.getEnd() - 1, errorName: name, indent: bodyIndent(env, body) } : null;
+      out.push({ span: factSpan, ddl, rethrow });
+    } else if (!handler || Node.isPropertyAccessExpression(handler) || LOGGING.test(handler.getText())) {
+      // `.catch(console.error)`, `.catch(logger.warn)`, `.catch()`: logs or ignores.
+      if (handler && Node.isPropertyAccessExpression(handler) && !/^(console|logger|log)\b/.test(handler.getText())) return;
+      out.push({ span: factSpan, ddl, rethrow: null });
+    }
+  }
+}

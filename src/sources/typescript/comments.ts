@@ -1,0 +1,68 @@
+/**
+ * Every `//` and `/* *\/` comment of a script, for suppressions such as
+ * `// miglint-ignore <rule-id>: reason`. String, template and regular
+ * expression literals are taken from the syntax tree so that `//` inside them
+ * is never mistaken for a comment.
+ */
+import type { SourceFile, ts as TS } from 'ts-morph';
+import { ts } from './morph.js';
+import type { Comment } from '../../core/unit.js';
+
+const OPAQUE = new Set<TS.SyntaxKind>([
+  ts.SyntaxKind.StringLiteral,
+  ts.SyntaxKind.NoSubstitutionTemplateLiteral,
+  ts.SyntaxKind.TemplateHead,
+  ts.SyntaxKind.TemplateMiddle,
+  ts.SyntaxKind.TemplateTail,
+  ts.SyntaxKind.RegularExpressionLiteral,
+  ts.SyntaxKind.JsxText,
+]);
+
+/** Ranges of literal tokens, in file order. */
+function opaqueRanges(sf: TS.SourceFile): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const visit = (n: TS.Node) => {
+    if (OPAQUE.has(n.kind)) {
+      out.push([n.getStart(sf), n.getEnd()]);
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+export function scriptComments(sf: SourceFile): Comment[] {
+  const text = sf.getFullText();
+  const skip = opaqueRanges(sf.compilerNode);
+  const out: Comment[] = [];
+  let k = 0;
+  let i = text.startsWith('#!') ? text.indexOf('\n') + 1 || text.length : 0;
+  while (i < text.length) {
+    while (k < skip.length && skip[k]![1] <= i) k++;
+    const range = skip[k];
+    if (range && range[0] <= i) {
+      i = range[1];
+      continue;
+    }
+    const next = range ? range[0] : text.length;
+    const slash = text.indexOf('/', i);
+    if (slash < 0 || slash >= next) {
+      i = next;
+      continue;
+    }
+    const c = text[slash + 1];
+    if (c === '/') {
+      let end = slash + 2;
+      while (end < text.length && text[end] !== '\n' && text[end] !== '\r' && text[end] !== '\u2028' && text[end] !== '\u2029') end++;
+      out.push({ text: text.slice(slash, end), span: { start: slash, end } });
+      i = end;
+    } else if (c === '*') {
+      const close = text.indexOf('*/', slash + 2);
+      const end = close < 0 ? text.length : close + 2;
+      out.push({ text: text.slice(slash, end), span: { start: slash, end } });
+      i = end;
+    } else i = slash + 1;
+  }
+  return out;
+}

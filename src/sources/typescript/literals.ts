@@ -1,0 +1,290 @@
+/**
+ * SQL text held in JavaScript string expressions, with a map from every SQL
+ * character back to the file.
+ *
+ * A literal's cooked value differs from its source text wherever an escape
+ * (`\n`, `\'`, `\\`, `\x41`, `\u{1F600}`), a line continuation or, in a
+ * template, a CRLF line break sits. The text is decoded here piece by piece so
+ * that each SQL character knows the file range that produced it; edits are
+ * possible only at the boundaries between pieces. `${}` substitutions (and
+ * non-literal operands of `+`) become placeholders: `$1`, `$2`... first, and a
+ * quoted identifier `"$1"` where the grammar wants a name (see `render`).
+ */
+import type { Expression } from 'ts-morph';
+import { Node, SyntaxKind, VariableDeclarationKind } from './morph.js';
+import type { Span } from '../../core/diagnostic.js';
+import type { NodeIndex } from './nodes.js';
+
+/** A run of SQL text from one place in the file. */
+export type Piece =
+  /** Source characters copied one for one, starting at `from`. */
+  | { kind: 'raw'; text: string; from: number }
+  /** An escape sequence (or a normalised line break) producing `text` from `[from, to)`. */
+  | { kind: 'escape'; text: string; from: number; to: number }
+  /** A `${}` substitution or a non-literal operand covering `[from, to)`. */
+  | { kind: 'placeholder'; from: number; to: number };
+
+export interface SqlSource {
+  pieces: Piece[];
+  interpolated: boolean;
+  origin: 'literal' | 'template';
+  /** The whole expression holding the SQL. */
+  span: Span;
+}
+
+export type PlaceholderForm = 'param' | 'ident';
+
+/** SQL text with, per character, the file range that produced it. */
+export interface RenderedSql {
+  sql: string;
+  /** File offset where the piece producing character i starts. */
+  from: Int32Array;
+  /** File offset where the piece producing character i ends. */
+  to: Int32Array;
+  /** File offset of the boundary before character i (i ≤ length); -1 inside an escape or placeholder. */
+  at: Int32Array;
+  /** Placeholder ranges in `sql`, in order. */
+  placeholders: Array<{ start: number; end: number }>;
+}
+
+/** `const NAME = ...` declarations of the file, for SQL and options passed by name. */
+export class ConstTable {
+  private readonly byName = new Map<string, Node[]>();
+
+  constructor(nodes: NodeIndex) {
+    for (const list of nodes.ofKind(SyntaxKind.VariableDeclarationList)) {
+      if (list.getDeclarationKind() !== VariableDeclarationKind.Const) continue;
+      for (const d of list.getDeclarations()) {
+        const init = d.getInitializer();
+        const nameNode = d.getNameNode();
+        if (!init || !Node.isIdentifier(nameNode)) continue;
+        const all = this.byName.get(nameNode.getText()) ?? [];
+        all.push(init);
+        this.byName.set(nameNode.getText(), all);
+      }
+    }
+  }
+
+  /** The initializer of the `const` that `id` most plausibly names (the innermost enclosing scope). */
+  resolve(id: Node): Node | undefined {
+    const all = this.byName.get(id.getText());
+    if (!all) return undefined;
+    if (all.length === 1) return all[0];
+    let best: Node | undefined;
+    let bestDepth = -1;
+    for (const init of all) {
+      const scope = init.getFirstAncestor((a) => Node.isBlock(a) || Node.isSourceFile(a));
+      if (!scope || id.getPos() < scope.getPos() || id.getEnd() > scope.getEnd()) continue;
+      const depth = scope.getAncestors().length;
+      if (depth > bestDepth) {
+        best = init;
+        bestDepth = depth;
+      }
+    }
+    return best;
+  }
+}
+
+/** Strips parentheses, `as`, `satisfies` and `!` around an expression. */
+export function unwrap(node: Node): Node {
+  let n = node;
+  for (;;) {
+    if (Node.isParenthesizedExpression(n) || Node.isAsExpression(n) || Node.isSatisfiesExpression(n) || Node.isNonNullExpression(n) || Node.isTypeAssertion(n)) {
+      n = n.getExpression();
+    } else return n;
+  }
+}
+
+/** The SQL source of a string-valued expression, or null when it holds no string literal at all. */
+export function sqlSourceOf(expr: Node, consts: ConstTable, depth = 0): SqlSource | null {
+  const pieces: Piece[] = [];
+  const state = { interpolated: false, template: false };
+  if (!collect(unwrap(expr), consts, depth, pieces, state)) return null;
+  return { pieces, interpolated: state.interpolated, origin: state.template ? 'template' : 'literal', span: { start: expr.getStart(), end: expr.getEnd() } };
+}
+
+function collect(n: Node, consts: ConstTable, depth: number, out: Piece[], state: { interpolated: boolean; template: boolean }): boolean {
+  if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) {
+    if (Node.isNoSubstitutionTemplateLiteral(n)) state.template = true;
+    out.push(...decode(n.getSourceFile().getFullText(), n.getStart() + 1, n.getEnd() - 1, Node.isNoSubstitutionTemplateLiteral(n), n.getLiteralText()));
+    return true;
+  }
+  if (Node.isTemplateExpression(n)) {
+    state.template = true;
+    state.interpolated = true;
+    const text = n.getSourceFile().getFullText();
+    const head = n.getHead();
+    out.push(...decode(text, head.getStart() + 1, head.getEnd() - 2, true, head.compilerNode.text));
+    let previousEnd = head.getEnd();
+    for (const span of n.getTemplateSpans()) {
+      const lit = span.getLiteral();
+      // From the `${` to the `}` that closes the substitution.
+      out.push({ kind: 'placeholder', from: previousEnd - 2, to: lit.getStart() + 1 });
+      const closing = Node.isTemplateTail(lit) ? 1 : 2;
+      out.push(...decode(text, lit.getStart() + 1, lit.getEnd() - closing, true, lit.compilerNode.text));
+      previousEnd = lit.getEnd();
+    }
+    return true;
+  }
+  if (Node.isBinaryExpression(n) && n.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
+    const left: Piece[] = [];
+    const right: Piece[] = [];
+    const l = collect(unwrap(n.getLeft()), consts, depth, left, state);
+    const r = collect(unwrap(n.getRight()), consts, depth, right, state);
+    if (!l && !r) return false;
+    if (l) out.push(...left);
+    else out.push(placeholderFor(n.getLeft(), state));
+    if (r) out.push(...right);
+    else out.push(placeholderFor(n.getRight(), state));
+    return true;
+  }
+  if (Node.isIdentifier(n) && depth < 4) {
+    const init = consts.resolve(n);
+    if (init) return collect(unwrap(init), consts, depth + 1, out, state);
+  }
+  return false;
+}
+
+function placeholderFor(n: Node, state: { interpolated: boolean }): Piece {
+  state.interpolated = true;
+  return { kind: 'placeholder', from: n.getStart(), to: n.getEnd() };
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v' };
+
+/**
+ * Decodes the source text `[start, end)` of a string or template literal part
+ * into pieces. `cooked` is the compiler's value: when the decoding disagrees
+ * with it (an escape this decoder does not know), the whole part becomes one
+ * opaque piece, so offsets are never wrong, only less precise.
+ */
+export function decode(text: string, start: number, end: number, template: boolean, cooked: string | undefined): Piece[] {
+  const pieces: Piece[] = [];
+  let rawFrom = start;
+  let raw = '';
+  const flushRaw = () => {
+    if (raw) pieces.push({ kind: 'raw', text: raw, from: rawFrom });
+    raw = '';
+  };
+  let i = start;
+  while (i < end) {
+    const c = text[i]!;
+    if (c === '\\') {
+      const [value, len] = escapeAt(text, i, end);
+      flushRaw();
+      pieces.push({ kind: 'escape', text: value, from: i, to: i + len });
+      i += len;
+      rawFrom = i;
+    } else if (template && c === '\r') {
+      // Template literals normalise CRLF and CR to LF in their cooked value.
+      const len = text[i + 1] === '\n' ? 2 : 1;
+      flushRaw();
+      pieces.push({ kind: 'escape', text: '\n', from: i, to: i + len });
+      i += len;
+      rawFrom = i;
+    } else {
+      if (!raw) rawFrom = i;
+      raw += c;
+      i++;
+    }
+  }
+  flushRaw();
+  const decoded = pieces.map((p) => (p.kind === 'placeholder' ? '' : p.text)).join('');
+  if (cooked !== undefined && decoded !== cooked) return [{ kind: 'escape', text: cooked, from: start, to: end }];
+  return pieces;
+}
+
+/** The value and source length of the escape sequence at `i` (a backslash). */
+function escapeAt(text: string, i: number, end: number): [string, number] {
+  const c = text[i + 1];
+  if (c === undefined || i + 1 >= end) return ['', 1];
+  if (c in SIMPLE_ESCAPES) return [SIMPLE_ESCAPES[c]!, 2];
+  if (c === '\r') return ['', text[i + 2] === '\n' ? 3 : 2]; // line continuation
+  if (c === '\n' || c === '\u2028' || c === '\u2029') return ['', 2];
+  if (c === 'x') {
+    const hex = text.slice(i + 2, i + 4);
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) return [String.fromCharCode(parseInt(hex, 16)), 4];
+  }
+  if (c === 'u') {
+    if (text[i + 2] === '{') {
+      const close = text.indexOf('}', i + 3);
+      const hex = close > 0 ? text.slice(i + 3, close) : '';
+      if (/^[0-9a-fA-F]{1,6}$/.test(hex) && parseInt(hex, 16) <= 0x10ffff) return [String.fromCodePoint(parseInt(hex, 16)), close + 1 - i];
+    }
+    const hex = text.slice(i + 2, i + 6);
+    if (/^[0-9a-fA-F]{4}$/.test(hex)) return [String.fromCharCode(parseInt(hex, 16)), 6];
+  }
+  if (c === '0' && !/[0-9]/.test(text[i + 2] ?? '')) return ['\0', 2];
+  if (/[1-7]/.test(c)) {
+    // Legacy octal escape (sloppy-mode JavaScript only).
+    const m = /^[0-7]{1,3}/.exec(text.slice(i + 1, i + 4))![0];
+    const value = parseInt(m, 8) <= 0o377 ? m : m.slice(0, 2);
+    return [String.fromCharCode(parseInt(value, 8)), 1 + value.length];
+  }
+  const code = text.charCodeAt(i + 1);
+  if (code >= 0xd800 && code <= 0xdbff) return [text.slice(i + 1, i + 3), 3];
+  return [c, 2];
+}
+
+/** Renders the pieces with each placeholder in the given form (`$n` by default). */
+export function render(src: SqlSource, forms: PlaceholderForm[] = []): RenderedSql {
+  let sql = '';
+  const from: number[] = [];
+  const to: number[] = [];
+  const at: number[] = [];
+  const placeholders: Array<{ start: number; end: number }> = [];
+  const numberBase = highestParam(src);
+  let n = 0;
+  for (const p of src.pieces) {
+    if (p.kind === 'raw') {
+      for (let j = 0; j < p.text.length; j++) {
+        from.push(p.from + j);
+        to.push(p.from + j + 1);
+        at.push(p.from + j);
+      }
+      sql += p.text;
+      continue;
+    }
+    let value: string;
+    if (p.kind === 'escape') value = p.text;
+    else {
+      const form = forms[n] ?? 'param';
+      n++;
+      value = form === 'param' ? `$${numberBase + n}` : `"$${numberBase + n}"`;
+      placeholders.push({ start: sql.length, end: sql.length + value.length });
+    }
+    for (let j = 0; j < value.length; j++) {
+      from.push(p.from);
+      to.push(p.to);
+      at.push(j === 0 ? p.from : -1);
+    }
+    sql += value;
+  }
+  const last = src.pieces[src.pieces.length - 1];
+  at.push(last === undefined ? src.span.start : last.kind === 'raw' ? last.from + last.text.length : last.to);
+  return { sql, from: Int32Array.from(from), to: Int32Array.from(to), at: Int32Array.from(at), placeholders };
+}
+
+/** Placeholders number after the highest `$n` the literal text already uses (pg parameters). */
+function highestParam(src: SqlSource): number {
+  if (!src.interpolated) return 0;
+  let max = 0;
+  for (const p of src.pieces) {
+    if (p.kind === 'placeholder') continue;
+    for (const m of p.text.matchAll(/\$(\d+)/g)) max = Math.max(max, Number(m[1]));
+  }
+  return max;
+}
+
+/** The string value of an expression if it is (or names a `const` holding) a literal without substitutions. */
+export function stringValue(expr: Node | undefined, consts: ConstTable): string | null {
+  if (!expr) return null;
+  const src = sqlSourceOf(expr, consts);
+  if (!src || src.interpolated) return null;
+  return src.pieces.map((p) => (p.kind === 'placeholder' ? '' : p.text)).join('');
+}
+
+/** Whether an expression is an expression node (for typing call arguments). */
+export function isExpression(n: Node | undefined): n is Expression {
+  return !!n && Node.isExpression(n);
+}

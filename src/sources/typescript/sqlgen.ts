@@ -1,0 +1,230 @@
+/**
+ * Helpers for builder translations: reading option values out of code, and
+ * writing the SQL statement a builder call sends.
+ */
+import type { CallExpression } from 'ts-morph';
+import { Node } from './morph.js';
+import type { Span } from '../../core/diagnostic.js';
+import { stringValue, unwrap } from './literals.js';
+import type { BuiltSql, Env } from './types.js';
+
+/** `"name"`, or `"schema"."name"` for a dotted name. */
+export function qname(name: string): string {
+  return name
+    .split('.')
+    .map((p) => `"${p.replace(/^"|"$/g, '').replace(/"/g, '""')}"`)
+    .join('.');
+}
+
+/** A column for an index or key: quoted when it is a plain name, as written when it is an expression. */
+export function column(name: string): string {
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_$]*)\s*(\s+(ASC|DESC)(\s+NULLS\s+(FIRST|LAST))?)?\s*$/i.exec(name);
+  if (m) return `"${m[1]}"${m[2] ? m[2].toUpperCase().replace(/\s+/g, ' ') : ''}`;
+  return name;
+}
+
+export function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Turns a name into the `[a-z0-9_]` form frameworks use when they derive index names. */
+export function nameFrom(...parts: string[]): string {
+  return parts
+    .join('_')
+    .replace(/[^A-Za-z0-9_]+/g, '_')
+    .toLowerCase();
+}
+
+export function span(n: Node): Span {
+  return { start: n.getStart(), end: n.getEnd() };
+}
+
+/**
+ * Reads literal values out of call arguments. A value that is not a literal (a
+ * variable, a call) is replaced by a placeholder and marks the result interpolated.
+ */
+export class Values {
+  interpolated = false;
+  constructor(readonly env: Env) {}
+
+  str(e: Node | undefined): string | null {
+    return stringValue(e, this.env.consts);
+  }
+
+  /** A name: the string, or the expression's text as a quoted placeholder. */
+  name(e: Node | undefined, fallback = 'unknown'): string {
+    const s = this.str(e);
+    if (s !== null) return s;
+    this.interpolated = true;
+    return e ? e.getText().replace(/[^A-Za-z0-9_$]/g, '_') : fallback;
+  }
+
+  /** A string or an array of strings (or of `{ name }` objects). */
+  names(e: Node | undefined): string[] {
+    const n = e ? this.resolve(e) : undefined;
+    if (n && Node.isArrayLiteralExpression(n)) {
+      return n.getElements().map((el) => {
+        const o = this.props(el);
+        return o ? this.name(o.get('name') ?? o.get('attribute') ?? o.get('column')) + this.order(o) : this.name(el);
+      });
+    }
+    if (n && Node.isObjectLiteralExpression(n)) {
+      const o = this.props(n)!;
+      return [this.name(o.get('name') ?? o.get('attribute')) + this.order(o)];
+    }
+    return e ? [this.name(e)] : [];
+  }
+
+  private order(o: Map<string, Node>): string {
+    const order = this.str(o.get('sort') ?? o.get('order'));
+    return order && /^(asc|desc)$/i.test(order) ? ` ${order.toUpperCase()}` : '';
+  }
+
+  bool(e: Node | undefined): boolean | null {
+    const n = e ? this.resolve(e) : undefined;
+    if (!n) return null;
+    if (Node.isTrueLiteral(n)) return true;
+    if (Node.isFalseLiteral(n)) return false;
+    return null;
+  }
+
+  num(e: Node | undefined): number | null {
+    const n = e ? this.resolve(e) : undefined;
+    return n && Node.isNumericLiteral(n) ? Number(n.getLiteralValue()) : null;
+  }
+
+  /** Properties of an object literal (also `new X({...})`, or a const holding one). */
+  props(e: Node | undefined): Map<string, Node> | null {
+    let n = e ? this.resolve(e) : undefined;
+    if (n && Node.isNewExpression(n)) n = n.getArguments()[0] ? this.resolve(n.getArguments()[0]!) : undefined;
+    if (!n || !Node.isObjectLiteralExpression(n)) return null;
+    const out = new Map<string, Node>();
+    for (const p of n.getProperties()) {
+      if (Node.isPropertyAssignment(p)) out.set(p.getName().replace(/^["']|["']$/g, ''), p.getInitializer()!);
+      else if (Node.isShorthandPropertyAssignment(p)) out.set(p.getName(), p.getNameNode());
+    }
+    return out;
+  }
+
+  /** Follows `const` names to their initializers. */
+  resolve(e: Node): Node {
+    let n = unwrap(e);
+    for (let i = 0; i < 4 && Node.isIdentifier(n); i++) {
+      const init = this.env.consts.resolve(n);
+      if (!init) break;
+      n = unwrap(init);
+    }
+    return n;
+  }
+
+  /**
+   * A default value as SQL: strings and numbers as literals, `knex.fn.now()` /
+   * `pgm.func('now()')` / `Sequelize.fn('now')` / `knex.raw('...')` as the SQL they
+   * stand for; anything else as a parameter placeholder.
+   */
+  defaultSql(e: Node | undefined, stringsAreSql = false): string {
+    const n = e ? this.resolve(e) : undefined;
+    if (!n) return 'NULL';
+    const s = this.str(n);
+    if (s !== null) return stringsAreSql ? s : literal(s);
+    if (Node.isNumericLiteral(n)) return n.getText();
+    if (Node.isTrueLiteral(n) || Node.isFalseLiteral(n)) return n.getText();
+    if (Node.isNullLiteral(n)) return 'NULL';
+    if (Node.isPrefixUnaryExpression(n) && Node.isNumericLiteral(n.getOperand())) return n.getText();
+    const text = n.getText();
+    if (/\.fn\.now\(\)$|\.NOW$|^Sequelize\.literal\(['"]CURRENT_TIMESTAMP['"]\)$/.test(text)) return 'now()';
+    if (Node.isCallExpression(n)) {
+      const callee = n.getExpression().getText();
+      const arg = this.str(n.getArguments()[0]);
+      if (/\.(func|raw|literal)$|^sql\.raw$/.test(callee) && arg !== null) return arg;
+      if (/\.fn$/.test(callee) && arg !== null) return `${arg}()`;
+    }
+    if (Node.isTaggedTemplateExpression(n)) {
+      const t = this.str(n.getTemplate());
+      if (t !== null) return t;
+    }
+    this.interpolated = true;
+    return '$1';
+  }
+
+  built(sql: string, node: Node | Span, sameBatch = false): BuiltSql {
+    const s = 'start' in node ? node : span(node);
+    return { sql, span: s, interpolated: this.interpolated, ...(sameBatch ? { sameBatch } : {}) };
+  }
+}
+
+export interface IndexSpec {
+  name: string;
+  table: string;
+  columns: string[];
+  unique?: boolean;
+  concurrently?: boolean;
+  ifNotExists?: boolean;
+  method?: string | null;
+  where?: string | null;
+  include?: string[];
+}
+
+export function createIndexSql(s: IndexSpec): string {
+  const parts = ['CREATE'];
+  if (s.unique) parts.push('UNIQUE');
+  parts.push('INDEX');
+  if (s.concurrently) parts.push('CONCURRENTLY');
+  if (s.ifNotExists) parts.push('IF NOT EXISTS');
+  parts.push(qname(s.name), 'ON', qname(s.table));
+  if (s.method) parts.push('USING', s.method);
+  parts.push(`(${s.columns.map(column).join(', ')})`);
+  if (s.include?.length) parts.push(`INCLUDE (${s.include.map(column).join(', ')})`);
+  if (s.where) parts.push('WHERE', s.where);
+  return parts.join(' ');
+}
+
+export function dropIndexSql(name: string, o: { concurrently?: boolean; ifExists?: boolean; cascade?: boolean } = {}): string {
+  return `DROP INDEX${o.concurrently ? ' CONCURRENTLY' : ''}${o.ifExists ? ' IF EXISTS' : ''} ${qname(name)}${o.cascade ? ' CASCADE' : ''}`;
+}
+
+export interface ColumnSpec {
+  name: string;
+  type: string;
+  notNull?: boolean;
+  primaryKey?: boolean;
+  unique?: boolean;
+  default?: string | null;
+  references?: string | null;
+  check?: string | null;
+}
+
+export function columnDef(c: ColumnSpec): string {
+  let s = `${qname(c.name)} ${c.type}`;
+  if (c.primaryKey) s += ' PRIMARY KEY';
+  if (c.notNull && !c.primaryKey) s += ' NOT NULL';
+  if (c.unique) s += ' UNIQUE';
+  if (c.default !== undefined && c.default !== null) s += ` DEFAULT ${c.default}`;
+  if (c.references) s += ` REFERENCES ${c.references}`;
+  if (c.check) s += ` CHECK (${c.check})`;
+  return s;
+}
+
+export function createTableSql(table: string, defs: string[], ifNotExists = false): string {
+  return `CREATE TABLE${ifNotExists ? ' IF NOT EXISTS' : ''} ${qname(table)} (${defs.join(', ')})`;
+}
+
+export function alterTableSql(table: string, commands: string[]): string {
+  return `ALTER TABLE ${qname(table)} ${commands.join(', ')}`;
+}
+
+export function dropTableSql(table: string, o: { ifExists?: boolean; cascade?: boolean } = {}): string {
+  return `DROP TABLE${o.ifExists ? ' IF EXISTS' : ''} ${qname(table)}${o.cascade ? ' CASCADE' : ''}`;
+}
+
+/** `"table" ("a", "b")` for a REFERENCES clause. */
+export function referencesSql(table: string, columns: string[]): string {
+  return `${qname(table)}${columns.length ? ` (${columns.map(column).join(', ')})` : ''}`;
+}
+
+/** The receiver and method of a call `a.b.method(...)`, or null. */
+export function methodCall(call: CallExpression): { receiver: Node; method: string } | null {
+  const callee = call.getExpression();
+  if (!Node.isPropertyAccessExpression(callee)) return null;
+  return { receiver: callee.getExpression(), method: callee.getName() };
+}

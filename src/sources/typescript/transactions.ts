@@ -1,0 +1,99 @@
+/**
+ * Transactions the migration code opens itself, for `Statement.codeTransaction`:
+ * - a callback a library runs in a transaction it manages:
+ *   `knex.transaction(async (trx) => ...)`, `sequelize.transaction(async (t) => ...)`,
+ *   TypeORM's `manager.transaction(...)` / `dataSource.transaction(...)`, Kysely's
+ *   `db.transaction().execute(async (trx) => ...)`; every statement in the callback
+ *   is taken to run on the transaction (an approximation: code may use another
+ *   connection there);
+ * - a transaction object held in a variable: `const trx = await knex.transaction()`,
+ *   `await sequelize.transaction()`, `await db.startTransaction().execute()`, a TypeORM
+ *   query runner after `qr.startTransaction()`; statements run through it (`trx.raw`,
+ *   `trx.schema...`, `` sql`...`.execute(trx) ``);
+ * - Sequelize's `{ transaction: t }` option on a query or builder call.
+ */
+import type { CallExpression } from 'ts-morph';
+import { Node, SyntaxKind } from './morph.js';
+import { unwrap } from './literals.js';
+import { findOpenings } from './sessions.js';
+import { methodCall } from './sqlgen.js';
+import type { Env } from './types.js';
+
+const isCallback = (n: Node | undefined) => !!n && (Node.isArrowFunction(n) || Node.isFunctionExpression(n));
+
+/** The callback a call runs inside a managed transaction, or null. */
+export function managedCallback(call: CallExpression): Node | null {
+  const mc = methodCall(call);
+  if (!mc) return null;
+  const managed = mc.method === 'transaction' || (mc.method === 'execute' && Node.isCallExpression(mc.receiver) && methodCall(mc.receiver)?.method === 'transaction');
+  return managed ? (call.getArguments().find(isCallback) ?? null) : null;
+}
+
+/** The identifier a call chain starts from (`trx` in `trx.schema.createTable(...)`), or null. */
+function rootName(n: Node): string | null {
+  let cur: Node = n;
+  for (;;) {
+    if (Node.isPropertyAccessExpression(cur) || Node.isCallExpression(cur) || Node.isNonNullExpression(cur)) cur = cur.getExpression();
+    else return Node.isIdentifier(cur) ? cur.getText() : null;
+  }
+}
+
+/** The identifier passed as a `{ transaction: t }` (or `{ transaction }`) option, or null. */
+function transactionOption(args: Node[]): string | null {
+  for (const a of args) {
+    const o = unwrap(a);
+    if (!Node.isObjectLiteralExpression(o)) continue;
+    const p = o.getProperty('transaction');
+    if (p && Node.isShorthandPropertyAssignment(p)) return p.getName();
+    if (p && Node.isPropertyAssignment(p)) {
+      const v = p.getInitializer();
+      if (v && Node.isIdentifier(v)) return v.getText();
+    }
+  }
+  return null;
+}
+
+export class CodeTransactions {
+  private readonly regions: Array<{ start: number; end: number; label: string }> = [];
+  private readonly names = new Map<string, string>();
+
+  constructor(env: Env) {
+    for (const call of env.nodes.ofKind(SyntaxKind.CallExpression)) {
+      const cb = managedCallback(call);
+      if (cb) this.regions.push({ start: cb.getStart(), end: cb.getEnd(), label: `${call.getExpression().getText()}(...)` });
+    }
+    const startsTransaction = (name: string) =>
+      env.nodes.ofKind(SyntaxKind.CallExpression).some((c) => {
+        const mc = methodCall(c);
+        return mc?.method === 'startTransaction' && mc.receiver.getText() === name;
+      });
+    for (const o of findOpenings(env)) {
+      if (o.opensTransaction || (o.kind === 'query-runner' && startsTransaction(o.name))) {
+        const text = o.node.getText().replace(/\s+/g, ' ');
+        this.names.set(o.name, text.length > 70 ? `${text.slice(0, 67)}...` : text);
+      }
+    }
+  }
+
+  /** The code transaction a query or builder call runs in, described for messages, or undefined. */
+  labelFor(node: Node): string | undefined {
+    let call: Node | undefined = node;
+    if (Node.isTaggedTemplateExpression(node)) {
+      // sql`...`.execute(trx)
+      const pa = node.getParent();
+      call = pa && Node.isPropertyAccessExpression(pa) ? pa.getParent() : undefined;
+      const arg = call && Node.isCallExpression(call) ? call.getArguments()[0] : undefined;
+      if (arg && Node.isIdentifier(arg) && this.names.has(arg.getText())) return this.names.get(arg.getText());
+    }
+    const option = Node.isCallExpression(node) ? transactionOption(node.getArguments()) : null;
+    if (Node.isCallExpression(node)) {
+      const root = rootName(node.getExpression());
+      if (root && this.names.has(root)) return this.names.get(root);
+      if (option && this.names.has(option)) return this.names.get(option);
+    }
+    const at = node.getStart();
+    let best: { start: number; end: number; label: string } | undefined;
+    for (const r of this.regions) if (r.start <= at && node.getEnd() <= r.end && (!best || r.start >= best.start)) best = r;
+    return best?.label ?? (option ? `{ transaction: ${option} }` : undefined);
+  }
+}
