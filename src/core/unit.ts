@@ -145,6 +145,11 @@ export interface MigrationUnit {
     byPhase?: Partial<Record<Phase, boolean>>;
     /** The switch that turns the transaction off acts per direction (`pgm.noTransaction()`, dbmate sections), not per file. */
     perPhaseSwitch?: boolean;
+    /**
+     * What else turning the transaction off requires or changes, which makes that fix unsafe,
+     * e.g. TypeORM's `transaction = false` needs `migrationsTransactionMode: 'each'`.
+     */
+    switchCaveat?: string;
   };
   sessions: SessionFact[];
   swallowedCatches: SwallowedCatchFact[];

@@ -83,6 +83,7 @@ function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSetti
       if (others.length > 0) {
         return { edits, applicability: 'unsafe', note: `; unsafe: switching the transaction off also leaves ${others.length} other statement(s) in this migration without one (better: split them into their own migration)` };
       }
+      if (unit.wrapped.switchCaveat) return { edits, applicability: 'unsafe', note: `; switch the migration's transaction off (unsafe: ${unit.wrapped.switchCaveat})` };
       return { edits, applicability: 'safe', note: '; switch the migration\'s transaction off' };
     }
     case 'explicit':

@@ -49,7 +49,13 @@ export function timeoutCheck(unit: MigrationUnit, settings: LintSettings, name: 
           ? `Run SET lock_timeout = '${value}' first (or let migrun execute the migration: it sets it), and retry when it fails with lock_not_available (55P03).`
           : `Run SET statement_timeout = '${value}' first (or let migrun execute the migration: it sets it); a statement that runs longer fails with query_canceled (57014) and its transaction rolls back.`,
       span: s.span,
-      ...(edits ? { fix: { title: `Insert SET ${name} = '${value}' before it`, applicability: 'safe' as const, edits } } : {}),
+      fix: edits
+        ? { title: `Insert SET ${name} = '${value}' before it`, applicability: 'safe' as const, edits }
+        : {
+            title: `Set ${name} on the connection the migration runs on (a SET sent through a pool may land on another connection): e.g. the connection option options: '-c ${name}=${value}'`,
+            applicability: 'display-only' as const,
+            edits: [],
+          },
     });
   }
   return out;
