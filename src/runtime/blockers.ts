@@ -7,7 +7,7 @@
  * relationship; so `BlockerWatch` polls from a second session while the
  * statement is still waiting and keeps what it saw.
  */
-import type { Session } from './connection.js';
+import { quoteQualified, type Session } from './connection.js';
 import { formatDuration } from './duration.js';
 
 /** A server session as migrun reports it. */
@@ -99,12 +99,12 @@ export async function lockHolders(monitor: Session, relations: string[], exclude
      WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.pid <> ALL($2::int[])
        AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted AND l.locktype = 'relation' AND l.relation IN (SELECT oid FROM rel))
      ORDER BY a.pid`,
-    [relations, excludePids],
+    [relations.map(quoteQualified), excludePids],
   );
   return r.rows.map(toSessionInfo);
 }
 
-/** OIDs of the relations named in `$1::text[]` (quoted names), plus the tables of any that are indexes. */
+/** OIDs of the relations named in `$1::text[]` (quoted names, see quoteQualified), plus the tables of any that are indexes. */
 export const RELATION_OIDS = `
   SELECT x.oid FROM (SELECT to_regclass(n) AS oid FROM unnest($1::text[]) AS n) x WHERE x.oid IS NOT NULL
   UNION

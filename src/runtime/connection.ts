@@ -148,6 +148,10 @@ export class Session {
     return this.lost === null;
   }
 
+  /**
+   * Runs one statement (simple protocol without params, extended with them).
+   * @throws the server's error, or the error that ended the session when it is gone.
+   */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
     if (this.lost) return Promise.reject(this.lost);
     return this.client.query<R>(text, params as unknown[] | undefined);

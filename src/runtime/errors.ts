@@ -137,7 +137,7 @@ export function describePgError(e: unknown): string {
  * the statement's place, e.g. `migrations/002_x.sql:3:1`.
  */
 export class StatementError extends MigrunError {
-  readonly cause: unknown;
+  override readonly cause: unknown;
   readonly code: string | undefined;
   constructor(what: string, cause: unknown) {
     super(`${what} failed: ${indentRest(describePgError(cause))}`, 1);

@@ -9,16 +9,28 @@
  * database, never migrun's own sessions; the conditions are re-checked in the
  * statement that terminates, so a session that has woken up is left alone.
  */
-import type { Session } from './connection.js';
+import { quoteQualified, type Session } from './connection.js';
 import { RELATION_OIDS, SESSION_COLUMNS, formatSession, oneLine, toSessionInfo, type SessionInfo } from './blockers.js';
 import { formatDuration } from './duration.js';
 import type { Logger } from './runtime.js';
+import { LOCK_MODES, conflicts, pgLocksName, type LockMode } from '../sql/lock-modes.js';
 
 const IDLE_STATES = `('idle in transaction', 'idle in transaction (aborted)')`;
+
+/** A lock a step is about to request: `mode` on `relation` (name as written). */
+export interface LockWant {
+  relation: string;
+  mode: LockMode;
+}
 
 export interface IdleQuery {
   /** Only sessions holding a lock on one of these relations (names as written); all when omitted. */
   relations?: string[];
+  /**
+   * Only sessions holding a lock that conflicts with one of these (the manual's
+   * "Conflicting Lock Modes" table, explicit-locking.html): the sessions in the step's way.
+   */
+  inTheWayOf?: LockWant[];
   /** Pids never to report (migrun's own sessions). */
   excludePids?: number[];
 }
@@ -30,6 +42,8 @@ export interface IdleQuery {
 export async function idleInTransaction(monitor: Session, q: IdleQuery = {}): Promise<SessionInfo[]> {
   const relations = q.relations ?? null;
   if (relations && relations.length === 0) return [];
+  if (q.inTheWayOf && q.inTheWayOf.length === 0) return [];
+  const pairs = q.inTheWayOf ? conflictPairs(q.inTheWayOf) : null;
   const r = await monitor.query(
     `WITH rel AS (${RELATION_OIDS})
      SELECT ${SESSION_COLUMNS} FROM pg_stat_activity a
@@ -38,10 +52,27 @@ export async function idleInTransaction(monitor: Session, q: IdleQuery = {}): Pr
        AND a.state IN ${IDLE_STATES}
        AND ($1::text[] IS NULL OR EXISTS (
          SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted AND l.locktype = 'relation' AND l.relation IN (SELECT oid FROM rel)))
+       AND ($3::text[] IS NULL OR EXISTS (
+         SELECT 1 FROM pg_locks l JOIN unnest($3::text[], $4::text[]) AS w(rel, mode) ON l.relation = to_regclass(w.rel) AND l.mode = w.mode
+         WHERE l.pid = a.pid AND l.granted AND l.locktype = 'relation'))
      ORDER BY a.state_change, a.pid`,
-    [relations, q.excludePids ?? []],
+    [relations?.map(quoteQualified) ?? null, q.excludePids ?? [], pairs?.rels.map(quoteQualified) ?? null, pairs?.modes ?? null],
   );
   return r.rows.map((row) => toSessionInfo(row as Parameters<typeof toSessionInfo>[0]));
+}
+
+/** (relation, pg_locks mode name) pairs for every held mode that conflicts with a wanted one. */
+function conflictPairs(wants: LockWant[]): { rels: string[]; modes: string[] } {
+  const rels: string[] = [];
+  const modes: string[] = [];
+  for (const w of wants) {
+    for (const m of LOCK_MODES) {
+      if (!conflicts(w.mode, m)) continue;
+      rels.push(w.relation);
+      modes.push(pgLocksName(m));
+    }
+  }
+  return { rels, modes };
 }
 
 export interface TerminateIdleOptions extends IdleQuery {
@@ -115,26 +146,28 @@ export async function terminatePid(monitor: Session, pid: number, excludePids: n
 }
 
 /**
- * The pre-step report: idle-in-transaction sessions holding locks on `relations`,
- * logged as warnings; with `terminateIdleMs` set, those idle that long are terminated.
+ * The pre-step report: idle-in-transaction sessions holding locks that conflict
+ * with what the step is about to request, logged as warnings; with
+ * `terminateIdleMs` set, those idle that long are terminated (and only those).
  * Failures of the report itself are logged and swallowed (it must not stop the step).
  */
 export async function reportIdleBeforeStep(
   monitor: () => Promise<Session>,
-  relations: string[],
+  wants: LockWant[],
   opts: { excludePids: number[]; terminateIdleMs: number | null; logger: Logger; label: string },
 ): Promise<void> {
-  if (relations.length === 0) return;
+  if (wants.length === 0) return;
   try {
     const m = await monitor();
-    const idle = await idleInTransaction(m, { relations, excludePids: opts.excludePids });
+    const idle = await idleInTransaction(m, { inTheWayOf: wants, excludePids: opts.excludePids });
     if (idle.length === 0) return;
+    const what = [...new Set(wants.map((w) => `${w.mode} on ${w.relation}`))].join(', ');
     opts.logger.warn(
-      `before ${opts.label}: ${idle.length} idle-in-transaction session${idle.length === 1 ? '' : 's'} hold${idle.length === 1 ? 's' : ''} locks on ${relations.join(', ')}:\n` +
+      `before ${opts.label}: ${idle.length} idle-in-transaction session${idle.length === 1 ? '' : 's'} hold${idle.length === 1 ? 's' : ''} locks in the way of ${what}:\n` +
         idle.map((s) => formatSession(s, '    ')).join('\n'),
     );
     if (opts.terminateIdleMs !== null) {
-      await terminateIdle(m, { relations, excludePids: opts.excludePids, olderThanMs: opts.terminateIdleMs, logger: opts.logger });
+      await terminateIdle(m, { inTheWayOf: wants, excludePids: opts.excludePids, olderThanMs: opts.terminateIdleMs, logger: opts.logger });
     }
   } catch (e) {
     opts.logger.warn(`could not check for idle-in-transaction sessions: ${(e as Error).message}`);

@@ -19,6 +19,7 @@ import type { Node } from 'libpg-query';
 import { SourceText } from '../core/source-text.js';
 import { classify, type StatementInfo } from '../sql/classify.js';
 import { locksOf, type LockRequirement } from '../sql/locks.js';
+import type { LockMode } from '../sql/lock-modes.js';
 import { parseSql } from '../sql/parse.js';
 import { oneLine } from './blockers.js';
 import type { PlanProblem } from './errors.js';
@@ -145,6 +146,24 @@ export function stepRelations(statements: readonly PlannedStatement[]): string[]
   return [...new Set(statements.flatMap((s) => s.locks.map((l) => l.relation)))].filter((r) => r !== '?' && !created.has(r));
 }
 
+/**
+ * The table locks a step is about to request, for the idle-in-transaction report.
+ * A concurrent index build also waits out every transaction holding a lock that
+ * conflicts with SHARE on its table (sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY).
+ */
+export function stepWants(statements: readonly PlannedStatement[]): { relation: string; mode: LockMode }[] {
+  const created = new Set(statements.flatMap((s) => s.info.creates));
+  const out: { relation: string; mode: LockMode }[] = [];
+  for (const s of statements) {
+    for (const l of s.locks) {
+      if (l.relation === '?' || created.has(l.relation)) continue;
+      out.push({ relation: l.relation, mode: l.mode });
+      if (s.info.concurrentIndex && l.relationKind === 'table' && !('DropStmt' in s.node)) out.push({ relation: l.relation, mode: 'SHARE' });
+    }
+  }
+  return out;
+}
+
 /** The executor's name as the library exports it. */
 export function executorName(kind: ExecutorKind): string {
   return { ddl: 'execDdl', dml: 'execDml', index: 'execIndex', autocommit: 'autocommit' }[kind];
@@ -160,3 +179,14 @@ export function describeLocks(locks: readonly LockRequirement[]): string {
 export function statementLine(s: PlannedStatement, max = 100): string {
   return oneLine(s.text, max);
 }
+
+/** One line per step: `step 2/3 execIndex (autocommit): CREATE INDEX CONCURRENTLY ... [SHARE UPDATE EXCLUSIVE on items]`. */
+export function stepSummary(step: PlannedStep & { description?: string }, i: number, total: number | null): string {
+  const head = `step ${i + 1}${total !== null ? `/${total}` : ''} ${executorName(step.executor)} (${step.transaction ? 'transaction' : 'autocommit'})`;
+  if ('description' in step && step.description) return `${head}: ${step.description}`;
+  const first = step.statements[0];
+  if (!first) return `${head}: no statements`;
+  const more = step.statements.length > 1 ? ` (+${step.statements.length - 1} more)` : '';
+  return `${head}: ${statementLine(first, 80)}${more} [${describeLocks(first.locks)}]`;
+}
+

@@ -89,14 +89,24 @@ export class Runtime {
   /** The session migration statements run on; reopened when the previous one was lost. */
   async work(): Promise<Session> {
     if (this.workSession?.alive) return this.workSession;
-    this.workSession = await this.once('work', () => this.open(''));
+    this.workSession = await this.once('work', async () => {
+      const s = await this.open('');
+      // A default for the reads migrun does between steps; every executor sets its own timeouts.
+      await s.query("SELECT set_config('lock_timeout', $1, false)", [String(this.settings.lockTimeoutMs)]);
+      return s;
+    });
     return this.workSession;
   }
 
-  /** The session that watches for blockers; reopened when lost. */
+  /** The session that watches for blockers and reports (lock_timeout 1s, statement_timeout 10s); reopened when lost. */
   async monitor(): Promise<Session> {
     if (this.monitorSession?.alive) return this.monitorSession;
-    this.monitorSession = await this.once('monitor', () => this.open('monitor'));
+    this.monitorSession = await this.once('monitor', async () => {
+      const s = await this.open('monitor');
+      // Reports must never queue behind the locks they report on.
+      await s.query("SELECT set_config('lock_timeout', '1000', false), set_config('statement_timeout', '10000', false)");
+      return s;
+    });
     return this.monitorSession;
   }
 

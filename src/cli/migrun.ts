@@ -1,0 +1,217 @@
+/**
+ * The `migrun` command line: argv parsing (commander), output, exit codes.
+ *
+ *   migrun up [dir]       apply pending migrations
+ *   migrun plan [dir]     print what `up` would do, statement by statement; change nothing
+ *   migrun status [dir]   applied, pending, failed-and-resumable, changed-since-applied
+ *   migrun locks          who blocks whom, idle-in-transaction sessions, INVALID indexes
+ *
+ * Exit codes: 0 done, 1 a migration failed, 2 usage or configuration error.
+ * Every line written passes through `redact`, so passwords never appear.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { redact, resolveConnection } from '../runtime/connection.js';
+import { parseCount, parseDuration } from '../runtime/duration.js';
+import { MigrunError, UsageError } from '../runtime/errors.js';
+import { formatLocks, formatPlan, formatStatus } from '../runtime/format.js';
+import { lockReport } from '../runtime/locks-report.js';
+import { DEFAULT_DIR, migrateUp, migrationStatus, planMigrations, type MigrunOptions } from '../runtime/runner.js';
+import type { Logger, RuntimeSettings } from '../runtime/runtime.js';
+
+/** Defaults the caller (the config file) supplies; flags override them. Durations in ms. */
+export interface CliDefaults extends Partial<Omit<RuntimeSettings, 'applicationName'>> {
+  dir?: string;
+  databaseUrl?: string;
+  table?: string;
+  lockWaitMs?: number;
+}
+
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+interface RawOptions {
+  databaseUrl?: string;
+  table?: string;
+  lockTimeout?: string;
+  statementTimeout?: string;
+  idleInTransactionTimeout?: string;
+  dmlLockTimeout?: string;
+  indexLockTimeout?: string;
+  retries?: string;
+  retryDelay?: string;
+  terminateIdle?: string;
+  lockWait?: string;
+  terminate?: string;
+}
+
+/** A password-looking part of a URL-ish string, even one `new URL` rejects. */
+function passwordIn(text: string | undefined): string[] {
+  const m = text ? /:\/\/[^:/@\s]*:([^@\s]+)@/.exec(text) : null;
+  return m?.[1] ? [m[1]] : [];
+}
+
+function addConnectionOptions(cmd: Command): Command {
+  return cmd
+    .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, else the libpq PG* variables)')
+    .option('--table <name>', 'migrations table, name or schema.name (default: migrun_migrations)');
+}
+
+function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--lock-timeout <duration>', 'lock_timeout for DDL, e.g. 5s, 500ms (default: 5s)')
+    .option('--statement-timeout <duration>', 'statement_timeout for DDL (default: 120s)')
+    .option('--idle-in-transaction-timeout <duration>', "idle_in_transaction_session_timeout of migrun's transactions (default: 60s)")
+    .option('--dml-lock-timeout <duration>', 'lock_timeout for DML and backfill batches (default: 60s)')
+    .option('--index-lock-timeout <duration>', 'lock_timeout for concurrent index builds (default: 60s)')
+    .option('--retries <n>', 'retries after a lock timeout (default: 5)')
+    .option('--retry-delay <duration>', 'first backoff delay, doubled each retry, with jitter (default: 500ms)')
+    .option('--terminate-idle <duration>', 'terminate idle-in-transaction sessions holding locks a step needs once idle this long (default: off)');
+}
+
+/** Runtime options from flags over defaults. @throws UsageError for a bad value. */
+function toOptions(raw: RawOptions, defaults: CliDefaults, io: CliIo, dir: string | undefined, logger: Logger): MigrunOptions {
+  const dur = (v: string | undefined, flag: string, fallback: number | undefined) => (v === undefined ? fallback : parseDuration(v, flag));
+  const opts: MigrunOptions = {
+    dir: dir ?? defaults.dir ?? DEFAULT_DIR,
+    databaseUrl: raw.databaseUrl ?? defaults.databaseUrl,
+    table: raw.table ?? defaults.table,
+    env: io.env,
+    cwd: io.cwd,
+    logger,
+    lockTimeoutMs: dur(raw.lockTimeout, '--lock-timeout', defaults.lockTimeoutMs),
+    statementTimeoutMs: dur(raw.statementTimeout, '--statement-timeout', defaults.statementTimeoutMs),
+    idleInTransactionTimeoutMs: dur(raw.idleInTransactionTimeout, '--idle-in-transaction-timeout', defaults.idleInTransactionTimeoutMs),
+    dmlLockTimeoutMs: dur(raw.dmlLockTimeout, '--dml-lock-timeout', defaults.dmlLockTimeoutMs),
+    indexLockTimeoutMs: dur(raw.indexLockTimeout, '--index-lock-timeout', defaults.indexLockTimeoutMs),
+    retries: raw.retries === undefined ? defaults.retries : parseCount(raw.retries, '--retries'),
+    retryDelayMs: dur(raw.retryDelay, '--retry-delay', defaults.retryDelayMs),
+    retryDelayMaxMs: defaults.retryDelayMaxMs,
+    terminateIdleMs: raw.terminateIdle === undefined ? (defaults.terminateIdleMs ?? null) : parseDuration(raw.terminateIdle, '--terminate-idle'),
+    lockWaitMs: dur(raw.lockWait, '--lock-wait', defaults.lockWaitMs),
+  };
+  if (opts.table !== undefined && !/^[^.]+(\.[^.]+)?$/.test(opts.table)) throw new UsageError(`--table: "${opts.table}" is not a name or schema.name`);
+  return opts;
+}
+
+/**
+ * Runs the CLI with `argv` (user arguments only, without `node` and the script).
+ * @returns the exit code: 0 done, 1 a migration failed, 2 usage or configuration error.
+ */
+export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults: CliDefaults = {}): Promise<number> {
+  const io: CliIo = { stdout: ioIn.stdout ?? process.stdout, stderr: ioIn.stderr ?? process.stderr, env: ioIn.env ?? process.env, cwd: ioIn.cwd ?? process.cwd() };
+  const secrets = new Set<string>([...passwordIn(defaults.databaseUrl), ...passwordIn(io.env.DATABASE_URL), ...argv.flatMap(passwordIn)]);
+  if (io.env.PGPASSWORD) secrets.add(io.env.PGPASSWORD);
+  const clean = (text: string) => redact(text, [...secrets]);
+  const tty = io.stderr.isTTY === true;
+  let progressShown = false;
+  const clearProgress = () => {
+    if (progressShown) io.stderr.write('\r\x1b[K');
+    progressShown = false;
+  };
+  const out = (text: string) => {
+    clearProgress();
+    io.stdout.write(`${clean(text)}\n`);
+  };
+  const err = (text: string) => {
+    clearProgress();
+    io.stderr.write(`${clean(text)}\n`);
+  };
+  const logger: Logger = {
+    info: (m) => out(m),
+    warn: (m) => err(`warning: ${m}`),
+    progress: tty
+      ? (line) => {
+          if (line === null) return clearProgress();
+          io.stderr.write(`\r\x1b[K${clean(line)}`);
+          progressShown = true;
+        }
+      : undefined,
+  };
+
+  /** Adds the connection's secrets (the URL may come from the environment) before anything is printed. */
+  const learnSecrets = (o: MigrunOptions) => {
+    for (const s of resolveConnection({ databaseUrl: o.databaseUrl, env: io.env }).secrets) secrets.add(s);
+  };
+
+  const program = new Command('migrun')
+    .description('Run PostgreSQL migrations through safe executors: lock timeouts with retries, concurrent index builds, resumable steps')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(clean(s)), writeErr: (s) => io.stderr.write(clean(s)) })
+    .showSuggestionAfterError(true);
+
+  const run = async (what: 'up' | 'plan' | 'status', dir: string | undefined, raw: RawOptions) => {
+    const o = toOptions(raw, defaults, io, dir, logger);
+    learnSecrets(o);
+    if (what === 'up') await migrateUp(o);
+    else if (what === 'plan') out(formatPlan(await planMigrations(o)));
+    else out(formatStatus(await migrationStatus(o)));
+  };
+
+  addRunOptions(addConnectionOptions(program.command('up').argument('[dir]', 'migration directory (default: the config\'s, else ./migrations)').description('apply pending migrations')))
+    .option('--lock-wait <duration>', 'how long to wait for another migrun holding the migration lock (default: 60s)')
+    .option('--dry-run', 'print the plan instead of applying it (same as `migrun plan`)')
+    .action((dir: string | undefined, raw: RawOptions & { dryRun?: boolean }) => run(raw.dryRun ? 'plan' : 'up', dir, raw));
+  addRunOptions(addConnectionOptions(program.command('plan').argument('[dir]', 'migration directory').description('print what `up` would do, statement by statement, and change nothing')))
+    .action((dir: string | undefined, raw: RawOptions) => run('plan', dir, raw));
+  addConnectionOptions(program.command('status').argument('[dir]', 'migration directory').description('applied, pending, failed-and-resumable and changed-since-applied migrations'))
+    .action((dir: string | undefined, raw: RawOptions) => run('status', dir, raw));
+  addConnectionOptions(program.command('locks').description('who blocks whom, idle-in-transaction sessions with their age, INVALID indexes'))
+    .addOption(new Option('--terminate <pid>', 'terminate this client backend of the current database'))
+    .option('--terminate-idle <duration>', 'terminate idle-in-transaction sessions of the current database idle at least this long')
+    .action(async (raw: RawOptions) => {
+      const o = toOptions({ databaseUrl: raw.databaseUrl, table: raw.table }, defaults, io, undefined, logger);
+      learnSecrets(o);
+      const report = await lockReport({
+        ...o,
+        terminatePid: raw.terminate === undefined ? null : parseCount(raw.terminate, '--terminate'),
+        terminateIdleOlderThanMs: raw.terminateIdle === undefined ? null : parseDuration(raw.terminateIdle, '--terminate-idle'),
+      });
+      out(formatLocks(report));
+    });
+
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 2;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? 0 : 2;
+    }
+    if (e instanceof MigrunError) {
+      err(`migrun: error: ${e.message}`);
+      return e.exitCode;
+    }
+    err(`migrun: internal error: ${(e as Error)?.message ?? String(e)}`);
+    if (io.env.MIGRUN_DEBUG) err(String((e as Error)?.stack ?? ''));
+    return 2;
+  }
+}
+
+/**
+ * Runs the CLI on process.argv with `defaults` (from the config file) and sets the
+ * exit code; forces the exit 2s later if a handle lingers.
+ */
+export async function main(argv: string[] = process.argv.slice(2), defaults: CliDefaults = {}): Promise<void> {
+  const code = await runCli(argv, {}, defaults);
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 2000).unref();
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return !!process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) void main();
