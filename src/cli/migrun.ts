@@ -19,6 +19,7 @@ import { formatLocks, formatPlan, formatStatus } from '../runtime/format.js';
 import { lockReport } from '../runtime/locks-report.js';
 import { DEFAULT_DIR, migrateUp, migrationStatus, planMigrations, type MigrunOptions } from '../runtime/runner.js';
 import type { Logger, RuntimeSettings } from '../runtime/runtime.js';
+import { migrunDefaults } from './migrun-config.js';
 
 /** Defaults the caller (the config file) supplies; flags override them. Durations in ms. */
 export interface CliDefaults extends Partial<Omit<RuntimeSettings, 'applicationName'>> {
@@ -200,8 +201,14 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
  * Runs the CLI on process.argv with `defaults` (from the config file) and sets the
  * exit code; forces the exit 2s later if a handle lingers.
  */
-export async function main(argv: string[] = process.argv.slice(2), defaults: CliDefaults = {}): Promise<void> {
-  const code = await runCli(argv, {}, defaults);
+export async function main(argv: string[] = process.argv.slice(2), defaults?: CliDefaults): Promise<void> {
+  let code: number;
+  try {
+    code = await runCli(argv, {}, defaults ?? (await migrunDefaults(process.cwd())));
+  } catch (e) {
+    process.stderr.write(`migrun: ${(e as Error).message}\n`);
+    code = 2;
+  }
   process.exitCode = code;
   setTimeout(() => process.exit(code), 2000).unref();
 }
