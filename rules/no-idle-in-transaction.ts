@@ -9,17 +9,22 @@ const KIND: Record<SessionFact['kind'], string> = {
   'kysely-transaction': 'Kysely transaction',
 };
 
-const PATH: Record<NonNullable<SessionFact['leak']>['path'], string> = {
-  'never-closed': 'it is never committed, rolled back or released',
+const PATH: Record<Exclude<NonNullable<SessionFact['leak']>['path'], 'never-closed'>, string> = {
   'early-exit': 'this early exit skips its commit/rollback and release',
   'throw-path': 'if this call throws, nothing commits, rolls back or releases it',
 };
+
+/** Why it leaks, in words that fit what is missing (a runner that commits but is never released). */
+function how(leak: NonNullable<SessionFact['leak']>): string {
+  if (leak.path !== 'never-closed') return PATH[leak.path];
+  return leak.state === 'idle' ? 'it is never released' : 'it is never committed or rolled back';
+}
 
 export default defineRule({
   meta: {
     id: 'no-idle-in-transaction',
     description: 'A connection or transaction opened in migration code must be committed or rolled back and released on every path.',
-    fixable: 'none',
+    fixable: 'sometimes',
     recommended: true,
     category: 'transactions',
     appliesTo: ['ts'],
@@ -31,7 +36,7 @@ export default defineRule({
       return [
         {
           ruleId: 'no-idle-in-transaction',
-          message: `\`${s.name}\` (${KIND[s.kind]}) is left "${s.leak.state}": ${PATH[s.leak.path]}.`,
+          message: `\`${s.name}\` (${KIND[s.kind]}) is left "${s.leak.state}": ${how(s.leak)}.`,
           note:
             s.leak.state === 'idle in transaction'
               ? `A session idle in transaction keeps every lock it took, even the ACCESS SHARE of a SELECT, so the next DDL on those tables waits behind it and every query queues behind that DDL.${check}`
@@ -40,6 +45,8 @@ export default defineRule({
             ? 'Run existence checks on an autocommit path (migrun\'s ctx.check.constraintExists, or a plain pool.query), not on a session that opens a transaction.'
             : 'Wrap its use in try { ... COMMIT } catch { ROLLBACK; throw } finally { release }, or use the framework\'s managed transaction callback.',
           span: s.leak.span,
+          // The frontend's edits change control flow (or where the check runs): never applied by plain --fix.
+          ...(s.fix ? { fix: { title: s.fix.title, applicability: 'unsafe' as const, edits: s.fix.edits.map((e) => ({ ...e })) } } : {}),
         },
       ];
     });

@@ -28,7 +28,12 @@ export default defineRule({
       // Before a closing brace alone on its line: a new line with the body's indentation; else inline.
       const lineStart = rethrow ? text.lastIndexOf('\n', rethrow.offset - 1) + 1 : 0;
       const own = rethrow !== null && /^[ \t]*$/.test(text.slice(lineStart, rethrow.offset));
-      const edit = rethrow && errorName ? (own ? { start: lineStart, end: lineStart, text: `${rethrow.indent}throw ${errorName};${unit.source.eol}` } : { start: rethrow.offset, end: rethrow.offset, text: ` throw ${errorName}; ` }) : null;
+      // Inline after a statement without its `;` (`{ console.log(e) }`), the rethrow needs one first.
+      const before = rethrow ? text.slice(0, rethrow.offset).trimEnd() : '';
+      const sep = /[;{}]$/.test(before) ? '' : ';';
+      const semi = rethrow?.semicolons === false ? '' : ';';
+      const inline = sep ? { start: before.length, end: before.length, text: `; throw ${errorName};` } : { start: rethrow?.offset ?? 0, end: rethrow?.offset ?? 0, text: ` throw ${errorName}; ` };
+      const edit = rethrow && errorName ? (own ? { start: lineStart, end: lineStart, text: `${rethrow.indent}throw ${errorName}${semi}${unit.source.eol}` } : inline) : null;
       return {
         ruleId: 'no-swallowed-ddl-error',
         message: `This catch swallows the failure of ${c.ddl.length === 1 ? 'a DDL statement' : `${c.ddl.length} DDL statements`} and lets the migration carry on.`,

@@ -58,7 +58,10 @@ export interface Statement {
    */
   sqlToFile: ((sqlOffset: number) => number | null) | null;
   origin: 'sql-file' | 'literal' | 'template' | 'builder';
-  /** A template with `${}`: analysed with placeholders; its fixes are display-only. */
+  /**
+   * A template with `${}` (or a builder argument) the frontend cannot resolve: analysed with
+   * placeholders; its fixes are display-only. A same-file const string counts as resolved.
+   */
   interpolated: boolean;
   /** Statements that share a batch were sent in one query call. */
   batch: number;
@@ -90,6 +93,12 @@ export interface SessionFact {
   };
   /** A check query on the session that could run on an autocommit path instead. */
   checkQuery?: Span;
+  /**
+   * Edits that close the leak, computed by the frontend (which sees the code): the
+   * check moved to an autocommit path, or the uses wrapped in try/catch/finally.
+   * They change control flow, so a rule offers them as unsafe.
+   */
+  fix?: { title: string; edits: Edit[] };
 }
 
 /** A catch clause (or `.catch()` handler) that swallows an error from DDL. */
@@ -99,7 +108,13 @@ export interface SwallowedCatchFact {
   /** Spans of the DDL statements whose errors it swallows. */
   ddl: Span[];
   /** Where a rethrow would be inserted (end of the handler body), and the error's name. */
-  rethrow: { offset: number; errorName: string | null; indent: string } | null;
+  rethrow: {
+    offset: number;
+    errorName: string | null;
+    indent: string;
+    /** False when the file leaves statements to automatic semicolon insertion (a rethrow on its own line then gets none). */
+    semicolons?: boolean;
+  } | null;
 }
 
 /** A comment, for suppressions and directives. */

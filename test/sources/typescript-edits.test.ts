@@ -157,13 +157,11 @@ describe('insertStatementBefore', () => {
     assert.equal(fixed, lines('exports.up = function (pgm) {', '  pgm.noTransaction();', `  pgm.sql("${LOCK}");`, "  pgm.addColumn('t', { x: { type: 'int' } });", '};'));
   });
 
-  test('Sequelize, Kysely (importing sql) and raw pg without phases', () => {
+  test('Kysely (importing sql); raw pg through a checked-out client; none through a pool (Sequelize, pool.query)', () => {
+    // Sequelize's queryInterface sends each query to any pooled connection: a SET there may not reach the statement.
     const seq = lines('module.exports = {', '  up: async (queryInterface, Sequelize) => {', "    await queryInterface.addColumn('t', 'x', { type: Sequelize.INTEGER });", '  },', '};');
     const su = unitOf(seq, 'm.js');
-    assert.equal(
-      applyEdits(seq, su.edits.insertStatementBefore!(su.statements[0]!, LOCK)),
-      seq.replace('    await queryInterface.addColumn', `    await queryInterface.sequelize.query("${LOCK}");\n    await queryInterface.addColumn`),
-    );
+    assert.equal(su.edits.insertStatementBefore!(su.statements[0]!, LOCK), null);
 
     const ky = lines("import type { Kysely } from 'kysely';", 'export async function up(db: Kysely<any>) {', "  await db.schema.alterTable('t').addColumn('x', 'integer').execute();", '}');
     const ku = unitOf(ky);
@@ -174,11 +172,15 @@ describe('insertStatementBefore', () => {
     );
     assert.equal(unitOf(fixedKy).statements[1]!.context.lockTimeoutSet, true);
 
-    const pg = lines('async function main(pool) {', '  const n = 1;', "  await pool.query('ALTER TABLE t ADD COLUMN x int');", '}');
-    const pu = unitOf(pg, 'script.js');
+    const pool = lines('async function main(pool) {', '  const n = 1;', "  await pool.query('ALTER TABLE t ADD COLUMN x int');", '}');
+    const pu = unitOf(pool, 'script.js');
+    assert.equal(pu.edits.insertStatementBefore!(pu.statements[0]!, LOCK), null);
+
+    const client = lines('async function main(pool) {', '  const client = await pool.connect();', '  try {', "    await client.query('ALTER TABLE t ADD COLUMN x int');", '  } finally {', '    client.release();', '  }', '}');
+    const cu = unitOf(client, 'script.js');
     assert.equal(
-      applyEdits(pg, pu.edits.insertStatementBefore!(pu.statements[0]!, LOCK)),
-      pg.replace("  await pool.query('ALTER", `  await pool.query("${LOCK}");\n  await pool.query('ALTER`),
+      applyEdits(client, cu.edits.insertStatementBefore!(cu.statements[0]!, LOCK)),
+      client.replace("    await client.query('ALTER", `    await client.query("${LOCK}");\n    await client.query('ALTER`),
     );
   });
 });

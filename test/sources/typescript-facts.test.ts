@@ -199,7 +199,7 @@ describe('swallowed catches', () => {
     assert.equal(slice(text, c.span), "catch (err) {\n    console.error('failed, continuing', err);\n  }");
     assert.deepEqual(c.ddl.map((d) => slice(text, d)), ['CREATE TABLE calendars (id serial PRIMARY KEY)']);
     assert.equal(text[c.rethrow!.offset], '}');
-    assert.deepEqual({ ...c.rethrow, offset: 0 }, { offset: 0, errorName: 'err', indent: '    ' });
+    assert.deepEqual({ ...c.rethrow, offset: 0 }, { offset: 0, errorName: 'err', indent: '    ', semicolons: true });
   });
 
   test('rethrowing, exiting non-zero or passing the error on is handling', () => {

@@ -79,7 +79,7 @@ describe('SQL in literals', () => {
     assert.equal(text.slice(s.sqlToFile!(add)!, s.sqlToFile!(add)! + 3), 'ADD');
   });
 
-  test('templates with ${} are analysed with placeholders and marked interpolated', () => {
+  test('templates with ${} are analysed with placeholders and marked interpolated; a same-file const is its value', () => {
     const text = lines(
       'export async function up(knex: Knex): Promise<void> {',
       "  const table = 'leads';",
@@ -89,13 +89,14 @@ describe('SQL in literals', () => {
     );
     const unit = unitOf(text);
     const index = statement(unit, 'CREATE INDEX');
-    assert.equal(index.sql, 'CREATE INDEX "$1" ON "$2" (tenant_id)');
+    assert.equal(index.sql, 'CREATE INDEX "${name}" ON leads (tenant_id)');
     assert.equal(index.interpolated, true);
     assert.equal(slice(text, index.span), 'CREATE INDEX ${name} ON ${table} (tenant_id)');
-    assert.equal(index.sqlToFile!(index.sql.indexOf('"$1"') + 1), null, 'inside a placeholder');
-    assert.equal(text.slice(index.sqlToFile!(index.sql.indexOf('"$1"'))!).slice(0, 7), '${name}');
+    assert.equal(index.sqlToFile!(index.sql.indexOf('"${name}"') + 1), null, 'inside a placeholder');
+    assert.equal(text.slice(index.sqlToFile!(index.sql.indexOf('"${name}"'))!).slice(0, 7), '${name}');
+    assert.equal(text.slice(index.sqlToFile!(index.sql.indexOf('leads'))!).slice(0, 8), '${table}', 'the const value maps to its ${}');
     const update = statement(unit, 'UPDATE');
-    assert.equal(update.sql, 'UPDATE leads SET status = $2 WHERE id = $1', 'numbered after the $n the literal uses');
+    assert.equal(update.sql, 'UPDATE leads SET status = $3 WHERE id = $1', 'numbered after the $n the file uses, one number per expression');
   });
 
   test('a byte order mark shifts nothing; dynamic SQL that does not parse is no syntax error', () => {

@@ -12,7 +12,7 @@ import { Node, SyntaxKind } from './morph.js';
 import type { Span } from '../../core/diagnostic.js';
 import type { Statement, SwallowedCatchFact } from '../../core/unit.js';
 import { classify } from '../../sql/classify.js';
-import { indentUnit, lineIndent } from './edits.js';
+import { indentUnit, lineIndent, usesSemicolons } from './edits.js';
 import { unwrap } from './literals.js';
 import type { Env } from './types.js';
 
@@ -74,8 +74,79 @@ function ddlIn(range: Span, statements: Statement[], callSpans: Span[]): Span[] 
   return out;
 }
 
+/** Throw statements of the function holding `n` (not of functions nested in it) that start after `after`. */
+function throwsAfter(n: Node, after: number): Node[] {
+  const fn = n.getFirstAncestor(isFunctionLike) ?? n.getSourceFile();
+  const out: Node[] = [];
+  fn.forEachDescendant((d, t) => {
+    if (d !== fn && isFunctionLike(d)) {
+      t.skip();
+      return;
+    }
+    if (Node.isThrowStatement(d) && d.getStart() >= after) out.push(d);
+  });
+  return out;
+}
+
+/**
+ * `catch (err) { lastError = err; }` (or `errors.push(err)`) into a variable
+ * declared outside the handler, which a `throw` later in the function rethrows:
+ * the error is deferred, not swallowed (a "try the next constraint name" loop).
+ */
+function keptForLater(tryStmt: Node, block: Block, err: string | null): boolean {
+  if (!err) return false;
+  const kept = new Set<string>();
+  block.forEachDescendant((d, t) => {
+    if (isFunctionLike(d)) {
+      t.skip();
+      return;
+    }
+    const mentionsErr = (e: Node) => e.getText() === err || e.getDescendantsOfKind(SyntaxKind.Identifier).some((i) => i.getText() === err);
+    if (Node.isBinaryExpression(d) && d.getOperatorToken().getKind() === SyntaxKind.EqualsToken && Node.isIdentifier(d.getLeft()) && mentionsErr(d.getRight())) kept.add(d.getLeft().getText());
+    if (Node.isCallExpression(d)) {
+      const callee = d.getExpression();
+      if (Node.isPropertyAccessExpression(callee) && /^(push|unshift|add|set)$/.test(callee.getName()) && Node.isIdentifier(callee.getExpression()) && d.getArguments().some(mentionsErr)) {
+        kept.add(callee.getExpression().getText());
+      }
+    }
+  });
+  // Declared outside the handler (an assignment to the handler's own variable keeps nothing).
+  for (const name of [...kept]) if (name === err || block.getDescendantsOfKind(SyntaxKind.VariableDeclaration).some((v) => v.getName() === name)) kept.delete(name);
+  if (!kept.size) return false;
+  return throwsAfter(tryStmt, tryStmt.getEnd()).some((t) => t.getDescendantsOfKind(SyntaxKind.Identifier).some((i) => kept.has(i.getText())));
+}
+
+/**
+ * A try inside a loop that leaves the loop when its work succeeds (`return`, or a
+ * `break` out of the loop), so that the catch only moves on to the next attempt,
+ * with a `throw` after the loop for when every attempt failed.
+ */
+function retriedThenThrown(tryStmt: Node): boolean {
+  if (!Node.isTryStatement(tryStmt)) return false;
+  const loop = tryStmt.getFirstAncestor((a) => Node.isIterationStatement(a) || isFunctionLike(a));
+  if (!loop || !Node.isIterationStatement(loop)) return false;
+  let leaves = false;
+  tryStmt.getTryBlock().forEachDescendant((d, t) => {
+    if (isFunctionLike(d)) {
+      t.skip();
+      return;
+    }
+    if (Node.isReturnStatement(d)) leaves = true;
+    else if (Node.isBreakStatement(d)) {
+      const label = d.getLabel()?.getText();
+      const target = label
+        ? d.getFirstAncestor((a) => Node.isLabeledStatement(a) && a.getLabel().getText() === label)
+        : d.getFirstAncestor((a) => Node.isIterationStatement(a) || Node.isSwitchStatement(a));
+      const loopNode = target && Node.isLabeledStatement(target) ? target.getStatement() : target;
+      if (loopNode === loop) leaves = true;
+    }
+  });
+  return leaves && throwsAfter(loop, loop.getEnd()).length > 0;
+}
+
 export function findSwallowedCatches(env: Env, statements: Statement[], callSpans: Span[]): SwallowedCatchFact[] {
   const out: SwallowedCatchFact[] = [];
+  const semicolons = usesSemicolons(env);
   for (const n of env.nodes.all) check(n);
   return out;
 
@@ -90,10 +161,11 @@ export function findSwallowedCatches(env: Env, statements: Statement[], callSpan
       const name = decl && Node.isIdentifier(decl.getNameNode()) ? decl.getName() : null;
       const block = clause.getBlock();
       if (handles(block, name)) return;
+      if (keptForLater(n, block, name) || retriedThenThrown(n)) return;
       out.push({
         span: { start: clause.getStart(), end: clause.getEnd() },
         ddl,
-        rethrow: { offset: block.getEnd() - 1, errorName: name, indent: bodyIndent(env, block) },
+        rethrow: { offset: block.getEnd() - 1, errorName: name, indent: bodyIndent(env, block), semicolons },
       });
       return;
     }
@@ -110,7 +182,7 @@ export function findSwallowedCatches(env: Env, statements: Statement[], callSpan
       const name = param && Node.isIdentifier(param.getNameNode()) ? param.getName() : null;
       const body = handler.getBody();
       if (handles(body, name)) return;
-      const rethrow = Node.isBlock(body) ? { offset: body.getEnd() - 1, errorName: name, indent: bodyIndent(env, body) } : null;
+      const rethrow = Node.isBlock(body) ? { offset: body.getEnd() - 1, errorName: name, indent: bodyIndent(env, body), semicolons } : null;
       out.push({ span: factSpan, ddl, rethrow });
     } else if (!handler || Node.isPropertyAccessExpression(handler) || LOGGING.test(handler.getText())) {
       // `.catch(console.error)`, `.catch(logger.warn)`, `.catch()`: logs or ignores.

@@ -6,6 +6,7 @@ import type { Span } from '../../core/diagnostic.js';
 import type { Executor, Phase, Statement, SyntaxErrorFact } from '../../core/unit.js';
 import { parseSql, type ParsedSql } from '../../sql/parse.js';
 import { render, type PlaceholderForm, type RenderedSql, type SqlSource } from './literals.js';
+import type { Placeholders } from './placeholders.js';
 import type { BuilderHooks, BuiltSql } from './types.js';
 
 const blankContext = (): Statement['context'] => ({
@@ -25,10 +26,12 @@ export class Collector {
   readonly hooks = new Map<Statement, BuilderHooks>();
   private nextBatch = 0;
 
+  constructor(private readonly placeholders?: Placeholders) {}
+
   /** Adds the statements of SQL passed to one query call: one batch. Returns the new statements. */
   addSql(src: SqlSource, call: Span, executor: Executor, phase: Phase): Statement[] {
     const first = this.statements.length;
-    const { rendered, parsed } = parseWithPlaceholders(src);
+    const { rendered, parsed } = parseWithPlaceholders(src, this.placeholders);
     const batch = this.nextBatch++;
     if (parsed.error && !src.interpolated) {
       // An interpolated template that does not parse is most likely dynamic SQL, not a mistake.
@@ -87,7 +90,9 @@ export class Collector {
         };
         this.statements.push(statement);
         this.callSpans.push({ ...item.span });
-        if (item.hooks) this.hooks.set(statement, item.hooks);
+        // A call whose names or values are not all known cannot be rewritten as SQL text.
+        const hooks = item.hooks && item.interpolated ? { ...(item.hooks.setOptions ? { setOptions: item.hooks.setOptions } : {}) } : item.hooks;
+        if (hooks) this.hooks.set(statement, hooks);
       }
     }
     return this.statements.slice(first);
@@ -96,12 +101,12 @@ export class Collector {
 
 /**
  * Parses rendered SQL, turning placeholders the grammar rejects as `$n` into
- * quoted identifiers (`CREATE INDEX ${name} ON ${table}` → `CREATE INDEX "$1" ON "$2"`),
+ * quoted identifiers (`CREATE INDEX ${name} ON ${table}` → `CREATE INDEX "${name}" ON "${table}"`),
  * one at a time, where the parser points.
  */
-function parseWithPlaceholders(src: SqlSource): { rendered: RenderedSql; parsed: ParsedSql } {
+function parseWithPlaceholders(src: SqlSource, placeholders?: Placeholders): { rendered: RenderedSql; parsed: ParsedSql } {
   const forms: PlaceholderForm[] = [];
-  let rendered = render(src, forms);
+  let rendered = render(src, forms, placeholders);
   let parsed = parseSql(rendered.sql);
   for (let attempt = 0; parsed.error && attempt < rendered.placeholders.length; attempt++) {
     const offset = parsed.error.offset;
@@ -111,7 +116,7 @@ function parseWithPlaceholders(src: SqlSource): { rendered: RenderedSql; parsed:
     });
     if (pick < 0) break;
     forms[pick] = 'ident';
-    const next = render(src, forms);
+    const next = render(src, forms, placeholders);
     const reparsed = parseSql(next.sql);
     rendered = next;
     parsed = reparsed;

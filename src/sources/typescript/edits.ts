@@ -99,13 +99,18 @@ export function planInsertion(fn: FunctionLike, text: string, skip: (statement: 
   return { kind: 'expression', start: body.getStart(), end: body.getEnd(), expr: body.getText(), indent: fnIndent + unit, closeIndent: fnIndent, asyncAt };
 }
 
-/** The edits inserting `code;` (a statement without its semicolon) according to a plan. */
-export function applyInsertion(plan: InsertionPlan, code: string, eol: string, awaits: boolean): Edit[] {
+/**
+ * The edits inserting `code;` (a statement without its semicolon) according to a
+ * plan; with `semicolons` false (a file written without them) a statement on a
+ * line of its own gets none.
+ */
+export function applyInsertion(plan: InsertionPlan, code: string, eol: string, awaits: boolean, semicolons = true): Edit[] {
   const edits: Edit[] = [];
+  const end = semicolons ? ';' : '';
   if (awaits && plan.asyncAt !== null) edits.push({ start: plan.asyncAt, end: plan.asyncAt, text: 'async ' });
   switch (plan.kind) {
     case 'line':
-      edits.push({ start: plan.offset, end: plan.offset, text: `${plan.indent}${code};${eol}` });
+      edits.push({ start: plan.offset, end: plan.offset, text: `${plan.indent}${code}${end}${eol}` });
       break;
     case 'inline':
       edits.push({ start: plan.offset, end: plan.offset, text: `${code}; ` });
@@ -114,10 +119,10 @@ export function applyInsertion(plan: InsertionPlan, code: string, eol: string, a
       edits.push({ start: plan.offset, end: plan.offset, text: ` ${code};` });
       break;
     case 'empty':
-      edits.push({ start: plan.offset, end: plan.offset, text: `${eol}${plan.indent}${code};${plan.closeOnSameLine ? `${eol}${plan.closeIndent}` : ''}` });
+      edits.push({ start: plan.offset, end: plan.offset, text: `${eol}${plan.indent}${code}${end}${plan.closeOnSameLine ? `${eol}${plan.closeIndent}` : ''}` });
       break;
     case 'expression':
-      edits.push({ start: plan.start, end: plan.end, text: `{${eol}${plan.indent}${code};${eol}${plan.indent}return ${plan.expr};${eol}${plan.closeIndent}}` });
+      edits.push({ start: plan.start, end: plan.end, text: `{${eol}${plan.indent}${code}${end}${eol}${plan.indent}return ${plan.expr}${end}${eol}${plan.closeIndent}}` });
       break;
   }
   return edits.sort((a, b) => a.start - b.start);
@@ -134,6 +139,23 @@ export function jsString(value: string, preferSingle: boolean): string {
   if (plain && !hasSingle && (preferSingle || hasDouble)) return `'${value}'`;
   if (plain && hasSingle && hasDouble && !/[`]|\$\{/.test(value)) return `\`${value}\``;
   return JSON.stringify(value);
+}
+
+/**
+ * Whether the file ends its statements with semicolons (the usual style), or
+ * leaves them to automatic semicolon insertion (standard, some prettier setups).
+ */
+export function usesSemicolons(env: { nodes: NodeIndex; text: string }): boolean {
+  let semi = 0;
+  let none = 0;
+  const kinds = [SyntaxKind.ExpressionStatement, SyntaxKind.VariableStatement, SyntaxKind.ReturnStatement, SyntaxKind.ImportDeclaration, SyntaxKind.ThrowStatement];
+  for (const kind of kinds) {
+    for (const n of env.nodes.ofKind(kind)) {
+      if (env.text[n.getEnd() - 1] === ';') semi++;
+      else none++;
+    }
+  }
+  return semi >= none;
 }
 
 /** Whether the file mostly writes string literals with single quotes. */

@@ -21,19 +21,20 @@ import { classify } from '../../sql/classify.js';
 import { findSwallowedCatches } from './catches.js';
 import { Collector } from './collect.js';
 import { scriptComments } from './comments.js';
-import { applyInsertion, jsString, lineIndent, lineStart, planInsertion, prefersSingleQuotes, type InsertionPlan } from './edits.js';
+import { applyInsertion, jsString, lineIndent, lineStart, planInsertion, prefersSingleQuotes, usesSemicolons, type InsertionPlan } from './edits.js';
 import { knex } from './knex.js';
 import { kysely } from './kysely.js';
 import { ConstTable } from './literals.js';
 import { NodeIndex } from './nodes.js';
 import { migrun } from './migrun.js';
-import { Node } from './morph.js';
+import { Node, SyntaxKind } from './morph.js';
 import { nodePgMigrate } from './node-pg-migrate.js';
 import { pg, unknownFramework } from './pg.js';
+import { Placeholders } from './placeholders.js';
 import { withSourceFile } from './project.js';
 import { rawQueryOf } from './queries.js';
 import { sequelize } from './sequelize.js';
-import { findSessions } from './sessions.js';
+import { findOpenings, findSessions, type Opening } from './sessions.js';
 import { detectFramework, findPhases, importsOf, phaseOf } from './shape.js';
 import { CodeTransactions } from './transactions.js';
 import { typeorm } from './typeorm.js';
@@ -75,13 +76,14 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
       const nodes = new NodeIndex(sf);
       const phases = findPhases(nodes);
       const imports = importsOf(sf, nodes);
-      const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes };
+      const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text) };
       unit.comments = scriptComments(sf);
       env.framework = detectFramework(sf, phases, imports, nodes);
       const support = SUPPORT[env.framework];
 
-      const collector = new Collector();
+      const collector = new Collector(env.placeholders);
       const anchors = new Map<Statement, Anchor>();
+      const connections = new Map<Statement, string | null>();
       let sawQuery = false;
       const transactions = new CodeTransactions(env);
       const mark = (n: Node, added: Statement[]) => {
@@ -93,7 +95,9 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
         if (support.builder && Node.isCallExpression(n)) {
           const built = support.builder(n, env);
           if (built) {
-            mark(n, collector.addBuilt(built, phaseOf(n, phases)));
+            const added = collector.addBuilt(built, phaseOf(n, phases));
+            mark(n, added);
+            for (const s of added) connections.set(s, connectionOf(n));
             continue;
           }
         }
@@ -102,6 +106,7 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
           sawQuery = true;
           const added = collector.addSql(q.sql, { start: n.getStart(), end: n.getEnd() }, q.executor, phaseOf(n, phases));
           mark(n, added);
+          for (const s of added) connections.set(s, connectionOf(n));
           const anchor = q.executor === 'raw' ? anchorOf(n, q.receiver, q.method) : null;
           if (anchor) for (const s of added) anchors.set(s, anchor);
         }
@@ -116,7 +121,13 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
 
       unit.sessions = findSessions(env);
       unit.swallowedCatches = findSwallowedCatches(env, collector.statements, collector.callSpans);
-      unit.edits = frontendEdits(env, SUPPORT[env.framework], collector, anchors);
+      const pins = new Map<Statement, Pin>();
+      const openings = findOpenings(env);
+      for (const s of collector.statements) {
+        const wrapped = unit.wrapped.byPhase?.[s.phase] ?? unit.wrapped.inTransaction;
+        pins.set(s, pinOf(env, connections.get(s) ?? null, s.phase, wrapped, openings));
+      }
+      unit.edits = frontendEdits(env, SUPPORT[env.framework], collector, anchors, pins);
     });
   } catch {
     // A file the parser or an analysis step chokes on still yields what was found so far.
@@ -134,8 +145,9 @@ interface Anchor {
  * The edits a fix may ask for, computed now (while the syntax tree exists) and
  * handed out as copies later.
  */
-function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector, anchors: Map<Statement, Anchor>): FrontendEdits {
+function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector, anchors: Map<Statement, Anchor>, pins: Map<Statement, Pin>): FrontendEdits {
   const eol = env.source.eol;
+  const semicolons = usesSemicolons(env);
   const disable = new Map<Phase, Edit[] | null>();
   for (const phase of ['up', 'down', 'other'] as const) disable.set(phase, support.disableTransaction ? support.disableTransaction(env, phase) : null);
 
@@ -162,13 +174,16 @@ function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector
   return {
     disableTransaction: (phase) => copy(disable.get(phase)),
     insertStatementBefore: (statement, sql) => {
+      // A SET must reach the connection that runs the statement: never through a pool.
+      const pin = pins.get(statement) ?? null;
+      if (pin === null) return null;
       const p = plans.get(statement.phase);
-      if (p) {
-        const edits = [...applyInsertion(p.plan, p.maker.code(sql, quote), eol, p.maker.awaits), ...(copy(p.maker.extraEdits) ?? [])];
+      if (p && pin === 'phase') {
+        const edits = [...applyInsertion(p.plan, p.maker.code(sql, quote), eol, p.maker.awaits, semicolons), ...(copy(p.maker.extraEdits) ?? [])];
         return edits.sort((a, b) => a.start - b.start);
       }
       const a = anchors.get(statement);
-      return a ? [{ start: a.offset, end: a.offset, text: `${a.indent}${a.code(sql, quote)};${eol}` }] : null;
+      return a ? [{ start: a.offset, end: a.offset, text: `${a.indent}${a.code(sql, quote)}${semicolons ? ';' : ''}${eol}` }] : null;
     },
     setBuilderOptions: (statement, options) => collector.hooks.get(statement)?.setOptions?.(options) ?? null,
     replaceWithRawQuery: (statement, sql) => collector.hooks.get(statement)?.replaceWithRaw?.(sql, quote) ?? null,
@@ -186,6 +201,60 @@ function settingOnlyCalls(collector: Collector): Span[] {
     byCall.set(key, { span, setting: (prev?.setting ?? true) && setting });
   });
   return [...byCall.values()].filter((c) => c.setting).map((c) => c.span);
+}
+
+/** Where a SET for a statement can go so that it runs on the statement's connection. */
+type Pin = 'phase' | 'anchor' | null;
+
+/** The identifier a query or builder call runs through (`queryRunner`, `client`, `trx`; `db` of `sql\`...\`.execute(db)`), or null. */
+function connectionOf(n: Node): string | null {
+  let cur: Node = n;
+  if (Node.isTaggedTemplateExpression(n)) {
+    const pa = n.getParent();
+    const call = pa && Node.isPropertyAccessExpression(pa) ? pa.getParent() : undefined;
+    const arg = call && Node.isCallExpression(call) ? call.getArguments()[0] : undefined;
+    return arg && Node.isIdentifier(arg) ? arg.getText() : null;
+  }
+  if (Node.isCallExpression(cur)) cur = cur.getExpression();
+  for (;;) {
+    if (Node.isPropertyAccessExpression(cur) || Node.isCallExpression(cur) || Node.isNonNullExpression(cur) || Node.isParenthesizedExpression(cur)) cur = cur.getExpression();
+    else if (cur.getKind() === SyntaxKind.ThisKeyword) return 'this';
+    else return Node.isIdentifier(cur) ? cur.getText() : null;
+  }
+}
+
+/**
+ * Whether a SET inserted for a statement runs on the same connection: at the top
+ * of its phase (the framework passes one connection or transaction), just before
+ * it through its own receiver (a checked-out client, a transaction object), or
+ * nowhere (a pool hands each query to any connection: Sequelize's queryInterface,
+ * knex without its transaction, pg's `pool.query`, kysely outside the Migrator's
+ * transaction).
+ */
+function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, openings: Opening[]): Pin {
+  const param = env.phases.find((p) => p.phase === phase)?.param ?? null;
+  const session = root !== null && openings.some((o) => o.name === root && o.kind !== 'sequelize-transaction');
+  const poolish = (name: string | null) =>
+    name !== null &&
+    (/pool/i.test(name) ||
+      env.nodes.ofKind(SyntaxKind.VariableDeclaration).some((d) => d.getName() === name && /^new\s+([\w$]+\.)?Pool\b/.test(d.getInitializer()?.getText() ?? '')));
+  switch (env.framework) {
+    case 'migrun':
+      return 'phase';
+    case 'sequelize':
+      return null;
+    case 'knex':
+    case 'kysely':
+      if (wrapped && phase !== 'other') return 'phase';
+      return session ? 'anchor' : null;
+    case 'typeorm':
+    case 'node-pg-migrate':
+      if (phase !== 'other' && (root === null || root === param)) return 'phase';
+      return session ? 'anchor' : null;
+    default:
+      if (session) return 'anchor';
+      return poolish(root) ? null : 'anchor';
+  }
 }
 
 /**

@@ -25,7 +25,7 @@ import {
   type ColumnSpec,
 } from './sqlgen.js';
 import { chainFrom, type Link } from './chains.js';
-import { lineIndent, lineStart, replacer } from './edits.js';
+import { lineIndent, lineStart, replacer, usesSemicolons } from './edits.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
 
 /** knex's derived names: `table_col1_col2_<type>`, lower-cased (`_indexCommand`). */
@@ -377,18 +377,19 @@ export const knex: FrameworkSupport = {
       return [{ start: open, end: open, text: obj.getProperties().length ? ' transaction: false,' : ' transaction: false ' }];
     }
     const eol = env.source.eol;
+    const semi = usesSemicolons(env) ? ';' : '';
     const statements = env.sf.getStatements();
     if (isEsm(env)) {
       const last = [...statements].reverse().find((s) => Node.isModifierable(s) && s.hasModifier(SyntaxKind.ExportKeyword));
       if (!last) return null;
-      return [{ start: last.getEnd(), end: last.getEnd(), text: `${eol}${eol}export const config = { transaction: false };` }];
+      return [{ start: last.getEnd(), end: last.getEnd(), text: `${eol}${eol}export const config = { transaction: false }${semi}` }];
     }
     const exportsOf = (s: Node) => /^(module\.)?exports\b/.test(s.getText());
     const last = [...statements].reverse().find((s) => Node.isExpressionStatement(s) && exportsOf(s));
     if (!last) return null;
     const replaced = statements.some((s) => Node.isExpressionStatement(s) && /^module\.exports\s*=/.test(s.getText()));
     const target = replaced ? 'module.exports.config' : 'exports.config';
-    return [{ start: last.getEnd(), end: last.getEnd(), text: `${eol}${eol}${target} = { transaction: false };` }];
+    return [{ start: last.getEnd(), end: last.getEnd(), text: `${eol}${eol}${target} = { transaction: false }${semi}` }];
   },
   rawStatement(_env, phase) {
     const receiver = phase.param ?? 'knex';

@@ -1,14 +1,14 @@
 /**
  * Kysely: `export async function up(db: Kysely<any>)`. Kysely's Migrator runs
- * each migration in a transaction on PostgreSQL (which supports transactional
- * DDL). Schema builder chains (`db.schema.createIndex(...)...execute()`) become
+ * the pending migrations in a transaction on PostgreSQL (which supports
+ * transactional DDL): all of them in one, with no per-migration switch. Schema builder chains (`db.schema.createIndex(...)...execute()`) become
  * the statement Kysely compiles; `` sql`...`.execute(db) `` is a raw query.
  */
 import type { CallExpression } from 'ts-morph';
 import { Node } from './morph.js';
 import type { Edit } from '../../core/diagnostic.js';
 import { chainDown, isOutermost, type Link } from './chains.js';
-import { replacer, templateBody } from './edits.js';
+import { replacer, templateBody, usesSemicolons } from './edits.js';
 import { Values, alterTableSql, column, columnDef, createIndexSql, createTableSql, dropIndexSql, dropTableSql, literal, qname, referencesSql, type ColumnSpec } from './sqlgen.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
 
@@ -166,41 +166,89 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
     case 'dropTable':
       sql = dropTableSql(name, { ifExists: has('ifExists'), cascade: has('cascade') });
       break;
+    case 'createView': {
+      // CREATE [OR REPLACE] [TEMPORARY] [MATERIALIZED] VIEW name [(columns)] AS query
+      const materialized = has('materialized');
+      const columns = has('columns') ? v.names(arg('columns')[0]) : [];
+      let query = 'SELECT';
+      const as = arg('as')[0];
+      if (as) {
+        const text = sqlText(v, as);
+        if (text !== null && /^\s*(SELECT|WITH|VALUES|TABLE)\b/i.test(text)) query = text;
+        else v.interpolated = true; // a query builder: what it selects does not matter here
+      }
+      sql = [
+        'CREATE',
+        has('orReplace') && !materialized ? 'OR REPLACE' : '',
+        has('temporary') ? 'TEMPORARY' : '',
+        materialized ? 'MATERIALIZED VIEW' : 'VIEW',
+        has('ifNotExists') && materialized ? 'IF NOT EXISTS' : '',
+        qname(name) + (columns.length ? ` (${columns.map((c) => qname(c)).join(', ')})` : ''),
+        'AS',
+        query,
+      ]
+        .filter(Boolean)
+        .join(' ');
+      break;
+    }
+    case 'dropView':
+      sql = `DROP ${has('materialized') ? 'MATERIALIZED VIEW' : 'VIEW'}${has('ifExists') ? ' IF EXISTS' : ''} ${qname(name)}${has('cascade') ? ' CASCADE' : ''}`;
+      break;
     default:
       return null;
   }
   const imports = importSql(env);
   const db = base.getExpression().getText();
   const hooks: BuilderHooks | undefined =
-    imports === null ? undefined : { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (text) => `sql\`${templateBody(text)}\`.execute(${db})`, imports) };
+    imports === null ? undefined : { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (text) => `${imports.tag}\`${templateBody(text)}\`.execute(${db})`, imports.edits) };
   return [{ ...v.built(sql, call), ...(hooks ? { hooks } : {}) }];
 }
 
-/** Edits importing `sql` from kysely, or null when the file has no named kysely import to extend. */
-function importSql(env: Env): Edit[] | null {
-  const decls = env.sf.getImportDeclarations().filter((d) => d.getModuleSpecifierValue() === 'kysely');
-  const decl = decls.find((d) => !d.isTypeOnly());
-  if (!decl && decls[0]) {
-    const end = decls[0].getEnd();
-    return [{ start: end, end, text: `${env.source.eol}import { sql } from 'kysely';` }];
+/**
+ * How code in this file reaches kysely's `sql` tag, and the edits that make it
+ * available: nothing when a binding named `sql` (or an alias of kysely's) is
+ * already imported, `, sql` added to a value import from kysely, or a new
+ * import line after a type-only one (in the file's semicolon style). Null when
+ * the file has no kysely import to extend (a CommonJS require, say).
+ */
+export function importSql(env: Env): { tag: string; edits: Edit[] } | null {
+  const all = env.sf.getImportDeclarations();
+  const decls = all.filter((d) => d.getModuleSpecifierValue() === 'kysely');
+  for (const d of decls) {
+    if (d.isTypeOnly()) continue;
+    for (const n of d.getNamedImports()) {
+      if (n.getName() === 'sql' && !n.isTypeOnly()) return { tag: n.getAliasNode()?.getText() ?? 'sql', edits: [] };
+    }
+    const ns = d.getNamespaceImport();
+    if (ns) return { tag: `${ns.getText()}.sql`, edits: [] };
   }
-  const named = decl?.getNamedImports() ?? [];
-  if (named.some((n) => (n.getAliasNode()?.getText() ?? n.getName()) === 'sql')) return [];
-  const last = named[named.length - 1];
-  if (!last) return null;
-  return [{ start: last.getEnd(), end: last.getEnd(), text: ', sql' }];
+  // Another module may export `sql` (a re-export of kysely's): use it rather than import a clashing name.
+  if (all.some((d) => d.getNamedImports().some((n) => !n.isTypeOnly() && (n.getAliasNode()?.getText() ?? n.getName()) === 'sql') || d.getDefaultImport()?.getText() === 'sql')) {
+    return { tag: 'sql', edits: [] };
+  }
+  const value = decls.find((d) => !d.isTypeOnly() && d.getNamedImports().length > 0);
+  if (value) {
+    const named = value.getNamedImports();
+    const last = named[named.length - 1]!;
+    return { tag: 'sql', edits: [{ start: last.getEnd(), end: last.getEnd(), text: ', sql' }] };
+  }
+  const anchor = decls[0];
+  if (!anchor) return null;
+  const end = anchor.getEnd();
+  const semi = usesSemicolons(env) ? ';' : '';
+  return { tag: 'sql', edits: [{ start: end, end, text: `${env.source.eol}import { sql } from 'kysely'${semi}` }] };
 }
 
 export const kysely: FrameworkSupport = {
   framework: 'kysely',
   builder: translate,
   wrapped() {
-    return { inTransaction: true, reason: "Kysely's Migrator runs each migration in a transaction on PostgreSQL" };
+    return { inTransaction: true, reason: "Kysely's Migrator runs all pending migrations in one transaction" };
   },
   rawStatement(env, phase) {
-    const extra = importSql(env);
-    if (extra === null) return null;
+    const imports = importSql(env);
+    if (imports === null) return null;
     const db = phase.param ?? 'db';
-    return { awaits: true, code: (s) => `await sql\`${templateBody(s)}\`.execute(${db})`, extraEdits: extra };
+    return { awaits: true, code: (s) => `await ${imports.tag}\`${templateBody(s)}\`.execute(${db})`, extraEdits: imports.edits };
   },
 };

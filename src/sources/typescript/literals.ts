@@ -14,6 +14,7 @@ import type { Expression } from 'ts-morph';
 import { Node, SyntaxKind, VariableDeclarationKind } from './morph.js';
 import type { Span } from '../../core/diagnostic.js';
 import type { NodeIndex } from './nodes.js';
+import type { Placeholders } from './placeholders.js';
 
 /** A run of SQL text from one place in the file. */
 export type Piece =
@@ -21,8 +22,8 @@ export type Piece =
   | { kind: 'raw'; text: string; from: number }
   /** An escape sequence (or a normalised line break) producing `text` from `[from, to)`. */
   | { kind: 'escape'; text: string; from: number; to: number }
-  /** A `${}` substitution or a non-literal operand covering `[from, to)`. */
-  | { kind: 'placeholder'; from: number; to: number };
+  /** A `${}` substitution or a non-literal operand covering `[from, to)`; `expr` is the expression's text. */
+  | { kind: 'placeholder'; from: number; to: number; expr: string };
 
 export interface SqlSource {
   pieces: Piece[];
@@ -111,15 +112,19 @@ function collect(n: Node, consts: ConstTable, depth: number, out: Piece[], state
   }
   if (Node.isTemplateExpression(n)) {
     state.template = true;
-    state.interpolated = true;
     const text = n.getSourceFile().getFullText();
     const head = n.getHead();
     out.push(...decode(text, head.getStart() + 1, head.getEnd() - 2, true, head.compilerNode.text));
     let previousEnd = head.getEnd();
     for (const span of n.getTemplateSpans()) {
       const lit = span.getLiteral();
-      // From the `${` to the `}` that closes the substitution.
-      out.push({ kind: 'placeholder', from: previousEnd - 2, to: lit.getStart() + 1 });
+      // From the `${` to the `}` that closes the substitution: a same-file const string is its value.
+      const value = constString(span.getExpression(), consts, depth);
+      if (value !== null) out.push({ kind: 'escape', text: value, from: previousEnd - 2, to: lit.getStart() + 1 });
+      else {
+        state.interpolated = true;
+        out.push({ kind: 'placeholder', from: previousEnd - 2, to: lit.getStart() + 1, expr: span.getExpression().getText() });
+      }
       const closing = Node.isTemplateTail(lit) ? 1 : 2;
       out.push(...decode(text, lit.getStart() + 1, lit.getEnd() - closing, true, lit.compilerNode.text));
       previousEnd = lit.getEnd();
@@ -129,8 +134,8 @@ function collect(n: Node, consts: ConstTable, depth: number, out: Piece[], state
   if (Node.isBinaryExpression(n) && n.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
     const left: Piece[] = [];
     const right: Piece[] = [];
-    const l = collect(unwrap(n.getLeft()), consts, depth, left, state);
-    const r = collect(unwrap(n.getRight()), consts, depth, right, state);
+    const l = operand(unwrap(n.getLeft()), consts, depth, left, state);
+    const r = operand(unwrap(n.getRight()), consts, depth, right, state);
     if (!l && !r) return false;
     if (l) out.push(...left);
     else out.push(placeholderFor(n.getLeft(), state));
@@ -147,7 +152,39 @@ function collect(n: Node, consts: ConstTable, depth: number, out: Piece[], state
 
 function placeholderFor(n: Node, state: { interpolated: boolean }): Piece {
   state.interpolated = true;
-  return { kind: 'placeholder', from: n.getStart(), to: n.getEnd() };
+  return { kind: 'placeholder', from: n.getStart(), to: n.getEnd(), expr: n.getText() };
+}
+
+/** An operand of `+`: a name of a same-file const string is its value, mapped to the name. */
+function operand(n: Node, consts: ConstTable, depth: number, out: Piece[], state: { interpolated: boolean; template: boolean }): boolean {
+  if (Node.isIdentifier(n) || Node.isPropertyAccessExpression(n)) {
+    const value = constString(n, consts, depth);
+    if (value === null) return collect(n, consts, depth, out, state);
+    out.push({ kind: 'escape', text: value, from: n.getStart(), to: n.getEnd() });
+    return true;
+  }
+  return collect(n, consts, depth, out, state);
+}
+
+/**
+ * The value of a same-file `const` string named by `expr` (`TABLE`, or
+ * `TABLES.runs` for `const TABLES = { runs: 'dryruns' }`), or null.
+ */
+export function constString(expr: Node, consts: ConstTable, depth = 0): string | null {
+  const n = unwrap(expr);
+  if (depth >= 4) return null;
+  let init: Node | undefined;
+  if (Node.isIdentifier(n)) init = consts.resolve(n);
+  else if (Node.isPropertyAccessExpression(n) && Node.isIdentifier(n.getExpression())) {
+    const obj = consts.resolve(n.getExpression());
+    const o = obj ? unwrap(obj) : undefined;
+    const p = o && Node.isObjectLiteralExpression(o) ? o.getProperty(n.getName()) : undefined;
+    init = p && Node.isPropertyAssignment(p) ? p.getInitializer() : undefined;
+  }
+  if (!init) return null;
+  const src = sqlSourceOf(init, consts, depth + 1);
+  if (!src || src.interpolated) return null;
+  return src.pieces.map((p) => (p.kind === 'placeholder' ? '' : p.text)).join('');
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v' };
@@ -226,8 +263,11 @@ function escapeAt(text: string, i: number, end: number): [string, number] {
   return [c, 2];
 }
 
-/** Renders the pieces with each placeholder in the given form (`$n` by default). */
-export function render(src: SqlSource, forms: PlaceholderForm[] = []): RenderedSql {
+/**
+ * Renders the pieces with each placeholder in the given form (`$n` by default),
+ * numbered by `placeholders` (one numbering per unit) when given.
+ */
+export function render(src: SqlSource, forms: PlaceholderForm[] = [], numbering?: Placeholders): RenderedSql {
   let sql = '';
   const from: number[] = [];
   const to: number[] = [];
@@ -250,7 +290,8 @@ export function render(src: SqlSource, forms: PlaceholderForm[] = []): RenderedS
     else {
       const form = forms[n] ?? 'param';
       n++;
-      value = form === 'param' ? `$${numberBase + n}` : `"$${numberBase + n}"`;
+      if (numbering) value = form === 'param' ? numbering.param(p.expr) : numbering.ident(p.expr);
+      else value = form === 'param' ? `$${numberBase + n}` : `"$${numberBase + n}"`;
       placeholders.push({ start: sql.length, end: sql.length + value.length });
     }
     for (let j = 0; j < value.length; j++) {

@@ -7,7 +7,7 @@
  */
 import type { CallExpression } from 'ts-morph';
 import { Node, SyntaxKind } from './morph.js';
-import { applyInsertion, optionsEditor, planInsertion, replacer } from './edits.js';
+import { applyInsertion, optionsEditor, planInsertion, replacer, usesSemicolons } from './edits.js';
 import {
   Values,
   alterTableSql,
@@ -265,7 +265,7 @@ export const nodePgMigrate: FrameworkSupport = {
     if (!fn) return null;
     if (callsIn(env, phase).length) return [];
     const plan = planInsertion(fn.fn, env.text);
-    return plan ? applyInsertion(plan, `${fn.param ?? 'pgm'}.noTransaction()`, env.source.eol, false) : null;
+    return plan ? applyInsertion(plan, `${fn.param ?? 'pgm'}.noTransaction()`, env.source.eol, false, usesSemicolons(env)) : null;
   },
   rawStatement(_env, phase) {
     const receiver = phase.param ?? 'pgm';

@@ -7,6 +7,7 @@
  */
 import { Node } from './morph.js';
 import type { Executor } from '../../core/unit.js';
+import { applyBindings } from './bindings.js';
 import { sqlSourceOf, unwrap, type SqlSource } from './literals.js';
 import type { Env } from './types.js';
 
@@ -43,8 +44,9 @@ export function rawQueryOf(node: Node, env: Env): RawQuery | null {
       arg = text && Node.isPropertyAssignment(text) ? text.getInitializer() : undefined;
       if (!arg) return null;
     }
-    const sql = sqlSourceOf(arg, env.consts);
-    if (!sql) return null;
+    const found = sqlSourceOf(arg, env.consts);
+    if (!found) return null;
+    const sql = migrun ? found : applyBindings(found, node, method, env);
     return { sql, executor: migrun ? MIGRUN_EXECUTORS[method]! : 'raw', receiver: receiver.getText(), method };
   }
   if (Node.isTaggedTemplateExpression(node)) {
@@ -55,13 +57,29 @@ export function rawQueryOf(node: Node, env: Env): RawQuery | null {
       method = tag.getName();
       if (env.framework === 'migrun' && method in MIGRUN_EXECUTORS && isMigrunContext(tag.getExpression(), env)) executor = MIGRUN_EXECUTORS[method]!;
       else if (method !== 'sql') return null;
-    } else if (tag.getText() !== 'sql') return null;
+    } else if (tag.getText() !== 'sql' && !sqlTagAliases(env).has(tag.getText())) return null;
     if (executor === 'raw' && isFragment(node)) return null;
     const sql = sqlSourceOf(node.getTemplate(), env.consts);
     if (!sql) return null;
     return { sql, executor, receiver: null, method };
   }
   return null;
+}
+
+const aliases = new WeakMap<Env, Set<string>>();
+
+/** Local names of kysely's `sql` tag imported under another name (`import { sql as kyselySql } from 'kysely'`). */
+function sqlTagAliases(env: Env): Set<string> {
+  let set = aliases.get(env);
+  if (!set) {
+    set = new Set();
+    for (const d of env.sf.getImportDeclarations()) {
+      if (d.getModuleSpecifierValue() !== 'kysely') continue;
+      for (const n of d.getNamedImports()) if (n.getName() === 'sql' && n.getAliasNode()) set.add(n.getAliasNode()!.getText());
+    }
+    aliases.set(env, set);
+  }
+  return set;
 }
 
 function isMigrunContext(receiver: Node, env: Env): boolean {

@@ -18,6 +18,7 @@ import type { CallExpression, TryStatement } from 'ts-morph';
 import { Node, SyntaxKind } from './morph.js';
 import type { SessionFact } from '../../core/unit.js';
 import { sqlSourceOf, unwrap } from './literals.js';
+import { sessionFix } from './session-fix.js';
 import { methodCall, span } from './sqlgen.js';
 import type { Env } from './types.js';
 
@@ -219,11 +220,31 @@ function analyse(o: Opening, env: Env): SessionFact {
   const check = uses.queries.find((q) => q.sql !== null && /^\s*(SELECT|WITH|TABLE)\b/i.test(q.sql) && CATALOG.test(q.sql));
   const fact: SessionFact = { name: o.name, kind: o.kind, span: sessionSpan, inTransaction, leak: null };
   if (check) fact.checkQuery = span(check.call);
+  const withFix = (f: SessionFact): SessionFact => {
+    const fix = sessionFix(
+      {
+        name: o.name,
+        kind: o.kind,
+        node: o.node,
+        scope,
+        inTransaction,
+        txStart: Number.isFinite(txStart) ? txStart : o.node.getStart(),
+        begins: uses.begins,
+        ends: uses.closes.end,
+        releases: uses.closes.release,
+        check: check?.call ?? null,
+        exitsIn: (from, to) => problemsIn(from, to, o, scope, uses.closes.end, true).map((p) => p.node),
+      },
+      env,
+    );
+    if (fix) f.fix = fix;
+    return f;
+  };
 
   const missing = required.find((k) => uses.closes[k].length === 0);
   if (missing) {
     fact.leak = { path: 'never-closed', span: sessionSpan, state: missing === 'end' ? 'idle in transaction' : 'idle' };
-    return fact;
+    return withFix(fact);
   }
 
   const guards = new Map<CloseKind, Guard | null>();
@@ -258,7 +279,7 @@ function analyse(o: Opening, env: Env): SessionFact {
     closedBefore(pick.node, uses.closes.end) ||
     (!!endGuard && contains(endGuard.tryStmt.getTryBlock(), pick.node) && (endGuard.mode === 'finally' || pick.path === 'throw-path'));
   fact.leak = { path: pick.path, span: span(pick.node), state: endSafe ? 'idle' : 'idle in transaction' };
-  return fact;
+  return withFix(fact);
 }
 
 const byStart = (a: Problem, b: Problem) => a.node.getStart() - b.node.getStart();

@@ -5,7 +5,7 @@
 import type { CallExpression } from 'ts-morph';
 import { Node } from './morph.js';
 import type { Span } from '../../core/diagnostic.js';
-import { stringValue, unwrap } from './literals.js';
+import { constString, stringValue, unwrap } from './literals.js';
 import type { BuiltSql, Env } from './types.js';
 
 /** `"name"`, or `"schema"."name"` for a dotted name. */
@@ -51,12 +51,15 @@ export class Values {
     return stringValue(e, this.env.consts);
   }
 
-  /** A name: the string, or the expression's text as a quoted placeholder. */
+  /**
+   * A name: the string (also a same-file const), or the unit's placeholder for the
+   * expression (`${table}`), the same one a `${table}` in a template gets.
+   */
   name(e: Node | undefined, fallback = 'unknown'): string {
-    const s = this.str(e);
+    const s = this.str(e) ?? (e ? constString(e, this.env.consts) : null);
     if (s !== null) return s;
     this.interpolated = true;
-    return e ? e.getText().replace(/[^A-Za-z0-9_$]/g, '_') : fallback;
+    return e ? this.env.placeholders.name(e.getText()) : fallback;
   }
 
   /** A string or an array of strings (or of `{ name }` objects). */

@@ -1,14 +1,15 @@
 /**
  * TypeORM: a class implementing `MigrationInterface` with `up(queryRunner)` and
- * `down(queryRunner)`. TypeORM runs each migration in a transaction unless the
- * class sets `transaction = false` (or the data source runs with `-t none`,
- * which this frontend cannot see).
+ * `down(queryRunner)`. TypeORM runs pending migrations in a transaction
+ * (`migrationsTransactionMode: 'all'`, the default, one for all of them;
+ * `'each'`, one per migration, where a class may set `transaction = false`;
+ * `'none'` or `-t none`, which this frontend cannot see).
  */
 import { createHash } from 'node:crypto';
 import type { CallExpression, ClassDeclaration, ClassExpression } from 'ts-morph';
 import { Node, SyntaxKind } from './morph.js';
 import type { Edit } from '../../core/diagnostic.js';
-import { indentUnit, lineIndent, lineStart, optionsEditor, replacer, startWithComments } from './edits.js';
+import { indentUnit, lineIndent, lineStart, optionsEditor, replacer, startWithComments, usesSemicolons } from './edits.js';
 import {
   Values,
   alterTableSql,
@@ -228,14 +229,23 @@ function transactionProperty(env: Env) {
   return migrationClass(env)?.getProperty('transaction');
 }
 
+/**
+ * TypeORM rejects a per-migration `transaction` override with
+ * ForbiddenTransactionModeOverrideError unless the DataSource runs migrations
+ * with `migrationsTransactionMode: 'each'`; the default `'all'` runs every pending
+ * migration in one transaction.
+ */
+const TYPEORM_CAVEAT =
+  "TypeORM throws ForbiddenTransactionModeOverrideError for `transaction = false` unless the DataSource sets `migrationsTransactionMode: 'each'` (the default 'all' runs all pending migrations in one transaction)";
+
 export const typeorm: FrameworkSupport = {
   framework: 'typeorm',
   builder: translate,
   wrapped(env) {
     const prop = transactionProperty(env);
     const init = prop?.getInitializer();
-    if (init && Node.isFalseLiteral(init)) return { inTransaction: false, reason: '`transaction = false` on the migration class' };
-    return { inTransaction: true, reason: 'TypeORM runs each migration in a transaction' };
+    if (init && Node.isFalseLiteral(init)) return { inTransaction: false, reason: '`transaction = false` on the migration class', switchCaveat: TYPEORM_CAVEAT };
+    return { inTransaction: true, reason: 'TypeORM runs pending migrations in a transaction (by default all of them in one)', switchCaveat: TYPEORM_CAVEAT };
   },
   disableTransaction(env): Edit[] | null {
     const cls = migrationClass(env);
@@ -243,14 +253,14 @@ export const typeorm: FrameworkSupport = {
     const init = cls.getProperty('transaction')?.getInitializer();
     if (init && Node.isFalseLiteral(init)) return [];
     if (init) return [{ start: init.getStart(), end: init.getEnd(), text: 'false' }];
-    const member = `${env.language === 'ts' ? 'public ' : ''}transaction = false;`;
+    const member = `${env.language === 'ts' ? 'public ' : ''}transaction = false${usesSemicolons(env) ? ';' : ''}`;
     const eol = env.source.eol;
     const first = cls.getMembers()[0];
     if (first) {
       const at = startWithComments(first);
       const start = lineStart(env.text, at);
       if (/^[ \t]*$/.test(env.text.slice(start, at))) return [{ start, end: start, text: `${lineIndent(env.text, at)}${member}${eol}` }];
-      return [{ start: at, end: at, text: `${member} ` }];
+      return [{ start: at, end: at, text: `${member.replace(/;?$/, ';')} ` }];
     }
     const open = cls.getFirstChildByKindOrThrow(SyntaxKind.OpenBraceToken).getEnd();
     return [{ start: open, end: open, text: `${eol}${lineIndent(env.text, cls.getStart())}${indentUnit(env.text)}${member}${eol}${lineIndent(env.text, cls.getStart())}` }];

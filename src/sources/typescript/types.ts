@@ -5,6 +5,7 @@ import type { SourceText } from '../../core/source-text.js';
 import type { Executor, Framework, MigrationUnit, Phase } from '../../core/unit.js';
 import type { ConstTable } from './literals.js';
 import type { NodeIndex } from './nodes.js';
+import type { Placeholders } from './placeholders.js';
 
 export type FunctionLike = FunctionDeclaration | FunctionExpression | ArrowFunction | MethodDeclaration;
 
@@ -33,6 +34,8 @@ export interface Env {
   imports: string[];
   /** Every node of the file, in document order. */
   nodes: NodeIndex;
+  /** One numbering of unknown values for the whole unit. */
+  placeholders: Placeholders;
 }
 
 /** A builder call translated into the SQL the framework would send. */
