@@ -32,7 +32,7 @@ export default defineRule({
       const at = end.span.end + (after ? after[0].length : 0);
       out.push({
         ruleId: 'ban-uncommitted-transaction',
-        message: 'This BEGIN opens a transaction block that the migration never commits or rolls back.',
+        message: `This ${/^\s*START\b/i.test(begin.sql) ? 'START TRANSACTION' : 'BEGIN'} opens a transaction block that the migration never commits or rolls back.`,
         note: 'The session is left "idle in transaction": it keeps every lock its statements took (an ACCESS EXCLUSIVE lock from DDL blocks all reads and writes of that table) until the connection closes, and what it did is rolled back then.',
         help: 'End the transaction with COMMIT (or ROLLBACK) after its last statement.',
         span: begin.span,

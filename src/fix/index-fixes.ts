@@ -109,7 +109,12 @@ function oneLine(sql: string): string {
 export function concurrentIndexFix(unit: MigrationUnit, s: Statement, settings: LintSettings): MaybeFix {
   const own = statementEdits(unit, s);
   const isCreate = 'IndexStmt' in s.node;
-  const title = isCreate ? 'Use CREATE INDEX CONCURRENTLY IF NOT EXISTS' : 'Use DROP INDEX CONCURRENTLY IF EXISTS';
+  const title =
+    s.origin === 'builder'
+      ? `Make the builder call ${isCreate ? 'build' : 'drop'} the index concurrently`
+      : isCreate
+        ? 'Use CREATE INDEX CONCURRENTLY IF NOT EXISTS'
+        : 'Use DROP INDEX CONCURRENTLY IF EXISTS';
   if (!own) {
     const why =
       'DropStmt' in s.node && ((s.node.DropStmt.objects?.length ?? 0) > 1 || s.node.DropStmt.behavior === 'DROP_CASCADE')
