@@ -20,6 +20,18 @@ export interface LintSettings {
   lockTimeout: string;
   /** Value inserted by the `require-statement-timeout` fix, e.g. `120s`. */
   statementTimeout: string;
+  /**
+   * Per file: what the runner's own file beside the migration says about its transaction
+   * (diesel's `metadata.toml`, Flyway's `<script>.sql.conf`); read by the caller, null when absent.
+   */
+  runnerMetadata?: RunnerMetadata | null;
+}
+
+/** A runner's per-migration transaction setting, read from a file beside the migration. */
+export interface RunnerMetadata {
+  inTransaction: boolean;
+  /** Where it comes from, for messages, e.g. "metadata.toml: run_in_transaction = false". */
+  reason: string;
 }
 
 export const DEFAULT_SETTINGS: LintSettings = {

@@ -11,6 +11,7 @@ import { SourceText } from '../core/source-text.js';
 import type { ConfigLoader } from '../config/index.js';
 import type { FileReport } from '../report/types.js';
 import { prepareFrontends } from '../sources/index.js';
+import { readRunnerMetadata } from '../sources/runner-metadata.js';
 import { lintText, toFinding } from './engine.js';
 import { fixText } from './fix.js';
 
@@ -42,7 +43,9 @@ export function displayPath(cwd: string, file: string): string {
 
 /** Lints one text (from a file or stdin), applying fixes first when asked. */
 export async function lintOne(file: string, text: string, loader: ConfigLoader, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[] }> {
-  const config = await loader.forFile(file);
+  const resolved = await loader.forFile(file);
+  const runnerMetadata = await readRunnerMetadata(file, resolved.settings);
+  const config = runnerMetadata ? { ...resolved, settings: { ...resolved.settings, runnerMetadata } } : resolved;
   const engine = { rules: options.rules, only: options.only };
   let current = text;
   try {

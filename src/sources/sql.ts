@@ -56,6 +56,7 @@ function wrapping(comments: SqlComment[], settings: LintSettings): MigrationUnit
     if (NO_TX.some((re) => re.test(c.text))) return { inTransaction: false, reason: `directive \`${c.text.trim()}\`` };
     if (TX.test(c.text)) return { inTransaction: true, reason: `directive \`${c.text.trim()}\`` };
   }
+  if (settings.runnerMetadata) return { ...settings.runnerMetadata, byPhase: {}, perPhaseSwitch: false };
   const wraps = runnerWraps(settings);
   const reason =
     settings.assumeInTransaction !== null ? 'configuration `assumeInTransaction`' : wraps ? `${settings.sqlRunner} runs each migration in a transaction` : `${settings.sqlRunner} runs each statement on its own`;
