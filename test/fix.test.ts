@@ -118,3 +118,27 @@ describe('fix preserves the file around its edits', () => {
     assert.equal(r.output, "-- migration 12\n\nSET lock_timeout = '5s';\nSET statement_timeout = '120s';\nALTER TABLE leads ADD COLUMN x int;\n");
   });
 });
+
+describe('fixing with every rule at once never introduces a finding', () => {
+  /** Counts of `rule: message` in findings. */
+  const tally = (findings: { ruleId: string; message: string }[]) => {
+    const m = new Map<string, number>();
+    for (const f of findings) m.set(`${f.ruleId}: ${f.message}`, (m.get(`${f.ruleId}: ${f.message}`) ?? 0) + 1);
+    return m;
+  };
+  for (const rule of rules) {
+    for (const file of fixtureInputs(rule.meta.id).filter((f) => f.startsWith('bad'))) {
+      for (const unsafe of [false, true]) {
+        test(`${rule.meta.id}/${file}${unsafe ? ' with unsafe fixes' : ''}`, () => {
+          const text = readFileSync(join(fixturesDir, 'rules', rule.meta.id, file), 'utf8');
+          const before = tally(lint(file, text, { config: fixtureConfig(file) }));
+          const fixed = fixText(file, text, config(fixtureConfig(file)), { rules, only: null, unsafe });
+          assert.equal(fixed.error, null);
+          for (const [key, n] of tally(lint(file, fixed.output, { config: fixtureConfig(file) }))) {
+            assert.ok(n <= (before.get(key) ?? 0), `the fixes introduced ${key}`);
+          }
+        });
+      }
+    }
+  }
+});

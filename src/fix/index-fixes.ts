@@ -64,8 +64,10 @@ function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSetti
       if (unit.statements.some((o) => o !== s && o.batch === s.batch)) {
         return { edits: [], applicability: 'display-only', note: `${split} since it is sent in one query string with other statements (one implicit transaction even without the framework's)` };
       }
-      if (unit.statements.some((o) => o.phase === s.phase && classify(o.node).transactionControl)) {
-        return { edits: [], applicability: 'display-only', note: `${split}: this migration manages its transaction with BEGIN/COMMIT itself, so switching the framework's off would leave a block open` };
+      // The switch covers both directions unless the framework switches per phase.
+      const covered = (o: Statement) => !unit.wrapped.perPhaseSwitch || o.phase === s.phase;
+      if (unit.statements.some((o) => covered(o) && classify(o.node).transactionControl)) {
+        return { edits: [], applicability: 'display-only', note: `${split} since this migration manages its transaction with BEGIN/COMMIT itself and switching the framework's off would leave a block open` };
       }
       const edits = unit.edits.disableTransaction?.(s.phase) ?? null;
       if (!edits) {
@@ -79,7 +81,7 @@ function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSetti
                 : 'run it outside the runner\'s transaction';
         return { edits: [], applicability: 'display-only', note: `; ${how}` };
       }
-      const others = unit.statements.filter((o) => o !== s && needsTransaction(o) && (!unit.wrapped.perPhaseSwitch || o.phase === s.phase));
+      const others = unit.statements.filter((o) => o !== s && needsTransaction(o) && covered(o));
       if (others.length > 0) {
         return { edits, applicability: 'unsafe', note: `; unsafe: switching the transaction off also leaves ${others.length} other statement(s) in this migration without one (better: split them into their own migration)` };
       }
