@@ -14,12 +14,12 @@ export default defineRule({
   check(unit) {
     const text = unit.source.text;
     const fromDo: Diagnostic[] = unit.statements.flatMap((s) =>
-      swallowedInDo(s.node).map((h) => ({
+      swallowedInDo(s.node, s.sql).map((h) => ({
         ruleId: 'no-swallowed-ddl-error',
-        message: `This DO block's EXCEPTION handler swallows the failure of ${[...new Set(h.ddl)].join(', ')} and lets the migration carry on.`,
-        note: 'The handler only logs (RAISE WARNING/NOTICE), so the migration is recorded as applied with part of its schema missing: later migrations fail on a half-built schema.',
+        message: `This DO block's EXCEPTION handler (WHEN ${h.conditions.join(' OR ')}) swallows the failure of ${h.ddl.join(', ')} and lets the migration carry on.`,
+        note: 'The handler neither re-raises nor builds an alternative (logging with RAISE NOTICE/WARNING is not handling), so the migration is recorded as applied with part of its schema missing: later migrations fail on a half-built schema.',
         help: 'Remove the EXCEPTION clause, or end the handler with RAISE; to re-raise the error after logging it.',
-        span: s.span,
+        span: h.span && s.sqlToFile ? { start: s.sqlToFile(h.span.start) ?? s.span.start, end: s.sqlToFile(h.span.end) ?? s.span.end } : s.span,
       })),
     );
     return [...fromDo, ...unit.swallowedCatches.map((c) => {

@@ -10,11 +10,18 @@ import { parseSql } from './parse.js';
 /** `RAISE` levels as PostgreSQL numbers them (elog.h): ERROR is 21; NOTICE 18, WARNING 19. */
 const ERROR_LEVEL = 21;
 
+/** One `EXCEPTION` clause that swallows DDL failures (all its swallowing `WHEN` branches together). */
 export interface SwallowedHandler {
   /** The DDL commands (command tags) the handler swallows. */
   ddl: string[];
-  /** 1-based line of the handler's first statement inside the DO body, if known. */
-  bodyLine: number | null;
+  /** The conditions of the swallowing branches as written: `others`, `lock_not_available`, a SQLSTATE such as `0A000`. */
+  conditions: string[];
+  /**
+   * Where the first swallowing branch's first statement is, in UTF-16 offsets into
+   * the `DO` statement's SQL text: that line, trimmed. Null when the body is not a
+   * dollar-quoted string found verbatim in the statement (escapes shift offsets).
+   */
+  span: { start: number; end: number } | null;
 }
 
 type Json = Record<string, unknown>;
@@ -73,13 +80,30 @@ function reraises(actions: unknown): boolean {
  * already there, or already gone), not a swallowed failure; `others`, lock and
  * timeout conditions are.
  */
-function catchesFailures(conditions: unknown): boolean {
-  const names = ((conditions as Json[] | undefined) ?? []).map((c) => {
-    const cond = c.PLpgSQL_condition as Json | undefined;
-    return String(cond?.condname ?? cond?.sqlerrstate ?? 'others').toLowerCase();
-  });
+function catchesFailures(names: string[]): boolean {
   if (names.length === 0) return true;
-  return names.some((n) => !/^(duplicate_|undefined_|invalid_object_definition$|42p07$|42710$|42p01$|42701$|42704$|42883$)/.test(n));
+  return names.some((n) => !/^(duplicate_|undefined_|invalid_object_definition$|42p07$|42710$|42p01$|42701$|42704$|42883$)/i.test(n));
+}
+
+function conditionNames(conditions: unknown): string[] {
+  return ((conditions as Json[] | undefined) ?? []).map((c) => {
+    const cond = c.PLpgSQL_condition as Json | undefined;
+    return String(cond?.condname ?? cond?.sqlerrstate ?? 'others');
+  });
+}
+
+/** The trimmed text of 1-based `line` of `body`, as offsets into `sql` (which holds `body` verbatim at `bodyAt`). */
+function lineSpan(body: string, bodyAt: number, line: number): { start: number; end: number } | null {
+  let start = 0;
+  for (let i = 1; i < line; i++) {
+    const nl = body.indexOf('\n', start);
+    if (nl < 0) return null;
+    start = nl + 1;
+  }
+  const nl = body.indexOf('\n', start);
+  const text = body.slice(start, nl < 0 ? body.length : nl);
+  const lead = text.length - text.trimStart().length;
+  return { start: bodyAt + start + lead, end: bodyAt + start + text.trimEnd().length };
 }
 
 function firstLine(v: unknown): number | null {
@@ -102,6 +126,11 @@ function firstLine(v: unknown): number | null {
 
 /** The parsed PL/pgSQL function wrapping a `DO` statement's body, or null (not PL/pgSQL, or unparseable). */
 function parseDoBody(node: Node): unknown {
+  return doBody(node)?.parsed ?? null;
+}
+
+/** A `DO` statement's PL/pgSQL body: its text and its parse. Null when not PL/pgSQL or unparseable. */
+function doBody(node: Node): { text: string; parsed: unknown } | null {
   if (!('DoStmt' in node)) return null;
   const args = node.DoStmt.args ?? [];
   let body: string | null = null;
@@ -113,8 +142,9 @@ function parseDoBody(node: Node): unknown {
   }
   if (body === null || language !== 'plpgsql') return null;
   try {
+    // The body starts on line 1 of the wrapper, so PL/pgSQL line numbers are the body's own.
     const tag = body.includes('$miglint$') ? '$miglint_do$' : '$miglint$';
-    return parsePlPgSQLSync(`CREATE FUNCTION miglint_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`);
+    return { text: body, parsed: parsePlPgSQLSync(`CREATE FUNCTION miglint_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`) };
   } catch {
     return null;
   }
@@ -137,10 +167,16 @@ export function doBlockStatements(node: Node): string[] {
   return out;
 }
 
-/** Handlers in a `DO` statement's PL/pgSQL body that swallow DDL errors. */
-export function swallowedInDo(node: Node): SwallowedHandler[] {
-  const parsed = parseDoBody(node);
-  if (parsed === null) return [];
+/**
+ * `EXCEPTION` clauses in a `DO` statement's PL/pgSQL body that swallow DDL errors:
+ * around DDL, a branch catching real failures that neither re-raises (`RAISE;`,
+ * `RAISE EXCEPTION`) nor runs DDL of its own (a fallback, such as a btree index
+ * when a hash index fails, is handling). `sql` is the statement's text, for spans.
+ */
+export function swallowedInDo(node: Node, sql: string): SwallowedHandler[] {
+  const body = doBody(node);
+  if (body === null) return [];
+  const bodyAt = sql.indexOf(body.text);
   const out: SwallowedHandler[] = [];
   const visit = (v: unknown): void => {
     if (!v || typeof v !== 'object') return;
@@ -151,15 +187,26 @@ export function swallowedInDo(node: Node): SwallowedHandler[] {
     if (block && excBlock) {
       const ddl: string[] = [];
       ddlIn(block.body, ddl);
-      if (ddl.length) {
-        for (const e of (excBlock.exc_list as Json[] | undefined) ?? []) {
-          const handler = e.PLpgSQL_exception as Json | undefined;
-          if (handler && !reraises(handler.action) && catchesFailures(handler.conditions)) out.push({ ddl, bodyLine: firstLine(handler.action) });
-        }
+      const swallowing = ((excBlock.exc_list as Json[] | undefined) ?? [])
+        .map((e) => e.PLpgSQL_exception as Json | undefined)
+        .filter((h): h is Json => !!h && catchesFailures(conditionNames(h.conditions)) && !reraises(h.action) && !runsDdl(h.action));
+      if (ddl.length && swallowing.length) {
+        const line = firstLine(swallowing[0]!.action);
+        out.push({
+          ddl: [...new Set(ddl)],
+          conditions: swallowing.flatMap((h) => conditionNames(h.conditions)).map((c) => (/^(?=.*\d)[0-9A-Z]{5}$/.test(c) ? `SQLSTATE '${c}'` : c)),
+          span: bodyAt >= 0 && line !== null ? lineSpan(body.text, bodyAt, line) : null,
+        });
       }
     }
     Object.values(o).forEach(visit);
   };
-  visit(parsed);
+  visit(body.parsed);
   return out;
+}
+
+function runsDdl(actions: unknown): boolean {
+  const ddl: string[] = [];
+  ddlIn(actions, ddl);
+  return ddl.length > 0;
 }

@@ -4,8 +4,8 @@
  *
  * A handler handles the error when it rethrows (`throw`), exits non-zero
  * (`process.exit(1)`, `process.exitCode = 1`), returns a rejected promise, or
- * passes the error to a callback (`done(err)`, `reject(err)`). Logging is not
- * handling.
+ * passes the error to a callback (`done(err)`, `reject(err)`), or runs DDL of
+ * its own (a fallback that builds an alternative). Logging is not handling.
  */
 import type { Block } from 'ts-morph';
 import { Node, SyntaxKind } from './morph.js';
@@ -150,6 +150,11 @@ export function findSwallowedCatches(env: Env, statements: Statement[], callSpan
   for (const n of env.nodes.all) check(n);
   return out;
 
+  /** A handler that runs DDL of its own builds an alternative (a fallback): that is handling. */
+  function runsFallbackDdl(body: Node): boolean {
+    return ddlIn({ start: body.getStart(), end: body.getEnd() }, statements, callSpans).length > 0;
+  }
+
   function check(n: Node): void {
     if (Node.isTryStatement(n)) {
       const clause = n.getCatchClause();
@@ -160,7 +165,7 @@ export function findSwallowedCatches(env: Env, statements: Statement[], callSpan
       const decl = clause.getVariableDeclaration();
       const name = decl && Node.isIdentifier(decl.getNameNode()) ? decl.getName() : null;
       const block = clause.getBlock();
-      if (handles(block, name)) return;
+      if (handles(block, name) || runsFallbackDdl(block)) return;
       if (keptForLater(n, block, name) || retriedThenThrown(n)) return;
       out.push({
         span: { start: clause.getStart(), end: clause.getEnd() },
@@ -181,7 +186,7 @@ export function findSwallowedCatches(env: Env, statements: Statement[], callSpan
       const param = handler.getParameters()[0];
       const name = param && Node.isIdentifier(param.getNameNode()) ? param.getName() : null;
       const body = handler.getBody();
-      if (handles(body, name)) return;
+      if (handles(body, name) || runsFallbackDdl(body)) return;
       const rethrow = Node.isBlock(body) ? { offset: body.getEnd() - 1, errorName: name, indent: bodyIndent(env, body), semicolons } : null;
       out.push({ span: factSpan, ddl, rethrow });
     } else if (!handler || Node.isPropertyAccessExpression(handler) || LOGGING.test(handler.getText())) {
