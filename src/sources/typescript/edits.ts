@@ -187,10 +187,18 @@ export function optionsEditor(text: string, eol: string, target: Node | undefine
       .map(([k, v]) => [keys[k]!, v] as const);
   if (!target) {
     if (!appendAfter) return () => null;
-    const at = appendAfter.getEnd();
+    const end = appendAfter.getEnd();
+    // Arguments one per line: the new one goes on a line of its own, after a trailing comma if there is one.
+    const ownLine = /\n[ \t]*$/.test(text.slice(0, appendAfter.getStart()));
+    const trailing = /^[ \t]*,/.exec(text.slice(end));
+    const indent = lineIndent(text, appendAfter.getStart());
     return (options) => {
       const w = wanted(options);
-      return w.length ? [{ start: at, end: at, text: `, { ${w.map(([k, v]) => `${k}: ${v}`).join(', ')} }` }] : null;
+      if (!w.length) return null;
+      const obj = `{ ${w.map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
+      if (ownLine && trailing) return [{ start: end + trailing[0].length, end: end + trailing[0].length, text: `${eol}${indent}${obj},` }];
+      if (ownLine) return [{ start: end, end, text: `,${eol}${indent}${obj}` }];
+      return [{ start: end, end, text: `, ${obj}` }];
     };
   }
   if (!Node.isObjectLiteralExpression(target)) return () => null;
