@@ -21,7 +21,8 @@
  * polls `pg_blocking_pids` so the blockers are known when lock_timeout fires.
  */
 import { initSqlParser } from '../sql/parse.js';
-import { quoteIdent, type Session } from './connection.js';
+import type { Session } from './connection.js';
+import { createdIndex, indexState, reindexed, reindexLeftovers, type IndexState } from './index-catalog.js';
 import { BlockerWatch, formatSessions, lockHolders, oneLine, pollInterval, type SessionInfo } from './blockers.js';
 import { formatDuration, sleep } from './duration.js';
 import { MigrunError, PlanError, StatementError, isConnectionLost, isRetryableLockError, indentRest, sqlstateLabel, describePgError, type PgErrorLike } from './errors.js';
@@ -240,40 +241,10 @@ async function setAutocommitTimeouts(rt: Runtime, session: Session, lockTimeoutM
   );
 }
 
-interface IndexTarget {
-  name: string;
-  schema: string | null;
-  table: string;
-}
-
-/** The named index a CREATE INDEX builds, if it names one. */
-function createdIndex(st: PlannedStatement): (IndexTarget & { ifNotExists: boolean }) | null {
-  if (!('IndexStmt' in st.node)) return null;
-  const s = st.node.IndexStmt;
-  if (!s.idxname) return null;
-  return { name: s.idxname, schema: s.relation?.schemaname ?? null, table: s.relation?.relname ?? '?', ifNotExists: !!s.if_not_exists };
-}
-
-interface IndexState {
-  qualified: string;
-  valid: boolean;
-}
-
-/** Whether an index of this name exists (in `schema`, or visible on the search path), and whether it is valid (pg_index.indisvalid). */
-async function indexState(session: Session, name: string, schema: string | null): Promise<IndexState | null> {
-  const r = await session.query<{ nspname: string; relname: string; indisvalid: boolean }>(
-    `SELECT n.nspname, c.relname, i.indisvalid
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_index i ON i.indexrelid = c.oid
-     WHERE c.relname = $1 AND CASE WHEN $2::text IS NULL THEN pg_table_is_visible(c.oid) ELSE n.nspname = $2 END`,
-    [name, schema],
-  );
-  const row = r.rows[0];
-  return row ? { qualified: `${quoteIdent(row.nspname)}.${quoteIdent(row.relname)}`, valid: row.indisvalid } : null;
-}
-
 /** Drops an INVALID index left by a failed build, concurrently. Lock failures propagate as LockAttemptFailed. */
 async function dropInvalid(rt: Runtime, session: Session, st: PlannedStatement, state: IndexState, lockTimeoutMs: number, label: string): Promise<void> {
-  rt.logger.warn(`${label}: dropping INVALID index ${state.qualified} left by an earlier failed build (IF NOT EXISTS would skip it)`);
+  const why = 'ReindexStmt' in st.node ? 'an earlier failed REINDEX CONCURRENTLY' : 'an earlier failed build (IF NOT EXISTS would skip it)';
+  rt.logger.warn(`${label}: dropping INVALID index ${state.qualified} left by ${why}`);
   const drop: PlannedStatement = { ...st, text: `DROP INDEX CONCURRENTLY IF EXISTS ${state.qualified}`, where: `${st.where} (cleanup)` };
   await runWatched(rt, session, drop, undefined, lockTimeoutMs, label);
 }
@@ -281,8 +252,9 @@ async function dropInvalid(rt: Runtime, session: Session, st: PlannedStatement, 
 /**
  * Runs one concurrent index statement in autocommit with `indexLockTimeoutMs`
  * and no statement timeout, retrying lock failures. Before each attempt an
- * INVALID index of the same name is dropped concurrently; after a failed build
- * its INVALID leftover is dropped too (a leftover unique index would go on
+ * INVALID index of the same name (for REINDEX, the INVALID `_ccnew`/`_ccold`
+ * copies a failed REINDEX CONCURRENTLY left) is dropped concurrently; after a
+ * failed build its INVALID leftover is dropped too (a leftover unique index would go on
  * enforcing uniqueness on new rows, and every leftover slows writes).
  *
  * @param input `CREATE INDEX CONCURRENTLY ...`, `DROP INDEX CONCURRENTLY ...` or `REINDEX ... CONCURRENTLY`.
@@ -302,6 +274,7 @@ export async function execIndex(rt: Runtime, input: SqlInput, options: IndexOpti
   }
   const lockTimeout = rt.settings.indexLockTimeoutMs;
   const target = createdIndex(st);
+  const rebuilt = reindexed(st);
   if (!target && 'IndexStmt' in st.node) {
     rt.logger.warn(`${label}: the index has no name, so an INVALID leftover of a failed build cannot be found and dropped before retrying; name it`);
   }
@@ -309,6 +282,7 @@ export async function execIndex(rt: Runtime, input: SqlInput, options: IndexOpti
     return await withRetries(rt, label, lockTimeout, [st], true, async (): Promise<IndexResult> => {
       const session = await rt.work();
       await setAutocommitTimeouts(rt, session, lockTimeout);
+      if (rebuilt) for (const leftover of await reindexLeftovers(session, rebuilt)) await dropInvalid(rt, session, st, leftover, lockTimeout, label);
       if (target) {
         const state = await indexState(session, target.name, target.schema);
         if (state && !state.valid) await dropInvalid(rt, session, st, state, lockTimeout, label);
@@ -333,7 +307,11 @@ export async function execIndex(rt: Runtime, input: SqlInput, options: IndexOpti
       return { ...r, built: true };
     });
   } catch (e) {
-    if (target) await cleanupAfterFailure(rt, st, target, label);
+    if (target || rebuilt) await cleanupAfterFailure(rt, st, label, async (session) => {
+      if (rebuilt) return reindexLeftovers(session, rebuilt);
+      const state = await indexState(session, target!.name, target!.schema);
+      return state && !state.valid ? [state] : [];
+    });
     if (!options.bestEffort) throw e;
     const note = `best effort: ${indentRest((e as Error).message)}`;
     rt.logger.warn(`${label}: index build failed; continuing because the migration marked it best-effort\n  ${indentRest((e as Error).message)}`);
@@ -342,17 +320,21 @@ export async function execIndex(rt: Runtime, input: SqlInput, options: IndexOpti
   }
 }
 
-/** After a failed build, drop its INVALID leftover once, with the DDL lock timeout; warn when that fails too. */
-async function cleanupAfterFailure(rt: Runtime, st: PlannedStatement, target: IndexTarget, label: string): Promise<void> {
+/** After a failed build, drop its INVALID leftovers once, with the DDL lock timeout; warn when that fails too. */
+async function cleanupAfterFailure(rt: Runtime, st: PlannedStatement, label: string, leftovers: (session: Session) => Promise<IndexState[]>): Promise<void> {
+  let current = 'its INVALID leftover';
   try {
     const session = await rt.work();
-    const state = await indexState(session, target.name, target.schema);
-    if (!state || state.valid) return;
+    const found = await leftovers(session);
+    if (found.length === 0) return;
     await setAutocommitTimeouts(rt, session, rt.settings.lockTimeoutMs);
-    await dropInvalid(rt, session, st, state, rt.settings.lockTimeoutMs, label);
+    for (const state of found) {
+      current = `the INVALID index ${state.qualified}`;
+      await dropInvalid(rt, session, st, state, rt.settings.lockTimeoutMs, label);
+    }
   } catch (e) {
     const why = e instanceof LockAttemptFailed ? describePgError(Object.assign(new Error(e.error.message), e.error)) : (e as Error).message;
-    rt.logger.warn(`${label}: could not drop the INVALID index ${target.name} left by the failed build (${oneLine(why)}); the next run drops it before building`);
+    rt.logger.warn(`${label}: could not drop ${current} left by the failed statement (${oneLine(why)}); the next run drops it before retrying`);
   }
 }
 

@@ -1,13 +1,14 @@
 /**
  * execIndex against a real server: writers keep writing during a concurrent
- * build, and a failed build's INVALID leftover is cleaned up and rebuilt.
+ * build, a failed build's INVALID leftover is cleaned up and rebuilt, and so are
+ * the `_ccnew` copies a failed REINDEX CONCURRENTLY leaves.
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { connectMigrun } from '../../src/runtime/index.js';
 import { StatementError } from '../../src/runtime/errors.js';
 import { forEachServer } from '../support/pg.js';
-import { captureLogger, query, startWriteLoad } from './helpers.js';
+import { captureLogger, connect, end, idleInTransaction, query, startWriteLoad } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -99,6 +100,46 @@ forEachServer('execIndex', (server) => {
       await assert.rejects(db.index('CREATE UNIQUE INDEX CONCURRENTLY u_email_key ON u (email)'), StatementError);
     } finally {
       await db.close();
+    }
+  });
+
+  it('the INVALID _ccnew copy a failed REINDEX CONCURRENTLY left is dropped before the rebuild; other INVALID indexes are not touched', async () => {
+    const url = await server.freshDatabase('idx');
+    await query(url, 'CREATE TABLE t (id int PRIMARY KEY, v int, w int)');
+    await query(url, 'INSERT INTO t SELECT g, g % 7, g FROM generate_series(1, 1000) g');
+    await query(url, 'CREATE INDEX t_v_idx ON t (v)');
+    // Someone else's failed unique build: INVALID, but not a REINDEX leftover.
+    await query(url, 'UPDATE t SET w = 1 WHERE id < 3');
+    await assert.rejects(query(url, 'CREATE UNIQUE INDEX CONCURRENTLY t_w_key ON t (w)'));
+    const invalid = async () =>
+      (await query<{ n: string }>(url, 'SELECT c.relname AS n FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE NOT i.indisvalid ORDER BY 1')).map((r) => r.n);
+
+    // A REINDEX run by hand fails while a writer's transaction is open (it waits for it, then lock_timeout fires),
+    // leaving the new copy behind, INVALID.
+    for (const form of ['INDEX CONCURRENTLY t_v_idx', 'TABLE CONCURRENTLY t']) {
+      const writer = await idleInTransaction(url, 'INSERT INTO t VALUES (100000, 1, 100000)');
+      const byHand = await connect(url);
+      try {
+        await byHand.query("SET lock_timeout = '300ms'");
+        await assert.rejects(byHand.query(`REINDEX ${form}`), /lock timeout/);
+      } finally {
+        await end(byHand);
+        await end(writer);
+      }
+      const left = await invalid();
+      assert.ok(left.some((n) => /^t_v_idx_ccnew\d*$/.test(n)), `REINDEX ${form} left a _ccnew copy: ${left.join(', ')}`);
+
+      const log = captureLogger();
+      const db = connectMigrun({ databaseUrl: url, logger: log });
+      try {
+        const r = await db.index(`REINDEX ${form}`);
+        assert.equal(r.built, true);
+      } finally {
+        await db.close();
+      }
+      assert.match(log.text(), /dropping INVALID index "public"\."t_v_idx_ccnew\d*" left by an earlier failed REINDEX CONCURRENTLY/);
+      assert.deepEqual(await invalid(), ['t_w_key'], 'only the REINDEX leftovers were dropped');
+      assert.equal(await indexValid(url, 't_v_idx'), true);
     }
   });
 });
