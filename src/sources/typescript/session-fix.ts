@@ -188,7 +188,7 @@ function replaceCheck(u: SessionUses, check: Node, env: Env): { path: string; ed
   if (!mc) return null;
   const receiverIsSession = unwrap(mc.receiver).getText() === u.name;
   if (env.framework === 'migrun') {
-    const viaCheck = migrunCheck(u, check, env);
+    const viaCheck = migrunCheck(check, env);
     if (viaCheck) return viaCheck;
   }
   switch (u.kind) {
@@ -239,7 +239,7 @@ function replaceCheck(u: SessionUses, check: Node, env: Env): { path: string; ed
  * `r.rowCount`) becomes `const exists = await ctx.check.constraintExists('x')`,
  * each use the boolean.
  */
-function migrunCheck(u: SessionUses, check: CallExpression, env: Env): { path: string; edits: Edit[] } | null {
+function migrunCheck(check: CallExpression, env: Env): { path: string; edits: Edit[] } | null {
   const phase = env.phases.find((p) => p.fn === check.getFirstAncestor(isFunctionLike));
   const ctx = phase?.param;
   if (!ctx) return null;
