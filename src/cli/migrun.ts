@@ -34,6 +34,8 @@ export interface CliIo {
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Aborted on SIGINT/SIGTERM: `up` cancels its running statement and stops (exit 1). */
+  signal?: AbortSignal;
 }
 
 interface RawOptions {
@@ -85,6 +87,7 @@ function toOptions(raw: RawOptions, defaults: CliDefaults, io: CliIo, dir: strin
     env: io.env,
     cwd: io.cwd,
     logger,
+    signal: io.signal,
     lockTimeoutMs: dur(raw.lockTimeout, '--lock-timeout', defaults.lockTimeoutMs),
     statementTimeoutMs: dur(raw.statementTimeout, '--statement-timeout', defaults.statementTimeoutMs),
     idleInTransactionTimeoutMs: dur(raw.idleInTransactionTimeout, '--idle-in-transaction-timeout', defaults.idleInTransactionTimeoutMs),
@@ -105,7 +108,7 @@ function toOptions(raw: RawOptions, defaults: CliDefaults, io: CliIo, dir: strin
  * @returns the exit code: 0 done, 1 a migration failed, 2 usage or configuration error.
  */
 export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults: CliDefaults = {}): Promise<number> {
-  const io: CliIo = { stdout: ioIn.stdout ?? process.stdout, stderr: ioIn.stderr ?? process.stderr, env: ioIn.env ?? process.env, cwd: ioIn.cwd ?? process.cwd() };
+  const io: CliIo = { stdout: ioIn.stdout ?? process.stdout, stderr: ioIn.stderr ?? process.stderr, env: ioIn.env ?? process.env, cwd: ioIn.cwd ?? process.cwd(), signal: ioIn.signal };
   const secrets = new Set<string>([...passwordIn(defaults.databaseUrl), ...passwordIn(io.env.DATABASE_URL), ...argv.flatMap(passwordIn)]);
   if (io.env.PGPASSWORD) secrets.add(io.env.PGPASSWORD);
   const clean = (text: string) => redact(text, [...secrets]);
@@ -202,12 +205,28 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
  * exit code; forces the exit 2s later if a handle lingers.
  */
 export async function main(argv: string[] = process.argv.slice(2), defaults?: CliDefaults): Promise<void> {
+  // The first SIGINT/SIGTERM stops cleanly: the running statement is cancelled and rolled back,
+  // its INVALID index leftover dropped, the migration lock released. A second one exits at once.
+  const interrupt = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) {
+      process.stderr.write(`migrun: ${sig} again: exiting now; the server ends the running statement when it notices\n`);
+      process.exit(130);
+    }
+    process.stderr.write(`migrun: ${sig}: cancelling the running statement and stopping (${sig} again to exit at once)\n`);
+    interrupt.abort(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let code: number;
   try {
-    code = await runCli(argv, {}, defaults ?? (await migrunDefaults(process.cwd())));
+    code = await runCli(argv, { signal: interrupt.signal }, defaults ?? (await migrunDefaults(process.cwd())));
   } catch (e) {
     process.stderr.write(`migrun: ${(e as Error).message}\n`);
     code = 2;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   process.exitCode = code;
   setTimeout(() => process.exit(code), 2000).unref();

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Session } from './connection.js';
-import { formatDuration, sleep } from './duration.js';
+import { formatDuration } from './duration.js';
 import { MigrunError } from './errors.js';
 import type { Logger, Runtime } from './runtime.js';
 
@@ -80,7 +80,8 @@ export async function acquireMigrationLock(rt: Runtime, key: string, waitMs: num
         logger.info(`waiting up to ${formatDuration(waitMs)} for the migration lock, held by ${who}`);
         announced = true;
       }
-      await sleep(pollMs);
+      await rt.sleep(pollMs);
+      rt.throwIfInterrupted('getting the migration lock');
     }
   } catch (e) {
     rt.ownPids.delete(session.pid);

@@ -12,7 +12,7 @@
  * `partitionBy` the table is done one partition value at a time (the seeds batch per tenant).
  */
 import { quoteIdent, quoteQualified, type Session } from './connection.js';
-import { formatDuration, sleep } from './duration.js';
+import { formatDuration } from './duration.js';
 import { execDml } from './executors.js';
 import { MigrunError } from './errors.js';
 import type { Runtime } from './runtime.js';
@@ -142,7 +142,7 @@ export async function backfill(rt: Runtime, o: BackfillOptions): Promise<Backfil
         lastLine = Date.now();
         log.info(`${label}: ${rows + partRows} rows in ${batches} batches so far (${formatDuration(Date.now() - started)})`);
       }
-      if (o.pauseMs) await sleep(o.pauseMs);
+      if (o.pauseMs) await rt.sleep(o.pauseMs);
     }
     rows += partRows;
     if (part) {

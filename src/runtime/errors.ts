@@ -14,6 +14,17 @@ export class MigrunError extends Error {
   }
 }
 
+/**
+ * The run was interrupted (SIGINT/SIGTERM, or the caller's AbortSignal): the
+ * running statement was cancelled and rolled back, and nothing after it ran.
+ */
+export class InterruptedError extends MigrunError {
+  constructor(message: string) {
+    super(message, 1);
+    this.name = 'InterruptedError';
+  }
+}
+
 /** A usage or configuration error: bad option, missing directory, unreachable server (exit code 2). */
 export class UsageError extends MigrunError {
   constructor(message: string) {

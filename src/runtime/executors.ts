@@ -24,8 +24,8 @@ import { initSqlParser } from '../sql/parse.js';
 import type { Session } from './connection.js';
 import { createdIndex, indexState, reindexed, reindexLeftovers, type IndexState } from './index-catalog.js';
 import { BlockerWatch, formatSessions, lockHolders, oneLine, pollInterval, type SessionInfo } from './blockers.js';
-import { formatDuration, sleep } from './duration.js';
-import { MigrunError, PlanError, StatementError, isConnectionLost, isRetryableLockError, indentRest, sqlstateLabel, describePgError, type PgErrorLike } from './errors.js';
+import { formatDuration } from './duration.js';
+import { InterruptedError, MigrunError, PlanError, isPgError, StatementError, isConnectionLost, isRetryableLockError, indentRest, sqlstateLabel, describePgError, type PgErrorLike } from './errors.js';
 import { reportIdleBeforeStep } from './idle.js';
 import { describeLocks, planSql, stepRelations, stepWants, type PlannedStatement } from './planner.js';
 import type { Runtime } from './runtime.js';
@@ -161,8 +161,9 @@ async function runTransaction(rt: Runtime, kind: 'ddl' | 'dml', statements: Plan
   });
 }
 
-/** Runs one statement while a BlockerWatch polls its blockers. */
-async function runWatched(rt: Runtime, session: Session, st: PlannedStatement, params: unknown[] | undefined, lockTimeoutMs: number, label: string): Promise<ExecResult> {
+/** Runs one statement while a BlockerWatch polls its blockers. A cleanup (`interruptible` false) runs even after an interrupt. */
+async function runWatched(rt: Runtime, session: Session, st: PlannedStatement, params: unknown[] | undefined, lockTimeoutMs: number, label: string, interruptible = true): Promise<ExecResult> {
+  if (interruptible) rt.throwIfInterrupted(`${label}: ${st.where} ${oneLine(st.text, 80)}`);
   const watch = new BlockerWatch(() => rt.monitor(), session.pid, pollInterval(lockTimeoutMs)).start();
   try {
     const r = await session.query(st.text, params);
@@ -170,6 +171,9 @@ async function runWatched(rt: Runtime, session: Session, st: PlannedStatement, p
     return { attempts: 0, rows: r.rows ?? [], rowCount: r.rowCount ?? 0 };
   } catch (e) {
     const blockers = await watch.stop();
+    if (rt.interrupted && isPgError(e) && e.code === '57014') {
+      throw new InterruptedError(`interrupted by ${rt.interrupted} while running ${label}: ${st.where} ${oneLine(st.text, 80)}; the statement was cancelled (query_canceled, 57014) and its transaction rolled back`);
+    }
     if (isRetryableLockError(e)) throw new LockAttemptFailed(e as PgErrorLike, st, blockers);
     if (isConnectionLost(e)) {
       throw new StatementError(`${label}: ${st.where} ${oneLine(st.text, 80)}`, new Error(`the session (pid ${session.pid}) was lost: ${(e as Error).message}`));
@@ -229,7 +233,7 @@ async function withRetries<T extends ExecResult>(rt: Runtime, label: string, loc
       }
       const delay = backoffDelay(n, retryDelayMs, retryDelayMaxMs);
       rt.logger.warn(`${label}: attempt ${n} of ${retries + 1}: ${what}\n  ${why}; retrying in ${formatDuration(delay)}\n  ${who}`);
-      await sleep(delay);
+      await rt.sleep(delay);
     }
   }
 }
@@ -246,7 +250,7 @@ async function dropInvalid(rt: Runtime, session: Session, st: PlannedStatement, 
   const why = 'ReindexStmt' in st.node ? 'an earlier failed REINDEX CONCURRENTLY' : 'an earlier failed build (IF NOT EXISTS would skip it)';
   rt.logger.warn(`${label}: dropping INVALID index ${state.qualified} left by ${why}`);
   const drop: PlannedStatement = { ...st, text: `DROP INDEX CONCURRENTLY IF EXISTS ${state.qualified}`, where: `${st.where} (cleanup)` };
-  await runWatched(rt, session, drop, undefined, lockTimeoutMs, label);
+  await runWatched(rt, session, drop, undefined, lockTimeoutMs, label, false);
 }
 
 /**
@@ -312,7 +316,7 @@ export async function execIndex(rt: Runtime, input: SqlInput, options: IndexOpti
       const state = await indexState(session, target!.name, target!.schema);
       return state && !state.valid ? [state] : [];
     });
-    if (!options.bestEffort) throw e;
+    if (!options.bestEffort || e instanceof InterruptedError) throw e;
     const note = `best effort: ${indentRest((e as Error).message)}`;
     rt.logger.warn(`${label}: index build failed; continuing because the migration marked it best-effort\n  ${indentRest((e as Error).message)}`);
     await rt.work().then((w) => options.onDone?.(w));

@@ -108,6 +108,7 @@ export async function migrateUp(options: MigrunOptions = {}): Promise<UpResult> 
     const applied: AppliedMigration[] = [];
     const started = Date.now();
     for (const m of pending) {
+      rt.throwIfInterrupted(`applying ${m.display}`);
       if (!lock.held) throw new MigrunError('the migration lock session was terminated; stopping so that no other migrun runs the same migrations at once');
       applied.push(await applyOne(rt, history, m, rows.get(m.version) ?? null, () => lock!.held));
       await rt.resetWork();

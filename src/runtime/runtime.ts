@@ -6,6 +6,7 @@
  * has ended it); checks open their own short-lived sessions.
  */
 import { resolveConnection, Session, type ConnectionOptions, type ResolvedConnection } from './connection.js';
+import { InterruptedError } from './errors.js';
 
 /** Timeouts and retry policy. All durations in milliseconds; 0 disables a timeout. */
 export interface RuntimeSettings {
@@ -56,6 +57,8 @@ export const silentLogger: Logger = { info: () => undefined, warn: () => undefin
 
 export interface RuntimeOptions extends ConnectionOptions, Partial<RuntimeSettings> {
   logger?: Logger;
+  /** Aborting it interrupts the run: the running statement is cancelled (pg_cancel_backend) and nothing else starts. */
+  signal?: AbortSignal;
 }
 
 export class Runtime {
@@ -67,6 +70,9 @@ export class Runtime {
   private opening = new Map<string, Promise<Session>>();
   /** Pids of every session this runtime (or its owner) opened: never reported as blockers to terminate. */
   readonly ownPids = new Set<number>();
+  /** Why the run was interrupted (e.g. `SIGINT`), or null. */
+  interrupted: string | null = null;
+  private readonly wake = new Set<() => void>();
 
   constructor(options: RuntimeOptions = {}, connection?: ResolvedConnection) {
     this.connection = connection ?? resolveConnection(options);
@@ -77,6 +83,47 @@ export class Runtime {
     }
     this.settings = settings;
     this.logger = options.logger ?? silentLogger;
+    const signal = options.signal;
+    if (signal?.aborted) this.interrupted = reasonOf(signal);
+    else signal?.addEventListener('abort', () => void this.interrupt(reasonOf(signal)), { once: true });
+  }
+
+  /**
+   * Interrupts the run: later steps do not start, backoff waits end, and the
+   * statement the work session is running is cancelled with pg_cancel_backend
+   * (manual: functions-admin.html#FUNCTIONS-ADMIN-SIGNAL), so its transaction
+   * rolls back. Never throws: a failed cancel is logged.
+   */
+  async interrupt(reason: string): Promise<void> {
+    if (this.interrupted) return;
+    this.interrupted = reason;
+    for (const w of this.wake) w();
+    const pid = this.workSession?.alive ? this.workSession.pid : null;
+    if (pid === null) return;
+    try {
+      await this.shortLived('cancel', (s) => s.query('SELECT pg_cancel_backend($1)', [pid]));
+    } catch (e) {
+      this.logger.warn(`could not cancel the running statement of pid ${pid}: ${(e as Error).message}`);
+    }
+  }
+
+  /** @throws InterruptedError when the run was interrupted; `what` says what was about to start. */
+  throwIfInterrupted(what: string): void {
+    if (this.interrupted) throw new InterruptedError(`interrupted by ${this.interrupted} before ${what}`);
+  }
+
+  /** Waits `ms` milliseconds, or less when the run is interrupted meanwhile. */
+  sleep(ms: number): Promise<void> {
+    if (this.interrupted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake.add(done);
+    });
   }
 
   /** Opens a session of this runtime and remembers its pid as one of migrun's own. */
@@ -147,4 +194,9 @@ export class Runtime {
     this.monitorSession = null;
     await Promise.all(sessions.map((s) => s?.close()));
   }
+}
+
+function reasonOf(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return typeof r === 'string' ? r : r instanceof Error && r.name !== 'AbortError' ? r.message : 'an abort signal';
 }

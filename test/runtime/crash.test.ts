@@ -1,7 +1,7 @@
 /**
  * Concurrency and crashes: two `migrun up` at once, `kill -9` of migrun in the
- * middle of a migration, a terminated migrun backend, and a run that died
- * between finishing a concurrent build and recording it.
+ * middle of a migration, Ctrl-C (SIGINT) and SIGTERM, a terminated migrun
+ * backend, and a run that died between finishing a concurrent build and recording it.
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
@@ -90,6 +90,32 @@ forEachServer('migrun concurrency and crashes', (server) => {
     assert.deepEqual(await steps(url), ['002-1', '002-3', '003']);
     assert.deepEqual((await history(url)).map((r) => `${r.version}:${r.status}:${r.steps_done}`), ['001:applied:1', '002:applied:3', '003:applied:1']);
   });
+
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${sig} cancels the running statement at once, records nothing beyond the completed steps and releases the lock`, async () => {
+      const url = await server.freshDatabase('crash');
+      const dir = fixtureCopy('resume');
+      const run = startMigrun(['up', dir, '--database-url', url]);
+      const pid = await pausedPid(url);
+      const t0 = Date.now();
+      run.child.kill(sig);
+      const r = await run.done;
+      assert.equal(r.code, 1, r.stderr);
+      assert.ok(Date.now() - t0 < 5000, `migrun took ${Date.now() - t0}ms to stop; the paused statement sleeps 30s`);
+      assert.match(r.stderr, new RegExp(`migrun: ${sig}: cancelling the running statement and stopping`));
+      assert.match(r.stderr, new RegExp(`002_steps\\.sql failed at step 3 of 3; steps 1-2 are recorded[^]*interrupted by ${sig} while running [^]*query_canceled, 57014\\) and its transaction rolled back`));
+      // Every migrun session is gone: the statement's, the monitor's and the migration lock's.
+      await waitFor(async () => (await query(url, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'migrun%'")).length === 0, 5000, 'migrun sessions to end');
+      assert.equal((await query(url, 'SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).length, 0);
+      assert.deepEqual((await history(url)).map((x) => `${x.version}:${x.status}:${x.steps_done}`), ['001:applied:1', '002:partial:2']);
+      assert.deepEqual(await steps(url), ['002-1']);
+
+      await query(url, 'UPDATE pause SET active = false');
+      const again = await migrun(['up', dir, '--database-url', url, '--lock-wait', '1s']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(await steps(url), ['002-1', '002-3', '003']);
+    });
+  }
 
   it('a terminated migrun backend fails the run with exit 1; the next up completes', async () => {
     const url = await server.freshDatabase('crash');
