@@ -3,6 +3,7 @@
  *
  *   migrun up [dir]       apply pending migrations
  *   migrun plan [dir]     print what `up` would do, statement by statement; change nothing
+ *                         (--offline: without a database, every migration shown as pending)
  *   migrun status [dir]   applied, pending, failed-and-resumable, changed-since-applied
  *   migrun locks          who blocks whom, idle-in-transaction sessions, INVALID indexes
  *
@@ -51,6 +52,7 @@ interface RawOptions {
   terminateIdle?: string;
   lockWait?: string;
   terminate?: string;
+  offline?: boolean;
 }
 
 /** A password-looking part of a URL-ish string, even one `new URL` rejects. */
@@ -153,7 +155,7 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
     const o = toOptions(raw, defaults, io, dir, logger);
     learnSecrets(o);
     if (what === 'up') await migrateUp(o);
-    else if (what === 'plan') out(formatPlan(await planMigrations(o)));
+    else if (what === 'plan') out(formatPlan(await planMigrations({ ...o, offline: raw.offline === true })));
     else out(formatStatus(await migrationStatus(o)));
   };
 
@@ -162,6 +164,7 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
     .option('--dry-run', 'print the plan instead of applying it (same as `migrun plan`)')
     .action((dir: string | undefined, raw: RawOptions & { dryRun?: boolean }) => run(raw.dryRun ? 'plan' : 'up', dir, raw));
   addRunOptions(addConnectionOptions(program.command('plan').argument('[dir]', 'migration directory').description('print what `up` would do, statement by statement, and change nothing')))
+    .option('--offline', 'plan without a database (for review in CI): every migration is shown as pending, and ctx.check calls cannot run')
     .action((dir: string | undefined, raw: RawOptions) => run('plan', dir, raw));
   addConnectionOptions(program.command('status').argument('[dir]', 'migration directory').description('applied, pending, failed-and-resumable and changed-since-applied migrations'))
     .action((dir: string | undefined, raw: RawOptions) => run('status', dir, raw));

@@ -103,3 +103,25 @@ export function createChecks(rt: Runtime): Checks {
     },
   };
 }
+
+/**
+ * Checks for planning without a database (`migrun plan --offline`): every check
+ * answers as on a database the change has not reached yet (exists: false,
+ * query: no rows), and `assumed` hears each assumption for the plan's notes.
+ */
+export function offlineChecks(assumed: (call: string) => void): Checks {
+  const no = (call: string) => {
+    assumed(`${call} = false`);
+    return Promise.resolve(false);
+  };
+  return {
+    tableExists: (t) => no(`tableExists(${t})`),
+    columnExists: (t, c) => no(`columnExists(${t}, ${c})`),
+    indexExists: (i) => no(`indexExists(${i})`),
+    constraintExists: (c, t) => no(`constraintExists(${c}${t ? `, ${t}` : ''})`),
+    query: <R extends Record<string, unknown>>(sql: string) => {
+      assumed(`query(${sql.replace(/\s+/g, ' ').trim().slice(0, 60)}) = no rows`);
+      return Promise.resolve([] as R[]);
+    },
+  };
+}

@@ -154,7 +154,7 @@ export interface RecordedStep extends PlannedStep {
  * for real (they are read-only); executing calls return empty results, so a
  * migration that branches on what a call returned may plan differently than it runs.
  */
-export function createRecordingContext(rt: Runtime, label: string): { ctx: MigrationContext; steps: RecordedStep[] } {
+export function createRecordingContext(rt: Runtime, label: string, checks: Checks = createChecks(rt)): { ctx: MigrationContext; steps: RecordedStep[] } {
   const steps: RecordedStep[] = [];
   const statementsOf = async (text: string, call: string) => (await plan(text, `${label} (${call})`)).steps.flatMap((s) => s.statements);
   const ctx: MigrationContext = {
@@ -175,7 +175,7 @@ export function createRecordingContext(rt: Runtime, label: string): { ctx: Migra
       steps.push({ executor: 'index', transaction: false, statements });
       return { ...NOTHING, built: false };
     },
-    check: createChecks(rt),
+    check: checks,
     async backfill(o) {
       steps.push({
         executor: 'dml',

@@ -11,6 +11,7 @@
 import { resolve } from 'node:path';
 import { acquireMigrationLock, advisoryKey, type MigrationLock } from './advisory.js';
 import { createContext, createRecordingContext, runPlannedStep, type RecordedStep } from './context.js';
+import { offlineChecks } from './checks.js';
 import { formatDuration } from './duration.js';
 import { MigrunError, PlanError, indentRest, messageOf } from './errors.js';
 import { execDdl } from './executors.js';
@@ -264,21 +265,28 @@ export interface PlannedMigration {
 export interface PlanResult {
   migrations: PlannedMigration[];
   alreadyApplied: number;
+  /** Planned without a database: the history was not read, so every migration counts as pending. */
+  offline: boolean;
 }
 
 /**
  * What `up` would do, statement by statement, changing nothing: reads the
  * migrations table if it exists; module migrations run against a recording
- * context (their checks query for real, read-only).
+ * context (their checks query for real, read-only). With `offline`, nothing
+ * connects: every migration is planned as pending, and a module migration's
+ * plan stops at its first `ctx.check` (noted).
  * @throws PlanError when any migration cannot be planned; UsageError as migrationStatus.
  */
-export async function planMigrations(options: MigrunOptions = {}): Promise<PlanResult> {
+export async function planMigrations(options: MigrunOptions & { offline?: boolean } = {}): Promise<PlanResult> {
   const { migrations } = await prepare(options);
   const rt = new Runtime(options);
+  const offline = options.offline === true;
   try {
-    const s = await rt.work();
-    const history = await History.resolve(s, options.table ?? DEFAULT_TABLE);
-    const rows = await history.read(s);
+    let rows = new Map<string, HistoryRow>();
+    if (!offline) {
+      const s = await rt.work();
+      rows = await (await History.resolve(s, options.table ?? DEFAULT_TABLE)).read(s);
+    }
     const out: PlannedMigration[] = [];
     let alreadyApplied = 0;
     for (const m of migrations) {
@@ -293,16 +301,18 @@ export async function planMigrations(options: MigrunOptions = {}): Promise<PlanR
         out.push({ version: m.version, display: m.display, state, kind: 'sql', steps: m.plan.steps, doneSteps, singleTransaction: m.plan.singleTransaction && state === 'pending', notes: m.plan.notes });
         continue;
       }
-      const rec = createRecordingContext(rt, m.display);
-      const notes = ['module migration: steps recorded by running up(ctx) without executing; checks ran for real'];
+      const assumed: string[] = [];
+      const rec = createRecordingContext(rt, m.display, offline ? offlineChecks((a) => assumed.push(a)) : undefined);
+      const notes = [`module migration: steps recorded by running up(ctx) without executing; ${offline ? 'offline, each check answered as on a database without the change' : 'checks ran for real'}`];
       try {
         await (m.up as (c: typeof rec.ctx) => unknown)(rec.ctx);
       } catch (e) {
         notes.push(`up(ctx) threw while planning: ${messageOf(e)}`);
       }
+      if (assumed.length) notes.push(`assumed ctx.check.${assumed.join(', ctx.check.')}`);
       out.push({ version: m.version, display: m.display, state, kind: 'module', steps: rec.steps, doneSteps, singleTransaction: false, notes });
     }
-    return { migrations: out, alreadyApplied };
+    return { migrations: out, alreadyApplied, offline };
   } finally {
     await rt.close();
   }

@@ -1,0 +1,24 @@
+/** `migrun plan --offline`: a plan for review without a database (nothing connects). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cleanEnv, fixtureCopy, migrun } from './helpers.js';
+
+test('plan --offline plans every migration without connecting, answering checks as on a database without the change', async () => {
+  const dir = fixtureCopy('basic');
+  // Port 1 refuses connections: the plan succeeds only because nothing connects.
+  const r = await migrun(['plan', '--offline', dir, '--database-url', 'postgres://app:offline-secret@127.0.0.1:1/app'], { env: cleanEnv() });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^4 migrations planned offline \(no database: which are applied is unknown, so all are shown as pending\)/);
+  assert.match(r.stdout, /001_create_items\.sql \(pending\): one transaction, all or nothing/);
+  assert.match(r.stdout, /step 2 {2}execIndex {2}autocommit\n\s+\S+002_category_index\.sql:3:1 {2}CREATE INDEX CONCURRENTLY IF NOT EXISTS items_category_idx ON items \(category\)\n\s+SHARE UPDATE EXCLUSIVE on items/);
+  assert.match(r.stdout, /003_flag\.mjs \(pending\): 3 steps[^]*assumed ctx\.check\.columnExists\(items, flag\) = false\n {2}step 1 {2}execDdl {2}transaction\n\s+[^\n]+ {2}ALTER TABLE items ADD COLUMN flag boolean\n\s+ACCESS EXCLUSIVE on items/);
+  assert.match(r.stdout, /004_typed\.ts \(pending\)[^]*assumed ctx\.check\.indexExists\(items_tenant_idx\) = false/);
+  assert.ok(!(r.stdout + r.stderr).includes('offline-secret'));
+});
+
+test('plan without --offline and without a reachable server is a connection error (exit 2), not an empty plan', async () => {
+  const r = await migrun(['plan', fixtureCopy('basic'), '--database-url', 'postgres://app:offline-secret@127.0.0.1:1/app'], { env: cleanEnv() });
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /planned/);
+  assert.ok(!(r.stdout + r.stderr).includes('offline-secret'));
+});
