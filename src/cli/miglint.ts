@@ -11,13 +11,17 @@ import { ConfigError, ConfigLoader } from '../config/index.js';
 import { RULE_CATEGORIES, ruleDocsUrl, type RuleCategory } from '../core/rule.js';
 import { discoverFiles, UsageError } from '../lint/discover.js';
 import { displayPath, lintOne, runFiles, type RunOptions, type RunResult } from '../lint/run.js';
-import { json } from '../report/json.js';
-import { github, gitlab, sarif } from '../report/machine.js';
-import { stylish } from '../report/stylish.js';
 import type { Reporter } from '../report/types.js';
 import { prepareFrontends } from '../sources/index.js';
 
-const REPORTERS: Record<string, Reporter> = { stylish, json, sarif, github, gitlab };
+/** Reporters by format, loaded on use: the CI formats' libraries stay out of an editor's or a hook's start-up. */
+const REPORTERS: Record<string, () => Promise<Reporter>> = {
+  stylish: async () => (await import('../report/stylish.js')).stylish,
+  json: async () => (await import('../report/json.js')).json,
+  sarif: async () => (await import('../report/machine.js')).sarif,
+  github: async () => (await import('../report/machine.js')).github,
+  gitlab: async () => (await import('../report/machine.js')).gitlab,
+};
 
 function version(): string {
   try {
@@ -138,7 +142,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   if (runOptions.fix === 'dry-run') io.stdout.write(result.diffs.join(''));
   for (const e of result.fixErrors) io.stderr.write(`miglint: ${displayPath(cwd, e.file)}: ${e.message}\n`);
 
-  const report = REPORTERS[opts.format]!(result.files, {
+  const reporter = await REPORTERS[opts.format]!();
+  const report = reporter(result.files, {
     rules: rules.map((r) => ({ id: r.meta.id, description: r.meta.description, docsUrl: ruleDocsUrl(r.meta.id) })),
     fixedCount: runOptions.fix === 'write' ? result.fixedCount : 0,
     version: version(),

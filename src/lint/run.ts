@@ -4,7 +4,6 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import type { Finding } from '../core/diagnostic.js';
 import type { Rule } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
@@ -56,6 +55,7 @@ export async function lintOne(file: string, text: string, loader: ConfigLoader, 
         result.fixedCount += fixed.applied;
         if (options.fix === 'dry-run') {
           const name = displayPath(options.cwd, file);
+          const { createTwoFilesPatch } = await import('diff');
           result.diffs.push(createTwoFilesPatch(`a/${name}`, `b/${name}`, text, fixed.output, '', '', { context: 3 }));
         } else {
           current = fixed.output;
