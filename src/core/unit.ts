@@ -69,6 +69,13 @@ export interface Statement {
   phase: Phase;
   /** Set by a frontend when the code runs the statement inside a transaction it opened, e.g. `sequelize.transaction()`. */
   codeTransaction?: string;
+  /**
+   * Which connection runs the statement: statements with the same key share a
+   * session (so a session-level `SET` before one holds for the next). `null`: a
+   * pool that may hand each query another connection. Unset: the unit's one
+   * connection (a `.sql` file).
+   */
+  connection?: string | null;
   /** Filled in by `computeContexts` once the unit is complete. */
   context: StatementContext;
 }

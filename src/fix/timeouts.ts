@@ -12,6 +12,7 @@ import type { LintSettings } from '../core/rule.js';
 import type { MigrationUnit, Phase } from '../core/unit.js';
 import { tableKey } from '../sql/context.js';
 import { lockSentence } from '../sql/describe.js';
+import { classify } from '../sql/classify.js';
 import { blocksReads, blocksWrites } from '../sql/lock-modes.js';
 import { locksOf, type LockRequirement } from '../sql/locks.js';
 
@@ -40,9 +41,12 @@ export function timeoutCheck(unit: MigrationUnit, settings: LintSettings, name: 
         ? 'Without lock_timeout it waits for the lock as long as it takes, and every query on the table queues behind it: one long transaction or idle-in-transaction session stalls the application.'
         : 'Without statement_timeout a slow rewrite or scan holds that lock for as long as it runs.';
     const edits = unit.edits.insertStatementBefore?.(s, `SET ${name} = '${value}'`) ?? null;
+    // A SET the code did send, but through a pool: say why it does not count.
+    const pooledSet = unit.statements.find((o) => o.phase === s.phase && o.span.start < s.span.start && o.connection === null && s.connection === null && o.batch !== s.batch && classify(o.node).setting?.name === name);
+    const pooledNote = pooledSet ? ` (the SET ${name} on line ${unit.source.positionAt(pooledSet.span.start).line} went through a pool, so it may have reached another connection)` : '';
     out.push({
       ruleId,
-      message: `${lock.operation} runs with no ${name} set${later ? ` (and ${later} more such statement${later > 1 ? 's' : ''} after it)` : ''}.`,
+      message: `${lock.operation} runs with no ${name} set${pooledNote}${later ? ` (and ${later} more such statement${later > 1 ? 's' : ''} after it)` : ''}.`,
       note: `${lockSentence(lock)}. ${why}`,
       help:
         name === 'lock_timeout'

@@ -28,13 +28,25 @@ interface PhaseState {
   /** The framework's wrapping transaction is open (until the code COMMITs it itself). */
   frameworkTx: boolean;
   created: Set<string>;
-  lockSession: boolean;
-  stmtSession: boolean;
+  /** Connections (see connectionKey) with a session-level lock_timeout / statement_timeout in force. */
+  lockSession: Set<string>;
+  stmtSession: Set<string>;
   lockLocal: boolean;
   stmtLocal: boolean;
 }
 
-const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: false, frameworkTx, created: new Set(), lockSession: false, stmtSession: false, lockLocal: false, stmtLocal: false });
+const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: false, frameworkTx, created: new Set(), lockSession: new Set(), stmtSession: new Set(), lockLocal: false, stmtLocal: false });
+
+/**
+ * The session a statement runs on, for session-level settings: its frontend's
+ * connection key; through a pool, only the statements of one query string (or of
+ * one transaction the code opened) are known to share a connection.
+ */
+function connectionKey(s: Statement): string {
+  if (s.connection === undefined) return 'unit';
+  if (s.connection !== null) return s.connection;
+  return s.codeTransaction ? `transaction:${s.codeTransaction}` : `batch:${s.batch}`;
+}
 
 /** Fills in `context` on every statement of the unit, in place. */
 export function computeContexts(unit: MigrationUnit, settings: ContextSettings): void {
@@ -54,8 +66,8 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
       inTransaction: owner !== 'none',
       transaction: owner,
       createdTables: new Set(st.created),
-      lockTimeoutSet: migrunTimeouts || st.lockSession || (st.lockLocal && owner !== 'none'),
-      statementTimeoutSet: migrunTimeouts || st.stmtSession || (st.stmtLocal && owner !== 'none'),
+      lockTimeoutSet: migrunTimeouts || st.lockSession.has(connectionKey(s)) || (st.lockLocal && owner !== 'none'),
+      statementTimeoutSet: migrunTimeouts || st.stmtSession.has(connectionKey(s)) || (st.stmtLocal && owner !== 'none'),
     };
 
     for (const t of info.creates) st.created.add(tableKey(t));
@@ -76,12 +88,13 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     if (info.setting) {
       const on = !isZeroTimeout(info.setting.value);
       const inTx = owner !== 'none';
+      const session = (set: Set<string>) => (on ? set.add(connectionKey(s)) : set.delete(connectionKey(s)));
       if (info.setting.name === 'lock_timeout') {
         if (info.setting.local) st.lockLocal = inTx && on;
-        else st.lockSession = on;
+        else session(st.lockSession);
       } else if (info.setting.name === 'statement_timeout') {
         if (info.setting.local) st.stmtLocal = inTx && on;
-        else st.stmtSession = on;
+        else session(st.stmtSession);
       }
     }
   }

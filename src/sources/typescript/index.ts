@@ -125,7 +125,10 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
       const openings = findOpenings(env);
       for (const s of collector.statements) {
         const wrapped = unit.wrapped.byPhase?.[s.phase] ?? unit.wrapped.inTransaction;
-        pins.set(s, pinOf(env, connections.get(s) ?? null, s.phase, wrapped, openings));
+        const root = connections.get(s) ?? null;
+        const pin = pinOf(env, root, s.phase, wrapped, openings);
+        pins.set(s, pin);
+        s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${root ?? ''}` : null;
       }
       unit.edits = frontendEdits(env, SUPPORT[env.framework], collector, anchors, pins);
     });
