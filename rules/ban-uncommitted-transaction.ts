@@ -2,6 +2,7 @@ import type { Diagnostic } from '../src/core/diagnostic.js';
 import { defineRule } from '../src/core/rule.js';
 import type { Phase, Statement } from '../src/core/unit.js';
 import { classify } from '../src/sql/classify.js';
+import { connectionKey, onFrameworkConnection } from '../src/sql/context.js';
 
 export default defineRule({
   meta: {
@@ -13,18 +14,27 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {
-    const open = new Map<Phase, Statement>();
+    // Transaction blocks are per connection: a COMMIT ends the block of the session it runs on.
+    const open = new Map<string, Statement>();
     const last = new Map<Phase, Statement>();
+    const ends: Statement[] = [];
     for (const s of unit.statements) {
       last.set(s.phase, s);
       const tc = classify(s.node).transactionControl;
-      if (tc === 'begin') open.set(s.phase, s);
-      else if (tc === 'commit' || tc === 'rollback' || tc === 'prepare') open.delete(s.phase);
+      const key = `${s.phase}\u0000${connectionKey(s)}`;
+      if (tc === 'begin') open.set(key, s);
+      else if (tc === 'commit' || tc === 'rollback' || tc === 'prepare') {
+        open.delete(key);
+        ends.push(s);
+      }
     }
     const out: Diagnostic[] = [];
-    for (const [phase, begin] of open) {
-      // In a wrapped migration the framework commits at the end, also a block reopened after a COMMIT.
-      if (unit.wrapped.byPhase?.[phase] ?? unit.wrapped.inTransaction) continue;
+    for (const begin of open.values()) {
+      const phase = begin.phase;
+      // In a wrapped migration the framework commits its connection at the end, also a block reopened after a COMMIT.
+      if ((unit.wrapped.byPhase?.[phase] ?? unit.wrapped.inTransaction) && onFrameworkConnection(begin)) continue;
+      // A COMMIT that exists, but went through a pool: it may have ended another connection's block, or none.
+      const pooledEnd = begin.connection === null && ends.some((e) => e.phase === phase && e.span.start > begin.span.start);
       const end = last.get(phase)!;
       const canAppend = unit.language === 'sql' && end.sqlToFile !== null;
       const text = unit.source.text;
@@ -32,9 +42,13 @@ export default defineRule({
       const at = end.span.end + (after ? after[0].length : 0);
       out.push({
         ruleId: 'ban-uncommitted-transaction',
-        message: `This ${/^\s*START\b/i.test(begin.sql) ? 'START TRANSACTION' : 'BEGIN'} opens a transaction block that the migration never commits or rolls back.`,
+        message: pooledEnd
+          ? `This ${/^\s*START\b/i.test(begin.sql) ? 'START TRANSACTION' : 'BEGIN'} is sent through a pool: the statements after it and its COMMIT may run on other connections, so the block it opens may never end.`
+          : `This ${/^\s*START\b/i.test(begin.sql) ? 'START TRANSACTION' : 'BEGIN'} opens a transaction block that the migration never commits or rolls back.`,
         note: 'The session is left "idle in transaction": it keeps every lock its statements took (an ACCESS EXCLUSIVE lock from DDL blocks all reads and writes of that table) until the connection closes, and what it did is rolled back then.',
-        help: 'End the transaction with COMMIT (or ROLLBACK) after its last statement.',
+        help: pooledEnd
+          ? 'Check out one client (const client = await pool.connect()) and run BEGIN, the statements and COMMIT on it, releasing it in a finally; or send them as one query string.'
+          : 'End the transaction with COMMIT (or ROLLBACK) after its last statement.',
         span: begin.span,
         ...(canAppend ? { fix: { title: 'Append COMMIT;', applicability: 'safe' as const, edits: [{ start: at, end: at, text: `${after ? '' : ';'}${unit.source.eol}COMMIT;` }] } } : {}),
       });

@@ -24,7 +24,8 @@ export function tableKey(name: string): string {
 }
 
 interface PhaseState {
-  explicitTx: boolean;
+  /** Connections (see connectionKey) with a transaction block the code opened with BEGIN. */
+  explicitTx: Set<string>;
   /** The framework's wrapping transaction is open (until the code COMMITs it itself). */
   frameworkTx: boolean;
   created: Set<string>;
@@ -35,14 +36,19 @@ interface PhaseState {
   stmtLocal: boolean;
 }
 
-const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: false, frameworkTx, created: new Set(), lockSession: new Set(), stmtSession: new Set(), lockLocal: false, stmtLocal: false });
+const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new Set(), lockSession: new Set(), stmtSession: new Set(), lockLocal: false, stmtLocal: false });
 
 /**
  * The session a statement runs on, for session-level settings: its frontend's
  * connection key; through a pool, only the statements of one query string (or of
  * one transaction the code opened) are known to share a connection.
  */
-function connectionKey(s: Statement): string {
+/** Whether a statement runs on the connection the framework wraps in its transaction (not another pool or client). */
+export function onFrameworkConnection(s: Statement): boolean {
+  return s.connection === undefined || (s.connection?.startsWith('phase:') ?? false);
+}
+
+export function connectionKey(s: Statement): string {
   if (s.connection === undefined) return 'unit';
   if (s.connection !== null) return s.connection;
   return s.codeTransaction ? `transaction:${s.codeTransaction}` : `batch:${s.batch}`;
@@ -73,14 +79,14 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     for (const t of info.creates) st.created.add(tableKey(t));
     switch (info.transactionControl) {
       case 'begin':
-        st.explicitTx = true;
+        st.explicitTx.add(connectionKey(s));
         break;
       case 'commit':
       case 'rollback':
       case 'prepare':
-        // A COMMIT also ends the framework's transaction (migrations do this to run CONCURRENTLY).
-        st.explicitTx = false;
-        st.frameworkTx = false;
+        // A COMMIT on the migration's connection also ends the framework's transaction (migrations do this to run CONCURRENTLY).
+        st.explicitTx.delete(connectionKey(s));
+        if (onFrameworkConnection(s)) st.frameworkTx = false;
         st.lockLocal = false;
         st.stmtLocal = false;
         break;
@@ -105,11 +111,11 @@ function ownerOf(s: Statement, st: PhaseState, batchSize: number): TransactionOw
   if (s.executor === 'migrun-ddl' || s.executor === 'migrun-dml') return 'framework';
   if (s.executor === 'migrun-sql') {
     // migrun plans a SQL string statement by statement: non-transactional statements run in autocommit.
-    return st.explicitTx ? 'explicit' : classify(s.node).transactional ? 'framework' : 'none';
+    return st.explicitTx.has(connectionKey(s)) ? 'explicit' : classify(s.node).transactional ? 'framework' : 'none';
   }
-  if (st.explicitTx) return 'explicit';
+  if (st.explicitTx.has(connectionKey(s))) return 'explicit';
   if (s.codeTransaction) return 'code';
-  if (st.frameworkTx) return 'framework';
+  if (st.frameworkTx && onFrameworkConnection(s)) return 'framework';
   if (batchSize > 1) return 'implicit';
   return 'none';
 }

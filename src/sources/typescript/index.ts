@@ -248,7 +248,8 @@ function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, op
       return null;
     case 'knex':
     case 'kysely':
-      if (wrapped && phase !== 'other') return 'phase';
+      // The migration's own handle runs in the Migrator's transaction; another instance (an app's pool) does not.
+      if (wrapped && phase !== 'other' && (root === null || root === param)) return 'phase';
       return session ? 'anchor' : null;
     case 'typeorm':
     case 'node-pg-migrate':
