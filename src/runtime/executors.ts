@@ -22,7 +22,7 @@
  */
 import { initSqlParser } from '../sql/parse.js';
 import type { Session } from './connection.js';
-import { createdIndex, indexState, reindexed, reindexLeftovers, type IndexState } from './index-catalog.js';
+import { createdIndex, indexState, invalidLeftovers, type IndexState } from './index-catalog.js';
 import { BlockerWatch, formatSessions, lockHolders, oneLine, pollInterval, type SessionInfo } from './blockers.js';
 import { formatDuration } from './duration.js';
 import { InterruptedError, MigrunError, PlanError, isPgError, StatementError, isConnectionLost, isRetryableLockError, indentRest, sqlstateLabel, describePgError, type PgErrorLike } from './errors.js';
@@ -278,7 +278,6 @@ export async function execIndex(rt: Runtime, input: SqlInput, options: IndexOpti
   }
   const lockTimeout = rt.settings.indexLockTimeoutMs;
   const target = createdIndex(st);
-  const rebuilt = reindexed(st);
   if (!target && 'IndexStmt' in st.node) {
     rt.logger.warn(`${label}: the index has no name, so an INVALID leftover of a failed build cannot be found and dropped before retrying; name it`);
   }
@@ -286,11 +285,10 @@ export async function execIndex(rt: Runtime, input: SqlInput, options: IndexOpti
     return await withRetries(rt, label, lockTimeout, [st], true, async (): Promise<IndexResult> => {
       const session = await rt.work();
       await setAutocommitTimeouts(rt, session, lockTimeout);
-      if (rebuilt) for (const leftover of await reindexLeftovers(session, rebuilt)) await dropInvalid(rt, session, st, leftover, lockTimeout, label);
-      if (target) {
+      for (const leftover of await invalidLeftovers(session, st)) await dropInvalid(rt, session, st, leftover, lockTimeout, label);
+      if (target && options.resuming && !target.ifNotExists) {
         const state = await indexState(session, target.name, target.schema);
-        if (state && !state.valid) await dropInvalid(rt, session, st, state, lockTimeout, label);
-        else if (state && options.resuming && !target.ifNotExists) {
+        if (state?.valid) {
           const note = `index ${state.qualified} already exists and is valid (built by the run that was interrupted); step counted as done`;
           rt.logger.info(`${label}: ${note}`);
           await options.onDone?.(session);
@@ -311,11 +309,7 @@ export async function execIndex(rt: Runtime, input: SqlInput, options: IndexOpti
       return { ...r, built: true };
     });
   } catch (e) {
-    if (target || rebuilt) await cleanupAfterFailure(rt, st, label, async (session) => {
-      if (rebuilt) return reindexLeftovers(session, rebuilt);
-      const state = await indexState(session, target!.name, target!.schema);
-      return state && !state.valid ? [state] : [];
-    });
+    await cleanupAfterFailure(rt, st, label);
     if (!options.bestEffort || e instanceof InterruptedError) throw e;
     const note = `best effort: ${indentRest((e as Error).message)}`;
     rt.logger.warn(`${label}: index build failed; continuing because the migration marked it best-effort\n  ${indentRest((e as Error).message)}`);
@@ -325,11 +319,11 @@ export async function execIndex(rt: Runtime, input: SqlInput, options: IndexOpti
 }
 
 /** After a failed build, drop its INVALID leftovers once, with the DDL lock timeout; warn when that fails too. */
-async function cleanupAfterFailure(rt: Runtime, st: PlannedStatement, label: string, leftovers: (session: Session) => Promise<IndexState[]>): Promise<void> {
+async function cleanupAfterFailure(rt: Runtime, st: PlannedStatement, label: string): Promise<void> {
   let current = 'its INVALID leftover';
   try {
     const session = await rt.work();
-    const found = await leftovers(session);
+    const found = await invalidLeftovers(session, st);
     if (found.length === 0) return;
     await setAutocommitTimeouts(rt, session, rt.settings.lockTimeoutMs);
     for (const state of found) {

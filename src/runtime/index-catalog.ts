@@ -66,3 +66,17 @@ export async function reindexLeftovers(session: Session, target: NonNullable<Ret
   );
   return r.rows.map((row) => ({ qualified: `${quoteIdent(row.nspname)}.${quoteIdent(row.relname)}`, valid: false }));
 }
+
+/**
+ * The INVALID indexes a failed earlier run of `st` left behind: for CREATE INDEX,
+ * an INVALID index of the same name; for REINDEX, its `_ccnew`/`_ccold` copies.
+ * Empty for other statements and for an unnamed index (its name is unknown).
+ */
+export async function invalidLeftovers(session: Session, st: PlannedStatement): Promise<IndexState[]> {
+  const rebuilt = reindexed(st);
+  if (rebuilt) return reindexLeftovers(session, rebuilt);
+  const target = createdIndex(st);
+  if (!target) return [];
+  const state = await indexState(session, target.name, target.schema);
+  return state && !state.valid ? [state] : [];
+}
