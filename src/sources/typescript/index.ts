@@ -247,10 +247,15 @@ function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, op
     case 'sequelize':
       return null;
     case 'knex':
-    case 'kysely':
-      // The migration's own handle runs in the Migrator's transaction; another instance (an app's pool) does not.
-      if (wrapped && phase !== 'other' && (root === null || root === param)) return 'phase';
+    case 'kysely': {
+      // The migration's own handle runs in the Migrator's transaction, and so do handles made inside the
+      // phase from it (`knex.transaction(async (trx) => ...)` nests a savepoint on the same connection);
+      // another instance declared outside the phase (an application's pool) does not.
+      const fn = env.phases.find((p) => p.phase === phase)?.fn;
+      const derived = (name: string) => !!fn && fn.getDescendants().some((d) => (Node.isParameterDeclaration(d) || Node.isVariableDeclaration(d)) && d.getName() === name);
+      if (wrapped && phase !== 'other' && (root === null || root === param || (!session && derived(root)))) return 'phase';
       return session ? 'anchor' : null;
+    }
     case 'typeorm':
     case 'node-pg-migrate':
       if (phase !== 'other' && (root === null || root === param)) return 'phase';
