@@ -174,6 +174,19 @@ export function oneLine(query: string, max = 200): string {
 }
 
 /**
+ * A statement named in a message: where it is, given its step's `label`
+ * without repeating the file the label already names, then its text on one line.
+ * `where` is `file:line:column` (or a label of its own).
+ */
+export function statementRef(label: string, st: { where: string; text: string }): string {
+  const m = /^(.*):(\d+):(\d+)$/.exec(st.where);
+  const text = oneLine(st.text, 80);
+  if (m && label === m[1]) return `${st.where}: ${text}`;
+  if (m && label.startsWith(`${m[1]} `)) return `${label} (line ${m[2]}:${m[3]}): ${text}`;
+  return `${label}: ${st.where} ${text}`;
+}
+
+/**
  * Describes sessions, one block each:
  * `pid 4242 (application "psql", user app): idle in transaction for 12.3s, transaction open 14.0s`
  * followed by the locks it holds and its query.

@@ -23,7 +23,7 @@
 import { initSqlParser } from '../sql/parse.js';
 import type { Session } from './connection.js';
 import { createdIndex, indexState, invalidLeftovers, type IndexState } from './index-catalog.js';
-import { BlockerWatch, formatSessions, lockHolders, oneLine, pollInterval, type SessionInfo } from './blockers.js';
+import { BlockerWatch, formatSessions, lockHolders, oneLine, pollInterval, statementRef, type SessionInfo } from './blockers.js';
 import { formatDuration } from './duration.js';
 import { InterruptedError, MigrunError, PlanError, isPgError, StatementError, isConnectionLost, isRetryableLockError, indentRest, sqlstateLabel, describePgError, type PgErrorLike } from './errors.js';
 import { reportIdleBeforeStep } from './idle.js';
@@ -163,7 +163,7 @@ async function runTransaction(rt: Runtime, kind: 'ddl' | 'dml', statements: Plan
 
 /** Runs one statement while a BlockerWatch polls its blockers. A cleanup (`interruptible` false) runs even after an interrupt. */
 async function runWatched(rt: Runtime, session: Session, st: PlannedStatement, params: unknown[] | undefined, lockTimeoutMs: number, label: string, interruptible = true): Promise<ExecResult> {
-  if (interruptible) rt.throwIfInterrupted(`${label}: ${st.where} ${oneLine(st.text, 80)}`);
+  if (interruptible) rt.throwIfInterrupted(statementRef(label, st));
   const watch = new BlockerWatch(() => rt.monitor(), session.pid, pollInterval(lockTimeoutMs)).start();
   try {
     const r = await session.query(st.text, params);
@@ -172,13 +172,13 @@ async function runWatched(rt: Runtime, session: Session, st: PlannedStatement, p
   } catch (e) {
     const blockers = await watch.stop();
     if (rt.interrupted && isPgError(e) && e.code === '57014') {
-      throw new InterruptedError(`interrupted by ${rt.interrupted} while running ${label}: ${st.where} ${oneLine(st.text, 80)}; the statement was cancelled (query_canceled, 57014) and its transaction rolled back`);
+      throw new InterruptedError(`interrupted by ${rt.interrupted} while running ${statementRef(label, st)}; the statement was cancelled (query_canceled, 57014) and its transaction rolled back`);
     }
     if (isRetryableLockError(e)) throw new LockAttemptFailed(e as PgErrorLike, st, blockers);
     if (isConnectionLost(e)) {
-      throw new StatementError(`${label}: ${st.where} ${oneLine(st.text, 80)}`, new Error(`the session (pid ${session.pid}) was lost: ${(e as Error).message}`));
+      throw new StatementError(statementRef(label, st), new Error(`the session (pid ${session.pid}) was lost: ${(e as Error).message}`));
     }
-    throw new StatementError(`${label}: ${st.where} ${oneLine(st.text, 80)}`, e);
+    throw new StatementError(statementRef(label, st), e);
   }
 }
 
@@ -217,7 +217,7 @@ async function withRetries<T extends ExecResult>(rt: Runtime, label: string, loc
         blockers = await rt.monitor().then((m) => lockHolders(m, stepRelations([e.statement]), [...rt.ownPids])).catch(() => []);
       }
       for (const b of blockers) seen.set(b.pid, b);
-      const what = `${e.statement.where} ${oneLine(e.statement.text, 80)}`;
+      const what = statementRef(label, e.statement);
       const why = `could not get its locks (${describeLocks(e.statement.locks)}) within ${formatDuration(lockTimeoutMs)} [${sqlstateLabel(e.error.code)}]`;
       const who = blockers.length ? `blocked by:\n${formatSessions(blockers, '    ')}` : 'the blocking sessions ended before they could be seen';
       if (n > retries) {
@@ -226,13 +226,13 @@ async function withRetries<T extends ExecResult>(rt: Runtime, label: string, loc
           ? `\n  hint: pid ${idle.join(', ')} ${idle.length === 1 ? 'is' : 'are'} idle in a transaction: end ${idle.length === 1 ? 'it' : 'them'} (migrun locks --terminate <pid>), or rerun with --terminate-idle <age>`
           : '';
         throw new LockTimeoutError(
-          `${label}: ${what}\n  ${why}; gave up after ${n} attempt${n === 1 ? '' : 's'}\n  ${who}${hint}`,
+          `${what}\n  ${why}; gave up after ${n} attempt${n === 1 ? '' : 's'}\n  ${who}${hint}`,
           blockers.length ? blockers : [...seen.values()],
           n,
         );
       }
       const delay = backoffDelay(n, retryDelayMs, retryDelayMaxMs);
-      rt.logger.warn(`${label}: attempt ${n} of ${retries + 1}: ${what}\n  ${why}; retrying in ${formatDuration(delay)}\n  ${who}`);
+      rt.logger.warn(`attempt ${n} of ${retries + 1}: ${what}\n  ${why}; retrying in ${formatDuration(delay)}\n  ${who}`);
       await rt.sleep(delay);
     }
   }
