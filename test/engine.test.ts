@@ -109,3 +109,19 @@ describe('reporters', () => {
     assert.match(out[0].fingerprint, /^[0-9a-f]{64}$/);
   });
 });
+
+describe('files that do not parse', () => {
+  test('a TS/JS migration the TypeScript parser rejects is a syntax-error at its place; what came before is still checked', () => {
+    const text = "exports.up = async (knex) => {\n  await knex.raw('CREATE INDEX idx_a ON leads (a)');\n  if (x {\n};\n";
+    const found = lint('m.js', text, { rules: ['require-concurrent-index-creation'] });
+    assert.deepEqual(
+      found.map((f) => `${f.ruleId}@${f.line}:${f.column} ${f.message}`),
+      ['require-concurrent-index-creation@2:19 CREATE INDEX on existing table "leads" without CONCURRENTLY.', "syntax-error@3:9 Syntax error: ')' expected (TS1005)."],
+    );
+    assert.match(found[1]!.help ?? '', /^Fix the code/);
+  });
+  test('an empty SQL migration is not an error', () => {
+    assert.deepEqual(lint('m.sql', ''), []);
+    assert.deepEqual(lint('m.sql', '\n  \n'), []);
+  });
+});

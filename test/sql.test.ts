@@ -7,7 +7,8 @@ import { blocksReads, blocksWrites, conflicts, fromPgLocksName, pgLocksName } fr
 import { locksOf } from '../src/sql/locks.js';
 import { initSqlParser, parseSql } from '../src/sql/parse.js';
 import { loadUnit } from '../src/sources/index.js';
-import { config } from './support/lint.js';
+import { config, lint } from './support/lint.js';
+import { parseableSql } from '../src/sources/sql.js';
 
 await initSqlParser();
 
@@ -57,6 +58,8 @@ describe('parseSql', () => {
   });
   test('empty and comment-only text has no statements and no error', () => {
     assert.deepEqual(parseSql('').statements, []);
+    assert.equal(parseSql('').error, null);
+    assert.equal(parseSql(' \n\t').error, null);
     assert.deepEqual(parseSql('-- nothing\n').statements, []);
     assert.equal(parseSql('-- nothing\n').error, null);
   });
@@ -140,5 +143,23 @@ describe('statement contexts', () => {
   test('tables created earlier are remembered unqualified and case-folded', () => {
     const u = loadUnit('m.sql', 'CREATE TABLE public."Leads" (id int); CREATE INDEX i ON leads (id);', config().settings);
     assert.ok(u.statements[1]!.context.createdTables.has('leads'));
+  });
+});
+
+describe('psql scripts', () => {
+  const script = "\\set ON_ERROR_STOP on\n\\connect app\nCREATE SCHEMA IF NOT EXISTS :\"schema\";\nCREATE INDEX idx_b ON :schema.leads (c) WHERE d = :'val' AND e::text = f[1:2];\n\\echo done\n";
+  test('meta-commands and variables are masked for the parser, keeping every offset', () => {
+    const masked = parseableSql(script, true);
+    assert.equal(masked.length, script.length);
+    assert.equal(parseSql(masked).error, null);
+    assert.match(masked, /^ {21}\n {12}\n/);
+    assert.match(masked, /e::text = f\[1:2\]/, 'casts and slices stay');
+    assert.equal(parseSql(parseableSql(script, false)).error?.message, 'syntax error at or near "\\"');
+  });
+  test('with the psql runner a script lints, with its findings where they are; another runner reports the syntax', () => {
+    const found = lint('m.sql', script, { rules: ['require-concurrent-index-creation'] });
+    assert.deepEqual(found.map((f) => `${f.ruleId}@${f.line}:${f.column}`), ['require-concurrent-index-creation@4:1']);
+    const other = lint('m.sql', script, { rules: ['require-concurrent-index-creation'], config: { sqlRunner: 'golang-migrate' } });
+    assert.deepEqual(other.map((f) => `${f.ruleId}@${f.line}:${f.column}`), ['syntax-error@1:1']);
   });
 });

@@ -149,6 +149,8 @@ export interface SyntaxErrorFact {
   message: string;
   /** UTF-16 offset in the file. */
   offset: number;
+  /** Whose grammar rejected it: PostgreSQL's (the default) or the TypeScript/JavaScript parser's. */
+  language?: 'sql' | 'script';
 }
 
 export interface MigrationUnit {

@@ -51,7 +51,7 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
   const diagnostics: Diagnostic[] = unit.syntaxErrors.map((e) => ({
     ruleId: SYNTAX_ERROR,
     message: /^syntax error/i.test(e.message) ? `S${e.message.slice(1)}.` : `Syntax error: ${e.message}.`,
-    help: 'Fix the SQL; nothing else in this statement was checked.',
+    help: e.language === 'script' ? 'Fix the code: the migration cannot run like this, and what follows the error may not have been analysed.' : 'Fix the SQL; nothing else in this statement was checked.',
     span: { start: e.offset, end: Math.min(text.length, e.offset + 1) },
   }));
   severities.set(SYNTAX_ERROR, 'error');

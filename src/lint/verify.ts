@@ -14,7 +14,8 @@ const typescript = () => (tsModule ??= (require('ts-morph') as typeof import('ts
 /** A description of the first syntax problem, or null when the text parses. */
 export function syntaxProblem(file: string, text: string): string | null {
   if (file.toLowerCase().endsWith('.sql')) {
-    const r = parseSql(parseableSql(text));
+    // psql syntax is masked too: a fix is refused only for what it breaks, not for the runner's own syntax.
+    const r = parseSql(parseableSql(text, true));
     return r.error ? r.error.message : null;
   }
   const ts = typescript();

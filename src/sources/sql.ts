@@ -72,12 +72,21 @@ function wrapping(comments: SqlComment[], settings: LintSettings): MigrationUnit
 /**
  * The text the parser sees: a BOM becomes a space, and template placeholders
  * (`{{ ... }}` of Go/Jinja templates, `${...}` of Flyway and shell) become
- * underscores, an identifier, so templated migrations still parse. Same length,
- * so every offset is an offset into the real file.
+ * underscores, an identifier, so templated migrations still parse. With `psql`,
+ * psql's own syntax goes too (app-psql.html): meta-command lines (`\set`,
+ * `\connect`, `\i`, ...) become blanks and variables (`:name`, `:'name'`,
+ * `:"name"`) an identifier or literal. Same length, so every offset is an
+ * offset into the real file.
  */
-export function parseableSql(text: string): string {
+export function parseableSql(text: string, psql = false): string {
   let out = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
   if (out.includes('{{') || out.includes('${')) out = out.replace(/\{\{[^\n]*?\}\}|\$\{[^}\n]*\}/g, (m) => '_'.repeat(m.length));
+  if (psql && /^[ \t]*\\/m.test(out)) out = out.replace(/^[ \t]*\\[^\r\n]*/gm, (m) => ' '.repeat(m.length));
+  if (psql && out.includes(':')) {
+    out = out.replace(/(?<![:\w]):(?:'([A-Za-z_]\w*)'|"([A-Za-z_]\w*)"|([A-Za-z_]\w*))/g, (m, sq?: string, dq?: string) =>
+      sq ? `'${'_'.repeat(m.length - 2)}'` : dq ? `"${'_'.repeat(m.length - 2)}"` : '_'.repeat(m.length),
+    );
+  }
   return out;
 }
 
@@ -90,7 +99,7 @@ function effectiveSettings(settings: LintSettings, comments: SqlComment[]): Lint
 /** Builds the unit of a `.sql` file. The SQL parser must be initialised. */
 export function sqlUnit(file: string, text: string, given: LintSettings): MigrationUnit {
   const source = new SourceText(text);
-  const parsed = parseSql(parseableSql(text));
+  const parsed = parseSql(parseableSql(text, given.sqlRunner === 'psql'));
   const settings = effectiveSettings(given, parsed.comments);
   const wrapped = wrapping(parsed.comments, settings);
   // golang-migrate and diesel send the whole file as one query string: one implicit transaction.

@@ -77,6 +77,8 @@ function scan(sql: string, map: Utf8OffsetMap): Token[] | null {
  */
 export function parseSql(sql: string): ParsedSql {
   if (!loaded) throw new Error('parseSql called before initSqlParser() resolved');
+  // An empty migration runs nothing; PostgreSQL's parser would call it an empty query.
+  if (sql.trim() === '') return { statements: [], comments: [], error: null };
   const map = new Utf8OffsetMap(sql);
   const tokens = scan(sql, map);
   const comments: SqlComment[] = [];

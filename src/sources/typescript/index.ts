@@ -13,10 +13,11 @@
  * alive and handed out later as plain data. A file it cannot make sense of
  * still yields a unit; this function never throws.
  */
+import type { SourceFile } from 'ts-morph';
 import type { Edit, Span } from '../../core/diagnostic.js';
 import type { LintSettings } from '../../core/rule.js';
 import { SourceText } from '../../core/source-text.js';
-import type { Framework, FrontendEdits, MigrationUnit, Phase, Statement } from '../../core/unit.js';
+import type { Framework, FrontendEdits, MigrationUnit, Phase, Statement, SyntaxErrorFact } from '../../core/unit.js';
 import { classify } from '../../sql/classify.js';
 import { findSwallowedCatches } from './catches.js';
 import { Collector } from './collect.js';
@@ -51,6 +52,18 @@ const SUPPORT: Record<Framework, FrameworkSupport> = {
   unknown: unknownFramework,
   sql: unknownFramework,
 };
+
+/**
+ * The TypeScript parser's own errors in the file (the first, at most: the rest
+ * usually follow from it). Read from the parse the analysis already made.
+ */
+function scriptSyntaxErrors(sf: SourceFile): SyntaxErrorFact[] {
+  const diagnostics = (sf.compilerNode as { parseDiagnostics?: readonly { start?: number; code: number; messageText: string | { messageText: string } }[] }).parseDiagnostics ?? [];
+  const first = diagnostics[0];
+  if (!first) return [];
+  const text = typeof first.messageText === 'string' ? first.messageText : first.messageText.messageText;
+  return [{ message: `${text.replace(/\.$/, '')} (TS${first.code})`, offset: first.start ?? 0, language: 'script' }];
+}
 
 function languageOf(file: string): 'ts' | 'js' {
   return /\.[cm]?tsx?$/i.test(file) ? 'ts' : 'js';
@@ -114,7 +127,7 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
       if (env.framework === 'unknown' && sawQuery) env.framework = 'pg';
       unit.framework = env.framework;
       unit.statements = collector.statements;
-      unit.syntaxErrors = collector.syntaxErrors;
+      unit.syntaxErrors = [...scriptSyntaxErrors(sf), ...collector.syntaxErrors];
 
       const w = SUPPORT[env.framework].wrapped(env);
       unit.wrapped = settings.assumeInTransaction !== null ? { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' } : w;
