@@ -13,7 +13,8 @@ import { createChecks, type Checks } from './checks.js';
 import type { Session } from './connection.js';
 import { PlanError } from './errors.js';
 import { execAutocommit, execDdl, execDml, execIndex, type ExecResult, type IndexResult } from './executors.js';
-import { planSql, stepSummary, type PlannedStatement, type PlannedStep } from './planner.js';
+import { planSql, stepSummary, type Locator, type PlannedStatement, type PlannedStep, type SqlPlan } from './planner.js';
+import { locatorForCall, type ModuleSource } from './call-site.js';
 import { oneLine } from './blockers.js';
 import type { Runtime } from './runtime.js';
 
@@ -42,6 +43,8 @@ export interface StepHooks {
   resumed: boolean;
   /** Prefix of step labels, e.g. `migrations/003_x.ts`. */
   label: string;
+  /** The module's file and text, to locate each call's SQL in it. */
+  module?: ModuleSource;
   /** Records step `n` as done, on the step's session (inside its transaction when it has one). */
   stepDone(session: Session, n: number): Promise<void>;
   /** The backfill checkpoint recorded for step `n`, if any. */
@@ -72,7 +75,7 @@ export async function runPlannedStep(rt: Runtime, step: PlannedStep, label: stri
   }
 }
 
-async function plan(text: string, label: string) {
+async function plan(text: string, label: string | Locator) {
   await initSqlParser();
   const outcome = planSql(text, label);
   if (!outcome.ok) throw new PlanError(outcome.problems);
@@ -104,25 +107,35 @@ export function createContext(rt: Runtime, hooks?: StepHooks): MigrationContext 
   };
   const resuming = () => hooks !== undefined && hooks.resumed && n === hooks.doneThrough + 1;
 
+  /** Plans a call's SQL, located in the module (call this before any await: it reads the stack). */
+  const planned = (text: string, call: string) => {
+    const locate = locatorForCall(hooks?.module, hooks ? `${hooks.label} (${call})` : call);
+    return plan(text, locate);
+  };
+  const statements = async (p: Promise<SqlPlan>) => (await p).steps.flatMap((s) => s.statements);
+
   return {
     async sql(text) {
-      const p = await plan(text, hooks ? `${hooks.label} (ctx.sql)` : 'ctx.sql');
+      const p = await planned(text, 'ctx.sql');
       for (const step of p.steps) {
         if (next(`ctx.sql`, stepSummary(step, 0, null).replace(/^step 1 /, ''))) continue;
         await runPlannedStep(rt, step, label(`ctx.sql, ${step.executor}`), done(), resuming());
       }
     },
     async ddl(text) {
+      const p = planned(text, 'ctx.ddl');
       if (next('ctx.ddl', first(text))) return NOTHING;
-      return execDdl(rt, text, { label: label('ctx.ddl'), onDone: done() });
+      return execDdl(rt, await statements(p), { label: label('ctx.ddl'), onDone: done() });
     },
     async dml(text, params) {
+      const p = planned(text, 'ctx.dml');
       if (next('ctx.dml', first(text))) return NOTHING;
-      return execDml(rt, text, { label: label('ctx.dml'), onDone: done(), params });
+      return execDml(rt, await statements(p), { label: label('ctx.dml'), onDone: done(), params });
     },
     async index(text, options = {}) {
+      const p = planned(text, 'ctx.index');
       if (next('ctx.index', first(text))) return { ...NOTHING, built: false, note: 'done in an earlier run' };
-      return execIndex(rt, text, { label: label('ctx.index'), onDone: done(), bestEffort: options.bestEffort ?? false, resuming: resuming() });
+      return execIndex(rt, await statements(p), { label: label('ctx.index'), onDone: done(), bestEffort: options.bestEffort ?? false, resuming: resuming() });
     },
     check: createChecks(rt),
     async backfill(options) {
@@ -154,12 +167,14 @@ export interface RecordedStep extends PlannedStep {
  * for real (they are read-only); executing calls return empty results, so a
  * migration that branches on what a call returned may plan differently than it runs.
  */
-export function createRecordingContext(rt: Runtime, label: string, checks: Checks = createChecks(rt)): { ctx: MigrationContext; steps: RecordedStep[] } {
+export function createRecordingContext(rt: Runtime, label: string, checks: Checks = createChecks(rt), module?: ModuleSource): { ctx: MigrationContext; steps: RecordedStep[] } {
   const steps: RecordedStep[] = [];
-  const statementsOf = async (text: string, call: string) => (await plan(text, `${label} (${call})`)).steps.flatMap((s) => s.statements);
+  // Located before any await: the call site is read from the stack.
+  const planned = (text: string, call: string) => plan(text, locatorForCall(module, `${label} (${call})`));
+  const statementsOf = async (text: string, call: string) => (await planned(text, call)).steps.flatMap((s) => s.statements);
   const ctx: MigrationContext = {
     async sql(text) {
-      steps.push(...(await plan(text, `${label} (ctx.sql)`)).steps);
+      steps.push(...(await planned(text, 'ctx.sql')).steps);
     },
     async ddl(text) {
       steps.push({ executor: 'ddl', transaction: true, statements: await statementsOf(text, 'ctx.ddl') });

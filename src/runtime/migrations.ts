@@ -151,7 +151,9 @@ async function importTypeScript(f: MigrationFile): Promise<Record<string, unknow
     throw new Error('is TypeScript, and the "typescript" package is not installed: install it (npm i -D typescript) or compile migrations to .js');
   }
   const out = ts.transpileModule(f.text, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false, inlineSourceMap: false },
+    // An inline source map (sources resolved from the original directory) lets stack frames, and so the
+    // locations of ctx calls in plans and errors, point into the .ts file wherever the compiled copy is written.
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, inlineSourceMap: true, sourceRoot: `${pathToFileURL(dirname(f.path)).href}/` },
     fileName: f.path,
     reportDiagnostics: true,
   });
@@ -170,6 +172,7 @@ async function importTypeScript(f: MigrationFile): Promise<Record<string, unknow
     target = join(tmpdir(), `.${basename(f.path)}.migrun-${tag}.mjs`);
     await writeFile(target, out.outputText);
   }
+  process.setSourceMapsEnabled(true);
   try {
     return (await import(pathToFileURL(target).href)) as Record<string, unknown>;
   } finally {

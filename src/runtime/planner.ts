@@ -60,17 +60,21 @@ export type PlanOutcome = { ok: true; plan: SqlPlan } | { ok: false; problems: P
 const NO_TX = /^--\s*migrun:\s*no-transaction\b/i;
 const BEST_EFFORT = /^(--|\/\*)\s*migrun:\s*best-effort\b/i;
 
+/** Names a position in planned SQL (1-based line and UTF-16 column) for messages. */
+export type Locator = (line: number, column: number) => string;
+
 /**
  * Plans SQL text. `initSqlParser()` must have resolved.
  * @param text the SQL.
- * @param label the name used in locations, e.g. `migrations/002_x.sql`.
+ * @param label the name used in locations, e.g. `migrations/002_x.sql` (giving `migrations/002_x.sql:3:1`), or a Locator.
  */
-export function planSql(text: string, label: string): PlanOutcome {
+export function planSql(text: string, label: string | Locator): PlanOutcome {
   const parsed = parseSql(text);
   const source = new SourceText(text);
+  const locate: Locator = typeof label === 'string' ? (line, column) => `${label}:${line}:${column}` : label;
   const at = (offset: number) => {
     const p = source.positionAt(offset);
-    return `${label}:${p.line}:${p.column}`;
+    return locate(p.line, p.column);
   };
   if (parsed.error) return { ok: false, problems: [{ where: at(parsed.error.offset), message: `syntax error: ${parsed.error.message}` }] };
 

@@ -172,6 +172,7 @@ async function applyOne(rt: Runtime, history: History, m: LoadedMigration, row: 
         doneThrough: from,
         resumed,
         label: m.display,
+        module: { path: m.path, text: m.text, display: m.display },
         stepDone: async (s, n) => {
           current = n;
           await history.markStep(s, m.version, n);
@@ -302,7 +303,7 @@ export async function planMigrations(options: MigrunOptions & { offline?: boolea
         continue;
       }
       const assumed: string[] = [];
-      const rec = createRecordingContext(rt, m.display, offline ? offlineChecks((a) => assumed.push(a)) : undefined);
+      const rec = createRecordingContext(rt, m.display, offline ? offlineChecks((a) => assumed.push(a)) : undefined, { path: m.path, text: m.text, display: m.display });
       const notes = [`module migration: steps recorded by running up(ctx) without executing; ${offline ? 'offline, each check answered as on a database without the change' : 'checks ran for real'}`];
       try {
         await (m.up as (c: typeof rec.ctx) => unknown)(rec.ctx);

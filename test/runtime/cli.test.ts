@@ -169,6 +169,23 @@ forEachServer('migrun CLI', (server) => {
     assert.deepEqual((await query(url, 'SELECT step FROM log ORDER BY step')).map((x) => x.step), ['002-1', '002-3', '003'], 'steps 1 and 2 were not run again');
   });
 
+  it('a failing ctx call is named at its line in the module, a TypeScript one included', async () => {
+    const url = await server.freshDatabase('cli');
+    const dir = migrationsDir({
+      '001_typed.ts': [
+        "import type { MigrationContext } from 'miglint/runtime';",
+        '',
+        'export async function up(ctx: MigrationContext): Promise<void> {',
+        "  const table: string = 'leads';",
+        '  await ctx.ddl(`ALTER TABLE no_such_table ADD COLUMN notes text`);',
+        '}',
+      ].join('\n'),
+    });
+    const r = await migrun(['up', dir, '--database-url', url]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /001_typed\.ts step 1 \(ctx\.ddl\) \(line 5:18\): ALTER TABLE no_such_table ADD COLUMN notes text failed: relation "no_such_table" does not exist/);
+  });
+
   it('a module migration that fails in a backfill resumes at its checkpoint, without redoing steps or batches', async () => {
     const url = await server.freshDatabase('cli');
     const dir = migrationsDir({

@@ -13,6 +13,9 @@ test('plan --offline plans every migration without connecting, answering checks 
   assert.match(r.stdout, /step 2 {2}execIndex {2}autocommit\n\s+\S+002_category_index\.sql:3:1 {2}CREATE INDEX CONCURRENTLY IF NOT EXISTS items_category_idx ON items \(category\)\n\s+SHARE UPDATE EXCLUSIVE on items/);
   assert.match(r.stdout, /003_flag\.mjs \(pending\): 3 steps[^]*assumed ctx\.check\.columnExists\(items, flag\) = false\n {2}step 1 {2}execDdl {2}transaction\n\s+[^\n]+ {2}ALTER TABLE items ADD COLUMN flag boolean\n\s+ACCESS EXCLUSIVE on items/);
   assert.match(r.stdout, /004_typed\.ts \(pending\)[^]*assumed ctx\.check\.indexExists\(items_tenant_idx\) = false/);
+  // Statements of module migrations are located at their place in the module (a .ts one through its source map).
+  assert.match(r.stdout, /\S+003_flag\.mjs:4:20 {2}ALTER TABLE items ADD COLUMN flag boolean\n/);
+  assert.match(r.stdout, /\S+004_typed\.ts:11:7 {2}CREATE INDEX CONCURRENTLY items_tenant_idx ON items \(tenant_id\)\n[^]*\S+004_typed\.ts:12:7 {2}INSERT INTO migration_log/);
   assert.ok(!(r.stdout + r.stderr).includes('offline-secret'));
 });
 
