@@ -38,16 +38,16 @@ interface PhaseState {
 
 const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new Set(), lockSession: new Set(), stmtSession: new Set(), lockLocal: false, stmtLocal: false });
 
-/**
- * The session a statement runs on, for session-level settings: its frontend's
- * connection key; through a pool, only the statements of one query string (or of
- * one transaction the code opened) are known to share a connection.
- */
 /** Whether a statement runs on the connection the framework wraps in its transaction (not another pool or client). */
 export function onFrameworkConnection(s: Statement): boolean {
   return s.connection === undefined || (s.connection?.startsWith('phase:') ?? false);
 }
 
+/**
+ * The session a statement runs on, for session-level settings and transaction
+ * blocks: its frontend's connection key; through a pool, only the statements of
+ * one query string (or of one transaction the code opened) are known to share a connection.
+ */
 export function connectionKey(s: Statement): string {
   if (s.connection === undefined) return 'unit';
   if (s.connection !== null) return s.connection;
