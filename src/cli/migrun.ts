@@ -164,7 +164,7 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
     .option('--dry-run', 'print the plan instead of applying it (same as `migrun plan`)')
     .action((dir: string | undefined, raw: RawOptions & { dryRun?: boolean }) => run(raw.dryRun ? 'plan' : 'up', dir, raw));
   addRunOptions(addConnectionOptions(program.command('plan').argument('[dir]', 'migration directory').description('print what `up` would do, statement by statement, and change nothing')))
-    .option('--offline', 'plan without a database (for review in CI): every migration is shown as pending, and ctx.check calls cannot run')
+    .option('--offline', 'plan without a database (for review in CI): every migration is shown as pending, and ctx.check calls answer as on a database without the change')
     .action((dir: string | undefined, raw: RawOptions) => run('plan', dir, raw));
   addConnectionOptions(program.command('status').argument('[dir]', 'migration directory').description('applied, pending, failed-and-resumable and changed-since-applied migrations'))
     .action((dir: string | undefined, raw: RawOptions) => run('status', dir, raw));

@@ -13,7 +13,7 @@ import { createChecks, type Checks } from './checks.js';
 import type { Session } from './connection.js';
 import { PlanError } from './errors.js';
 import { execAutocommit, execDdl, execDml, execIndex, type ExecResult, type IndexResult } from './executors.js';
-import { planSql, stepSummary, type Locator, type PlannedStatement, type PlannedStep, type SqlPlan } from './planner.js';
+import { planSql, stepSummary, type Locator, type PlannedStatement, type PlannedStep } from './planner.js';
 import { locatorForCall, type ModuleSource } from './call-site.js';
 import { oneLine } from './blockers.js';
 import type { Runtime } from './runtime.js';
@@ -107,35 +107,32 @@ export function createContext(rt: Runtime, hooks?: StepHooks): MigrationContext 
   };
   const resuming = () => hooks !== undefined && hooks.resumed && n === hooks.doneThrough + 1;
 
-  /** Plans a call's SQL, located in the module (call this before any await: it reads the stack). */
-  const planned = (text: string, call: string) => {
-    const locate = locatorForCall(hooks?.module, hooks ? `${hooks.label} (${call})` : call);
-    return plan(text, locate);
-  };
-  const statements = async (p: Promise<SqlPlan>) => (await p).steps.flatMap((s) => s.statements);
+  /** Where a call's SQL is in the module (call this before any await: it reads the stack). */
+  const locate = (call: string) => locatorForCall(hooks?.module, hooks ? `${hooks.label} (${call})` : call);
+  const statements = async (text: string, at: Locator) => (await plan(text, at)).steps.flatMap((s) => s.statements);
 
   return {
     async sql(text) {
-      const p = await planned(text, 'ctx.sql');
+      const p = await plan(text, locate('ctx.sql'));
       for (const step of p.steps) {
         if (next(`ctx.sql`, stepSummary(step, 0, null).replace(/^step 1 /, ''))) continue;
         await runPlannedStep(rt, step, label(`ctx.sql, ${step.executor}`), done(), resuming());
       }
     },
     async ddl(text) {
-      const p = planned(text, 'ctx.ddl');
+      const at = locate('ctx.ddl');
       if (next('ctx.ddl', first(text))) return NOTHING;
-      return execDdl(rt, await statements(p), { label: label('ctx.ddl'), onDone: done() });
+      return execDdl(rt, await statements(text, at), { label: label('ctx.ddl'), onDone: done() });
     },
     async dml(text, params) {
-      const p = planned(text, 'ctx.dml');
+      const at = locate('ctx.dml');
       if (next('ctx.dml', first(text))) return NOTHING;
-      return execDml(rt, await statements(p), { label: label('ctx.dml'), onDone: done(), params });
+      return execDml(rt, await statements(text, at), { label: label('ctx.dml'), onDone: done(), params });
     },
     async index(text, options = {}) {
-      const p = planned(text, 'ctx.index');
+      const at = locate('ctx.index');
       if (next('ctx.index', first(text))) return { ...NOTHING, built: false, note: 'done in an earlier run' };
-      return execIndex(rt, await statements(p), { label: label('ctx.index'), onDone: done(), bestEffort: options.bestEffort ?? false, resuming: resuming() });
+      return execIndex(rt, await statements(text, at), { label: label('ctx.index'), onDone: done(), bestEffort: options.bestEffort ?? false, resuming: resuming() });
     },
     check: createChecks(rt),
     async backfill(options) {

@@ -19,13 +19,12 @@ import type { PlanResult, StatusResult } from './runner.js';
  * ```
  */
 export function formatPlan(p: PlanResult): string {
-  const n = `${p.migrations.length} migration${p.migrations.length === 1 ? '' : 's'}`;
-  if (p.offline) {
-    if (p.migrations.length === 0) return 'no migrations in the directory';
-  } else if (p.migrations.length === 0) return `nothing to do: ${p.alreadyApplied} applied, none pending`;
+  const count = p.migrations.length;
+  if (count === 0) return p.offline ? 'no migrations in the directory' : `nothing to do: ${p.alreadyApplied} applied, none pending`;
+  const plural = count === 1 ? '' : 's';
   const head = p.offline
-    ? `${n} planned offline (no database: which are applied is unknown, so all are shown as pending)`
-    : `${p.migrations.length} pending migration${p.migrations.length === 1 ? '' : 's'} (${p.alreadyApplied} already applied)`;
+    ? `${count} migration${plural} planned offline (no database: which are applied is unknown, so all are shown as pending)`
+    : `${count} pending migration${plural} (${p.alreadyApplied} already applied)`;
   const out: string[] = [head, ''];
   for (const m of p.migrations) {
     const how = m.singleTransaction

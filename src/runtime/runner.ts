@@ -275,7 +275,7 @@ export interface PlanResult {
  * migrations table if it exists; module migrations run against a recording
  * context (their checks query for real, read-only). With `offline`, nothing
  * connects: every migration is planned as pending, and a module migration's
- * plan stops at its first `ctx.check` (noted).
+ * checks answer as on a database without the change (each assumption noted).
  * @throws PlanError when any migration cannot be planned; UsageError as migrationStatus.
  */
 export async function planMigrations(options: MigrunOptions & { offline?: boolean } = {}): Promise<PlanResult> {

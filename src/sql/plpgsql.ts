@@ -4,6 +4,7 @@
  * logs and carries on. Manual: plpgsql-control-structures.html#PLPGSQL-ERROR-TRAPPING.
  */
 import { parsePlPgSQLSync, type Node } from 'libpg-query';
+import { SourceText } from '../core/source-text.js';
 import { classify, constText } from './classify.js';
 import { parseSql } from './parse.js';
 
@@ -94,16 +95,11 @@ function conditionNames(conditions: unknown): string[] {
 
 /** The trimmed text of 1-based `line` of `body`, as offsets into `sql` (which holds `body` verbatim at `bodyAt`). */
 function lineSpan(body: string, bodyAt: number, line: number): { start: number; end: number } | null {
-  let start = 0;
-  for (let i = 1; i < line; i++) {
-    const nl = body.indexOf('\n', start);
-    if (nl < 0) return null;
-    start = nl + 1;
-  }
-  const nl = body.indexOf('\n', start);
-  const text = body.slice(start, nl < 0 ? body.length : nl);
-  const lead = text.length - text.trimStart().length;
-  return { start: bodyAt + start + lead, end: bodyAt + start + text.trimEnd().length };
+  const source = new SourceText(body);
+  if (line > source.lineCount) return null;
+  const text = source.lineText(line);
+  const start = bodyAt + source.offsetAt({ line, column: 1 });
+  return { start: start + text.length - text.trimStart().length, end: start + text.trimEnd().length };
 }
 
 function firstLine(v: unknown): number | null {

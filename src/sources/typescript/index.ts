@@ -247,6 +247,19 @@ function connectionOf(n: Node): string | null {
  * knex without its transaction, pg's `pool.query`, kysely outside the Migrator's
  * transaction).
  */
+const declared = new WeakMap<Node, Set<string>>();
+
+/** Names of the parameters and variables declared inside a function (its nested callbacks included), computed once per function. */
+function declaredIn(fn: Node): Set<string> {
+  let names = declared.get(fn);
+  if (!names) {
+    names = new Set();
+    for (const d of fn.getDescendants()) if (Node.isParameterDeclaration(d) || Node.isVariableDeclaration(d)) names.add(d.getName());
+    declared.set(fn, names);
+  }
+  return names;
+}
+
 function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, openings: Opening[]): Pin {
   const param = env.phases.find((p) => p.phase === phase)?.param ?? null;
   const session = root !== null && openings.some((o) => o.name === root && o.kind !== 'sequelize-transaction');
@@ -265,8 +278,7 @@ function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, op
       // phase from it (`knex.transaction(async (trx) => ...)` nests a savepoint on the same connection);
       // another instance declared outside the phase (an application's pool) does not.
       const fn = env.phases.find((p) => p.phase === phase)?.fn;
-      const derived = (name: string) => !!fn && fn.getDescendants().some((d) => (Node.isParameterDeclaration(d) || Node.isVariableDeclaration(d)) && d.getName() === name);
-      if (wrapped && phase !== 'other' && (root === null || root === param || (!session && derived(root)))) return 'phase';
+      if (wrapped && phase !== 'other' && (root === null || root === param || (!session && !!fn && declaredIn(fn).has(root)))) return 'phase';
       return session ? 'anchor' : null;
     }
     case 'typeorm':
