@@ -60,6 +60,8 @@ export interface RuleMeta {
   fixable: 'none' | 'sometimes' | 'always';
   /** Whether the rule is on when configuration does not mention it. */
   recommended: boolean;
+  /** The severity it runs at when on and configuration does not say (default `error`; the catalogue's "warn" rules say `warning`). */
+  defaultSeverity?: 'error' | 'warning';
   /** What the rule is about; `--fix-type` selects fixes by it. */
   category: RuleCategory;
   /** Which inputs the rule can fire on. */

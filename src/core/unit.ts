@@ -153,6 +153,25 @@ export interface SyntaxErrorFact {
   language?: 'sql' | 'script';
 }
 
+/**
+ * Something a frontend could not fully read (fail closed: silence must mean "analysed and safe").
+ * - `statement`: one query call or statement whose SQL could not be reconstructed or parsed;
+ *   reported by the rule `unanalyzable-statement` (a warning by default).
+ * - `file`: the file, or the part of it from `span` on, was not analysed (too large, nested too
+ *   deeply, an unsupported file type named explicitly); reported by the engine as `unanalyzable-file`,
+ *   an error.
+ */
+export interface UnanalysedFact {
+  scope: 'statement' | 'file';
+  /** What was not analysed and why, in one sentence. */
+  message: string;
+  /** What the user can do about it. */
+  help?: string;
+  span: Span;
+  /** The direction it belongs to, when the frontend knows it. */
+  phase?: Phase;
+}
+
 export interface MigrationUnit {
   file: string;
   source: SourceText;
@@ -179,5 +198,13 @@ export interface MigrationUnit {
   swallowedCatches: SwallowedCatchFact[];
   comments: Comment[];
   syntaxErrors: SyntaxErrorFact[];
+  /**
+   * Where each direction's code is in the file: TS/JS the `up`/`down` functions; SQL a
+   * `-- migrate:down` section or the whole of a down file. A finding inside a region of a
+   * direction that is not linted (the `directions` setting) is dropped. Empty: all `up`.
+   */
+  phaseRegions: { phase: Phase; span: Span }[];
+  /** What the frontend could not fully read, each located (see `UnanalysedFact`). */
+  unanalysed: UnanalysedFact[];
   edits: FrontendEdits;
 }

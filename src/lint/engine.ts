@@ -13,6 +13,8 @@ import { applySuppressions, parseSuppressions, suppressionDiagnostics } from './
 /** Pseudo-rules the engine itself reports. */
 export const SYNTAX_ERROR = 'syntax-error';
 export const UNUSED_SUPPRESSION = 'unused-suppression';
+/** A file, or the part of it from a location on, that was not analysed (see `UnanalysedFact`). */
+export const UNANALYZABLE_FILE = 'unanalyzable-file';
 
 export interface LintRun {
   unit: MigrationUnit;
@@ -30,7 +32,7 @@ export function ruleSeverity(rule: Rule, config: ResolvedConfig): Severity | 'of
   const configured = config.rules[rule.meta.id]?.severity;
   if (configured === 'warn') return 'warning';
   if (configured) return configured;
-  return rule.meta.recommended ? 'error' : 'off';
+  return rule.meta.recommended ? (rule.meta.defaultSeverity ?? 'error') : 'off';
 }
 
 /** Places a diagnostic in a file with 1-based line/column (UTF-16 columns). */
@@ -54,7 +56,11 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
     help: e.language === 'script' ? 'Fix the code: the migration cannot run like this, and what follows the error may not have been analysed.' : 'Fix the SQL; nothing else in this statement was checked.',
     span: { start: e.offset, end: Math.min(text.length, e.offset + 1) },
   }));
+  for (const u of unit.unanalysed) {
+    if (u.scope === 'file') diagnostics.push({ ruleId: UNANALYZABLE_FILE, message: u.message, ...(u.help ? { help: u.help } : {}), span: u.span });
+  }
   severities.set(SYNTAX_ERROR, 'error');
+  severities.set(UNANALYZABLE_FILE, 'error');
   severities.set(UNUSED_SUPPRESSION, 'warning');
 
   const known = new Set(options.rules.map((r) => r.meta.id));

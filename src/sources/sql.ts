@@ -138,6 +138,8 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
     wrapped,
     sessions: [],
     swallowedCatches: [],
+    phaseRegions: [],
+    unanalysed: [],
     comments: parsed.comments.map((c) => ({ text: c.text, span: { start: c.start, end: c.end } })),
     syntaxErrors: parsed.error ? [{ message: parsed.error.message, offset: parsed.error.offset }] : [],
     edits: {

@@ -80,6 +80,8 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
     wrapped: { inTransaction: false, reason: 'no migration framework recognised' },
     sessions: [],
     swallowedCatches: [],
+    phaseRegions: [],
+    unanalysed: [],
     comments: [],
     syntaxErrors: [],
     edits: {},
@@ -91,6 +93,7 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
       const imports = importsOf(sf, nodes);
       const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text) };
       unit.comments = scriptComments(sf);
+      unit.phaseRegions = phases.map((p) => ({ phase: p.phase, span: { start: p.fn.getStart(), end: p.fn.getEnd() } }));
       env.framework = detectFramework(sf, phases, imports, nodes);
       const support = SUPPORT[env.framework];
 
