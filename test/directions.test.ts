@@ -96,6 +96,14 @@ describe('phaseAt: the direction of a location, on a unit built here', () => {
     assert.equal(phaseAt(unit, { start: text.indexOf('DROP'), end: text.length }), 'down');
     assert.equal(phaseAt(unit, { start: text.indexOf('\nDROP'), end: text.indexOf('\nDROP') + 1 }), 'down', 'between statements: the region');
   });
+  test('a statement nested in another (a DO block\'s body) is found, and so is the outer one after it', () => {
+    const nested = { ...unit, phaseRegions: [], statements: [
+      { ...unit.statements[0]!, phase: 'down' as const, span: { start: 0, end: 50 } },
+      { ...unit.statements[0]!, phase: 'up' as const, span: { start: 10, end: 20 } },
+      { ...unit.statements[0]!, phase: 'up' as const, span: { start: 60, end: 70 } },
+    ] };
+    assert.deepEqual([5, 15, 30, 55, 65].map((start) => phaseAt(nested, { start, end: start + 1 })), ['down', 'up', 'down', null, 'up']);
+  });
   test('outside every region and statement: none (file-level, always kept)', () => {
     assert.equal(phaseAt(unit, { start: text.length, end: text.length }), null);
     assert.equal(phaseAt({ ...unit, phaseRegions: [], statements: [] }, { start: 0, end: 0 }), null);

@@ -70,16 +70,41 @@ export function unsupportedFileFinding(file: string, source: SourceText): Findin
  * (`MigrationUnit.phaseRegions`) holding its start, or null when none does (file-level).
  */
 export function phaseAt(unit: MigrationUnit, span: Span): Phase | null {
-  let phase: Phase | null = null;
-  let length = Infinity;
-  for (const r of [...unit.phaseRegions, ...unit.statements]) {
-    const inside = r.span.start <= span.start && span.start < Math.max(r.span.end, r.span.start + 1);
-    if (inside && r.span.end - r.span.start <= length) {
-      phase = r.phase;
-      length = r.span.end - r.span.start;
+  return phaseLocator(unit)(span);
+}
+
+/**
+ * `phaseAt` for many spans of one unit: statements are indexed once (sorted by start, with
+ * the largest end so far), so each lookup is a binary search plus a walk back over only the
+ * statements that could still hold it, not a scan of the whole file.
+ */
+export function phaseLocator(unit: MigrationUnit): (span: Span) => Phase | null {
+  const end = (s: Span) => Math.max(s.end, s.start + 1); // an empty span holds its own offset
+  const statements = unit.statements.map((st) => ({ phase: st.phase, span: st.span })).sort((a, b) => a.span.start - b.span.start);
+  const maxEnd: number[] = [];
+  for (const [i, st] of statements.entries()) maxEnd.push(Math.max(end(st.span), i > 0 ? maxEnd[i - 1]! : 0));
+  return (span) => {
+    const at = span.start;
+    let phase: Phase | null = null;
+    let length = Infinity;
+    const consider = (p: Phase, s: Span) => {
+      if (s.start <= at && at < end(s) && s.end - s.start <= length) {
+        phase = p;
+        length = s.end - s.start;
+      }
+    };
+    for (const r of unit.phaseRegions) consider(r.phase, r.span);
+    // The last statement starting at or before `at`, then back while an earlier one may still reach it.
+    let lo = 0;
+    let hi = statements.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (statements[mid]!.span.start <= at) lo = mid + 1;
+      else hi = mid;
     }
-  }
-  return phase;
+    for (let i = lo - 1; i >= 0 && maxEnd[i]! > at; i--) consider(statements[i]!.phase, statements[i]!.span);
+    return phase;
+  };
 }
 
 /**
@@ -124,9 +149,10 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
   if (!options.only) kept.push(...suppressionDiagnostics(suppressions, known));
 
   const directions = options.directions ?? config.directions;
+  const phaseOf = directions.has('up') && directions.has('down') ? null : phaseLocator(unit);
   const linted = (d: Diagnostic) => {
-    if (NOT_ANALYSED.has(d.ruleId)) return true;
-    const phase = phaseAt(unit, d.span);
+    if (!phaseOf || NOT_ANALYSED.has(d.ruleId)) return true;
+    const phase = phaseOf(d.span);
     return phase !== 'up' && phase !== 'down' ? true : directions.has(phase);
   };
 
