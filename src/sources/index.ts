@@ -43,6 +43,6 @@ export function loadUnit(file: string, text: string, settings: LintSettings): Mi
   if (isSqlFile(file)) unit = sqlUnit(file, text, settings);
   else if (typescriptFrontend) unit = typescriptFrontend.typescriptUnit(file, text, settings);
   else throw new Error('loadUnit: call prepareFrontends() before linting TypeScript/JavaScript');
-  computeContexts(unit, { runtimeSetsTimeouts: settings.runtimeSetsTimeouts || settings.sqlRunner === 'migrun' });
+  computeContexts(unit, { runtimeSetsTimeouts: settings.runtimeSetsTimeouts || settings.sqlRunner === 'migrun', pgVersion: settings.pgVersion });
   return unit;
 }
