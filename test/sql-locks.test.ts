@@ -2,7 +2,8 @@
  * The lock knowledge (src/sql/locks.ts) against real servers: each sample
  * statement runs inside a transaction block, and pg_locks of that backend must
  * show, on each relation `locksOf(node, server version)` names, exactly the mode
- * it claims as the strongest lock held there; and no table that existed before
+ * it claims as the strongest lock held there (for an index, on its table too,
+ * where locksOf says what the table gets); and no table that existed before
  * may hold an unclaimed lock stronger than ROW EXCLUSIVE (an under-claimed lock
  * is the dangerous error). The transaction is rolled back, so the samples share
  * one schema.
@@ -149,11 +150,17 @@ forEachServer('locksOf against pg_locks', (server) => {
         await client.query(sql);
         const locks = await held();
         for (const t of targets) assert.equal(locks.get(t.oid), t.mode, `${t.relation}: locksOf says ${t.mode}, pg_locks shows ${locks.get(t.oid) ?? 'no lock'}`);
+        for (const c of claims) {
+          const t = targets[claims.indexOf(c)]!;
+          if (c.relationKind === 'index' && c.tableMode !== undefined && t.table !== null) {
+            assert.equal(locks.get(t.table) ?? null, c.tableMode, `the table of index ${t.relation}: locksOf says ${c.tableMode ?? 'no lock'}, pg_locks shows ${locks.get(t.table) ?? 'no lock'}`);
+          }
+        }
         // No table that existed before holds an unclaimed lock stronger than ROW EXCLUSIVE (an index claim covers its table up to the claimed mode).
         for (const tbl of tables) {
           const mode = locks.get(tbl.oid);
           if (!mode || STRENGTH.get(mode)! <= STRENGTH.get('ROW EXCLUSIVE')!) continue;
-          const cover = targets.filter((t) => t.oid === tbl.oid || t.table === tbl.oid).map((t) => STRENGTH.get(t.mode)!);
+          const cover = targets.flatMap((t, i) => (t.oid === tbl.oid ? [t.mode] : t.table === tbl.oid ? [claims[i]!.tableMode ?? t.mode] : [])).map((m) => STRENGTH.get(m)!);
           assert.ok(cover.some((c) => c >= STRENGTH.get(mode)!), `${tbl.name} holds ${mode}, which locksOf does not claim (claims: ${claims.map((c) => `${c.mode} on ${c.relation}`).join(', ')})`);
         }
       } finally {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_SETTINGS } from '../src/core/rule.js';
+import { lockSentence } from '../src/sql/describe.js';
 import { locksOf } from '../src/sql/locks.js';
 import { initSqlParser, parseSql } from '../src/sql/parse.js';
 import { missingOn, VERSIONED_STATEMENTS } from '../src/sql/versions.js';
@@ -75,6 +76,13 @@ describe('locks that changed between versions', () => {
   test('ALTER INDEX ... RENAME: ACCESS EXCLUSIVE before 12, SHARE UPDATE EXCLUSIVE from 12', () => {
     assert.deepEqual(lock('ALTER INDEX idx RENAME TO idx2', 11), ['idx:ACCESS EXCLUSIVE']);
     assert.deepEqual(lock('ALTER INDEX idx RENAME TO idx2', 12), ['idx:SHARE UPDATE EXCLUSIVE']);
+  });
+  test('for an index, what its table gets is said as pg_locks shows it (test/sql-locks.test.ts)', () => {
+    const say = (sql: string) => locksOf(node(sql), 15).map(lockSentence);
+    assert.deepEqual(say('DROP INDEX i'), ['DROP INDEX takes an ACCESS EXCLUSIVE lock on index "i" and its table, which blocks all reads and writes']);
+    assert.deepEqual(say('REINDEX INDEX i'), ['REINDEX takes an ACCESS EXCLUSIVE lock on index "i" and a SHARE lock on its table, which blocks all reads and writes']);
+    assert.deepEqual(say('ALTER INDEX i RENAME TO j'), ['ALTER INDEX ... RENAME takes a SHARE UPDATE EXCLUSIVE lock on index "i", which blocks neither reads nor writes']);
+    assert.deepEqual(say('ALTER INDEX i SET TABLESPACE x'), ['ALTER INDEX ... SET TABLESPACE takes a SHARE UPDATE EXCLUSIVE lock on index "i" (and possibly its table), which blocks neither reads nor writes']);
   });
   test('names are SQL: a quoted name keeps its quotes', () => {
     assert.deepEqual(lock('ALTER TABLE audit."Leads" ADD COLUMN x int', 15), ['audit."Leads":ACCESS EXCLUSIVE']);
