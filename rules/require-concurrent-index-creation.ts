@@ -1,7 +1,7 @@
 import { defineRule } from '../src/core/rule.js';
-import { tableKey } from '../src/sql/context.js';
 import { quoteName } from '../src/sql/describe.js';
 import { relationName } from '../src/sql/locks.js';
+import { fromRangeVar, isCreatedTable, namesakes, resolvedKey } from '../src/sql/names.js';
 import { concurrentIndexFix } from '../src/fix/index-fixes.js';
 
 export default defineRule({
@@ -17,12 +17,16 @@ export default defineRule({
     return unit.statements.flatMap((s) => {
       if (!('IndexStmt' in s.node) || s.node.IndexStmt.concurrent) return [];
       const table = relationName(s.node.IndexStmt.relation);
-      if (s.context.createdTables.has(tableKey(table))) return [];
+      // Schema-qualified and case-correct: an unqualified name resolves through the search_path in force.
+      const name = fromRangeVar(s.node.IndexStmt.relation);
+      if (isCreatedTable(name, s.context)) return [];
+      const others = name ? namesakes(name, s.context) : [];
+      const other = name && others.length ? ` This migration created ${others.join(', ')}, which ${others.length > 1 ? 'are other tables' : 'is another table'}: ${quoteName(table)} here is ${resolvedKey(name, s.context)}.` : '';
       return [
         {
           ruleId: 'require-concurrent-index-creation',
           message: `CREATE INDEX on existing table ${quoteName(table)} without CONCURRENTLY.`,
-          note: `CREATE INDEX takes a SHARE lock on ${quoteName(table)} for the whole build, which blocks writes (INSERT, UPDATE, DELETE); on a large table that is minutes of failed or queued writes.`,
+          note: `CREATE INDEX takes a SHARE lock on ${quoteName(table)} for the whole build, which blocks writes (INSERT, UPDATE, DELETE); on a large table that is minutes of failed or queued writes.${other}`,
           help: 'Use CREATE INDEX CONCURRENTLY (it takes SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes), with IF NOT EXISTS, outside a transaction block.',
           span: s.span,
           ...concurrentIndexFix(unit, s, context.settings),

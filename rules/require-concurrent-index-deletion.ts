@@ -1,7 +1,23 @@
 import { defineRule } from '../src/core/rule.js';
+import type { MigrationUnit, Statement } from '../src/core/unit.js';
 import { quoteName } from '../src/sql/describe.js';
-import { dropObjectNames } from '../src/sql/locks.js';
+import { droppedIndexKey, dropsTable, indexCreations, tableOfIndex, type IndexCreation } from '../src/sql/index-tables.js';
+import { dropObjectNames, dropObjectRelations } from '../src/sql/locks.js';
+import type { RelationName } from '../src/sql/names.js';
 import { concurrentIndexFix } from '../src/fix/index-fixes.js';
+
+/**
+ * Whether dropping index `n` concurrently gains nothing: the unit says which table
+ * it is on (see `tableOfIndex`), and that table is new in this direction or this
+ * direction drops it too (before: the index is already gone; after: the table's
+ * ACCESS EXCLUSIVE lock comes anyway).
+ */
+function goesWithItsTable(unit: MigrationUnit, drop: Statement, n: RelationName, creations: readonly IndexCreation[]): boolean {
+  const table = tableOfIndex(droppedIndexKey(n, drop, creations), drop, creations);
+  if (table === null) return false;
+  if (drop.context.createdTables.has(table)) return true;
+  return unit.statements.some((o) => o !== drop && o.phase === drop.phase && dropsTable(o, table));
+}
 
 export default defineRule({
   meta: {
@@ -13,10 +29,14 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit, context) {
+    let creations: IndexCreation[] | null = null;
     return unit.statements.flatMap((s) => {
       if (!('DropStmt' in s.node)) return [];
       const d = s.node.DropStmt;
       if (d.removeType !== 'OBJECT_INDEX' || d.concurrent) return [];
+      creations ??= indexCreations(unit);
+      const dropped = dropObjectRelations(d.objects);
+      if (dropped.length > 0 && dropped.every((n) => goesWithItsTable(unit, s, n, creations!))) return [];
       const names = dropObjectNames(d.objects).map(quoteName).join(', ');
       return [
         {

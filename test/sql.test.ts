@@ -105,7 +105,7 @@ describe('lock knowledge', () => {
     assert.equal(pgLocksName('SHARE UPDATE EXCLUSIVE'), 'ShareUpdateExclusiveLock');
     assert.equal(fromPgLocksName('AccessExclusiveLock'), 'ACCESS EXCLUSIVE');
   });
-  const lock = (sql: string) => locksOf(node(sql)).map((l) => `${l.relation}:${l.mode}`);
+  const lock = (sql: string, pgVersion = 15) => locksOf(node(sql), pgVersion).map((l) => `${l.relation}:${l.mode}`);
   test('statements and their locks', () => {
     assert.deepEqual(lock('CREATE INDEX i ON leads (a)'), ['leads:SHARE']);
     assert.deepEqual(lock('CREATE INDEX CONCURRENTLY i ON leads (a)'), ['leads:SHARE UPDATE EXCLUSIVE']);
@@ -140,9 +140,9 @@ describe('statement contexts', () => {
     assert.deepEqual(ctx("BEGIN; SET LOCAL lock_timeout = '1s'; SELECT 1; COMMIT; SELECT 2;"), ['none', 'explicit', 'explicit+lt', 'explicit+lt', 'none']);
     assert.deepEqual(ctx("SET lock_timeout = '1s'; SET lock_timeout = 0; SELECT 1;"), ['none', 'none+lt', 'none']);
   });
-  test('tables created earlier are remembered unqualified and case-folded', () => {
-    const u = loadUnit('m.sql', 'CREATE TABLE public."Leads" (id int); CREATE INDEX i ON leads (id);', config().settings);
-    assert.ok(u.statements[1]!.context.createdTables.has('leads'));
+  test('tables created earlier are remembered schema-qualified and case-correct', () => {
+    const u = loadUnit('m.sql', 'CREATE TABLE public."Leads" (id int); CREATE TABLE audit.calls (id int); CREATE TABLE notes (id int); CREATE INDEX i ON leads (id);', config().settings);
+    assert.deepEqual([...u.statements[3]!.context.createdTables], ['public."Leads"', 'audit.calls', 'public.notes']);
   });
 });
 

@@ -35,7 +35,7 @@ export interface RunnerMetadata {
 }
 
 export const DEFAULT_SETTINGS: LintSettings = {
-  pgVersion: 16,
+  pgVersion: 15,
   sqlRunner: 'psql',
   assumeInTransaction: null,
   runtimeSetsTimeouts: false,

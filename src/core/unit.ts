@@ -38,8 +38,10 @@ export type Phase = 'up' | 'down' | 'other';
 export interface StatementContext {
   inTransaction: boolean;
   transaction: TransactionOwner;
-  /** Tables (lower-cased, unqualified and qualified names) created earlier in the same phase. */
+  /** Tables created earlier in the same phase, by schema-qualified, case-correct key (`public.leads`, `audit."Leads"`; src/sql/names.ts). */
   createdTables: ReadonlySet<string>;
+  /** `search_path` in force for this statement (set by `computeContexts`; unset means the default, `"$user", public`). */
+  searchPath?: readonly string[];
   /** Whether a non-zero `lock_timeout` / `statement_timeout` is in force before this statement. */
   lockTimeoutSet: boolean;
   statementTimeoutSet: boolean;

@@ -9,18 +9,18 @@
  */
 import type { Diagnostic } from '../core/diagnostic.js';
 import type { LintSettings } from '../core/rule.js';
-import type { MigrationUnit, Phase } from '../core/unit.js';
-import { tableKey } from '../sql/context.js';
+import type { MigrationUnit, Phase, StatementContext } from '../core/unit.js';
 import { lockSentence } from '../sql/describe.js';
 import { classify } from '../sql/classify.js';
 import { blocksReads, blocksWrites } from '../sql/lock-modes.js';
 import { locksOf, type LockRequirement } from '../sql/locks.js';
+import { isCreatedTable } from '../sql/names.js';
 
 type Timeout = 'lock_timeout' | 'statement_timeout';
 
-/** The first lock of `node` that blocks reads or writes of a table that existed before this migration. */
-export function blockingLock(locks: LockRequirement[], created: ReadonlySet<string>): LockRequirement | undefined {
-  return locks.find((l) => (blocksReads(l.mode) || blocksWrites(l.mode)) && !(l.relationKind !== 'index' && created.has(tableKey(l.relation))));
+/** The first of `locks` that blocks reads or writes of a table that existed before this migration (`context`: the statement's). */
+export function blockingLock(locks: LockRequirement[], context: StatementContext): LockRequirement | undefined {
+  return locks.find((l) => (blocksReads(l.mode) || blocksWrites(l.mode)) && !(l.relationKind !== 'index' && isCreatedTable(l.target, context)));
 }
 
 export function timeoutCheck(unit: MigrationUnit, settings: LintSettings, name: Timeout): Diagnostic[] {
@@ -32,10 +32,10 @@ export function timeoutCheck(unit: MigrationUnit, settings: LintSettings, name: 
     if (seen.has(s.phase)) continue;
     const set = name === 'lock_timeout' ? s.context.lockTimeoutSet : s.context.statementTimeoutSet;
     if (set) continue;
-    const lock = blockingLock(locksOf(s.node), s.context.createdTables);
+    const lock = blockingLock(locksOf(s.node, settings.pgVersion), s.context);
     if (!lock) continue;
     seen.add(s.phase);
-    const later = unit.statements.filter((o) => o !== s && o.phase === s.phase && o.span.start > s.span.start && !(name === 'lock_timeout' ? o.context.lockTimeoutSet : o.context.statementTimeoutSet) && blockingLock(locksOf(o.node), o.context.createdTables)).length;
+    const later = unit.statements.filter((o) => o !== s && o.phase === s.phase && o.span.start > s.span.start && !(name === 'lock_timeout' ? o.context.lockTimeoutSet : o.context.statementTimeoutSet) && blockingLock(locksOf(o.node, settings.pgVersion), o.context)).length;
     const why =
       name === 'lock_timeout'
         ? 'Without lock_timeout it waits for the lock as long as it takes, and every query on the table queues behind it: one long transaction or idle-in-transaction session stalls the application.'

@@ -18,7 +18,9 @@
 import type { Node } from 'libpg-query';
 import { SourceText } from '../core/source-text.js';
 import { classify, type StatementInfo } from '../sql/classify.js';
+import { DEFAULT_SETTINGS } from '../core/rule.js';
 import { locksOf, type LockRequirement } from '../sql/locks.js';
+import { creationKey, DEFAULT_SEARCH_PATH, resolvedKey, searchPathChange } from '../sql/names.js';
 import type { LockMode } from '../sql/lock-modes.js';
 import { parseSql } from '../sql/parse.js';
 import { oneLine } from './blockers.js';
@@ -67,8 +69,9 @@ export type Locator = (line: number, column: number) => string;
  * Plans SQL text. `initSqlParser()` must have resolved.
  * @param text the SQL.
  * @param label the name used in locations, e.g. `migrations/002_x.sql` (giving `migrations/002_x.sql:3:1`), or a Locator.
+ * @param pgVersion the server's major version, for the lock each statement takes (a plan is made before connecting: the default target unless given).
  */
-export function planSql(text: string, label: string | Locator): PlanOutcome {
+export function planSql(text: string, label: string | Locator, pgVersion = DEFAULT_SETTINGS.pgVersion): PlanOutcome {
   const parsed = parseSql(text);
   const source = new SourceText(text);
   const locate: Locator = typeof label === 'string' ? (line, column) => `${label}:${line}:${column}` : label;
@@ -109,7 +112,7 @@ export function planSql(text: string, label: string | Locator): PlanOutcome {
     if (bestEffort && !info.concurrentIndex) {
       problems.push({ where: at(p.start), message: `-- migrun: best-effort applies only to concurrent index statements, not ${info.tag}` });
     }
-    statements.push({ text: p.text, node: p.node, info, locks: locksOf(p.node), where: at(p.start), bestEffort });
+    statements.push({ text: p.text, node: p.node, info, locks: locksOf(p.node, pgVersion), where: at(p.start), bestEffort });
   }
   if (problems.length) return { ok: false, problems };
   const steps = groupSteps(statements, noTransaction);
@@ -144,10 +147,27 @@ export function groupExecutor(group: readonly PlannedStatement[]): 'ddl' | 'dml'
   return dataOnly && group.some((s) => s.info.class === 'dml') ? 'dml' : 'ddl';
 }
 
-/** Relations a step takes locks on, as written (for the idle-in-transaction report). */
+/**
+ * The locks a step's statements take on relations that exist before the step (not
+ * created by one of its statements), names compared schema-qualified through the
+ * `search_path` the step's own SETs give (src/sql/names.ts).
+ */
+function preexistingLocks(statements: readonly PlannedStatement[]): { s: PlannedStatement; l: LockRequirement }[] {
+  const created = new Set<string>();
+  let path = DEFAULT_SEARCH_PATH;
+  const paths = statements.map((s) => {
+    const seen = path;
+    for (const c of s.info.creates) created.add(creationKey(c, seen));
+    const change = searchPathChange(s.node);
+    if (change) path = change.path ?? DEFAULT_SEARCH_PATH;
+    return seen;
+  });
+  return statements.flatMap((s, i) => s.locks.filter((l) => l.target && !created.has(resolvedKey(l.target, { searchPath: paths[i]!, createdTables: created }))).map((l) => ({ s, l })));
+}
+
+/** Relations a step takes locks on, as SQL names (for the idle-in-transaction report). */
 export function stepRelations(statements: readonly PlannedStatement[]): string[] {
-  const created = new Set(statements.flatMap((s) => s.info.creates));
-  return [...new Set(statements.flatMap((s) => s.locks.map((l) => l.relation)))].filter((r) => r !== '?' && !created.has(r));
+  return [...new Set(preexistingLocks(statements).map(({ l }) => l.relation))];
 }
 
 /**
@@ -156,14 +176,10 @@ export function stepRelations(statements: readonly PlannedStatement[]): string[]
  * conflicts with SHARE on its table (sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY).
  */
 export function stepWants(statements: readonly PlannedStatement[]): { relation: string; mode: LockMode }[] {
-  const created = new Set(statements.flatMap((s) => s.info.creates));
   const out: { relation: string; mode: LockMode }[] = [];
-  for (const s of statements) {
-    for (const l of s.locks) {
-      if (l.relation === '?' || created.has(l.relation)) continue;
-      out.push({ relation: l.relation, mode: l.mode });
-      if (s.info.concurrentIndex && l.relationKind === 'table' && !('DropStmt' in s.node)) out.push({ relation: l.relation, mode: 'SHARE' });
-    }
+  for (const { s, l } of preexistingLocks(statements)) {
+    out.push({ relation: l.relation, mode: l.mode });
+    if (s.info.concurrentIndex && l.relationKind === 'table' && !('DropStmt' in s.node)) out.push({ relation: l.relation, mode: 'SHARE' });
   }
   return out;
 }

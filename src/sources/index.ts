@@ -65,6 +65,6 @@ export function loadUnit(file: string, text: string, settings: LintSettings): Mi
   else if (kind === null) throw new Error(`loadUnit: no frontend reads ${file}`);
   else if (typescriptFrontend) unit = typescriptFrontend.typescriptUnit(file, text, settings);
   else throw new Error('loadUnit: call prepareFrontends() before linting TypeScript/JavaScript');
-  computeContexts(unit, { runtimeSetsTimeouts: settings.runtimeSetsTimeouts || settings.sqlRunner === 'migrun' });
+  computeContexts(unit, { runtimeSetsTimeouts: settings.runtimeSetsTimeouts || settings.sqlRunner === 'migrun', pgVersion: settings.pgVersion });
   return unit;
 }

@@ -4,7 +4,8 @@
  * settings it changes.
  */
 import type { Node } from 'libpg-query';
-import { relationName, stringList } from './locks.js';
+import { stringList } from './locks.js';
+import { fromRangeVar, type RelationName } from './names.js';
 
 export type StatementClass = 'transaction-control' | 'session-setting' | 'ddl' | 'dml' | 'query' | 'utility';
 
@@ -33,8 +34,12 @@ export interface StatementInfo {
   concurrentIndex: boolean;
   transactionControl?: TransactionControl;
   setting?: SettingChange;
-  /** Tables (and materialized views) the statement creates, as written. */
-  creates: string[];
+  /**
+   * Tables (and materialized views) the statement creates, as the parser gives
+   * their names (resolve them with src/sql/names.ts): `CREATE TABLE`, `CREATE TABLE AS`,
+   * `SELECT ... INTO`, `CREATE MATERIALIZED VIEW`, and the tables of `CREATE SCHEMA s CREATE TABLE ...`.
+   */
+  creates: RelationName[];
 }
 
 const TX_KINDS: Record<string, TransactionControl> = {
@@ -91,12 +96,11 @@ export function classify(node: Node): StatementInfo {
     const tag = s.objtype === 'OBJECT_INDEX' ? 'ALTER INDEX' : s.objtype === 'OBJECT_MATVIEW' ? 'ALTER MATERIALIZED VIEW' : 'ALTER TABLE';
     return info('ddl', tag, { transactional: !detachConcurrently });
   }
-  if ('CreateStmt' in node) return info('ddl', 'CREATE TABLE', { creates: [relationName(node.CreateStmt.relation)] });
-  if ('CreateTableAsStmt' in node) {
-    const s = node.CreateTableAsStmt;
-    const mat = s.objtype === 'OBJECT_MATVIEW';
-    return info('ddl', mat ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS', { creates: [relationName(s.into?.rel)] });
+  if ('CreateStmt' in node || 'CreateTableAsStmt' in node) {
+    const mat = 'CreateTableAsStmt' in node && node.CreateTableAsStmt.objtype === 'OBJECT_MATVIEW';
+    return info('ddl', mat ? 'CREATE MATERIALIZED VIEW' : 'CreateStmt' in node ? 'CREATE TABLE' : 'CREATE TABLE AS', { creates: createdRelations(node) });
   }
+  if ('CreateSchemaStmt' in node) return info('ddl', 'CREATE SCHEMA', { creates: createdRelations(node) });
   if ('VacuumStmt' in node) return info('utility', node.VacuumStmt.is_vacuumcmd ? 'VACUUM' : 'ANALYZE', { transactional: !node.VacuumStmt.is_vacuumcmd });
   if ('CreatedbStmt' in node) return info('utility', 'CREATE DATABASE', { transactional: false });
   if ('DropdbStmt' in node) return info('utility', 'DROP DATABASE', { transactional: false });
@@ -112,6 +116,7 @@ export function classify(node: Node): StatementInfo {
   if ('SelectStmt' in node) {
     const setting = setConfigCall(node);
     if (setting) return info('session-setting', 'SELECT set_config', { setting });
+    if (node.SelectStmt.intoClause) return info('ddl', 'SELECT INTO', { creates: createdRelations(node) });
     return info('query', 'SELECT');
   }
   if ('ExplainStmt' in node) return info('query', 'EXPLAIN');
@@ -125,6 +130,22 @@ export function classify(node: Node): StatementInfo {
   }
   if ('CallStmt' in node) return info('utility', 'CALL');
   return info('ddl', commandTag(key));
+}
+
+/** The tables a statement creates (see `StatementInfo.creates`). */
+function createdRelations(node: Node): RelationName[] {
+  const one = (n: RelationName | null) => (n ? [n] : []);
+  if ('CreateStmt' in node) return one(fromRangeVar(node.CreateStmt.relation));
+  if ('CreateTableAsStmt' in node) return one(fromRangeVar(node.CreateTableAsStmt.into?.rel));
+  if ('SelectStmt' in node) return one(fromRangeVar(node.SelectStmt.intoClause?.rel));
+  if ('CreateSchemaStmt' in node) {
+    // Elements without a schema go into the new schema (sql-createschema.html); AUTHORIZATION alone names it after the role.
+    const s = node.CreateSchemaStmt;
+    const schema = s.schemaname ?? s.authrole?.rolename ?? null;
+    if (schema === null) return [];
+    return (s.schemaElts ?? []).flatMap((e) => createdRelations(e).map((n) => ({ ...n, schema: n.schema ?? schema })));
+  }
+  return [];
 }
 
 /** `CreateFunctionStmt` → `CREATE FUNCTION`, a readable fallback tag. */

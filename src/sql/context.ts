@@ -11,16 +11,14 @@
  */
 import type { MigrationUnit, Phase, Statement, TransactionOwner } from '../core/unit.js';
 import { classify, isZeroTimeout } from './classify.js';
+import { creationKey, searchPathChange, SearchPaths } from './names.js';
+import { versionErrors } from './versions.js';
 
 export interface ContextSettings {
   /** The migrations are run by migrun, which sets lock_timeout and statement_timeout itself. */
   runtimeSetsTimeouts: boolean;
-}
-
-/** The key a table is remembered by: unqualified, lower-cased, quotes dropped. */
-export function tableKey(name: string): string {
-  const parts = name.split('.');
-  return parts[parts.length - 1]!.replace(/"/g, '').toLowerCase();
+  /** Target PostgreSQL major version (the `pgVersion` setting): statements it lacks become syntax errors. */
+  pgVersion: number;
 }
 
 interface PhaseState {
@@ -28,7 +26,10 @@ interface PhaseState {
   explicitTx: Set<string>;
   /** The framework's wrapping transaction is open (until the code COMMITs it itself). */
   frameworkTx: boolean;
+  /** Tables created so far, by schema-qualified key (src/sql/names.ts). */
   created: Set<string>;
+  /** `search_path` per connection and transaction block. */
+  paths: SearchPaths;
   /** Connections (see connectionKey) with a session-level lock_timeout / statement_timeout in force. */
   lockSession: Set<string>;
   stmtSession: Set<string>;
@@ -36,7 +37,7 @@ interface PhaseState {
   stmtLocal: boolean;
 }
 
-const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new Set(), lockSession: new Set(), stmtSession: new Set(), lockLocal: false, stmtLocal: false });
+const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new Set(), paths: new SearchPaths(), lockSession: new Set(), stmtSession: new Set(), lockLocal: false, stmtLocal: false });
 
 /** Whether a statement runs on the connection the framework wraps in its transaction (not another pool or client). */
 export function onFrameworkConnection(s: Statement): boolean {
@@ -54,8 +55,12 @@ export function connectionKey(s: Statement): string {
   return s.codeTransaction ? `transaction:${s.codeTransaction}` : `batch:${s.batch}`;
 }
 
-/** Fills in `context` on every statement of the unit, in place. */
+/**
+ * Fills in `context` on every statement of the unit, in place, and adds a syntax
+ * error for each statement PostgreSQL `settings.pgVersion` does not have.
+ */
 export function computeContexts(unit: MigrationUnit, settings: ContextSettings): void {
+  unit.syntaxErrors.push(...versionErrors(unit, settings.pgVersion));
   const batchSizes = new Map<number, number>();
   for (const s of unit.statements) batchSizes.set(s.batch, (batchSizes.get(s.batch) ?? 0) + 1);
   const states = new Map<Phase, PhaseState>();
@@ -68,15 +73,20 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     // The context a statement sees is the state before it runs (BEGIN itself is not inside).
     const owner = ownerOf(s, st, batchSizes.get(s.batch) ?? 1);
     const migrunTimeouts = settings.runtimeSetsTimeouts || s.executor === 'migrun-ddl' || s.executor === 'migrun-dml' || s.executor === 'migrun-sql';
+    const tx = transactionKey(s, owner);
+    const searchPath = st.paths.current(connectionKey(s), tx);
     s.context = {
       inTransaction: owner !== 'none',
       transaction: owner,
       createdTables: new Set(st.created),
+      searchPath,
       lockTimeoutSet: migrunTimeouts || st.lockSession.has(connectionKey(s)) || (st.lockLocal && owner !== 'none'),
       statementTimeoutSet: migrunTimeouts || st.stmtSession.has(connectionKey(s)) || (st.stmtLocal && owner !== 'none'),
     };
 
-    for (const t of info.creates) st.created.add(tableKey(t));
+    for (const t of info.creates) st.created.add(creationKey(t, searchPath));
+    const pathChange = searchPathChange(s.node);
+    if (pathChange) st.paths.apply(pathChange, connectionKey(s), tx);
     switch (info.transactionControl) {
       case 'begin':
         st.explicitTx.add(connectionKey(s));
@@ -86,6 +96,7 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
       case 'prepare':
         // A COMMIT on the migration's connection also ends the framework's transaction (migrations do this to run CONCURRENTLY).
         st.explicitTx.delete(connectionKey(s));
+        st.paths.endTransaction(tx);
         if (onFrameworkConnection(s)) st.frameworkTx = false;
         st.lockLocal = false;
         st.stmtLocal = false;
@@ -104,6 +115,13 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
       }
     }
   }
+}
+
+/** Which transaction block a statement runs in, as a key (for `SET LOCAL`), or null in autocommit. */
+function transactionKey(s: Statement, owner: TransactionOwner): string | null {
+  if (owner === 'none') return null;
+  const which = owner === 'implicit' ? `:${s.batch}` : owner === 'code' ? `:${s.codeTransaction ?? ''}` : '';
+  return `${owner}:${connectionKey(s)}${which}`;
 }
 
 function ownerOf(s: Statement, st: PhaseState, batchSize: number): TransactionOwner {

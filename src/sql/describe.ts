@@ -15,8 +15,20 @@ export function isPlaceholder(name: string): boolean {
   return /^_{3,}$/.test(name) || /^\$\d+$/.test(name);
 }
 
-/** E.g. `CREATE INDEX takes a SHARE lock on "leads", which blocks writes (INSERT, UPDATE, DELETE) but not reads`. */
+const article = (mode: string) => (/^[AEIOU]/.test(mode) ? 'an' : 'a');
+
+/**
+ * E.g. `CREATE INDEX takes a SHARE lock on "leads", which blocks writes (INSERT, UPDATE, DELETE) but not reads`;
+ * for an index, what its table gets too (`... on index "i" and a SHARE lock on its table`).
+ */
 export function lockSentence(lock: LockRequirement): string {
-  const on = lock.relationKind === 'index' ? `index ${quoteName(lock.relation)} and its table` : quoteName(lock.relation);
-  return `${lock.operation} takes ${/^[AEIOU]/.test(lock.mode) ? 'an' : 'a'} ${lock.mode} lock on ${on}, which ${describeBlocking(lock.mode)}`;
+  const name = quoteName(lock.relation);
+  let on = name;
+  if (lock.relationKind === 'index') {
+    if (lock.tableMode === lock.mode) on = `index ${name} and its table`;
+    else if (lock.tableMode === null) on = `index ${name}`;
+    else if (lock.tableMode) on = `index ${name} and ${article(lock.tableMode)} ${lock.tableMode} lock on its table`;
+    else on = `index ${name} (and possibly its table)`;
+  }
+  return `${lock.operation} takes ${article(lock.mode)} ${lock.mode} lock on ${on}, which ${describeBlocking(lock.mode)}`;
 }

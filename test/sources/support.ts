@@ -11,8 +11,9 @@ export { initSqlParser };
 
 /** The unit of `text` as `file`, with statement contexts computed. */
 export function unitOf(text: string, file = 'migration.ts', settings: Partial<LintSettings> = {}): MigrationUnit {
-  const unit = typescriptUnit(file, text, { ...DEFAULT_SETTINGS, ...settings });
-  computeContexts(unit, { runtimeSetsTimeouts: false });
+  const all = { ...DEFAULT_SETTINGS, ...settings };
+  const unit = typescriptUnit(file, text, all);
+  computeContexts(unit, { runtimeSetsTimeouts: false, pgVersion: all.pgVersion });
   return unit;
 }
 

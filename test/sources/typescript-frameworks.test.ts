@@ -59,8 +59,8 @@ describe('TypeORM', () => {
     assert.equal(idx.sqlToFile, null);
     assert.notEqual(unit.statements[0]!.batch, unit.statements[1]!.batch);
     // The table created by the builder is known to later statements.
-    assert.equal(unit.statements[1]!.context.createdTables.has('calendars'), true);
-    assert.equal(unit.statements[2]!.context.createdTables.has('leads'), false);
+    assert.equal(unit.statements[1]!.context.createdTables.has('public.calendars'), true);
+    assert.equal(unit.statements[2]!.context.createdTables.has('public.leads'), false);
   });
 
   test('wraps by default; `transaction = false` switches it off; assumeInTransaction overrides', () => {
@@ -113,7 +113,7 @@ describe('knex', () => {
     assert.equal(slice(text, unit.statements[2]!.span), "table.index(['tenant_id', 'created_at'], 'idx_leads_tenant_created')");
     assert.equal(slice(text, unit.statements[4]!.span), "table.integer('calendar_id').references('id').inTable('calendars')");
     assert.match(slice(text, unit.statements[0]!.span), /^knex\.schema\.createTable\('calendars', \(t\) => \{[\s\S]*\}\)$/);
-    assert.equal(unit.statements[1]!.context.createdTables.has('calendars'), true);
+    assert.equal(unit.statements[1]!.context.createdTables.has('public.calendars'), true);
     assert.equal(unit.wrapped.inTransaction, true);
   });
 

@@ -10,8 +10,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { MigrationUnit } from '../../src/core/unit.js';
-import { tableKey } from '../../src/sql/context.js';
-import { relationName } from '../../src/sql/locks.js';
+import { fromRangeVar, resolvedKey } from '../../src/sql/names.js';
 import { applyEdits, initSqlParser, lines, slice, statement, unitOf } from './support.js';
 
 before(async () => {
@@ -23,8 +22,8 @@ function indexTargets(unit: MigrationUnit): Array<[string, boolean]> {
   return unit.statements
     .filter((s) => 'IndexStmt' in s.node)
     .map((s) => {
-      const node = s.node as { IndexStmt: { relation?: Parameters<typeof relationName>[0] } };
-      const key = tableKey(relationName(node.IndexStmt.relation));
+      const node = s.node as { IndexStmt: { relation?: Parameters<typeof fromRangeVar>[0] } };
+      const key = resolvedKey(fromRangeVar(node.IndexStmt.relation)!, s.context);
       return [key, s.context.createdTables.has(key)];
     });
 }
@@ -43,7 +42,7 @@ describe('FP1 / FN3: constants and placeholders in templates', () => {
     const index = statement(unit, 'CREATE INDEX');
     assert.equal(index.sql, 'CREATE INDEX idx_dryruns_started ON dryruns (started_at)');
     assert.equal(index.interpolated, false, 'nothing unknown is left');
-    assert.deepEqual(indexTargets(unit), [['dryruns', true]]);
+    assert.deepEqual(indexTargets(unit), [['public.dryruns', true]]);
     // Editable around the constant: CONCURRENTLY goes after CREATE INDEX, the ${table} text is untouched.
     assert.equal(text.slice(index.sqlToFile!('CREATE INDEX'.length)!).slice(0, 20), ' idx_dryruns_started');
     assert.equal(slice(text, index.span), 'CREATE INDEX idx_dryruns_started ON ${table} (started_at)');
@@ -76,8 +75,8 @@ describe('FP1 / FN3: constants and placeholders in templates', () => {
     const unit = unitOf(text);
     assert.equal(statement(unit, 'CREATE INDEX idx_t').sql, 'CREATE INDEX idx_t ON "${T}" (id)');
     assert.deepEqual(indexTargets(unit), [
-      ['${t}', true],
-      ['${old_table}', false],
+      ['public."${T}"', true],
+      ['public."${OLD_TABLE}"', false],
     ]);
   });
 
@@ -96,9 +95,9 @@ describe('FP1 / FN3: constants and placeholders in templates', () => {
     assert.equal(unit.statements[0]!.sql, 'CREATE TABLE "dialer_runs" ("id" serial PRIMARY KEY)');
     assert.equal(unit.statements[2]!.sql, 'CREATE TABLE "${name}" ("id" serial PRIMARY KEY)');
     assert.deepEqual(indexTargets(unit), [
-      ['dialer_runs', true],
-      ['${name}', true],
-      ['${other}', false],
+      ['public.dialer_runs', true],
+      ['public."${name}"', true],
+      ['public."${other}"', false],
     ]);
   });
 });
@@ -125,7 +124,7 @@ describe('FP2 / FN5: Kysely views', () => {
       'DROP MATERIALIZED VIEW IF EXISTS "lead_call_stats" CASCADE',
       'DROP VIEW "open_leads"',
     ]);
-    assert.deepEqual(indexTargets(unit), [['lead_call_stats', true]]);
+    assert.deepEqual(indexTargets(unit), [['public.lead_call_stats', true]]);
     assert.equal(unit.statements[0]!.interpolated, true, 'the query builder is not translated');
   });
 });

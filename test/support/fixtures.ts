@@ -6,11 +6,15 @@ import { fixturesDir } from './paths.js';
 
 const RUNNERS = new Set(['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway', 'diesel']);
 
-/** `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`; `bad.typeorm.ts` only names its framework. */
+/**
+ * `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`, `bad.pg11.sql` with `pgVersion: 11`;
+ * `bad.typeorm.ts` only names its framework.
+ */
 export function fixtureConfig(file: string): ConfigFile {
   const middle = file.split('.').slice(1, -1);
   const runner = middle.find((m) => RUNNERS.has(m));
-  return runner ? { sqlRunner: runner as ConfigFile['sqlRunner'] } : {};
+  const version = middle.map((m) => /^pg(\d{2})$/.exec(m)?.[1]).find((v) => v !== undefined);
+  return { ...(runner ? { sqlRunner: runner as ConfigFile['sqlRunner'] } : {}), ...(version ? { pgVersion: Number(version) } : {}) };
 }
 
 /** The bad.* and good.* inputs of a rule's fixture folder, sorted. */
