@@ -10,6 +10,7 @@
  *   outside a transaction block (sql-set.html).
  */
 import type { MigrationUnit, Phase, Statement, TransactionOwner } from '../core/unit.js';
+import { AddOnlySet } from './add-only-set.js';
 import { classify, isZeroTimeout } from './classify.js';
 
 export interface ContextSettings {
@@ -28,7 +29,7 @@ interface PhaseState {
   explicitTx: Set<string>;
   /** The framework's wrapping transaction is open (until the code COMMITs it itself). */
   frameworkTx: boolean;
-  created: Set<string>;
+  created: AddOnlySet;
   /** Connections (see connectionKey) with a session-level lock_timeout / statement_timeout in force. */
   lockSession: Set<string>;
   stmtSession: Set<string>;
@@ -36,7 +37,7 @@ interface PhaseState {
   stmtLocal: boolean;
 }
 
-const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new Set(), lockSession: new Set(), stmtSession: new Set(), lockLocal: false, stmtLocal: false });
+const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new AddOnlySet(), lockSession: new Set(), stmtSession: new Set(), lockLocal: false, stmtLocal: false });
 
 /** Whether a statement runs on the connection the framework wraps in its transaction (not another pool or client). */
 export function onFrameworkConnection(s: Statement): boolean {
@@ -71,7 +72,7 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     s.context = {
       inTransaction: owner !== 'none',
       transaction: owner,
-      createdTables: new Set(st.created),
+      createdTables: st.created.snapshot(),
       lockTimeoutSet: migrunTimeouts || st.lockSession.has(connectionKey(s)) || (st.lockLocal && owner !== 'none'),
       statementTimeoutSet: migrunTimeouts || st.stmtSession.has(connectionKey(s)) || (st.stmtLocal && owner !== 'none'),
     };
