@@ -139,9 +139,9 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
     sessions: [],
     swallowedCatches: [],
     phaseRegions: [],
-    unanalysed: [],
+    unanalysed: parsed.unparsed.map((u) => ({ scope: 'file' as const, message: `Not analysed: ${u.reason}.`, help: 'Split the statement into smaller ones (e.g. a multi-row INSERT into several), or check it by other means.', span: { start: u.start, end: u.end } })),
     comments: parsed.comments.map((c) => ({ text: c.text, span: { start: c.start, end: c.end } })),
-    syntaxErrors: parsed.error ? [{ message: parsed.error.message, offset: parsed.error.offset }] : [],
+    syntaxErrors: parsed.errors.map((e) => ({ message: e.message, offset: e.offset })),
     edits: {
       disableTransaction: (phase) => {
         if (settings.sqlRunner === 'dbmate') {
