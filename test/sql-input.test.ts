@@ -134,4 +134,11 @@ describe('large files', () => {
     assert.deepEqual(unit.unanalysed, []);
     assert.deepEqual(findings.map(at), ['require-concurrent-index-creation@199991:1']);
   });
+  test('a file with 130,000 findings of one rule reports every one (more than a call takes as arguments)', () => {
+    const n = 130_000;
+    const text = Array.from({ length: n }, (_, i) => `CREATE INDEX i${i} ON big (c${i % 40});\n`).join('');
+    const { findings } = lintText('dump.sql', text, config(), { rules, only: new Set(['require-concurrent-index-creation']) });
+    assert.equal(findings.length, n);
+    assert.equal(findings[n - 1]!.line, n);
+  });
 });
