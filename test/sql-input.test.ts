@@ -11,6 +11,7 @@ import { scanSync } from 'libpg-query';
 import { lexSql, TERMINATOR } from '../src/sql/lex.js';
 import { initSqlParser, parseSql, PARSE_CHUNK_BYTES } from '../src/sql/parse.js';
 import { lintText } from '../src/lint/engine.js';
+import { loadUnit } from '../src/sources/index.js';
 import { rules } from '../rules/index.js';
 import { config, lint } from './support/lint.js';
 import { fixturesDir } from './support/paths.js';
@@ -33,6 +34,25 @@ describe('NUL bytes', () => {
     assert.deepEqual(r.errors.map((e) => e.offset), [text.indexOf('\0')]);
     assert.match(r.errors[0]!.message, /and 2 more/);
     assert.deepEqual(r.statements.map((s) => s.text), ['CREATE INDEX i ON t (a)', 'CREATE INDEX j ON u (b)']);
+  });
+});
+
+describe('text that is not SQL as miglint reads it', () => {
+  test('a UTF-16 file (a NUL every other byte when read as UTF-8) is one unanalyzable-file error, not a syntax error per character', () => {
+    const utf16 = Buffer.from('\ufeffCREATE INDEX i ON t (a);\n', 'utf16le').toString('utf8');
+    const found = lint('m.sql', utf16);
+    assert.deepEqual(found.map(at), ['unanalyzable-file@1:1']);
+    assert.match(found[0]!.message, /NUL bytes.*UTF-16/);
+  });
+  test('a DO block whose body miglint cannot read is an unanalysed statement, not dropped', () => {
+    const text = "DO $$ BEGIN IF THEN END; $$;\nDO LANGUAGE plv8 $js$ plv8.execute('CREATE INDEX i ON t (a)') $js$;\nDO $$ BEGIN CREATE INDEX j ON u (b); END $$;\n";
+    const u = loadUnit('m.sql', text, config().settings);
+    assert.deepEqual(
+      u.unanalysed.map((f) => `${f.scope}@${u.source.positionAt(f.span.start).line}`),
+      ['statement@1', 'statement@2'],
+    );
+    assert.match(u.unanalysed[1]!.message, /plv8/);
+    assert.equal(u.statements.filter((s) => 'IndexStmt' in s.node).length, 1, 'the readable block still yields its CREATE INDEX');
   });
 });
 
