@@ -6,7 +6,7 @@
 import { cosmiconfig } from 'cosmiconfig';
 import { dirname, resolve } from 'node:path';
 import type { z as Z } from 'zod';
-import { DEFAULT_SETTINGS, type LintSettings } from '../core/rule.js';
+import { DEFAULT_SETTINGS, SQL_RUNNERS, type LintSettings } from '../core/rule.js';
 
 /** The migration directions miglint can lint. */
 export const DIRECTIONS = ['up', 'down'] as const;
@@ -23,7 +23,7 @@ function makeSchema(z: typeof Z) {
   return z
     .object({
       pgVersion: z.number().int().min(10).max(19).optional(),
-      sqlRunner: z.enum(['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway', 'diesel']).optional(),
+      sqlRunner: z.enum(SQL_RUNNERS).optional(),
       assumeInTransaction: z.boolean().optional(),
       /** `migrun` when migrun executes the migrations: it sets lock_timeout and statement_timeout itself. */
       runtime: z.enum(['migrun', 'framework']).optional(),

@@ -5,8 +5,9 @@
 import type { Diagnostic } from './diagnostic.js';
 import type { MigrationUnit } from './unit.js';
 
-/** How a project runs its `.sql` migrations; decides transaction wrapping and the fix's directive. */
-export type SqlRunner = 'psql' | 'migrun' | 'golang-migrate' | 'dbmate' | 'graphile-migrate' | 'flyway' | 'diesel';
+/** How a project runs its `.sql` migrations; decides transaction wrapping and the fix's directive (see src/sources/sql-runners.ts). */
+export const SQL_RUNNERS = ['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway', 'diesel', 'prisma', 'postgres-migrations', 'pop', 'goose'] as const;
+export type SqlRunner = (typeof SQL_RUNNERS)[number];
 
 export interface LintSettings {
   /** Target PostgreSQL major version, e.g. 15. */
@@ -29,6 +30,8 @@ export interface LintSettings {
 
 /** A runner's per-migration transaction setting, read from a file beside the migration. */
 export interface RunnerMetadata {
+  /** The runner the project's own files show runs this migration (Prisma's migration_lock.toml), when the configuration did not name one. */
+  runner?: SqlRunner;
   inTransaction: boolean;
   /** Where it comes from, for messages, e.g. "metadata.toml: run_in_transaction = false". */
   reason: string;

@@ -195,6 +195,15 @@ export interface MigrationUnit {
      * e.g. TypeORM's `transaction = false` needs `migrationsTransactionMode: 'each'`.
      */
     switchCaveat?: string;
+    /** How to switch the transaction off by hand where `edits.disableTransaction` cannot (diesel's metadata.toml, Flyway's .sql.conf, pop's file name). */
+    switchAdvice?: string;
+    /**
+     * Set when the runner sends the whole file (or each direction's section) as one query string, saying so:
+     * PostgreSQL runs a string of several statements as one implicit transaction block
+     * (protocol-flow.html, "Multiple Statements in a Simple Query"), so a statement a fix adds
+     * (a `SET lock_timeout`) puts a lone `CREATE INDEX CONCURRENTLY` in a transaction block.
+     */
+    oneQueryString?: string;
   };
   sessions: SessionFact[];
   swallowedCatches: SwallowedCatchFact[];

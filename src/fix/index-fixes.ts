@@ -54,39 +54,59 @@ function statementEdits(unit: MigrationUnit, s: Statement): Edit[] | null {
   return at === null ? null : [{ start: at, end: at, text: ins.text }];
 }
 
+/** What the fixes ask of every statement of a unit, counted once per unit (a file may have 100,000 statements). */
+interface UnitCounts {
+  batchSize: Map<number, number>;
+  /** Statements that rely on the transaction for atomicity, per phase and in all ('*'). */
+  needingTransaction: Map<string, number>;
+  /** Phases (and '*') with a BEGIN/COMMIT of their own. */
+  transactionControl: Set<string>;
+  position: Map<Statement, number>;
+}
+
+const counted = new WeakMap<MigrationUnit, UnitCounts>();
+
+function countsOf(unit: MigrationUnit): UnitCounts {
+  let c = counted.get(unit);
+  if (c) return c;
+  c = { batchSize: new Map(), needingTransaction: new Map(), transactionControl: new Set(), position: new Map() };
+  unit.statements.forEach((o, i) => {
+    c!.batchSize.set(o.batch, (c!.batchSize.get(o.batch) ?? 0) + 1);
+    c!.position.set(o, i);
+    if (needsTransaction(o)) for (const k of [o.phase, '*']) c!.needingTransaction.set(k, (c!.needingTransaction.get(k) ?? 0) + 1);
+    if (classify(o.node).transactionControl) for (const k of [o.phase, '*']) c!.transactionControl.add(k);
+  });
+  counted.set(unit, c);
+  return c;
+}
+
 /** Edits (and their applicability) that take `s` out of its transaction block, or a display-only fix. */
-function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSettings, sql = s.sql): { edits: Edit[]; applicability: Fix['applicability']; note: string } {
+function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql): { edits: Edit[]; applicability: Fix['applicability']; note: string } {
   const split = `; split: move \`${oneLine(sql)};\` into a migration of its own, after this one,`;
+  const counts = countsOf(unit);
   switch (s.context.transaction) {
     case 'none':
       return { edits: [], applicability: 'safe', note: '' };
     case 'framework': {
-      if (unit.statements.some((o) => o !== s && o.batch === s.batch)) {
+      if ((counts.batchSize.get(s.batch) ?? 1) > 1) {
         return { edits: [], applicability: 'display-only', note: `${split} since it is sent in one query string with other statements (one implicit transaction even without the framework's)` };
       }
       // The switch covers both directions unless the framework switches per phase.
-      const covered = (o: Statement) => !unit.wrapped.perPhaseSwitch || o.phase === s.phase;
-      if (unit.statements.some((o) => covered(o) && classify(o.node).transactionControl)) {
+      const scope = unit.wrapped.perPhaseSwitch ? s.phase : '*';
+      if (counts.transactionControl.has(scope)) {
         return { edits: [], applicability: 'display-only', note: `${split} since this migration manages its transaction with BEGIN/COMMIT itself and switching the framework's off would leave a block open` };
       }
       const edits = unit.edits.disableTransaction?.(s.phase) ?? null;
       if (!edits) {
-        const how =
-          unit.language !== 'sql'
-            ? 'run it outside the framework\'s transaction'
-            : settings.sqlRunner === 'flyway'
-              ? 'set executeInTransaction=false in the script\'s .sql.conf file'
-              : settings.sqlRunner === 'diesel'
-                ? 'set run_in_transaction = false in the migration\'s metadata.toml'
-                : 'run it outside the runner\'s transaction';
+        const how = unit.language !== 'sql' ? "run it outside the framework's transaction" : (unit.wrapped.switchAdvice ?? "run it outside the runner's transaction");
         return { edits: [], applicability: 'display-only', note: `; ${how}` };
       }
-      const others = unit.statements.filter((o) => o !== s && needsTransaction(o) && covered(o));
-      if (others.length > 0) {
-        return { edits, applicability: 'unsafe', note: `; unsafe: switching the transaction off also leaves ${others.length} other statement(s) in this migration without one (better: split them into their own migration)` };
+      const others = (counts.needingTransaction.get(scope) ?? 0) - (needsTransaction(s) ? 1 : 0);
+      if (others > 0) {
+        return { edits, applicability: 'unsafe', note: `; unsafe: switching the transaction off also leaves ${others} other statement(s) in this migration without one (better: split them into their own migration)` };
       }
       if (unit.wrapped.switchCaveat) return { edits, applicability: 'unsafe', note: `; switch the migration's transaction off (unsafe: ${unit.wrapped.switchCaveat})` };
-      return { edits, applicability: 'safe', note: '; switch the migration\'s transaction off' };
+      return { edits, applicability: 'safe', note: "; switch the migration's transaction off" };
     }
     case 'explicit':
       return { edits: [], applicability: 'display-only', note: `${split} outside any BEGIN ... COMMIT` };
@@ -96,7 +116,7 @@ function leaveTransaction(unit: MigrationUnit, s: Statement, settings: LintSetti
       return {
         edits: [],
         applicability: 'display-only',
-        note: unit.language === 'sql' ? `${split} since the runner sends a whole file as one query string` : `${split} or at least send it as a query of its own, not in one string with other statements`,
+        note: unit.language === 'sql' ? `${split} since ${unit.wrapped.oneQueryString ?? 'the runner sends the whole file as one query string'}` : `${split} or at least send it as a query of its own, not in one string with other statements`,
       };
   }
 }
@@ -126,18 +146,30 @@ export function concurrentIndexFix(unit: MigrationUnit, s: Statement, settings: 
   }
   const ins = concurrentInsertion(s);
   const fixedSql = ins ? s.sql.slice(0, ins.at) + ins.text + s.sql.slice(ins.at) : s.sql;
-  const tx = leaveTransaction(unit, s, settings, fixedSql);
+  const tx = leaveTransaction(unit, s, fixedSql);
   if (tx.applicability === 'display-only') return { fix: { title: `${title}${tx.note}`, applicability: 'display-only', edits: [] } };
+  if (unit.wrapped.oneQueryString && !(s.context.lockTimeoutSet && s.context.statementTimeoutSet)) {
+    // Alone in a file sent as one query string, the concurrent build works only while it stays alone; the
+    // timeout fixes would add SET statements before it in the same pass, and then it runs in a transaction block.
+    const timeouts = `-c lock_timeout=${settings.lockTimeout} -c statement_timeout=${settings.statementTimeout}`;
+    return {
+      fix: {
+        title: `${title}${tx.note}, keeping it the only statement of its migration file: ${unit.wrapped.oneQueryString}, and PostgreSQL runs a string of several statements as one transaction block, where CONCURRENTLY fails; so set lock_timeout and statement_timeout on the connection (e.g. PGOPTIONS='${timeouts}'), not with SET in this file`,
+        applicability: 'display-only',
+        edits: [],
+      },
+    };
+  }
   return { fix: { title: `${title}${tx.note}`, applicability: tx.applicability, edits: [...own, ...tx.edits] } };
 }
 
 /** The fix of `ban-concurrent-index-creation-in-transaction`. */
-export function transactionFix(unit: MigrationUnit, s: Statement, settings: LintSettings): MaybeFix {
+export function transactionFix(unit: MigrationUnit, s: Statement, _settings: LintSettings): MaybeFix {
   if (s.context.transaction === 'explicit') {
     const edits = unwrapSoleStatement(unit, s);
     if (edits) return { fix: { title: 'Remove the BEGIN/COMMIT around the statement', applicability: 'safe', edits } };
   }
-  const tx = leaveTransaction(unit, s, settings);
+  const tx = leaveTransaction(unit, s);
   const title = `Run ${classify(s.node).tag} outside a transaction block${tx.note}`;
   if (tx.applicability === 'display-only' || tx.edits.length === 0) return { fix: { title, applicability: 'display-only', edits: [] } };
   return { fix: { title, applicability: tx.applicability, edits: tx.edits } };
@@ -149,7 +181,7 @@ export function transactionFix(unit: MigrationUnit, s: Statement, settings: Lint
  */
 function unwrapSoleStatement(unit: MigrationUnit, s: Statement): Edit[] | null {
   if (unit.language !== 'sql') return null;
-  const i = unit.statements.indexOf(s);
+  const i = countsOf(unit).position.get(s) ?? -1;
   const before = unit.statements[i - 1];
   const after = unit.statements[i + 1];
   if (!before || !after) return null;

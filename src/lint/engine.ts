@@ -141,7 +141,8 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
     const sev = ruleSeverity(rule, config);
     if (sev === 'off' || !rule.meta.appliesTo.includes(lang)) continue;
     severities.set(rule.meta.id, sev);
-    diagnostics.push(...rule.check(unit, { settings: config.settings, options: config.rules[rule.meta.id]?.options ?? {} }));
+    // A loop, not push(...): a rule may report 100,000 findings on a large file, more arguments than a call takes.
+    for (const d of rule.check(unit, { settings: config.settings, options: config.rules[rule.meta.id]?.options ?? {} })) diagnostics.push(d);
   }
 
   const suppressions = parseSuppressions(unit);

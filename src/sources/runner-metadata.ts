@@ -1,7 +1,9 @@
 /**
- * Runners that keep a migration's transaction setting in a file beside it, not in the SQL:
+ * What the files beside a `.sql` migration say about how it runs:
  * - diesel: `run_in_transaction = false` in the migration directory's `metadata.toml`;
- * - Flyway: `executeInTransaction=false` in `<script>.sql.conf` (a Java properties file).
+ * - Flyway: `executeInTransaction=false` in `<script>.sql.conf` (a Java properties file);
+ * - Prisma Migrate: a `<migrations>/<name>/migration.sql` with `migration_lock.toml` in
+ *   `<migrations>` is Prisma's, which sends the file as one query string.
  * Reading them lets the `.sql` frontend know a migration runs outside a transaction,
  * which is what the index fixes tell users of these runners to do.
  */
@@ -40,12 +42,17 @@ export function flywayExecuteInTransaction(conf: string): boolean | null {
 }
 
 /**
- * Reads the runner's setting for the `.sql` migration `file`, for the configured runner.
+ * Reads the runner's setting for the `.sql` migration `file`, for the configured runner
+ * (and Prisma's layout when the configuration leaves the default runner).
  * @returns null for other runners, other files, or when the file beside it is absent or silent.
  * @throws the file system's error for anything but a missing file.
  */
 export async function readRunnerMetadata(file: string, settings: LintSettings): Promise<RunnerMetadata | null> {
   if (!file.toLowerCase().endsWith('.sql')) return null;
+  if ((settings.sqlRunner === 'psql' || settings.sqlRunner === 'prisma') && basename(file) === 'migration.sql') {
+    const lock = await readIfExists(join(dirname(dirname(file)), 'migration_lock.toml'));
+    if (lock !== null) return { runner: 'prisma', inTransaction: false, reason: 'Prisma Migrate sends migration.sql as one query string, without a transaction block of its own' };
+  }
   if (settings.sqlRunner === 'diesel') {
     const text = await readIfExists(join(dirname(file), 'metadata.toml'));
     const value = text === null ? null : await dieselRunInTransaction(text);

@@ -1,73 +1,22 @@
 /**
  * The `.sql` frontend: one migration unit per file.
  *
- * Directives it understands (in comments anywhere in the file):
+ * Directives it understands (in comments):
  * - `-- miglint: no-transaction` / `-- miglint: transaction`: override whether the runner wraps the file;
- * - dbmate's `-- migrate:up transaction:false` and its `-- migrate:up` / `-- migrate:down` sections;
- * - graphile-migrate's `--! no-transaction`;
- * - migrun's `-- migrun: no-transaction`.
+ * - migrun's `-- migrun: no-transaction`;
+ * - the runners' own (see sql-runners.ts): dbmate's `-- migrate:up transaction:false` and its
+ *   `-- migrate:up` / `-- migrate:down` sections, graphile-migrate's `--! no-transaction`,
+ *   postgres-migrations' `-- postgres-migrations disable-transaction`, goose's `-- +goose NO TRANSACTION`
+ *   and its `-- +goose Up` / `-- +goose Down` sections, pop's `.autocommit.` file names.
+ * Directions (up/down) follow the runners' conventions: see sql-phases.ts.
  */
-import type { Edit } from '../core/diagnostic.js';
 import type { LintSettings } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
-import type { MigrationUnit, Phase, Statement } from '../core/unit.js';
-import { parseSql, type SqlComment } from '../sql/parse.js';
+import type { MigrationUnit, Statement, UnanalysedFact } from '../core/unit.js';
+import { parseSql } from '../sql/parse.js';
 import { doBlockStatements } from '../sql/plpgsql.js';
-
-/** Whether the configured runner wraps each `.sql` migration in a transaction by default. */
-export function runnerWraps(settings: LintSettings): boolean {
-  if (settings.assumeInTransaction !== null) return settings.assumeInTransaction;
-  switch (settings.sqlRunner) {
-    case 'dbmate':
-    case 'graphile-migrate':
-    case 'flyway':
-    case 'diesel':
-      return true;
-    default:
-      return false;
-  }
-}
-
-const NO_TX = [/^--\s*miglint:\s*no-transaction\b/i, /^--\s*migrun:\s*no-transaction\b/i, /^--!\s*no-transaction\b/i];
-const TX = /^--\s*miglint:\s*transaction\b/i;
-
-/** The directive that turns the runner's transaction off, per runner (for fixes and docs). */
-export function noTransactionDirective(settings: LintSettings): string | null {
-  switch (settings.sqlRunner) {
-    case 'dbmate':
-      return '-- migrate:up transaction:false';
-    case 'graphile-migrate':
-      return '--! no-transaction';
-    case 'migrun':
-      return '-- migrun: no-transaction';
-    case 'flyway':
-      return null; // Flyway reads executeInTransaction=false from a `<script>.sql.conf` file.
-    case 'diesel':
-      return null; // diesel reads run_in_transaction = false from the migration's metadata.toml.
-    default:
-      return '-- miglint: no-transaction';
-  }
-}
-
-const DBMATE_SECTION = /^--\s*migrate:(up|down)\b(.*)$/i;
-
-function wrapping(comments: SqlComment[], settings: LintSettings): MigrationUnit['wrapped'] {
-  for (const c of comments) {
-    if (NO_TX.some((re) => re.test(c.text))) return { inTransaction: false, reason: `directive \`${c.text.trim()}\`` };
-    if (TX.test(c.text)) return { inTransaction: true, reason: `directive \`${c.text.trim()}\`` };
-  }
-  if (settings.runnerMetadata) return { ...settings.runnerMetadata, byPhase: {}, perPhaseSwitch: false };
-  const wraps = runnerWraps(settings);
-  const reason =
-    settings.assumeInTransaction !== null ? 'configuration `assumeInTransaction`' : wraps ? `${settings.sqlRunner} runs each migration in a transaction` : `${settings.sqlRunner} runs each statement on its own`;
-  // dbmate decides per section: `-- migrate:down transaction:false` affects only the down section.
-  const byPhase: Partial<Record<Phase, boolean>> = {};
-  for (const c of comments) {
-    const m = DBMATE_SECTION.exec(c.text.trim());
-    if (m && /\btransaction:false\b/i.test(m[2]!)) byPhase[m[1]!.toLowerCase() as Phase] = false;
-  }
-  return { inTransaction: wraps, reason, byPhase, perPhaseSwitch: settings.sqlRunner === 'dbmate' };
-}
+import { sqlDirections } from './sql-phases.js';
+import { disableTransactionEdits, effectiveRunner, queryStringScope, wrapping } from './sql-runners.js';
 
 /**
  * The text the parser sees: a BOM becomes a space, and template placeholders
@@ -90,27 +39,27 @@ export function parseableSql(text: string, psql = false): string {
   return out;
 }
 
-/** The runner in effect: dbmate's `-- migrate:up` markers are unambiguous, so they win over the default. */
-function effectiveSettings(settings: LintSettings, comments: SqlComment[]): LintSettings {
-  if (settings.sqlRunner === 'psql' && comments.some((c) => DBMATE_SECTION.test(c.text.trim()))) return { ...settings, sqlRunner: 'dbmate' };
-  return settings;
-}
+/** A file with this share of NUL bytes or more is not SQL text: UTF-16 (every other byte NUL) or binary. */
+const NUL_SHARE_UNREADABLE = 0.25;
 
 /** Builds the unit of a `.sql` file. The SQL parser must be initialised. */
 export function sqlUnit(file: string, text: string, given: LintSettings): MigrationUnit {
   const source = new SourceText(text);
-  const parsed = parseSql(parseableSql(text, given.sqlRunner === 'psql'));
-  const settings = effectiveSettings(given, parsed.comments);
-  const wrapped = wrapping(parsed.comments, settings);
-  // golang-migrate and diesel send the whole file as one query string: one implicit transaction.
-  const oneBatch = settings.sqlRunner === 'golang-migrate' || settings.sqlRunner === 'diesel';
-  const executor = settings.sqlRunner === 'migrun' ? 'migrun-sql' : 'raw';
-  const downMarker = parsed.comments.find((c) => /^--\s*migrate:down\b/i.test(c.text));
+  const unreadable = notText(text);
+  const parsed = parseSql(unreadable ? '' : parseableSql(text, given.sqlRunner === 'psql'));
+  const runner = effectiveRunner(file, text, parsed.comments, given);
+  const settings: LintSettings = runner === given.sqlRunner ? given : { ...given, sqlRunner: runner };
+  const wrapped = wrapping(file, text, parsed.comments, runner, settings);
+  const directions = sqlDirections(file, text, parsed.comments);
+  // A runner that sends the whole file (or each section) as one query string: one batch, one implicit transaction.
+  const scope = queryStringScope(runner);
+  const executor = runner === 'migrun' ? 'migrun-sql' : 'raw';
   /** Statements inside a DO block, mapped to the DO statement that contains them. */
   const container = new Map<Statement, Statement>();
+  const unanalysed: UnanalysedFact[] = unreadable ? [unreadable] : [];
 
   const statements: Statement[] = parsed.statements.flatMap((p, i) => {
-    const phase: Phase = downMarker && p.start > downMarker.start ? 'down' : 'up';
+    const phase = directions.phaseAt(p.start);
     const outer: Statement = {
       sql: p.text,
       node: p.node,
@@ -118,17 +67,30 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
       sqlToFile: (o: number) => p.start + o,
       origin: 'sql-file',
       interpolated: false,
-      batch: oneBatch ? 0 : i,
+      batch: scope === 'file' ? 0 : scope === 'section' ? (phase === 'down' ? 1 : 0) : i,
       executor,
       phase,
       context: { inTransaction: false, transaction: 'none', createdTables: new Set(), lockTimeoutSet: false, statementTimeoutSet: false },
     };
-    const inner = doBlockStatements(p.node).flatMap((q) => innerStatements(outer, q));
+    const body = doBlockStatements(p.node);
+    if (!Array.isArray(body)) {
+      unanalysed.push({ scope: 'statement', message: `The statements inside this DO block were not analysed: ${body.unread}.`, span: outer.span, phase });
+      return [outer];
+    }
+    const inner = body.flatMap((q) => innerStatements(outer, q, unanalysed));
     for (const st of inner) container.set(st, outer);
     return [outer, ...inner];
   });
+  for (const u of parsed.unparsed) {
+    unanalysed.push({
+      scope: 'file',
+      message: `Not analysed: ${u.reason}.`,
+      help: 'Split the statement into smaller ones (a multi-row INSERT into several), or check it by other means.',
+      span: { start: u.start, end: u.end },
+      phase: directions.phaseAt(u.start),
+    });
+  }
 
-  const directive = noTransactionDirective(settings);
   return {
     file,
     source,
@@ -138,18 +100,12 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
     wrapped,
     sessions: [],
     swallowedCatches: [],
-    phaseRegions: [],
-    unanalysed: [],
+    phaseRegions: directions.regions,
+    unanalysed,
     comments: parsed.comments.map((c) => ({ text: c.text, span: { start: c.start, end: c.end } })),
-    syntaxErrors: parsed.error ? [{ message: parsed.error.message, offset: parsed.error.offset }] : [],
+    syntaxErrors: parsed.errors.map((e) => ({ message: e.message, offset: e.offset })),
     edits: {
-      disableTransaction: (phase) => {
-        if (settings.sqlRunner === 'dbmate') {
-          const marker = parsed.comments.find((c) => DBMATE_SECTION.exec(c.text.trim())?.[1]?.toLowerCase() === phase);
-          if (marker) return [{ start: marker.end, end: marker.end, text: ' transaction:false' }];
-        }
-        return directive ? [insertAtTop(source, directive)] : null;
-      },
+      disableTransaction: (phase) => disableTransactionEdits(runner, source, parsed.comments, phase),
       insertStatementBefore: (target, sql) => {
         const first = container.get(target) ?? target;
         const lineStart = source.offsetAt({ line: source.positionAt(first.span.start).line, column: 1 });
@@ -161,19 +117,35 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
   };
 }
 
+/** A file-level fact when `text` is mostly NUL bytes (UTF-16 or binary, not SQL as miglint reads it), else null. */
+function notText(text: string): UnanalysedFact | null {
+  if (!text.includes('\0')) return null;
+  let nuls = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 0) nuls++;
+  if (nuls < text.length * NUL_SHARE_UNREADABLE) return null;
+  return {
+    scope: 'file',
+    message: `Not analysed: ${nuls} of the file's ${text.length} characters are NUL bytes, so it is not UTF-8 SQL text (UTF-16, as some editors and shell redirections save, or binary).`,
+    help: 'Save the migration as UTF-8: PostgreSQL and the migration runners read it as text in the client encoding.',
+    span: { start: 0, end: Math.min(text.length, 1) },
+  };
+}
+
 /**
  * The SQL statements a `DO` block's PL/pgSQL body runs, located in the file where
  * the body's text can be found. They run inside the DO statement, which is atomic:
  * PostgreSQL treats the block as one statement (so no CONCURRENTLY inside it).
  */
-function innerStatements(outer: Statement, query: string): Statement[] {
-  let parsed;
-  try {
-    parsed = parseSql(query);
-  } catch {
-    return [];
+function innerStatements(outer: Statement, query: string, unanalysed: UnanalysedFact[]): Statement[] {
+  const parsed = parseSql(query);
+  if (parsed.error) {
+    unanalysed.push({
+      scope: 'statement',
+      message: `A statement inside this DO block was not analysed: it does not parse as SQL on its own (${parsed.error.message}).`,
+      span: outer.span,
+      phase: outer.phase,
+    });
   }
-  if (parsed.error) return [];
   const at = outer.sql.indexOf(query);
   const base = at >= 0 ? outer.span.start + at : null;
   return parsed.statements.map((st) => ({
@@ -186,10 +158,4 @@ function innerStatements(outer: Statement, query: string): Statement[] {
     codeTransaction: 'a DO block, which runs as one statement',
     context: { ...outer.context },
   }));
-}
-
-/** Inserts a directive line at the top of the file, after a BOM. */
-function insertAtTop(source: SourceText, line: string): Edit {
-  const at = source.text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  return { start: at, end: at, text: `${line}${source.eol}` };
 }

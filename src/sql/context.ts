@@ -10,6 +10,7 @@
  *   outside a transaction block (sql-set.html).
  */
 import type { MigrationUnit, Phase, Statement, TransactionOwner } from '../core/unit.js';
+import { AddOnlySet } from './add-only-set.js';
 import { classify, isZeroTimeout } from './classify.js';
 import { creationKey, searchPathChange, SearchPaths } from './names.js';
 import { versionErrors } from './versions.js';
@@ -27,7 +28,7 @@ interface PhaseState {
   /** The framework's wrapping transaction is open (until the code COMMITs it itself). */
   frameworkTx: boolean;
   /** Tables created so far, by schema-qualified key (src/sql/names.ts). */
-  created: Set<string>;
+  created: AddOnlySet;
   /** `search_path` per connection and transaction block. */
   paths: SearchPaths;
   /** Connections (see connectionKey) with a session-level lock_timeout / statement_timeout in force. */
@@ -37,7 +38,7 @@ interface PhaseState {
   stmtLocal: boolean;
 }
 
-const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new Set(), paths: new SearchPaths(), lockSession: new Set(), stmtSession: new Set(), lockLocal: false, stmtLocal: false });
+const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new AddOnlySet(), paths: new SearchPaths(), lockSession: new Set(), stmtSession: new Set(), lockLocal: false, stmtLocal: false });
 
 /** Whether a statement runs on the connection the framework wraps in its transaction (not another pool or client). */
 export function onFrameworkConnection(s: Statement): boolean {
@@ -78,7 +79,7 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     s.context = {
       inTransaction: owner !== 'none',
       transaction: owner,
-      createdTables: new Set(st.created),
+      createdTables: st.created.snapshot(),
       searchPath,
       lockTimeoutSet: migrunTimeouts || st.lockSession.has(connectionKey(s)) || (st.lockLocal && owner !== 'none'),
       statementTimeoutSet: migrunTimeouts || st.stmtSession.has(connectionKey(s)) || (st.stmtLocal && owner !== 'none'),

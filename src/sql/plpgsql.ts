@@ -120,13 +120,11 @@ function firstLine(v: unknown): number | null {
   return null;
 }
 
-/** The parsed PL/pgSQL function wrapping a `DO` statement's body, or null (not PL/pgSQL, or unparseable). */
-function parseDoBody(node: Node): unknown {
-  return doBody(node)?.parsed ?? null;
-}
-
-/** A `DO` statement's PL/pgSQL body: its text and its parse. Null when not PL/pgSQL or unparseable. */
-function doBody(node: Node): { text: string; parsed: unknown } | null {
+/**
+ * A `DO` statement's body: its text and, for PL/pgSQL, its parse (null when libpg-query's
+ * PL/pgSQL parser rejects it, with the reason). Null for other statements.
+ */
+function doBody(node: Node): { text: string; language: string; parsed: unknown; failure?: string } | null {
   if (!('DoStmt' in node)) return null;
   const args = node.DoStmt.args ?? [];
   let body: string | null = null;
@@ -136,19 +134,28 @@ function doBody(node: Node): { text: string; parsed: unknown } | null {
     if (a.DefElem.defname === 'as') body = constText(a.DefElem.arg);
     if (a.DefElem.defname === 'language') language = constText(a.DefElem.arg).toLowerCase();
   }
-  if (body === null || language !== 'plpgsql') return null;
+  if (body === null) return null;
+  if (language !== 'plpgsql') return { text: body, language, parsed: null };
   try {
     // The body starts on line 1 of the wrapper, so PL/pgSQL line numbers are the body's own.
     const tag = body.includes('$miglint$') ? '$miglint_do$' : '$miglint$';
-    return { text: body, parsed: parsePlPgSQLSync(`CREATE FUNCTION miglint_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`) };
-  } catch {
-    return null;
+    return { text: body, language, parsed: parsePlPgSQLSync(`CREATE FUNCTION miglint_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`) };
+  } catch (e) {
+    return { text: body, language, parsed: null, failure: (e as Error).message ?? String(e) };
   }
 }
 
-/** The static SQL a `DO` block runs (not `EXECUTE` strings), in order, exception handlers included. */
-export function doBlockStatements(node: Node): string[] {
-  const parsed = parseDoBody(node);
+/**
+ * The static SQL a `DO` block runs (not `EXECUTE` strings), in order, exception handlers
+ * included; `{ unread }` with the reason when its body cannot be read (not PL/pgSQL, or
+ * PL/pgSQL the parser rejects), so the caller reports it instead of dropping it.
+ */
+export function doBlockStatements(node: Node): string[] | { unread: string } {
+  const body = doBody(node);
+  if (body && body.parsed === null) {
+    return { unread: body.language !== 'plpgsql' ? `its body is in ${body.language}, which miglint does not read` : `PL/pgSQL's parser rejects its body (${body.failure})` };
+  }
+  const parsed = body?.parsed ?? null;
   const out: string[] = [];
   const walk = (v: unknown): void => {
     if (!v || typeof v !== 'object') return;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { rules } from '../../rules/index.js';
+import type { Finding } from '../../src/core/diagnostic.js';
 import { ConfigLoader } from '../../src/config/index.js';
 import { runFiles } from '../../src/lint/run.js';
 import { dieselRunInTransaction, flywayExecuteInTransaction } from '../../src/sources/runner-metadata.js';
@@ -16,8 +17,8 @@ const known = new Set(rules.map((r) => r.meta.id));
 const ALONE = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON leads (a);\n';
 const CONCURRENT = "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON leads (a);\n";
 
-/** Lints `files` (relative path → text) in a fresh project configured for `runner`; the rule ids found per file. */
-async function lint(runner: string, files: Record<string, string>): Promise<Record<string, string[]>> {
+/** Lints `files` (relative path → text) in a fresh project configured for `runner`; the findings of every file. */
+async function lintFindings(runner: string, files: Record<string, string>): Promise<Finding[]> {
   const dir = mkdtempSync(join(tmpdir(), 'miglint-runner-'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ miglint: { sqlRunner: runner } }));
   for (const [name, text] of Object.entries(files)) {
@@ -26,7 +27,14 @@ async function lint(runner: string, files: Record<string, string>): Promise<Reco
   }
   const sql = Object.keys(files).filter((f) => f.endsWith('.sql'));
   const r = await runFiles(sql.map((f) => join(dir, f)), new ConfigLoader(known), { cwd: dir, rules, only: null, fix: 'off', unsafeFixes: false });
-  return Object.fromEntries(r.files.map((f) => [f.displayPath, f.findings.map((x) => x.ruleId)]));
+  return r.files.flatMap((f) => f.findings.map((x) => ({ ...x, file: f.displayPath })));
+}
+
+/** The rule ids found per file (every file listed, `[]` when clean). */
+async function lint(runner: string, files: Record<string, string>): Promise<Record<string, string[]>> {
+  const findings = await lintFindings(runner, files);
+  const sql = Object.keys(files).filter((f) => f.endsWith('.sql'));
+  return Object.fromEntries(sql.map((f) => [f, findings.filter((x) => x.file === f).map((x) => x.ruleId)]));
 }
 
 describe('runner metadata beside the migration', () => {
@@ -56,6 +64,26 @@ describe('runner metadata beside the migration', () => {
       'db/V2__on.sql': CONCURRENT,
     });
     assert.deepEqual(found, { 'db/V1__off.sql': [], 'db/V2__on.sql': ['ban-concurrent-index-creation-in-transaction'] });
+  });
+
+  test('Prisma Migrate: a migration.sql beside migration_lock.toml is one query string, and the index fix only advises', async () => {
+    const files = {
+      'prisma/migrations/migration_lock.toml': 'provider = "postgresql"\n',
+      'prisma/migrations/20240101000000_timeout/migration.sql': CONCURRENT,
+      'prisma/migrations/20240102000000_alone/migration.sql': ALONE,
+      'prisma/migrations/20240103000000_plain/migration.sql': 'CREATE INDEX "Lead_phone_idx" ON "Lead"("phone");\n',
+      // The same file without Prisma's lock file is psql's, statement by statement.
+      'db/20240101000000_timeout/migration.sql': CONCURRENT,
+    };
+    assert.deepEqual(await lint('psql', files), {
+      'prisma/migrations/20240101000000_timeout/migration.sql': ['ban-concurrent-index-creation-in-transaction'],
+      'prisma/migrations/20240102000000_alone/migration.sql': [],
+      'prisma/migrations/20240103000000_plain/migration.sql': ['require-concurrent-index-creation', 'require-lock-timeout', 'require-statement-timeout'],
+      'db/20240101000000_timeout/migration.sql': [],
+    });
+    const plain = (await lintFindings('psql', files)).find((f) => f.ruleId === 'require-concurrent-index-creation');
+    assert.equal(plain?.fix?.applicability, 'display-only');
+    assert.match(plain?.fix?.title ?? '', /only statement of its migration file: Prisma Migrate sends the whole file as one query string/);
   });
 
   test('another runner ignores a metadata.toml', async () => {

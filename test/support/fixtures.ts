@@ -2,9 +2,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigFile } from '../../src/config/index.js';
+import { SQL_RUNNERS } from '../../src/core/rule.js';
 import { fixturesDir } from './paths.js';
 
-const RUNNERS = new Set(['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway', 'diesel']);
+const RUNNERS: ReadonlySet<string> = new Set(SQL_RUNNERS);
 
 /**
  * `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`, `bad.pg11.sql` with `pgVersion: 11`;

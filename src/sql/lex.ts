@@ -1,0 +1,288 @@
+/**
+ * One linear pass over SQL text that finds what the parser adapter needs before it
+ * parses: the comments, the runs of code between whitespace and comments (with
+ * their UTF-16 and UTF-8 offsets, so libpg-query's byte offsets map back without
+ * a per-byte table), and the semicolons that end statements.
+ *
+ * It follows PostgreSQL's lexical rules (sql-syntax-lexical.html): `--` and nested
+ * `/* *\/` comments; '...' strings with '' inside, E'...' strings with backslash
+ * escapes (standard_conforming_strings on, the default since 9.1); "..." identifiers;
+ * $tag$...$tag$ dollar quotes (a `$` inside an identifier belongs to it, `$1` is a
+ * parameter). A semicolon ends a statement unless it is inside parentheses (a
+ * `CREATE RULE` with several actions) or inside the `BEGIN ATOMIC ... END` body of
+ * `CREATE [OR REPLACE] FUNCTION | PROCEDURE`, where psql does not end the statement
+ * either (app-psql.html). Unterminated quotes and comments run to the end of the text;
+ * the parser reports them.
+ */
+
+/** A comment, with UTF-16 offsets into the text. */
+export interface LexComment {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** Run kinds. */
+export const CODE = 0;
+/** A `;` inside parentheses or a `BEGIN ATOMIC` body: it does not end the statement. */
+export const INNER_SEMICOLON = 1;
+/** A `;` that ends a statement. */
+export const TERMINATOR = 2;
+
+/**
+ * Runs of code: maximal stretches of text that are neither whitespace nor comments
+ * (a quoted string is one run, spaces included), every `;` a run of its own.
+ * Column arrays: `start`/`end` are UTF-16 offsets, `byteStart`/`byteEnd` UTF-8
+ * byte offsets of the same places, `kind` one of CODE, INNER_SEMICOLON, TERMINATOR.
+ */
+export class Runs {
+  count = 0;
+  start = new Int32Array(64);
+  end = new Int32Array(64);
+  byteStart = new Int32Array(64);
+  byteEnd = new Int32Array(64);
+  kind = new Uint8Array(64);
+
+  push(start: number, end: number, byteStart: number, byteEnd: number, kind: number): void {
+    if (this.count === this.start.length) this.grow();
+    const i = this.count++;
+    this.start[i] = start;
+    this.end[i] = end;
+    this.byteStart[i] = byteStart;
+    this.byteEnd[i] = byteEnd;
+    this.kind[i] = kind;
+  }
+
+  isSemicolon(i: number): boolean {
+    return this.kind[i] !== CODE;
+  }
+
+  private grow(): void {
+    const n = this.start.length * 2;
+    const widen = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.start = widen(this.start);
+    this.end = widen(this.end);
+    this.byteStart = widen(this.byteStart);
+    this.byteEnd = widen(this.byteEnd);
+    const k = new Uint8Array(n);
+    k.set(this.kind);
+    this.kind = k;
+  }
+}
+
+export interface Lexed {
+  runs: Runs;
+  comments: LexComment[];
+  /** UTF-8 length of the whole text. */
+  bytes: number;
+}
+
+const enum Ch {
+  Tab = 9,
+  Lf = 10,
+  Vt = 11,
+  Ff = 12,
+  Cr = 13,
+  Space = 32,
+  DoubleQuote = 34,
+  Dollar = 36,
+  Quote = 39,
+  LParen = 40,
+  RParen = 41,
+  Star = 42,
+  Minus = 45,
+  Slash = 47,
+  Semicolon = 59,
+  Backslash = 92,
+}
+
+function isSpace(c: number): boolean {
+  return c === Ch.Space || (c >= Ch.Tab && c <= Ch.Cr);
+}
+
+/** A character that may start an identifier (or a dollar-quote tag): a letter, `_`, or any non-ASCII character. */
+function isIdentStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c >= 0x80;
+}
+
+/** A character that may continue an identifier: also digits and `$`. */
+function isIdentCont(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57) || c === Ch.Dollar;
+}
+
+/**
+ * Lexes `text` (which must be well-formed UTF-16: lone surrogates replaced) in one pass.
+ * Linear in the length of the text; never throws.
+ */
+export function lexSql(text: string): Lexed {
+  const runs = new Runs();
+  const comments: LexComment[] = [];
+  const n = text.length;
+  let i = 0;
+  let b = 0; // UTF-8 offset of text[i]
+  let runStart = -1;
+  let runByte = 0;
+  let parens = 0;
+  /** BEGIN/CASE ... END nesting inside a CREATE FUNCTION / PROCEDURE statement. */
+  let atomic = 0;
+  /** The first four words of the current statement, lower-cased. */
+  let words: string[] = [];
+  /** The current statement is CREATE [OR REPLACE] FUNCTION | PROCEDURE. */
+  let routine = false;
+
+  const endRun = () => {
+    if (runStart >= 0) runs.push(runStart, i, runByte, b, CODE);
+    runStart = -1;
+  };
+  const startRun = () => {
+    if (runStart < 0) {
+      runStart = i;
+      runByte = b;
+    }
+  };
+  /** Advances over text[i], counting its UTF-8 bytes. */
+  const step = () => {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) b += 1;
+    else if (c < 0x800) b += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      b += 4;
+      i += 1;
+    } else b += 3;
+    i += 1;
+  };
+  /** Advances to `to` (exclusive), counting bytes. */
+  const advanceTo = (to: number) => {
+    while (i < to) step();
+  };
+  const isRoutine = () =>
+    words[0] === 'create' && (words[1] === 'function' || words[1] === 'procedure' || (words[1] === 'or' && words[2] === 'replace' && (words[3] === 'function' || words[3] === 'procedure')));
+
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (isSpace(c)) {
+      endRun();
+      i += 1;
+      b += 1;
+      continue;
+    }
+    if (c === Ch.Minus && text.charCodeAt(i + 1) === Ch.Minus) {
+      endRun();
+      const start = i;
+      let j = i + 2;
+      while (j < n && text.charCodeAt(j) !== Ch.Lf && text.charCodeAt(j) !== Ch.Cr) j++;
+      advanceTo(j);
+      comments.push({ text: text.slice(start, i), start, end: i });
+      continue;
+    }
+    if (c === Ch.Slash && text.charCodeAt(i + 1) === Ch.Star) {
+      endRun();
+      const start = i;
+      let depth = 1;
+      let j = i + 2;
+      while (j < n && depth > 0) {
+        const d = text.charCodeAt(j);
+        if (d === Ch.Slash && text.charCodeAt(j + 1) === Ch.Star) {
+          depth++;
+          j += 2;
+        } else if (d === Ch.Star && text.charCodeAt(j + 1) === Ch.Slash) {
+          depth--;
+          j += 2;
+        } else j++;
+      }
+      advanceTo(j);
+      comments.push({ text: text.slice(start, i), start, end: i });
+      continue;
+    }
+    if (c === Ch.Semicolon) {
+      endRun();
+      const ends = parens === 0 && atomic === 0;
+      runs.push(i, i + 1, b, b + 1, ends ? TERMINATOR : INNER_SEMICOLON);
+      i += 1;
+      b += 1;
+      if (ends) {
+        words = [];
+        routine = false;
+      }
+      continue;
+    }
+    startRun();
+    if (c === Ch.Quote) {
+      // E'...' when the E is a token of its own (not the end of a longer identifier).
+      const prev = text.charCodeAt(i - 1);
+      const extended = (prev === 69 || prev === 101) && i - 1 >= runStart && !(i >= 2 && isIdentCont(text.charCodeAt(i - 2)) && i - 2 >= runStart);
+      let j = i + 1;
+      for (;;) {
+        if (j >= n) break;
+        const d = text.charCodeAt(j);
+        if (extended && d === Ch.Backslash) j += 2;
+        else if (d === Ch.Quote) {
+          if (text.charCodeAt(j + 1) === Ch.Quote) j += 2;
+          else {
+            j += 1;
+            break;
+          }
+        } else j++;
+      }
+      advanceTo(Math.min(j, n));
+      continue;
+    }
+    if (c === Ch.DoubleQuote) {
+      let j = i + 1;
+      for (;;) {
+        if (j >= n) break;
+        if (text.charCodeAt(j) === Ch.DoubleQuote) {
+          if (text.charCodeAt(j + 1) === Ch.DoubleQuote) j += 2;
+          else {
+            j += 1;
+            break;
+          }
+        } else j++;
+      }
+      advanceTo(Math.min(j, n));
+      continue;
+    }
+    if (c === Ch.Dollar) {
+      // Not inside an identifier (the identifier branch takes `a$b$` whole): $tag$ or $$ opens a
+      // dollar quote that the same delimiter closes; `$1` is a parameter.
+      let j = i + 1;
+      if (j < n && isIdentStart(text.charCodeAt(j))) {
+        j++;
+        while (j < n && isIdentCont(text.charCodeAt(j)) && text.charCodeAt(j) !== Ch.Dollar) j++;
+      }
+      if (text.charCodeAt(j) === Ch.Dollar) {
+        const delimiter = text.slice(i, j + 1);
+        const close = text.indexOf(delimiter, j + 1);
+        advanceTo(close < 0 ? n : close + delimiter.length);
+        continue;
+      }
+      step();
+      continue;
+    }
+    if (isIdentStart(c)) {
+      const start = i;
+      let j = i + 1;
+      while (j < n && isIdentCont(text.charCodeAt(j))) j++;
+      if (words.length < 4) {
+        words.push(text.slice(start, j).toLowerCase());
+        routine = isRoutine();
+      }
+      if (routine && j - start >= 3 && j - start <= 5) {
+        const word = text.slice(start, j).toLowerCase();
+        if (word === 'begin' || word === 'case') atomic++;
+        else if (word === 'end' && atomic > 0) atomic--;
+      }
+      advanceTo(j);
+      continue;
+    }
+    if (c === Ch.LParen) parens++;
+    else if (c === Ch.RParen && parens > 0) parens--;
+    step();
+  }
+  endRun();
+  return { runs, comments, bytes: b };
+}
