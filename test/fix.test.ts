@@ -31,8 +31,10 @@ for (const rule of rules) {
           const opts = { rules, only: new Set([id]), unsafe };
           const findings = lint(file, text, { rules: [id], config: fixtureConfig(file) });
           const fixable = findings.filter((f) => isApplicable(f.fix, unsafe));
+          const expected = `${path}.${unsafe ? 'unsafe-fixed' : 'fixed'}`;
           if (fixable.length === 0) {
             assert.equal(fixText(file, text, cfg, opts).output, text, 'nothing applicable, nothing changes');
+            assert.ok(!existsSync(expected), `${expected} exists, but no fix applies: a stale expected output`);
             if (!unsafe) t.diagnostic(`${file}: no safe fix`);
             return;
           }
@@ -40,7 +42,8 @@ for (const rule of rules) {
           assert.equal(result.error, null);
           assert.notEqual(result.output, text);
           const safeOutput = fixText(file, text, cfg, { ...opts, unsafe: false }).output;
-          if (!unsafe || result.output !== safeOutput) matchSnapshot(result.output, `${path}.${unsafe ? 'unsafe-fixed' : 'fixed'}`);
+          if (!unsafe || result.output !== safeOutput) matchSnapshot(result.output, expected);
+          else assert.ok(!existsSync(expected), `${expected} exists, but the unsafe fixes give what the safe ones give: a stale expected output`);
           assert.equal(syntaxProblem(file, result.output), null, 'the fixed file parses');
           const after = lint(file, result.output, { rules: [id], config: fixtureConfig(file) });
           const leftover = new Set(findings.filter((f) => !isApplicable(f.fix, unsafe)).map((f) => f.message));
