@@ -58,6 +58,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .description('Find what breaks production in PostgreSQL migrations (SQL, TypeORM, knex, node-pg-migrate, Sequelize, kysely, pg).')
     .version(version())
     .argument('[paths...]', 'files, directories or globs to lint', ['.'])
+    .addHelpText('after', '\nCommands:\n  miglint lsp [--stdio]     run the language server on stdio (for editors)')
     .addOption(new Option('-f, --format <name>', 'output format').choices(Object.keys(REPORTERS)).default('stylish'))
     .option('-c, --config <file>', 'use this configuration file instead of searching for one')
     .option('--fix', 'apply safe fixes in place, then report what is left')
