@@ -10,7 +10,9 @@ import { rules } from '../../rules/index.js';
 import { ConfigError, ConfigLoader } from '../config/index.js';
 import { RULE_CATEGORIES, ruleDocsUrl, type RuleCategory } from '../core/rule.js';
 import { discoverFiles, UsageError } from '../lint/discover.js';
+import { applyBaseline, readBaseline, writeBaseline } from '../lint/baseline.js';
 import { displayPath, lintOne, runFiles, type RunOptions, type RunResult } from '../lint/run.js';
+import { selectFiles } from '../lint/since.js';
 import type { Reporter } from '../report/types.js';
 import { prepareFrontends } from '../sources/index.js';
 
@@ -45,6 +47,9 @@ interface Opts {
   listRules?: boolean;
   stdin?: boolean;
   stdinFilename?: string;
+  since?: string;
+  baseline?: string;
+  writeBaseline?: string;
 }
 
 function listRules(): string {
@@ -70,6 +75,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this')
     .option('--quiet', 'report errors only')
     .option('--list-rules', 'list the rules and exit')
+    .option('--since <git-ref>', 'report only migrations added or changed since this git ref (and untracked ones)')
+    .option('--baseline <file>', 'report only findings not recorded in this baseline file')
+    .option('--write-baseline <file>', "record today's findings in a baseline file, then exit 0")
     .option('--stdin', 'lint text from standard input (for editors)')
     .option('--stdin-filename <file>', 'the file name standard input stands for (picks the frontend and the config)')
     .exitOverride()
@@ -127,7 +135,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       result.files.push({ path: name, displayPath: displayPath(cwd, name), source: r.source, findings: r.findings });
     } else {
       const ignores = (await loader.forFile(resolve(cwd, 'x'))).ignores;
-      const files = await discoverFiles(paths, cwd, ignores);
+      const files = await selectFiles(await discoverFiles(paths, cwd, ignores), loader, { since: opts.since ?? null, cwd });
       result = await runFiles(files, loader, runOptions);
     }
   } catch (e) {
@@ -139,6 +147,24 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     return 2;
   }
 
+  if (opts.writeBaseline) {
+    const n = await writeBaseline(resolve(cwd, opts.writeBaseline), result.files);
+    io.stderr.write(`miglint: wrote ${n} finding${n === 1 ? '' : 's'} to the baseline ${opts.writeBaseline}\n`);
+    return result.internalErrors > 0 ? 2 : 0;
+  }
+  if (opts.baseline) {
+    let applied;
+    try {
+      applied = applyBaseline(result.files, await readBaseline(resolve(cwd, opts.baseline)));
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      io.stderr.write(`miglint: ${e.message}\n`);
+      return 2;
+    }
+    result.files = applied.files;
+    const stale = applied.unmatched ? `; ${applied.unmatched} of its entries no longer match a finding (fixed or removed: --write-baseline shrinks it)` : '';
+    io.stderr.write(`miglint: the baseline hid ${applied.suppressed} known finding${applied.suppressed === 1 ? '' : 's'}${stale}\n`);
+  }
   if (opts.quiet) for (const f of result.files) f.findings = f.findings.filter((x) => x.severity === 'error');
   if (runOptions.fix === 'dry-run') io.stdout.write(result.diffs.join(''));
   for (const e of result.fixErrors) io.stderr.write(`miglint: ${displayPath(cwd, e.file)}: ${e.message}\n`);

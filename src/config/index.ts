@@ -24,6 +24,8 @@ function makeSchema(z: typeof Z) {
       statementTimeout: duration.optional(),
       rules: z.record(z.string(), ruleEntry).optional(),
       ignores: z.array(z.string()).optional(),
+      /** Migrations up to this version or file name are not linted (see `isAfter` in lint/since.ts). */
+      startAfter: z.union([z.string().min(1), z.number().int().nonnegative()]).optional(),
       /** Settings read by migrun (directory, timeouts); passed through as they are. */
       migrun: z.record(z.string(), z.unknown()).optional(),
     })
@@ -43,6 +45,8 @@ export interface ResolvedConfig {
   settings: LintSettings;
   rules: Record<string, { severity: RuleSeverity; options: Record<string, unknown> }>;
   ignores: string[];
+  /** Migrations up to this version or name are not linted; null: all are. */
+  startAfter: string | null;
   migrun: Record<string, unknown>;
 }
 
@@ -83,6 +87,7 @@ export function resolveConfig(file: ConfigFile, path: string | null, knownRules:
     },
     rules,
     ignores: file.ignores ?? [],
+    startAfter: file.startAfter === undefined ? null : String(file.startAfter),
     migrun: file.migrun ?? {},
   };
 }
