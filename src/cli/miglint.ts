@@ -59,11 +59,12 @@ function listRules(): string {
 
 /** Runs the CLI; returns the exit code. Never throws for user errors. */
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+  if (argv[0] === 'init') return (await import('./init.js')).initCommand(argv.slice(1), io, process.cwd());
   const program = new Command('miglint')
     .description('Find what breaks production in PostgreSQL migrations (SQL, TypeORM, knex, node-pg-migrate, Sequelize, kysely, pg).')
     .version(version())
     .argument('[paths...]', 'files, directories or globs to lint', ['.'])
-    .addHelpText('after', '\nCommands:\n  miglint lsp [--stdio]     run the language server on stdio (for editors)')
+    .addHelpText('after', '\nCommands:\n  miglint lsp [--stdio]     run the language server on stdio (for editors)\n  miglint init [--pre-commit]  write a starter configuration (and a pre-commit hook)')
     .addOption(new Option('-f, --format <name>', 'output format').choices(Object.keys(REPORTERS)).default('stylish'))
     .option('-c, --config <file>', 'use this configuration file instead of searching for one')
     .option('--fix', 'apply safe fixes in place, then report what is left')
