@@ -31,7 +31,7 @@ export interface DiagnosticData {
 }
 
 /** An LSP diagnostic for a finding: code = rule id, the rule's doc as `codeDescription`, the fix in `data`. */
-export function toLspDiagnostic(f: Finding, source: SourceText, encoding: PositionEncoding, version: number): LspDiagnostic {
+export function toLspDiagnostic(f: Finding, source: SourceText, encoding: PositionEncoding, version: number, uri: string): LspDiagnostic {
   const data: DiagnosticData = { ruleId: f.ruleId, version };
   if (f.fix && f.fix.applicability !== 'display-only') {
     data.fix = {
@@ -48,6 +48,7 @@ export function toLspDiagnostic(f: Finding, source: SourceText, encoding: Positi
     ...(rulesById.has(f.ruleId) ? { codeDescription: { href: ruleDocsUrl(f.ruleId) } } : {}),
     source: 'miglint',
     message,
+    ...(f.related?.length ? { relatedInformation: f.related.map((r) => ({ location: { uri, range: toLspRange(source, r.span, encoding) }, message: r.message })) } : {}),
     data,
   };
 }

@@ -51,7 +51,7 @@ export class Linter {
     if (!isMigrationSource(path)) return base;
     try {
       const { findings } = await lintOne(path, text, this.loader, this.runOptions, newRunResult());
-      return { ...base, findings, diagnostics: findings.map((f) => toLspDiagnostic(f, source, encoding, doc.version)) };
+      return { ...base, findings, diagnostics: findings.map((f) => toLspDiagnostic(f, source, encoding, doc.version, doc.uri)) };
     } catch (e) {
       const message = `miglint could not lint this file: ${(e as Error).message}`;
       return { ...base, diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, message, severity: 1, source: 'miglint', code: 'config-error' }] };

@@ -123,6 +123,19 @@ describe('miglint lsp: pull diagnostics, UTF-16', () => {
     assert.equal(apply(text, fixAll!.edit!.changes![uri]!), written);
   });
 
+  test('a multi-part finding carries its other places as related information', async () => {
+    const file = join(repoRoot, 'fixtures', 'rules', 'no-idle-in-transaction', 'bad.pg.check.ts');
+    const uri = await open(s, file, readFileSync(file, 'utf8'), 'typescript');
+    const d = (await pull(s, uri)).find((x) => x.code === 'no-idle-in-transaction')!;
+    assert.deepEqual(
+      d.relatedInformation?.map((r) => [r.location.uri, r.location.range.start.line + 1, r.location.range.start.character + 1, r.message]),
+      [
+        [uri, 7, 9, '`client` is acquired here.'],
+        [uri, 9, 26, 'The check query that opens the transaction.'],
+      ],
+    );
+  });
+
   test('a new configuration file refreshes the diagnostics', async () => {
     const path = join(dir, '0004.sql');
     const uri = await open(s, path, SQL);
