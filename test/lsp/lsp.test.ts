@@ -197,6 +197,7 @@ describe('miglint lsp: push diagnostics', () => {
 });
 
 interface CliMessage {
+  fix?: { title: string; applicability: string; edits: { range: [number, number]; text: string }[] };
   ruleId: string;
   line: number;
   column: number;
@@ -216,21 +217,29 @@ function cliFindings(file: string): CliMessage[] {
 }
 
 describe('miglint lsp: the bundled example projects', () => {
-  test('every file gets exactly the CLI findings (rule and range)', async () => {
+  test('every file gets exactly the CLI findings (rule and range) and fixes (title, applicability, edits)', async () => {
     const root = join(repoRoot, 'fixtures', 'projects');
     const cli = cliReport([root]);
     assert.ok(cli.size > 20, `the CLI linted ${cli.size} files`);
     const s = await startLsp(repoRoot, PULL);
     try {
       let compared = 0;
+      let fixes = 0;
       for (const [file, messages] of cli) {
         const uri = await open(s, file, readFileSync(file, 'utf8'), file.endsWith('.sql') ? 'sql' : 'typescript');
         const items = await pull(s, uri);
         const lsp = items.map((d) => [d.code, d.range.start.line + 1, d.range.start.character + 1, d.range.end.line + 1, d.range.end.character + 1]);
         assert.deepEqual(lsp, messages.map((m) => [m.ruleId, m.line, m.column, m.endLine, m.endColumn]), file);
+        const doc = TextDocument.create(uri, 'x', 1, readFileSync(file, 'utf8'));
+        const lspFixes = items.map((d) => {
+          const fix = (d.data as { fix?: { title: string; applicability: string; edits: TextEdit[] } }).fix;
+          return fix ? { title: fix.title, applicability: fix.applicability, edits: fix.edits.map((e) => ({ range: [doc.offsetAt(e.range.start), doc.offsetAt(e.range.end)], text: e.newText })) } : null;
+        });
+        assert.deepEqual(lspFixes, messages.map((m) => (m.fix ? { title: m.fix.title, applicability: m.fix.applicability, edits: m.fix.edits } : null)), file);
         compared += messages.length;
+        fixes += lspFixes.filter(Boolean).length;
       }
-      assert.ok(compared > 50, `${compared} findings compared`);
+      assert.ok(compared > 50 && fixes > 20, `${compared} findings and ${fixes} fixes compared`);
     } finally {
       assert.equal(await s.close(), 0);
     }
