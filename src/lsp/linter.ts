@@ -10,6 +10,7 @@ import { rules } from '../../rules/index.js';
 import { SourceText } from '../core/source-text.js';
 import { ConfigLoader } from '../config/index.js';
 import { lintOne, newRunResult, type RunOptions } from '../lint/run.js';
+import { isAfter } from '../lint/since.js';
 import { isMigrationSource, prepareFrontends } from '../sources/index.js';
 import { codeActions } from './actions.js';
 import { toLspDiagnostic, type LintedDocument } from './diagnostics.js';
@@ -40,7 +41,8 @@ export class Linter {
 
   /**
    * Lints one document's text as the CLI lints `--stdin --stdin-filename <path>`:
-   * a document of a kind miglint does not read gets no diagnostics; a configuration
+   * a document of a kind miglint does not read, or a migration up to the configuration's
+   * `startAfter`, gets no diagnostics; a configuration
    * error is one diagnostic on the first line.
    */
   async lint(doc: TextDocument, encoding: PositionEncoding): Promise<LintedDocument> {
@@ -50,6 +52,8 @@ export class Linter {
     const base = { uri: doc.uri, version: doc.version, path, text, source, findings: [], diagnostics: [] as LspDiagnostic[], encoding };
     if (!isMigrationSource(path)) return base;
     try {
+      const { startAfter } = await this.loader.forFile(path);
+      if (startAfter !== null && !isAfter(path, startAfter)) return base; // as the CLI: not linted
       const { findings } = await lintOne(path, text, this.loader, this.runOptions, newRunResult());
       return { ...base, findings, diagnostics: findings.map((f) => toLspDiagnostic(f, source, encoding, doc.version, doc.uri)) };
     } catch (e) {

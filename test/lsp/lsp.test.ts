@@ -140,10 +140,15 @@ describe('miglint lsp: pull diagnostics, UTF-16', () => {
     const path = join(dir, '0004.sql');
     const uri = await open(s, path, SQL);
     assert.equal((await pull(s, uri)).length, 1);
-    writeFileSync(join(dir, '.miglintrc.json'), JSON.stringify({ rules: { 'require-concurrent-index-creation': 'off' } }));
+    writeFileSync(join(dir, '.miglintrc.json'), JSON.stringify({ rules: { 'require-concurrent-index-creation': 'off' }, startAfter: '0001' }));
     await s.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(join(dir, '.miglintrc.json')).href, type: 1 }] });
     assert.deepEqual(await pull(s, uri), []);
     assert.ok(s.serverRequests.includes('workspace/diagnostic/refresh'), String(s.serverRequests));
+    // As the CLI, a migration up to startAfter is not linted: the timeout findings of 0001 are gone too.
+    const first = await open(s, join(dir, '0001_early.sql'), 'ALTER TABLE leads ADD COLUMN x int;\n');
+    assert.deepEqual(await pull(s, first), []);
+    const later = await open(s, join(dir, '0002_later.sql'), 'ALTER TABLE leads ADD COLUMN x int;\n');
+    assert.deepEqual((await pull(s, later)).map((d) => d.code), ['require-lock-timeout', 'require-statement-timeout']);
   });
 });
 
