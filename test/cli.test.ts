@@ -1,6 +1,11 @@
-/** `miglint` end to end, as a user runs it: exit codes, formats, --fix, --fix-dry-run, stdin. */
+/**
+ * `miglint` end to end, as a user runs it: exit codes, formats, --fix, --fix-dry-run, stdin,
+ * option values, and what it does not read (unsupported kinds, special files, oversized files,
+ * invalid UTF-8), each a located finding rather than a silent pass.
+ */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,16 +14,27 @@ import { repoRoot } from './support/paths.js';
 
 const BIN = join(repoRoot, 'bin', 'miglint.js');
 
-function miglint(args: string[], cwd: string, input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
+function miglint(args: string[], cwd: string, input?: string | Buffer) {
+  // The timeout turns a hang (a FIFO read) into a failure rather than a stuck suite.
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, input, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function project(files: Record<string, string>): string {
+function project(files: Record<string, string | Buffer>): string {
   const dir = mkdtempSync(join(tmpdir(), 'miglint-cli-'));
   writeFileSync(join(dir, 'package.json'), '{}');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
+}
+
+/** The JSON report's messages as `ruleId@line:column`, over all files. */
+function jsonFindings(stdout: string): string[] {
+  return (JSON.parse(stdout) as { filePath: string; messages: { ruleId: string; line: number; column: number }[] }[]).flatMap((f) => f.messages.map((m) => `${m.ruleId}@${m.line}:${m.column}`));
+}
+
+/** The JSON report's messages of `ruleId`, with their texts. */
+function jsonMessages(stdout: string, ruleId: string): { line: number; column: number; message: string; fix?: unknown; suggestions?: { applicability: string }[] }[] {
+  return (JSON.parse(stdout) as { messages: { ruleId: string; line: number; column: number; message: string }[] }[]).flatMap((f) => f.messages.filter((m) => m.ruleId === ruleId));
 }
 
 const BAD = '-- 🎉 שלום\nCREATE INDEX idx_a ON leads (a);\n';
@@ -84,5 +100,92 @@ describe('miglint CLI', () => {
     const r = miglint(['--list-rules'], project({}));
     assert.equal(r.code, 0);
     assert.match(r.stdout, /require-concurrent-index-creation +fix +CREATE INDEX on an existing table/);
+  });
+});
+
+describe('invalid option values are usage errors (exit 2) with a clear message', () => {
+  const cases: [string[], RegExp][] = [
+    [['--max-warnings', 'abc'], /option '--max-warnings <n>' argument 'abc' is invalid\. expected a whole number, 0 or more/],
+    [['--max-warnings', '-1'], /argument '-1' is invalid/],
+    [['--max-warnings', '1.5'], /argument '1\.5' is invalid/],
+    [['--format', 'xml'], /argument 'xml' is invalid\. Allowed choices are stylish, json/],
+    [['--fix', '--fix-type', 'cosmetic'], /argument 'cosmetic' is invalid\. "cosmetic" is not a rule category \(one of locking, timeouts, transactions, error-handling/],
+    [['--fix', '--fix-type', 'timeouts,'], /an empty item is not a rule category/],
+    [['--directions', 'sideways'], /argument 'sideways' is invalid\. "sideways" is not a direction \(one of up, down/],
+    [['--rule', 'no-such-rule'], /"no-such-rule" is not a rule id \(see --list-rules\)/],
+  ];
+  for (const [args, message] of cases) {
+    test(args.join(' '), () => {
+      const r = miglint([...args, '.'], project({ '0001.sql': GOOD }));
+      assert.equal(r.code, 2, r.stdout);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, '', 'no report');
+    });
+  }
+  test('valid values still work: --max-warnings 0 fails on a warning, 3 does not', () => {
+    const dir = project({ '0001.sql': BAD, '.miglintrc.json': JSON.stringify({ rules: { 'require-concurrent-index-creation': 'warn', 'require-lock-timeout': 'off', 'require-statement-timeout': 'off' } }) });
+    assert.equal(miglint(['--max-warnings', '0', '.'], dir).code, 1);
+    assert.equal(miglint(['--max-warnings', '3', '.'], dir).code, 0);
+    assert.equal(miglint(['--rule', 'require-lock-timeout,require-statement-timeout', '--fix-type', 'timeouts', '--fix-dry-run', '.'], dir).code, 0);
+  });
+});
+
+describe('what miglint does not read is reported, never a silent pass', () => {
+  const PY = 'def upgrade():\n    op.create_index("ix", "t", ["a"])\n';
+  test('a file of a kind miglint does not read, named explicitly: unanalyzable-file at 1:1 naming the extension', () => {
+    const r = miglint(['--format', 'json', '0042_x.py'], project({ '0042_x.py': PY }));
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(jsonFindings(r.stdout), ['unanalyzable-file@1:1'], 'no bogus syntax-error');
+    assert.match(jsonMessages(r.stdout, 'unanalyzable-file')[0]!.message, /^Unsupported file type: miglint does not read \.py files \(it reads \.sql, \.ts, \.mts, \.cts, \.js, \.mjs, \.cjs\); nothing in this file was analysed\.$/);
+  });
+  test('the same through --stdin-filename', () => {
+    const r = miglint(['--stdin', '--stdin-filename', 'db/versions/0042_x.py', '--format', 'json'], project({}), PY);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(jsonFindings(r.stdout), ['unanalyzable-file@1:1']);
+  });
+  test('in a directory walk such files are skipped', () => {
+    const r = miglint(['.'], project({ '0001.sql': GOOD, '0042_x.py': PY }));
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /No problems in 1 file/);
+  });
+  test('a FIFO named *.sql: explicitly named, a finding and no hang; walked, skipped (said with --debug)', () => {
+    const dir = project({ '0001.sql': GOOD });
+    execFileSync('mkfifo', [join(dir, '0002.sql')]);
+    const named = miglint(['--format', 'json', '0002.sql', '0001.sql'], dir);
+    assert.equal(named.code, 1, named.stderr);
+    assert.deepEqual(jsonFindings(named.stdout), ['unanalyzable-file@1:1']);
+    assert.match(jsonMessages(named.stdout, 'unanalyzable-file')[0]!.message, /^This is a FIFO \(named pipe\), not a regular file: it was not read/);
+    const walked = miglint(['--debug', '.'], dir);
+    assert.equal(walked.code, 0, walked.stdout + walked.stderr);
+    assert.match(walked.stdout, /No problems in 1 file/);
+    assert.match(walked.stderr, /^miglint: debug: 0002\.sql: skipped: a FIFO \(named pipe\), not a regular file$/m);
+  });
+  test('a file over maxFileSize is not read: unanalyzable-file', () => {
+    const dir = project({ '0001.sql': BAD, '0002.sql': GOOD, '.miglintrc.json': JSON.stringify({ maxFileSize: 40 }) });
+    const r = miglint(['--format', 'json', '.'], dir);
+    assert.equal(r.code, 1);
+    // 0001.sql (53 bytes) is over 40 bytes: none of its findings, only the refusal; 0002.sql (85 bytes) too.
+    assert.deepEqual(jsonFindings(r.stdout), ['unanalyzable-file@1:1', 'unanalyzable-file@1:1']);
+    assert.match(jsonMessages(r.stdout, 'unanalyzable-file')[0]!.message, /^This file is \d+ bytes, over the maxFileSize limit of 40 bytes: it was not read/);
+    assert.equal(miglint(['.'], project({ '0002.sql': GOOD, '.miglintrc.json': JSON.stringify({ maxFileSize: 1000 }) })).code, 0);
+  });
+  test('standard input over maxFileSize is refused too', () => {
+    const dir = project({ '.miglintrc.json': JSON.stringify({ maxFileSize: 10 }) });
+    const r = miglint(['--stdin', '--stdin-filename', 'm.sql', '--format', 'json'], dir, GOOD);
+    assert.deepEqual(jsonFindings(r.stdout), ['unanalyzable-file@1:1']);
+  });
+  test('invalid UTF-8: located at its first ill-formed byte, the rest analysed, and no fix written', () => {
+    const text = Buffer.concat([Buffer.from('-- 🎉 migration\n-- caf'), Buffer.from([0xe9]), Buffer.from('\nCREATE INDEX idx_a ON leads (a);\n')]);
+    const dir = project({ '0001.sql': text });
+    const r = miglint(['--format', 'json', '--rule', 'require-concurrent-index-creation', '.'], dir);
+    assert.equal(r.code, 1);
+    assert.deepEqual(jsonFindings(r.stdout), ['unanalyzable-file@2:7', 'require-concurrent-index-creation@3:1']);
+    assert.match(jsonMessages(r.stdout, 'unanalyzable-file')[0]!.message, /^Invalid UTF-8: 0xE9 \(byte 24 of the file\) is not a UTF-8 sequence; miglint read each ill-formed sequence as U\+FFFD, analysed the rest of the file, and applies no fix to it\.$/);
+    const index = jsonMessages(r.stdout, 'require-concurrent-index-creation')[0]!;
+    assert.equal(index.fix, undefined, 'no fix offered to apply');
+    assert.equal(index.suggestions?.[0]?.applicability, 'display-only', 'shown as advice');
+    const fix = miglint(['--fix', '.'], dir);
+    assert.equal(fix.code, 1);
+    assert.deepEqual(readFileSync(join(dir, '0001.sql')), text, 'the bytes are left as they were');
   });
 });

@@ -1,6 +1,8 @@
 /**
- * The example projects end to end: each shows its incidents, `--fix` on a copy
- * leaves only findings that have no safe fix, and every changed file still parses.
+ * The example projects end to end: each shows its incidents and exactly the findings
+ * of its snapshot (`fixtures/projects/<project>.snap`: rule, file and line of each, so
+ * a new false positive fails too), `--fix` on a copy leaves only findings that have no
+ * safe fix, and every changed file still parses.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,6 +16,7 @@ import { discoverFiles } from '../src/lint/discover.js';
 import { runFiles, type RunOptions } from '../src/lint/run.js';
 import { syntaxProblem } from '../src/lint/verify.js';
 import { fixturesDir, repoRoot } from './support/paths.js';
+import { matchSnapshot } from './support/snapshot.js';
 
 const PROJECTS = join(fixturesDir, 'projects');
 const known = new Set(rules.map((r) => r.meta.id));
@@ -39,6 +42,8 @@ describe('example projects', () => {
       assert.ok(files.length > 0);
       const r = await runFiles(files, new ConfigLoader(known), options(dir));
       const found = new Set(r.files.flatMap((f) => f.findings.map((x) => x.ruleId)));
+      const lines = r.files.flatMap((f) => f.findings.map((x) => `${f.displayPath}:${x.line} ${x.ruleId}`));
+      matchSnapshot(lines.map((l) => `${l}\n`).join(''), join(PROJECTS, `${project}.snap`));
       for (const rule of expected) assert.ok(found.has(rule), `${project}: ${rule} was expected`);
       if (expected.length === 0) assert.deepEqual([...found], [], `${project} is written the safe way`);
       assert.ok(!found.has('syntax-error') && !found.has('internal-error'), `${project}: every file parses`);

@@ -5,13 +5,14 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { rules } from '../../rules/index.js';
-import { ConfigError, ConfigLoader } from '../config/index.js';
+import { ConfigError, ConfigLoader, DIRECTIONS, type Direction } from '../config/index.js';
 import { RULE_CATEGORIES, ruleDocsUrl, type RuleCategory } from '../core/rule.js';
 import { discoverFiles, UsageError } from '../lint/discover.js';
 import { applyBaseline, readBaseline, writeBaseline } from '../lint/baseline.js';
-import { displayPath, lintOne, runFiles, type RunOptions, type RunResult } from '../lint/run.js';
+import { readStreamLimited, sourceFromBytes } from '../lint/read.js';
+import { displayPath, lintSource, runFiles, type RunOptions, type RunResult } from '../lint/run.js';
 import { selectFiles } from '../lint/since.js';
 import type { Reporter } from '../report/types.js';
 import { prepareFrontends } from '../sources/index.js';
@@ -40,9 +41,10 @@ interface Opts {
   fixDryRun?: boolean;
   unsafeFixes?: boolean;
   rule?: string[];
-  fixType?: string;
+  fixType?: RuleCategory[];
+  directions?: Direction[];
   outputFile?: string;
-  maxWarnings?: string;
+  maxWarnings?: number;
   quiet?: boolean;
   listRules?: boolean;
   stdin?: boolean;
@@ -50,6 +52,26 @@ interface Opts {
   since?: string;
   baseline?: string;
   writeBaseline?: string;
+  debug?: boolean;
+}
+
+/**
+ * A commander argument parser for a comma-separated list of `choices`, repeatable
+ * (`--x a,b --x c`). An empty item or one not among the choices is a usage error.
+ */
+function listOf<T extends string>(choices: readonly T[], what: string, hint = `one of ${choices.join(', ')}, comma-separated`) {
+  return (value: string, previous: T[] | undefined): T[] => {
+    const items = value.split(',').map((v) => v.trim());
+    const bad = items.find((v) => !(choices as readonly string[]).includes(v));
+    if (bad !== undefined) throw new InvalidArgumentError(`${bad === '' ? 'an empty item' : `"${bad}"`} is not a ${what} (${hint}).`);
+    return [...new Set([...(previous ?? []), ...(items as T[])])];
+  };
+}
+
+/** A commander argument parser for a whole number, 0 or more. */
+function count(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number, 0 or more.');
+  return Number(value);
 }
 
 function listRules(): string {
@@ -70,10 +92,11 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .option('--fix', 'apply safe fixes in place, then report what is left')
     .option('--unsafe-fixes', 'with --fix or --fix-dry-run, also apply unsafe fixes')
     .option('--fix-dry-run', 'print a unified diff of the fixes per file; write nothing')
-    .option('--fix-type <types>', `with --fix: apply only fixes of these rule categories (${RULE_CATEGORIES.join(', ')}), comma-separated`)
-    .option('--rule <id>', 'run (and fix) only this rule; repeat for more', (v: string, acc: string[]) => [...acc, ...v.split(',')], [] as string[])
+    .addOption(new Option('--fix-type <types>', `with --fix: apply only fixes of these rule categories (${RULE_CATEGORIES.join(', ')}), comma-separated`).argParser(listOf(RULE_CATEGORIES, 'rule category')))
+    .addOption(new Option('--rule <id>', 'run (and fix) only this rule; repeat for more, or comma-separate').argParser(listOf(rules.map((r) => r.meta.id), 'rule id', 'see --list-rules')))
+    .addOption(new Option('--directions <list>', `lint only these migration directions (${DIRECTIONS.join(', ')}), comma-separated; overrides the "directions" setting`).argParser(listOf(DIRECTIONS, 'direction')))
     .option('-o, --output-file <file>', 'write the report to a file')
-    .option('--max-warnings <n>', 'exit 1 when there are more warnings than this')
+    .addOption(new Option('--max-warnings <n>', 'exit 1 when there are more warnings than this').argParser(count))
     .option('--quiet', 'report errors only')
     .option('--list-rules', 'list the rules and exit')
     .option('--since <git-ref>', 'report only migrations added or changed since this git ref (and untracked ones)')
@@ -81,6 +104,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .option('--write-baseline <file>', "record today's findings in a baseline file, then exit 0")
     .option('--stdin', 'lint text from standard input (for editors)')
     .option('--stdin-filename <file>', 'the file name standard input stands for (picks the frontend and the config)')
+    .option('--debug', 'say on standard error which files were skipped or not read, and why')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
@@ -97,31 +121,23 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     return 0;
   }
   const known = new Set(rules.map((r) => r.meta.id));
-  for (const id of opts.rule ?? []) {
-    if (!known.has(id)) {
-      io.stderr.write(`miglint: unknown rule "${id}" (see --list-rules)\n`);
-      return 2;
-    }
-  }
   if (opts.unsafeFixes && !opts.fix && !opts.fixDryRun) {
     io.stderr.write('miglint: --unsafe-fixes goes with --fix or --fix-dry-run\n');
     return 2;
   }
 
-  const fixTypes = opts.fixType?.split(',').map((t) => t.trim()).filter(Boolean) ?? null;
-  const badType = fixTypes?.find((t) => !(RULE_CATEGORIES as readonly string[]).includes(t));
-  if (badType) {
-    io.stderr.write(`miglint: unknown fix type "${badType}" (one of ${RULE_CATEGORIES.join(', ')})\n`);
-    return 2;
-  }
+  const fixTypes = opts.fixType ?? null;
   const cwd = process.cwd();
+  const debug = opts.debug ? (m: string) => void io.stderr.write(`miglint: debug: ${m}\n`) : null;
   const runOptions: RunOptions = {
     cwd,
     rules,
     only: opts.rule?.length ? new Set(opts.rule) : null,
     fix: opts.fixDryRun ? 'dry-run' : opts.fix ? 'write' : 'off',
     unsafeFixes: !!opts.unsafeFixes,
-    fixOnly: fixTypes ? new Set(rules.filter((r) => fixTypes.includes(r.meta.category as RuleCategory)).map((r) => r.meta.id)) : null,
+    fixOnly: fixTypes ? new Set(rules.filter((r) => fixTypes.includes(r.meta.category)).map((r) => r.meta.id)) : null,
+    directions: opts.directions ? new Set(opts.directions) : null,
+    debug,
   };
   const loader = new ConfigLoader(known, opts.config ?? null);
   let result: RunResult;
@@ -129,14 +145,13 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     if (opts.stdin) {
       const name = resolve(cwd, opts.stdinFilename ?? 'stdin.sql');
       await prepareFrontends([name]);
-      const text = await readStdin(io.stdin);
       result = { files: [], diffs: [], fixedCount: 0, fixErrors: [], internalErrors: 0 };
       const stdinOptions = { ...runOptions, fix: runOptions.fix === 'write' ? ('dry-run' as const) : runOptions.fix };
-      const r = await lintOne(name, text, loader, stdinOptions, result);
-      result.files.push({ path: name, displayPath: displayPath(cwd, name), source: r.source, findings: r.findings });
+      const read = async (max: number) => sourceFromBytes(await readStreamLimited(io.stdin, max), max);
+      result.files.push((await lintSource(name, read, loader, stdinOptions, result)).report);
     } else {
       const ignores = (await loader.forFile(resolve(cwd, 'x'))).ignores;
-      const files = await selectFiles(await discoverFiles(paths, cwd, ignores), loader, { since: opts.since ?? null, cwd });
+      const files = await selectFiles(await discoverFiles(paths, cwd, ignores, { debug }), loader, { since: opts.since ?? null, cwd });
       result = await runFiles(files, loader, runOptions);
     }
   } catch (e) {
@@ -182,12 +197,6 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   if (result.internalErrors > 0 || result.fixErrors.length > 0) return 2;
   const all = result.files.flatMap((f) => f.findings);
   if (all.some((f) => f.severity === 'error')) return 1;
-  if (opts.maxWarnings !== undefined && all.filter((f) => f.severity === 'warning').length > Number(opts.maxWarnings)) return 1;
+  if (opts.maxWarnings !== undefined && all.filter((f) => f.severity === 'warning').length > opts.maxWarnings) return 1;
   return 0;
-}
-
-async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -8,6 +8,13 @@ import { dirname, resolve } from 'node:path';
 import type { z as Z } from 'zod';
 import { DEFAULT_SETTINGS, type LintSettings } from '../core/rule.js';
 
+/** The migration directions miglint can lint. */
+export const DIRECTIONS = ['up', 'down'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+/** The default `maxFileSize`: 50 MiB, in bytes. */
+export const DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024;
+
 /** The schema of a configuration file. zod is loaded only when a file is found (it costs ~70 ms). */
 function makeSchema(z: typeof Z) {
   const severity = z.union([z.enum(['off', 'warn', 'error']), z.literal(0), z.literal(1), z.literal(2)]);
@@ -26,6 +33,10 @@ function makeSchema(z: typeof Z) {
       ignores: z.array(z.string()).optional(),
       /** Migrations up to this version or file name are not linted (see `isAfter` in lint/since.ts). */
       startAfter: z.union([z.string().min(1), z.number().int().nonnegative()]).optional(),
+      /** Which directions are linted: findings inside a direction not listed are dropped. */
+      directions: z.array(z.enum(DIRECTIONS)).min(1, 'at least one of "up", "down"').optional(),
+      /** Files larger than this many bytes are not read (an `unanalyzable-file` error). */
+      maxFileSize: z.number().int().positive().optional(),
       /** Settings read by migrun (directory, timeouts); passed through as they are. */
       migrun: z.record(z.string(), z.unknown()).optional(),
     })
@@ -47,6 +58,10 @@ export interface ResolvedConfig {
   ignores: string[];
   /** Migrations up to this version or name are not linted; null: all are. */
   startAfter: string | null;
+  /** The directions linted (`directions`, default both); findings inside another direction's code are dropped. */
+  directions: ReadonlySet<Direction>;
+  /** The largest file read, in bytes (`maxFileSize`, default 50 MiB). */
+  maxFileSize: number;
   migrun: Record<string, unknown>;
 }
 
@@ -88,6 +103,8 @@ export function resolveConfig(file: ConfigFile, path: string | null, knownRules:
     rules,
     ignores: file.ignores ?? [],
     startAfter: file.startAfter === undefined ? null : String(file.startAfter),
+    directions: new Set(file.directions ?? DIRECTIONS),
+    maxFileSize: file.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
     migrun: file.migrun ?? {},
   };
 }

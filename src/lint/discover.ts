@@ -1,16 +1,22 @@
 /**
  * File discovery: explicit files, directories (searched for migration sources) and
  * glob patterns, minus the usual ignores, `.miglintignore` (gitignore syntax) and
- * the configuration's `ignores`.
+ * the configuration's `ignores`. Each file is listed once, however many paths reach
+ * it (symbolic links, a loop of them, a file named and also walked).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import ignore from 'ignore';
 import { glob } from 'tinyglobby';
-import { isMigrationSource } from '../sources/index.js';
+import { isMigrationSource, SUPPORTED_EXTENSIONS } from '../sources/index.js';
+import { fileKind } from './read.js';
 
-export const DEFAULT_IGNORES = ['**/node_modules/**', '**/.git/**', '**/dist/**', '**/build/**', '**/coverage/**', '**/*.d.ts', '**/*.min.js'];
-const SOURCE_GLOB = '**/*.{sql,ts,mts,cts,js,mjs,cjs}';
+/** Folders a directory walk never enters. */
+const IGNORED_DIRS = ['node_modules', '.git', 'dist', 'build', 'coverage'];
+export const DEFAULT_IGNORES = [...IGNORED_DIRS.map((d) => `**/${d}/**`), '**/*.d.ts', '**/*.min.js'];
+/** Every file some frontend reads, e.g. `**\/*.{sql,ts,...}`. */
+const SOURCE_GLOB = `**/*.{${SUPPORTED_EXTENSIONS.map((e) => e.slice(1)).join(',')}}`;
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -19,35 +25,89 @@ export class UsageError extends Error {
   }
 }
 
+export interface DiscoverOptions {
+  /** Receives `--debug` lines: files a walk skipped (not regular files) and paths that name a file already listed. */
+  debug?: ((message: string) => void) | null;
+}
+
 /**
- * The files to lint, absolute, sorted, without duplicates.
- * @throws UsageError when a path names nothing.
+ * The files to lint, absolute, sorted, each file once: two paths with the same real
+ * path (after symbolic links) are one file, listed under the path met first (the
+ * paths in order, each directory's files sorted). A directory walk or a glob lists
+ * only regular files (a FIFO named `x.sql` could hang the run); a file named
+ * explicitly is listed whatever it is, and reading it reports what it is.
+ * @throws UsageError when a path or glob names nothing, or only files of kinds miglint does not read.
  */
-export async function discoverFiles(paths: string[], cwd: string, extraIgnores: string[] = []): Promise<string[]> {
+export async function discoverFiles(paths: string[], cwd: string, extraIgnores: string[] = [], options: DiscoverOptions = {}): Promise<string[]> {
+  const debug = options.debug ?? null;
   const ig = ignore().add(extraIgnores);
   const ignoreFile = join(cwd, '.miglintignore');
   if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
-  const found = new Set<string>();
-  const keep = (abs: string) => {
+  const ignored = (abs: string) => {
     const rel = relative(cwd, abs);
-    if (rel && !rel.startsWith('..') && ig.ignores(rel.split('\\').join('/'))) return;
-    found.add(abs);
+    return !!rel && !rel.startsWith('..') && ig.ignores(rel.split(sep).join('/'));
+  };
+  /** Real path → the path it was first met under. */
+  const found = new Map<string, string>();
+  const add = async (abs: string) => {
+    let real = abs;
+    try {
+      real = await realpath(abs);
+    } catch {
+      // A path that does not resolve (a dangling link named explicitly) stays as it is: reading it reports why.
+    }
+    const first = found.get(real);
+    if (first === undefined) found.set(real, abs);
+    else if (first !== abs) debug?.(`${relative(cwd, abs) || abs}: the same file as ${relative(cwd, first) || first}, linted once`);
+  };
+  /** Walked or globbed files: regular files only (a symbolic link to a FIFO is skipped too). */
+  const addWalked = async (files: string[]) => {
+    for (const abs of files.sort()) {
+      if (ignored(abs)) continue;
+      const s = await stat(abs).catch(() => null);
+      if (!s?.isFile()) {
+        debug?.(`${relative(cwd, abs)}: skipped: ${s ? `${fileKind(s)}, not a regular file` : 'it cannot be read'}`);
+        continue;
+      }
+      await add(abs);
+    }
   };
 
   for (const p of paths) {
     const abs = resolve(cwd, p);
     if (existsSync(abs)) {
-      if (statSync(abs).isDirectory()) {
+      if ((await stat(abs)).isDirectory()) {
         const files = await glob(SOURCE_GLOB, { cwd: abs, absolute: true, ignore: DEFAULT_IGNORES, dot: false });
-        files.filter(isMigrationSource).forEach(keep);
+        await addWalked(files.filter(isMigrationSource));
+        if (debug) await reportSpecialFiles(abs, cwd, ignored, debug);
       } else {
-        found.add(abs); // named explicitly: linted whatever the ignores say
+        await add(abs); // named explicitly: linted whatever the ignores say
       }
       continue;
     }
     const files = await glob(p, { cwd, absolute: true, ignore: DEFAULT_IGNORES });
     if (files.length === 0) throw new UsageError(`no files match "${p}"`);
-    files.filter(isMigrationSource).forEach(keep);
+    const sources = files.filter(isMigrationSource);
+    if (sources.length === 0) throw new UsageError(`"${p}" matches only files miglint does not read (it reads ${SUPPORTED_EXTENSIONS.join(', ')})`);
+    await addWalked(sources);
   }
-  return [...found].sort();
+  return [...found.values()].sort();
+}
+
+/**
+ * Names, through `debug`, the FIFOs, sockets and devices with a source extension under
+ * `dir`: the walk never lists them (it lists regular files and links), so without this
+ * `--debug` could not say why they were not linted. Reads the tree once more; only with `--debug`.
+ */
+async function reportSpecialFiles(dir: string, cwd: string, ignored: (abs: string) => boolean, debug: (message: string) => void): Promise<void> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  for (const e of entries) {
+    if (e.isFile() || e.isDirectory() || e.isSymbolicLink() || !isMigrationSource(e.name)) continue;
+    // `parentPath` is Node.js 20.12's name for `path`.
+    const abs = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+    const segments = relative(dir, abs).split(sep);
+    if (segments.some((s) => s.startsWith('.') || IGNORED_DIRS.includes(s)) || ignored(abs)) continue;
+    const s = await stat(abs).catch(() => null);
+    debug(`${relative(cwd, abs)}: skipped: ${s ? fileKind(s) : 'a special file'}, not a regular file`);
+  }
 }

@@ -2,12 +2,12 @@
  * The lint engine: one file's text in, findings out. Builds the unit through its
  * frontend, runs the enabled rules, applies suppressions and configured severities.
  */
-import type { Diagnostic, Finding, Severity } from '../core/diagnostic.js';
+import type { Diagnostic, Finding, Severity, Span } from '../core/diagnostic.js';
 import type { Rule } from '../core/rule.js';
-import type { SourceText } from '../core/source-text.js';
-import type { MigrationUnit } from '../core/unit.js';
-import type { ResolvedConfig } from '../config/index.js';
-import { loadUnit } from '../sources/index.js';
+import { SourceText } from '../core/source-text.js';
+import type { MigrationUnit, Phase } from '../core/unit.js';
+import type { Direction, ResolvedConfig } from '../config/index.js';
+import { frontendKind, loadUnit, SUPPORTED_EXTENSIONS } from '../sources/index.js';
 import { applySuppressions, parseSuppressions, suppressionDiagnostics } from './suppressions.js';
 
 /** Pseudo-rules the engine itself reports. */
@@ -15,9 +15,16 @@ export const SYNTAX_ERROR = 'syntax-error';
 export const UNUSED_SUPPRESSION = 'unused-suppression';
 /** A file, or the part of it from a location on, that was not analysed (see `UnanalysedFact`). */
 export const UNANALYZABLE_FILE = 'unanalyzable-file';
+/** A crash of miglint itself while analysing a file (exit code 2). */
+export const INTERNAL_ERROR = 'internal-error';
+
+/** What says a file was not (fully) analysed: never dropped by a direction filter. */
+const NOT_ANALYSED = new Set([SYNTAX_ERROR, UNANALYZABLE_FILE, INTERNAL_ERROR]);
 
 export interface LintRun {
-  unit: MigrationUnit;
+  /** The unit the frontend built; null when no frontend reads the file's kind. */
+  unit: MigrationUnit | null;
+  source: SourceText;
   findings: Finding[];
 }
 
@@ -25,6 +32,8 @@ export interface EngineOptions {
   rules: readonly Rule[];
   /** Only these rule ids run (`--rule`); all enabled rules when null. */
   only?: ReadonlySet<string> | null;
+  /** The directions linted (`--directions`), over the configuration's `directions`; the configuration's when null or absent. */
+  directions?: ReadonlySet<Direction> | null;
 }
 
 /** The severity a rule runs at under `config`, or 'off'. */
@@ -43,10 +52,73 @@ export function toFinding(file: string, source: SourceText, d: Diagnostic, sever
 }
 
 /**
+ * The `unanalyzable-file` finding of a file no frontend reads (`x.py`), at 1:1, or null
+ * when some frontend reads it. A directory walk never lists such files; this is for one
+ * named explicitly (or `--stdin-filename`).
+ */
+export function unsupportedFileFinding(file: string, source: SourceText): Finding | null {
+  if (frontendKind(file) !== null) return null;
+  const ext = /(\.[^./\\]+)$/.exec(file)?.[1];
+  const what = ext ? `${ext} files` : 'files without an extension';
+  const message = `Unsupported file type: miglint does not read ${what} (it reads ${SUPPORTED_EXTENSIONS.join(', ')}); nothing in this file was analysed.`;
+  const help = 'Lint the migrations of a kind miglint reads, or leave this file out (a directory walk skips such files).';
+  return toFinding(file, source, { ruleId: UNANALYZABLE_FILE, message, help, span: { start: 0, end: 0 } }, 'error');
+}
+
+/**
+ * The direction of the code at `span`: that of the innermost statement or phase region
+ * (`MigrationUnit.phaseRegions`) holding its start, or null when none does (file-level).
+ */
+export function phaseAt(unit: MigrationUnit, span: Span): Phase | null {
+  return phaseLocator(unit)(span);
+}
+
+/**
+ * `phaseAt` for many spans of one unit: statements are indexed once (sorted by start, with
+ * the largest end so far), so each lookup is a binary search plus a walk back over only the
+ * statements that could still hold it, not a scan of the whole file.
+ */
+export function phaseLocator(unit: MigrationUnit): (span: Span) => Phase | null {
+  const end = (s: Span) => Math.max(s.end, s.start + 1); // an empty span holds its own offset
+  const statements = unit.statements.map((st) => ({ phase: st.phase, span: st.span })).sort((a, b) => a.span.start - b.span.start);
+  const maxEnd: number[] = [];
+  for (const [i, st] of statements.entries()) maxEnd.push(Math.max(end(st.span), i > 0 ? maxEnd[i - 1]! : 0));
+  return (span) => {
+    const at = span.start;
+    let phase: Phase | null = null;
+    let length = Infinity;
+    const consider = (p: Phase, s: Span) => {
+      if (s.start <= at && at < end(s) && s.end - s.start <= length) {
+        phase = p;
+        length = s.end - s.start;
+      }
+    };
+    for (const r of unit.phaseRegions) consider(r.phase, r.span);
+    // The last statement starting at or before `at`, then back while an earlier one may still reach it.
+    let lo = 0;
+    let hi = statements.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (statements[mid]!.span.start <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0 && maxEnd[i]! > at; i--) consider(statements[i]!.phase, statements[i]!.span);
+    return phase;
+  };
+}
+
+/**
  * Lints one file's text. Never throws for bad input: a file that does not parse
- * yields `syntax-error` findings, and a frontend failure yields one too.
+ * yields `syntax-error` findings, and a frontend failure yields one too; a file
+ * of a kind no frontend reads yields one `unanalyzable-file` finding.
+ *
+ * Findings inside the code of a direction not linted (`directions`, `--directions`)
+ * are dropped after suppressions are applied (so a suppression used there is not
+ * reported unused); findings that say something was not analysed are always kept.
  */
 export function lintText(file: string, text: string, config: ResolvedConfig, options: EngineOptions): LintRun {
+  const unsupported = unsupportedFileFinding(file, new SourceText(text));
+  if (unsupported) return { unit: null, source: new SourceText(text), findings: [unsupported] };
   const unit = loadUnit(file, text, config.settings);
   const lang = unit.language === 'sql' ? 'sql' : 'ts';
   const severities = new Map<string, Severity>();
@@ -76,8 +148,17 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
   const kept = applySuppressions(diagnostics, suppressions);
   if (!options.only) kept.push(...suppressionDiagnostics(suppressions, known));
 
+  const directions = options.directions ?? config.directions;
+  const phaseOf = directions.has('up') && directions.has('down') ? null : phaseLocator(unit);
+  const linted = (d: Diagnostic) => {
+    if (!phaseOf || NOT_ANALYSED.has(d.ruleId)) return true;
+    const phase = phaseOf(d.span);
+    return phase !== 'up' && phase !== 'down' ? true : directions.has(phase);
+  };
+
   const findings = kept
+    .filter(linted)
     .map((d) => toFinding(file, unit.source, d, severities.get(d.ruleId) ?? 'error'))
     .sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
-  return { unit, findings };
+  return { unit, source: unit.source, findings };
 }

@@ -2,17 +2,18 @@
  * Lints (and optionally fixes) a set of files: the orchestration under the CLI,
  * also usable as a library.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import type { Finding } from '../core/diagnostic.js';
 import type { Rule } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
-import type { ConfigLoader, ResolvedConfig } from '../config/index.js';
+import type { ConfigLoader, Direction, ResolvedConfig } from '../config/index.js';
 import type { FileReport } from '../report/types.js';
-import { prepareFrontends } from '../sources/index.js';
+import { isSqlFile, prepareFrontends } from '../sources/index.js';
 import { readRunnerMetadata } from '../sources/runner-metadata.js';
-import { lintText, toFinding } from './engine.js';
+import { INTERNAL_ERROR, lintText, toFinding, UNANALYZABLE_FILE, unsupportedFileFinding } from './engine.js';
 import { fixText } from './fix.js';
+import { readSource, type InvalidUtf8, type SourceRead } from './read.js';
 
 export interface RunOptions {
   cwd: string;
@@ -22,6 +23,10 @@ export interface RunOptions {
   unsafeFixes: boolean;
   /** Rule ids whose fixes apply (`--fix-type`); all when null. */
   fixOnly?: ReadonlySet<string> | null;
+  /** The directions linted (`--directions`), over each file's configuration; the configuration's when null or absent. */
+  directions?: ReadonlySet<Direction> | null;
+  /** Receives `--debug` lines: files not read, and why. */
+  debug?: ((message: string) => void) | null;
 }
 
 export interface RunResult {
@@ -55,7 +60,7 @@ export async function configForFile(file: string, loader: ConfigLoader): Promise
 /** Lints one text (from a file or stdin), applying fixes first when asked. */
 export async function lintOne(file: string, text: string, loader: ConfigLoader, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[] }> {
   const config = await configForFile(file, loader);
-  const engine = { rules: options.rules, only: options.only };
+  const engine = { rules: options.rules, only: options.only, directions: options.directions ?? null };
   let current = text;
   try {
     if (options.fix !== 'off') {
@@ -73,24 +78,69 @@ export async function lintOne(file: string, text: string, loader: ConfigLoader, 
       }
     }
     const run = lintText(file, current, config, engine);
-    return { text: current, source: run.unit.source, findings: run.findings };
+    return { text: current, source: run.source, findings: run.findings };
   } catch (e) {
     result.internalErrors++;
     const source = new SourceText(current);
     const message = `Internal error while analysing this file: ${(e as Error).message ?? String(e)}. Please report it with the file.`;
-    return { text: current, source, findings: [toFinding(file, source, { ruleId: 'internal-error', message, span: { start: 0, end: 0 } }, 'error')] };
+    return { text: current, source, findings: [toFinding(file, source, { ruleId: INTERNAL_ERROR, message, span: { start: 0, end: 0 } }, 'error')] };
   }
 }
 
-/** Lints every file; with `fix: 'write'`, writes fixed files back (only when they parse). */
+/** The `unanalyzable-file` finding of ill-formed UTF-8, at its first ill-formed sequence. */
+function invalidUtf8Finding(file: string, source: SourceText, bad: InvalidUtf8): Finding {
+  const message = `Invalid UTF-8: ${bad.bytes} (byte ${bad.byteOffset} of the file) is not a UTF-8 sequence; miglint read each ill-formed sequence as U+FFFD, analysed the rest of the file, and applies no fix to it.`;
+  const note = isSqlFile(file)
+    ? 'psql and most runners send these bytes as they are: with client_encoding UTF8, PostgreSQL rejects the statement (SQLSTATE 22021 character_not_in_repertoire; manual: "Character Set Support").'
+    : 'Node.js reads them as U+FFFD too, so SQL built from this text differs from what the file seems to say.';
+  return toFinding(file, source, { ruleId: UNANALYZABLE_FILE, message, note, help: 'Save the file as UTF-8 (it may be in another encoding, such as Latin-1).', span: { start: bad.offset, end: bad.offset + 1 } }, 'error');
+}
+
+/**
+ * Lints one file (or standard input standing for `file`) as far as it can be read:
+ * a kind no frontend reads is not read at all, and `read(maxBytes)` (given the file's
+ * `maxFileSize`) may refuse it (not a regular file, too large); each is one
+ * `unanalyzable-file` finding at 1:1. Ill-formed UTF-8 is analysed with U+FFFD and
+ * reported where it starts; such a file gets no fix (writing it back would change its bytes).
+ * @returns the file's report and, when fixes changed it and it is to be written, the new text.
+ * @throws ConfigError when the file's configuration is invalid.
+ */
+export async function lintSource(file: string, read: (maxBytes: number) => Promise<SourceRead>, loader: ConfigLoader, options: RunOptions, result: RunResult): Promise<{ report: FileReport; write: string | null }> {
+  const name = displayPath(options.cwd, file);
+  const report = (source: SourceText, findings: Finding[]): FileReport => ({ path: file, displayPath: name, source, findings });
+  const empty = new SourceText('');
+  const unsupported = unsupportedFileFinding(file, empty);
+  if (unsupported) {
+    options.debug?.(`${name}: not read: no frontend reads this kind of file`);
+    return { report: report(empty, [unsupported]), write: null };
+  }
+  const config = await loader.forFile(file);
+  const got = await read(config.maxFileSize);
+  if (!got.ok) {
+    options.debug?.(`${name}: not read: ${got.message}`);
+    return { report: report(empty, [toFinding(file, empty, { ruleId: UNANALYZABLE_FILE, message: got.message, help: got.help, span: { start: 0, end: 0 } }, 'error')]), write: null };
+  }
+  const opts = got.invalidUtf8 ? { ...options, fix: 'off' as const } : options;
+  const r = await lintOne(file, got.text, loader, opts, result);
+  if (!got.invalidUtf8) return { report: report(r.source, r.findings), write: r.text !== got.text ? r.text : null };
+  // No fix is applied to the file, so each is shown as advice only.
+  const advice = r.findings.map((f) => (f.fix ? { ...f, fix: { ...f.fix, applicability: 'display-only' as const } } : f));
+  const findings = [invalidUtf8Finding(file, r.source, got.invalidUtf8), ...advice].sort((a, b) => a.line - b.line || a.column - b.column);
+  return { report: report(r.source, findings), write: null };
+}
+
+/**
+ * Lints every file (see `lintSource`: what cannot be read is a finding); with `fix: 'write'`,
+ * writes fixed files back (only when they parse).
+ * @throws ConfigError when a file's configuration is invalid.
+ */
 export async function runFiles(files: string[], loader: ConfigLoader, options: RunOptions): Promise<RunResult> {
   await prepareFrontends(files);
   const result = newRunResult();
   for (const file of files) {
-    const text = await readFile(file, 'utf8');
-    const { text: after, source, findings } = await lintOne(file, text, loader, options, result);
-    if (options.fix === 'write' && after !== text) await writeFile(file, after, 'utf8');
-    result.files.push({ path: file, displayPath: displayPath(options.cwd, file), source, findings });
+    const { report, write } = await lintSource(file, (max) => readSource(file, max), loader, options, result);
+    if (write !== null) await writeFile(file, write, 'utf8');
+    result.files.push(report);
   }
   return result;
 }

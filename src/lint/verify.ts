@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { parseSql } from '../sql/parse.js';
+import { isSqlFile } from '../sources/index.js';
 import { parseableSql } from '../sources/sql.js';
 
 // Loaded on first use: the TypeScript compiler costs ~0.4 s, and SQL-only runs never need it.
@@ -13,7 +14,7 @@ const typescript = () => (tsModule ??= (require('ts-morph') as typeof import('ts
 
 /** A description of the first syntax problem, or null when the text parses. */
 export function syntaxProblem(file: string, text: string): string | null {
-  if (file.toLowerCase().endsWith('.sql')) {
+  if (isSqlFile(file)) {
     // psql syntax is masked too: a fix is refused only for what it breaks, not for the runner's own syntax.
     const r = parseSql(parseableSql(text, true));
     return r.error ? r.error.message : null;

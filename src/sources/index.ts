@@ -18,29 +18,51 @@ export const SCRIPT_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'] 
 type TypescriptFrontend = typeof import('./typescript/index.js');
 let typescriptFrontend: TypescriptFrontend | null = null;
 
-export function isMigrationSource(file: string): boolean {
+/**
+ * The kinds of file miglint reads, by file extension (lower-cased, with the dot): the one
+ * list that discovery, the engine's "unsupported file type" check and the dispatch below
+ * read. A new frontend (Python) adds its kind here and a case in `loadUnit`.
+ */
+export const FRONTEND_EXTENSIONS = { sql: SQL_EXTENSIONS, script: SCRIPT_EXTENSIONS } as const;
+export type FrontendKind = keyof typeof FRONTEND_EXTENSIONS;
+
+/** Every extension some frontend reads, e.g. `['.sql', '.ts', ...]`. */
+export const SUPPORTED_EXTENSIONS: readonly string[] = Object.values(FRONTEND_EXTENSIONS).flat();
+
+/** The frontend that reads `file`, by its extension; null when no frontend does. */
+export function frontendKind(file: string): FrontendKind | null {
   const lower = file.toLowerCase();
-  if (lower.endsWith('.d.ts')) return false;
-  return [...SQL_EXTENSIONS, ...SCRIPT_EXTENSIONS].some((e) => lower.endsWith(e));
+  for (const [kind, exts] of Object.entries(FRONTEND_EXTENSIONS) as [FrontendKind, readonly string[]][]) {
+    if (exts.some((e) => lower.endsWith(e))) return kind;
+  }
+  return null;
+}
+
+/** Whether a directory walk lints `file`: a kind some frontend reads, and not a `.d.ts` declaration file. */
+export function isMigrationSource(file: string): boolean {
+  return frontendKind(file) !== null && !file.toLowerCase().endsWith('.d.ts');
 }
 
 export function isSqlFile(file: string): boolean {
-  return file.toLowerCase().endsWith('.sql');
+  return frontendKind(file) === 'sql';
 }
 
 /** Loads the SQL parser, and the TypeScript frontend when any of `files` needs it. */
 export async function prepareFrontends(files: Iterable<string>): Promise<void> {
   await initSqlParser();
-  if (!typescriptFrontend && [...files].some((f) => !isSqlFile(f))) typescriptFrontend = await import('./typescript/index.js');
+  if (!typescriptFrontend && [...files].some((f) => frontendKind(f) === 'script')) typescriptFrontend = await import('./typescript/index.js');
 }
 
 /**
  * Builds the migration unit of one file and computes its statements' contexts.
- * @throws Error when the frontends were not prepared for this kind of file.
+ * @throws Error when no frontend reads this kind of file (check `frontendKind` first), or
+ * the frontends were not prepared for it.
  */
 export function loadUnit(file: string, text: string, settings: LintSettings): MigrationUnit {
   let unit: MigrationUnit;
-  if (isSqlFile(file)) unit = sqlUnit(file, text, settings);
+  const kind = frontendKind(file);
+  if (kind === 'sql') unit = sqlUnit(file, text, settings);
+  else if (kind === null) throw new Error(`loadUnit: no frontend reads ${file}`);
   else if (typescriptFrontend) unit = typescriptFrontend.typescriptUnit(file, text, settings);
   else throw new Error('loadUnit: call prepareFrontends() before linting TypeScript/JavaScript');
   computeContexts(unit, { runtimeSetsTimeouts: settings.runtimeSetsTimeouts || settings.sqlRunner === 'migrun' });

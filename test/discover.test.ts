@@ -1,0 +1,58 @@
+/** File discovery: each file once by real path, only regular files from a walk, and what it skipped said with --debug. */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { describe, test } from 'node:test';
+import { discoverFiles, UsageError } from '../src/lint/discover.js';
+
+/** A folder: `a.sql`, `sub/b.sql`, a link `sub/loop -> ..` (a loop), `alias.sql -> a.sql`, a FIFO, a link to the FIFO, `x.py`. */
+function tree(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'miglint-discover-'));
+  mkdirSync(join(dir, 'sub'));
+  writeFileSync(join(dir, 'a.sql'), 'SELECT 1;\n');
+  writeFileSync(join(dir, 'sub', 'b.sql'), 'SELECT 2;\n');
+  writeFileSync(join(dir, 'x.py'), 'print(1)\n');
+  symlinkSync('..', join(dir, 'sub', 'loop'));
+  symlinkSync('a.sql', join(dir, 'alias.sql'));
+  execFileSync('mkfifo', [join(dir, 'pipe.sql')]);
+  symlinkSync('pipe.sql', join(dir, 'to-pipe.sql'));
+  return dir;
+}
+
+describe('discoverFiles', () => {
+  test('a file reached under several paths (a link, a loop of links) is listed once, under the first path', async () => {
+    const dir = tree();
+    const debug: string[] = [];
+    const files = await discoverFiles([dir], dir, [], { debug: (m) => debug.push(m) });
+    assert.deepEqual(files.map((f) => relative(dir, f)), ['a.sql', 'sub/b.sql']);
+    assert.ok(debug.includes('alias.sql: the same file as a.sql, linted once'), debug.join('\n'));
+    assert.ok(debug.includes('sub/loop/a.sql: the same file as a.sql, linted once'), debug.join('\n'));
+  });
+  test('the first path named is the one kept, whatever its name sorts as', async () => {
+    const dir = tree();
+    const files = await discoverFiles(['sub/loop/sub/b.sql', 'sub'], dir);
+    // Walking sub/ meets a.sql only through the loop.
+    assert.deepEqual(files.map((f) => relative(dir, f)), ['sub/loop/a.sql', 'sub/loop/sub/b.sql']);
+  });
+  test('a walk skips FIFOs and links to them, and says so with --debug', async () => {
+    const dir = tree();
+    const debug: string[] = [];
+    const files = await discoverFiles(['.'], dir, [], { debug: (m) => debug.push(m) });
+    assert.ok(!files.some((f) => /pipe/.test(f)));
+    assert.ok(debug.includes('pipe.sql: skipped: a FIFO (named pipe), not a regular file'), debug.join('\n'));
+    assert.ok(debug.includes('to-pipe.sql: skipped: a FIFO (named pipe), not a regular file'), debug.join('\n'));
+  });
+  test('a file named explicitly is listed whatever it is: reading it reports what it is', async () => {
+    const dir = tree();
+    const files = await discoverFiles(['pipe.sql', 'x.py'], dir);
+    assert.deepEqual(files.map((f) => relative(dir, f)), ['pipe.sql', 'x.py']);
+  });
+  test('a walk skips files miglint does not read; a glob that matches only such files is a usage error', async () => {
+    const dir = tree();
+    assert.ok(!(await discoverFiles(['.'], dir)).some((f) => f.endsWith('.py')));
+    await assert.rejects(discoverFiles(['*.py'], dir), (e: Error) => e instanceof UsageError && /"\*\.py" matches only files miglint does not read \(it reads \.sql, \.ts/.test(e.message));
+    await assert.rejects(discoverFiles(['none/*.sql'], dir), /no files match "none\/\*\.sql"/);
+  });
+});
