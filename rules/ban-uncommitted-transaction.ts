@@ -50,6 +50,9 @@ export default defineRule({
           ? 'Check out one client (const client = await pool.connect()) and run BEGIN, the statements and COMMIT on it, releasing it in a finally; or send them as one query string.'
           : 'End the transaction with COMMIT (or ROLLBACK) after its last statement.',
         span: begin.span,
+        related: pooledEnd
+          ? ends.filter((e) => e.phase === phase && e.span.start > begin.span.start).map((e) => ({ span: e.span, message: 'This COMMIT or ROLLBACK goes through the pool, maybe to another connection.' }))
+          : [{ span: end.span, message: `The ${phase === 'other' ? 'migration' : `${phase} migration`}'s last statement: the transaction block is still open after it.` }],
         ...(canAppend ? { fix: { title: 'Append COMMIT;', applicability: 'safe' as const, edits: [{ start: at, end: at, text: `${after ? '' : ';'}${unit.source.eol}COMMIT;` }] } } : {}),
       });
     }

@@ -45,6 +45,7 @@ export default defineRule({
             ? 'Run existence checks on an autocommit path (migrun\'s ctx.check.constraintExists, or a plain pool.query), not on a session that opens a transaction.'
             : 'Wrap its use in try { ... COMMIT } catch { ROLLBACK; throw } finally { release }, or use the framework\'s managed transaction callback.',
           span: s.leak.span,
+          related: [{ span: s.span, message: `\`${s.name}\` is acquired here.` }, ...(s.checkQuery ? [{ span: s.checkQuery, message: 'The check query that opens the transaction.' }] : [])],
           // The frontend's edits change control flow (or where the check runs): never applied by plain --fix.
           ...(s.fix ? { fix: { title: s.fix.title, applicability: 'unsafe' as const, edits: s.fix.edits.map((e) => ({ ...e })) } } : {}),
         },

@@ -38,6 +38,15 @@ describe('suppressions', () => {
     const findings = lint('m.sql', `-- miglint-ignore no-such-rule\n${INDEX}`, {});
     assert.ok(findings.some((f) => f.ruleId === 'unused-suppression' && /Unknown rule `no-such-rule`/.test(f.message)));
   });
+  test("squawk's ignore comments are honoured, its ids mapped, and never reported as unused or unknown", () => {
+    const timeouts = 'ALTER TABLE leads ADD COLUMN x int;';
+    assert.deepEqual(lint('m.sql', `-- squawk-ignore require-timeout-settings\n${timeouts}`), []);
+    // The timeout rules report the first statement with no timeout in force: the suppressed one.
+    assert.deepEqual(lint('m.sql', `-- squawk-ignore require-concurrent-index-creation, require-timeout-settings\n${INDEX}\n${INDEX}`).map((f) => [f.ruleId, f.line]), [['require-concurrent-index-creation', 3]]);
+    assert.deepEqual(lint('m.sql', `-- squawk-ignore-file\n${INDEX}`), []);
+    assert.deepEqual(lint('m.sql', `-- squawk-ignore-file require-timeout-settings\n${INDEX}`).map((f) => f.ruleId), ['require-concurrent-index-creation']);
+    assert.deepEqual(lint('m.sql', `-- squawk-ignore ban-char-field, some-future-rule\nSELECT 1;`), []);
+  });
   test('a suppression for another rule does not hide this one', () => {
     const findings = lint('m.sql', `-- miglint-ignore require-lock-timeout\n${INDEX}`, only);
     assert.deepEqual(findings.map((f) => f.ruleId), ['require-concurrent-index-creation']);

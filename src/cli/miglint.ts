@@ -10,8 +10,10 @@ import { rules } from '../../rules/index.js';
 import { ConfigError, ConfigLoader, DIRECTIONS, type Direction } from '../config/index.js';
 import { RULE_CATEGORIES, ruleDocsUrl, type RuleCategory } from '../core/rule.js';
 import { discoverFiles, UsageError } from '../lint/discover.js';
+import { applyBaseline, readBaseline, writeBaseline } from '../lint/baseline.js';
 import { readStreamLimited, sourceFromBytes } from '../lint/read.js';
 import { displayPath, lintSource, runFiles, type RunOptions, type RunResult } from '../lint/run.js';
+import { selectFiles } from '../lint/since.js';
 import type { Reporter } from '../report/types.js';
 import { prepareFrontends } from '../sources/index.js';
 
@@ -47,6 +49,9 @@ interface Opts {
   listRules?: boolean;
   stdin?: boolean;
   stdinFilename?: string;
+  since?: string;
+  baseline?: string;
+  writeBaseline?: string;
   debug?: boolean;
 }
 
@@ -76,10 +81,12 @@ function listRules(): string {
 
 /** Runs the CLI; returns the exit code. Never throws for user errors. */
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+  if (argv[0] === 'init') return (await import('./init.js')).initCommand(argv.slice(1), io, process.cwd());
   const program = new Command('miglint')
     .description('Find what breaks production in PostgreSQL migrations (SQL, TypeORM, knex, node-pg-migrate, Sequelize, kysely, pg).')
     .version(version())
     .argument('[paths...]', 'files, directories or globs to lint', ['.'])
+    .addHelpText('after', '\nCommands:\n  miglint lsp [--stdio]     run the language server on stdio (for editors)\n  miglint init [--pre-commit]  write a starter configuration (and a pre-commit hook)')
     .addOption(new Option('-f, --format <name>', 'output format').choices(Object.keys(REPORTERS)).default('stylish'))
     .option('-c, --config <file>', 'use this configuration file instead of searching for one')
     .option('--fix', 'apply safe fixes in place, then report what is left')
@@ -92,6 +99,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .addOption(new Option('--max-warnings <n>', 'exit 1 when there are more warnings than this').argParser(count))
     .option('--quiet', 'report errors only')
     .option('--list-rules', 'list the rules and exit')
+    .option('--since <git-ref>', 'report only migrations added or changed since this git ref (and untracked ones)')
+    .option('--baseline <file>', 'report only findings not recorded in this baseline file')
+    .option('--write-baseline <file>', "record today's findings in a baseline file, then exit 0")
     .option('--stdin', 'lint text from standard input (for editors)')
     .option('--stdin-filename <file>', 'the file name standard input stands for (picks the frontend and the config)')
     .option('--debug', 'say on standard error which files were skipped or not read, and why')
@@ -141,7 +151,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       result.files.push((await lintSource(name, read, loader, stdinOptions, result)).report);
     } else {
       const ignores = (await loader.forFile(resolve(cwd, 'x'))).ignores;
-      const files = await discoverFiles(paths, cwd, ignores, { debug });
+      const files = await selectFiles(await discoverFiles(paths, cwd, ignores, { debug }), loader, { since: opts.since ?? null, cwd });
       result = await runFiles(files, loader, runOptions);
     }
   } catch (e) {
@@ -153,6 +163,24 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     return 2;
   }
 
+  if (opts.writeBaseline) {
+    const n = await writeBaseline(resolve(cwd, opts.writeBaseline), result.files);
+    io.stderr.write(`miglint: wrote ${n} finding${n === 1 ? '' : 's'} to the baseline ${opts.writeBaseline}\n`);
+    return result.internalErrors > 0 ? 2 : 0;
+  }
+  if (opts.baseline) {
+    let applied;
+    try {
+      applied = applyBaseline(result.files, await readBaseline(resolve(cwd, opts.baseline)));
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      io.stderr.write(`miglint: ${e.message}\n`);
+      return 2;
+    }
+    result.files = applied.files;
+    const stale = applied.unmatched ? `; ${applied.unmatched} of its entries no longer match a finding (fixed or removed: --write-baseline shrinks it)` : '';
+    io.stderr.write(`miglint: the baseline hid ${applied.suppressed} known finding${applied.suppressed === 1 ? '' : 's'}${stale}\n`);
+  }
   if (opts.quiet) for (const f of result.files) f.findings = f.findings.filter((x) => x.severity === 'error');
   if (runOptions.fix === 'dry-run') io.stdout.write(result.diffs.join(''));
   for (const e of result.fixErrors) io.stderr.write(`miglint: ${displayPath(cwd, e.file)}: ${e.message}\n`);

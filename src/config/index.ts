@@ -31,6 +31,8 @@ function makeSchema(z: typeof Z) {
       statementTimeout: duration.optional(),
       rules: z.record(z.string(), ruleEntry).optional(),
       ignores: z.array(z.string()).optional(),
+      /** Migrations up to this version or file name are not linted (see `isAfter` in lint/since.ts). */
+      startAfter: z.union([z.string().min(1), z.number().int().nonnegative()]).optional(),
       /** Which directions are linted: findings inside a direction not listed are dropped. */
       directions: z.array(z.enum(DIRECTIONS)).min(1, 'at least one of "up", "down"').optional(),
       /** Files larger than this many bytes are not read (an `unanalyzable-file` error). */
@@ -54,6 +56,8 @@ export interface ResolvedConfig {
   settings: LintSettings;
   rules: Record<string, { severity: RuleSeverity; options: Record<string, unknown> }>;
   ignores: string[];
+  /** Migrations up to this version or name are not linted; null: all are. */
+  startAfter: string | null;
   /** The directions linted (`directions`, default both); findings inside another direction's code are dropped. */
   directions: ReadonlySet<Direction>;
   /** The largest file read, in bytes (`maxFileSize`, default 50 MiB). */
@@ -98,6 +102,7 @@ export function resolveConfig(file: ConfigFile, path: string | null, knownRules:
     },
     rules,
     ignores: file.ignores ?? [],
+    startAfter: file.startAfter === undefined ? null : String(file.startAfter),
     directions: new Set(file.directions ?? DIRECTIONS),
     maxFileSize: file.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
     migrun: file.migrun ?? {},

@@ -39,6 +39,8 @@ export interface Diagnostic {
   help?: string;
   span: Span;
   fix?: Fix;
+  /** Other places that are part of the finding (where a session was acquired, where the migration ends with it open). */
+  related?: { span: Span; message: string }[];
 }
 
 /** A diagnostic placed in a file, with its configured severity and 1-based positions. */

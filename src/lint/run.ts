@@ -7,7 +7,7 @@ import { relative, sep } from 'node:path';
 import type { Finding } from '../core/diagnostic.js';
 import type { Rule } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
-import type { ConfigLoader, Direction } from '../config/index.js';
+import type { ConfigLoader, Direction, ResolvedConfig } from '../config/index.js';
 import type { FileReport } from '../report/types.js';
 import { isSqlFile, prepareFrontends } from '../sources/index.js';
 import { readRunnerMetadata } from '../sources/runner-metadata.js';
@@ -40,16 +40,26 @@ export interface RunResult {
   internalErrors: number;
 }
 
+/** An empty result to collect into. */
+export function newRunResult(): RunResult {
+  return { files: [], diffs: [], fixedCount: 0, fixErrors: [], internalErrors: 0 };
+}
+
 export function displayPath(cwd: string, file: string): string {
   const rel = relative(cwd, file);
   return (rel.startsWith('..') ? file : rel).split(sep).join('/');
 }
 
-/** Lints one text (from a file or stdin), applying fixes first when asked. */
-export async function lintOne(file: string, text: string, loader: ConfigLoader, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[] }> {
+/** The configuration for one file, with what its runner's own files beside it say (see `readRunnerMetadata`). */
+export async function configForFile(file: string, loader: ConfigLoader): Promise<ResolvedConfig> {
   const resolved = await loader.forFile(file);
   const runnerMetadata = await readRunnerMetadata(file, resolved.settings);
-  const config = runnerMetadata ? { ...resolved, settings: { ...resolved.settings, runnerMetadata } } : resolved;
+  return runnerMetadata ? { ...resolved, settings: { ...resolved.settings, runnerMetadata } } : resolved;
+}
+
+/** Lints one text (from a file or stdin), applying fixes first when asked. */
+export async function lintOne(file: string, text: string, loader: ConfigLoader, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[] }> {
+  const config = await configForFile(file, loader);
   const engine = { rules: options.rules, only: options.only, directions: options.directions ?? null };
   let current = text;
   try {
@@ -126,7 +136,7 @@ export async function lintSource(file: string, read: (maxBytes: number) => Promi
  */
 export async function runFiles(files: string[], loader: ConfigLoader, options: RunOptions): Promise<RunResult> {
   await prepareFrontends(files);
-  const result: RunResult = { files: [], diffs: [], fixedCount: 0, fixErrors: [], internalErrors: 0 };
+  const result = newRunResult();
   for (const file of files) {
     const { report, write } = await lintSource(file, (max) => readSource(file, max), loader, options, result);
     if (write !== null) await writeFile(file, write, 'utf8');

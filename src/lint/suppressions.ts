@@ -7,12 +7,19 @@
  * - `-- miglint-ignore-file [<rule-id>...][: reason]`: the whole file (all rules when none is named).
  *
  * A suppression that suppresses nothing is reported as `unused-suppression`.
+ *
+ * squawk's `-- squawk-ignore <id>[, ...]` and `-- squawk-ignore-file [<id>...]` are honoured
+ * the same way, squawk's ids mapped to miglint's (`SQUAWK_IDS`), so a team moving from
+ * squawk keeps its suppressions. They belong to squawk as much as to miglint: an id miglint
+ * does not know and a squawk comment that suppresses nothing here are not reported.
  */
 import type { Diagnostic, Span } from '../core/diagnostic.js';
 import type { Comment, MigrationUnit } from '../core/unit.js';
 
 export interface Suppression {
   comment: Comment;
+  /** `squawk-ignore` rather than `miglint-ignore`. */
+  squawk: boolean;
   fileLevel: boolean;
   /** Rule ids named; empty on a file-level suppression means every rule. */
   rules: string[];
@@ -22,7 +29,15 @@ export interface Suppression {
   used: boolean;
 }
 
-const PATTERN = /^(?:--|\/\/|\/\*)\s*miglint-ignore(-file)?\b([^:*]*)(?::\s*(.*?))?\s*(?:\*\/)?\s*$/s;
+const PATTERN = /^(?:--|\/\/|\/\*)\s*(miglint|squawk)-ignore(-file)?\b([^:*]*)(?::\s*(.*?))?\s*(?:\*\/)?\s*$/s;
+
+/** squawk's ids whose miglint rule has another id (CATALOGUE.md, "Compatibility"); the others are the same. */
+export const SQUAWK_IDS: Readonly<Record<string, readonly string[]>> = {
+  'adding-serial-primary-key-field': ['adding-primary-key-constraint'],
+  'adding-foreign-key-constraint': ['constraint-missing-not-valid'],
+  'prefer-repack': ['ban-vacuum-full'],
+  'require-timeout-settings': ['require-lock-timeout', 'require-statement-timeout'],
+};
 
 /** Parses the suppressions of a unit's comments. */
 export function parseSuppressions(unit: MigrationUnit): Suppression[] {
@@ -30,12 +45,14 @@ export function parseSuppressions(unit: MigrationUnit): Suppression[] {
   for (const c of unit.comments) {
     const m = PATTERN.exec(c.text.trim());
     if (!m) continue;
-    const fileLevel = !!m[1];
-    const rules = (m[2] ?? '')
+    const squawk = m[1] === 'squawk';
+    const fileLevel = !!m[2];
+    const named = (m[3] ?? '')
       .split(/[\s,]+/)
       .map((r) => r.trim())
       .filter(Boolean);
-    out.push({ comment: c, fileLevel, rules, reason: m[3]?.trim() || null, scope: fileLevel ? { start: 0, end: unit.source.text.length } : nextStatementScope(unit, c), used: false });
+    const rules = squawk ? named.flatMap((id) => SQUAWK_IDS[id] ?? [id]) : named;
+    out.push({ comment: c, squawk, fileLevel, rules, reason: m[4]?.trim() || null, scope: fileLevel ? { start: 0, end: unit.source.text.length } : nextStatementScope(unit, c), used: false });
   }
   return out;
 }
@@ -73,6 +90,7 @@ export function applySuppressions(diagnostics: Diagnostic[], suppressions: Suppr
 export function suppressionDiagnostics(suppressions: Suppression[], known: ReadonlySet<string>): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const s of suppressions) {
+    if (s.squawk) continue;
     const unknown = s.rules.filter((r) => !known.has(r));
     if (unknown.length) {
       out.push({ ruleId: 'unused-suppression', message: `Unknown rule ${unknown.map((r) => `\`${r}\``).join(', ')} in a miglint-ignore comment.`, span: s.comment.span });

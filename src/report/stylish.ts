@@ -32,7 +32,7 @@ function frame(c: ChalkInstance, source: SourceText, f: Finding, gutter: number)
 /**
  * One block per finding, in the style of rustc and ruff: severity and rule, the
  * message, `path:line:column` (clickable in editors and terminals), the code frame,
- * then note, help and fix.
+ * the related places (`::: path:line:column: what is there`), then note, help and fix.
  */
 export const stylish: Reporter = (files, context) => {
   const c = makeChalk(context.color);
@@ -54,6 +54,10 @@ export const stylish: Reporter = (files, context) => {
       const pad = ' '.repeat(gutter);
       out.push(`${pad}${c.blue('-->')} ${file.displayPath}:${f.line}:${f.column}`);
       out.push(...frame(c, file.source, f, gutter));
+      for (const r of f.related ?? []) {
+        const at = file.source.positionAt(r.span.start);
+        out.push(`${pad}${c.blue(':::')} ${file.displayPath}:${at.line}:${at.column}: ${r.message}`);
+      }
       if (f.note) out.push(`${pad} ${c.blue('=')} ${c.bold('note')}: ${f.note}`);
       if (f.help) out.push(`${pad} ${c.blue('=')} ${c.bold('help')}: ${f.help}`);
       if (f.fix) out.push(`${pad} ${c.blue('=')} ${c.bold(`fix (${f.fix.applicability})`)}: ${f.fix.title}`);

@@ -1,0 +1,151 @@
+/**
+ * `miglint init [--pre-commit]`: writes a starter `.miglintrc.json` for the project in the
+ * working directory, with the settings that apply to the migration tools it finds, and
+ * with `--pre-commit` a `miglint` hook in `.pre-commit-config.yaml`.
+ *
+ * Detection reads the project's package.json dependencies and the runners' own files
+ * (diesel.toml, flyway.conf, dbmate's `-- migrate:up`, golang-migrate's `*.up.sql`,
+ * migrun's config); it never runs anything.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { glob } from 'tinyglobby';
+import type { SqlRunner } from '../core/rule.js';
+import { DEFAULT_SETTINGS } from '../core/rule.js';
+import { DEFAULT_IGNORES } from '../lint/discover.js';
+
+/** The npm packages of the migration frameworks miglint reads, by the name it gives them. */
+const FRAMEWORK_PACKAGES: Record<string, string> = {
+  typeorm: 'TypeORM',
+  knex: 'knex',
+  'node-pg-migrate': 'node-pg-migrate',
+  sequelize: 'Sequelize',
+  umzug: 'umzug',
+  kysely: 'kysely',
+  pg: 'pg',
+};
+
+export interface Detected {
+  frameworks: string[];
+  /** The SQL runner the `.sql` migrations are run by, with what showed it; null when none was found. */
+  sqlRunner: { runner: SqlRunner; evidence: string } | null;
+  /** Directories that hold migrations (relative, `/` separators). */
+  migrationDirs: string[];
+}
+
+/** What the project in `dir` uses. @throws SyntaxError when its package.json is not JSON. */
+export async function detectProject(dir: string): Promise<Detected> {
+  const pkgPath = join(dir, 'package.json');
+  const pkg = existsSync(pkgPath) ? (JSON.parse(readFileSync(pkgPath, 'utf8')) as Record<string, any>) : null;
+  const deps = { ...(pkg?.dependencies ?? {}), ...(pkg?.devDependencies ?? {}) } as Record<string, string>;
+  const frameworks = Object.entries(FRAMEWORK_PACKAGES)
+    .filter(([name]) => name in deps)
+    .map(([, label]) => label);
+  const files = await glob(['**/migrations/**/*.{sql,ts,js,mjs,cjs,mts,cts}', '**/migration/**/*.{sql,ts,js,mjs,cjs,mts,cts}', '**/db/migrate/**/*.sql'], { cwd: dir, ignore: DEFAULT_IGNORES });
+  return { frameworks, sqlRunner: await detectSqlRunner(dir, deps, files), migrationDirs: dirsOf(files) };
+}
+
+/** The migration directories of the files found: each file's directory, or its parent for one-directory-per-migration runners. */
+function dirsOf(files: string[]): string[] {
+  const dirs = new Set<string>();
+  for (const f of files) {
+    const parts = f.split('/');
+    parts.pop();
+    // diesel's `migrations/2024-01-01-000000_x/up.sql`, Prisma's `migrations/<timestamp>_x/migration.sql`
+    if (parts.length > 1 && /^\d/.test(parts[parts.length - 1]!)) parts.pop();
+    dirs.add(parts.join('/'));
+  }
+  return [...dirs].sort();
+}
+
+async function detectSqlRunner(dir: string, deps: Record<string, string>, files: string[]): Promise<Detected['sqlRunner']> {
+  if (existsSync(join(dir, 'diesel.toml'))) return { runner: 'diesel', evidence: 'diesel.toml' };
+  if (existsSync(join(dir, 'flyway.conf')) || existsSync(join(dir, 'flyway.toml'))) return { runner: 'flyway', evidence: 'flyway.conf' };
+  if ('graphile-migrate' in deps || existsSync(join(dir, '.gmrc'))) return { runner: 'graphile-migrate', evidence: 'graphile-migrate' };
+  if ('dbmate' in deps) return { runner: 'dbmate', evidence: 'the dbmate package' };
+  const sql = files.filter((f) => f.endsWith('.sql'));
+  for (const f of sql.slice(0, 50)) {
+    if (/^--\s*migrate:up\b/m.test(readFileSync(join(dir, f), 'utf8'))) return { runner: 'dbmate', evidence: `${f} (-- migrate:up)` };
+  }
+  const updown = sql.find((f) => /\d+_[^/]*\.up\.sql$/.test(f));
+  if (updown) return { runner: 'golang-migrate', evidence: `${updown} (NNN_name.up.sql)` };
+  if (sql.length) return { runner: DEFAULT_SETTINGS.sqlRunner, evidence: 'plain .sql files (run with psql)' };
+  return null;
+}
+
+/** The starter configuration for what was detected. */
+export function starterConfig(d: Detected): Record<string, unknown> {
+  return {
+    pgVersion: DEFAULT_SETTINGS.pgVersion,
+    ...(d.sqlRunner ? { sqlRunner: d.sqlRunner.runner } : {}),
+    lockTimeout: DEFAULT_SETTINGS.lockTimeout,
+    statementTimeout: DEFAULT_SETTINGS.statementTimeout,
+    rules: {},
+  };
+}
+
+/** The pre-commit hook (a local hook running the project's own miglint), as YAML lines. */
+export function preCommitHook(d: Detected): string {
+  const files = d.migrationDirs.length ? `^(${d.migrationDirs.map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})/` : 'migrations?/';
+  return ['  - repo: local', '    hooks:', '      - id: miglint', '        name: miglint', '        entry: npx miglint', '        language: system', `        files: '${files}'`, "        types_or: [sql, ts, javascript]", ''].join('\n');
+}
+
+export interface InitResult {
+  written: string[];
+  messages: string[];
+}
+
+/**
+ * Writes the starter files into `dir`. An existing `.miglintrc.json` is never overwritten;
+ * an existing `.pre-commit-config.yaml` gets the hook appended unless it has one.
+ */
+export async function init(dir: string, options: { preCommit: boolean }): Promise<InitResult> {
+  const d = await detectProject(dir);
+  const out: InitResult = { written: [], messages: [] };
+  out.messages.push(`frameworks: ${d.frameworks.join(', ') || 'none found in package.json'}`);
+  out.messages.push(`SQL runner: ${d.sqlRunner ? `${d.sqlRunner.runner} (from ${d.sqlRunner.evidence})` : 'no .sql migrations found'}`);
+  out.messages.push(`migration directories: ${d.migrationDirs.join(', ') || 'none found'}`);
+  const configPath = join(dir, '.miglintrc.json');
+  if (existsSync(configPath)) out.messages.push('.miglintrc.json exists: left as it is');
+  else {
+    writeFileSync(configPath, `${JSON.stringify(starterConfig(d), null, 2)}\n`);
+    out.written.push('.miglintrc.json');
+  }
+  if (options.preCommit) {
+    const path = join(dir, '.pre-commit-config.yaml');
+    const existing = existsSync(path) ? readFileSync(path, 'utf8') : null;
+    if (existing && /id:\s*miglint\b/.test(existing)) out.messages.push('.pre-commit-config.yaml already has a miglint hook');
+    else {
+      const body = existing === null ? `repos:\n${preCommitHook(d)}` : `${existing.replace(/\n*$/, '\n')}${/^repos:/m.test(existing) ? '' : 'repos:\n'}${preCommitHook(d)}`;
+      writeFileSync(path, body);
+      out.written.push('.pre-commit-config.yaml');
+    }
+  }
+  return out;
+}
+
+/** `miglint init [--pre-commit]` as a command: prints what it found and wrote; returns the exit code. */
+export async function initCommand(argv: string[], io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } }, cwd: string): Promise<number> {
+  const { Command, CommanderError } = await import('commander');
+  const program = new Command('miglint init')
+    .description('write a starter .miglintrc.json for this project (and a pre-commit hook)')
+    .option('--pre-commit', 'also add a miglint hook to .pre-commit-config.yaml')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  let result: InitResult;
+  try {
+    result = await init(cwd, { preCommit: !!program.opts().preCommit });
+  } catch (e) {
+    io.stderr.write(`miglint init: ${(e as Error).message}\n`);
+    return 2;
+  }
+  for (const m of result.messages) io.stdout.write(`${m}\n`);
+  for (const w of result.written) io.stdout.write(`wrote ${w}\n`);
+  return 0;
+}

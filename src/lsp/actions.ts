@@ -1,0 +1,133 @@
+/**
+ * Code actions of the language server:
+ * - the finding's fix (safe fixes preferred, unsafe ones labelled so);
+ * - "ignore <rule> for this statement" / "for this file": a `miglint-ignore` comment in
+ *   the file's comment syntax, placed where a re-lint shows it suppresses exactly that
+ *   finding (a comment line inside a multi-line SQL string would be SQL, not a comment);
+ * - "show documentation" (a `window/showDocument` of the rule's doc);
+ * - `source.fixAll.miglint`: every safe fix, as `miglint --fix` applies them.
+ */
+import {
+  CodeActionKind,
+  type CodeAction,
+  type CodeActionParams,
+  type Diagnostic as LspDiagnostic,
+  type TextEdit,
+} from 'vscode-languageserver';
+import type { Finding } from '../core/diagnostic.js';
+import { SourceText } from '../core/source-text.js';
+import type { ConfigLoader } from '../config/index.js';
+import { fixText } from '../lint/fix.js';
+import { configForFile, lintOne, newRunResult, type RunOptions } from '../lint/run.js';
+import { isSqlFile } from '../sources/index.js';
+import { ruleDocsUrl } from '../core/rule.js';
+import { rulesById } from '../../rules/index.js';
+import type { DiagnosticData, LintedDocument } from './diagnostics.js';
+import { SHOW_DOCS_COMMAND } from './commands.js';
+import { toLspRange } from './positions.js';
+
+export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.miglint`;
+
+/** How many lines above a finding a statement-level suppression comment is tried at. */
+const MAX_SUPPRESSION_LINES_UP = 12;
+
+export interface ActionContext {
+  loader: ConfigLoader;
+  runOptions: RunOptions;
+}
+
+/** The code actions for the diagnostics in `params.context` (or the fix-all action when asked for). */
+export async function codeActions(linted: LintedDocument, params: CodeActionParams, ctx: ActionContext): Promise<CodeAction[]> {
+  const only = params.context.only;
+  const wants = (kind: string) => !only || only.some((k) => kind === k || kind.startsWith(`${k}.`));
+  const out: CodeAction[] = [];
+  if (wants(CodeActionKind.QuickFix)) {
+    for (const d of params.context.diagnostics) {
+      const data = d.data as DiagnosticData | undefined;
+      if (d.source !== 'miglint' || !data || data.version !== linted.version) continue; // stale or another tool's
+      const finding = findingOf(linted, d, data);
+      if (!finding) continue;
+      if (data.fix) {
+        const unsafe = data.fix.applicability === 'unsafe';
+        out.push({
+          title: unsafe ? `Fix (unsafe, changes behaviour beyond the rule): ${data.fix.title}` : `Fix: ${data.fix.title}`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [d],
+          isPreferred: !unsafe,
+          edit: { changes: { [linted.uri]: data.fix.edits } },
+        });
+      }
+      if (rulesById.has(data.ruleId)) {
+        for (const fileLevel of [false, true]) {
+          const edit = await suppressionEdit(linted, finding, fileLevel, ctx);
+          if (edit) {
+            out.push({
+              title: `Ignore ${data.ruleId} ${fileLevel ? 'for this file' : 'for this statement'}`,
+              kind: CodeActionKind.QuickFix,
+              diagnostics: [d],
+              edit: { changes: { [linted.uri]: [edit] } },
+            });
+          }
+        }
+        out.push({ title: `Show documentation for ${data.ruleId}`, kind: CodeActionKind.QuickFix, diagnostics: [d], command: { title: 'Show documentation', command: SHOW_DOCS_COMMAND, arguments: [ruleDocsUrl(data.ruleId)] } });
+      }
+    }
+  }
+  // Fix-all rewrites the whole document: only offered when a source action is asked for.
+  if (only?.some((k) => FIX_ALL_KIND === k || FIX_ALL_KIND.startsWith(`${k}.`))) {
+    const edit = await fixAllEdit(linted, ctx);
+    if (edit) out.push({ title: 'Fix all safe miglint findings', kind: FIX_ALL_KIND, edit: { changes: { [linted.uri]: [edit] } } });
+  }
+  return out;
+}
+
+function findingOf(linted: LintedDocument, d: LspDiagnostic, data: DiagnosticData): Finding | undefined {
+  return linted.findings.find((f) => {
+    if (f.ruleId !== data.ruleId) return false;
+    const r = toLspRange(linted.source, f.span, linted.encoding);
+    return r.start.line === d.range.start.line && r.start.character === d.range.start.character && r.end.line === d.range.end.line && r.end.character === d.range.end.character;
+  });
+}
+
+/**
+ * A comment that suppresses `finding`: for a statement, on the first line at or above the
+ * finding where it works; for the file, at its top (after a `#!` line). Each candidate is
+ * re-linted: it must remove this finding (file: every finding of the rule) and change
+ * nothing else. Null when no place works.
+ */
+async function suppressionEdit(linted: LintedDocument, finding: Finding, fileLevel: boolean, ctx: ActionContext): Promise<TextEdit | null> {
+  const prefix = isSqlFile(linted.path) ? '--' : '//';
+  const { source } = linted;
+  const key = (f: Finding) => `${f.ruleId}\u0000${f.message}`;
+  const others = linted.findings.filter((f) => (fileLevel ? f.ruleId !== finding.ruleId : f !== finding)).map(key).sort();
+  const lines = fileLevel ? [source.lineText(1).startsWith('#!') && source.lineCount > 1 ? 2 : 1] : range(finding.line, Math.max(1, finding.line - MAX_SUPPRESSION_LINES_UP));
+  for (const line of lines) {
+    const indent = fileLevel ? '' : /^[ \t]*/.exec(source.lineText(line))![0];
+    const comment = `${indent}${prefix} miglint-ignore${fileLevel ? '-file' : ''} ${finding.ruleId}${source.eol}`;
+    const at = source.offsetAt({ line, column: 1 });
+    const candidate = linted.text.slice(0, at) + comment + linted.text.slice(at);
+    const { findings } = await lintOne(linted.path, candidate, ctx.loader, ctx.runOptions, newRunResult());
+    const after = findings.map(key).sort();
+    if (after.length === others.length && after.every((k, i) => k === others[i])) {
+      const pos = toLspRange(source, { start: at, end: at }, linted.encoding);
+      return { range: pos, newText: comment };
+    }
+  }
+  return null;
+}
+
+/** The whole-document edit that applies every safe fix (as `miglint --fix`), or null when there is none. */
+async function fixAllEdit(linted: LintedDocument, ctx: ActionContext): Promise<TextEdit | null> {
+  const config = await configForFile(linted.path, ctx.loader);
+  const fixed = fixText(linted.path, linted.text, config, { rules: ctx.runOptions.rules, only: null, unsafe: false, fixOnly: null });
+  if (fixed.error || fixed.output === linted.text) return null;
+  const end = new SourceText(linted.text);
+  return { range: toLspRange(end, { start: 0, end: linted.text.length }, linted.encoding), newText: fixed.output };
+}
+
+/** `from, from-1, ..., to` (from >= to). */
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i >= to; i--) out.push(i);
+  return out;
+}

@@ -1,0 +1,83 @@
+/** `miglint init`: detection, the files it writes, and its pre-commit hook run by the real pre-commit. */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { repoRoot } from './support/paths.js';
+
+const BIN = join(repoRoot, 'bin', 'miglint.js');
+const ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com', GIT_CONFIG_GLOBAL: '/dev/null', NO_COLOR: '1' };
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'miglint-init-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+function init(dir: string, ...args: string[]) {
+  return spawnSync(process.execPath, [BIN, 'init', ...args], { cwd: dir, encoding: 'utf8', env: ENV });
+}
+
+const hasPreCommit = spawnSync('pre-commit', ['--version']).status === 0;
+
+describe('miglint init', () => {
+  test('detects the frameworks and the SQL runner, writes a configuration, and never overwrites one', () => {
+    const dir = project({ 'package.json': JSON.stringify({ devDependencies: { knex: '^3', pg: '^8' } }), 'db/migrations/001_x.up.sql': 'SELECT 1;\n', 'db/migrations/001_x.down.sql': 'SELECT 1;\n' });
+    const r = init(dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^frameworks: knex, pg\nSQL runner: golang-migrate \(from db\/migrations\/001_x\.up\.sql/);
+    const config = JSON.parse(readFileSync(join(dir, '.miglintrc.json'), 'utf8'));
+    assert.equal(config.sqlRunner, 'golang-migrate');
+    // The configuration it wrote is valid: miglint runs with it.
+    assert.equal(spawnSync(process.execPath, [BIN, 'db'], { cwd: dir, encoding: 'utf8' }).status, 0);
+    writeFileSync(join(dir, '.miglintrc.json'), '{"pgVersion": 17}\n');
+    assert.match(init(dir).stdout, /\.miglintrc\.json exists: left as it is/);
+    assert.equal(readFileSync(join(dir, '.miglintrc.json'), 'utf8'), '{"pgVersion": 17}\n');
+  });
+  test('diesel, dbmate and per-directory migrations', () => {
+    const diesel = project({ 'diesel.toml': '', 'migrations/2024-01-01-000000_x/up.sql': 'SELECT 1;\n' });
+    assert.match(init(diesel).stdout, /SQL runner: diesel \(from diesel\.toml\)\nmigration directories: migrations\n/);
+    const dbmate = project({ 'db/migrations/20240101_x.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down\n' });
+    assert.match(init(dbmate).stdout, /SQL runner: dbmate/);
+  });
+  test('an invalid package.json is a clear error, exit 2', () => {
+    const r = init(project({ 'package.json': '{' }));
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^miglint init: .*JSON/);
+  });
+  test('--pre-commit adds the hook once, to a new or an existing .pre-commit-config.yaml', () => {
+    const dir = project({ 'package.json': '{}', 'migrations/001.sql': 'SELECT 1;\n', '.pre-commit-config.yaml': 'repos:\n  - repo: local\n    hooks:\n      - id: other\n        name: other\n        entry: "true"\n        language: system\n' });
+    init(dir, '--pre-commit');
+    const once = readFileSync(join(dir, '.pre-commit-config.yaml'), 'utf8');
+    assert.match(once, /id: other[\s\S]*id: miglint\n/);
+    assert.equal(once.match(/^repos:/gm)!.length, 1);
+    assert.match(init(dir, '--pre-commit').stdout, /already has a miglint hook/);
+    assert.equal(readFileSync(join(dir, '.pre-commit-config.yaml'), 'utf8'), once);
+  });
+  test('the hook it writes blocks a commit of a bad migration and passes a good one (real pre-commit)', { skip: hasPreCommit ? false : 'pre-commit is not installed' }, () => {
+    const dir = project({ 'package.json': '{}', 'db/migrations/001_ok.sql': 'SELECT 1;\n' });
+    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env: ENV });
+    // The project's own miglint, as `npm install --save-dev miglint` would place it.
+    mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(repoRoot, join(dir, 'node_modules', 'miglint'));
+    symlinkSync(BIN, join(dir, 'node_modules', '.bin', 'miglint'));
+    writeFileSync(join(dir, '.gitignore'), 'node_modules\n');
+    assert.equal(init(dir, '--pre-commit').status, 0);
+    const env = { ...ENV, PRE_COMMIT_HOME: join(dir, '.pre-commit-home') };
+    execFileSync('git', ['add', '.'], { cwd: dir, env });
+    const good = spawnSync('pre-commit', ['run', '--files', 'db/migrations/001_ok.sql'], { cwd: dir, encoding: 'utf8', env });
+    assert.equal(good.status, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /miglint\.+Passed/);
+    writeFileSync(join(dir, 'db/migrations/002_bad.sql'), 'CREATE INDEX idx_a ON leads (a);\n');
+    const bad = spawnSync('pre-commit', ['run', '--files', 'db/migrations/002_bad.sql'], { cwd: dir, encoding: 'utf8', env });
+    assert.equal(bad.status, 1, bad.stdout + bad.stderr);
+    assert.match(bad.stdout, /miglint\.+Failed[\s\S]*error\[require-concurrent-index-creation\]/);
+    const other = spawnSync('pre-commit', ['run', '--files', '.gitignore'], { cwd: dir, encoding: 'utf8', env });
+    assert.match(other.stdout, /miglint\.+\(no files to check\)Skipped/);
+  });
+});
