@@ -6,8 +6,11 @@
  *                         (--offline: without a database, every migration shown as pending)
  *   migrun status [dir]   applied, pending, failed-and-resumable, changed-since-applied
  *   migrun locks          who blocks whom, idle-in-transaction sessions, INVALID indexes
+ *   migrun exec [options] -- <command> [args...]
+ *                         run another tool's migration command under migrun's timeouts and blocker watcher
  *
- * Exit codes: 0 done, 1 a migration failed, 2 usage or configuration error.
+ * Exit codes: 0 done, 1 a migration failed, 2 usage or configuration error;
+ * `exec` exits with the command's exit code.
  * Every line written passes through `redact`, so passwords never appear.
  */
 import { realpathSync } from 'node:fs';
@@ -16,6 +19,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { redact, resolveConnection } from '../runtime/connection.js';
 import { parseCount, parseDuration } from '../runtime/duration.js';
 import { MigrunError, UsageError } from '../runtime/errors.js';
+import { execCommand } from '../runtime/exec.js';
 import { formatLocks, formatPlan, formatStatus } from '../runtime/format.js';
 import { lockReport } from '../runtime/locks-report.js';
 import { DEFAULT_DIR, migrateUp, migrationStatus, planMigrations, type MigrunOptions } from '../runtime/runner.js';
@@ -53,6 +57,7 @@ interface RawOptions {
   lockWait?: string;
   terminate?: string;
   offline?: boolean;
+  reportAfter?: string;
 }
 
 /** A password-looking part of a URL-ish string, even one `new URL` rejects. */
@@ -148,6 +153,7 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
   const program = new Command('migrun')
     .description('Run PostgreSQL migrations through safe executors: lock timeouts with retries, concurrent index builds, resumable steps')
     .exitOverride()
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.stdout.write(clean(s)), writeErr: (s) => io.stderr.write(clean(s)) })
     .showSuggestionAfterError(true);
 
@@ -182,13 +188,55 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
       out(formatLocks(report));
     });
 
+  let exitCode = 0;
+  program
+    .command('exec')
+    .argument('<command>', 'the migration command, e.g. npx')
+    .argument('[args...]', 'its arguments, e.g. knex migrate:latest')
+    .description(
+      "run another tool's migration command (knex, TypeORM, Prisma, Alembic, Django, psql) with migrun's timeouts (through PGOPTIONS) " +
+        'and a watcher that names the sessions blocking it; exits with its exit code',
+    )
+    .usage('[options] -- <command> [args...]')
+    .passThroughOptions()
+    .option('--database-url <url>', 'the database the command migrates, for the watcher (default: DATABASE_URL, else the libpq PG* variables); also passed to the command as DATABASE_URL')
+    .option('--lock-timeout <duration>', 'lock_timeout of the command\'s sessions (default: 5s)')
+    .option('--statement-timeout <duration>', 'statement_timeout of the command\'s sessions (default: 120s; 0 for none)')
+    .option('--idle-in-transaction-timeout <duration>', 'idle_in_transaction_session_timeout of the command\'s sessions (default: 60s)')
+    .option('--report-after <duration>', 'report who blocks a session of the command once it has waited this long for a lock (default: 1s, at most half the lock timeout)')
+    .option('--terminate-idle <duration>', 'terminate idle-in-transaction sessions that block the command once idle this long (default: off)')
+    .option('--retries <n>', 'rerun the whole command this many times when it failed after a session gave up on a lock; only for frameworks that run each migration in a transaction (default: 0)')
+    .option('--retry-delay <duration>', 'first backoff delay before a rerun, doubled each time, with jitter (default: 500ms)')
+    .action(async (command: string, args: string[], raw: RawOptions) => {
+      const o = toOptions({ ...raw, retries: undefined }, defaults, io, undefined, logger);
+      learnSecrets(o);
+      const r = await execCommand({
+        ...o,
+        command,
+        args,
+        cwd: io.cwd,
+        reportAfterMs: raw.reportAfter === undefined ? undefined : parseDuration(raw.reportAfter, '--report-after'),
+        commandRetries: raw.retries === undefined ? 0 : parseCount(raw.retries, '--retries'),
+        passDatabaseUrl: raw.databaseUrl !== undefined,
+        stdout: (t) => {
+          clearProgress();
+          io.stdout.write(clean(t));
+        },
+        stderr: (t) => {
+          clearProgress();
+          io.stderr.write(clean(t));
+        },
+      });
+      exitCode = r.exitCode;
+    });
+
   try {
     if (argv.length === 0) {
       program.outputHelp();
       return 2;
     }
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? 0 : 2;
@@ -216,7 +264,8 @@ export async function main(argv: string[] = process.argv.slice(2), defaults?: Cl
       process.stderr.write(`migrun: ${sig} again: exiting now; the server ends the running statement when it notices\n`);
       process.exit(130);
     }
-    process.stderr.write(`migrun: ${sig}: cancelling the running statement and stopping (${sig} again to exit at once)\n`);
+    // exec logs the signal it passes on to the command itself.
+    if (argv[0] !== 'exec') process.stderr.write(`migrun: ${sig}: cancelling the running statement and stopping (${sig} again to exit at once)\n`);
     interrupt.abort(sig);
   };
   process.on('SIGINT', onSignal);
