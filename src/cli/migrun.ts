@@ -6,6 +6,7 @@
  *                         (--offline: without a database, every migration shown as pending)
  *   migrun status [dir]   applied, pending, failed-and-resumable, changed-since-applied
  *   migrun locks          who blocks whom, idle-in-transaction sessions, INVALID indexes
+ *   migrun trace [paths...]  run migrations on a throwaway server and report the locks each statement took
  *   migrun exec [options] -- <command> [args...]
  *                         run another tool's migration command under migrun's timeouts and blocker watcher
  *
@@ -14,6 +15,8 @@
  * Every line written passes through `redact`, so passwords never appear.
  */
 import { realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { redact, resolveConnection } from '../runtime/connection.js';
@@ -21,6 +24,8 @@ import { parseCount, parseDuration } from '../runtime/duration.js';
 import { MigrunError, UsageError } from '../runtime/errors.js';
 import { execCommand } from '../runtime/exec.js';
 import { formatLocks, formatPlan, formatStatus } from '../runtime/format.js';
+import { traceMigrations } from '../runtime/trace.js';
+import { formatTrace, type TraceFormat } from '../runtime/trace-format.js';
 import { lockReport } from '../runtime/locks-report.js';
 import { DEFAULT_DIR, migrateUp, migrationStatus, planMigrations, type MigrunOptions } from '../runtime/runner.js';
 import type { Logger, RuntimeSettings } from '../runtime/runtime.js';
@@ -189,6 +194,41 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
     });
 
   let exitCode = 0;
+  program
+    .command('trace')
+    .argument('[paths...]', "migration files or directories (default: the config's migrun directory, else ./migrations)")
+    .description(
+      'run the migrations on a throwaway PostgreSQL and report, per statement, the locks it took on existing relations, ' +
+        'the tables and indexes it rewrote, its duration and how long its locks were held',
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+    .option('--seed <file.sql>', 'SQL run first (schema and rows), so scans and rewrites take real time')
+    .option('--database-url <url>', 'trace on this scratch database instead of starting a server (its changes stay)')
+    .option('--allow-existing', 'accept a --database-url database that already has user tables')
+    .action(async (paths: string[], raw: { format: TraceFormat; seed?: string; databaseUrl?: string; allowExisting?: boolean }) => {
+      if (raw.databaseUrl) for (const s of resolveConnection({ databaseUrl: raw.databaseUrl, env: {} }).secrets) secrets.add(s);
+      let seed: string | undefined;
+      if (raw.seed !== undefined) {
+        try {
+          seed = await readFile(resolvePath(io.cwd, raw.seed), 'utf8');
+        } catch (e) {
+          throw new UsageError(`--seed: cannot read ${raw.seed}: ${(e as Error).message}`);
+        }
+      }
+      const r = await traceMigrations({
+        paths: paths.length ? paths : [defaults.dir ?? DEFAULT_DIR],
+        cwd: io.cwd,
+        seed,
+        databaseUrl: raw.databaseUrl,
+        allowExisting: raw.allowExisting === true,
+        env: io.env,
+        // Progress goes to stderr, so stdout is the report alone (JSON stays parseable).
+        logger: { info: (m) => err(m), warn: (m) => err(`warning: ${m}`) },
+        signal: io.signal,
+      });
+      out(formatTrace(r, raw.format));
+      if (r.report.migrations.some((m) => m.error)) exitCode = 1;
+    });
   program
     .command('exec')
     .argument('<command>', 'the migration command, e.g. npx')

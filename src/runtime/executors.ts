@@ -144,6 +144,7 @@ async function runTransaction(rt: Runtime, kind: 'ddl' | 'dml', statements: Plan
   return withRetries(rt, label, lockTimeout, statements, kind === 'ddl', async () => {
     const session = await rt.work();
     await session.query('BEGIN');
+    rt.tracer?.begin(session);
     try {
       await session.query(
         "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true), set_config('idle_in_transaction_session_timeout', $3, true)",
@@ -153,9 +154,11 @@ async function runTransaction(rt: Runtime, kind: 'ddl' | 'dml', statements: Plan
       for (const st of statements) last = await runWatched(rt, session, st, options.params, lockTimeout, label);
       await options.onDone?.(session);
       await session.query('COMMIT');
+      await rt.tracer?.end(session, 'commit');
       return last;
     } catch (e) {
       if (session.alive) await session.query('ROLLBACK').catch(() => undefined);
+      await rt.tracer?.end(session, 'rollback');
       throw e;
     }
   });
@@ -165,12 +168,15 @@ async function runTransaction(rt: Runtime, kind: 'ddl' | 'dml', statements: Plan
 async function runWatched(rt: Runtime, session: Session, st: PlannedStatement, params: unknown[] | undefined, lockTimeoutMs: number, label: string, interruptible = true): Promise<ExecResult> {
   if (interruptible) rt.throwIfInterrupted(statementRef(label, st));
   const watch = new BlockerWatch(() => rt.monitor(), session.pid, pollInterval(lockTimeoutMs)).start();
+  await rt.tracer?.before(session, st);
   try {
     const r = await session.query(st.text, params);
     await watch.stop();
+    await rt.tracer?.after(session, st, null);
     return { attempts: 0, rows: r.rows ?? [], rowCount: r.rowCount ?? 0 };
   } catch (e) {
     const blockers = await watch.stop();
+    await rt.tracer?.after(session, st, e);
     if (rt.interrupted && isPgError(e) && e.code === '57014') {
       throw new InterruptedError(`interrupted by ${rt.interrupted} while running ${statementRef(label, st)}; the statement was cancelled (query_canceled, 57014) and its transaction rolled back`);
     }
