@@ -26,6 +26,7 @@ import { execCommand } from '../runtime/exec.js';
 import { formatLocks, formatPlan, formatStatus } from '../runtime/format.js';
 import { traceMigrations } from '../runtime/trace.js';
 import { formatTrace, type TraceFormat } from '../runtime/trace-format.js';
+import { checkFindings, formatFindings, parseFindings } from '../runtime/trace-findings.js';
 import { lockReport } from '../runtime/locks-report.js';
 import { DEFAULT_DIR, migrateUp, migrationStatus, planMigrations, type MigrunOptions } from '../runtime/runner.js';
 import type { Logger, RuntimeSettings } from '../runtime/runtime.js';
@@ -87,6 +88,18 @@ function addRunOptions(cmd: Command): Command {
     .option('--retries <n>', 'retries after a lock timeout (default: 5)')
     .option('--retry-delay <duration>', 'first backoff delay, doubled each retry, with jitter (default: 500ms)')
     .option('--terminate-idle <duration>', 'terminate idle-in-transaction sessions holding locks a step needs once idle this long (default: off)');
+}
+
+/** A file's text, or standard input for `-`. @throws UsageError when it cannot be read. */
+async function readInput(path: string, cwd: string, flag = '--findings'): Promise<string> {
+  try {
+    if (path !== '-') return await readFile(resolvePath(cwd, path), 'utf8');
+    let text = '';
+    for await (const chunk of process.stdin) text += chunk;
+    return text;
+  } catch (e) {
+    throw new UsageError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
+  }
 }
 
 /** Runtime options from flags over defaults. @throws UsageError for a bad value. */
@@ -205,16 +218,10 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
     .option('--seed <file.sql>', 'SQL run first (schema and rows), so scans and rewrites take real time')
     .option('--database-url <url>', 'trace on this scratch database instead of starting a server (its changes stay)')
     .option('--allow-existing', 'accept a --database-url database that already has user tables')
-    .action(async (paths: string[], raw: { format: TraceFormat; seed?: string; databaseUrl?: string; allowExisting?: boolean }) => {
+    .option('--findings <file>', "miglint's JSON report (miglint -f json; - for standard input): mark each finding confirmed or contradicted by the trace")
+    .action(async (paths: string[], raw: { format: TraceFormat; seed?: string; databaseUrl?: string; allowExisting?: boolean; findings?: string }) => {
       if (raw.databaseUrl) for (const s of resolveConnection({ databaseUrl: raw.databaseUrl, env: {} }).secrets) secrets.add(s);
-      let seed: string | undefined;
-      if (raw.seed !== undefined) {
-        try {
-          seed = await readFile(resolvePath(io.cwd, raw.seed), 'utf8');
-        } catch (e) {
-          throw new UsageError(`--seed: cannot read ${raw.seed}: ${(e as Error).message}`);
-        }
-      }
+      const seed = raw.seed === undefined ? undefined : await readInput(raw.seed, io.cwd, '--seed');
       const r = await traceMigrations({
         paths: paths.length ? paths : [defaults.dir ?? DEFAULT_DIR],
         cwd: io.cwd,
@@ -226,7 +233,9 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
         logger: { info: (m) => err(m), warn: (m) => err(`warning: ${m}`) },
         signal: io.signal,
       });
-      out(formatTrace(r, raw.format));
+      const findings = raw.findings === undefined ? null : checkFindings(parseFindings(await readInput(raw.findings, io.cwd), `--findings ${raw.findings}`), r.report, io.cwd);
+      if (raw.format === 'json') out(JSON.stringify(findings ? { ...r.report, findings } : r.report, null, 2));
+      else out(formatTrace(r, raw.format) + (findings ? `\n\n${formatFindings(findings)}` : ''));
       if (r.report.migrations.some((m) => m.error)) exitCode = 1;
     });
   program

@@ -49,6 +49,8 @@ export const DEFAULT_SETTINGS: Readonly<RuntimeSettings> = Object.freeze({
 export interface TracedStatement {
   text: string;
   where: string;
+  /** The line the statement's source ends on, when it is not where its text ends (a builder call). */
+  endLine?: number;
 }
 
 /**

@@ -12,7 +12,9 @@
  *   rebuilt index; storage.html, "Database File Layout");
  * - its duration, and its lock window: from its start until its transaction
  *   ended (commit or rollback), which is how long the application waits behind
- *   those locks (explicit-locking.html: locks are held until the transaction ends).
+ *   those locks (explicit-locking.html: locks are held until the transaction ends);
+ *   the time the tracer itself spends reading pg_locks inside the transaction is
+ *   taken out.
  */
 import { performance } from 'node:perf_hooks';
 import type { Session } from './connection.js';
@@ -32,6 +34,8 @@ export interface TraceStatement {
   file: string;
   line: number;
   column: number;
+  /** The line its text ends on. */
+  endLine: number;
   sql: string;
   durationMs: number;
   locks: TraceLock[];
@@ -55,6 +59,8 @@ interface Relation {
 interface Pending {
   rec: TraceStatement;
   started: number;
+  /** The session's tracer overhead when the statement started. */
+  overhead: number;
   poll: LockPoll | null;
 }
 
@@ -64,8 +70,10 @@ interface SessionState {
   single: boolean;
   /** `oid:mode` of the locks the open transaction held after its last statement. */
   held: Set<string>;
-  /** Statements of the open transaction, with their start times. */
-  open: { rec: TraceStatement; started: number }[];
+  /** Statements of the open transaction, with their start times and the tracer's own time on the session then. */
+  open: { rec: TraceStatement; started: number; overhead: number }[];
+  /** ms this tracer has spent reading locks on the session's open transaction (taken out of lock windows). */
+  overhead: number;
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -147,7 +155,7 @@ export class LockTracer implements StatementTracer {
 
   private state(session: Session): SessionState {
     let s = this.sessions.get(session.pid);
-    if (!s) this.sessions.set(session.pid, (s = { inTx: false, single: false, held: new Set(), open: [] }));
+    if (!s) this.sessions.set(session.pid, (s = { inTx: false, single: false, held: new Set(), open: [], overhead: 0 }));
     return s;
   }
 
@@ -171,6 +179,7 @@ export class LockTracer implements StatementTracer {
       file: at.file,
       line: at.line,
       column: at.column,
+      endLine: st.endLine ?? at.line + (st.text.trim().match(/\n/g)?.length ?? 0),
       sql: st.text.trim(),
       durationMs: 0,
       locks: [],
@@ -181,7 +190,7 @@ export class LockTracer implements StatementTracer {
     };
     this.records.push(rec);
     const poll = s.inTx ? null : new LockPoll(this.observer, session.pid, this.oids);
-    this.pending.set(session.pid, { rec, started: performance.now(), poll });
+    this.pending.set(session.pid, { rec, started: performance.now(), overhead: s.overhead, poll });
   }
 
   async after(session: Session, _st: TracedStatement, error: unknown): Promise<void> {
@@ -205,6 +214,7 @@ export class LockTracer implements StatementTracer {
       locks = new Set();
       nodes = new Map();
     } else {
+      const t0 = performance.now();
       const r = await session.query<{ k: string; oid: string; v: string }>(
         `SELECT 'lock' AS k, l.relation::int8::text AS oid, l.mode AS v FROM pg_locks l
          WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation = ANY($1::oid[])
@@ -216,6 +226,7 @@ export class LockTracer implements StatementTracer {
       locks = new Set([...now].filter((k) => !s.held.has(k)));
       s.held = now;
       nodes = new Map(r.rows.filter((x) => x.k === 'node').map((x) => [Number(x.oid), x.v]));
+      s.overhead += performance.now() - t0;
     }
     rec.locks = [...locks]
       .map((k) => {
@@ -230,7 +241,7 @@ export class LockTracer implements StatementTracer {
       rel.relfilenode = node;
     }
     rec.rewrites.sort();
-    if (s.inTx) s.open.push({ rec, started: p.started });
+    if (s.inTx) s.open.push({ rec, started: p.started, overhead: p.overhead });
     else if (rec.locks.length) rec.lockWindowMs = rec.durationMs;
   }
 
@@ -245,11 +256,12 @@ export class LockTracer implements StatementTracer {
 
   private closeTransaction(s: SessionState): void {
     const now = performance.now();
-    for (const o of s.open) if (o.rec.locks.length) o.rec.lockWindowMs = round(now - o.started);
+    for (const o of s.open) if (o.rec.locks.length) o.rec.lockWindowMs = round(now - o.started - (s.overhead - o.overhead));
     s.inTx = false;
     s.single = false;
     s.held = new Set();
     s.open = [];
+    s.overhead = 0;
   }
 
   private async relfilenodes(s: Session): Promise<Map<number, string>> {

@@ -29,7 +29,7 @@ import { readRunnerMetadata } from '../sources/runner-metadata.js';
 import { classify } from '../sql/classify.js';
 import { onFrameworkConnection } from '../sql/context.js';
 import { createContext, runPlannedStep } from './context.js';
-import type { Session } from './connection.js';
+import { resolveConnection, type Session } from './connection.js';
 import { MigrunError, UsageError, messageOf } from './errors.js';
 import { discoverMigrations, loadMigrations, type LoadedMigration, type MigrationFile } from './migrations.js';
 import { Runtime, type Logger } from './runtime.js';
@@ -149,6 +149,7 @@ export async function traceMigrations(o: TraceOptions): Promise<TraceResult> {
   if (items.length === 0) throw new UsageError(`no migrations found in ${o.paths.join(', ')}`);
   const server = await scratchServer({
     databaseUrl: o.databaseUrl,
+    display: o.databaseUrl ? resolveConnection({ databaseUrl: o.databaseUrl, env: {} }).display : undefined,
     allowExisting: o.allowExisting,
     env: o.env,
     onStarting: (what) => o.logger.info(`starting ${what} (about a second)`),
@@ -301,7 +302,7 @@ async function runUnit(rt: Runtime, tracer: LockTracer, unit: MigrationUnit, dis
       }
       const us = await sessionFor(sessionKey(s));
       const info = classify(s.node);
-      const st = { text: s.sql, where: `${display}:${pos.line}:${pos.column}` };
+      const st = { text: s.sql, where: `${display}:${pos.line}:${pos.column}`, endLine: line(s.span.end).line };
       if (info.class === 'transaction-control') {
         // The file's own BEGIN / COMMIT / ROLLBACK, sent as written. A BEGIN inside the framework's transaction
         // only draws a warning from the server (the transaction goes on); a COMMIT ends whichever is open.
