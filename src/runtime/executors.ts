@@ -27,7 +27,7 @@ import { BlockerWatch, formatSessions, lockHolders, oneLine, pollInterval, state
 import { formatDuration } from './duration.js';
 import { InterruptedError, MigrunError, PlanError, isPgError, StatementError, isConnectionLost, isRetryableLockError, indentRest, sqlstateLabel, describePgError, type PgErrorLike } from './errors.js';
 import { reportIdleBeforeStep } from './idle.js';
-import { describeLocks, planSql, stepRelations, stepWants, type PlannedStatement } from './planner.js';
+import { describeLocks, planSql, stepRelations, stepWants, type Locator, type PlannedStatement } from './planner.js';
 import type { Runtime } from './runtime.js';
 
 /** SQL text (one or more statements) or statements the planner produced. */
@@ -38,6 +38,8 @@ export interface ExecOptions {
   label?: string;
   /** Bind parameters ($1, $2, ...) for a single-statement input. */
   params?: unknown[];
+  /** Where SQL text input is, for `file:line:column` in messages and traces; default: positions after `label`. */
+  at?: Locator;
   /**
    * Runs after the statements on the same session: inside the transaction for
    * execDdl/execDml (so what it writes commits with them), right after the
@@ -98,7 +100,7 @@ class LockAttemptFailed extends Error {
   }
 }
 
-async function toStatements(input: SqlInput, label: string): Promise<PlannedStatement[]> {
+async function toStatements(input: SqlInput, label: string | Locator): Promise<PlannedStatement[]> {
   if (typeof input !== 'string') return [...input];
   await initSqlParser();
   const outcome = planSql(input, label);
@@ -119,7 +121,7 @@ async function toStatements(input: SqlInput, label: string): Promise<PlannedStat
  */
 export async function execDdl(rt: Runtime, input: SqlInput, options: ExecOptions = {}): Promise<ExecResult> {
   const label = options.label ?? 'execDdl';
-  return runTransaction(rt, 'ddl', await toStatements(input, label), label, options);
+  return runTransaction(rt, 'ddl', await toStatements(input, options.at ?? label), label, options);
 }
 
 /**
@@ -129,7 +131,7 @@ export async function execDdl(rt: Runtime, input: SqlInput, options: ExecOptions
  */
 export async function execDml(rt: Runtime, input: SqlInput, options: ExecOptions = {}): Promise<ExecResult> {
   const label = options.label ?? 'execDml';
-  return runTransaction(rt, 'dml', await toStatements(input, label), label, options);
+  return runTransaction(rt, 'dml', await toStatements(input, options.at ?? label), label, options);
 }
 
 async function runTransaction(rt: Runtime, kind: 'ddl' | 'dml', statements: PlannedStatement[], label: string, options: ExecOptions): Promise<ExecResult> {

@@ -38,7 +38,8 @@ function entries(statements: readonly TraceStatement[]): Entry[] {
   const out: Entry[] = [];
   for (const s of statements) {
     const last = out[out.length - 1];
-    const same = last && !s.error && !last.first.error && last.first.file === s.file && last.first.line === s.line && last.first.column === s.column && last.first.sql === s.sql;
+    // The same call site (a backfill's batches, whose SQL differs only in its key range).
+    const same = last && !s.error && !last.first.error && last.first.file === s.file && last.first.line === s.line && last.first.column === s.column;
     if (same) {
       last.count++;
       last.totalMs += s.durationMs;
@@ -88,6 +89,8 @@ export function formatTraceText(r: TraceResult): string {
       for (const l of s.locks.filter((x) => lockBlocks(x.mode))) out.push(`      ${lockText(l)}`);
       const mild = s.locks.filter((x) => !lockBlocks(x.mode));
       if (mild.length) out.push(`      ${[...new Set(mild.map((l) => l.mode))].map((mode) => `${mode} on ${mild.filter((l) => l.mode === mode).map((l) => l.relation).join(', ')}`).join('; ')}`);
+      const earlier = s.heldBefore.filter((x) => lockBlocks(x.mode));
+      if (earlier.length) out.push(`      still holding from earlier in its transaction: ${earlier.map(lockText).join(', ')}`);
       if (s.rewrites.length) out.push(`      rewrote ${s.rewrites.join(', ')}`);
       const w = windowText(e);
       if (w) out.push(`      ${w}`);

@@ -39,6 +39,8 @@ export interface TraceStatement {
   sql: string;
   durationMs: number;
   locks: TraceLock[];
+  /** Locks its transaction took earlier and still held while it ran (so they do not show in `locks`). */
+  heldBefore: TraceLock[];
   /** Relations whose relfilenode changed, schema-qualified. */
   rewrites: string[];
   /** From the statement's start until its transaction ended; null when it took no lock on an existing relation. */
@@ -183,6 +185,7 @@ export class LockTracer implements StatementTracer {
       sql: st.text.trim(),
       durationMs: 0,
       locks: [],
+      heldBefore: [],
       rewrites: [],
       lockWindowMs: null,
       inTransaction: s.inTx && !s.single,
@@ -224,16 +227,12 @@ export class LockTracer implements StatementTracer {
       );
       const now = new Set(r.rows.filter((x) => x.k === 'lock').map((x) => `${x.oid}:${x.v}`));
       locks = new Set([...now].filter((k) => !s.held.has(k)));
+      rec.heldBefore = this.named([...now].filter((k) => s.held.has(k)));
       s.held = now;
       nodes = new Map(r.rows.filter((x) => x.k === 'node').map((x) => [Number(x.oid), x.v]));
       s.overhead += performance.now() - t0;
     }
-    rec.locks = [...locks]
-      .map((k) => {
-        const [oid, mode] = k.split(':') as [string, string];
-        return { relation: this.relations.get(Number(oid))?.name ?? `oid ${oid}`, mode };
-      })
-      .sort((a, b) => a.relation.localeCompare(b.relation) || a.mode.localeCompare(b.mode));
+    rec.locks = this.named([...locks]);
     for (const [oid, node] of nodes) {
       const rel = this.relations.get(oid);
       if (!rel || rel.relfilenode === node) continue;
@@ -262,6 +261,16 @@ export class LockTracer implements StatementTracer {
     s.held = new Set();
     s.open = [];
     s.overhead = 0;
+  }
+
+  /** `oid:mode` keys as locks on named relations, sorted. */
+  private named(keys: string[]): TraceLock[] {
+    return keys
+      .map((k) => {
+        const [oid, mode] = k.split(':') as [string, string];
+        return { relation: this.relations.get(Number(oid))?.name ?? `oid ${oid}`, mode };
+      })
+      .sort((a, b) => a.relation.localeCompare(b.relation) || a.mode.localeCompare(b.mode));
   }
 
   private async relfilenodes(s: Session): Promise<Map<number, string>> {
