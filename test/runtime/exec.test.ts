@@ -141,7 +141,7 @@ forEachServer('migrun exec', (server) => {
     try {
       await active.query('BEGIN');
       await active.query('SELECT * FROM leads');
-      const sleeping = active.query('SELECT pg_sleep(4)').catch(() => undefined);
+      const sleeping = active.query('SELECT pg_sleep(60)').catch(() => undefined);
       const r = await migrun(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '0s', '--', 'psql', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', join(dir, 'm.sql')], { timeoutMs: 30_000 });
       assert.equal(r.code, 3, 'the active blocker still blocks it');
       assert.match(r.stderr, new RegExp(`pid ${active.pid} \\(application "active-blocker", user postgres\\): active for`));
@@ -149,6 +149,7 @@ forEachServer('migrun exec', (server) => {
       assert.equal((r.stderr.match(/terminated pid/g) ?? []).length, 1, r.stderr);
       assert.equal(await alive(url, idle.pid), false);
       for (const c of [active, bystander, elsewhere]) assert.ok(await alive(url, c.pid), `pid ${c.pid} (${c === active ? 'active' : c === bystander ? 'bystander' : 'other database'}) is alive`);
+      await query(url, 'SELECT pg_cancel_backend($1)', [active.pid]);
       await sleeping;
     } finally {
       await Promise.all([end(idle), end(active), end(bystander), end(elsewhere)]);
@@ -170,11 +171,17 @@ forEachServer('migrun exec', (server) => {
     }
   });
 
-  /** Runs `command` (given the database URL and the migration file) with --retries while a blocker commits after 1.5s. */
+  /**
+   * Runs `command` (given the database URL and the migration file) with --retries while a blocker holds its lock
+   * until a session of the command has waited for it and a second more (the 400ms lock timeout has fired), then commits.
+   */
   async function withShortLivedBlocker(command: (url: string, file: string) => string[]) {
     const { url, dir } = await leadsDatabase(server);
     const blocker = await idleInTransaction(url, 'SELECT * FROM leads', 'short-lived');
-    const released = new Promise((r) => setTimeout(r, 1500)).then(() => blocker.query('COMMIT'));
+    const waiting = () => query<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'migrun-exec-%' AND wait_event_type = 'Lock'");
+    const released = waitFor(async () => (await waiting())[0]!.n > 0, 30_000, 'a session of the command waiting for the lock')
+      .then(() => new Promise((r) => setTimeout(r, 1000)))
+      .then(() => blocker.query('COMMIT'));
     try {
       const r = await migrun(['exec', '--database-url', url, '--lock-timeout', '400ms', '--retries', '6', '--retry-delay', '400ms', '--', ...command(url, join(dir, 'm.sql'))], { timeoutMs: 30_000 });
       assert.equal(r.code, 0, r.stderr);
