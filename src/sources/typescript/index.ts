@@ -104,7 +104,8 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
       const transactions = new CodeTransactions(env);
       const mark = (n: Node, added: Statement[]) => {
         const label = transactions.labelFor(n);
-        if (label) for (const s of added) s.codeTransaction = label;
+        const identity = transactions.identityFor(n);
+        if (label) for (const s of added) [s.codeTransaction, s.codeTransactionId] = [label, identity];
       };
       for (const n of nodes.all) {
         if (!Node.isCallExpression(n) && !Node.isTaggedTemplateExpression(n)) continue;

@@ -75,6 +75,17 @@ export class CodeTransactions {
     }
   }
 
+  /**
+   * The identity of the code transaction `labelFor` names: the label, plus where its callback
+   * starts when it is one, so two `knex.transaction(...)` callbacks are two transactions.
+   */
+  identityFor(node: Node): string | undefined {
+    const label = this.labelFor(node);
+    const at = node.getStart();
+    const region = this.regions.filter((r) => r.start <= at && node.getEnd() <= r.end).sort((a, b) => b.start - a.start)[0];
+    return label !== undefined && region?.label === label ? `${label}@${region.start}` : label;
+  }
+
   /** The code transaction a query or builder call runs in, described for messages, or undefined. */
   labelFor(node: Node): string | undefined {
     let call: Node | undefined = node;
