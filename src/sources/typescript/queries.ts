@@ -9,6 +9,7 @@ import { Node } from './morph.js';
 import type { Executor } from '../../core/unit.js';
 import { applyBindings } from './bindings.js';
 import { sqlSourceOf, unwrap, type SqlSource } from './literals.js';
+import { moduleSpecifier } from './shape.js';
 import type { Env } from './types.js';
 
 export interface RawQuery {
@@ -74,7 +75,7 @@ function sqlTagAliases(env: Env): Set<string> {
   if (!set) {
     set = new Set();
     for (const d of env.sf.getImportDeclarations()) {
-      if (d.getModuleSpecifierValue() !== 'kysely') continue;
+      if (moduleSpecifier(d) !== 'kysely') continue;
       for (const n of d.getNamedImports()) if (n.getName() === 'sql' && n.getAliasNode()) set.add(n.getAliasNode()!.getText());
     }
     aliases.set(env, set);
