@@ -42,6 +42,7 @@ import { findOpenings, findSessions, type Opening } from './sessions.js';
 import { detectFramework, findPhases, importsOf, phaseOf } from './shape.js';
 import { CodeTransactions } from './transactions.js';
 import { typeorm } from './typeorm.js';
+import { unknownSqlOf } from './unknown-sql.js';
 import type { Env, FrameworkSupport, RawStatementMaker } from './types.js';
 
 const SUPPORT: Record<Framework, FrameworkSupport> = {
@@ -162,12 +163,25 @@ function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): v
       for (const s of added) connections.set(s, connectionOf(n));
       const anchor = q.executor === 'raw' ? anchorOf(n, q.receiver, q.method) : null;
       if (anchor) for (const s of added) anchors.set(s, anchor);
+      continue;
+    }
+    const unknown = unknownSqlOf(n, env);
+    if (unknown) {
+      sawQuery = true;
+      collector.unanalysed.push({
+        scope: 'statement',
+        message: `Not analysed: the SQL passed to \`${unknown.call}\` is ${unknown.source}, which miglint cannot reconstruct, so it was not checked.`,
+        help: 'Write the SQL in the call (a string literal, a template with only names and values interpolated, or a same-file const) so miglint can check it; SQL read from a .sql file is checked by linting that file.',
+        span: { start: n.getStart(), end: n.getEnd() },
+        phase: phaseOf(n, phases),
+      });
     }
   }
   if (env.framework === 'unknown' && sawQuery) env.framework = 'pg';
   unit.framework = env.framework;
   unit.statements = collector.statements;
   unit.syntaxErrors = [...scriptSyntaxErrors(sf), ...collector.syntaxErrors];
+  unit.unanalysed = [...collector.unanalysed];
 
   const w = SUPPORT[env.framework].wrapped(env);
   unit.wrapped = settings.assumeInTransaction !== null ? { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' } : w;
