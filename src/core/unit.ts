@@ -189,6 +189,11 @@ export interface MigrationUnit {
     /** The switch that turns the transaction off acts per direction (`pgm.noTransaction()`, dbmate sections), not per file. */
     perPhaseSwitch?: boolean;
     /**
+     * The switch's value is only known at run time (its code, e.g. `transaction = isEnabled() ? false : undefined`):
+     * `inTransaction` is then the framework's default, and whether the wrapping transaction is really open is unknown.
+     */
+    runtimeSwitch?: string;
+    /**
      * What else turning the transaction off requires or changes, which makes that fix unsafe,
      * e.g. TypeORM's `transaction = false` needs `migrationsTransactionMode: 'each'`.
      */
