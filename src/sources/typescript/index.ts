@@ -37,6 +37,7 @@ import { pg, unknownFramework } from './pg.js';
 import { Placeholders } from './placeholders.js';
 import { isJsx, ParserStackError, withSourceFile } from './project.js';
 import { rawQueryOf } from './queries.js';
+import { bindingKey } from './scopes.js';
 import { sequelize } from './sequelize.js';
 import { findOpenings, findSessions, type Opening } from './sessions.js';
 import { detectFramework, findPhases, importsOf, phaseOf } from './shape.js';
@@ -137,12 +138,22 @@ function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): v
 
   const collector = new Collector(env.placeholders);
   const anchors = new Map<Statement, Anchor>();
-  const connections = new Map<Statement, string | null>();
+  /** For each statement: the name its call runs through, and what that name is bound to (`client@120`). */
+  const connections = new Map<Statement, { root: string | null; key: string }>();
+  /** For each statement in a transaction the code opens: that transaction's identity. */
+  const txKeys = new Map<Statement, string>();
   let sawQuery = false;
   const transactions = new CodeTransactions(env);
   const mark = (n: Node, added: Statement[]) => {
-    const label = transactions.labelFor(n);
-    if (label) for (const s of added) s.codeTransaction = label;
+    const tx = transactions.of(n);
+    const root = connectionOf(n);
+    const binding = { root, key: root === null ? '' : bindingKey(root, n) };
+    for (const s of added) {
+      connections.set(s, binding);
+      if (!tx) continue;
+      s.codeTransaction = tx.label;
+      txKeys.set(s, tx.key);
+    }
   };
   for (const n of nodes.all) {
     if (!Node.isCallExpression(n) && !Node.isTaggedTemplateExpression(n)) continue;
@@ -151,7 +162,6 @@ function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): v
       if (built) {
         const added = collector.addBuilt(built, phaseOf(n, phases));
         mark(n, added);
-        for (const s of added) connections.set(s, connectionOf(n));
         continue;
       }
     }
@@ -160,7 +170,6 @@ function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): v
       sawQuery = true;
       const added = collector.addSql(q.sql, { start: n.getStart(), end: n.getEnd() }, q.executor, phaseOf(n, phases));
       mark(n, added);
-      for (const s of added) connections.set(s, connectionOf(n));
       const anchor = q.executor === 'raw' ? anchorOf(n, q.receiver, q.method) : null;
       if (anchor) for (const s of added) anchors.set(s, anchor);
       continue;
@@ -192,10 +201,12 @@ function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): v
   const openings = findOpenings(env);
   for (const s of collector.statements) {
     const wrapped = unit.wrapped.byPhase?.[s.phase] ?? unit.wrapped.inTransaction;
-    const root = connections.get(s) ?? null;
-    const pin = pinOf(env, root, s.phase, wrapped, openings);
+    const binding = connections.get(s) ?? { root: null, key: '' };
+    const pin = pinOf(env, binding.root, s.phase, wrapped, openings);
     pins.set(s, pin);
-    s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${root ?? ''}` : null;
+    // Identity from the code, never a label: the binding's declaration, the transaction's callback or opening.
+    const tx = txKeys.get(s);
+    s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.key}` : tx ? `transaction:${tx}` : null;
   }
   unit.edits = frontendEdits(env, SUPPORT[env.framework], collector, anchors, pins);
 }

@@ -1,0 +1,52 @@
+/**
+ * Which declaration a name refers to, read lexically (the frontend has no type
+ * checker): the innermost function parameter, or variable declared directly in
+ * an enclosing block, function body or the file, with that name. Good enough to
+ * tell two `client`s of two functions apart; it does not follow `var` hoisting
+ * or destructuring defaults.
+ */
+import { Node } from './morph.js';
+
+/** Whether a binding name (an identifier or a destructuring pattern) binds `name`. */
+function binds(nameNode: Node, name: string): boolean {
+  if (Node.isIdentifier(nameNode)) return nameNode.getText() === name;
+  if (Node.isObjectBindingPattern(nameNode) || Node.isArrayBindingPattern(nameNode)) {
+    return nameNode.getElements().some((e) => Node.isBindingElement(e) && binds(e.getNameNode(), name));
+  }
+  return false;
+}
+
+/** The declaration `name` refers to at `at`, or undefined (a global, an import, `this`). */
+export function declarationOf(name: string, at: Node): Node | undefined {
+  for (let scope: Node | undefined = at.getParent(); scope; scope = scope.getParent()) {
+    if (Node.isFunctionDeclaration(scope) || Node.isFunctionExpression(scope) || Node.isArrowFunction(scope) || Node.isMethodDeclaration(scope) || Node.isConstructorDeclaration(scope)) {
+      const p = scope.getParameters().find((x) => binds(x.getNameNode(), name));
+      if (p) return p;
+    }
+    if (Node.isBlock(scope) || Node.isSourceFile(scope) || Node.isCaseClause(scope) || Node.isDefaultClause(scope)) {
+      for (const st of scope.getStatements()) {
+        if (!Node.isVariableStatement(st) || st.getStart() > at.getStart()) continue;
+        const d = st.getDeclarations().find((x) => binds(x.getNameNode(), name));
+        if (d) return d;
+      }
+    }
+    if (Node.isForOfStatement(scope) || Node.isForInStatement(scope) || Node.isForStatement(scope)) {
+      const init = scope.getInitializer();
+      if (init && Node.isVariableDeclarationList(init)) {
+        const d = init.getDeclarations().find((x) => binds(x.getNameNode(), name));
+        if (d) return d;
+      }
+    }
+    if (Node.isCatchClause(scope)) {
+      const v = scope.getVariableDeclaration();
+      if (v && binds(v.getNameNode(), name)) return v;
+    }
+  }
+  return undefined;
+}
+
+/** A key for what `name` names at `at`: `name@<offset of its declaration>`, or `name@?` when it is not declared here. */
+export function bindingKey(name: string, at: Node): string {
+  const d = declarationOf(name, at);
+  return `${name}@${d ? d.getStart() : '?'}`;
+}
