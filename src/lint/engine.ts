@@ -43,8 +43,9 @@ export function toFinding(file: string, source: SourceText, d: Diagnostic, sever
 }
 
 /**
- * Lints one file's text. Never throws for bad input: a file that does not parse
- * yields `syntax-error` findings, and a frontend failure yields one too.
+ * Lints one file's text. Bad input does not throw: a file that does not parse
+ * yields `syntax-error` findings, and what a frontend could not read is located.
+ * @throws what a frontend or rule throws on a bug (`lintOne` reports it as `internal-error`).
  */
 export function lintText(file: string, text: string, config: ResolvedConfig, options: EngineOptions): LintRun {
   const unit = loadUnit(file, text, config.settings);

@@ -77,6 +77,25 @@ describe('placeholders by grammatical position', () => {
   });
 });
 
+describe('placeholder search cost and statements holding `;`', () => {
+  test('a statement with `;` inside (BEGIN ATOMIC) is parsed joined, not reported', () => {
+    const { text, unit } = knexUnit('`CREATE FUNCTION one() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT ${x}; END; CREATE INDEX ${name} ON leads (a)`');
+    assert.deepEqual(facts(text, unit), []);
+    assert.equal(unit.statements.length, 2);
+    assert.match(unit.statements[1]!.sql, /^CREATE INDEX "\$\{name\}" ON leads/);
+  });
+
+  test('300 statements with 1200 placeholders in one template are all analysed, in well under the fuzz budget', () => {
+    const template = Array.from({ length: 300 }, (_, i) => `CREATE INDEX \${n${i}} ON \${t${i}} (\${c${i}}) \${w${i}};`).join('\n');
+    const started = Date.now();
+    const { unit } = knexUnit(`\`${template}\``);
+    const ms = Date.now() - started;
+    assert.equal(unit.statements.length, 300);
+    assert.deepEqual(unit.unanalysed, []);
+    assert.ok(ms < 2000, `took ${ms} ms`);
+  });
+});
+
 describe('SQL miglint cannot reconstruct', () => {
   test('is reported for the migration\'s handle, an opened session and a managed transaction, in its direction', () => {
     const text = lines(

@@ -338,8 +338,17 @@ function placeholderText(form: PlaceholderForm, expr: string, n: number, numberi
   }
 }
 
-/** Placeholders number after the highest `$n` the literal text already uses (pg parameters). */
-function highestParam(src: SqlSource): number {
+/**
+ * The SQL text of placeholder `index` (0-based, in order) in `form`, as `render`
+ * writes it (`base`: `highestParam` of the source): for trying a form without
+ * rendering the whole text again.
+ */
+export function placeholderValue(index: number, expr: string, form: PlaceholderForm, base: number, numbering?: Placeholders): string {
+  return placeholderText(form, expr, base + index + 1, numbering);
+}
+
+/** Placeholders number after the highest `$n` the literal text already uses (pg parameters): that `n`, the `base` of `placeholderValue`. */
+export function highestParam(src: SqlSource): number {
   if (!src.interpolated) return 0;
   let max = 0;
   for (const p of src.pieces) {

@@ -5,7 +5,7 @@
  * returned as a failure per statement (never dropped).
  */
 import { parseSql, type ParsedSql } from '../../sql/parse.js';
-import { PLACEHOLDER_FORMS, render, type PlaceholderForm, type RenderedSql, type SqlSource } from './literals.js';
+import { highestParam, PLACEHOLDER_FORMS, placeholderValue, render, type PlaceholderForm, type RenderedSql, type SqlSource } from './literals.js';
 import type { Placeholders } from './placeholders.js';
 
 /** A statement that parses with no form of its placeholders. */
@@ -53,12 +53,21 @@ export function statementEnd(sql: string, from: number): number {
   return -1;
 }
 
-/** `parseSql` of the text from `floor` on, with offsets in the whole text. */
-function parseFrom(sql: string, floor: number): ParsedSql {
-  const p = parseSql(sql.slice(floor));
-  if (floor === 0) return p;
-  return { ...p, error: p.error ? { ...p.error, offset: p.error.offset + floor } : null };
+/** `parseSql` of `sql[from, to)`, with offsets in the whole text. */
+function parseRange(sql: string, from: number, to: number): ParsedSql {
+  const p = parseSql(sql.slice(from, to));
+  return { ...p, error: p.error ? { ...p.error, offset: p.error.offset + from } : null };
 }
+
+/** The end of the statement starting at `from`, after `extra` more `;`-separated pieces: its `;`, or the text's end. */
+function segmentEnd(sql: string, from: number, extra = 0): number {
+  let end = statementEnd(sql, from);
+  for (let k = 0; k < extra && end >= 0; k++) end = statementEnd(sql, end + 1);
+  return end < 0 ? sql.length : end;
+}
+
+/** How many `;`-separated pieces a statement may span (`BEGIN ATOMIC ... END`, `CREATE RULE ... DO (...; ...)`), as in `parseSql`. */
+const MAX_JOINED = 8;
 
 /**
  * Parses rendered SQL, choosing for each placeholder the grammar rejects a form
@@ -66,62 +75,96 @@ function parseFrom(sql: string, floor: number): ParsedSql {
  * `($n)`, `SELECT $n`, nothing): `CREATE INDEX ${name} ON ${table} (${cols}) ${where}`
  * parses as `CREATE INDEX "${name}" ON "${table}" ("${cols}")`.
  *
- * The placeholder changed is the last undecided one at or before where the
- * parser points (in the first statement that does not parse yet); it takes the
- * first form that parses, else the one that moves the error farthest past it
- * (its current form on a tie), and is then decided. A statement whose error
- * lies before every undecided placeholder is a failure; the search goes on
- * after its `;`, so the statements after it get their forms too. Every form
- * of every placeholder is tried at most once.
+ * When the whole text does not parse as first rendered, it is worked through
+ * one `;`-separated statement at a time (each parse is of that statement only).
+ * In a statement, the placeholder changed is the last undecided one at or
+ * before where the parser points; it takes the first form that parses, else the
+ * one that moves the error farthest past it (its current form on a tie), and is
+ * then decided. A statement whose error lies before every undecided placeholder,
+ * and that does not parse joined with the next few either, is a failure, and the
+ * search goes on after its `;`. Every form of every placeholder is tried at most once.
  */
 export function parseWithPlaceholders(src: SqlSource, placeholders?: Placeholders): { rendered: RenderedSql; parsed: ParsedSql; forms: PlaceholderForm[]; failures: TemplateFailure[] } {
   const forms: PlaceholderForm[] = [];
   const failures: TemplateFailure[] = [];
-  const decided = new Set<number>();
-  let rendered = render(src, forms, placeholders);
-  // Text before `floor` is final: every placeholder in it is decided, so no re-rendering moves it.
+  const first = render(src, forms, placeholders);
+  const whole = parseSql(first.sql);
+  if (!whole.error) return { rendered: first, parsed: whole, forms, failures };
+  if (!first.placeholders.length) return { rendered: first, parsed: whole, forms, failures: [{ message: whole.error.message, placeholders: new Set() }] };
+
+  // The text while forms are tried: a form change splices one placeholder and shifts the ones after it.
+  let sql = first.sql;
+  const phs = first.placeholders.map((ph) => ({ ...ph }));
+  const base = highestParam(src);
+  const textOf = (i: number, form: PlaceholderForm) => placeholderValue(i, phs[i]!.expr, form, base, placeholders);
+  const setForm = (i: number, form: PlaceholderForm) => {
+    const ph = phs[i]!;
+    const text = textOf(i, form);
+    const delta = text.length - (ph.end - ph.start);
+    sql = sql.slice(0, ph.start) + text + sql.slice(ph.end);
+    ph.end = ph.start + text.length;
+    for (let j = i + 1; j < phs.length; j++) {
+      phs[j]!.start += delta;
+      phs[j]!.end += delta;
+    }
+    forms[i] = form;
+  };
+
+  // Text before `floor` is final, and so is every placeholder before `next`.
   let floor = 0;
-  let tail = parseFrom(rendered.sql, floor);
-  if (!rendered.placeholders.length) return { rendered, parsed: tail, forms, failures: tail.error ? [{ message: tail.error.message, placeholders: new Set() }] : [] };
-  while (tail.error) {
-    const offset = tail.error.offset;
-    let pick = -1;
-    rendered.placeholders.forEach((ph, i) => {
-      if (ph.start >= floor && ph.start <= offset && !decided.has(i)) pick = i;
-    });
-    if (pick < 0) {
-      const end = statementEnd(rendered.sql, offset);
-      const inside = new Set<number>();
-      rendered.placeholders.forEach((ph, i) => {
-        if (ph.start >= floor && (end < 0 || ph.start < end)) inside.add(i);
-      });
-      failures.push({ message: tail.error.message, placeholders: inside });
-      if (end < 0) break;
-      for (const i of inside) decided.add(i);
-      floor = end + 1;
-      tail = parseFrom(rendered.sql, floor);
-      continue;
+  let next = 0;
+  while (floor < sql.length) {
+    let seg = parseRange(sql, floor, segmentEnd(sql, floor));
+    const decided = new Set<number>();
+    while (seg.error) {
+      const offset = seg.error.offset;
+      const end = segmentEnd(sql, floor);
+      let pick = -1;
+      for (let i = next; i < phs.length && phs[i]!.start <= offset && phs[i]!.start < end; i++) if (!decided.has(i)) pick = i;
+      if (pick < 0) break;
+      decided.add(pick);
+      const ph = phs[pick]!;
+      // How far past the placeholder the parser gets in this statement (Infinity: it parses).
+      const progress = (p: ParsedSql, phEnd: number) => (p.error ? p.error.offset - phEnd : Infinity);
+      const initial = forms[pick] ?? 'param';
+      let best = { form: initial, seg, progress: progress(seg, ph.end) };
+      // A query goes where a statement wants one (`AS ${query}`), never as a statement of its own (`${x} t` is no `SELECT $1 t`).
+      const startsStatement = /^\s*$/.test(sql.slice(floor, ph.start));
+      for (const form of PLACEHOLDER_FORMS) {
+        if (form === initial || best.progress === Infinity || (form === 'query' && startsStatement)) continue;
+        const text = textOf(pick, form);
+        const tried = sql.slice(0, ph.start) + text + sql.slice(ph.end);
+        const p = parseRange(tried, floor, segmentEnd(tried, floor));
+        const moved = progress(p, ph.start + text.length);
+        if (moved > best.progress) best = { form, seg: p, progress: moved };
+      }
+      if (best.form !== initial) setForm(pick, best.form);
+      seg = best.seg;
     }
-    decided.add(pick);
-    // How far past the placeholder the parser gets (Infinity: the rest parses).
-    const progress = (r: RenderedSql, p: ParsedSql) => (p.error ? p.error.offset - r.placeholders[pick]!.end : Infinity);
-    let best = { form: forms[pick] ?? 'param', rendered, tail, progress: progress(rendered, tail) };
-    // A query goes where a statement wants one (`AS ${query}`), never as a statement of its own (`${x} t` is no `SELECT $1 t`).
-    const startsStatement = /(^|;)\s*$/.test(rendered.sql.slice(0, rendered.placeholders[pick]!.start));
-    for (const form of PLACEHOLDER_FORMS) {
-      if (form === best.form || best.progress === Infinity || (form === 'query' && startsStatement)) continue;
-      const tried = [...forms];
-      tried[pick] = form;
-      const r = render(src, tried, placeholders);
-      const p = parseFrom(r.sql, floor);
-      const moved = progress(r, p);
-      if (moved > best.progress) best = { form, rendered: r, tail: p, progress: moved };
+    let end = segmentEnd(sql, floor);
+    if (seg.error) {
+      // Split inside a statement that holds `;` (`BEGIN ATOMIC ... END`)? Then it parses joined with the pieces after it.
+      let joined = 0;
+      for (let k = 1; /end of input/.test(seg.error.message) && k <= MAX_JOINED && end < sql.length; k++) {
+        const to = segmentEnd(sql, floor, k);
+        if (!parseRange(sql, floor, to).error) {
+          joined = to;
+          break;
+        }
+        if (to >= sql.length) break;
+      }
+      if (joined) end = joined;
+      else {
+        const inside = new Set<number>();
+        for (let i = next; i < phs.length && phs[i]!.start < end; i++) inside.add(i);
+        failures.push({ message: seg.error.message, placeholders: inside });
+      }
     }
-    forms[pick] = best.form;
-    rendered = best.rendered;
-    tail = best.tail;
+    while (next < phs.length && phs[next]!.start < end) next++;
+    floor = end + 1;
   }
-  return { rendered, parsed: floor === 0 ? tail : parseSql(rendered.sql), forms, failures };
+  const rendered = render(src, forms, placeholders);
+  return { rendered, parsed: parseSql(rendered.sql), forms, failures };
 }
 
 /**
