@@ -16,6 +16,37 @@ function binds(nameNode: Node, name: string): boolean {
   return false;
 }
 
+/** Names bound by a pattern or identifier. */
+function boundNames(nameNode: Node, out: string[]): string[] {
+  if (Node.isIdentifier(nameNode)) out.push(nameNode.getText());
+  else if (Node.isObjectBindingPattern(nameNode) || Node.isArrayBindingPattern(nameNode)) {
+    for (const e of nameNode.getElements()) if (Node.isBindingElement(e)) boundNames(e.getNameNode(), out);
+  }
+  return out;
+}
+
+/** The variable declarations directly in a block (or file, or case clause), by name, in order: computed once per block. */
+const blockDeclarations = new WeakMap<Node, Map<string, Node[]>>();
+
+function declaredDirectlyIn(block: Node & { getStatements(): Node[] }): Map<string, Node[]> {
+  let map = blockDeclarations.get(block);
+  if (!map) {
+    map = new Map();
+    for (const st of block.getStatements()) {
+      if (!Node.isVariableStatement(st)) continue;
+      for (const d of st.getDeclarations()) {
+        for (const name of boundNames(d.getNameNode(), [])) {
+          const list = map.get(name) ?? [];
+          list.push(d);
+          map.set(name, list);
+        }
+      }
+    }
+    blockDeclarations.set(block, map);
+  }
+  return map;
+}
+
 /** The declaration `name` refers to at `at`, or undefined (a global, an import, `this`). */
 export function declarationOf(name: string, at: Node): Node | undefined {
   for (let scope: Node | undefined = at.getParent(); scope; scope = scope.getParent()) {
@@ -24,11 +55,8 @@ export function declarationOf(name: string, at: Node): Node | undefined {
       if (p) return p;
     }
     if (Node.isBlock(scope) || Node.isSourceFile(scope) || Node.isCaseClause(scope) || Node.isDefaultClause(scope)) {
-      for (const st of scope.getStatements()) {
-        if (!Node.isVariableStatement(st) || st.getStart() > at.getStart()) continue;
-        const d = st.getDeclarations().find((x) => binds(x.getNameNode(), name));
-        if (d) return d;
-      }
+      const d = declaredDirectlyIn(scope).get(name)?.find((x) => x.getStart() <= at.getStart());
+      if (d) return d;
     }
     if (Node.isForOfStatement(scope) || Node.isForInStatement(scope) || Node.isForStatement(scope)) {
       const init = scope.getInitializer();
