@@ -67,7 +67,10 @@ export interface Statement {
   batch: number;
   executor: Executor;
   phase: Phase;
-  /** Set by a frontend when the code runs the statement inside a transaction it opened, e.g. `sequelize.transaction()`. */
+  /**
+   * Set by a frontend when the code runs the statement inside a transaction it opened, e.g. `sequelize.transaction()`:
+   * a label for messages only (two blocks may share it); which transaction it is, is in `connection`.
+   */
   codeTransaction?: string;
   /**
    * Which connection runs the statement: statements with the same key share a
