@@ -32,6 +32,19 @@ export default defineRule({
       if (!s.context.inTransaction) return [];
       const info = classify(s.node);
       if (!info.concurrentIndex) return [];
+      const runtime = s.context.transaction === 'framework' ? unit.wrapped.runtimeSwitch : undefined;
+      if (runtime) {
+        // Not a claim that it fails: the switch decides, and only running the code tells which way.
+        return [
+          {
+            ruleId: 'ban-concurrent-index-creation-in-transaction',
+            message: `${info.tag} may fail: whether the migration runs in its wrapping transaction depends on a value known only at run time (\`${runtime}\`).`,
+            note: `When the transaction is on, PostgreSQL rejects ${info.tag} inside it ("cannot run inside a transaction block", SQLSTATE 25001 active_sql_transaction) and the migration fails at this statement.`,
+            help: 'Make the switch a literal (`false`) so the transaction mode is known before the migration runs, and keep this statement in a migration of its own.',
+            span: s.span,
+          },
+        ];
+      }
       return [
         {
           ruleId: 'ban-concurrent-index-creation-in-transaction',

@@ -8,6 +8,7 @@ import requireConcurrentIndexCreation from './require-concurrent-index-creation.
 import requireConcurrentIndexDeletion from './require-concurrent-index-deletion.js';
 import requireLockTimeout from './require-lock-timeout.js';
 import requireStatementTimeout from './require-statement-timeout.js';
+import unanalyzableStatement from './unanalyzable-statement.js';
 
 export const rules: readonly Rule[] = [
   banConcurrentIndexCreationInTransaction,
@@ -18,6 +19,7 @@ export const rules: readonly Rule[] = [
   requireConcurrentIndexDeletion,
   requireLockTimeout,
   requireStatementTimeout,
+  unanalyzableStatement,
 ];
 
 export const rulesById: ReadonlyMap<string, Rule> = new Map(rules.map((r) => [r.meta.id, r]));

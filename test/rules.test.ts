@@ -14,6 +14,8 @@ import { lint, render } from './support/lint.js';
 import { matchSnapshot } from './support/snapshot.js';
 import { fixtureConfig, fixtureInputs } from './support/fixtures.js';
 
+/** Ids the rule catalogue fixes outside the usual prefixes (a state of the analysis, not a hazard). */
+const CATALOGUE_IDS_WITHOUT_PREFIX = new Set(['unanalyzable-statement']);
 const HEADINGS = ['## Problem', '## Instead of', '## Use', '## Fix safety', '## When not to use it', '## Options', '## PostgreSQL manual'];
 /** Code blocks of a markdown section, with their language. */
 function examples(markdown: string, heading: string): { lang: string; code: string }[] {
@@ -49,6 +51,7 @@ for (const rule of rules) {
     });
 
     test('has an id in the field\'s style', () => {
+      if (CATALOGUE_IDS_WITHOUT_PREFIX.has(id)) return;
       assert.match(id, /^(require|ban|prefer|adding|renaming|no)-[a-z]+(-[a-z]+)*$/);
     });
 

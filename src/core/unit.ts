@@ -69,7 +69,10 @@ export interface Statement {
   batch: number;
   executor: Executor;
   phase: Phase;
-  /** Set by a frontend when the code runs the statement inside a transaction it opened, e.g. `sequelize.transaction()`. */
+  /**
+   * Set by a frontend when the code runs the statement inside a transaction it opened, e.g. `sequelize.transaction()`:
+   * a label for messages only (two blocks may share it); which transaction it is, is in `connection`.
+   */
   codeTransaction?: string;
   /** Which of the code's transactions that is (two callbacks with the same text are two); set with `codeTransaction`. */
   codeTransactionId?: string;
@@ -192,6 +195,11 @@ export interface MigrationUnit {
     byPhase?: Partial<Record<Phase, boolean>>;
     /** The switch that turns the transaction off acts per direction (`pgm.noTransaction()`, dbmate sections), not per file. */
     perPhaseSwitch?: boolean;
+    /**
+     * The switch's value is only known at run time (its code, e.g. `transaction = isEnabled() ? false : undefined`):
+     * `inTransaction` is then the framework's default, and whether the wrapping transaction is really open is unknown.
+     */
+    runtimeSwitch?: string;
     /**
      * What else turning the transaction off requires or changes, which makes that fix unsafe,
      * e.g. TypeORM's `transaction = false` needs `migrationsTransactionMode: 'each'`.

@@ -108,13 +108,14 @@ export function phaseLocator(unit: MigrationUnit): (span: Span) => Phase | null 
 }
 
 /**
- * Lints one file's text. Never throws for bad input: a file that does not parse
- * yields `syntax-error` findings, and a frontend failure yields one too; a file
- * of a kind no frontend reads yields one `unanalyzable-file` finding.
+ * Lints one file's text. Bad input does not throw: a file that does not parse
+ * yields `syntax-error` findings, what a frontend could not read is located, and a
+ * file of a kind no frontend reads yields one `unanalyzable-file` finding.
  *
  * Findings inside the code of a direction not linted (`directions`, `--directions`)
  * are dropped after suppressions are applied (so a suppression used there is not
  * reported unused); findings that say something was not analysed are always kept.
+ * @throws what a frontend or rule throws on a bug (`lintOne` reports it as `internal-error`).
  */
 export function lintText(file: string, text: string, config: ResolvedConfig, options: EngineOptions): LintRun {
   const unsupported = unsupportedFileFinding(file, new SourceText(text));
@@ -135,7 +136,8 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
   severities.set(UNANALYZABLE_FILE, 'error');
   severities.set(UNUSED_SUPPRESSION, 'warning');
 
-  const known = new Set(options.rules.map((r) => r.meta.id));
+  // Pseudo-rules a comment may name too (a syntax error is never suppressed: see applySuppressions).
+  const known = new Set([...options.rules.map((r) => r.meta.id), UNANALYZABLE_FILE]);
   for (const rule of options.rules) {
     if (options.only && !options.only.has(rule.meta.id)) continue;
     const sev = ruleSeverity(rule, config);

@@ -34,11 +34,12 @@ interface PhaseState {
   /** Connections (see connectionKey) with a session-level lock_timeout / statement_timeout in force. */
   lockSession: Set<string>;
   stmtSession: Set<string>;
-  lockLocal: boolean;
-  stmtLocal: boolean;
+  /** Connections whose open transaction has a `SET LOCAL` lock_timeout / statement_timeout in force. */
+  lockLocal: Set<string>;
+  stmtLocal: Set<string>;
 }
 
-const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new AddOnlySet(), paths: new SearchPaths(), lockSession: new Set(), stmtSession: new Set(), lockLocal: false, stmtLocal: false });
+const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new AddOnlySet(), paths: new SearchPaths(), lockSession: new Set(), stmtSession: new Set(), lockLocal: new Set(), stmtLocal: new Set() });
 
 /** Whether a statement runs on the connection the framework wraps in its transaction (not another pool or client). */
 export function onFrameworkConnection(s: Statement): boolean {
@@ -47,13 +48,14 @@ export function onFrameworkConnection(s: Statement): boolean {
 
 /**
  * The session a statement runs on, for session-level settings and transaction
- * blocks: its frontend's connection key; through a pool, only the statements of
- * one query string (or of one transaction the code opened) are known to share a connection.
+ * blocks: its frontend's connection key, which comes from the code (a transaction
+ * the code opens is keyed by the frontend, never by its display label); through
+ * a pool, only the statements of one query string are known to share a connection.
  */
 export function connectionKey(s: Statement): string {
   if (s.connection === undefined) return 'unit';
   if (s.connection !== null) return s.connection;
-  return s.codeTransaction ? `transaction:${s.codeTransaction}` : `batch:${s.batch}`;
+  return `batch:${s.batch}`;
 }
 
 /**
@@ -81,8 +83,8 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
       transaction: owner,
       createdTables: st.created.snapshot(),
       searchPath,
-      lockTimeoutSet: migrunTimeouts || st.lockSession.has(connectionKey(s)) || (st.lockLocal && owner !== 'none'),
-      statementTimeoutSet: migrunTimeouts || st.stmtSession.has(connectionKey(s)) || (st.stmtLocal && owner !== 'none'),
+      lockTimeoutSet: migrunTimeouts || st.lockSession.has(connectionKey(s)) || (st.lockLocal.has(connectionKey(s)) && owner !== 'none'),
+      statementTimeoutSet: migrunTimeouts || st.stmtSession.has(connectionKey(s)) || (st.stmtLocal.has(connectionKey(s)) && owner !== 'none'),
     };
 
     for (const t of info.creates) st.created.add(creationKey(t, searchPath));
@@ -99,21 +101,16 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
         st.explicitTx.delete(connectionKey(s));
         st.paths.endTransaction(tx);
         if (onFrameworkConnection(s)) st.frameworkTx = false;
-        st.lockLocal = false;
-        st.stmtLocal = false;
+        st.lockLocal.delete(connectionKey(s));
+        st.stmtLocal.delete(connectionKey(s));
         break;
     }
     if (info.setting) {
       const on = !isZeroTimeout(info.setting.value);
       const inTx = owner !== 'none';
-      const session = (set: Set<string>) => (on ? set.add(connectionKey(s)) : set.delete(connectionKey(s)));
-      if (info.setting.name === 'lock_timeout') {
-        if (info.setting.local) st.lockLocal = inTx && on;
-        else session(st.lockSession);
-      } else if (info.setting.name === 'statement_timeout') {
-        if (info.setting.local) st.stmtLocal = inTx && on;
-        else session(st.stmtSession);
-      }
+      const session = (set: Set<string>, holds: boolean) => (holds ? set.add(connectionKey(s)) : set.delete(connectionKey(s)));
+      if (info.setting.name === 'lock_timeout') session(info.setting.local ? st.lockLocal : st.lockSession, info.setting.local ? inTx && on : on);
+      else if (info.setting.name === 'statement_timeout') session(info.setting.local ? st.stmtLocal : st.stmtSession, info.setting.local ? inTx && on : on);
     }
   }
 }

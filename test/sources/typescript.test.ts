@@ -99,12 +99,13 @@ describe('SQL in literals', () => {
     assert.equal(update.sql, 'UPDATE leads SET status = $3 WHERE id = $1', 'numbered after the $n the file uses, one number per expression');
   });
 
-  test('a byte order mark shifts nothing; dynamic SQL that does not parse is no syntax error', () => {
+  test('a byte order mark shifts nothing; dynamic SQL that does not parse is no syntax error, but not analysed', () => {
     const text = '\uFEFF// header\r\nexports.up = async (knex) => {\r\n  await knex.raw(`CREATE INDEX ${name} ON t (y)`);\r\n  await knex.raw(`${cond ? \'ALTER TABLE\' : \'\'} t ${rest}`);\r\n};\r\n';
     const unit = unitOf(text, 'm.js');
     assert.deepEqual(unit.comments.map((c) => slice(text, c.span)), ['// header']);
     assert.deepEqual(unit.statements.map((s) => slice(text, s.span)), ['CREATE INDEX ${name} ON t (y)']);
     assert.deepEqual(unit.syntaxErrors, []);
+    assert.deepEqual(unit.unanalysed.map((u) => `${u.scope} ${slice(text, u.span)}`), ["statement knex.raw(`${cond ? 'ALTER TABLE' : ''} t ${rest}`)"]);
   });
 
   test('every query call is its own batch; a multi-statement string shares one', () => {

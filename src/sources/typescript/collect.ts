@@ -1,12 +1,16 @@
 /**
  * Turns SQL found in code (literals and builder translations) into the unit's
- * statements, batches and syntax errors.
+ * statements, batches and syntax errors, and records what could not be read:
+ * an interpolated template that parses with no form of its placeholders, a
+ * `${}` that stands for whole statements, a builder call whose translation does
+ * not parse (each an `UnanalysedFact` of scope 'statement' at the call).
  */
 import type { Span } from '../../core/diagnostic.js';
-import type { Executor, Phase, Statement, SyntaxErrorFact } from '../../core/unit.js';
-import { parseSql, type ParsedSql } from '../../sql/parse.js';
-import { render, type PlaceholderForm, type RenderedSql, type SqlSource } from './literals.js';
+import type { Executor, Phase, Statement, SyntaxErrorFact, UnanalysedFact } from '../../core/unit.js';
+import { parseSql } from '../../sql/parse.js';
+import type { RenderedSql, SqlSource } from './literals.js';
 import type { Placeholders } from './placeholders.js';
+import { parseWithPlaceholders, wholeStatements } from './template-sql.js';
 import type { BuilderHooks, BuiltSql } from './types.js';
 
 const blankContext = (): Statement['context'] => ({
@@ -20,6 +24,8 @@ const blankContext = (): Statement['context'] => ({
 export class Collector {
   readonly statements: Statement[] = [];
   readonly syntaxErrors: SyntaxErrorFact[] = [];
+  /** Query and builder calls whose SQL could not be (fully) reconstructed or parsed. */
+  readonly unanalysed: UnanalysedFact[] = [];
   /** For each statement, the call that runs it (differs from its span for SQL held in a const). */
   readonly callSpans: Span[] = [];
   /** Fix hooks of builder statements. */
@@ -31,11 +37,31 @@ export class Collector {
   /** Adds the statements of SQL passed to one query call: one batch. Returns the new statements. */
   addSql(src: SqlSource, call: Span, executor: Executor, phase: Phase): Statement[] {
     const first = this.statements.length;
-    const { rendered, parsed } = parseWithPlaceholders(src, this.placeholders);
+    const { rendered, parsed, forms, failures } = parseWithPlaceholders(src, this.placeholders);
     const batch = this.nextBatch++;
     if (parsed.error && !src.interpolated) {
-      // An interpolated template that does not parse is most likely dynamic SQL, not a mistake.
       this.syntaxErrors.push({ message: parsed.error.message, offset: fileOffset(rendered, parsed.error.offset, src.span.start) });
+    }
+    const n = rendered.placeholders.length;
+    for (const f of src.interpolated ? failures : []) {
+      // Most likely dynamic SQL the placeholders cannot stand for, possibly a real mistake: not analysed, and said so.
+      const which = parsed.statements.length || failures.length > 1 ? 'a statement of this query does' : 'the SQL of this query does';
+      this.unanalysed.push({
+        scope: 'statement',
+        message: `Not analysed: ${which} not parse with its ${n === 1 ? 'interpolated value' : `${n} interpolated values`} written as names, values, literals or clauses (${f.message}), so it was not checked.`,
+        help: 'If the SQL is right, pass the changing part as a same-file const or a query binding so miglint can read it; check this statement by hand.',
+        span: { ...call },
+        phase,
+      });
+    }
+    for (const ph of wholeStatements(rendered, parsed, forms, failures)) {
+      this.unanalysed.push({
+        scope: 'statement',
+        message: `Not analysed: \`\${${ph.expr}}\` stands for SQL of its own that miglint cannot know (a value built elsewhere), so it was not checked.`,
+        help: 'Write the statement in the call (a template with only names and values interpolated), or check what it runs by hand.',
+        span: { ...call },
+        phase,
+      });
     }
     for (const p of parsed.statements) {
       if (p.end <= p.start) continue;
@@ -66,15 +92,19 @@ export class Collector {
   addBuilt(items: BuiltSql[], phase: Phase): Statement[] {
     const first = this.statements.length;
     for (const item of items) {
-      let parsed: ParsedSql;
-      try {
-        parsed = parseSql(item.sql);
-      } catch {
-        continue;
-      }
+      const parsed = parseSql(item.sql);
       if (!item.sameBatch || this.nextBatch === 0) this.nextBatch++;
       const batch = this.nextBatch - 1;
-      // Our own translation: a statement that does not parse is dropped, never reported.
+      if (parsed.error) {
+        // Our own translation: when it does not parse (a value we rendered badly), the call was not checked.
+        this.unanalysed.push({
+          scope: 'statement',
+          message: `Not analysed: miglint's translation of this builder call into SQL does not parse (${parsed.error.message}), so the call was not checked.`,
+          help: 'Check the statement by hand; please report the call, so the translation can learn it.',
+          span: { ...item.span },
+          phase,
+        });
+      }
       for (const p of parsed.statements) {
         const statement: Statement = {
           sql: p.text,
@@ -97,31 +127,6 @@ export class Collector {
     }
     return this.statements.slice(first);
   }
-}
-
-/**
- * Parses rendered SQL, turning placeholders the grammar rejects as `$n` into
- * quoted identifiers (`CREATE INDEX ${name} ON ${table}` → `CREATE INDEX "${name}" ON "${table}"`),
- * one at a time, where the parser points.
- */
-function parseWithPlaceholders(src: SqlSource, placeholders?: Placeholders): { rendered: RenderedSql; parsed: ParsedSql } {
-  const forms: PlaceholderForm[] = [];
-  let rendered = render(src, forms, placeholders);
-  let parsed = parseSql(rendered.sql);
-  for (let attempt = 0; parsed.error && attempt < rendered.placeholders.length; attempt++) {
-    const offset = parsed.error.offset;
-    let pick = -1;
-    rendered.placeholders.forEach((ph, i) => {
-      if (ph.start <= offset && forms[i] !== 'ident') pick = i;
-    });
-    if (pick < 0) break;
-    forms[pick] = 'ident';
-    const next = render(src, forms, placeholders);
-    const reparsed = parseSql(next.sql);
-    rendered = next;
-    parsed = reparsed;
-  }
-  return { rendered, parsed };
 }
 
 function fileOffset(r: RenderedSql, sqlOffset: number, fallback: number): number {

@@ -10,8 +10,10 @@
  * the code opens itself), and records the code facts the source rules need:
  * hand-opened sessions and whether every path closes them, and catch handlers
  * that swallow DDL errors. Fix edits are computed while the syntax tree is
- * alive and handed out later as plain data. A file it cannot make sense of
- * still yields a unit; this function never throws.
+ * alive and handed out later as plain data. A file nested past the frontend's
+ * limits (see `depth.ts`) yields a unit that says so where the limit is
+ * reached; any other failure is thrown, for the engine to report as an
+ * internal error (nothing is swallowed).
  */
 import type { SourceFile } from 'ts-morph';
 import type { Edit, Span } from '../../core/diagnostic.js';
@@ -22,6 +24,7 @@ import { classify } from '../../sql/classify.js';
 import { findSwallowedCatches } from './catches.js';
 import { Collector } from './collect.js';
 import { scriptComments } from './comments.js';
+import { bracketNesting, limitMessage, syntaxDepth, type LimitHit } from './depth.js';
 import { applyInsertion, jsString, lineIndent, lineStart, planInsertion, prefersSingleQuotes, usesSemicolons, type InsertionPlan } from './edits.js';
 import { knex } from './knex.js';
 import { kysely } from './kysely.js';
@@ -32,13 +35,15 @@ import { Node, SyntaxKind } from './morph.js';
 import { nodePgMigrate } from './node-pg-migrate.js';
 import { pg, unknownFramework } from './pg.js';
 import { Placeholders } from './placeholders.js';
-import { withSourceFile } from './project.js';
+import { isJsx, ParserStackError, withSourceFile } from './project.js';
 import { rawQueryOf } from './queries.js';
+import { bindingKey } from './scopes.js';
 import { sequelize } from './sequelize.js';
 import { findOpenings, findSessions, type Opening } from './sessions.js';
 import { detectFramework, findPhases, importsOf, phaseOf } from './shape.js';
 import { CodeTransactions } from './transactions.js';
 import { typeorm } from './typeorm.js';
+import { unknownSqlOf } from './unknown-sql.js';
 import type { Env, FrameworkSupport, RawStatementMaker } from './types.js';
 
 const SUPPORT: Record<Framework, FrameworkSupport> = {
@@ -69,7 +74,10 @@ function languageOf(file: string): 'ts' | 'js' {
   return /\.[cm]?tsx?$/i.test(file) ? 'ts' : 'js';
 }
 
-/** Builds the unit of a TypeScript or JavaScript migration. The SQL parser must be initialised. */
+/**
+ * Builds the unit of a TypeScript or JavaScript migration. The SQL parser must be initialised.
+ * @throws whatever an analysis step throws (a bug): the caller reports it as an internal error.
+ */
 export function typescriptUnit(file: string, text: string, settings: LintSettings): MigrationUnit {
   const unit: MigrationUnit = {
     file,
@@ -86,73 +94,122 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
     syntaxErrors: [],
     edits: {},
   };
+  // Nesting past the limits would overflow the parser's or the walks' call stack: say where it is reached instead.
+  const nesting = bracketNesting(text, isJsx(file));
+  const limitReached = (hit: LimitHit) => {
+    unit.unanalysed.push({ scope: 'file', ...limitMessage(hit), span: { start: hit.offset, end: Math.min(text.length, hit.offset + 1) } });
+    unit.comments = nesting.comments;
+  };
+  if (nesting.hit) {
+    limitReached(nesting.hit);
+    return unit;
+  }
   try {
     withSourceFile(file, text, (sf) => {
-      const nodes = new NodeIndex(sf);
-      const phases = findPhases(nodes);
-      const imports = importsOf(sf, nodes);
-      const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text) };
-      unit.comments = scriptComments(sf);
-      unit.phaseRegions = phases.map((p) => ({ phase: p.phase, span: { start: p.fn.getStart(), end: p.fn.getEnd() } }));
-      env.framework = detectFramework(sf, phases, imports, nodes);
-      const support = SUPPORT[env.framework];
-
-      const collector = new Collector(env.placeholders);
-      const anchors = new Map<Statement, Anchor>();
-      const connections = new Map<Statement, string | null>();
-      let sawQuery = false;
-      const transactions = new CodeTransactions(env);
-      const mark = (n: Node, added: Statement[]) => {
-        const label = transactions.labelFor(n);
-        const identity = transactions.identityFor(n);
-        if (label) for (const s of added) [s.codeTransaction, s.codeTransactionId] = [label, identity];
-      };
-      for (const n of nodes.all) {
-        if (!Node.isCallExpression(n) && !Node.isTaggedTemplateExpression(n)) continue;
-        if (support.builder && Node.isCallExpression(n)) {
-          const built = support.builder(n, env);
-          if (built) {
-            const added = collector.addBuilt(built, phaseOf(n, phases));
-            mark(n, added);
-            for (const s of added) connections.set(s, connectionOf(n));
-            continue;
-          }
-        }
-        const q = rawQueryOf(n, env);
-        if (q) {
-          sawQuery = true;
-          const added = collector.addSql(q.sql, { start: n.getStart(), end: n.getEnd() }, q.executor, phaseOf(n, phases));
-          mark(n, added);
-          for (const s of added) connections.set(s, connectionOf(n));
-          const anchor = q.executor === 'raw' ? anchorOf(n, q.receiver, q.method) : null;
-          if (anchor) for (const s of added) anchors.set(s, anchor);
-        }
-      }
-      if (env.framework === 'unknown' && sawQuery) env.framework = 'pg';
-      unit.framework = env.framework;
-      unit.statements = collector.statements;
-      unit.syntaxErrors = [...scriptSyntaxErrors(sf), ...collector.syntaxErrors];
-
-      const w = SUPPORT[env.framework].wrapped(env);
-      unit.wrapped = settings.assumeInTransaction !== null ? { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' } : w;
-
-      unit.sessions = findSessions(env);
-      unit.swallowedCatches = findSwallowedCatches(env, collector.statements, collector.callSpans);
-      const pins = new Map<Statement, Pin>();
-      const openings = findOpenings(env);
-      for (const s of collector.statements) {
-        const wrapped = unit.wrapped.byPhase?.[s.phase] ?? unit.wrapped.inTransaction;
-        const root = connections.get(s) ?? null;
-        const pin = pinOf(env, root, s.phase, wrapped, openings);
-        pins.set(s, pin);
-        s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${root ?? ''}` : null;
-      }
-      unit.edits = frontendEdits(env, SUPPORT[env.framework], collector, anchors, pins);
+      const deep = syntaxDepth(sf.compilerNode);
+      if (deep) limitReached(deep);
+      else analyse(unit, sf, settings);
     });
-  } catch {
-    // A file the parser or an analysis step chokes on still yields what was found so far.
+  } catch (e) {
+    if (!(e instanceof ParserStackError)) throw e;
+    unit.unanalysed.push({
+      scope: 'file',
+      message: 'Not analysed: the TypeScript parser ran out of call stack on this file (some construct is nested thousands of levels deep, e.g. chained `=>` or `? :`), so miglint did not analyse it.',
+      help: 'Flatten the deeply nested expression.',
+      span: { start: 0, end: Math.min(text.length, 1) },
+    });
+    unit.comments = nesting.comments;
   }
   return unit;
+}
+
+/** Fills in the unit from the parsed file. */
+function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): void {
+  const { file, source } = unit;
+  const text = source.text;
+  const nodes = new NodeIndex(sf);
+  const phases = findPhases(nodes);
+  const imports = importsOf(sf, nodes);
+  const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text) };
+  unit.comments = scriptComments(sf);
+  unit.phaseRegions = phases.map((p) => ({ phase: p.phase, span: { start: p.fn.getStart(), end: p.fn.getEnd() } }));
+  env.framework = detectFramework(sf, phases, imports, nodes);
+  const support = SUPPORT[env.framework];
+
+  const collector = new Collector(env.placeholders);
+  const anchors = new Map<Statement, Anchor>();
+  /** For each statement: the name its call runs through, and what that name is bound to (`client@120`). */
+  const connections = new Map<Statement, { root: string | null; key: string }>();
+  /** For each statement in a transaction the code opens: that transaction's identity. */
+  const txKeys = new Map<Statement, string>();
+  let sawQuery = false;
+  const transactions = new CodeTransactions(env);
+  const mark = (n: Node, added: Statement[]) => {
+    const tx = transactions.of(n);
+    const root = connectionOf(n);
+    const binding = { root, key: root === null ? '' : bindingKey(root, n) };
+    for (const s of added) {
+      connections.set(s, binding);
+      if (!tx) continue;
+      s.codeTransaction = tx.label;
+      s.codeTransactionId = tx.key;
+      txKeys.set(s, tx.key);
+    }
+  };
+  for (const n of nodes.all) {
+    if (!Node.isCallExpression(n) && !Node.isTaggedTemplateExpression(n)) continue;
+    if (support.builder && Node.isCallExpression(n)) {
+      const built = support.builder(n, env);
+      if (built) {
+        const added = collector.addBuilt(built, phaseOf(n, phases));
+        mark(n, added);
+        continue;
+      }
+    }
+    const q = rawQueryOf(n, env);
+    if (q) {
+      sawQuery = true;
+      const added = collector.addSql(q.sql, { start: n.getStart(), end: n.getEnd() }, q.executor, phaseOf(n, phases));
+      mark(n, added);
+      const anchor = q.executor === 'raw' ? anchorOf(n, q.receiver, q.method) : null;
+      if (anchor) for (const s of added) anchors.set(s, anchor);
+      continue;
+    }
+    const unknown = unknownSqlOf(n, env);
+    if (unknown) {
+      sawQuery = true;
+      collector.unanalysed.push({
+        scope: 'statement',
+        message: `Not analysed: the SQL passed to \`${unknown.call}\` is ${unknown.source}, which miglint cannot reconstruct, so it was not checked.`,
+        help: 'Write the SQL in the call (a string literal, a template with only names and values interpolated, or a same-file const) so miglint can check it; SQL read from a .sql file is checked by linting that file.',
+        span: { start: n.getStart(), end: n.getEnd() },
+        phase: phaseOf(n, phases),
+      });
+    }
+  }
+  if (env.framework === 'unknown' && sawQuery) env.framework = 'pg';
+  unit.framework = env.framework;
+  unit.statements = collector.statements;
+  unit.syntaxErrors = [...scriptSyntaxErrors(sf), ...collector.syntaxErrors];
+  unit.unanalysed = [...collector.unanalysed];
+
+  const w = SUPPORT[env.framework].wrapped(env);
+  unit.wrapped = settings.assumeInTransaction !== null ? { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' } : w;
+
+  unit.sessions = findSessions(env);
+  unit.swallowedCatches = findSwallowedCatches(env, collector.statements, collector.callSpans);
+  const pins = new Map<Statement, Pin>();
+  const openings = findOpenings(env);
+  for (const s of collector.statements) {
+    const wrapped = unit.wrapped.byPhase?.[s.phase] ?? unit.wrapped.inTransaction;
+    const binding = connections.get(s) ?? { root: null, key: '' };
+    const pin = pinOf(env, binding.root, s.phase, wrapped, openings);
+    pins.set(s, pin);
+    // Identity from the code, never a label: the binding's declaration, the transaction's callback or opening.
+    const tx = txKeys.get(s);
+    s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.key}` : tx ? `transaction:${tx}` : null;
+  }
+  unit.edits = frontendEdits(env, SUPPORT[env.framework], collector, anchors, pins);
 }
 
 interface Anchor {

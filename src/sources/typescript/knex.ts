@@ -26,6 +26,7 @@ import {
 } from './sqlgen.js';
 import { chainFrom, type Link } from './chains.js';
 import { lineIndent, lineStart, replacer, usesSemicolons } from './edits.js';
+import { switchText, switchValue } from './switches.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
 
 /** knex's derived names: `table_col1_col2_<type>`, lower-cased (`_indexCommand`). */
@@ -337,10 +338,11 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   }
 }
 
-/** The object literal exported as knex's migration `config`, if any. */
+/** The object literal exported as knex's migration `config` (also with `as`/`satisfies` around it), if any. */
 function configObject(env: Env): ObjectLiteralExpression | null {
   for (const n of env.nodes.ofKind(SyntaxKind.ObjectLiteralExpression)) {
-    const parent = n.getParent();
+    let parent = n.getParent();
+    while (parent && (Node.isParenthesizedExpression(parent) || Node.isAsExpression(parent) || Node.isSatisfiesExpression(parent))) parent = parent.getParent();
     if (!parent) continue;
     const named =
       (Node.isVariableDeclaration(parent) && parent.getName() === 'config') ||
@@ -351,8 +353,10 @@ function configObject(env: Env): ObjectLiteralExpression | null {
   return null;
 }
 
+/** The value node of the config's `transaction` (`{ transaction: NO_TX }`, or `{ transaction }` naming a const). */
 function transactionFlag(obj: ObjectLiteralExpression | null): Node | undefined {
   const p = obj?.getProperty('transaction');
+  if (p && Node.isShorthandPropertyAssignment(p)) return p.getNameNode();
   return p && Node.isPropertyAssignment(p) ? p.getInitializer() : undefined;
 }
 
@@ -365,13 +369,19 @@ export const knex: FrameworkSupport = {
   builder: translate,
   wrapped(env) {
     const flag = transactionFlag(configObject(env));
-    if (flag && Node.isFalseLiteral(flag)) return { inTransaction: false, reason: '`config = { transaction: false }`' };
+    const value = flag ? switchValue(flag, env.consts) : 'default';
+    if (value === false) return { inTransaction: false, reason: '`config = { transaction: false }`' };
+    if (value === 'runtime') {
+      const code = `config = { transaction: ${switchText(flag!)} }`;
+      return { inTransaction: true, reason: `knex runs each migration in a transaction unless \`${code}\` is false when it runs`, runtimeSwitch: code };
+    }
     return { inTransaction: true, reason: 'knex runs each migration in a transaction' };
   },
   disableTransaction(env, _phase): Edit[] | null {
     const obj = configObject(env);
     const flag = transactionFlag(obj);
-    if (flag) return Node.isFalseLiteral(flag) ? [] : [{ start: flag.getStart(), end: flag.getEnd(), text: 'false' }];
+    if (flag && Node.isShorthandPropertyAssignment(flag.getParent()!)) return switchValue(flag, env.consts) === false ? [] : null;
+    if (flag) return switchValue(flag, env.consts) === false ? [] : [{ start: flag.getStart(), end: flag.getEnd(), text: 'false' }];
     if (obj) {
       const open = obj.getStart() + 1;
       return [{ start: open, end: open, text: obj.getProperties().length ? ' transaction: false,' : ' transaction: false ' }];

@@ -9,6 +9,7 @@ import { Node } from './morph.js';
 import type { Edit } from '../../core/diagnostic.js';
 import { chainDown, isOutermost, type Link } from './chains.js';
 import { replacer, templateBody, usesSemicolons } from './edits.js';
+import { moduleSpecifier } from './shape.js';
 import { Values, alterTableSql, column, columnDef, createIndexSql, createTableSql, dropIndexSql, dropTableSql, literal, qname, referencesSql, type ColumnSpec } from './sqlgen.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
 
@@ -213,7 +214,7 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
  */
 export function importSql(env: Env): { tag: string; edits: Edit[] } | null {
   const all = env.sf.getImportDeclarations();
-  const decls = all.filter((d) => d.getModuleSpecifierValue() === 'kysely');
+  const decls = all.filter((d) => moduleSpecifier(d) === 'kysely');
   for (const d of decls) {
     if (d.isTypeOnly()) continue;
     for (const n of d.getNamedImports()) {

@@ -7,8 +7,9 @@
  * template, a CRLF line break sits. The text is decoded here piece by piece so
  * that each SQL character knows the file range that produced it; edits are
  * possible only at the boundaries between pieces. `${}` substitutions (and
- * non-literal operands of `+`) become placeholders: `$1`, `$2`... first, and a
- * quoted identifier `"$1"` where the grammar wants a name (see `render`).
+ * non-literal operands of `+`) become placeholders: `$1`, `$2`... first, and
+ * the form the grammar wants where it rejects that (a name, a literal, a
+ * clause: see `PlaceholderForm`).
  */
 import type { Expression } from 'ts-morph';
 import { Node, SyntaxKind, VariableDeclarationKind } from './morph.js';
@@ -33,7 +34,17 @@ export interface SqlSource {
   span: Span;
 }
 
-export type PlaceholderForm = 'param' | 'ident';
+/**
+ * How a placeholder is written into the SQL, by the grammatical position it fills:
+ * a value `$n`, a name `"${expr}"`, a string literal `'${expr}'`, a number `1`,
+ * a parenthesised row `($n)` (`VALUES ${rows}`), a query `SELECT $n`
+ * (`CREATE VIEW v AS ${query}`), or a clause of its own, written as nothing
+ * (`... ON t (a) ${where}`).
+ */
+export type PlaceholderForm = 'param' | 'ident' | 'literal' | 'number' | 'row' | 'query' | 'clause';
+
+/** The forms in the order they are preferred: the most common position first, an omitted clause last. */
+export const PLACEHOLDER_FORMS: readonly PlaceholderForm[] = ['param', 'ident', 'literal', 'number', 'row', 'query', 'clause'];
 
 /** SQL text with, per character, the file range that produced it. */
 export interface RenderedSql {
@@ -44,8 +55,8 @@ export interface RenderedSql {
   to: Int32Array;
   /** File offset of the boundary before character i (i ≤ length); -1 inside an escape or placeholder. */
   at: Int32Array;
-  /** Placeholder ranges in `sql`, in order. */
-  placeholders: Array<{ start: number; end: number }>;
+  /** Placeholder ranges in `sql`, in order, with the expression each stands for. */
+  placeholders: Array<{ start: number; end: number; expr: string }>;
 }
 
 /** `const NAME = ...` declarations of the file, for SQL and options passed by name. */
@@ -272,7 +283,7 @@ export function render(src: SqlSource, forms: PlaceholderForm[] = [], numbering?
   const from: number[] = [];
   const to: number[] = [];
   const at: number[] = [];
-  const placeholders: Array<{ start: number; end: number }> = [];
+  const placeholders: RenderedSql['placeholders'] = [];
   const numberBase = highestParam(src);
   let n = 0;
   for (const p of src.pieces) {
@@ -290,9 +301,8 @@ export function render(src: SqlSource, forms: PlaceholderForm[] = [], numbering?
     else {
       const form = forms[n] ?? 'param';
       n++;
-      if (numbering) value = form === 'param' ? numbering.param(p.expr) : numbering.ident(p.expr);
-      else value = form === 'param' ? `$${numberBase + n}` : `"$${numberBase + n}"`;
-      placeholders.push({ start: sql.length, end: sql.length + value.length });
+      value = placeholderText(form, p.expr, numberBase + n, numbering);
+      placeholders.push({ start: sql.length, end: sql.length + value.length, expr: p.expr });
     }
     for (let j = 0; j < value.length; j++) {
       from.push(p.from);
@@ -306,8 +316,39 @@ export function render(src: SqlSource, forms: PlaceholderForm[] = [], numbering?
   return { sql, from: Int32Array.from(from), to: Int32Array.from(to), at: Int32Array.from(at), placeholders };
 }
 
-/** Placeholders number after the highest `$n` the literal text already uses (pg parameters). */
-function highestParam(src: SqlSource): number {
+/** A placeholder's SQL text in one form: numbered by `numbering` when given, else `$n` for the n-th. */
+function placeholderText(form: PlaceholderForm, expr: string, n: number, numbering?: Placeholders): string {
+  const param = numbering ? numbering.param(expr) : `$${n}`;
+  const name = numbering ? numbering.name(expr) : `$${n}`;
+  switch (form) {
+    case 'param':
+      return param;
+    case 'ident':
+      return `"${name}"`;
+    case 'literal':
+      return `'${name.replace(/'/g, "''")}'`;
+    case 'number':
+      return '1';
+    case 'row':
+      return `(${param})`;
+    case 'query':
+      return `SELECT ${param}`;
+    case 'clause':
+      return '';
+  }
+}
+
+/**
+ * The SQL text of placeholder `index` (0-based, in order) in `form`, as `render`
+ * writes it (`base`: `highestParam` of the source): for trying a form without
+ * rendering the whole text again.
+ */
+export function placeholderValue(index: number, expr: string, form: PlaceholderForm, base: number, numbering?: Placeholders): string {
+  return placeholderText(form, expr, base + index + 1, numbering);
+}
+
+/** Placeholders number after the highest `$n` the literal text already uses (pg parameters): that `n`, the `base` of `placeholderValue`. */
+export function highestParam(src: SqlSource): number {
   if (!src.interpolated) return 0;
   let max = 0;
   for (const p of src.pieces) {

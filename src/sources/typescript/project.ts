@@ -27,15 +27,45 @@ function scriptKind(file: string): ScriptKind {
 }
 
 /**
+ * The TypeScript parser ran out of call stack on a file (it recurses once per
+ * nesting level of most constructs). `depth.ts` keeps bracket nesting far from
+ * that point; this covers what brackets do not count (thousands of chained
+ * `=>`, `? :` or `!`). The parser starts afresh on the next file.
+ */
+export class ParserStackError extends Error {
+  constructor() {
+    super('the TypeScript parser ran out of call stack');
+    this.name = 'ParserStackError';
+  }
+}
+
+/** Whether `e` is V8's stack overflow (not another RangeError such as an invalid array length). */
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
+
+/** Whether a file is parsed with JSX syntax. */
+export function isJsx(file: string): boolean {
+  return /\.[jt]sx$/i.test(file);
+}
+
+/**
  * Parses `text` as the file `file`, runs `analyse` on it and removes it again.
  * The source file and its nodes must not be used after `analyse` returns.
+ * @throws ParserStackError when the parser runs out of call stack; whatever `analyse` throws.
  */
 export function withSourceFile<T>(file: string, text: string, analyse: (sf: SourceFile) => T): T {
   const p = getProject();
   const ext = /\.[cm]?[jt]sx?$/i.exec(file)?.[0]?.toLowerCase() ?? '.ts';
   // ts-morph drops a byte order mark, which would shift every offset by one: hide it behind a space instead.
   const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
-  const sf = p.createSourceFile(`/miglint/migration${ext}`, source, { overwrite: true, scriptKind: scriptKind(file) });
+  let sf: SourceFile;
+  try {
+    sf = p.createSourceFile(`/miglint/migration${ext}`, source, { overwrite: true, scriptKind: scriptKind(file) });
+  } catch (e) {
+    if (isStackOverflow(e)) throw new ParserStackError();
+    throw e;
+  }
   try {
     return analyse(sf);
   } finally {

@@ -9,6 +9,7 @@ import { Node } from './morph.js';
 import type { Executor } from '../../core/unit.js';
 import { applyBindings } from './bindings.js';
 import { sqlSourceOf, unwrap, type SqlSource } from './literals.js';
+import { moduleSpecifier } from './shape.js';
 import type { Env } from './types.js';
 
 export interface RawQuery {
@@ -19,7 +20,7 @@ export interface RawQuery {
   method: string;
 }
 
-const MIGRUN_EXECUTORS: Record<string, Executor> = { sql: 'migrun-sql', ddl: 'migrun-ddl', dml: 'migrun-dml', index: 'migrun-index' };
+export const MIGRUN_EXECUTORS: Record<string, Executor> = { sql: 'migrun-sql', ddl: 'migrun-ddl', dml: 'migrun-dml', index: 'migrun-index' };
 const QUERY_METHODS = new Set(['query', 'raw', 'sql', 'unsafe']);
 /** Methods whose call can be a fragment of another query (`defaultTo(knex.raw('now()'))`). */
 const FRAGMENT_METHODS = new Set(['raw', 'unsafe']);
@@ -69,12 +70,12 @@ export function rawQueryOf(node: Node, env: Env): RawQuery | null {
 const aliases = new WeakMap<Env, Set<string>>();
 
 /** Local names of kysely's `sql` tag imported under another name (`import { sql as kyselySql } from 'kysely'`). */
-function sqlTagAliases(env: Env): Set<string> {
+export function sqlTagAliases(env: Env): Set<string> {
   let set = aliases.get(env);
   if (!set) {
     set = new Set();
     for (const d of env.sf.getImportDeclarations()) {
-      if (d.getModuleSpecifierValue() !== 'kysely') continue;
+      if (moduleSpecifier(d) !== 'kysely') continue;
       for (const n of d.getNamedImports()) if (n.getName() === 'sql' && n.getAliasNode()) set.add(n.getAliasNode()!.getText());
     }
     aliases.set(env, set);
@@ -82,7 +83,8 @@ function sqlTagAliases(env: Env): Set<string> {
   return set;
 }
 
-function isMigrunContext(receiver: Node, env: Env): boolean {
+/** Whether `receiver` is migrun's context (the phase's parameter, or a conventional name). */
+export function isMigrunContext(receiver: Node, env: Env): boolean {
   if (!Node.isIdentifier(receiver)) return false;
   const name = receiver.getText();
   return env.phases.some((p) => p.param === name) || /^(ctx|context|migrun|m)$/.test(name);

@@ -136,11 +136,7 @@ function commits(call: CallExpression, env: Env): boolean {
 }
 
 export function sessionFix(u: SessionUses, env: Env): SessionFix | null {
-  try {
-    return (u.check ? moveCheck(u, env) : null) ?? wrap(u, env);
-  } catch {
-    return null;
-  }
+  return (u.check ? moveCheck(u, env) : null) ?? wrap(u, env);
 }
 
 // ---------------------------------------------------------------- 1. move the check

@@ -2,8 +2,8 @@
  * The shape of a migration module: its `up`/`down` functions, what it imports,
  * and which framework it is written for.
  */
-import type { SourceFile } from 'ts-morph';
-import { Node, SyntaxKind } from './morph.js';
+import type { ExportDeclaration, ImportDeclaration, SourceFile } from 'ts-morph';
+import { Node, SyntaxKind, ts } from './morph.js';
 import type { Framework, Phase } from '../../core/unit.js';
 import { unwrap } from './literals.js';
 import type { NodeIndex } from './nodes.js';
@@ -56,13 +56,22 @@ export function findPhases(nodes: NodeIndex): PhaseFunction[] {
   return out;
 }
 
+/**
+ * The module an `import` / `export ... from` names, or null when it names none
+ * (`export { a }`) or the code is cut off before the string (ts-morph's own
+ * `getModuleSpecifierValue()` throws then).
+ */
+export function moduleSpecifier(d: ImportDeclaration | ExportDeclaration): string | null {
+  const spec = d.compilerNode.moduleSpecifier;
+  return spec && ts.isStringLiteral(spec) ? spec.text : null;
+}
+
 /** Module specifiers of `import`, `export ... from`, `require()` and `import()`. */
 export function importsOf(sf: SourceFile, nodes: NodeIndex): string[] {
   const out: string[] = [];
-  for (const d of sf.getImportDeclarations()) out.push(d.getModuleSpecifierValue());
-  for (const d of sf.getExportDeclarations()) {
-    const v = d.getModuleSpecifierValue();
-    if (v) out.push(v);
+  for (const d of [...sf.getImportDeclarations(), ...sf.getExportDeclarations()]) {
+    const v = moduleSpecifier(d);
+    if (v !== null) out.push(v);
   }
   for (const n of nodes.ofKind(SyntaxKind.CallExpression)) {
     const callee = n.getExpression();

@@ -15,6 +15,7 @@
 import type { CallExpression } from 'ts-morph';
 import { Node, SyntaxKind } from './morph.js';
 import { unwrap } from './literals.js';
+import { bindingKey } from './scopes.js';
 import { findOpenings } from './sessions.js';
 import { methodCall } from './sqlgen.js';
 import type { Env } from './types.js';
@@ -53,9 +54,22 @@ function transactionOption(args: Node[]): string | null {
   return null;
 }
 
+/** A transaction the code opens, as a statement sees it. */
+export interface CodeTransaction {
+  /** For messages: the call that opens it (`knex.transaction(...)`, `const trx = await knex.transaction()`). */
+  label: string;
+  /**
+   * Its identity, from the code: the callback's or the opening declaration's offset. Two
+   * `knex.transaction(cb)` blocks are two transactions (possibly on two connections) even
+   * though their labels are the same.
+   */
+  key: string;
+}
+
 export class CodeTransactions {
   private readonly regions: Array<{ start: number; end: number; label: string }> = [];
-  private readonly names = new Map<string, string>();
+  /** Openings that start a transaction, in document order. */
+  private readonly opened: Array<{ name: string; start: number; end: number; scope: Node; label: string }> = [];
 
   constructor(env: Env) {
     for (const call of env.nodes.ofKind(SyntaxKind.CallExpression)) {
@@ -70,41 +84,43 @@ export class CodeTransactions {
     for (const o of findOpenings(env)) {
       if (o.opensTransaction || (o.kind === 'query-runner' && startsTransaction(o.name))) {
         const text = o.node.getText().replace(/\s+/g, ' ');
-        this.names.set(o.name, text.length > 70 ? `${text.slice(0, 67)}...` : text);
+        const scope = o.node.getFirstAncestor((a) => Node.isBlock(a) || Node.isSourceFile(a)) ?? o.node.getSourceFile();
+        this.opened.push({ name: o.name, start: o.node.getStart(), end: o.node.getEnd(), scope, label: text.length > 70 ? `${text.slice(0, 67)}...` : text });
       }
     }
   }
 
-  /**
-   * The identity of the code transaction `labelFor` names: the label, plus where its callback
-   * starts when it is one, so two `knex.transaction(...)` callbacks are two transactions.
-   */
-  identityFor(node: Node): string | undefined {
-    const label = this.labelFor(node);
-    const at = node.getStart();
-    const region = this.regions.filter((r) => r.start <= at && node.getEnd() <= r.end).sort((a, b) => b.start - a.start)[0];
-    return label !== undefined && region?.label === label ? `${label}@${region.start}` : label;
+  /** The opening a name used at `node` refers to: the last one of that name before it whose block holds it. */
+  private named(name: string, node: Node): CodeTransaction | undefined {
+    let found: (typeof this.opened)[number] | undefined;
+    for (const o of this.opened) {
+      if (o.name === name && o.start <= node.getStart() && o.scope.getPos() <= node.getPos() && node.getEnd() <= o.scope.getEnd()) found = o;
+    }
+    return found ? { label: found.label, key: `${found.name}@${found.start}` } : undefined;
   }
 
-  /** The code transaction a query or builder call runs in, described for messages, or undefined. */
-  labelFor(node: Node): string | undefined {
+  /** The code transaction a query or builder call runs in, or undefined. */
+  of(node: Node): CodeTransaction | undefined {
     let call: Node | undefined = node;
     if (Node.isTaggedTemplateExpression(node)) {
       // sql`...`.execute(trx)
       const pa = node.getParent();
       call = pa && Node.isPropertyAccessExpression(pa) ? pa.getParent() : undefined;
       const arg = call && Node.isCallExpression(call) ? call.getArguments()[0] : undefined;
-      if (arg && Node.isIdentifier(arg) && this.names.has(arg.getText())) return this.names.get(arg.getText());
+      const t = arg && Node.isIdentifier(arg) ? this.named(arg.getText(), node) : undefined;
+      if (t) return t;
     }
     const option = Node.isCallExpression(node) ? transactionOption(node.getArguments()) : null;
     if (Node.isCallExpression(node)) {
       const root = rootName(node.getExpression());
-      if (root && this.names.has(root)) return this.names.get(root);
-      if (option && this.names.has(option)) return this.names.get(option);
+      const t = (root ? this.named(root, node) : undefined) ?? (option ? this.named(option, node) : undefined);
+      if (t) return t;
     }
     const at = node.getStart();
     let best: { start: number; end: number; label: string } | undefined;
     for (const r of this.regions) if (r.start <= at && node.getEnd() <= r.end && (!best || r.start >= best.start)) best = r;
-    return best?.label ?? (option ? `{ transaction: ${option} }` : undefined);
+    if (best) return { label: best.label, key: `callback@${best.start}` };
+    // A `{ transaction: t }` naming something this frontend did not see opened (a parameter): its declaration says which.
+    return option ? { label: `{ transaction: ${option} }`, key: bindingKey(option, node) } : undefined;
   }
 }

@@ -23,6 +23,7 @@ import {
   referencesSql,
   type ColumnSpec,
 } from './sqlgen.js';
+import { switchText, switchValue } from './switches.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
 
 /**
@@ -244,14 +245,19 @@ export const typeorm: FrameworkSupport = {
   wrapped(env) {
     const prop = transactionProperty(env);
     const init = prop?.getInitializer();
-    if (init && Node.isFalseLiteral(init)) return { inTransaction: false, reason: '`transaction = false` on the migration class', switchCaveat: TYPEORM_CAVEAT };
+    const value = init ? switchValue(init, env.consts) : 'default';
+    if (value === false) return { inTransaction: false, reason: '`transaction = false` on the migration class', switchCaveat: TYPEORM_CAVEAT };
+    if (value === 'runtime') {
+      const code = `transaction = ${switchText(init!)}`;
+      return { inTransaction: true, reason: `TypeORM runs pending migrations in a transaction unless \`${code}\` on the migration class is false when it runs`, runtimeSwitch: code, switchCaveat: TYPEORM_CAVEAT };
+    }
     return { inTransaction: true, reason: 'TypeORM runs pending migrations in a transaction (by default all of them in one)', switchCaveat: TYPEORM_CAVEAT };
   },
   disableTransaction(env): Edit[] | null {
     const cls = migrationClass(env);
     if (!cls) return null;
     const init = cls.getProperty('transaction')?.getInitializer();
-    if (init && Node.isFalseLiteral(init)) return [];
+    if (init && switchValue(init, env.consts) === false) return [];
     if (init) return [{ start: init.getStart(), end: init.getEnd(), text: 'false' }];
     const member = `${env.language === 'ts' ? 'public ' : ''}transaction = false${usesSemicolons(env) ? ';' : ''}`;
     const eol = env.source.eol;
