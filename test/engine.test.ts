@@ -47,6 +47,10 @@ describe('suppressions', () => {
     assert.deepEqual(lint('m.sql', `-- squawk-ignore-file require-timeout-settings\n${INDEX}`).map((f) => f.ruleId), ['require-concurrent-index-creation']);
     assert.deepEqual(lint('m.sql', `-- squawk-ignore ban-char-field, some-future-rule\nSELECT 1;`), []);
   });
+  test("the engine's own unanalyzable-file is a rule id a suppression may name (unused here, not unknown)", () => {
+    const findings = lint('m.sql', `-- miglint-ignore unanalyzable-file\nSELECT 1;`, {});
+    assert.deepEqual(findings.map((f) => f.message), ['Unused miglint-ignore for unanalyzable-file: nothing here is reported.']);
+  });
   test('a suppression for another rule does not hide this one', () => {
     const findings = lint('m.sql', `-- miglint-ignore require-lock-timeout\n${INDEX}`, only);
     assert.deepEqual(findings.map((f) => f.ruleId), ['require-concurrent-index-creation']);
