@@ -14,7 +14,7 @@ import type { LintSettings } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
 import type { MigrationUnit, Statement, UnanalysedFact } from '../core/unit.js';
 import { parseSql } from '../sql/parse.js';
-import { doBlockStatements } from '../sql/plpgsql.js';
+import { doBlockInnerStatements } from '../sql/do-blocks.js';
 import { sqlDirections } from './sql-phases.js';
 import { disableTransactionEdits, effectiveRunner, queryStringScope, wrapping } from './sql-runners.js';
 
@@ -72,12 +72,7 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
       phase,
       context: { inTransaction: false, transaction: 'none', createdTables: new Set(), lockTimeoutSet: false, statementTimeoutSet: false },
     };
-    const body = doBlockStatements(p.node);
-    if (!Array.isArray(body)) {
-      unanalysed.push({ scope: 'statement', message: `The statements inside this DO block were not analysed: ${body.unread}.`, span: outer.span, phase });
-      return [outer];
-    }
-    const inner = body.flatMap((q) => innerStatements(outer, q, unanalysed));
+    const inner = doBlockInnerStatements(outer, unanalysed);
     for (const st of inner) container.set(st, outer);
     return [outer, ...inner];
   });
@@ -129,33 +124,4 @@ function notText(text: string): UnanalysedFact | null {
     help: 'Save the migration as UTF-8: PostgreSQL and the migration runners read it as text in the client encoding.',
     span: { start: 0, end: Math.min(text.length, 1) },
   };
-}
-
-/**
- * The SQL statements a `DO` block's PL/pgSQL body runs, located in the file where
- * the body's text can be found. They run inside the DO statement, which is atomic:
- * PostgreSQL treats the block as one statement (so no CONCURRENTLY inside it).
- */
-function innerStatements(outer: Statement, query: string, unanalysed: UnanalysedFact[]): Statement[] {
-  const parsed = parseSql(query);
-  if (parsed.error) {
-    unanalysed.push({
-      scope: 'statement',
-      message: `A statement inside this DO block was not analysed: it does not parse as SQL on its own (${parsed.error.message}).`,
-      span: outer.span,
-      phase: outer.phase,
-    });
-  }
-  const at = outer.sql.indexOf(query);
-  const base = at >= 0 ? outer.span.start + at : null;
-  return parsed.statements.map((st) => ({
-    ...outer,
-    sql: st.text,
-    node: st.node,
-    span: base !== null ? { start: base + st.start, end: base + st.end } : outer.span,
-    sqlToFile: base !== null ? (o: number) => base + st.start + o : null,
-    origin: 'literal' as const,
-    codeTransaction: 'a DO block, which runs as one statement',
-    context: { ...outer.context },
-  }));
 }

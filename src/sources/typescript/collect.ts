@@ -7,6 +7,7 @@
  */
 import type { Span } from '../../core/diagnostic.js';
 import type { Executor, Phase, Statement, SyntaxErrorFact, UnanalysedFact } from '../../core/unit.js';
+import { doBlockInnerStatements } from '../../sql/do-blocks.js';
 import { parseSql } from '../../sql/parse.js';
 import type { RenderedSql, SqlSource } from './literals.js';
 import type { Placeholders } from './placeholders.js';
@@ -67,7 +68,7 @@ export class Collector {
       if (p.end <= p.start) continue;
       const start = p.start;
       const end = p.end;
-      this.statements.push({
+      const outer: Statement = {
         sql: p.text,
         node: p.node,
         span: { start: rendered.from[start]!, end: rendered.to[end - 1]! },
@@ -82,8 +83,12 @@ export class Collector {
         executor,
         phase,
         context: blankContext(),
-      });
-      this.callSpans.push(call);
+      };
+      // A DO block's statements are read as in a .sql file (they run inside the one DO statement).
+      for (const st of [outer, ...doBlockInnerStatements(outer, this.unanalysed)]) {
+        this.statements.push(st);
+        this.callSpans.push(call);
+      }
     }
     return this.statements.slice(first);
   }
