@@ -286,9 +286,11 @@ type Pin = 'phase' | 'anchor' | null;
 /** The identifier a query or builder call runs through (`queryRunner`, `client`, `trx`; `db` of `sql\`...\`.execute(db)`), or null. */
 function connectionOf(n: Node): string | null {
   let cur: Node = n;
-  if (Node.isTaggedTemplateExpression(n)) {
-    const pa = n.getParent();
-    const call = pa && Node.isPropertyAccessExpression(pa) ? pa.getParent() : undefined;
+  // kysely: sql`...`.execute(db) and sql.raw('...').execute(db) run on the handle passed to execute.
+  const pa = n.getParent();
+  const method = pa && Node.isPropertyAccessExpression(pa) ? pa.getName() : null;
+  const call = method !== null && (Node.isTaggedTemplateExpression(n) || method === 'execute') ? pa!.getParent() : undefined;
+  if (Node.isTaggedTemplateExpression(n) || (call && Node.isCallExpression(call))) {
     const arg = call && Node.isCallExpression(call) ? call.getArguments()[0] : undefined;
     return arg && Node.isIdentifier(arg) ? arg.getText() : null;
   }
