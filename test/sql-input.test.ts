@@ -37,6 +37,14 @@ describe('NUL bytes', () => {
   });
 });
 
+describe('template placeholders', () => {
+  test('a Go/Jinja {{ }} right after a dollar-quote tag is blanked, not the tag with it', () => {
+    const text = 'CREATE TABLE {{ index .Options "Namespace" }}.t (a int);\nSELECT $q${{ y }}$q$ AS v;\nCREATE INDEX i ON leads (a);\n';
+    const found = lint('m.sql', text, { rules: ['require-concurrent-index-creation'] });
+    assert.deepEqual(found.map(at), ['require-concurrent-index-creation@3:1']);
+  });
+});
+
 describe('text that is not SQL as miglint reads it', () => {
   test('a UTF-16 file (a NUL every other byte when read as UTF-8) is one unanalyzable-file error, not a syntax error per character', () => {
     const utf16 = Buffer.from('\ufeffCREATE INDEX i ON t (a);\n', 'utf16le').toString('utf8');

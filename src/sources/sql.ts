@@ -29,7 +29,7 @@ import { disableTransactionEdits, effectiveRunner, queryStringScope, wrapping } 
  */
 export function parseableSql(text: string, psql = false): string {
   let out = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
-  if (out.includes('{{') || out.includes('${')) out = out.replace(/\{\{[^\n]*?\}\}|\$\{[^}\n]*\}/g, (m) => '_'.repeat(m.length));
+  if (out.includes('{{') || out.includes('${')) out = out.replace(/\{\{[^\n]*?\}\}|\$\{(?!\{)[^}\n]*\}/g, (m) => '_'.repeat(m.length));
   if (psql && /^[ \t]*\\/m.test(out)) out = out.replace(/^[ \t]*\\[^\r\n]*/gm, (m) => ' '.repeat(m.length));
   if (psql && out.includes(':')) {
     out = out.replace(/(?<![:\w]):(?:'([A-Za-z_]\w*)'|"([A-Za-z_]\w*)"|([A-Za-z_]\w*))/g, (m, sq?: string, dq?: string) =>
