@@ -13,6 +13,7 @@ import { glob } from 'tinyglobby';
 import type { SqlRunner } from '../core/rule.js';
 import { DEFAULT_SETTINGS } from '../core/rule.js';
 import { DEFAULT_IGNORES } from '../lint/discover.js';
+import { parseArgs, type CliOutput } from './args.js';
 
 /** The npm packages of the migration frameworks miglint reads, by the name it gives them. */
 const FRAMEWORK_PACKAGES: Record<string, string> = {
@@ -125,19 +126,13 @@ export async function init(dir: string, options: { preCommit: boolean }): Promis
 }
 
 /** `miglint init [--pre-commit]` as a command: prints what it found and wrote; returns the exit code. */
-export async function initCommand(argv: string[], io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } }, cwd: string): Promise<number> {
-  const { Command, CommanderError } = await import('commander');
+export async function initCommand(argv: string[], io: CliOutput, cwd: string): Promise<number> {
+  const { Command } = await import('commander');
   const program = new Command('miglint init')
     .description('write a starter .miglintrc.json for this project (and a pre-commit hook)')
-    .option('--pre-commit', 'also add a miglint hook to .pre-commit-config.yaml')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    throw e;
-  }
+    .option('--pre-commit', 'also add a miglint hook to .pre-commit-config.yaml');
+  const code = parseArgs(program, argv, io);
+  if (code !== null) return code;
   let result: InitResult;
   try {
     result = await init(cwd, { preCommit: !!program.opts().preCommit });

@@ -5,7 +5,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseArgs } from './args.js';
 import { rules } from '../../rules/index.js';
 import { ConfigError, ConfigLoader, DIRECTIONS, type Direction } from '../config/index.js';
 import { RULE_CATEGORIES, ruleDocsUrl, type RuleCategory } from '../core/rule.js';
@@ -104,16 +105,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .option('--write-baseline <file>', "record today's findings in a baseline file, then exit 0")
     .option('--stdin', 'lint text from standard input (for editors)')
     .option('--stdin-filename <file>', 'the file name standard input stands for (picks the frontend and the config)')
-    .option('--debug', 'say on standard error which files were skipped or not read, and why')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    throw e;
-  }
+    .option('--debug', 'say on standard error which files were skipped or not read, and why');
+  const code = parseArgs(program, argv, io);
+  if (code !== null) return code;
   const opts = program.opts<Opts>();
   const paths = program.args.length ? program.args : ['.'];
   if (opts.listRules) {

@@ -215,35 +215,11 @@ export function lexSql(text: string): Lexed {
       // E'...' when the E is a token of its own (not the end of a longer identifier).
       const prev = text.charCodeAt(i - 1);
       const extended = (prev === 69 || prev === 101) && i - 1 >= runStart && !(i >= 2 && isIdentCont(text.charCodeAt(i - 2)) && i - 2 >= runStart);
-      let j = i + 1;
-      for (;;) {
-        if (j >= n) break;
-        const d = text.charCodeAt(j);
-        if (extended && d === Ch.Backslash) j += 2;
-        else if (d === Ch.Quote) {
-          if (text.charCodeAt(j + 1) === Ch.Quote) j += 2;
-          else {
-            j += 1;
-            break;
-          }
-        } else j++;
-      }
-      advanceTo(Math.min(j, n));
+      advanceTo(quotedEnd(text, i, Ch.Quote, extended));
       continue;
     }
     if (c === Ch.DoubleQuote) {
-      let j = i + 1;
-      for (;;) {
-        if (j >= n) break;
-        if (text.charCodeAt(j) === Ch.DoubleQuote) {
-          if (text.charCodeAt(j + 1) === Ch.DoubleQuote) j += 2;
-          else {
-            j += 1;
-            break;
-          }
-        } else j++;
-      }
-      advanceTo(Math.min(j, n));
+      advanceTo(quotedEnd(text, i, Ch.DoubleQuote, false));
       continue;
     }
     if (c === Ch.Dollar) {
@@ -285,4 +261,22 @@ export function lexSql(text: string): Lexed {
   }
   endRun();
   return { runs, comments, bytes: b };
+}
+
+/**
+ * The end of the quoted string or identifier opening at `start` (a `'` or `"`): after the
+ * closing quote, a doubled quote being one character; with `backslashEscapes` (an E'' string)
+ * a backslash escapes the next character. Unterminated: the end of the text.
+ */
+function quotedEnd(text: string, start: number, quote: number, backslashEscapes: boolean): number {
+  const n = text.length;
+  let j = start + 1;
+  while (j < n) {
+    const d = text.charCodeAt(j);
+    if (backslashEscapes && d === Ch.Backslash) j += 2;
+    else if (d !== quote) j++;
+    else if (text.charCodeAt(j + 1) === quote) j += 2;
+    else return j + 1;
+  }
+  return n;
 }
