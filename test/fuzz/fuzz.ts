@@ -24,9 +24,9 @@ export async function prepare(): Promise<void> {
   await prepareFrontends(['fuzz.sql', 'fuzz.ts']);
 }
 
-/** The failure an input is filed under: its first, by position (later ones often follow from it). */
+/** The failure an input is filed under: the first in the order its statements run (later ones often follow from it). */
 export function firstFailure(failures: readonly Failure[]): Failure | undefined {
-  return [...failures].sort((a, b) => (a.statement?.start ?? -1) - (b.statement?.start ?? -1))[0];
+  return [...failures].sort((a, b) => (a.statement?.id ?? -1) - (b.statement?.id ?? -1))[0];
 }
 
 export interface FailureClass {

@@ -185,11 +185,14 @@ class TsWriter {
     const viaConst = call.lit === 'const' && !kyselyTag;
     const first = this.expected.length;
     const sql = this.callSql(call, model, codeTx, viaConst ? [...extra, 'const-sql'] : extra, lit, kyselyTag);
-    segFeatures(sql, this.fileFeatures);
-    if ([...call.stmts, ...(call.do?.items ?? [])].some(isUnterminated)) this.fileFeatures.add('unterminated');
-    // Statements sent with a value the analyser cannot know share its fate (the whole string may not parse).
+    // What can spoil a whole query string spoils it for each of its statements: a NUL, an unterminated
+    // string, a value the analyser cannot know (the string may then not parse).
     const mine = this.expected.slice(first);
-    if (mine.some((e) => e.features.includes('unknown-hole') || e.features.includes('broken-hole'))) for (const e of mine) e.features.push('interpolated-call');
+    const callFeatures = new Set<string>();
+    segFeatures(sql, callFeatures);
+    if ([...call.stmts, ...(call.do?.items ?? [])].some(isUnterminated)) callFeatures.add('unterminated');
+    if (mine.some((e) => e.features.includes('unknown-hole') || e.features.includes('broken-hole'))) callFeatures.add('interpolated-call');
+    for (const e of mine) e.features.push(...callFeatures);
     const holeWriter = {
       mode: (h: Hole) => h.mode ?? 'inline',
       expr: (h: Hole, mode: 'const' | 'unknown') => (mode === 'const' ? this.constName('FZ_C', [text(`'${h.text.replace(/'/g, "\\'")}'`)]) : `process.env.FZ_U${++this.consts_}`),
