@@ -64,3 +64,8 @@ export function crlf(segs: Seg[]): Seg[] {
 export function segFeatures(segs: readonly Seg[], into: Set<string>): void {
   if (segs.some((s) => s.bytes?.[0] === 0)) into.add('nul-in-file');
 }
+
+/** `text` with control characters other than tab, LF and CR written as `\uXXXX`. */
+export function visible(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -46,9 +46,13 @@ export interface Figures {
   /** Failed statements (or inputs, for exception and slow) per oracle part. */
   parts: Record<Part, number>;
   inputsFailing: number;
+  /** CPU time per input, ms (see `Outcome.ms`). */
   maxMs: number;
   medianMs: number;
   p99Ms: number;
+  /** Wall-clock time: the longest, and how many inputs took over 2 s (load on the machine counts here). */
+  maxWallMs: number;
+  overWall: number;
   classes: FailureClass[];
 }
 
@@ -58,6 +62,8 @@ export interface Figures {
  */
 export function runFuzz(seed: number, runs: number, progress?: (done: number, seconds: number) => void, every = 5000): Figures {
   const times = new Float64Array(runs);
+  let maxWallMs = 0;
+  let overWall = 0;
   const parts: Record<Part, number> = { exception: 0, slow: 0, dropped: 0, missed: 0, unexpected: 0, model: 0 };
   const classes = new Map<string, FailureClass>();
   let index = 0;
@@ -69,6 +75,8 @@ export function runFuzz(seed: number, runs: number, progress?: (done: number, se
       const input = render(spec);
       const outcome = check(input);
       times[index] = outcome.ms;
+      maxWallMs = Math.max(maxWallMs, outcome.wallMs);
+      if (outcome.wallMs > 2000) overWall++;
       statements += input.expected.length;
       for (const f of outcome.failures) parts[f.part]++;
       const first = firstFailure(outcome.failures);
@@ -94,6 +102,8 @@ export function runFuzz(seed: number, runs: number, progress?: (done: number, se
     parts,
     inputsFailing,
     maxMs: sorted[sorted.length - 1] ?? 0,
+    maxWallMs,
+    overWall,
     medianMs: q(0.5),
     p99Ms: q(0.99),
     classes: [...classes.values()].sort((a, b) => a.firstIndex - b.firstIndex),

@@ -12,6 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { visible } from './doc.js';
 import { prepare, runFuzz, shrink, type Figures } from './fuzz.js';
 
 const { values } = parseArgs({
@@ -41,13 +42,13 @@ function report(f: Figures): string {
   const lines = [
     `seed ${f.seed}: ${f.runs} inputs in ${f.seconds.toFixed(0)} s (${(f.runs / f.seconds).toFixed(1)} inputs/s), ${f.statements} generated statements`,
     `escaped exceptions:            ${f.parts.exception}`,
-    `runs over 2 s:                 ${f.parts.slow}`,
+    `runs over 2 s (CPU time):      ${f.parts.slow}   (wall clock: ${f.overWall} over 2 s, max ${f.maxWallMs.toFixed(0)} ms)`,
     `silently dropped statements:   ${f.parts.dropped}`,
     `missed findings:               ${f.parts.missed}`,
     `findings on safe statements:   ${f.parts.unexpected}`,
     `generator errors (model):      ${f.parts.model}`,
     `inputs with a failure:         ${f.inputsFailing}`,
-    `ms per input: median ${f.medianMs.toFixed(1)}, p99 ${f.p99Ms.toFixed(1)}, max ${f.maxMs.toFixed(0)}`,
+    `CPU ms per input: median ${f.medianMs.toFixed(1)}, p99 ${f.p99Ms.toFixed(1)}, max ${f.maxMs.toFixed(0)}`,
     `failure classes (inputs filed under each by its first failure):`,
     ...f.classes.map((c) => `  ${String(c.inputs).padStart(6)}  ${c.key}  (first: input #${c.firstIndex}, ${c.example.label})`),
   ];
@@ -79,8 +80,8 @@ for (const [i, cls] of figures.classes.slice(0, shrinkCount).entries()) {
     `input: ${cx.input.label}, configuration ${JSON.stringify(cx.input.config)}, file ${base}${ext} (${cx.input.bytes.length} bytes)`,
     'failures:',
     ...cx.failures.map((f) => `  ${f.key}: ${f.detail.split('\n')[0]}`),
-    '--- text (decoded as the CLI decodes it) ---',
-    cx.input.text,
+    '--- text (decoded as the CLI decodes it; NUL and other control characters shown as \\u escapes) ---',
+    visible(cx.input.text),
     '--- spec ---',
     JSON.stringify(cx.spec),
   ].join('\n');
