@@ -64,7 +64,9 @@ function configFor(file: ConfigFile): ResolvedConfig {
 }
 
 /** Most telling first: the feature a failure is grouped by. */
-const FEATURE_ORDER = ['contains-nul', 'after-nul', 'nul-in-file', 'unterminated', 'dollar-brace', 'deep', 'bulk', 'script-error-before', 'in-do', 'broken-hole', 'unknown-hole', 'interpolated-call', 'other-table', 'tx-callback', 'builder', 'const-hole', 'const-sql'];
+// (`script-error-before` comes last: a statement after a JS syntax error is excused by it, so one that fails is
+// placed before it, e.g. in a const at the top, and something else is the cause.)
+const FEATURE_ORDER = ['contains-nul', 'after-nul', 'nul-in-file', 'unterminated', 'dollar-brace', 'deep', 'bulk', 'in-do', 'broken-hole', 'unknown-hole', 'interpolated-call', 'tx-callback', 'builder', 'const-hole', 'const-sql', 'script-error-before'];
 
 function primaryFeature(e: Expected): string {
   return FEATURE_ORDER.find((f) => e.features.includes(f)) ?? 'plain';
