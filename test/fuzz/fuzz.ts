@@ -11,10 +11,13 @@ import { check, type Failure, type Part } from './oracle.js';
 import { renderSqlFile, sqlFileArb, type SqlFileSpec } from './sql-file.js';
 import { renderTsFile, tsFileArb, type TsFileSpec } from './ts-file.js';
 
+/** One input's spec: a `.sql` file or a TS/JS module. */
 export type Spec = { sql: SqlFileSpec } | { ts: TsFileSpec };
 
+/** Half `.sql` files, half TS/JS modules. */
 export const specArb: fc.Arbitrary<Spec> = fc.oneof(fc.record({ sql: sqlFileArb }), fc.record({ ts: tsFileArb }));
 
+/** The input a spec stands for, with the expectation of each statement in it. */
 export function render(spec: Spec): Input {
   return 'sql' in spec ? renderSqlFile(spec.sql) : renderTsFile(spec.ts);
 }

@@ -34,7 +34,9 @@ export const BYTES: readonly (readonly number[])[] = [
 
 /** An index into WORDS, or, from WORDS.length on, into BYTES. */
 export type Word = number;
+/** The Word that is a NUL byte. */
 export const NUL_WORD = WORDS.length;
+/** Whether a Word is raw bytes (BYTES) rather than text. */
 export const isBytes = (w: Word) => w >= WORDS.length;
 
 export interface CommentSpec {
@@ -93,13 +95,16 @@ export type SqlItem =
 const word = fc.oneof({ weight: 12, arbitrary: fc.nat({ max: WORDS.length - 1 }) }, { weight: 1, arbitrary: fc.nat({ max: BYTES.length - 1 }).map((i) => WORDS.length + i) });
 const words = fc.array(word, { maxLength: 6 });
 
+/** A line or block comment of words (block comments sometimes nested). */
 export const commentArb: fc.Arbitrary<CommentSpec> = fc.record({ block: fc.boolean(), nested: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) }), words });
 
+/** Mostly whitespace (space, newline, tab, blank lines), sometimes a comment. */
 export const sepArb: fc.Arbitrary<SepSpec> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ k: fc.constant('ws' as const), w: fc.nat({ max: 4 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('comment' as const), c: commentArb }) },
 );
 
+/** A string literal of any kind. */
 export const strArb: fc.Arbitrary<StrSpec> = fc.record({ k: fc.constantFrom('plain' as const, 'e' as const, 'dollar' as const, 'u' as const), tag: fc.nat({ max: 4 }), words });
 
 const kindArb: fc.Arbitrary<StmtKind> = fc.oneof(
@@ -120,6 +125,7 @@ export function stmtArb(kinds?: readonly StmtKind[]): fc.Arbitrary<StmtSpec> {
 /** Statements a PL/pgSQL `DO` body can run as they are (no SET: the model keeps timeouts out of DO bodies). */
 export const DO_KINDS: readonly StmtKind[] = ['create-table', 'insert', 'alter-existing', 'index-existing', 'index-concurrently', 'index-created', 'drop-index', 'broken'];
 
+/** A `DO` block of one to three statements, as a `.sql` item (TS/JS calls may send one too). */
 export const doArb = fc.record({ t: fc.constant('do' as const), tag: fc.nat({ max: 3 }), items: fc.array(stmtArb(DO_KINDS), { minLength: 1, maxLength: 3 }), seps: fc.array(sepArb, { maxLength: 3 }) });
 
 /** Items of a `.sql` file. */

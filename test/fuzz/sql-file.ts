@@ -21,6 +21,7 @@ export interface SqlFileSpec {
   crlf: boolean;
 }
 
+/** A `.sql` file: one to eight up items (and, for dbmate, up to three down items). */
 export const sqlFileArb: fc.Arbitrary<SqlFileSpec> = fc.record({
   runner: fc.constantFrom('psql' as const, 'golang-migrate' as const, 'dbmate' as const),
   upNoTx: fc.boolean(),

@@ -47,6 +47,7 @@ export function sqlComment(c: CommentSpec, ctx: StmtContext): Seg[] {
 
 const WS = [' ', '\n', '\t', '  \n    ', '\n\n'];
 
+/** A separator between tokens as segments (a comment gets a space each side). */
 export function sepSegs(s: SepSpec, ctx: StmtContext): Seg[] {
   if (s.k === 'ws') return [text(WS[s.w % WS.length]!)];
   return [text(' '), ...sqlComment(s.c, ctx), text(' ')];

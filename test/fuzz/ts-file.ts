@@ -79,6 +79,7 @@ const itemArb: fc.Arbitrary<TsItem> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('nest' as const), shape: fc.nat({ max: 4 }), depth: depthArb, items: fc.array(leafArb, { minLength: 1, maxLength: 3 }) }) },
 );
 
+/** A TS/JS migration: framework, language, transaction switch, up to six up and three down items. */
 export const tsFileArb: fc.Arbitrary<TsFileSpec> = fc.record({
   fw: fc.constantFrom(...FRAMEWORKS),
   lang: fc.constantFrom('ts' as const, 'js' as const),
