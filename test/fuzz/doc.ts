@@ -51,6 +51,7 @@ export function decode(name: string, label: string, config: ConfigFile, segs: re
     if (!x) throw new Error(`fuzz generator: statement ${e.id} has no text`);
     e.start = x.start;
     e.end = x.end;
+    if (e.anchor !== undefined) e.anchorEnd = extents.get(e.anchor)?.end;
   }
   return { name, label, config, bytes, text, expected };
 }

@@ -122,7 +122,7 @@ export interface Counterexample {
 }
 
 /**
- * Re-runs the inputs from `seed` up to the first one filed under `key` and shrinks it
+ * Replays the first input of `seed` filed under `cls` and shrinks it
  * (fast-check's shrinking) to a smaller input that still has a failure with that key.
  * Stops shrinking after `seconds`. Null if the class did not reproduce.
  */
@@ -136,7 +136,8 @@ export function shrink(seed: number, cls: FailureClass, seconds: number): Counte
       if (failing && !failedAt) failedAt = Date.now();
       return !failing;
     }),
-    { seed, numRuns: cls.firstIndex + 1 },
+    // `path` replays run number firstIndex of this seed at once (fast-check's replay), then shrinks it.
+    { seed, path: String(cls.firstIndex), numRuns: cls.firstIndex + 1 },
   );
   if (!details.failed || !details.counterexample) return null;
   const spec = details.counterexample[0];

@@ -59,6 +59,12 @@ export interface Expected {
   end: number;
   /** What is special about it or its file (for grouping failures): `in-do`, `unknown-hole`, `after-nul`, ... */
   features: string[];
+  /**
+   * For SQL held in a const: the segment owner of the call that runs it, and (filled in by `decode`)
+   * where that call ends: a report before the call covers the statement too.
+   */
+  anchor?: number;
+  anchorEnd?: number;
 }
 
 export const RULE = {

@@ -118,7 +118,9 @@ export function check(input: Input): Outcome {
   const reports = run.findings.filter((f) => NOT_ANALYSED.has(f.ruleId));
   for (const e of input.expected) {
     // At its end counts too: PostgreSQL's "syntax error at end of input" points past the statement (and the blanks after it).
-    if (reports.some((f) => f.span.start <= e.end || /^\s*$/.test(input.text.slice(e.end, f.span.start)))) continue;
+    // SQL in a const runs at its call: a report before the call covers it as well.
+    const reach = Math.max(e.end, e.anchorEnd ?? 0);
+    if (reports.some((f) => f.span.start <= reach || /^\s*$/.test(input.text.slice(e.end, f.span.start)))) continue;
     const fail = (part: Part, detail: string) => failures.push({ part, key: keyOf(part, input, e), detail, statement: e });
     const found = recognised(run.unit, e);
     const what = `${e.kind} ${e.marker ?? ''} at ${e.start}-${e.end} (${JSON.stringify(input.text.slice(e.start, Math.min(e.end, e.start + 120)))})`;

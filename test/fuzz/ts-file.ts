@@ -120,7 +120,21 @@ class TsWriter {
   private depth = 0;
   readonly fileFeatures = new Set<string>();
 
-  constructor(readonly spec: TsFileSpec) {}
+  /**
+   * A JS syntax error anywhere in the module makes its shape (a `config = { transaction: false }` after it,
+   * say) uncertain: whether the framework's transaction holds a statement is then not claimed.
+   */
+  private readonly shapeKnown: boolean;
+
+  constructor(readonly spec: TsFileSpec) {
+    const broken = (items: readonly TsItem[]): boolean => items.some((i) => i.t === 'script-error' || (i.t === 'junk' && i.bare) || (i.t === 'nest' && broken(i.items)));
+    this.shapeKnown = !broken(spec.up) && !broken(spec.down);
+  }
+
+  /** Whether a statement through the framework's handle runs in its wrapping transaction (null: not known). */
+  private wrapped(model: PhaseModel): boolean | null {
+    return this.shapeKnown ? model.framework : model.framework || null;
+  }
 
   private constName(prefix: string, value: Seg[]): string {
     const name = `${prefix}${++this.consts_}`;
@@ -134,7 +148,7 @@ class TsWriter {
 
   /** The SQL of one call written as `lit`, with the model run over its statements in order. */
   private callSql(call: CallSpec, model: PhaseModel, codeTx: boolean, extra: string[], lit: LitKind, kyselyTag: boolean): Seg[] {
-    const wrappedTx = model.framework || codeTx;
+    const wrappedTx = codeTx || this.wrapped(model);
     if (call.do) {
       const { segs, expected } = renderDo(call.do, model, wrappedTx, () => this.next++, false);
       for (const e of expected) e.features = this.features([...e.features, ...extra]);
@@ -142,7 +156,8 @@ class TsWriter {
       return segs;
     }
     const nonBroken = call.stmts.filter((s) => s.kind !== 'broken').length;
-    const inTx = wrappedTx ? true : mayNotParse(call.stmts) ? null : nonBroken > 1;
+    const multi = mayNotParse(call.stmts) ? null : nonBroken > 1;
+    const inTx = wrappedTx || multi || (wrappedTx === null || multi === null ? null : false);
     const segs: Seg[] = [];
     call.stmts.forEach((spec, i) => {
       const id = this.next++;
@@ -199,7 +214,11 @@ class TsWriter {
       expr: (h: Hole, mode: 'const' | 'unknown') => (mode === 'const' ? this.constName('FZ_C', [text(`'${h.text.replace(/'/g, "\\'")}'`)]) : `process.env.FZ_U${++this.consts_}`),
     };
     let arg = jsLiteral(sql, lit, call.esc, holeWriter);
-    if (viaConst) arg = [text(this.constName('FZ_SQL', arg))];
+    if (viaConst) {
+      const anchor = this.next++;
+      for (const e of mine) e.anchor = anchor;
+      arg = [{ text: this.constName('FZ_SQL', arg), owner: anchor }];
+    }
     const parens = kyselyTag ? 0 : call.argParens;
     if (parens > 40 || call.wrapParens > 40) this.fileFeatures.add('deep');
     const f = shell(this.spec.fw, this.spec.lang);
@@ -224,12 +243,12 @@ class TsWriter {
             // No builder for this in the framework: the same statement through its raw query call.
             const sql = it.b === 'drop-index' ? `DROP INDEX ${marker}` : `CREATE INDEX${it.b === 'index' ? '' : ' CONCURRENTLY'} ${marker} ON leads (a)`;
             const s: Sem = { kind: it.b === 'drop-index' ? 'drop-index' : it.b === 'index' ? 'index-existing' : 'index-concurrently', marker, creates: null, index: it.b === 'index' ? 'plain' : it.b === 'index-concurrently' ? 'concurrent' : null, drop: it.b === 'drop-index' ? 'plain' : null, blocking: it.b !== 'index-concurrently', setting: null, tx: null, broken: false };
-            this.expected.push(model.run(s, model.framework, id, this.features([])));
+            this.expected.push(model.run(s, this.wrapped(model), id, this.features([])));
             out.push(...(f.awaits ? [text('await ')] : []), ...f.call({ arg: [{ text: `'${sql}'`, owner: id }], form: 0, inTx: false, tagged: false }), text(';\n'));
             break;
           }
           const s: Sem = { kind: `builder-${it.b}`, marker, creates: null, index: it.b === 'index' ? 'plain' : it.b === 'index-concurrently' ? 'concurrent' : null, drop: it.b === 'drop-index' ? 'plain' : null, blocking: it.b !== 'index-concurrently', setting: null, tx: null, broken: false };
-          this.expected.push(model.run(s, model.framework, id, this.features(['builder'])));
+          this.expected.push(model.run(s, this.wrapped(model), id, this.features(['builder'])));
           out.push(...(f.awaits ? [text('await ')] : []), { text: b, owner: id }, text(';\n'));
           break;
         }
