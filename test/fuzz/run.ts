@@ -3,6 +3,8 @@
  *
  *   node dist/test/fuzz/run.js --runs 100000 [--seed N] [--out DIR] [--shrink K] [--shrink-seconds S]
  *
+ * Defaults: seed 42, DIR the system temp folder's `miglint-fuzz`, K 40 classes, S 60 s of shrinking per class.
+ *
  * Prints the figures (inputs run, escaped exceptions, runs over 2 s, silently
  * dropped statements, missed and unexpected findings, max/median ms), then the
  * failure classes, and writes a shrunk counterexample of each of the first K
@@ -10,6 +12,7 @@
  * CLI). Exit code 1 when any input failed, 0 otherwise.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { visible } from './doc.js';
@@ -19,7 +22,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '100000' },
     seed: { type: 'string', default: '42' },
-    out: { type: 'string', default: 'fuzz-out' },
+    out: { type: 'string', default: join(tmpdir(), 'miglint-fuzz') },
     shrink: { type: 'string', default: '40' },
     'shrink-seconds': { type: 'string', default: '60' },
   },
