@@ -177,6 +177,8 @@ export interface UnanalysedFact {
   span: Span;
   /** The direction it belongs to, when the frontend knows it. */
   phase?: Phase;
+  /** Other places that explain it (where a limit was reached, when the whole file is not analysed). */
+  related?: { span: Span; message: string }[];
 }
 
 export interface MigrationUnit {

@@ -130,7 +130,7 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
     span: { start: e.offset, end: Math.min(text.length, e.offset + 1) },
   }));
   for (const u of unit.unanalysed) {
-    if (u.scope === 'file') diagnostics.push({ ruleId: UNANALYZABLE_FILE, message: u.message, ...(u.help ? { help: u.help } : {}), span: u.span });
+    if (u.scope === 'file') diagnostics.push({ ruleId: UNANALYZABLE_FILE, message: u.message, ...(u.help ? { help: u.help } : {}), span: u.span, ...(u.related ? { related: u.related } : {}) });
   }
   severities.set(SYNTAX_ERROR, 'error');
   severities.set(UNANALYZABLE_FILE, 'error');

@@ -118,12 +118,12 @@ export function syntaxDepth(sf: TS.SourceFile, limit = SYNTAX_DEPTH_LIMIT): Limi
 export function limitMessage(hit: LimitHit): { message: string; help: string } {
   if (hit.what === 'brackets') {
     return {
-      message: `Not analysed: the code here is nested more than ${hit.limit} brackets deep (the nesting depth limit is ${hit.limit}), so miglint did not analyse this file.`,
+      message: `Not analysed: this file nests code more than ${hit.limit} brackets deep (the nesting depth limit is ${hit.limit}), so miglint did not analyse any of it.`,
       help: `Flatten the nesting (named functions instead of nested callbacks, fewer parentheses); miglint analyses code nested up to ${hit.limit} brackets deep.`,
     };
   }
   return {
-    message: `Not analysed: the syntax tree here is more than ${hit.limit} levels deep (the nesting depth limit for the syntax tree is ${hit.limit}), e.g. a very long call chain or string concatenation, so miglint did not analyse this file.`,
+    message: `Not analysed: this file's syntax tree is more than ${hit.limit} levels deep (the nesting depth limit for the syntax tree is ${hit.limit}), e.g. a very long call chain or string concatenation, so miglint did not analyse any of it.`,
     help: `Split the long chain or concatenation into several statements; miglint analyses syntax up to ${hit.limit} levels deep.`,
   };
 }

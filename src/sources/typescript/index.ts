@@ -97,7 +97,9 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
   // Nesting past the limits would overflow the parser's or the walks' call stack: say where it is reached instead.
   const nesting = bracketNesting(text, isJsx(file));
   const limitReached = (hit: LimitHit) => {
-    unit.unanalysed.push({ scope: 'file', ...limitMessage(hit), span: { start: hit.offset, end: Math.min(text.length, hit.offset + 1) } });
+    // The whole file goes unanalysed, so the finding is at its start (a file-level fact covers what follows its place); the limit's place is related.
+    const at = { start: hit.offset, end: Math.min(text.length, hit.offset + 1) };
+    unit.unanalysed.push({ scope: 'file', ...limitMessage(hit), span: { start: 0, end: Math.min(text.length, 1) }, related: [{ span: at, message: `The ${hit.what === 'brackets' ? 'bracket' : 'syntax node'} past the limit.` }] });
     unit.comments = nesting.comments;
   };
   if (nesting.hit) {
