@@ -25,6 +25,19 @@ function psqlAvailable(): boolean {
 }
 const noPsql = psqlAvailable() ? undefined : 'psql is not installed';
 
+/** Debian's Python with its python3-alembic and python3-psycopg2 (another python3 on PATH may lack them). */
+const DEBIAN_PYTHON = '/usr/bin/python3';
+function alembicAvailable(): boolean {
+  try {
+    execFileSync(DEBIAN_PYTHON, ['-c', 'import alembic, psycopg2'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const noAlembic = alembicAvailable() ? undefined : "Debian's python3-alembic and python3-psycopg2 are not installed";
+const alembicProject = join(fixturesDir, 'migrun', 'exec-alembic');
+
 describe('migrun exec without a server', () => {
   it('appends its timeouts to PGOPTIONS, so they win over earlier -c settings of the same name', () => {
     const t = { lockTimeoutMs: 1500, statementTimeoutMs: 0, idleInTransactionTimeoutMs: 60000 };
@@ -125,6 +138,29 @@ forEachServer('migrun exec', (server) => {
       assert.equal(await hasColumn(url), true);
       const names = await query<{ name: string }>(url, 'SELECT name FROM knex_migrations');
       assert.deepEqual(names.map((n) => n.name), ['20240601090000_add_last_call_direction.js']);
+    } finally {
+      await end(blocker);
+    }
+  });
+
+  it('alembic upgrade head: fails within about the lock timeout naming the blocker, records nothing, and succeeds with --terminate-idle', { skip: noAlembic }, async () => {
+    const { url } = await leadsDatabase(server);
+    const blocker = await idleInTransaction(url, 'SELECT * FROM leads');
+    try {
+      const cmd = ['--', DEBIAN_PYTHON, '-m', 'alembic', 'upgrade', 'head'];
+      const failed = await migrun(['exec', '--database-url', url, '--lock-timeout', '1s', ...cmd], { cwd: alembicProject, timeoutMs: 60_000 });
+      assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+      assert.match(failed.stderr, /LockNotAvailable|canceling statement due to lock timeout/);
+      assert.match(failed.stderr, new RegExp(`for AccessExclusiveLock on leads: ALTER TABLE leads ADD COLUMN last_call_direction[^]*pid ${blocker.pid} \\(application "idle-blocker"`));
+      const versions = await query<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'alembic_version'");
+      if (versions[0]!.n) assert.deepEqual(await query(url, 'SELECT version_num FROM alembic_version'), [], "Alembic's transaction rolled back: nothing recorded");
+      assert.equal(await hasColumn(url), false);
+
+      const ok = await migrun(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '0s', ...cmd], { cwd: alembicProject, timeoutMs: 60_000 });
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stderr, new RegExp(`terminated pid ${blocker.pid} `));
+      assert.equal(await hasColumn(url), true);
+      assert.deepEqual(await query(url, 'SELECT version_num FROM alembic_version'), [{ version_num: '0001' }]);
     } finally {
       await end(blocker);
     }
