@@ -9,6 +9,7 @@
  * - `SET LOCAL` lasts until the end of the current transaction, and has no effect
  *   outside a transaction block (sql-set.html).
  */
+import type { Node } from 'libpg-query';
 import type { MigrationUnit, Phase, Statement, TransactionOwner } from '../core/unit.js';
 import { AddOnlySet } from './add-only-set.js';
 import { classify, isZeroTimeout } from './classify.js';
@@ -105,6 +106,10 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
         st.stmtLocal.delete(connectionKey(s));
         break;
     }
+    if (resetsAllSettings(s.node)) {
+      // RESET ALL / DISCARD ALL: every session setting back to its default (sql-reset.html, sql-discard.html).
+      for (const set of [st.lockSession, st.stmtSession, st.lockLocal, st.stmtLocal]) set.delete(connectionKey(s));
+    }
     if (info.setting) {
       const on = !isZeroTimeout(info.setting.value);
       const inTx = owner !== 'none';
@@ -118,7 +123,7 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
 /** Which transaction block a statement runs in, as a key (for `SET LOCAL`), or null in autocommit. */
 function transactionKey(s: Statement, owner: TransactionOwner): string | null {
   if (owner === 'none') return null;
-  const which = owner === 'implicit' ? `:${s.batch}` : owner === 'code' ? `:${s.codeTransaction ?? ''}` : '';
+  const which = owner === 'implicit' ? `:${s.batch}` : owner === 'code' ? `:${s.codeTransactionId ?? s.codeTransaction ?? ''}` : '';
   return `${owner}:${connectionKey(s)}${which}`;
 }
 
@@ -134,4 +139,10 @@ function ownerOf(s: Statement, st: PhaseState, batchSize: number): TransactionOw
   if (st.frameworkTx && onFrameworkConnection(s)) return 'framework';
   if (batchSize > 1) return 'implicit';
   return 'none';
+}
+
+/** `RESET ALL` or `DISCARD ALL`: the statements that put every session setting back to its default. */
+function resetsAllSettings(node: Node): boolean {
+  if ('VariableSetStmt' in node) return node.VariableSetStmt.kind === 'VAR_RESET_ALL';
+  return 'DiscardStmt' in node && node.DiscardStmt.target === 'DISCARD_ALL';
 }
