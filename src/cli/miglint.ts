@@ -13,7 +13,7 @@ import { RULE_CATEGORIES, ruleDocsUrl, type RuleCategory } from '../core/rule.js
 import { discoverFiles, UsageError } from '../lint/discover.js';
 import { applyBaseline, readBaseline, writeBaseline } from '../lint/baseline.js';
 import { readStreamLimited, sourceFromBytes } from '../lint/read.js';
-import { displayPath, lintSource, runFiles, type RunOptions, type RunResult } from '../lint/run.js';
+import { displayPath, lintSource, newRunResult, runFiles, type RunOptions, type RunResult } from '../lint/run.js';
 import { selectFiles } from '../lint/since.js';
 import type { Reporter } from '../report/types.js';
 import { prepareFrontends } from '../sources/index.js';
@@ -139,7 +139,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     if (opts.stdin) {
       const name = resolve(cwd, opts.stdinFilename ?? 'stdin.sql');
       await prepareFrontends([name]);
-      result = { files: [], diffs: [], fixedCount: 0, fixErrors: [], internalErrors: 0 };
+      result = newRunResult();
       const stdinOptions = { ...runOptions, fix: runOptions.fix === 'write' ? ('dry-run' as const) : runOptions.fix };
       const read = async (max: number) => sourceFromBytes(await readStreamLimited(io.stdin, max), max);
       result.files.push((await lintSource(name, read, loader, stdinOptions, result)).report);

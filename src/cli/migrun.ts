@@ -22,11 +22,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { redact, resolveConnection } from '../runtime/connection.js';
 import { parseCount, parseDuration } from '../runtime/duration.js';
 import { MigrunError, UsageError } from '../runtime/errors.js';
-import { execCommand } from '../runtime/exec.js';
 import { formatLocks, formatPlan, formatStatus } from '../runtime/format.js';
-import { traceMigrations } from '../runtime/trace.js';
-import { formatTrace, type TraceFormat } from '../runtime/trace-format.js';
-import { checkFindings, formatFindings, parseFindings } from '../runtime/trace-findings.js';
+import type { TraceFormat } from '../runtime/trace-format.js';
 import { lockReport } from '../runtime/locks-report.js';
 import { DEFAULT_DIR, migrateUp, migrationStatus, planMigrations, type MigrunOptions } from '../runtime/runner.js';
 import type { Logger, RuntimeSettings } from '../runtime/runtime.js';
@@ -94,9 +91,10 @@ function addRunOptions(cmd: Command): Command {
 async function readInput(path: string, cwd: string, flag = '--findings'): Promise<string> {
   try {
     if (path !== '-') return await readFile(resolvePath(cwd, path), 'utf8');
-    let text = '';
-    for await (const chunk of process.stdin) text += chunk;
-    return text;
+    // Decoded once at the end, so a multi-byte character split across chunks stays whole.
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    return Buffer.concat(chunks).toString('utf8');
   } catch (e) {
     throw new UsageError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
   }
@@ -222,6 +220,8 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
     .action(async (paths: string[], raw: { format: TraceFormat; seed?: string; databaseUrl?: string; allowExisting?: boolean; findings?: string }) => {
       if (raw.databaseUrl) for (const s of resolveConnection({ databaseUrl: raw.databaseUrl, env: {} }).secrets) secrets.add(s);
       const seed = raw.seed === undefined ? undefined : await readInput(raw.seed, io.cwd, '--seed');
+      // trace and exec load what only they need (the frontends, a scratch server) when they run.
+      const [{ traceMigrations }, { formatTrace }, { checkFindings, formatFindings, parseFindings }] = await Promise.all([import('../runtime/trace.js'), import('../runtime/trace-format.js'), import('../runtime/trace-findings.js')]);
       const r = await traceMigrations({
         paths: paths.length ? paths : [defaults.dir ?? DEFAULT_DIR],
         cwd: io.cwd,
@@ -259,6 +259,7 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}, defaults
     .action(async (command: string, args: string[], raw: RawOptions) => {
       const o = toOptions({ ...raw, retries: undefined }, defaults, io, undefined, logger);
       learnSecrets(o);
+      const { execCommand } = await import('../runtime/exec.js');
       const r = await execCommand({
         ...o,
         command,

@@ -86,7 +86,12 @@ export function applyBaseline(files: FileReport[], baseline: Baseline): Baseline
   const hasOwnEntries = new Set(baseline.entries.map((e) => e.file));
   // Entries of files not linted under their recorded path, per fingerprint (one key per entry): a renamed file's findings.
   const orphans = new Map<string, string[]>();
-  for (const e of baseline.entries) if (!linted.has(e.file)) orphans.set(e.fingerprint, [...(orphans.get(e.fingerprint) ?? []), key(e.file, e.fingerprint)]);
+  for (const e of baseline.entries) {
+    if (linted.has(e.file)) continue;
+    const list = orphans.get(e.fingerprint) ?? [];
+    list.push(key(e.file, e.fingerprint));
+    orphans.set(e.fingerprint, list);
+  }
   const take = (k: string): boolean => {
     const n = remaining.get(k) ?? 0;
     if (n > 0) remaining.set(k, n - 1);

@@ -118,8 +118,10 @@ export function phaseLocator(unit: MigrationUnit): (span: Span) => Phase | null 
  * @throws what a frontend or rule throws on a bug (`lintOne` reports it as `internal-error`).
  */
 export function lintText(file: string, text: string, config: ResolvedConfig, options: EngineOptions): LintRun {
-  const unsupported = unsupportedFileFinding(file, new SourceText(text));
-  if (unsupported) return { unit: null, source: new SourceText(text), findings: [unsupported] };
+  if (frontendKind(file) === null) {
+    const source = new SourceText(text);
+    return { unit: null, source, findings: [unsupportedFileFinding(file, source)!] };
+  }
   const unit = loadUnit(file, text, config.settings);
   const lang = unit.language === 'sql' ? 'sql' : 'ts';
   const severities = new Map<string, Severity>();

@@ -59,7 +59,11 @@ export async function configForFile(file: string, loader: ConfigLoader): Promise
 
 /** Lints one text (from a file or stdin), applying fixes first when asked. */
 export async function lintOne(file: string, text: string, loader: ConfigLoader, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[] }> {
-  const config = await configForFile(file, loader);
+  return lintWithConfig(file, text, await configForFile(file, loader), options, result);
+}
+
+/** `lintOne` with the file's configuration (`configForFile`) already resolved, for callers that lint one file many times. */
+export async function lintWithConfig(file: string, text: string, config: ResolvedConfig, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[] }> {
   const engine = { rules: options.rules, only: options.only, directions: options.directions ?? null };
   let current = text;
   try {

@@ -15,10 +15,9 @@ import {
   type TextEdit,
 } from 'vscode-languageserver';
 import type { Finding } from '../core/diagnostic.js';
-import { SourceText } from '../core/source-text.js';
-import type { ConfigLoader } from '../config/index.js';
+import type { ConfigLoader, ResolvedConfig } from '../config/index.js';
 import { fixText } from '../lint/fix.js';
-import { configForFile, lintOne, newRunResult, type RunOptions } from '../lint/run.js';
+import { configForFile, lintWithConfig, newRunResult, type RunOptions } from '../lint/run.js';
 import { isSqlFile } from '../sources/index.js';
 import { ruleDocsUrl } from '../core/rule.js';
 import { rulesById } from '../../rules/index.js';
@@ -41,6 +40,9 @@ export async function codeActions(linted: LintedDocument, params: CodeActionPara
   const only = params.context.only;
   const wants = (kind: string) => !only || only.some((k) => kind === k || kind.startsWith(`${k}.`));
   const out: CodeAction[] = [];
+  // Resolved once: the suppression candidates and fix-all re-lint the same file.
+  let config: ResolvedConfig | null = null;
+  const configOnce = async () => (config ??= await configForFile(linted.path, ctx.loader));
   if (wants(CodeActionKind.QuickFix)) {
     for (const d of params.context.diagnostics) {
       const data = d.data as DiagnosticData | undefined;
@@ -59,7 +61,7 @@ export async function codeActions(linted: LintedDocument, params: CodeActionPara
       }
       if (rulesById.has(data.ruleId)) {
         for (const fileLevel of [false, true]) {
-          const edit = await suppressionEdit(linted, finding, fileLevel, ctx);
+          const edit = await suppressionEdit(linted, finding, fileLevel, await configOnce(), ctx);
           if (edit) {
             out.push({
               title: `Ignore ${data.ruleId} ${fileLevel ? 'for this file' : 'for this statement'}`,
@@ -75,7 +77,7 @@ export async function codeActions(linted: LintedDocument, params: CodeActionPara
   }
   // Fix-all rewrites the whole document: only offered when a source action is asked for.
   if (only?.some((k) => FIX_ALL_KIND === k || FIX_ALL_KIND.startsWith(`${k}.`))) {
-    const edit = await fixAllEdit(linted, ctx);
+    const edit = await fixAllEdit(linted, await configOnce(), ctx);
     if (edit) out.push({ title: 'Fix all safe miglint findings', kind: FIX_ALL_KIND, edit: { changes: { [linted.uri]: [edit] } } });
   }
   return out;
@@ -95,7 +97,7 @@ function findingOf(linted: LintedDocument, d: LspDiagnostic, data: DiagnosticDat
  * re-linted: it must remove this finding (file: every finding of the rule) and change
  * nothing else. Null when no place works.
  */
-async function suppressionEdit(linted: LintedDocument, finding: Finding, fileLevel: boolean, ctx: ActionContext): Promise<TextEdit | null> {
+async function suppressionEdit(linted: LintedDocument, finding: Finding, fileLevel: boolean, config: ResolvedConfig, ctx: ActionContext): Promise<TextEdit | null> {
   const prefix = isSqlFile(linted.path) ? '--' : '//';
   const { source } = linted;
   const key = (f: Finding) => `${f.ruleId}\u0000${f.message}`;
@@ -106,7 +108,7 @@ async function suppressionEdit(linted: LintedDocument, finding: Finding, fileLev
     const comment = `${indent}${prefix} miglint-ignore${fileLevel ? '-file' : ''} ${finding.ruleId}${source.eol}`;
     const at = source.offsetAt({ line, column: 1 });
     const candidate = linted.text.slice(0, at) + comment + linted.text.slice(at);
-    const { findings } = await lintOne(linted.path, candidate, ctx.loader, ctx.runOptions, newRunResult());
+    const { findings } = await lintWithConfig(linted.path, candidate, config, ctx.runOptions, newRunResult());
     const after = findings.map(key).sort();
     if (after.length === others.length && after.every((k, i) => k === others[i])) {
       const pos = toLspRange(source, { start: at, end: at }, linted.encoding);
@@ -117,12 +119,10 @@ async function suppressionEdit(linted: LintedDocument, finding: Finding, fileLev
 }
 
 /** The whole-document edit that applies every safe fix (as `miglint --fix`), or null when there is none. */
-async function fixAllEdit(linted: LintedDocument, ctx: ActionContext): Promise<TextEdit | null> {
-  const config = await configForFile(linted.path, ctx.loader);
+async function fixAllEdit(linted: LintedDocument, config: ResolvedConfig, ctx: ActionContext): Promise<TextEdit | null> {
   const fixed = fixText(linted.path, linted.text, config, { rules: ctx.runOptions.rules, only: null, unsafe: false, fixOnly: null });
   if (fixed.error || fixed.output === linted.text) return null;
-  const end = new SourceText(linted.text);
-  return { range: toLspRange(end, { start: 0, end: linted.text.length }, linted.encoding), newText: fixed.output };
+  return { range: toLspRange(linted.source, { start: 0, end: linted.text.length }, linted.encoding), newText: fixed.output };
 }
 
 /** `from, from-1, ..., to` (from >= to). */

@@ -54,8 +54,8 @@ export class Linter {
     try {
       const { startAfter } = await this.loader.forFile(path);
       if (startAfter !== null && !isAfter(path, startAfter)) return base; // as the CLI: not linted
-      const { findings } = await lintOne(path, text, this.loader, this.runOptions, newRunResult());
-      return { ...base, findings, diagnostics: findings.map((f) => toLspDiagnostic(f, source, encoding, doc.version, doc.uri)) };
+      const { findings, source: linted } = await lintOne(path, text, this.loader, this.runOptions, newRunResult());
+      return { ...base, source: linted, findings, diagnostics: findings.map((f) => toLspDiagnostic(f, linted, encoding, doc.version, doc.uri)) };
     } catch (e) {
       const message = `miglint could not lint this file: ${(e as Error).message}`;
       return { ...base, diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, message, severity: 1, source: 'miglint', code: 'config-error' }] };

@@ -106,15 +106,20 @@ class MiglintLanguageServer {
     c.onDidChangeTextDocument(({ textDocument: t, contentChanges }) => {
       const open = this.documents.get(t.uri);
       if (!open) return;
-      const source = new SourceText(open.doc.getText());
-      // TextDocument applies ranges in UTF-16; a UTF-8 client's ranges are converted first.
-      const changes = contentChanges.map((ch) => {
-        if (!('range' in ch) || this.encoding === 'utf-16') return ch;
-        const start = open.doc.positionAt(fromLspPosition(source, ch.range.start, this.encoding));
-        const end = open.doc.positionAt(fromLspPosition(source, ch.range.end, this.encoding));
-        return { range: { start, end }, text: ch.text };
-      });
-      open.doc = TextDocument.update(open.doc, changes, t.version);
+      if (this.encoding === 'utf-16') open.doc = TextDocument.update(open.doc, contentChanges, t.version);
+      else {
+        // TextDocument applies ranges in UTF-16: a UTF-8 client's ranges are converted, each against the text its earlier changes made.
+        for (const ch of contentChanges) {
+          if (!('range' in ch)) {
+            open.doc = TextDocument.update(open.doc, [ch], t.version);
+            continue;
+          }
+          const source = new SourceText(open.doc.getText());
+          const start = open.doc.positionAt(fromLspPosition(source, ch.range.start, this.encoding));
+          const end = open.doc.positionAt(fromLspPosition(source, ch.range.end, this.encoding));
+          open.doc = TextDocument.update(open.doc, [{ range: { start, end }, text: ch.text }], t.version);
+        }
+      }
       this.schedule(t.uri, PUSH_DEBOUNCE_MS);
     });
     c.onDidCloseTextDocument(({ textDocument: t }) => {

@@ -234,3 +234,15 @@ export function formatSession(s: SessionInfo, indent = '  '): string {
   lines.push(`${indent}  ${s.state === 'active' ? 'query' : 'last query'}: ${oneLine(s.query) || '(none)'}`);
   return lines.join('\n');
 }
+
+/** The pids of the sessions among `list` that are idle in a transaction (pg_stat_activity's state). */
+export function idleInTransactionPids(list: readonly SessionInfo[]): number[] {
+  return list.filter((b) => b.state?.startsWith('idle in transaction')).map((b) => b.pid);
+}
+
+/** A report's closing hint when some blockers are idle in a transaction (`pids`), else ''. */
+export function idleBlockerHint(pids: readonly number[]): string {
+  if (pids.length === 0) return '';
+  const one = pids.length === 1;
+  return `\n  hint: pid ${pids.join(', ')} ${one ? 'is' : 'are'} idle in a transaction: end ${one ? 'it' : 'them'} (migrun locks --terminate <pid>), or rerun with --terminate-idle <age>`;
+}

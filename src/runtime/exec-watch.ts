@@ -16,7 +16,7 @@
  * ended is counted as a session that gave up on a lock (`lock_not_available`).
  */
 import type { Session } from './connection.js';
-import { Poller, SESSION_COLUMNS, blockersOf, formatSessions, oneLine, toSessionInfo, type SessionInfo } from './blockers.js';
+import { Poller, SESSION_COLUMNS, blockersOf, formatSessions, idleBlockerHint, idleInTransactionPids, oneLine, toSessionInfo, type SessionInfo } from './blockers.js';
 import { formatDuration } from './duration.js';
 import { terminateIdle } from './idle.js';
 import type { Logger } from './runtime.js';
@@ -158,17 +158,14 @@ export class CommandWatcher {
     const key = blockers.map((b) => `${b.pid}:${b.state}`).join(',');
     if (key !== w.reportedKey) {
       w.reportedKey = key;
-      const idle = blockers.filter((b) => b.state?.startsWith('idle in transaction')).map((b) => b.pid);
-      const hint = idle.length && this.opts.terminateIdleMs === null
-        ? `\n  hint: pid ${idle.join(', ')} ${idle.length === 1 ? 'is' : 'are'} idle in a transaction: end ${idle.length === 1 ? 'it' : 'them'} (migrun locks --terminate <pid>), or rerun with --terminate-idle <age>`
-        : '';
+      const hint = this.opts.terminateIdleMs === null ? idleBlockerHint(idleInTransactionPids(blockers)) : '';
       this.opts.logger.warn(
         `pid ${s.pid} of the command has waited ${formatDuration(w.waitedMs)}${wants ? ` for ${wants}` : ' for a lock'}: ${oneLine(s.query, 120)}\n` +
           `  blocked by:\n${formatSessions(blockers, '    ')}${hint}`,
       );
     }
     if (this.opts.terminateIdleMs === null) return;
-    const idlePids = blockers.filter((b) => b.state?.startsWith('idle in transaction')).map((b) => b.pid);
+    const idlePids = idleInTransactionPids(blockers);
     if (idlePids.length === 0) return;
     const done = await terminateIdle(m, { pids: idlePids, olderThanMs: this.opts.terminateIdleMs, excludePids: this.opts.ownPids(), logger: this.opts.logger });
     for (const t of done) if (t.terminated) this.terminated.push(t.session);

@@ -23,7 +23,7 @@
 import { initSqlParser } from '../sql/parse.js';
 import type { Session } from './connection.js';
 import { createdIndex, indexState, invalidLeftovers, type IndexState } from './index-catalog.js';
-import { BlockerWatch, formatSessions, lockHolders, oneLine, pollInterval, statementRef, type SessionInfo } from './blockers.js';
+import { BlockerWatch, formatSessions, idleBlockerHint, idleInTransactionPids, lockHolders, oneLine, pollInterval, statementRef, type SessionInfo } from './blockers.js';
 import { formatDuration } from './duration.js';
 import { InterruptedError, MigrunError, PlanError, isPgError, StatementError, isConnectionLost, isRetryableLockError, indentRest, sqlstateLabel, describePgError, type PgErrorLike } from './errors.js';
 import { reportIdleBeforeStep } from './idle.js';
@@ -229,10 +229,7 @@ async function withRetries<T extends ExecResult>(rt: Runtime, label: string, loc
       const why = `could not get its locks (${describeLocks(e.statement.locks)}) within ${formatDuration(lockTimeoutMs)} [${sqlstateLabel(e.error.code)}]`;
       const who = blockers.length ? `blocked by:\n${formatSessions(blockers, '    ')}` : 'the blocking sessions ended before they could be seen';
       if (n > retries) {
-        const idle = blockers.filter((b) => b.state?.startsWith('idle in transaction')).map((b) => b.pid);
-        const hint = idle.length
-          ? `\n  hint: pid ${idle.join(', ')} ${idle.length === 1 ? 'is' : 'are'} idle in a transaction: end ${idle.length === 1 ? 'it' : 'them'} (migrun locks --terminate <pid>), or rerun with --terminate-idle <age>`
-          : '';
+        const hint = idleBlockerHint(idleInTransactionPids(blockers));
         throw new LockTimeoutError(
           `${what}\n  ${why}; gave up after ${n} attempt${n === 1 ? '' : 's'}\n  ${who}${hint}`,
           blockers.length ? blockers : [...seen.values()],

@@ -20,7 +20,7 @@ import { SourceText } from '../core/source-text.js';
 import { classify, type StatementInfo } from '../sql/classify.js';
 import { DEFAULT_SETTINGS } from '../core/rule.js';
 import { locksOf, type LockRequirement } from '../sql/locks.js';
-import { creationKey, DEFAULT_SEARCH_PATH, resolvedKey, searchPathChange } from '../sql/names.js';
+import { creationKey, DEFAULT_SEARCH_PATH, isCreatedTable, searchPathChange } from '../sql/names.js';
 import type { LockMode } from '../sql/lock-modes.js';
 import { parseSql } from '../sql/parse.js';
 import { oneLine } from './blockers.js';
@@ -162,7 +162,7 @@ function preexistingLocks(statements: readonly PlannedStatement[]): { s: Planned
     if (change) path = change.path ?? DEFAULT_SEARCH_PATH;
     return seen;
   });
-  return statements.flatMap((s, i) => s.locks.filter((l) => l.target && !created.has(resolvedKey(l.target, { searchPath: paths[i]!, createdTables: created }))).map((l) => ({ s, l })));
+  return statements.flatMap((s, i) => s.locks.filter((l) => l.target && !isCreatedTable(l.target, { searchPath: paths[i]!, createdTables: created })).map((l) => ({ s, l })));
 }
 
 /** Relations a step takes locks on, as SQL names (for the idle-in-transaction report). */

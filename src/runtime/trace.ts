@@ -24,8 +24,8 @@ import { rules } from '../../rules/index.js';
 import { ConfigLoader } from '../config/index.js';
 import type { MigrationUnit, Statement } from '../core/unit.js';
 import { discoverFiles } from '../lint/discover.js';
+import { configForFile } from '../lint/run.js';
 import { loadUnit, prepareFrontends } from '../sources/index.js';
-import { readRunnerMetadata } from '../sources/runner-metadata.js';
 import { classify } from '../sql/classify.js';
 import { onFrameworkConnection } from '../sql/context.js';
 import { createContext, runPlannedStep } from './context.js';
@@ -90,8 +90,7 @@ async function isMigrunDir(loader: ConfigLoader, dir: string): Promise<boolean> 
 }
 
 /** A single migrun file, planned or loaded as `up` would. */
-async function migrunItem(file: string, display: string): Promise<Item> {
-  const text = await readFile(file, 'utf8');
+async function migrunItem(file: string, display: string, text: string): Promise<Item> {
   const f: MigrationFile = { version: '0', name: basename(file), path: file, display, kind: file.endsWith('.sql') ? 'sql' : 'module', checksum: '', text };
   const { migrations, problems } = await loadMigrations([f]);
   if (problems.length) return { display, kind: 'unreadable', line: lineOf(problems[0]!.where), reason: problems.map((p) => p.message).join('; ') };
@@ -122,15 +121,14 @@ async function collect(paths: string[], cwd: string): Promise<Item[]> {
     }
     await prepareFrontends(files);
     for (const file of files) {
-      const cfg = await loader.forFile(file);
+      const cfg = await configForFile(file, loader);
+      const text = await readFile(file, 'utf8');
       if (file.endsWith('.sql') && cfg.settings.sqlRunner === 'migrun') {
-        items.push(await migrunItem(file, display(file)));
+        items.push(await migrunItem(file, display(file), text));
         continue;
       }
-      const text = await readFile(file, 'utf8');
-      const runnerMetadata = await readRunnerMetadata(file, cfg.settings);
-      const unit = loadUnit(file, text, runnerMetadata ? { ...cfg.settings, runnerMetadata } : cfg.settings);
-      if (unit.framework === 'migrun') items.push(await migrunItem(file, display(file)));
+      const unit = loadUnit(file, text, cfg.settings);
+      if (unit.framework === 'migrun') items.push(await migrunItem(file, display(file), text));
       else items.push({ display: display(file), kind: 'unit', unit });
     }
   }
@@ -163,21 +161,23 @@ export async function traceMigrations(o: TraceOptions): Promise<TraceResult> {
         throw new UsageError(`the seed failed: ${messageOf(e)}`);
       }
     }
-    const observer = await rt.open('observer');
-    const tracer = new LockTracer(observer);
-    rt.tracer = tracer;
-    const migrations: TraceMigration[] = [];
-    let failed: string | null = null;
-    for (const item of items) {
-      if (failed || rt.interrupted) {
-        migrations.push({ file: item.display, how: 'not run', statements: [], notTraced: [{ line: 1, reason: failed ? `not run: ${failed} failed before it` : `not run: interrupted by ${rt.interrupted}` }] });
-        continue;
+    // The observer polls autocommit steps' backends; closed with the trace.
+    return await rt.shortLived('observer', async (observer) => {
+      const tracer = new LockTracer(observer);
+      rt.tracer = tracer;
+      const migrations: TraceMigration[] = [];
+      let failed: string | null = null;
+      for (const item of items) {
+        if (failed || rt.interrupted) {
+          migrations.push({ file: item.display, how: 'not run', statements: [], notTraced: [{ line: 1, reason: failed ? `not run: ${failed} failed before it` : `not run: interrupted by ${rt.interrupted}` }] });
+          continue;
+        }
+        const m = await traceItem(rt, tracer, item);
+        migrations.push(m);
+        if (m.error) failed = m.file;
       }
-      const m = await traceItem(rt, tracer, item);
-      migrations.push(m);
-      if (m.error) failed = m.file;
-    }
-    return { report: { server: { version: server.version }, migrations }, server };
+      return { report: { server: { version: server.version }, migrations }, server };
+    });
   } finally {
     await rt.close();
     await server.stop();

@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import type { Span } from '../core/diagnostic.js';
 import type { Phase } from '../core/unit.js';
 import type { SqlComment } from '../sql/parse.js';
-import { DBMATE_SECTION, GOOSE_ANNOTATION } from './sql-runners.js';
+import { atLineStart, DBMATE_SECTION, GOOSE_ANNOTATION } from './sql-runners.js';
 
 /** The direction a file's name gives it, or null when the name says nothing. */
 export function fileDirection(file: string): Phase | null {
@@ -39,8 +39,7 @@ function markers(text: string, comments: SqlComment[]): { phase: Phase; start: n
     const m = DBMATE_SECTION.exec(trimmed) ?? GOOSE_ANNOTATION.exec(trimmed);
     const which = m?.[1]?.toLowerCase();
     if (which !== 'up' && which !== 'down') continue;
-    const lineStart = Math.max(text.lastIndexOf('\n', c.start - 1), text.lastIndexOf('\r', c.start - 1)) + 1;
-    if (/^[ \t]*$/.test(text.slice(lineStart, c.start))) out.push({ phase: which, start: c.start });
+    if (atLineStart(text, c)) out.push({ phase: which, start: c.start });
   }
   return out;
 }

@@ -75,7 +75,7 @@ const POP_AUTOCOMMIT = /\.autocommit\.(up|down)\.sql$/i;
 const GRAPHILE_HEADER = /^--! [A-Z][a-zA-Z0-9_]*(?::.*)?$/;
 
 /** A comment that starts its line (only leading blanks before it). */
-function atLineStart(text: string, c: SqlComment): boolean {
+export function atLineStart(text: string, c: SqlComment): boolean {
   const lineStart = Math.max(text.lastIndexOf('\n', c.start - 1), text.lastIndexOf('\r', c.start - 1)) + 1;
   return /^[ \t]*$/.test(text.slice(lineStart, c.start));
 }

@@ -9,11 +9,10 @@
  * - `SET LOCAL` lasts until the end of the current transaction, and has no effect
  *   outside a transaction block (sql-set.html).
  */
-import type { Node } from 'libpg-query';
 import type { MigrationUnit, Phase, Statement, TransactionOwner } from '../core/unit.js';
 import { AddOnlySet } from './add-only-set.js';
 import { classify, isZeroTimeout } from './classify.js';
-import { creationKey, searchPathChange, SearchPaths } from './names.js';
+import { creationKey, resetsAllSettings, searchPathChange, SearchPaths } from './names.js';
 import { versionErrors } from './versions.js';
 
 export interface ContextSettings {
@@ -141,8 +140,3 @@ function ownerOf(s: Statement, st: PhaseState, batchSize: number): TransactionOw
   return 'none';
 }
 
-/** `RESET ALL` or `DISCARD ALL`: the statements that put every session setting back to its default. */
-function resetsAllSettings(node: Node): boolean {
-  if ('VariableSetStmt' in node) return node.VariableSetStmt.kind === 'VAR_RESET_ALL';
-  return 'DiscardStmt' in node && node.DiscardStmt.target === 'DISCARD_ALL';
-}

@@ -151,16 +151,15 @@ export interface SearchPathChange {
  * functions-admin.html#FUNCTIONS-ADMIN-SET.
  */
 export function searchPathChange(node: Node): SearchPathChange | null {
+  if (resetsAllSettings(node)) return { path: null, local: false };
   if ('VariableSetStmt' in node) {
     const s = node.VariableSetStmt;
     const local = !!s.is_local;
-    if (s.kind === 'VAR_RESET_ALL') return { path: null, local: false };
     if ((s.name ?? '').toLowerCase() !== 'search_path') return null;
     if (s.kind === 'VAR_SET_VALUE') return { path: (s.args ?? []).map(constString), local };
     if (s.kind === 'VAR_SET_DEFAULT' || s.kind === 'VAR_RESET') return { path: null, local };
     return null;
   }
-  if ('DiscardStmt' in node) return node.DiscardStmt.target === 'DISCARD_ALL' ? { path: null, local: false } : null;
   if ('SelectStmt' in node) {
     const sel = node.SelectStmt;
     if (sel.fromClause?.length || sel.targetList?.length !== 1) return null;
@@ -268,4 +267,10 @@ export function splitKey(key: RelationKey): { schema: string; name: string } {
 export function namesakes(n: RelationName, context: NameContext): RelationKey[] {
   const key = resolvedKey(n, context);
   return [...context.createdTables].filter((k) => k !== key && splitKey(k).name.toLowerCase() === n.name.toLowerCase());
+}
+
+/** `RESET ALL` or `DISCARD ALL`: the statements that put every session setting back to its default (sql-reset.html, sql-discard.html). */
+export function resetsAllSettings(node: Node): boolean {
+  if ('VariableSetStmt' in node) return node.VariableSetStmt.kind === 'VAR_RESET_ALL';
+  return 'DiscardStmt' in node && node.DiscardStmt.target === 'DISCARD_ALL';
 }

@@ -124,7 +124,26 @@ function firstLine(v: unknown): number | null {
  * A `DO` statement's body: its text and, for PL/pgSQL, its parse (null when libpg-query's
  * PL/pgSQL parser rejects it, with the reason). Null for other statements.
  */
-function doBody(node: Node): { text: string; language: string; parsed: unknown; failure?: string } | null {
+function doBody(node: Node): DoBody | null {
+  if (!('DoStmt' in node)) return null;
+  // The frontends and no-swallowed-ddl-error both read a DO statement's body: it is parsed once.
+  const known = bodies.get(node);
+  if (known !== undefined) return known;
+  const body = parseDoBody(node);
+  bodies.set(node, body);
+  return body;
+}
+
+interface DoBody {
+  text: string;
+  language: string;
+  parsed: unknown;
+  failure?: string;
+}
+
+const bodies = new WeakMap<Node, DoBody | null>();
+
+function parseDoBody(node: Node): DoBody | null {
   if (!('DoStmt' in node)) return null;
   const args = node.DoStmt.args ?? [];
   let body: string | null = null;

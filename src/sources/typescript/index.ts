@@ -325,7 +325,7 @@ function declaredIn(fn: Node): Set<string> {
   return names;
 }
 
-function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, openings: Opening[]): Pin {
+function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, openings: readonly Opening[]): Pin {
   const param = env.phases.find((p) => p.phase === phase)?.param ?? null;
   const session = root !== null && openings.some((o) => o.name === root && o.kind !== 'sequelize-transaction');
   const poolish = (name: string | null) =>

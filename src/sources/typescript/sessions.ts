@@ -66,7 +66,19 @@ function openingOf(name: string, value: Node, node: Node, env: Env): Opening | n
   return null;
 }
 
-export function findOpenings(env: Env): Opening[] {
+const openingsOf = new WeakMap<Env, readonly Opening[]>();
+
+/** The connections and transactions the file's code opens, found once per file (several analyses ask). */
+export function findOpenings(env: Env): readonly Opening[] {
+  let found = openingsOf.get(env);
+  if (!found) {
+    found = scanOpenings(env);
+    openingsOf.set(env, found);
+  }
+  return found;
+}
+
+function scanOpenings(env: Env): Opening[] {
   const out: Opening[] = [];
   for (const n of env.nodes.all) {
     if (Node.isVariableDeclaration(n)) {

@@ -74,18 +74,6 @@ function rootOf(receiver: Node): string | null {
   return Node.isIdentifier(cur) ? cur.getText() : null;
 }
 
-const opened = new WeakMap<Env, Set<string>>();
-
-/** Names the code binds a connection or transaction it opens to, found once per file. */
-function openedNames(env: Env): Set<string> {
-  let names = opened.get(env);
-  if (!names) {
-    names = new Set(findOpenings(env).map((o) => o.name));
-    opened.set(env, names);
-  }
-  return names;
-}
-
 /** Whether `receiver.method(...)` is a call the framework (or an opened session) runs SQL with. */
 function runsSql(call: CallExpression, receiver: Node, method: string, env: Env): boolean {
   if (env.framework === 'migrun' && method in MIGRUN_EXECUTORS && isMigrunContext(receiver, env)) return true;
@@ -99,7 +87,7 @@ function runsSql(call: CallExpression, receiver: Node, method: string, env: Env)
   if (root === null) return false;
   const phase = env.phases.find((p) => p.phase === phaseOf(call, env.phases));
   if (phase && phase.param === root) return true;
-  if (openedNames(env).has(root)) return true;
+  if (findOpenings(env).some((o) => o.name === root)) return true;
   return managedBindings(call).has(root);
 }
 
