@@ -171,6 +171,19 @@ describe('miglint lsp: UTF-8 positions', () => {
       const at = { line: 2, character: Buffer.byteLength('/* שלום 🎉 */ CREATE UNIQUE INDEX', 'utf8') };
       await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ range: { start: at, end: at }, text: ' CONCURRENTLY' }] });
       assert.deepEqual(await pull(s, uri), []);
+      // Two changes in one notification: the second's range is in the text the first made.
+      const two = [
+        { range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, text: '/* 🎉 */ ' },
+        { range: { start: at, end: { line: 2, character: at.character + Buffer.byteLength('/* 🎉 */ ', 'utf8') + ' CONCURRENTLY'.length } }, text: '' },
+      ];
+      two[1]!.range.start = { line: 2, character: at.character + Buffer.byteLength('/* 🎉 */ ', 'utf8') };
+      await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 4 }, contentChanges: two });
+      const [again] = await pull(s, uri);
+      const from2 = Buffer.byteLength('/* 🎉 */ /* שלום 🎉 */ ', 'utf8');
+      assert.deepEqual([again?.code, again?.range], ['require-concurrent-index-creation', { start: { line: 2, character: from2 }, end: { line: 2, character: from2 + 'CREATE UNIQUE INDEX idx_a ON leads (a)'.length } }], 'CONCURRENTLY removed again, after the inserted comment');
+      // The server's text, as fix-all rewrites it whole: exactly what the two changes make.
+      const [fixAll] = await actions(s, uri, again!, ['source.fixAll']);
+      assert.match(fixAll!.edit!.changes![uri]![0]!.newText, /\n\/\* 🎉 \*\/ \/\* שלום 🎉 \*\/ CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON leads \(a\);\n/);
     } finally {
       assert.equal(await s.close(), 0);
     }
