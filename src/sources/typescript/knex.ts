@@ -366,6 +366,9 @@ function isEsm(env: Env): boolean {
 
 export const knex: FrameworkSupport = {
   framework: 'knex',
+  name: 'knex',
+  sessionKinds: { 'knex-transaction': 'knex transaction' },
+  sessionCode: { 'knex-transaction': (n) => ({ rollback: `await ${n}.rollback()`, guardedRollback: `await ${n}.rollback()`, commit: `await ${n}.commit()`, release: null }) },
   builder: translate,
   wrapped(env) {
     const flag = transactionFlag(configObject(env));

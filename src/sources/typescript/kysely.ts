@@ -242,6 +242,9 @@ export function importSql(env: Env): { tag: string; edits: Edit[] } | null {
 
 export const kysely: FrameworkSupport = {
   framework: 'kysely',
+  name: 'Kysely',
+  sessionKinds: { 'kysely-transaction': 'Kysely transaction' },
+  sessionCode: { 'kysely-transaction': (n) => ({ rollback: `await ${n}.rollback().execute()`, guardedRollback: `await ${n}.rollback().execute()`, commit: `await ${n}.commit().execute()`, release: null }) },
   builder: translate,
   wrapped() {
     return { inTransaction: true, reason: "Kysely's Migrator runs all pending migrations in one transaction" };

@@ -28,6 +28,7 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
 
 export const migrun: FrameworkSupport = {
   framework: 'migrun',
+  name: 'migrun',
   builder: translate,
   wrapped() {
     return { inTransaction: false, reason: "migrun's executors decide per statement" };

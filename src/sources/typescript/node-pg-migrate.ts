@@ -248,6 +248,7 @@ function callsIn(env: Env, phase: Phase): CallExpression[] {
 
 export const nodePgMigrate: FrameworkSupport = {
   framework: 'node-pg-migrate',
+  name: 'node-pg-migrate',
   builder: translate,
   wrapped(env) {
     const reason = 'node-pg-migrate runs each migration in a transaction';

@@ -223,6 +223,9 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
 
 export const sequelize: FrameworkSupport = {
   framework: 'sequelize',
+  name: 'Sequelize',
+  sessionKinds: { 'sequelize-transaction': 'Sequelize transaction' },
+  sessionCode: { 'sequelize-transaction': (n) => ({ rollback: `await ${n}.rollback()`, guardedRollback: `await ${n}.rollback()`, commit: `await ${n}.commit()`, release: null }) },
   builder: translate,
   wrapped() {
     return { inTransaction: false, reason: 'Sequelize (umzug) runs migrations without a transaction' };

@@ -241,6 +241,11 @@ const TYPEORM_CAVEAT =
 
 export const typeorm: FrameworkSupport = {
   framework: 'typeorm',
+  name: 'TypeORM',
+  sessionKinds: { 'query-runner': 'query runner' },
+  sessionCode: {
+    'query-runner': (n) => ({ rollback: `await ${n}.rollbackTransaction()`, guardedRollback: `if (${n}.isTransactionActive) await ${n}.rollbackTransaction()`, commit: `await ${n}.commitTransaction()`, release: `await ${n}.release()` }),
+  },
   builder: translate,
   wrapped(env) {
     const prop = transactionProperty(env);

@@ -3,6 +3,7 @@ import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpres
 import type { Edit, Span } from '../../core/diagnostic.js';
 import type { SourceText } from '../../core/source-text.js';
 import type { Executor, Framework, MigrationUnit, Phase } from '../../core/unit.js';
+import type { FrameworkModule } from '../registry.js';
 import type { ConstTable } from './literals.js';
 import type { NodeIndex } from './nodes.js';
 import type { Placeholders } from './placeholders.js';
@@ -36,6 +37,8 @@ export interface Env {
   nodes: NodeIndex;
   /** One numbering of unknown values for the whole unit. */
   placeholders: Placeholders;
+  /** The frontend's framework modules (frameworks.ts), in detection order. */
+  frameworks: readonly FrameworkSupport[];
 }
 
 /** A builder call translated into the SQL the framework would send. */
@@ -61,8 +64,12 @@ export interface BuilderHooks {
   replaceWithRaw?: (sql: string, quote: (s: string) => string) => Edit[] | null;
 }
 
-/** The framework-specific half of the frontend. */
-export interface FrameworkSupport {
+/**
+ * A TS/JS framework module: the framework-specific half of the frontend, one object per
+ * framework file (`knex.ts` exports `knex`), listed in frameworks.ts. Its id, name and
+ * session kinds are `FrameworkModule`'s (src/sources/registry.ts).
+ */
+export interface FrameworkSupport extends FrameworkModule {
   framework: Framework;
   /** Translates a builder call into SQL; null when the call is not one of the framework's builders. */
   builder?(call: CallExpression, env: Env): BuiltSql[] | null;
@@ -75,7 +82,27 @@ export interface FrameworkSupport {
    * without the trailing `;`, and extra edits it needs (an import); null if the framework has none.
    */
   rawStatement?(env: Env, phase: PhaseFunction): RawStatementMaker | null;
+  /** The code that commits, rolls back and releases each session kind of `sessionKinds` (for the wrap-in-try fix). */
+  sessionCode?: Readonly<Record<string, SessionCodeMaker>>;
 }
+
+/** The code of a session's operations in the file's style, each a statement without its `;`. */
+export interface SessionCode {
+  /** Rolls the transaction back (`await trx.rollback()`). */
+  rollback: string;
+  /** Rolls back only when a transaction is open, for a `catch` (`if (qr.isTransactionActive) await qr.rollbackTransaction()`). */
+  guardedRollback: string;
+  commit: string;
+  /** Gives the connection back (`client.release()`), or null when closing the transaction releases it. */
+  release: string | null;
+}
+
+/**
+ * Writes the code of a session's operations: `name` is the variable naming it, `quote`
+ * makes a string literal in the file's style, `newClient` says it was made with `new`
+ * (pg's `new Client()`, closed with `end()` rather than `release()`).
+ */
+export type SessionCodeMaker = (name: string, quote: (s: string) => string, acquired: { newClient: boolean }) => SessionCode;
 
 export interface RawStatementMaker {
   /** Whether the statement uses `await` (the function is made async if it is not). */
