@@ -117,7 +117,7 @@ function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): v
   const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text), frameworks: FRAMEWORKS };
   unit.comments = scriptComments(sf);
   unit.phaseRegions = phases.map((p) => ({ phase: p.phase, span: { start: p.fn.getStart(), end: p.fn.getEnd() } }));
-  env.framework = detectFramework(sf, phases, imports, nodes);
+  env.framework = detectFramework(sf, phases, imports, nodes, FRAMEWORKS);
   const support = frameworkSupport(env.framework);
 
   const collector = new Collector(env.placeholders);
@@ -171,7 +171,8 @@ function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): v
       });
     }
   }
-  if (env.framework === 'unknown' && sawQuery) env.framework = 'pg';
+  const fallback = FRAMEWORKS.find((f) => f.detect?.rawQueries);
+  if (env.framework === 'unknown' && sawQuery && fallback) env.framework = fallback.framework;
   unit.framework = env.framework;
   unit.statements = collector.statements;
   unit.syntaxErrors = [...scriptSyntaxErrors(sf), ...collector.syntaxErrors];
@@ -314,13 +315,12 @@ function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, op
     name !== null &&
     (/pool/i.test(name) ||
       env.nodes.ofKind(SyntaxKind.VariableDeclaration).some((d) => d.getName() === name && /^new\s+([\w$]+\.)?Pool\b/.test(d.getInitializer()?.getText() ?? '')));
-  switch (env.framework) {
-    case 'migrun':
+  switch (frameworkSupport(env.framework).connections) {
+    case 'single':
       return 'phase';
-    case 'sequelize':
+    case 'pool':
       return null;
-    case 'knex':
-    case 'kysely': {
+    case 'wrapped-handle': {
       // The migration's own handle runs in the Migrator's transaction, and so do handles made inside the
       // phase from it (`knex.transaction(async (trx) => ...)` nests a savepoint on the same connection);
       // another instance declared outside the phase (an application's pool) does not.
@@ -328,8 +328,7 @@ function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, op
       if (wrapped && phase !== 'other' && (root === null || root === param || (!session && !!fn && declaredIn(fn).has(root)))) return 'phase';
       return session ? 'anchor' : null;
     }
-    case 'typeorm':
-    case 'node-pg-migrate':
+    case 'phase-param':
       if (phase !== 'other' && (root === null || root === param)) return 'phase';
       return session ? 'anchor' : null;
     default:

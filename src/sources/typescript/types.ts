@@ -84,6 +84,47 @@ export interface FrameworkSupport extends FrameworkModule {
   rawStatement?(env: Env, phase: PhaseFunction): RawStatementMaker | null;
   /** The code that commits, rolls back and releases each session kind of `sessionKinds` (for the wrap-in-try fix). */
   sessionCode?: Readonly<Record<string, SessionCodeMaker>>;
+  /** How a migration of this framework is recognised (see `detectFramework` in shape.ts). */
+  detect?: FrameworkDetection;
+  /**
+   * Which connection the framework runs a phase's queries on, so a `SET` a fix inserts reaches
+   * the statement's connection: `single` every query of the migration (migrun's ctx); `pool`
+   * any pooled connection (Sequelize's queryInterface: a SET can go nowhere); `phase-param` the
+   * phase's parameter (TypeORM's queryRunner, node-pg-migrate's pgm); `wrapped-handle` the
+   * phase's handle and handles made from it inside the phase, when the migration is wrapped
+   * (knex, Kysely). Absent: the statement's own receiver, unless it looks like a pool.
+   */
+  connections?: 'single' | 'pool' | 'phase-param' | 'wrapped-handle';
+}
+
+/**
+ * The evidence that a module is a migration of this framework, strongest first; each kind
+ * of evidence is tried over every module (in frameworks.ts order) before the next kind.
+ */
+export interface FrameworkDetection {
+  /** A class of the file implements an interface matching this (TypeORM's `MigrationInterface`). */
+  implements?: RegExp;
+  /** The phase function's first parameter's type annotation, as written (`QueryRunner`, `Kysely<any>`). */
+  paramType?: RegExp;
+  /** A module the file imports or requires (`^knex(\/|$)`). */
+  imports?: RegExp;
+  /** Names the framework's generators and docs give the first parameter (`queryRunner`). */
+  params?: readonly string[];
+  /** With exactly two parameters, a second one named like this (Sequelize's `(queryInterface, Sequelize)`). */
+  secondParam?: RegExp;
+  /**
+   * What the phase does with its first parameter: `uses` holds the property names read off it
+   * (`pgm.createIndex` gives `createIndex`). Tried in ascending `order` over all modules.
+   */
+  byUse?: { order: number; test(uses: ReadonlySet<string>, phase: PhaseFunction): boolean };
+  /** Weaker parameter names, used when the uses say nothing (`client`, `pool`). */
+  weakParams?: readonly string[];
+  /** Phase functions that are methods of a class, when nothing else spoke (TypeORM's class migrations). */
+  classMethods?: boolean;
+  /** Imports that name it weakly, tried last (`pg`). */
+  weakImports?: RegExp;
+  /** The framework of code that sends raw queries through no recognised framework (`pg`). */
+  rawQueries?: boolean;
 }
 
 /** The code of a session's operations in the file's style, each a statement without its `;`. */
