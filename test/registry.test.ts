@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../src/cli/miglint.js';
-import { defineRule } from '../src/core/rule.js';
+import { DEFAULT_SETTINGS, defineRule } from '../src/core/rule.js';
 import { discoverFiles } from '../src/lint/discover.js';
 import { lintText } from '../src/lint/engine.js';
 import { sqlUnit } from '../src/sources/sql.js';
-import { prepareFrontends } from '../src/sources/index.js';
+import { loadUnit, prepareFrontends } from '../src/sources/index.js';
 import { frontendFor, registerFrontend, type LanguageFrontend } from '../src/sources/registry.js';
 import { config } from './support/lint.js';
 
@@ -130,4 +130,26 @@ test('an unregistered extension is an unsupported file type again', () => {
     findings.map((f) => f.ruleId),
     ['unanalyzable-file'],
   );
+});
+
+describe("the TS/JS framework modules' detection", () => {
+  // With no import and no type annotation, what the phase does with its parameter decides, in the modules' `byUse` order.
+  const unitOf = async (body: string) => {
+    await prepareFrontends(['m.js']);
+    return loadUnit('m.js', `exports.up = async function (db) {\n${body}\n};\n`, DEFAULT_SETTINGS);
+  };
+
+  test('Kysely claims a schema chain ending in execute() before knex claims `schema`', async () => {
+    assert.equal((await unitOf("  await db.schema.createTable('t').addColumn('id', 'integer').execute();")).framework, 'kysely');
+    assert.equal((await unitOf("  await db.schema.createTable('t', (t) => { t.integer('id'); });")).framework, 'knex');
+  });
+
+  test('Sequelize claims its queryInterface methods before node-pg-migrate claims createIndex', async () => {
+    assert.equal((await unitOf("  await db.removeColumn('t', 'c');\n  await db.createIndex('t', 'c');")).framework, 'sequelize');
+    assert.equal((await unitOf("  db.createIndex('t', 'c');")).framework, 'node-pg-migrate');
+  });
+
+  test('a raw query through no recognised framework is node-postgres', async () => {
+    assert.equal((await unitOf("  await db.query('CREATE INDEX i ON t (c)');")).framework, 'pg');
+  });
 });
