@@ -92,7 +92,8 @@ describe('placeholder search cost and statements holding `;`', () => {
     const ms = Date.now() - started;
     assert.equal(unit.statements.length, 150);
     assert.deepEqual(unit.unanalysed, []);
-    assert.ok(ms < 2000, `took ${ms} ms`);
+    // A guard against the quadratic search (a minute), not a speed measurement: loaded CI machines take 2-3 s.
+    assert.ok(ms < 15000, `took ${ms} ms`);
   });
 });
 
