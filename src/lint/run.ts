@@ -11,6 +11,7 @@ import type { ConfigLoader, Direction, ResolvedConfig } from '../config/index.js
 import type { FileReport } from '../report/types.js';
 import { isSqlFile, prepareFrontends } from '../sources/index.js';
 import { readRunnerMetadata } from '../sources/runner-metadata.js';
+import { RunnerDetector } from '../sources/runner-detect.js';
 import { INTERNAL_ERROR, lintText, toFinding, UNANALYZABLE_FILE, unsupportedFileFinding } from './engine.js';
 import { fixText } from './fix.js';
 import { readSource, type InvalidUtf8, type SourceRead } from './read.js';
@@ -50,10 +51,15 @@ export function displayPath(cwd: string, file: string): string {
   return (rel.startsWith('..') ? file : rel).split(sep).join('/');
 }
 
-/** The configuration for one file, with what its runner's own files beside it say (see `readRunnerMetadata`). */
+/** One runner detector per configuration loader: folder listings are read once per run (or editor session). */
+const detectors = new WeakMap<ConfigLoader, RunnerDetector>();
+
+/** The configuration for one file, with what the project's files say about its runner (see `readRunnerMetadata`). */
 export async function configForFile(file: string, loader: ConfigLoader): Promise<ResolvedConfig> {
   const resolved = await loader.forFile(file);
-  const runnerMetadata = await readRunnerMetadata(file, resolved.settings);
+  let detector = detectors.get(loader);
+  if (!detector) detectors.set(loader, (detector = new RunnerDetector()));
+  const runnerMetadata = await readRunnerMetadata(file, resolved.settings, detector);
   return runnerMetadata ? { ...resolved, settings: { ...resolved.settings, runnerMetadata } } : resolved;
 }
 
