@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import type { Finding } from '../core/diagnostic.js';
+import type { MigrationUnit } from '../core/unit.js';
 import type { Rule } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
 import type { ConfigLoader, Direction, ResolvedConfig } from '../config/index.js';
@@ -65,11 +66,17 @@ export async function configForFile(file: string, loader: ConfigLoader): Promise
 
 /** Lints one text (from a file or stdin), applying fixes first when asked. */
 export async function lintOne(file: string, text: string, loader: ConfigLoader, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[] }> {
-  return lintWithConfig(file, text, await configForFile(file, loader), options, result);
+  const config = await configForFile(file, loader);
+  const r = await lintWithConfig(file, text, config, options, result);
+  if (options.debug && r.unit !== undefined) {
+    const { explainUnit, debugLine } = await import('./explain.js');
+    options.debug(debugLine(explainUnit(file, r.unit, config, options.cwd)));
+  }
+  return r;
 }
 
 /** `lintOne` with the file's configuration (`configForFile`) already resolved, for callers that lint one file many times. */
-export async function lintWithConfig(file: string, text: string, config: ResolvedConfig, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[] }> {
+export async function lintWithConfig(file: string, text: string, config: ResolvedConfig, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[]; unit?: MigrationUnit | null }> {
   const engine = { rules: options.rules, only: options.only, directions: options.directions ?? null };
   let current = text;
   try {
@@ -88,7 +95,7 @@ export async function lintWithConfig(file: string, text: string, config: Resolve
       }
     }
     const run = lintText(file, current, config, engine);
-    return { text: current, source: run.source, findings: run.findings };
+    return { text: current, source: run.source, findings: run.findings, unit: run.unit };
   } catch (e) {
     result.internalErrors++;
     const source = new SourceText(current);

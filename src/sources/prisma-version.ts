@@ -28,7 +28,7 @@ export interface PrismaExecution {
   mode: PrismaMode;
   /** The version (or range) found, e.g. `7.4.1` or `^7.0.0`; null when none was found. */
   version: string | null;
-  /** Where it was found, for messages: `package-lock.json (prisma 5.22.0)`. */
+  /** Where it was found, for messages: `prisma 5.22.0 in package-lock.json`. */
   source: string;
 }
 
@@ -181,7 +181,7 @@ export async function prismaExecution(migrationDir: string, configured: string |
   const manifest = await nearestPrismaManifest(migrationDir);
   if (!manifest) return { mode: 'unknown', version: null, source: 'no package.json above the migrations depends on prisma or @prisma/client' };
   const at = (p: string) => relative(cwd, p).split('\\').join('/') || '.';
-  const fromManifest: PrismaExecution = { mode: modeOf(manifest.range), version: manifest.range, source: `${at(join(manifest.dir, 'package.json'))} (${manifest.name} ${manifest.range})` };
+  const fromManifest: PrismaExecution = { mode: modeOf(manifest.range), version: manifest.range, source: `${manifest.name} ${manifest.range} in ${at(join(manifest.dir, 'package.json'))}` };
   if (fromManifest.mode !== 'unknown') return fromManifest;
   // A range that allows both: the lock file says which version is installed.
   for (let d = manifest.dir; ; d = dirname(d)) {
@@ -190,7 +190,7 @@ export async function prismaExecution(migrationDir: string, configured: string |
       if (text === null) continue;
       const versions = lockedVersions(lock, text, manifest.name);
       const modes = new Set(versions.map(modeOf));
-      if (versions.length > 0 && modes.size === 1) return { mode: [...modes][0]!, version: versions.join(', '), source: `${at(join(d, lock))} (${manifest.name} ${versions.join(', ')})` };
+      if (versions.length > 0 && modes.size === 1) return { mode: [...modes][0]!, version: versions.join(', '), source: `${manifest.name} ${versions.join(', ')} in ${at(join(d, lock))}` };
       if (versions.length > 1) return { mode: 'unknown', version: versions.join(', '), source: `${at(join(d, lock))} locks several versions of ${manifest.name} (${versions.join(', ')})` };
     }
     if (dirname(d) === d) break;
