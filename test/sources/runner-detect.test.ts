@@ -134,3 +134,16 @@ describe('runner detection', () => {
     }
   });
 });
+
+describe('db-migrate SQL files', () => {
+  test('in a transaction unless the run is --non-transactional; then one query string', async () => {
+    const { lint } = await import('../support/lint.js');
+    const file = 'migrations/sqls/20240101000000-index-up.sql';
+    const ids = (text: string, nonTransactional: boolean) =>
+      lint(file, text, { config: { sqlRunner: 'db-migrate', ...(nonTransactional ? { dbMigrate: { nonTransactional: true } } : {}) }, rules: ['ban-concurrent-index-creation-in-transaction'] }).map((f) => f.ruleId);
+    const alone = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON leads (a);\n';
+    assert.deepEqual(ids(alone, false), ['ban-concurrent-index-creation-in-transaction']);
+    assert.deepEqual(ids(alone, true), []);
+    assert.deepEqual(ids(`SET lock_timeout = '5s';\n${alone}`, true), ['ban-concurrent-index-creation-in-transaction'], 'the wrapper sends the file as one string');
+  });
+});
