@@ -54,6 +54,7 @@ interface Opts {
   baseline?: string;
   writeBaseline?: string;
   debug?: boolean;
+  printConfig?: string;
 }
 
 /**
@@ -105,7 +106,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .option('--write-baseline <file>', "record today's findings in a baseline file, then exit 0")
     .option('--stdin', 'lint text from standard input (for editors)')
     .option('--stdin-filename <file>', 'the file name standard input stands for (picks the frontend and the config)')
-    .option('--debug', 'say on standard error which files were skipped or not read, and why');
+    .option('--debug', 'say on standard error which files were skipped or not read, and for each file read its frontend, framework, runner and transaction mode, and why')
+    .option('--print-config <file>', "print what applies to this file as JSON (configuration, frontend, framework, runner, transaction mode, and what decided each), then exit");
   const code = parseArgs(program, argv, io);
   if (code !== null) return code;
   const opts = program.opts<Opts>();
@@ -115,6 +117,16 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     return 0;
   }
   const known = new Set(rules.map((r) => r.meta.id));
+  if (opts.printConfig !== undefined) {
+    try {
+      const { explainFile } = await import('../lint/explain.js');
+      io.stdout.write(`${JSON.stringify(await explainFile(opts.printConfig, new ConfigLoader(known, opts.config ?? null), process.cwd()), null, 2)}\n`);
+      return 0;
+    } catch (e) {
+      io.stderr.write(`miglint: ${e instanceof ConfigError ? '' : 'cannot explain '}${e instanceof ConfigError ? e.message : `${opts.printConfig}: ${(e as Error).message}`}\n`);
+      return 2;
+    }
+  }
   if (opts.unsafeFixes && !opts.fix && !opts.fixDryRun) {
     io.stderr.write('miglint: --unsafe-fixes goes with --fix or --fix-dry-run\n');
     return 2;

@@ -223,7 +223,13 @@ export interface MigrationUnit {
      * (a `SET lock_timeout`) puts a lone `CREATE INDEX CONCURRENTLY` in a transaction block.
      */
     oneQueryString?: string;
+    /** Where a statement that must run alone goes, in the runner's terms (Prisma: a new migration directory); default "a migration of its own". */
+    splitSteps?: string;
+    /** Set when `DROP INDEX CONCURRENTLY` makes the runner send the file as one query string (Prisma 7.4+): a fix must not add it beside other statements. */
+    concurrentDropCaveat?: string;
   };
+  /** For a `.sql` file: the runner that executes it and what decided that (configuration, a project file, a marker). */
+  runner?: { name: string; why: string };
   sessions: SessionFact[];
   swallowedCatches: SwallowedCatchFact[];
   comments: Comment[];

@@ -85,7 +85,7 @@ function countsOf(unit: MigrationUnit): UnitCounts {
 
 /** Edits (and their applicability) that take `s` out of its transaction block, or a display-only fix. */
 function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql): { edits: Edit[]; applicability: Fix['applicability']; note: string } {
-  const split = `; split: move \`${oneLine(sql)};\` into a migration of its own, after this one,`;
+  const split = `; split: move \`${oneLine(sql)};\` into ${unit.wrapped.splitSteps ?? 'a migration of its own'}, after this one,`;
   const counts = countsOf(unit);
   switch (s.context.transaction) {
     case 'none':
@@ -151,6 +151,11 @@ export function concurrentIndexFix(unit: MigrationUnit, s: Statement, settings: 
   const fixedSql = ins ? s.sql.slice(0, ins.at) + ins.text + s.sql.slice(ins.at) : s.sql;
   const tx = leaveTransaction(unit, s, fixedSql);
   if (tx.applicability === 'display-only') return { fix: { title: `${title}${tx.note}`, applicability: 'display-only', edits: [] } };
+  if (!isCreate && unit.wrapped.concurrentDropCaveat && unit.statements.length > 1) {
+    // Prisma 7.4+: a DROP INDEX CONCURRENTLY beside other statements makes the whole file one query string.
+    const steps = unit.wrapped.splitSteps ?? 'a migration of its own';
+    return { fix: { title: `${title}, moving \`${oneLine(fixedSql)};\` into ${steps}: ${unit.wrapped.concurrentDropCaveat}, and there CONCURRENTLY fails`, applicability: 'display-only', edits: [] } };
+  }
   if (unit.wrapped.oneQueryString && !(s.context.lockTimeoutSet && s.context.statementTimeoutSet)) {
     // Alone in a file sent as one query string, the concurrent build works only while it stays alone; the
     // timeout fixes would add SET statements before it in the same pass, and then it runs in a transaction block.

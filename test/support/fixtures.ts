@@ -8,14 +8,21 @@ import { fixturesDir } from './paths.js';
 const RUNNERS: ReadonlySet<string> = new Set(SQL_RUNNERS);
 
 /**
- * `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`, `bad.pg11.sql` with `pgVersion: 11`;
+ * `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`, `bad.pg11.sql` with `pgVersion: 11`, `bad.prisma7_4.sql`
+ * with Prisma 7.4;
  * `bad.typeorm.ts` only names its framework.
  */
 export function fixtureConfig(file: string): ConfigFile {
   const middle = file.split('.').slice(1, -1);
   const runner = middle.find((m) => RUNNERS.has(m));
   const version = middle.map((m) => /^pg(\d{2})$/.exec(m)?.[1]).find((v) => v !== undefined);
-  return { ...(runner ? { sqlRunner: runner as ConfigFile['sqlRunner'] } : {}), ...(version ? { pgVersion: Number(version) } : {}) };
+  // `bad.prisma7_4.sql`: Prisma Migrate of that version (`prismaVersion: '7.4'`).
+  const prisma = middle.map((m) => /^prisma(\d+)_(\d+)$/.exec(m)).find((m) => m);
+  return {
+    ...(runner ? { sqlRunner: runner as ConfigFile['sqlRunner'] } : {}),
+    ...(prisma ? { sqlRunner: 'prisma' as const, prismaVersion: `${prisma[1]}.${prisma[2]}` } : {}),
+    ...(version ? { pgVersion: Number(version) } : {}),
+  };
 }
 
 /** The bad.* and good.* inputs of a rule's fixture folder, sorted. */
