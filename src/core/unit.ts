@@ -15,6 +15,8 @@ export type Framework =
   | 'kysely'
   | 'pg'
   | 'migrun'
+  | 'alembic'
+  | 'django'
   | 'unknown';
 
 /** Who wraps a statement in a transaction block, if anyone. */
@@ -156,7 +158,7 @@ export interface SyntaxErrorFact {
   message: string;
   /** UTF-16 offset in the file. */
   offset: number;
-  /** Whose grammar rejected it: PostgreSQL's (the default) or the TypeScript/JavaScript parser's. */
+  /** Whose grammar rejected it: PostgreSQL's (the default) or the script language's (TypeScript/JavaScript, Python). */
   language?: 'sql' | 'script';
 }
 
@@ -184,7 +186,7 @@ export interface UnanalysedFact {
 export interface MigrationUnit {
   file: string;
   source: SourceText;
-  language: 'sql' | 'ts' | 'js';
+  language: 'sql' | 'ts' | 'js' | 'py';
   framework: Framework;
   statements: Statement[];
   /**

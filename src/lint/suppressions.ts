@@ -1,7 +1,7 @@
 /**
  * Suppression comments.
  *
- * - `-- miglint-ignore <rule-id>[, <rule-id>...][: reason]` (or `//`, `/* *\/`): the next
+ * - `-- miglint-ignore <rule-id>[, <rule-id>...][: reason]` (or `//`, `/* *\/`, Python's `#`): the next
  *   statement — diagnostics that start after the comment and on or before the end of
  *   the next statement, plus any diagnostic whose span contains the comment.
  * - `-- miglint-ignore-file [<rule-id>...][: reason]`: the whole file (all rules when none is named).
@@ -29,7 +29,7 @@ export interface Suppression {
   used: boolean;
 }
 
-const PATTERN = /^(?:--|\/\/|\/\*)\s*(miglint|squawk)-ignore(-file)?\b([^:*]*)(?::\s*(.*?))?\s*(?:\*\/)?\s*$/s;
+const PATTERN = /^(?:--|\/\/|\/\*|#)\s*(miglint|squawk)-ignore(-file)?\b([^:*]*)(?::\s*(.*?))?\s*(?:\*\/)?\s*$/s;
 
 /** squawk's ids whose miglint rule has another id (CATALOGUE.md, "Compatibility"); the others are the same. */
 export const SQUAWK_IDS: Readonly<Record<string, readonly string[]>> = {

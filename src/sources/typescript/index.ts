@@ -56,6 +56,8 @@ const SUPPORT: Record<Framework, FrameworkSupport> = {
   migrun,
   unknown: unknownFramework,
   sql: unknownFramework,
+  alembic: unknownFramework,
+  django: unknownFramework,
 };
 
 /**
