@@ -21,7 +21,8 @@ import { PyValues } from './values.js';
 
 /** The `class Migration(...migrations.Migration)` of a file under `migrations/`, or null. */
 export function djangoMigrationClass(env: PyEnv): PyNode | null {
-  if (basename(dirname(env.file)) !== 'migrations') return null;
+  const underMigrations = basename(dirname(env.file)) === 'migrations';
+  if (!underMigrations && !/^\s*from\s+django\.db\s+import\s+[^\n]*\bmigrations\b/m.test(env.source.text)) return null;
   for (const n of env.root.namedChildren) {
     if (n?.type !== 'class_definition') continue;
     const supers = n.childForFieldName('superclasses')?.text ?? '';
@@ -32,7 +33,7 @@ export function djangoMigrationClass(env: PyEnv): PyNode | null {
 
 /** Reads a Django migration into the unit. */
 export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): void {
-  const app = basename(dirname(dirname(env.file)));
+  const app = appLabel(env, cls);
   const body = cls.childForFieldName('body');
   const attrs = new Map<string, PyNode>();
   for (const st of body ? named(body) : []) {
@@ -97,6 +98,16 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
   unit.wrapped = atomic
     ? { inTransaction: true, reason: 'Django runs each migration in a transaction on PostgreSQL (the class does not say `atomic = False`)', switchAdvice: 'set `atomic = False` on the Migration class' }
     : { inTransaction: false, reason: 'the Migration class says `atomic = False`' };
+}
+
+/**
+ * The app label: the directory above `migrations/`; for a file elsewhere, the app of its
+ * first dependency (a migration depends on its app's previous one), else `app`.
+ */
+function appLabel(env: PyEnv, cls: PyNode): string {
+  if (basename(dirname(env.file)) === 'migrations') return basename(dirname(dirname(env.file)));
+  const dep = /\bdependencies\s*=\s*\[\s*\(\s*['"]([A-Za-z_]\w*)['"]/.exec(cls.text);
+  return dep?.[1] ?? 'app';
 }
 
 /** `migrations.AddIndex` → `AddIndex`; `AddIndexConcurrently` of django.contrib.postgres.operations too. */
