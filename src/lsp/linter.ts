@@ -24,9 +24,9 @@ export class Linter {
     this.runOptions = { cwd, rules, only: null, fix: 'off', unsafeFixes: false };
   }
 
-  /** A linter with both frontends (SQL, TS/JS) loaded. */
+  /** A linter with every frontend (SQL, TS/JS, Python) loaded. */
   static async create(cwd: string): Promise<Linter> {
-    await prepareFrontends(['x.sql', 'x.ts']);
+    await prepareFrontends(['x.sql', 'x.ts', 'x.py']);
     return new Linter(cwd);
   }
 
