@@ -3,9 +3,7 @@
  * web-tree-sitter (see parse.ts). Framework modules: Alembic (alembic.ts) and
  * Django (django.ts); a file that is neither is read for nothing but its syntax
  * and comments (framework 'unknown', no statements).
- *
- * `pythonFrontend` is the whole frontend as one object (extensions, comment syntax,
- * prepare, syntax check, parse → MigrationUnit) for the frontend registry.
+ * Its registry entry is `pythonFrontend` (frontend.ts), which loads this module lazily.
  */
 import type { LintSettings } from '../../core/rule.js';
 import { SourceText } from '../../core/source-text.js';
@@ -13,7 +11,7 @@ import type { MigrationUnit } from '../../core/unit.js';
 import { analyseAlembic, isAlembic } from './alembic.js';
 import { analyseDjango, djangoMigrationClass } from './django.js';
 import { PyEnv } from './env.js';
-import { firstSyntaxError, parsePython, preparePython, pythonSyntaxProblem } from './parse.js';
+import { firstSyntaxError, parsePython } from './parse.js';
 
 export { preparePython, pythonSyntaxProblem } from './parse.js';
 
@@ -26,7 +24,7 @@ export function pythonUnit(file: string, text: string, settings: LintSettings): 
   const unit: MigrationUnit = {
     file,
     source,
-    language: 'py',
+    language: 'python',
     framework: 'unknown',
     statements: [],
     wrapped: { inTransaction: false, reason: 'no migration framework recognised' },
@@ -56,14 +54,3 @@ export function pythonUnit(file: string, text: string, settings: LintSettings): 
   }
   return unit;
 }
-
-/** The Python frontend, as the registry lists frontends. */
-export const pythonFrontend = {
-  id: 'python',
-  extensions: ['.py'] as readonly string[],
-  /** Line comments start with `#` (suppressions: `# miglint-ignore <rule-id>: reason`). */
-  commentPrefixes: ['#'] as readonly string[],
-  prepare: preparePython,
-  syntaxProblem: (_file: string, text: string) => pythonSyntaxProblem(text),
-  unit: pythonUnit,
-} as const;
