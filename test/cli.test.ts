@@ -131,20 +131,20 @@ describe('invalid option values are usage errors (exit 2) with a clear message',
 });
 
 describe('what miglint does not read is reported, never a silent pass', () => {
-  const PY = 'def upgrade():\n    op.create_index("ix", "t", ["a"])\n';
+  const PY = 'class AddIndex < ActiveRecord::Migration[7.1]\n  def change\n    add_index :t, :a\n  end\nend\n';
   test('a file of a kind miglint does not read, named explicitly: unanalyzable-file at 1:1 naming the extension', () => {
-    const r = miglint(['--format', 'json', '0042_x.py'], project({ '0042_x.py': PY }));
+    const r = miglint(['--format', 'json', '0042_x.rb'], project({ '0042_x.rb': PY }));
     assert.equal(r.code, 1, r.stderr);
     assert.deepEqual(jsonFindings(r.stdout), ['unanalyzable-file@1:1'], 'no bogus syntax-error');
-    assert.match(jsonMessages(r.stdout, 'unanalyzable-file')[0]!.message, /^Unsupported file type: miglint does not read \.py files \(it reads \.sql, \.ts, \.mts, \.cts, \.js, \.mjs, \.cjs\); nothing in this file was analysed\.$/);
+    assert.match(jsonMessages(r.stdout, 'unanalyzable-file')[0]!.message, /^Unsupported file type: miglint does not read \.rb files \(it reads \.sql, \.ts, \.mts, \.cts, \.js, \.mjs, \.cjs, \.py\); nothing in this file was analysed\.$/);
   });
   test('the same through --stdin-filename', () => {
-    const r = miglint(['--stdin', '--stdin-filename', 'db/versions/0042_x.py', '--format', 'json'], project({}), PY);
+    const r = miglint(['--stdin', '--stdin-filename', 'db/migrate/0042_x.rb', '--format', 'json'], project({}), PY);
     assert.equal(r.code, 1, r.stderr);
     assert.deepEqual(jsonFindings(r.stdout), ['unanalyzable-file@1:1']);
   });
   test('in a directory walk such files are skipped', () => {
-    const r = miglint(['.'], project({ '0001.sql': GOOD, '0042_x.py': PY }));
+    const r = miglint(['.'], project({ '0001.sql': GOOD, '0042_x.rb': PY }));
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /No problems in 1 file/);
   });

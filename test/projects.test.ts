@@ -34,6 +34,9 @@ const EXPECTED: Record<string, string[]> = {
   'migrun-sql': [],
   prisma: ['ban-concurrent-index-creation-in-transaction', 'require-concurrent-index-creation', 'require-lock-timeout'],
   drizzle: ['ban-concurrent-index-creation-in-transaction', 'require-concurrent-index-creation', 'require-lock-timeout'],
+  'alembic/plain': ['require-concurrent-index-creation', 'require-concurrent-index-deletion', 'require-lock-timeout'],
+  'alembic/safe': [],
+  django: ['require-concurrent-index-creation', 'require-lock-timeout'],
 };
 
 describe('example projects', () => {

@@ -28,5 +28,5 @@ export function fixtureConfig(file: string): ConfigFile {
 /** The bad.* and good.* inputs of a rule's fixture folder, sorted. */
 export function fixtureInputs(id: string): string[] {
   const dir = join(fixturesDir, 'rules', id);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => /^(bad|good)\b.*\.(sql|ts|js|mjs|cjs)$/.test(f)).sort() : [];
+  return existsSync(dir) ? readdirSync(dir).filter((f) => /^(bad|good)\b.*\.(sql|ts|js|mjs|cjs|py)$/.test(f)).sort() : [];
 }
