@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ConfigLoader, ResolvedConfig } from '../config/index.js';
 import type { MigrationUnit } from '../core/unit.js';
-import { frontendKind, loadUnit, prepareFrontends } from '../sources/index.js';
+import { frontendFor, loadUnit, prepareFrontends } from '../sources/index.js';
 import { displayPath, configForFile } from './run.js';
 
 /** The decisions about one file. */
@@ -14,7 +14,7 @@ export interface FileExplanation {
   file: string;
   /** The configuration file that applies, or null for the defaults. */
   configFile: string | null;
-  /** The language frontend (`sql`, `script`), or null when none reads the file. */
+  /** The language frontend (`sql`, `ts`, `python`, ...), or null when none reads the file. */
   frontend: string | null;
   /** The framework module that read it (`sql` for a plain SQL file, `knex`, `typeorm`, ...). */
   framework: string | null;
@@ -34,7 +34,7 @@ export function explainUnit(file: string, unit: MigrationUnit | null, config: Re
   return {
     file: displayPath(cwd, file),
     configFile: config.path ? displayPath(cwd, config.path) : null,
-    frontend: frontendKind(file),
+    frontend: frontendFor(file)?.id ?? null,
     framework: unit?.framework ?? null,
     runner: unit?.runner ? { name: unit.runner.name, decidedBy: unit.runner.why } : null,
     transaction: w
@@ -64,7 +64,7 @@ export function debugLine(e: FileExplanation): string {
 export async function explainFile(file: string, loader: ConfigLoader, cwd: string): Promise<FileExplanation> {
   const path = resolve(cwd, file);
   const config = await configForFile(path, loader);
-  if (frontendKind(path) === null) return explainUnit(path, null, config, cwd);
+  if (frontendFor(path) === null) return explainUnit(path, null, config, cwd);
   await prepareFrontends([path]);
   const unit = loadUnit(path, await readFile(path, 'utf8'), config.settings);
   return explainUnit(path, unit, config, cwd);
