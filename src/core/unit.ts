@@ -5,6 +5,7 @@
 import type { Node } from 'libpg-query';
 import type { Edit, Span } from './diagnostic.js';
 import type { SourceText } from './source-text.js';
+import type { StatementFacts } from '../sql/facts.js';
 
 export type Framework =
   | 'sql'
@@ -42,7 +43,10 @@ export interface StatementContext {
   createdTables: ReadonlySet<string>;
   /** `search_path` in force for this statement (set by `computeContexts`; unset means the default, `"$user", public`). */
   searchPath?: readonly string[];
-  /** Whether a non-zero `lock_timeout` / `statement_timeout` is in force before this statement. */
+  /**
+   * Whether a non-zero `lock_timeout` / `statement_timeout` is in force before this statement:
+   * derived from the settings map (`factsOf(s).settings`, src/sql/settings.ts `timeoutInForce`), kept for existing readers.
+   */
   lockTimeoutSet: boolean;
   statementTimeoutSet: boolean;
 }
@@ -85,6 +89,8 @@ export interface Statement {
   connection?: string | null;
   /** Filled in by `computeContexts` once the unit is complete. */
   context: StatementContext;
+  /** Filled in by `computeContexts` with the context; read it with `factsOf` (src/sql/facts.ts), which throws when it is missing. */
+  facts?: StatementFacts;
 }
 
 /** An opened session or transaction in migration code, as the frontend traced it. */
