@@ -15,7 +15,7 @@ import { matchSnapshot } from './support/snapshot.js';
 import { fixtureConfig, fixtureInputs } from './support/fixtures.js';
 
 /** Ids the rule catalogue fixes outside the usual prefixes (a state of the analysis, not a hazard). */
-const CATALOGUE_IDS_WITHOUT_PREFIX = new Set(['unanalyzable-statement']);
+const CATALOGUE_IDS_WITHOUT_PREFIX = new Set(['unanalyzable-statement', 'constraint-missing-not-valid', 'changing-column-type', 'disallowed-unique-constraint', 'transaction-nesting', 'identifier-too-long']);
 const HEADINGS = ['## Problem', '## Instead of', '## Use', '## Fix safety', '## When not to use it', '## Options', '## PostgreSQL manual'];
 /** Code blocks of a markdown section, with their language. */
 function examples(markdown: string, heading: string): { lang: string; code: string }[] {

@@ -1,0 +1,79 @@
+import type { Fix } from '../src/core/diagnostic.js';
+import { defineRule } from '../src/core/rule.js';
+import type { Statement } from '../src/core/unit.js';
+import { lockSentence, quoteName } from '../src/sql/describe.js';
+import { claim, factsOf, type ConstraintFact, type StatementFacts } from '../src/sql/facts.js';
+import { sqlIdent } from '../src/sql/names.js';
+
+/**
+ * The fix: ` NOT VALID` after the constraint, and, where the statement runs in
+ * autocommit (so the next statement is a new transaction), a `VALIDATE CONSTRAINT`
+ * right after it. Only for a one-subcommand `ALTER TABLE` whose text maps to the
+ * file. In a transaction block the VALIDATE belongs in a later migration: the
+ * fix then only adds NOT VALID, and says so (unsafe: existing rows stay unchecked
+ * until that migration runs).
+ */
+function notValidFix(s: Statement, f: StatementFacts, k: ConstraintFact): Fix | undefined {
+  if (!s.sqlToFile || s.interpolated || f.alter.length !== 1) return undefined;
+  const end = s.sql.replace(/[\s;]+$/, '').length;
+  const at = s.sqlToFile(end);
+  if (at === null) return undefined;
+  const table = f.locks.find((l) => l.key === f.table)?.relation;
+  if (f.transaction.owner === 'none' && k.name && table) {
+    return { title: 'Add NOT VALID, then VALIDATE CONSTRAINT in its own transaction', applicability: 'unsafe', edits: [{ start: at, end: at, text: ` NOT VALID;\nALTER TABLE ${table} VALIDATE CONSTRAINT ${sqlIdent(k.name)}` }] };
+  }
+  return { title: 'Add NOT VALID (then run VALIDATE CONSTRAINT in a later migration: existing rows stay unchecked until it runs)', applicability: 'unsafe', edits: [{ start: at, end: at, text: ' NOT VALID' }] };
+}
+
+export default defineRule({
+  meta: {
+    id: 'constraint-missing-not-valid',
+    description: 'ADD CONSTRAINT ... CHECK / FOREIGN KEY on an existing table must be NOT VALID, and validated in a later transaction.',
+    fixable: 'sometimes',
+    recommended: true,
+    category: 'locking',
+    appliesTo: ['sql', 'ts'],
+  },
+  check(unit) {
+    return unit.statements.flatMap((s) => {
+      const f = factsOf(s);
+      const lock = f.locks.find((l) => l.key === f.table && l.relationKind === 'table');
+      if (!lock || !lock.existing || f.table === null) return [];
+      return f.alter.flatMap((sub) => {
+        if (sub.kind === 'add-constraint') {
+          const k = sub.constraint;
+          if ((k.kind !== 'check' && k.kind !== 'foreign-key') || k.notValid) return [];
+          const what = k.kind === 'check' ? 'CHECK' : 'FOREIGN KEY';
+          const other = k.kind === 'foreign-key' ? f.locks.find((l) => l !== lock && l.operation.startsWith('ADD FOREIGN KEY')) : undefined;
+          const fix = notValidFix(s, f, k);
+          return [
+            {
+              ruleId: 'constraint-missing-not-valid',
+              message: `ADD CONSTRAINT${k.name ? ` ${quoteName(k.name)}` : ''} ${what} on existing table ${quoteName(lock.relation)} without NOT VALID.`,
+              note: `${lockSentence(lock)}${other ? `, and a ${other.mode} lock on ${quoteName(other.relation)}` : ''}, held while every existing row is checked: on a large table that is a long outage.`,
+              help: `Add it with NOT VALID (only new rows are checked; brief lock), then run ALTER TABLE ... VALIDATE CONSTRAINT in a later transaction: it takes SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes.`,
+              span: s.span,
+              lock: claim(lock, f.effects),
+              ...(fix ? { fix } : {}),
+            },
+          ];
+        }
+        if (sub.kind === 'validate-constraint') {
+          const added = f.schema.constraint(f.table!, sub.name);
+          if (!added || added.validated || added.transaction === null || added.transaction !== f.transaction.id) return [];
+          return [
+            {
+              ruleId: 'constraint-missing-not-valid',
+              message: `VALIDATE CONSTRAINT ${quoteName(sub.name)} runs in the same transaction that added it NOT VALID.`,
+              note: `The ADD CONSTRAINT earlier in this transaction holds its ${added.kind === 'foreign-key' ? 'SHARE ROW EXCLUSIVE lock (on both tables)' : 'ACCESS EXCLUSIVE lock'} on ${quoteName(lock.relation)} until the transaction commits, so the validation scan runs under it: NOT VALID gains nothing.`,
+              help: 'Commit between them: validate in a later migration (or after a COMMIT where the runner allows it).',
+              span: s.span,
+              lock: claim(lock, f.effects),
+            },
+          ];
+        }
+        return [];
+      });
+    });
+  },
+});
