@@ -52,6 +52,8 @@ export default defineRule({
     return unit.statements.flatMap((s) => {
       // Builder calls are the framework's to phrase: not every builder can say IF [NOT] EXISTS (Sequelize's addIndex cannot).
       if (s.origin === 'builder') return [];
+      // Outside up/down (a helper method): when and in which transaction it runs is not known from the file.
+      if (s.phase === 'other') return [];
       const gaps = robustnessGaps(s.node, s.sql);
       if (gaps.length === 0) return [];
       exposed ??= committedBeforeALaterFailure(unit);

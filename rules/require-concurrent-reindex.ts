@@ -35,7 +35,9 @@ export default defineRule({
           : r.target === 'table'
             ? `REINDEX TABLE takes a SHARE lock on ${quoteName(lock?.relation ?? '?')}, which blocks writes (INSERT, UPDATE, DELETE), and an ACCESS EXCLUSIVE lock on each of its indexes, so queries that would use them wait: in practice reads and writes stop for the whole rebuild.`
             : `REINDEX ${r.target.toUpperCase()} rebuilds every index of the ${r.target}, table by table, each under a SHARE lock on the table and ACCESS EXCLUSIVE on its indexes, which blocks writes and the reads that would use them.`;
-      const base = { ruleId: 'require-concurrent-reindex', span: s.span, note, ...(lock ? { lock: claim(lock, f.effects) } : {}) };
+      // REINDEX INDEX writes the index anew (its relfilenode changes); REINDEX TABLE leaves the table's storage alone.
+      const claimed = lock ? { lock: r.target === 'index' ? { ...claim(lock, f.effects), rewrites: true } : claim(lock, f.effects) } : {};
+      const base = { ruleId: 'require-concurrent-reindex', span: s.span, note, ...claimed };
       if (f.pgVersion < 12) {
         return [
           {
