@@ -1,28 +1,46 @@
 import type { Fix } from '../src/core/diagnostic.js';
 import { defineRule } from '../src/core/rule.js';
-import type { Statement } from '../src/core/unit.js';
+import type { MigrationUnit, Statement } from '../src/core/unit.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
 import { claim, factsOf, type ConstraintFact, type StatementFacts } from '../src/sql/facts.js';
 import { sqlIdent } from '../src/sql/names.js';
 
 /**
- * The fix: ` NOT VALID` after the constraint, and, where the statement runs in
- * autocommit (so the next statement is a new transaction), a `VALIDATE CONSTRAINT`
- * right after it. Only for a one-subcommand `ALTER TABLE` whose text maps to the
- * file. In a transaction block the VALIDATE belongs in a later migration: the
- * fix then only adds NOT VALID, and says so (unsafe: existing rows stay unchecked
- * until that migration runs).
+ * The fix (unsafe: existing rows stay unchecked until the VALIDATE runs): ` NOT VALID`
+ * after the constraint, and the `VALIDATE CONSTRAINT` where it gets a transaction of
+ * its own: right after the statement in autocommit; after the `COMMIT` that ends the
+ * file's own `BEGIN ... COMMIT` block; elsewhere (the runner's or framework's one
+ * transaction) the title shows the VALIDATE for the following migration. Only for a
+ * one-subcommand `ALTER TABLE` whose text maps to the file.
  */
-function notValidFix(s: Statement, f: StatementFacts, k: ConstraintFact): Fix | undefined {
+function notValidFix(unit: MigrationUnit, s: Statement, f: StatementFacts, k: ConstraintFact): Fix | undefined {
   if (!s.sqlToFile || s.interpolated || f.alter.length !== 1) return undefined;
   const end = s.sql.replace(/[\s;]+$/, '').length;
   const at = s.sqlToFile(end);
   if (at === null) return undefined;
   const table = f.locks.find((l) => l.key === f.table)?.relation;
-  if (f.transaction.owner === 'none' && k.name && table) {
-    return { title: 'Add NOT VALID, then VALIDATE CONSTRAINT in its own transaction', applicability: 'unsafe', edits: [{ start: at, end: at, text: ` NOT VALID;\nALTER TABLE ${table} VALIDATE CONSTRAINT ${sqlIdent(k.name)}` }] };
+  const notValid = { start: at, end: at, text: ' NOT VALID' };
+  if (!k.name || !table) {
+    return { title: 'Add NOT VALID (then VALIDATE CONSTRAINT in a later transaction, by the name PostgreSQL chose: existing rows stay unchecked until it runs)', applicability: 'unsafe', edits: [notValid] };
   }
-  return { title: 'Add NOT VALID (then run VALIDATE CONSTRAINT in a later migration: existing rows stay unchecked until it runs)', applicability: 'unsafe', edits: [{ start: at, end: at, text: ' NOT VALID' }] };
+  const validate = `ALTER TABLE ${table} VALIDATE CONSTRAINT ${sqlIdent(k.name)}`;
+  if (f.transaction.owner === 'none') {
+    return { title: 'Add NOT VALID, then VALIDATE CONSTRAINT in its own transaction', applicability: 'unsafe', edits: [{ start: at, end: at, text: ` NOT VALID;\n${validate}` }] };
+  }
+  const commit = f.transaction.owner === 'explicit' && unit.language === 'sql' ? commitEnding(unit, s) : undefined;
+  if (commit) {
+    const semi = /^\s*;/.exec(unit.source.text.slice(commit.span.end));
+    const after = commit.span.end + (semi ? semi[0].length : 0);
+    return { title: 'Add NOT VALID, then VALIDATE CONSTRAINT after the COMMIT, in a transaction of its own', applicability: 'unsafe', edits: [notValid, { start: after, end: after, text: `${unit.source.eol}${validate};` }] };
+  }
+  return { title: `Add NOT VALID, then run \`${validate};\` in the following migration (existing rows stay unchecked until it runs)`, applicability: 'unsafe', edits: [notValid] };
+}
+
+/** The COMMIT that ends the explicit transaction block `s` runs in, if the file has one. */
+function commitEnding(unit: MigrationUnit, s: Statement): Statement | undefined {
+  const f = factsOf(s);
+  const i = unit.statements.indexOf(s);
+  return unit.statements.slice(i + 1).find((o) => o.phase === s.phase && factsOf(o).connection === f.connection && factsOf(o).kind.transactionControl === 'commit');
 }
 
 export default defineRule({
@@ -45,7 +63,7 @@ export default defineRule({
           if ((k.kind !== 'check' && k.kind !== 'foreign-key') || k.notValid) return [];
           const what = k.kind === 'check' ? 'CHECK' : 'FOREIGN KEY';
           const other = k.kind === 'foreign-key' ? f.locks.find((l) => l !== lock && l.operation.startsWith('ADD FOREIGN KEY')) : undefined;
-          const fix = notValidFix(s, f, k);
+          const fix = notValidFix(unit, s, f, k);
           return [
             {
               ruleId: 'constraint-missing-not-valid',

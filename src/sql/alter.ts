@@ -56,6 +56,8 @@ export interface ConstraintFact {
   references: RelationName | null;
   /** For a CHECK of the form `col IS NOT NULL`: that column (the 12+ `SET NOT NULL` recipe). */
   checksNotNull: string | null;
+  /** Clauses beyond the columns that an index-backed constraint carries (`INCLUDE`, `NULLS NOT DISTINCT`, `WITH`, `USING INDEX TABLESPACE`, `DEFERRABLE`); empty when none. */
+  indexOptions: string[];
 }
 
 export interface ColumnFact {
@@ -161,6 +163,13 @@ export function constraintFact(c: Constraint, column?: string): ConstraintFact |
     columns: cols.length ? cols : column !== undefined ? [column] : [],
     references: fromRangeVar(c.pktable),
     checksNotNull: kind === 'check' ? isNotNullTest(c.raw_expr) : null,
+    indexOptions: [
+      ...(c.including?.length ? ['INCLUDE'] : []),
+      ...(c.nulls_not_distinct ? ['NULLS NOT DISTINCT'] : []),
+      ...(c.options?.length ? ['WITH'] : []),
+      ...(c.indexspace ? ['USING INDEX TABLESPACE'] : []),
+      ...(c.deferrable ? ['DEFERRABLE'] : []),
+    ],
   };
 }
 

@@ -101,7 +101,7 @@ describe('miglint lsp: pull diagnostics, UTF-16', () => {
     const uri = await open(s, join(dir, '0003.sql'), SQL);
     const [stale] = await pull(s, uri);
     const at = { line: 2, character: '/* שלום 🎉 */ CREATE INDEX'.length };
-    await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: at, end: at }, text: ' CONCURRENTLY' }] });
+    await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: at, end: at }, text: ' CONCURRENTLY IF NOT EXISTS' }] });
     assert.deepEqual(await pull(s, uri), []);
     assert.deepEqual(await actions(s, uri, stale!), []);
   });
@@ -169,12 +169,12 @@ describe('miglint lsp: UTF-8 positions', () => {
       const [unique] = await pull(s, uri);
       assert.deepEqual(unique!.range, { start: { line: 2, character: col }, end: { line: 2, character: col + 'CREATE UNIQUE INDEX idx_a ON leads (a)'.length } });
       const at = { line: 2, character: Buffer.byteLength('/* שלום 🎉 */ CREATE UNIQUE INDEX', 'utf8') };
-      await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ range: { start: at, end: at }, text: ' CONCURRENTLY' }] });
+      await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ range: { start: at, end: at }, text: ' CONCURRENTLY IF NOT EXISTS' }] });
       assert.deepEqual(await pull(s, uri), []);
       // Two changes in one notification: the second's range is in the text the first made.
       const two = [
         { range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, text: '/* 🎉 */ ' },
-        { range: { start: at, end: { line: 2, character: at.character + Buffer.byteLength('/* 🎉 */ ', 'utf8') + ' CONCURRENTLY'.length } }, text: '' },
+        { range: { start: at, end: { line: 2, character: at.character + Buffer.byteLength('/* 🎉 */ ', 'utf8') + ' CONCURRENTLY IF NOT EXISTS'.length } }, text: '' },
       ];
       two[1]!.range.start = { line: 2, character: at.character + Buffer.byteLength('/* 🎉 */ ', 'utf8') };
       await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 4 }, contentChanges: two });
@@ -205,7 +205,7 @@ describe('miglint lsp: push diagnostics', () => {
       // Two quick edits: only the last version's diagnostics are published.
       const next = s.nextPublished(uri, (q) => q.version === 3);
       await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: 'SELECT 1;\n' }] });
-      await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: SQL.replace('CREATE INDEX', 'CREATE INDEX CONCURRENTLY') }] });
+      await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: SQL.replace('CREATE INDEX', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS') }] });
       assert.deepEqual((await next).diagnostics, []);
       assert.deepEqual(s.published.map((q) => q.version), [1, 3]);
     } finally {
