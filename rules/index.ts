@@ -1,11 +1,25 @@
 /** The rule registry, sorted by id. A test fails when a rule lacks docs, fixtures or an entry here. */
 import type { Rule } from '../src/core/rule.js';
+import addingFieldWithDefault from './adding-field-with-default.js';
+import addingNotNullableField from './adding-not-nullable-field.js';
 import addingRequiredField from './adding-required-field.js';
+import banCharField from './ban-char-field.js';
 import banConcurrentIndexCreationInTransaction from './ban-concurrent-index-creation-in-transaction.js';
+import banDropColumn from './ban-drop-column.js';
+import banDropNotNull from './ban-drop-not-null.js';
 import banUncommittedTransaction from './ban-uncommitted-transaction.js';
+import changingColumnType from './changing-column-type.js';
 import constraintMissingNotValid from './constraint-missing-not-valid.js';
 import noIdleInTransaction from './no-idle-in-transaction.js';
 import noSwallowedDdlError from './no-swallowed-ddl-error.js';
+import preferBigintOverInt from './prefer-bigint-over-int.js';
+import preferBigintOverSmallint from './prefer-bigint-over-smallint.js';
+import preferIdentity from './prefer-identity.js';
+import preferJsonb from './prefer-jsonb.js';
+import preferTextField from './prefer-text-field.js';
+import preferTimestamptz from './prefer-timestamptz.js';
+import renamingColumn from './renaming-column.js';
+import renamingTable from './renaming-table.js';
 import requireConcurrentIndexCreation from './require-concurrent-index-creation.js';
 import requireConcurrentIndexDeletion from './require-concurrent-index-deletion.js';
 import requireLockTimeout from './require-lock-timeout.js';
@@ -13,12 +27,26 @@ import requireStatementTimeout from './require-statement-timeout.js';
 import unanalyzableStatement from './unanalyzable-statement.js';
 
 export const rules: readonly Rule[] = [
+  addingFieldWithDefault,
+  addingNotNullableField,
   addingRequiredField,
+  banCharField,
   banConcurrentIndexCreationInTransaction,
+  banDropColumn,
+  banDropNotNull,
   banUncommittedTransaction,
+  changingColumnType,
   constraintMissingNotValid,
   noIdleInTransaction,
   noSwallowedDdlError,
+  preferBigintOverInt,
+  preferBigintOverSmallint,
+  preferIdentity,
+  preferJsonb,
+  preferTextField,
+  preferTimestamptz,
+  renamingColumn,
+  renamingTable,
   requireConcurrentIndexCreation,
   requireConcurrentIndexDeletion,
   requireLockTimeout,
