@@ -11,7 +11,7 @@ export default defineRule({
   meta: {
     id: 'ban-char-field',
     description: 'Use text or varchar, not char(n), for new columns.',
-    fixable: 'always',
+    fixable: 'sometimes',
     recommended: true,
     defaultSeverity: 'warning',
     category: 'schema',

@@ -13,7 +13,7 @@ export default defineRule({
   meta: {
     id: 'prefer-bigint-over-int',
     description: 'Key columns should be bigint, not integer or serial.',
-    fixable: 'always',
+    fixable: 'sometimes',
     recommended: true,
     defaultSeverity: 'warning',
     category: 'schema',

@@ -10,7 +10,7 @@ export default defineRule({
   meta: {
     id: 'prefer-bigint-over-smallint',
     description: 'Key columns should be bigint, not smallint or smallserial.',
-    fixable: 'always',
+    fixable: 'sometimes',
     recommended: true,
     defaultSeverity: 'warning',
     category: 'schema',

@@ -17,7 +17,7 @@ export default defineRule({
   meta: {
     id: 'prefer-identity',
     description: 'Use GENERATED ... AS IDENTITY, not serial types, for new columns.',
-    fixable: 'always',
+    fixable: 'sometimes',
     recommended: true,
     defaultSeverity: 'warning',
     category: 'schema',

@@ -11,7 +11,7 @@ export default defineRule({
   meta: {
     id: 'prefer-jsonb',
     description: 'Use jsonb, not json, for new columns.',
-    fixable: 'always',
+    fixable: 'sometimes',
     recommended: true,
     defaultSeverity: 'warning',
     category: 'schema',

@@ -11,7 +11,7 @@ export default defineRule({
   meta: {
     id: 'prefer-timestamptz',
     description: 'Use timestamptz, not timestamp without time zone, for new columns.',
-    fixable: 'always',
+    fixable: 'sometimes',
     recommended: true,
     defaultSeverity: 'warning',
     category: 'schema',

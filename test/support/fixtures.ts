@@ -9,13 +9,19 @@ const RUNNERS: ReadonlySet<string> = new Set(SQL_RUNNERS);
 
 /**
  * `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`, `bad.pg11.sql` with `pgVersion: 11`;
- * `bad.typeorm.ts` only names its framework.
+ * `bad.typeorm.ts` only names its framework. With `optInRule` (the fixture folder's rule
+ * when it is off by default), that rule is switched on.
  */
-export function fixtureConfig(file: string): ConfigFile {
+export function fixtureConfig(file: string, optInRule?: string): ConfigFile {
   const middle = file.split('.').slice(1, -1);
   const runner = middle.find((m) => RUNNERS.has(m));
   const version = middle.map((m) => /^pg(\d{2})$/.exec(m)?.[1]).find((v) => v !== undefined);
-  return { ...(runner ? { sqlRunner: runner as ConfigFile['sqlRunner'] } : {}), ...(version ? { pgVersion: Number(version) } : {}) };
+  return { ...(runner ? { sqlRunner: runner as ConfigFile['sqlRunner'] } : {}), ...(version ? { pgVersion: Number(version) } : {}), ...(optInRule ? { rules: { [optInRule]: 'warn' as const } } : {}) };
+}
+
+/** The rule id to pass to `fixtureConfig` for a rule's fixtures: itself when it is off by default. */
+export function optIn(rule: { meta: { id: string; recommended: boolean } }): string | undefined {
+  return rule.meta.recommended ? undefined : rule.meta.id;
 }
 
 /** The bad.* and good.* inputs of a rule's fixture folder, sorted. */
