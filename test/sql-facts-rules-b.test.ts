@@ -15,7 +15,7 @@ const statements = (sql: string, pgVersion = 15) => loadUnit('m.sql', sql, confi
 const keys = (sql: string) => statements(sql).flatMap((s: Statement) => definedColumns(s.node).map((d) => `${d.column.name}:${d.key ?? '-'}:${d.via}`));
 
 describe('key columns', () => {
-  test('primary key (column or table constraint), identity, serial and foreign key columns; UNIQUE alone is not one', () => {
+  test('primary key (column or one-column table constraint), identity, serial and foreign key columns; UNIQUE alone is not one', () => {
     assert.deepEqual(keys('CREATE TABLE t (a int PRIMARY KEY, b int GENERATED ALWAYS AS IDENTITY, c serial, d int REFERENCES u (id), e int UNIQUE, f int, g int, h int, PRIMARY KEY (g, h), FOREIGN KEY (f) REFERENCES u (id))'), [
       'a:primary-key:create-table',
       'b:identity:create-table',
@@ -23,8 +23,15 @@ describe('key columns', () => {
       'd:foreign-key:create-table',
       'e:-:create-table',
       'f:foreign-key:create-table',
-      'g:primary-key:create-table',
-      'h:primary-key:create-table',
+      'g:-:create-table',
+      'h:-:create-table',
+    ]);
+  });
+  test('a member of a composite primary key is a key column only as a foreign key, identity or serial', () => {
+    assert.deepEqual(keys('CREATE TABLE m (user_id int, level int, PRIMARY KEY (user_id, level), FOREIGN KEY (user_id) REFERENCES u (id)); CREATE TABLE p (id int, PRIMARY KEY (id))'), [
+      'user_id:foreign-key:create-table',
+      'level:-:create-table',
+      'id:primary-key:create-table',
     ]);
   });
   test('ADD COLUMN columns, not other subcommands; other statements define none', () => {
@@ -67,6 +74,12 @@ describe('timestamp to timestamptz', () => {
     assert.equal(rewrites(`SET TIME ZONE 'Europe/Berlin'; ${change}`, 15), 1);
     assert.equal(rewrites(change, 15), 1);
     assert.equal(rewrites(`SET TIME ZONE 'UTC'; ALTER TABLE t ADD COLUMN at timestamp(3); ALTER TABLE t ALTER COLUMN at TYPE timestamptz`, 15), 1);
+  });
+  test('USING the column itself, or cast to the new type, is the plain conversion', () => {
+    assert.equal(rewrites(`SET TIME ZONE 'UTC'; ALTER TABLE t ADD COLUMN at timestamp; ALTER TABLE t ALTER COLUMN at TYPE timestamptz USING at`, 15), 0);
+    assert.equal(rewrites(`ALTER TABLE t ADD COLUMN c varchar(5); ALTER TABLE t ALTER COLUMN c TYPE text USING c::text`, 15), 0);
+    assert.equal(rewrites(`ALTER TABLE t ADD COLUMN c varchar(5); ALTER TABLE t ALTER COLUMN c TYPE text USING lower(c)`, 15), 1);
+    assert.equal(rewrites(`ALTER TABLE t ADD COLUMN c varchar(5); ALTER TABLE t ALTER COLUMN c TYPE text USING c::varchar(2)`, 15), 1);
   });
   test('zones with a constant zero offset', () => {
     assert.ok(isUtcZone("'UTC'") && isUtcZone('utc') && isUtcZone('GMT'));

@@ -7,7 +7,9 @@
  * A key column is one whose values identify rows, so that running out of values
  * stops inserts (datatype-numeric.html: `integer` ends at 2^31-1, `smallint` at
  * 2^15-1). Here a column is a key column when the same statement makes it
- * - part of the table's PRIMARY KEY (a column or a table constraint),
+ * - the table's PRIMARY KEY (a column constraint, or a table constraint on that one
+ *   column; a member of a composite primary key, such as `level` in
+ *   `PRIMARY KEY (user_id, level)`, counts only by one of the next two),
  * - an identity column (`GENERATED ... AS IDENTITY`) or a serial column (its values
  *   come from a sequence), or
  * - a referencing column of a FOREIGN KEY (`REFERENCES` on the column, or a table
@@ -32,7 +34,8 @@ export interface DefinedColumn {
 
 function keyReason(c: ColumnFact, tableConstraints: readonly ConstraintFact[]): KeyReason | null {
   const all = [...c.constraints, ...tableConstraints.filter((k) => k.columns.includes(c.name))];
-  if (c.primaryKey || all.some((k) => k.kind === 'primary-key')) return 'primary-key';
+  // A member of a composite key (`PRIMARY KEY (user_id, level)`) identifies nothing alone: it is a key column only as an FK, identity or serial.
+  if (c.primaryKey || all.some((k) => k.kind === 'primary-key' && k.columns.length <= 1)) return 'primary-key';
   if (c.identity) return 'identity';
   if (c.serial) return 'serial';
   if (all.some((k) => k.kind === 'foreign-key')) return 'foreign-key';

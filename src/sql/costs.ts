@@ -119,6 +119,8 @@ export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: 
         }
         case 'alter-column-type': {
           if (sub.using) add({ ...at, kind: 'rewrite', reason: 'USING computes a new value for every row' });
+          else if (!sub.oldType && sub.type && (sub.type.name === 'timestamptz' || sub.type.name === 'timestamp') && pgVersion >= 12 && isUtcZone(timeZone))
+            add({ ...at, kind: 'rewrite', reason: `the session's TimeZone is UTC, so a change between timestamp and timestamptz would not rewrite, but the column's old type is not known from this migration, and from any other type the table is rewritten and its indexes rebuilt` });
           else if (!sub.oldType) add({ ...at, kind: 'rewrite', reason: "the column's old type is not known from this migration, and a change that is not binary coercible rewrites the table and rebuilds its indexes" });
           else if (sub.type && utcTimestampSwap(sub.oldType, sub.type, pgVersion, timeZone)) break;
           else if (sub.type && sub.oldType.name === 'timestamp' && sub.type.name === 'timestamptz' && pgVersion >= 12) add({ ...at, kind: 'rewrite', reason: `${sub.oldType.text} to ${sub.type.text} rewrites unless the session's TimeZone is UTC (${timeZone === null ? 'this migration does not set it' : `it is ${timeZone}`})` });
