@@ -38,6 +38,8 @@ export interface Effect {
   reason: string;
   /** The PostgreSQL versions where this holds; unset ends mean "all". */
   versions?: { since?: number; before?: number };
+  /** Set when the statement may not do it: the facts lack what decides (an ALTER COLUMN TYPE whose old type the unit does not say). */
+  maybe?: true;
   /** Index into the facts' `alter` subcommands when an ALTER TABLE subcommand causes it. */
   subcommand?: number;
   manual: string;
@@ -108,7 +110,7 @@ export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: 
           if (c.generated === 'stored') add({ ...at, kind: 'rewrite', reason: 'a STORED generated column is computed for every existing row' });
           else if (c.identity) add({ ...at, kind: 'rewrite', reason: 'an identity column fills every existing row from its sequence' });
           else if (c.serial) add({ ...at, kind: 'rewrite', reason: `a ${c.type?.name ?? 'serial'} column's DEFAULT nextval() is VOLATILE, evaluated for every existing row` });
-          else if (c.default?.volatility === 'volatile') add({ ...at, kind: 'rewrite', reason: `the DEFAULT is VOLATILE (${c.default.note ?? `it calls ${c.default.functions.filter(Boolean).join(', ') || 'a volatile function'}`}), so it is evaluated for every existing row` });
+          else if (c.default?.volatility === 'volatile') add({ ...at, kind: 'rewrite', ...(c.default.note ? { maybe: true as const } : {}), reason: `the DEFAULT is VOLATILE (${c.default.note ?? `it calls ${c.default.functions.filter(Boolean).join(', ') || 'a volatile function'}`}), so it is evaluated for every existing row` });
           else if (c.default) add({ ...at, kind: 'rewrite', reason: 'before PostgreSQL 11, any DEFAULT is written into every existing row', versions: { before: 11 } });
           if (c.notNull && !c.default && !c.identity && !c.serial && c.generated === null) add({ ...at, kind: 'scan', reason: 'the NOT NULL column has no DEFAULT: every existing row is checked, and the statement fails if the table has any' });
           for (const k of c.constraints) {
@@ -120,10 +122,10 @@ export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: 
         case 'alter-column-type': {
           if (sub.using) add({ ...at, kind: 'rewrite', reason: 'USING computes a new value for every row' });
           else if (!sub.oldType && sub.type && (sub.type.name === 'timestamptz' || sub.type.name === 'timestamp') && pgVersion >= 12 && isUtcZone(timeZone))
-            add({ ...at, kind: 'rewrite', reason: `the session's TimeZone is UTC, so a change between timestamp and timestamptz would not rewrite, but the column's old type is not known from this migration, and from any other type the table is rewritten and its indexes rebuilt` });
-          else if (!sub.oldType) add({ ...at, kind: 'rewrite', reason: "the column's old type is not known from this migration, and a change that is not binary coercible rewrites the table and rebuilds its indexes" });
+            add({ ...at, kind: 'rewrite', maybe: true, reason: `the session's TimeZone is UTC, so a change between timestamp and timestamptz would not rewrite, but the column's old type is not known from this migration, and from any other type the table is rewritten and its indexes rebuilt` });
+          else if (!sub.oldType) add({ ...at, kind: 'rewrite', maybe: true, reason: "the column's old type is not known from this migration, and a change that is not binary coercible rewrites the table and rebuilds its indexes" });
           else if (sub.type && utcTimestampSwap(sub.oldType, sub.type, pgVersion, timeZone)) break;
-          else if (sub.type && sub.oldType.name === 'timestamp' && sub.type.name === 'timestamptz' && pgVersion >= 12) add({ ...at, kind: 'rewrite', reason: `${sub.oldType.text} to ${sub.type.text} rewrites unless the session's TimeZone is UTC (${timeZone === null ? 'this migration does not set it' : `it is ${timeZone}`})` });
+          else if (sub.type && sub.oldType.name === 'timestamp' && sub.type.name === 'timestamptz' && pgVersion >= 12) add({ ...at, kind: 'rewrite', ...(timeZone === null ? { maybe: true as const } : {}), reason: `${sub.oldType.text} to ${sub.type.text} rewrites unless the session's TimeZone is UTC (${timeZone === null ? "this migration does not set it, so the server's default decides" : `it is ${timeZone}`})` });
           else if (!sub.type || !binaryCoercible(sub.oldType, sub.type)) add({ ...at, kind: 'rewrite', reason: `${sub.oldType.text} is not binary coercible to ${sub.type?.text ?? 'the new type'}: every row is rewritten and the indexes rebuilt` });
           break;
         }

@@ -73,6 +73,12 @@ export interface TransactionFact {
   owner: TransactionOwner;
   /** Identity of the block (two blocks never share it; a BEGIN ... COMMIT pair and the next one do not either); null in autocommit. */
   id: string | null;
+  /**
+   * On a BEGIN / START TRANSACTION: the identity of the block it opens (a BEGIN inside an open block opens none:
+   * PostgreSQL only warns, so it names that block). A later statement with this `id` that is a COMMIT,
+   * ROLLBACK or PREPARE TRANSACTION ends it.
+   */
+  opens?: string;
 }
 
 export interface StatementFacts {
@@ -98,14 +104,15 @@ export interface LockClaim {
   /** The relation as SQL (`public.leads`). */
   relation: string;
   mode: LockMode;
-  /** The statement also rewrites that relation (its relfilenode changes). */
-  rewrites?: boolean;
+  /** The statement also rewrites that relation (its relfilenode changes); `maybe` when the facts cannot tell (src/sql/costs.ts `Effect.maybe`). */
+  rewrites?: boolean | 'maybe';
 }
 
 /** The claim for a lock fact (and whether the statement rewrites that table, from `effects`). */
 export function claim(lock: LockFact, effects: readonly Effect[] = []): LockClaim {
-  const rewrites = effects.some((e) => e.table === lock.key && (e.kind === 'rewrite' || e.kind === 'new-storage'));
-  return { relation: lock.relation, mode: lock.mode, ...(rewrites ? { rewrites } : {}) };
+  const writes = effects.filter((e) => e.table === lock.key && (e.kind === 'rewrite' || e.kind === 'new-storage'));
+  const rewrites = writes.some((e) => !e.maybe) ? true : writes.length ? ('maybe' as const) : undefined;
+  return { relation: lock.relation, mode: lock.mode, ...(rewrites !== undefined ? { rewrites } : {}) };
 }
 
 /**
