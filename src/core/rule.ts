@@ -66,8 +66,11 @@ export interface RuleContext {
   options: Record<string, unknown>;
 }
 
-/** What a rule is about; `coverage`: what miglint could not check (not a hazard of its own, so none of the others). */
-export const RULE_CATEGORIES = ['locking', 'timeouts', 'transactions', 'error-handling', 'coverage'] as const;
+/**
+ * What a rule is about; `coverage`: what miglint could not check (not a hazard of its own, so none of the others);
+ * `compatibility`: running application code breaks (drops, renames); `schema`: a column type that causes trouble later.
+ */
+export const RULE_CATEGORIES = ['locking', 'timeouts', 'transactions', 'error-handling', 'coverage', 'compatibility', 'schema'] as const;
 export type RuleCategory = (typeof RULE_CATEGORIES)[number];
 
 export interface RuleMeta {

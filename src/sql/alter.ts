@@ -232,6 +232,22 @@ export function defaultFact(expr: Node): DefaultFact {
   return { volatility: v.volatility, functions: v.functions, ...(v.note ? { note: v.note } : {}) };
 }
 
+/**
+ * Whether `ALTER COLUMN col TYPE t USING expr` computes something else than the plain
+ * conversion: false for `USING col` and `USING col::t` (the same conversion PostgreSQL
+ * applies without USING, so the same rewrite rules hold), true for any other expression.
+ */
+function usingChangesValue(expr: Node | undefined, column: string, to: TypeFact | null): boolean {
+  if (!expr) return false;
+  const isColumn = (n: Node | undefined) => !!n && 'ColumnRef' in n && stringList({ List: { items: n.ColumnRef.fields ?? [] } }).join('.') === column;
+  if (isColumn(expr)) return false;
+  if ('TypeCast' in expr && isColumn(expr.TypeCast.arg)) {
+    const t = typeFact(expr.TypeCast.typeName);
+    return !(t && to && t.text === to.text && t.schema === to.schema);
+  }
+  return true;
+}
+
 type Cmd = { subtype?: string; name?: string; def?: Node; missing_ok?: boolean; behavior?: string };
 
 /**
@@ -261,7 +277,7 @@ export function alterSubcommands(node: Node, pgVersion: number): AlterSubcommand
         break;
       case 'AT_AlterColumnType': {
         const cd = def && 'ColumnDef' in def ? def.ColumnDef : undefined;
-        return { ...common, kind: 'alter-column-type', column: col, type: typeFact(cd?.typeName), using: !!cd?.raw_default, oldType: null };
+        return { ...common, kind: 'alter-column-type', column: col, type: typeFact(cd?.typeName), using: usingChangesValue(cd?.raw_default, col, typeFact(cd?.typeName)), oldType: null };
       }
       case 'AT_SetNotNull':
         return { ...common, kind: 'set-not-null', column: col };

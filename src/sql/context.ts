@@ -147,7 +147,7 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
     const n = fromRangeVar(r);
     return n ? resolvedKey(n, s.context) : null;
   };
-  const effects = effectsOf(s.node, alter, table, view, pgVersion, keyOf);
+  const effects = effectsOf(s.node, alter, table, view, pgVersion, keyOf, inForce.get('timezone')?.value ?? null);
   return { kind: info, pgVersion, locks, table, alter, effects, schema: view, settings: inForce, transaction, connection };
 }
 

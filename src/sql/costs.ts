@@ -11,6 +11,8 @@
  * - `ALTER COLUMN ... TYPE` rewrites unless the old type is binary coercible to
  *   the new one and USING does not change the value (varchar(n) → varchar(m ≥ n)
  *   or text, numeric precision up with the same scale, cidr → inet, ...);
+ *   from 12, `timestamp` ↔ `timestamptz` when the session's TimeZone is UTC
+ *   (release-12.html: the conversion is then binary coercible; any other zone rewrites);
  * - `SET NOT NULL` scans unless a valid CHECK (col IS NOT NULL) proves it (12+);
  * - `ADD CONSTRAINT` CHECK / FOREIGN KEY without NOT VALID scans (the FK the
  *   referencing table); UNIQUE / PRIMARY KEY / EXCLUDE without USING INDEX build an index;
@@ -71,12 +73,28 @@ export function binaryCoercible(from: TypeFact, to: TypeFact): boolean {
   return false;
 }
 
+/** Zones whose UTC offset is always zero (no daylight saving): the ones under which timestamp ↔ timestamptz needs no rewrite. */
+const ZERO_OFFSET_ZONES = new Set(['utc', 'etc/utc', 'gmt', 'etc/gmt', 'universal', 'etc/universal', 'zulu', 'etc/zulu', 'uct', 'etc/uct', 'greenwich', 'etc/greenwich', 'z']);
+
+/** Whether a `TimeZone` setting's value (as written, `'UTC'`) names a zone with a constant zero offset. */
+export function isUtcZone(value: string | null): boolean {
+  return value !== null && ZERO_OFFSET_ZONES.has(value.replace(/^'|'$/g, '').trim().toLowerCase());
+}
+
+/** timestamp ↔ timestamptz with the typmods kept: binary coercible on 12+ when the session's TimeZone is UTC (release-12.html). */
+export function utcTimestampSwap(from: TypeFact, to: TypeFact, pgVersion: number, timeZone: string | null): boolean {
+  const names = new Set([from.name, to.name]);
+  const sameMods = from.typmods.length === to.typmods.length && from.typmods.every((m, i) => m === to.typmods[i]);
+  return pgVersion >= 12 && isUtcZone(timeZone) && names.has('timestamp') && names.has('timestamptz') && from.array === to.array && sameMods;
+}
+
 /**
  * The effects of a statement on PostgreSQL `pgVersion`.
  * @param alter its typed subcommands (alter.ts), `oldType` filled in; @param table the altered table's key;
  * @param schema the delta before it (a column or table the migration created has no rows to rewrite or scan).
+ * @param timeZone the session's `TimeZone` setting in force (as written), null when the migration does not set it.
  */
-export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: RelationKey | null, schema: SchemaView, pgVersion: number, keyOf: (rv: Parameters<typeof fromRangeVar>[0]) => RelationKey | null): Effect[] {
+export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: RelationKey | null, schema: SchemaView, pgVersion: number, keyOf: (rv: Parameters<typeof fromRangeVar>[0]) => RelationKey | null, timeZone: string | null = null): Effect[] {
   const out: Effect[] = [];
   const inRange = (v?: { since?: number; before?: number }) => !v || ((v.since === undefined || pgVersion >= v.since) && (v.before === undefined || pgVersion < v.before));
   const add = (e: Effect) => {
@@ -92,7 +110,7 @@ export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: 
           if (c.generated === 'stored') add({ ...at, kind: 'rewrite', reason: 'a STORED generated column is computed for every existing row' });
           else if (c.identity) add({ ...at, kind: 'rewrite', reason: 'an identity column fills every existing row from its sequence' });
           else if (c.serial) add({ ...at, kind: 'rewrite', reason: `a ${c.type?.name ?? 'serial'} column's DEFAULT nextval() is VOLATILE, evaluated for every existing row` });
-          else if (c.default?.volatility === 'volatile') add({ ...at, kind: 'rewrite', reason: `the DEFAULT is VOLATILE (${c.default.note ?? `it calls ${c.default.functions.filter(Boolean).join(', ') || 'a volatile function'}`}), so it is evaluated for every existing row` });
+          else if (c.default?.volatility === 'volatile') add({ ...at, kind: 'rewrite', ...(c.default.note ? { maybe: true as const } : {}), reason: `the DEFAULT is VOLATILE (${c.default.note ?? `it calls ${c.default.functions.filter(Boolean).join(', ') || 'a volatile function'}`}), so it is evaluated for every existing row` });
           else if (c.default) add({ ...at, kind: 'rewrite', reason: 'before PostgreSQL 11, any DEFAULT is written into every existing row', versions: { before: 11 } });
           if (c.notNull && !c.default && !c.identity && !c.serial && c.generated === null) add({ ...at, kind: 'scan', reason: 'the NOT NULL column has no DEFAULT: every existing row is checked, and the statement fails if the table has any' });
           for (const k of c.constraints) {
@@ -103,7 +121,11 @@ export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: 
         }
         case 'alter-column-type': {
           if (sub.using) add({ ...at, kind: 'rewrite', reason: 'USING computes a new value for every row' });
+          else if (!sub.oldType && sub.type && (sub.type.name === 'timestamptz' || sub.type.name === 'timestamp') && pgVersion >= 12 && isUtcZone(timeZone))
+            add({ ...at, kind: 'rewrite', maybe: true, reason: `the session's TimeZone is UTC, so a change between timestamp and timestamptz would not rewrite, but the column's old type is not known from this migration, and from any other type the table is rewritten and its indexes rebuilt` });
           else if (!sub.oldType) add({ ...at, kind: 'rewrite', maybe: true, reason: "the column's old type is not known from this migration, and a change that is not binary coercible rewrites the table and rebuilds its indexes" });
+          else if (sub.type && utcTimestampSwap(sub.oldType, sub.type, pgVersion, timeZone)) break;
+          else if (sub.type && sub.oldType.name === 'timestamp' && sub.type.name === 'timestamptz' && pgVersion >= 12) add({ ...at, kind: 'rewrite', ...(timeZone === null ? { maybe: true as const } : {}), reason: `${sub.oldType.text} to ${sub.type.text} rewrites unless the session's TimeZone is UTC (${timeZone === null ? "this migration does not set it, so the server's default decides" : `it is ${timeZone}`})` });
           else if (!sub.type || !binaryCoercible(sub.oldType, sub.type)) add({ ...at, kind: 'rewrite', reason: `${sub.oldType.text} is not binary coercible to ${sub.type?.text ?? 'the new type'}: every row is rewritten and the indexes rebuilt` });
           break;
         }

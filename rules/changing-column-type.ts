@@ -1,0 +1,44 @@
+import { defineRule } from '../src/core/rule.js';
+import { lockSentence, quoteName } from '../src/sql/describe.js';
+import { claim, factsOf } from '../src/sql/facts.js';
+import { existingTableLock } from './support/existing.js';
+
+/**
+ * `ALTER COLUMN ... TYPE` that rewrites an existing table: everything but the
+ * binary-coercible changes the statement facts recognise when the unit says the old
+ * type (varchar(n) → varchar(m ≥ n) or text, numeric precision up, cidr → inet, and
+ * on 12+ timestamp ↔ timestamptz with the session's TimeZone UTC; src/sql/costs.ts).
+ * The note says why: the old type, USING, or an old type this migration does not show.
+ */
+export default defineRule({
+  meta: {
+    id: 'changing-column-type',
+    description: 'ALTER COLUMN ... TYPE rewrites the table and its indexes under ACCESS EXCLUSIVE.',
+    fixable: 'none',
+    recommended: true,
+    category: 'locking',
+    appliesTo: ['sql', 'ts'],
+  },
+  check(unit) {
+    return unit.statements.flatMap((s) => {
+      const f = factsOf(s);
+      const lock = existingTableLock(f);
+      if (!lock) return [];
+      return f.alter.flatMap((sub, i) => {
+        if (sub.kind !== 'alter-column-type') return [];
+        const rewrite = f.effects.find((e) => e.subcommand === i && e.kind === 'rewrite');
+        if (!rewrite) return [];
+        return [
+          {
+            ruleId: 'changing-column-type',
+            message: `ALTER COLUMN ${quoteName(sub.column)} TYPE ${sub.type?.text ?? '?'} on existing table ${quoteName(lock.relation)} rewrites it.`,
+            note: `On PostgreSQL ${f.pgVersion}, ${rewrite.reason}. ${lockSentence(lock)}, held for the whole rewrite and index rebuild.`,
+            help: 'Add a new column of the new type, write both from the application, backfill it in batches, switch the readers, then drop the old column in a later migration.',
+            span: s.span,
+            lock: claim(lock, f.effects),
+          },
+        ];
+      });
+    });
+  },
+});
