@@ -109,6 +109,21 @@ export async function waitFor<T>(fn: () => Promise<T>, timeoutMs = 10_000, what 
   }
 }
 
+/**
+ * Waits until backend `pid` is in `state` (pg_stat_activity.state: 'active', 'idle in transaction', ...)
+ * and has been for at least `forMs` ms (by the server's clock, `now() - state_change`).
+ * Poll from `url`, best the admin database: a poll connection in the watched database is a session there too.
+ * @throws Error after `timeoutMs` ms.
+ */
+export async function waitForState(url: string, pid: number, state: string, forMs = 0, timeoutMs = 10_000): Promise<void> {
+  await waitFor(
+    async () =>
+      (await query<{ ok: boolean }>(url, 'SELECT 1 AS ok FROM pg_stat_activity WHERE pid = $1 AND state = $2 AND clock_timestamp() - state_change >= $3 * interval \'1 millisecond\'', [pid, state, forMs])).length > 0,
+    timeoutMs + forMs,
+    `pid ${pid} to be ${state}${forMs ? ` for ${forMs}ms` : ''}`,
+  );
+}
+
 /** A logger that keeps every line. */
 export function captureLogger(): Logger & { lines: string[]; text(): string } {
   const lines: string[] = [];

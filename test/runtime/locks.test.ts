@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { forEachServer } from '../support/pg.js';
-import { alive, connect, end, idleInTransaction, migrun, query, waitFor } from './helpers.js';
+import { alive, connect, end, idleInTransaction, migrun, query, waitFor, waitForState } from './helpers.js';
 
 forEachServer('migrun locks', (server) => {
   it('shows who blocks whom, idle-in-transaction sessions with their age, and INVALID indexes', async () => {
@@ -18,8 +18,9 @@ forEachServer('migrun locks', (server) => {
     const waiter = await connect(url, 'report-waiter');
     const waiting = waiter.query('ALTER TABLE orders ADD COLUMN note text /* report-waiter */').catch((e: Error) => e);
     try {
-      await waitFor(async () => (await query(url, 'SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = $2', [waiter.pid, 'Lock'])).length > 0, 5000, 'the ALTER to wait');
-      await new Promise((r) => setTimeout(r, 1100));
+      await waitFor(async () => (await query(server.url, 'SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = $2', [waiter.pid, 'Lock'])).length > 0, 5000, 'the ALTER to wait');
+      // The report below shows the idle session's age in whole seconds: let it be idle for one.
+      await waitForState(server.url, idle.pid, 'idle in transaction', 1000);
       const r = await migrun(['locks', '--database-url', url]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`blocked sessions \\(1\\):\\n {2}pid ${waiter.pid} \\(application "report-waiter", user postgres\\): active for [\\d.]+m?s, transaction open [\\d.]+m?s, waiting on Lock:relation\\n {4}query: ALTER TABLE orders ADD COLUMN note text /\\* report-waiter \\*/\\n {4}blocked by: pid ${idle.pid}`));
@@ -52,9 +53,12 @@ forEachServer('migrun locks', (server) => {
     const here = await idleInTransaction(url, 'SELECT * FROM t /* here */', 'idle-here');
     const there = await idleInTransaction(other, 'SELECT * FROM t /* there */', 'idle-there');
     const busy = await connect(url, 'busy-here');
-    const sleeping = busy.query('SELECT pg_sleep(2)');
+    const sleeping = busy.query('SELECT pg_sleep(60)').then(
+      () => assert.fail('the sleep is cancelled below'),
+      (e: Error) => e,
+    );
     try {
-      await new Promise((r) => setTimeout(r, 50));
+      await waitForState(server.url, busy.pid, 'active');
       const r = await migrun(['locks', '--database-url', url, '--terminate-idle', '0s']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(await alive(url, here.pid), false, 'the idle session of the current database was terminated');
@@ -62,7 +66,8 @@ forEachServer('migrun locks', (server) => {
       assert.equal(await alive(url, busy.pid), true, 'an active session is not idle in transaction');
       assert.match(r.stdout, /terminated 1 idle-in-transaction session\(s\):/);
       assert.doesNotMatch(r.stdout + r.stderr, new RegExp(`pid ${there.pid}`));
-      await sleeping;
+      await query(server.url, 'SELECT pg_cancel_backend($1)', [busy.pid]);
+      assert.match(String(await sleeping), /canceling statement due to user request/, 'the active session ran until cancelled here');
 
       const wrongDb = await migrun(['locks', '--database-url', url, '--terminate', String(there.pid)]);
       assert.equal(wrongDb.code, 2);
