@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { fixturesDir } from '../support/paths.js';
 import type { Logger } from '../../src/runtime/runtime.js';
+import { runCli } from '../../src/cli/migrun.js';
+import { migrunDefaults } from '../../src/cli/migrun-config.js';
 
 /** The compiled CLI module next to this compiled test. */
 export const cliPath = fileURLToPath(new URL('../../src/cli/migrun.js', import.meta.url));
@@ -49,6 +51,31 @@ export function startMigrun(args: string[], opts: { env?: Record<string, string>
 
 export function migrun(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
   return startMigrun(args, opts).done;
+}
+
+/**
+ * `migrun <args>` in this process: `runCli` with the configuration file's defaults from `cwd`, as
+ * bin/migrun.js calls it, its output captured. For the many calls that test what migrun does;
+ * `migrun()` (a child process) stays for what its process does (exit codes as seen by a shell,
+ * signals, output nothing else writes to). `timeoutMs` aborts the run as a SIGTERM would.
+ */
+export async function migrunIn(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+  const started = Date.now();
+  const cwd = opts.cwd ?? process.cwd();
+  let stdout = '';
+  let stderr = '';
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort('SIGTERM'), opts.timeoutMs ?? 60_000);
+  try {
+    const code = await runCli(
+      args,
+      { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, env: opts.env ?? cleanEnv(), cwd, signal: abort.signal },
+      await migrunDefaults(cwd),
+    );
+    return { code, stdout, stderr, ms: Date.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A temp directory holding the given migration files. */
