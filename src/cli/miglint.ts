@@ -77,9 +77,13 @@ function count(value: string): number {
   return Number(value);
 }
 
-/** Runs the CLI; returns the exit code. Never throws for user errors. */
-export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
-  if (argv[0] === 'init') return (await import('./init.js')).initCommand(argv.slice(1), io, process.cwd());
+/**
+ * Runs the CLI; returns the exit code (0 clean, 1 findings, 2 usage, configuration or internal error).
+ * Never throws for user errors. `cwd` is the directory paths and the configuration are found from
+ * (the process's by default; tests run the CLI in-process on their own directories).
+ */
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, cwd = process.cwd()): Promise<number> {
+  if (argv[0] === 'init') return (await import('./init.js')).initCommand(argv.slice(1), io, cwd);
   const program = new Command('miglint')
     .description('Find what breaks production in PostgreSQL migrations (SQL, TypeORM, knex, node-pg-migrate, Sequelize, kysely, pg).')
     .version(version())
@@ -129,7 +133,6 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   }
 
   const fixTypes = opts.fixType ?? null;
-  const cwd = process.cwd();
   const debug = opts.debug ? (m: string) => void io.stderr.write(`miglint: debug: ${m}\n`) : null;
   const runOptions: RunOptions = {
     cwd,
@@ -141,7 +144,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     directions: opts.directions ? new Set(opts.directions) : null,
     debug,
   };
-  const loader = new ConfigLoader(known, opts.config ?? null);
+  const loader = new ConfigLoader(known, opts.config ? resolve(cwd, opts.config) : null);
   let result: RunResult;
   try {
     if (opts.stdin) {
