@@ -1,6 +1,7 @@
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
-import { claim, factsOf } from '../src/sql/facts.js';
+import { claim } from '../src/sql/facts.js';
+import { existingTableAlters } from './support/existing.js';
 
 /**
  * `ALTER TABLE ... ADD CONSTRAINT ... EXCLUDE` on a table the migration did not create:
@@ -17,24 +18,19 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
-      const f = factsOf(s);
-      const lock = f.locks.find((l) => l.key === f.table && l.relationKind === 'table');
-      if (!lock || !lock.existing) return [];
-      return f.alter.flatMap((sub) => {
-        if (sub.kind !== 'add-constraint' || sub.constraint.kind !== 'exclude') return [];
-        const k = sub.constraint;
-        return [
-          {
-            ruleId: 'adding-exclusion-constraint',
-            message: `ADD CONSTRAINT${k.name ? ` ${quoteName(k.name)}` : ''} EXCLUDE on existing table ${quoteName(lock.relation)}.`,
-            note: `${lockSentence(lock)}, held while the constraint's index is built and every row checked; there is no NOT VALID or USING INDEX form to shorten it.`,
-            help: 'Create the constraint with the table (a new table, filled and swapped in), or add it in a maintenance window with a short lock_timeout; on a small table the build is brief.',
-            span: s.span,
-            lock: claim(lock, f.effects),
-          },
-        ];
-      });
+    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
+      if (sub.kind !== 'add-constraint' || sub.constraint.kind !== 'exclude') return [];
+      const k = sub.constraint;
+      return [
+        {
+          ruleId: 'adding-exclusion-constraint',
+          message: `ADD CONSTRAINT${k.name ? ` ${quoteName(k.name)}` : ''} EXCLUDE on existing table ${quoteName(lock.relation)}.`,
+          note: `${lockSentence(lock)}, held while the constraint's index is built and every row checked; there is no NOT VALID or USING INDEX form to shorten it.`,
+          help: 'Create the constraint with the table (a new table, filled and swapped in), or add it in a maintenance window with a short lock_timeout; on a small table the build is brief.',
+          span: s.span,
+          lock: claim(lock, f.effects),
+        },
+      ];
     });
   },
 });

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
-import { claim, factsOf } from '../src/sql/facts.js';
-import { existingTableLock } from './support/existing.js';
+import { claim } from '../src/sql/facts.js';
+import { existingTableAlters, subcommandEffect } from './support/existing.js';
 
 /**
  * `ADD COLUMN` that rewrites an existing table (the statement facts' effects,
@@ -19,36 +19,31 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
-      const f = factsOf(s);
-      const lock = existingTableLock(f);
-      if (!lock) return [];
-      return f.alter.flatMap((sub, i) => {
-        if (sub.kind !== 'add-column') return [];
-        const rewrite = f.effects.find((e) => e.subcommand === i && e.kind === 'rewrite');
-        if (!rewrite) return [];
-        const c = sub.column;
-        const help =
-          c.generated === 'stored'
-            ? f.pgVersion >= 18
-              ? 'Make it a VIRTUAL generated column (PostgreSQL 18+: computed when read, no rewrite), or add a plain column, backfill it in batches and keep it current with a trigger.'
-              : 'Add a plain column, backfill it in batches and keep it current with a trigger (from PostgreSQL 18 a VIRTUAL generated column needs no rewrite).'
-            : c.serial || c.identity
-              ? 'Add the column without the sequence, create the sequence and SET DEFAULT nextval(...) (new rows only), backfill existing rows in batches, then make it NOT NULL the safe way.'
-              : f.pgVersion < 11
-                ? 'Before PostgreSQL 11 add the column without a DEFAULT, then ALTER COLUMN ... SET DEFAULT (new rows only) and backfill existing rows in batches.'
-                : 'Add the column without a DEFAULT (or with a non-volatile one), then ALTER COLUMN ... SET DEFAULT with the volatile expression (new rows only) and backfill existing rows in batches.';
-        return [
-          {
-            ruleId: 'adding-field-with-default',
-            message: `ADD COLUMN ${quoteName(c.name)} rewrites existing table ${quoteName(lock.relation)}.`,
-            note: `On PostgreSQL ${f.pgVersion}, ${rewrite.reason}: the table and its indexes are written anew while ${lockSentence(lock)}, for as long as the rewrite takes.`,
-            help,
-            span: s.span,
-            lock: claim(lock, f.effects),
-          },
-        ];
-      });
+    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub, index: i }) => {
+      if (sub.kind !== 'add-column') return [];
+      const rewrite = subcommandEffect(f, i, 'rewrite');
+      if (!rewrite) return [];
+      const c = sub.column;
+      const help =
+        c.generated === 'stored'
+          ? f.pgVersion >= 18
+            ? 'Make it a VIRTUAL generated column (PostgreSQL 18+: computed when read, no rewrite), or add a plain column, backfill it in batches and keep it current with a trigger.'
+            : 'Add a plain column, backfill it in batches and keep it current with a trigger (from PostgreSQL 18 a VIRTUAL generated column needs no rewrite).'
+          : c.serial || c.identity
+            ? 'Add the column without the sequence, create the sequence and SET DEFAULT nextval(...) (new rows only), backfill existing rows in batches, then make it NOT NULL the safe way.'
+            : f.pgVersion < 11
+              ? 'Before PostgreSQL 11 add the column without a DEFAULT, then ALTER COLUMN ... SET DEFAULT (new rows only) and backfill existing rows in batches.'
+              : 'Add the column without a DEFAULT (or with a non-volatile one), then ALTER COLUMN ... SET DEFAULT with the volatile expression (new rows only) and backfill existing rows in batches.';
+      return [
+        {
+          ruleId: 'adding-field-with-default',
+          message: `ADD COLUMN ${quoteName(c.name)} rewrites existing table ${quoteName(lock.relation)}.`,
+          note: `On PostgreSQL ${f.pgVersion}, ${rewrite.reason}: the table and its indexes are written anew while ${lockSentence(lock)}, for as long as the rewrite takes.`,
+          help,
+          span: s.span,
+          lock: claim(lock, f.effects),
+        },
+      ];
     });
   },
 });

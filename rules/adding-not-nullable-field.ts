@@ -1,9 +1,9 @@
 import type { Fix } from '../src/core/diagnostic.js';
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
-import { claim, factsOf } from '../src/sql/facts.js';
+import { claim } from '../src/sql/facts.js';
 import { sqlIdent } from '../src/sql/names.js';
-import { columnAddedInUnit, existingTableLock } from './support/existing.js';
+import { columnAddedInUnit, existingTableAlters, subcommandEffect } from './support/existing.js';
 
 /**
  * The display-only recipe that sets NOT NULL without a long lock on PostgreSQL `v`:
@@ -43,28 +43,23 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
-      const f = factsOf(s);
-      const lock = existingTableLock(f);
-      if (!lock) return [];
-      return f.alter.flatMap((sub, i) => {
-        const column = sub.kind === 'set-not-null' ? sub.column : sub.kind === 'add-constraint' && sub.constraint.kind === 'not-null' && !sub.constraint.notValid ? sub.constraint.columns[0] : undefined;
-        if (column === undefined || columnAddedInUnit(f, column)) return [];
-        const scan = f.effects.find((e) => e.subcommand === i && e.kind === 'scan');
-        if (!scan) return [];
-        const how = f.pgVersion >= 18 ? 'ADD CONSTRAINT ... NOT NULL col NOT VALID, then VALIDATE CONSTRAINT in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on)' : f.pgVersion >= 12 ? 'ADD CONSTRAINT ... CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later transaction, then SET NOT NULL (the valid CHECK spares the scan) and drop the CHECK' : 'before PostgreSQL 12 no form avoids the scan: keep a validated CHECK (col IS NOT NULL) NOT VALID constraint instead of NOT NULL, or run it in a maintenance window';
-        return [
-          {
-            ruleId: 'adding-not-nullable-field',
-            message: `${sub.kind === 'set-not-null' ? 'SET NOT NULL' : 'ADD CONSTRAINT ... NOT NULL'} on column ${quoteName(column)} of existing table ${quoteName(lock.relation)}.`,
-            note: `${lockSentence(lock)}, held on PostgreSQL ${f.pgVersion} while every row is checked for NULLs${f.pgVersion < 12 && /CHECK/.test(scan.reason) ? ' (a valid CHECK (col IS NOT NULL) spares that scan only from PostgreSQL 12)' : ''}: on a large table that is a long outage.`,
-            help: `On PostgreSQL ${f.pgVersion}: ${how}.`,
-            span: s.span,
-            lock: claim(lock, f.effects),
-            ...(f.pgVersion >= 12 ? { fix: recipe(lock.relation, column, f.pgVersion) } : {}),
-          },
-        ];
-      });
+    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub, index: i }) => {
+      const column = sub.kind === 'set-not-null' ? sub.column : sub.kind === 'add-constraint' && sub.constraint.kind === 'not-null' && !sub.constraint.notValid ? sub.constraint.columns[0] : undefined;
+      if (column === undefined || columnAddedInUnit(f, column)) return [];
+      const scan = subcommandEffect(f, i, 'scan');
+      if (!scan) return [];
+      const how = f.pgVersion >= 18 ? 'ADD CONSTRAINT ... NOT NULL col NOT VALID, then VALIDATE CONSTRAINT in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on)' : f.pgVersion >= 12 ? 'ADD CONSTRAINT ... CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later transaction, then SET NOT NULL (the valid CHECK spares the scan) and drop the CHECK' : 'before PostgreSQL 12 no form avoids the scan: keep a validated CHECK (col IS NOT NULL) NOT VALID constraint instead of NOT NULL, or run it in a maintenance window';
+      return [
+        {
+          ruleId: 'adding-not-nullable-field',
+          message: `${sub.kind === 'set-not-null' ? 'SET NOT NULL' : 'ADD CONSTRAINT ... NOT NULL'} on column ${quoteName(column)} of existing table ${quoteName(lock.relation)}.`,
+          note: `${lockSentence(lock)}, held on PostgreSQL ${f.pgVersion} while every row is checked for NULLs${f.pgVersion < 12 && /CHECK/.test(scan.reason) ? ' (a valid CHECK (col IS NOT NULL) spares that scan only from PostgreSQL 12)' : ''}: on a large table that is a long outage.`,
+          help: `On PostgreSQL ${f.pgVersion}: ${how}.`,
+          span: s.span,
+          lock: claim(lock, f.effects),
+          ...(f.pgVersion >= 12 ? { fix: recipe(lock.relation, column, f.pgVersion) } : {}),
+        },
+      ];
     });
   },
 });

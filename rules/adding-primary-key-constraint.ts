@@ -1,6 +1,7 @@
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
-import { claim, factsOf } from '../src/sql/facts.js';
+import { claim } from '../src/sql/facts.js';
+import { existingTableAlters, subcommandEffect } from './support/existing.js';
 
 const ID = 'adding-primary-key-constraint';
 
@@ -20,43 +21,38 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
-      const f = factsOf(s);
-      const lock = f.locks.find((l) => l.key === f.table && l.relationKind === 'table');
-      if (!lock || !lock.existing) return [];
+    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub, index: i }) => {
       const help = 'Make the columns NOT NULL without a long lock first (CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL: 12+), build the index with CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction block), then ALTER TABLE ... ADD CONSTRAINT name PRIMARY KEY USING INDEX name.';
-      return f.alter.flatMap((sub, i) => {
-        const scan = f.effects.find((e) => e.subcommand === i && e.kind === 'scan');
-        const scanNote = scan ? ` ${scan.reason[0]!.toUpperCase()}${scan.reason.slice(1)}, under the same lock.` : '';
-        if (sub.kind === 'add-constraint' && sub.constraint.kind === 'primary-key' && !sub.constraint.usingIndex) {
-          const k = sub.constraint;
-          return [
-            {
-              ruleId: ID,
-              message: `ADD${k.name ? ` CONSTRAINT ${quoteName(k.name)}` : ''} PRIMARY KEY on existing table ${quoteName(lock.relation)} without USING INDEX.`,
-              note: `${lockSentence(lock)}, held while the primary key's index is built over every row.${scanNote}`,
-              help,
-              span: s.span,
-              lock: claim(lock, f.effects),
-            },
-          ];
-        }
-        if (sub.kind === 'add-column' && sub.column.primaryKey) {
-          const c = sub.column;
-          const fill = c.serial || c.identity ? ` The ${c.serial ? (c.type?.name ?? 'serial') : 'identity'} column is filled for every existing row, rewriting the table.` : '';
-          return [
-            {
-              ruleId: ID,
-              message: `ADD COLUMN ${quoteName(c.name)} PRIMARY KEY on existing table ${quoteName(lock.relation)}.`,
-              note: `${lockSentence(lock)}, held while the primary key's index is built over every row.${fill}`,
-              help: `Add the column without PRIMARY KEY (and fill it in batches), then: ${help[0]!.toLowerCase()}${help.slice(1)}`,
-              span: s.span,
-              lock: claim(lock, f.effects),
-            },
-          ];
-        }
-        return [];
-      });
+      const scan = subcommandEffect(f, i, 'scan');
+      const scanNote = scan ? ` ${scan.reason[0]!.toUpperCase()}${scan.reason.slice(1)}, under the same lock.` : '';
+      if (sub.kind === 'add-constraint' && sub.constraint.kind === 'primary-key' && !sub.constraint.usingIndex) {
+        const k = sub.constraint;
+        return [
+          {
+            ruleId: ID,
+            message: `ADD${k.name ? ` CONSTRAINT ${quoteName(k.name)}` : ''} PRIMARY KEY on existing table ${quoteName(lock.relation)} without USING INDEX.`,
+            note: `${lockSentence(lock)}, held while the primary key's index is built over every row.${scanNote}`,
+            help,
+            span: s.span,
+            lock: claim(lock, f.effects),
+          },
+        ];
+      }
+      if (sub.kind === 'add-column' && sub.column.primaryKey) {
+        const c = sub.column;
+        const fill = c.serial || c.identity ? ` The ${c.serial ? (c.type?.name ?? 'serial') : 'identity'} column is filled for every existing row, rewriting the table.` : '';
+        return [
+          {
+            ruleId: ID,
+            message: `ADD COLUMN ${quoteName(c.name)} PRIMARY KEY on existing table ${quoteName(lock.relation)}.`,
+            note: `${lockSentence(lock)}, held while the primary key's index is built over every row.${fill}`,
+            help: `Add the column without PRIMARY KEY (and fill it in batches), then: ${help[0]!.toLowerCase()}${help.slice(1)}`,
+            span: s.span,
+            lock: claim(lock, f.effects),
+          },
+        ];
+      }
+      return [];
     });
   },
 });

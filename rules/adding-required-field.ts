@@ -1,6 +1,7 @@
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
-import { claim, factsOf } from '../src/sql/facts.js';
+import { claim } from '../src/sql/facts.js';
+import { existingTableAlters } from './support/existing.js';
 
 /**
  * `ALTER TABLE ... ADD COLUMN ... NOT NULL` without a DEFAULT on a table the
@@ -19,25 +20,20 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
-      const f = factsOf(s);
-      const lock = f.locks.find((l) => l.key === f.table && l.relationKind === 'table');
-      if (!lock || !lock.existing) return [];
-      return f.alter.flatMap((sub) => {
-        if (sub.kind !== 'add-column') return [];
-        const c = sub.column;
-        if (!c.notNull || c.default || c.identity || c.serial || c.generated) return [];
-        return [
-          {
-            ruleId: 'adding-required-field',
-            message: `ADD COLUMN ${quoteName(c.name)} NOT NULL without a DEFAULT on existing table ${quoteName(lock.relation)}.`,
-            note: `Every existing row gets NULL in the new column, so on a table with rows the statement fails with not_null_violation (23502); where it succeeds, application code still running that inserts without the column fails. ${lockSentence(lock)}.`,
-            help: 'Add the column nullable (or with a non-volatile DEFAULT), backfill it in batches, then enforce NOT NULL: CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL (12+, no scan).',
-            span: s.span,
-            lock: claim(lock, f.effects),
-          },
-        ];
-      });
+    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
+      if (sub.kind !== 'add-column') return [];
+      const c = sub.column;
+      if (!c.notNull || c.default || c.identity || c.serial || c.generated) return [];
+      return [
+        {
+          ruleId: 'adding-required-field',
+          message: `ADD COLUMN ${quoteName(c.name)} NOT NULL without a DEFAULT on existing table ${quoteName(lock.relation)}.`,
+          note: `Every existing row gets NULL in the new column, so on a table with rows the statement fails with not_null_violation (23502); where it succeeds, application code still running that inserts without the column fails. ${lockSentence(lock)}.`,
+          help: 'Add the column nullable (or with a non-volatile DEFAULT), backfill it in batches, then enforce NOT NULL: CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL (12+, no scan).',
+          span: s.span,
+          lock: claim(lock, f.effects),
+        },
+      ];
     });
   },
 });

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
-import { claim, factsOf } from '../src/sql/facts.js';
-import { columnAddedInUnit, existingTableLock } from './support/existing.js';
+import { claim } from '../src/sql/facts.js';
+import { columnAddedInUnit, existingTableAlters } from './support/existing.js';
 
 /**
  * `ALTER TABLE ... DROP COLUMN` on a column the migration did not add: application code
@@ -18,23 +18,18 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
-      const f = factsOf(s);
-      const lock = existingTableLock(f);
-      if (!lock) return [];
-      return f.alter.flatMap((sub) => {
-        if (sub.kind !== 'drop-column' || columnAddedInUnit(f, sub.column)) return [];
-        return [
-          {
-            ruleId: 'ban-drop-column',
-            message: `DROP COLUMN ${quoteName(sub.column)} of existing table ${quoteName(lock.relation)}.`,
-            note: `Application code that is still running and names the column (ORMs list every mapped column in their SELECT and INSERT) fails with undefined_column (42703) once this commits, and the data is gone. ${lockSentence(lock)}.`,
-            help: 'Stop reading and writing the column first (a release that no longer maps it, e.g. marked ignored in the ORM), then drop it in a later migration.',
-            span: s.span,
-            lock: claim(lock, f.effects),
-          },
-        ];
-      });
+    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
+      if (sub.kind !== 'drop-column' || columnAddedInUnit(f, sub.column)) return [];
+      return [
+        {
+          ruleId: 'ban-drop-column',
+          message: `DROP COLUMN ${quoteName(sub.column)} of existing table ${quoteName(lock.relation)}.`,
+          note: `Application code that is still running and names the column (ORMs list every mapped column in their SELECT and INSERT) fails with undefined_column (42703) once this commits, and the data is gone. ${lockSentence(lock)}.`,
+          help: 'Stop reading and writing the column first (a release that no longer maps it, e.g. marked ignored in the ORM), then drop it in a later migration.',
+          span: s.span,
+          lock: claim(lock, f.effects),
+        },
+      ];
     });
   },
 });

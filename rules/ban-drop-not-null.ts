@@ -1,7 +1,7 @@
 import { defineRule } from '../src/core/rule.js';
 import { quoteName } from '../src/sql/describe.js';
-import { claim, factsOf } from '../src/sql/facts.js';
-import { columnAddedInUnit, existingTableLock } from './support/existing.js';
+import { claim } from '../src/sql/facts.js';
+import { columnAddedInUnit, existingTableAlters } from './support/existing.js';
 
 /**
  * `ALTER COLUMN ... DROP NOT NULL` on a column the migration did not add: readers
@@ -19,23 +19,18 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
-      const f = factsOf(s);
-      const lock = existingTableLock(f);
-      if (!lock) return [];
-      return f.alter.flatMap((sub) => {
-        if (sub.kind !== 'drop-not-null' || columnAddedInUnit(f, sub.column)) return [];
-        return [
-          {
-            ruleId: 'ban-drop-not-null',
-            message: `DROP NOT NULL on column ${quoteName(sub.column)} of existing table ${quoteName(lock.relation)}.`,
-            note: 'Code that reads the column was written for a column that is never NULL (non-nullable fields in the application\'s types, NOT IN subqueries, aggregates); once rows with NULL appear, it fails or silently returns wrong answers.',
-            help: 'Keep the constraint until every reader handles NULL (migrate the readers first), then drop it; or keep NOT NULL with a DEFAULT.',
-            span: s.span,
-            lock: claim(lock, f.effects),
-          },
-        ];
-      });
+    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
+      if (sub.kind !== 'drop-not-null' || columnAddedInUnit(f, sub.column)) return [];
+      return [
+        {
+          ruleId: 'ban-drop-not-null',
+          message: `DROP NOT NULL on column ${quoteName(sub.column)} of existing table ${quoteName(lock.relation)}.`,
+          note: 'Code that reads the column was written for a column that is never NULL (non-nullable fields in the application\'s types, NOT IN subqueries, aggregates); once rows with NULL appear, it fails or silently returns wrong answers.',
+          help: 'Keep the constraint until every reader handles NULL (migrate the readers first), then drop it; or keep NOT NULL with a DEFAULT.',
+          span: s.span,
+          lock: claim(lock, f.effects),
+        },
+      ];
     });
   },
 });

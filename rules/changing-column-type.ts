@@ -1,7 +1,7 @@
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
-import { claim, factsOf } from '../src/sql/facts.js';
-import { existingTableLock } from './support/existing.js';
+import { claim } from '../src/sql/facts.js';
+import { existingTableAlters, subcommandEffect } from './support/existing.js';
 
 /**
  * `ALTER COLUMN ... TYPE` that rewrites an existing table: everything but the
@@ -20,25 +20,20 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
-      const f = factsOf(s);
-      const lock = existingTableLock(f);
-      if (!lock) return [];
-      return f.alter.flatMap((sub, i) => {
-        if (sub.kind !== 'alter-column-type') return [];
-        const rewrite = f.effects.find((e) => e.subcommand === i && e.kind === 'rewrite');
-        if (!rewrite) return [];
-        return [
-          {
-            ruleId: 'changing-column-type',
-            message: `ALTER COLUMN ${quoteName(sub.column)} TYPE ${sub.type?.text ?? '?'} on existing table ${quoteName(lock.relation)} rewrites it.`,
-            note: `On PostgreSQL ${f.pgVersion}, ${rewrite.reason}. ${lockSentence(lock)}, held for the whole rewrite and index rebuild.`,
-            help: 'Add a new column of the new type, write both from the application, backfill it in batches, switch the readers, then drop the old column in a later migration.',
-            span: s.span,
-            lock: claim(lock, f.effects),
-          },
-        ];
-      });
+    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub, index: i }) => {
+      if (sub.kind !== 'alter-column-type') return [];
+      const rewrite = subcommandEffect(f, i, 'rewrite');
+      if (!rewrite) return [];
+      return [
+        {
+          ruleId: 'changing-column-type',
+          message: `ALTER COLUMN ${quoteName(sub.column)} TYPE ${sub.type?.text ?? '?'} on existing table ${quoteName(lock.relation)} rewrites it.`,
+          note: `On PostgreSQL ${f.pgVersion}, ${rewrite.reason}. ${lockSentence(lock)}, held for the whole rewrite and index rebuild.`,
+          help: 'Add a new column of the new type, write both from the application, backfill it in batches, switch the readers, then drop the old column in a later migration.',
+          span: s.span,
+          lock: claim(lock, f.effects),
+        },
+      ];
     });
   },
 });

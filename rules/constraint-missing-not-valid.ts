@@ -4,6 +4,7 @@ import type { MigrationUnit, Statement } from '../src/core/unit.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
 import { claim, factsOf, type ConstraintFact, type StatementFacts } from '../src/sql/facts.js';
 import { sqlIdent } from '../src/sql/names.js';
+import { existingTableAlters } from './support/existing.js';
 
 /**
  * The fix (unsafe: existing rows stay unchecked until the VALIDATE runs): ` NOT VALID`
@@ -53,45 +54,40 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
-      const f = factsOf(s);
-      const lock = f.locks.find((l) => l.key === f.table && l.relationKind === 'table');
-      if (!lock || !lock.existing || f.table === null) return [];
-      return f.alter.flatMap((sub) => {
-        if (sub.kind === 'add-constraint') {
-          const k = sub.constraint;
-          if ((k.kind !== 'check' && k.kind !== 'foreign-key') || k.notValid) return [];
-          const what = k.kind === 'check' ? 'CHECK' : 'FOREIGN KEY';
-          const other = k.kind === 'foreign-key' ? f.locks.find((l) => l !== lock && l.operation.startsWith('ADD FOREIGN KEY')) : undefined;
-          const fix = notValidFix(unit, s, f, k);
-          return [
-            {
-              ruleId: 'constraint-missing-not-valid',
-              message: `ADD CONSTRAINT${k.name ? ` ${quoteName(k.name)}` : ''} ${what} on existing table ${quoteName(lock.relation)} without NOT VALID.`,
-              note: `${lockSentence(lock)}${other ? `, and a ${other.mode} lock on ${quoteName(other.relation)}` : ''}, held while every existing row is checked: on a large table that is a long outage.`,
-              help: `Add it with NOT VALID (only new rows are checked; brief lock), then run ALTER TABLE ... VALIDATE CONSTRAINT in a later transaction: it takes SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes.`,
-              span: s.span,
-              lock: claim(lock, f.effects),
-              ...(fix ? { fix } : {}),
-            },
-          ];
-        }
-        if (sub.kind === 'validate-constraint') {
-          const added = f.schema.constraint(f.table!, sub.name);
-          if (!added || added.validated || added.transaction === null || added.transaction !== f.transaction.id) return [];
-          return [
-            {
-              ruleId: 'constraint-missing-not-valid',
-              message: `VALIDATE CONSTRAINT ${quoteName(sub.name)} runs in the same transaction that added it NOT VALID.`,
-              note: `The ADD CONSTRAINT earlier in this transaction holds its ${added.kind === 'foreign-key' ? 'SHARE ROW EXCLUSIVE lock (on both tables)' : 'ACCESS EXCLUSIVE lock'} on ${quoteName(lock.relation)} until the transaction commits, so the validation scan runs under it: NOT VALID gains nothing.`,
-              help: 'Commit between them: validate in a later migration (or after a COMMIT where the runner allows it).',
-              span: s.span,
-              lock: claim(lock, f.effects),
-            },
-          ];
-        }
-        return [];
-      });
+    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
+      if (sub.kind === 'add-constraint') {
+        const k = sub.constraint;
+        if ((k.kind !== 'check' && k.kind !== 'foreign-key') || k.notValid) return [];
+        const what = k.kind === 'check' ? 'CHECK' : 'FOREIGN KEY';
+        const other = k.kind === 'foreign-key' ? f.locks.find((l) => l !== lock && l.operation.startsWith('ADD FOREIGN KEY')) : undefined;
+        const fix = notValidFix(unit, s, f, k);
+        return [
+          {
+            ruleId: 'constraint-missing-not-valid',
+            message: `ADD CONSTRAINT${k.name ? ` ${quoteName(k.name)}` : ''} ${what} on existing table ${quoteName(lock.relation)} without NOT VALID.`,
+            note: `${lockSentence(lock)}${other ? `, and a ${other.mode} lock on ${quoteName(other.relation)}` : ''}, held while every existing row is checked: on a large table that is a long outage.`,
+            help: `Add it with NOT VALID (only new rows are checked; brief lock), then run ALTER TABLE ... VALIDATE CONSTRAINT in a later transaction: it takes SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes.`,
+            span: s.span,
+            lock: claim(lock, f.effects),
+            ...(fix ? { fix } : {}),
+          },
+        ];
+      }
+      if (sub.kind === 'validate-constraint') {
+        const added = f.schema.constraint(f.table!, sub.name);
+        if (!added || added.validated || added.transaction === null || added.transaction !== f.transaction.id) return [];
+        return [
+          {
+            ruleId: 'constraint-missing-not-valid',
+            message: `VALIDATE CONSTRAINT ${quoteName(sub.name)} runs in the same transaction that added it NOT VALID.`,
+            note: `The ADD CONSTRAINT earlier in this transaction holds its ${added.kind === 'foreign-key' ? 'SHARE ROW EXCLUSIVE lock (on both tables)' : 'ACCESS EXCLUSIVE lock'} on ${quoteName(lock.relation)} until the transaction commits, so the validation scan runs under it: NOT VALID gains nothing.`,
+            help: 'Commit between them: validate in a later migration (or after a COMMIT where the runner allows it).',
+            span: s.span,
+            lock: claim(lock, f.effects),
+          },
+        ];
+      }
+      return [];
     });
   },
 });

@@ -5,6 +5,7 @@ import { lockSentence, quoteName } from '../src/sql/describe.js';
 import { claim, factsOf, type ConstraintFact, type LockFact } from '../src/sql/facts.js';
 import { sqlIdent } from '../src/sql/names.js';
 import { leaveTransaction } from '../src/fix/index-fixes.js';
+import { existingTableAlters } from './support/existing.js';
 
 const ID = 'disallowed-unique-constraint';
 /** PostgreSQL's NAMEDATALEN - 1: longer names are truncated (sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS). */
@@ -61,22 +62,17 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
-      const f = factsOf(s);
-      const lock = f.locks.find((l) => l.key === f.table && l.relationKind === 'table');
-      if (!lock || !lock.existing) return [];
+    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
       const help = 'Build the index first with CREATE UNIQUE INDEX CONCURRENTLY (SHARE UPDATE EXCLUSIVE: reads and writes go on; outside a transaction block), then ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX name, which only takes a brief ACCESS EXCLUSIVE lock.';
       const note = `${lockSentence(lock)}, held while the unique index is built over every row: on a large table that is a long outage.`;
-      return f.alter.flatMap((sub) => {
-        if (sub.kind === 'add-constraint' && sub.constraint.kind === 'unique' && !sub.constraint.usingIndex) {
-          const k = sub.constraint;
-          return [{ ruleId: ID, message: `ADD CONSTRAINT${k.name ? ` ${quoteName(k.name)}` : ''} UNIQUE on existing table ${quoteName(lock.relation)} without USING INDEX.`, note, help, span: s.span, lock: claim(lock, f.effects), fix: usingIndexFix(unit, s, k, lock) }];
-        }
-        if (sub.kind === 'add-column' && sub.column.unique) {
-          return [{ ruleId: ID, message: `ADD COLUMN ${quoteName(sub.column.name)} UNIQUE on existing table ${quoteName(lock.relation)}.`, note, help: `Add the column without UNIQUE, then build the index and attach it: ${help}`, span: s.span, lock: claim(lock, f.effects) }];
-        }
-        return [];
-      });
+      if (sub.kind === 'add-constraint' && sub.constraint.kind === 'unique' && !sub.constraint.usingIndex) {
+        const k = sub.constraint;
+        return [{ ruleId: ID, message: `ADD CONSTRAINT${k.name ? ` ${quoteName(k.name)}` : ''} UNIQUE on existing table ${quoteName(lock.relation)} without USING INDEX.`, note, help, span: s.span, lock: claim(lock, f.effects), fix: usingIndexFix(unit, s, k, lock) }];
+      }
+      if (sub.kind === 'add-column' && sub.column.unique) {
+        return [{ ruleId: ID, message: `ADD COLUMN ${quoteName(sub.column.name)} UNIQUE on existing table ${quoteName(lock.relation)}.`, note, help: `Add the column without UNIQUE, then build the index and attach it: ${help}`, span: s.span, lock: claim(lock, f.effects) }];
+      }
+      return [];
     });
   },
 });

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
-import { claim, factsOf } from '../src/sql/facts.js';
-import { columnAddedInUnit, existingTableLock } from './support/existing.js';
+import { claim } from '../src/sql/facts.js';
+import { columnAddedInUnit, existingTableAlters } from './support/existing.js';
 
 /**
  * `ALTER TABLE ... RENAME COLUMN` on a column the migration did not add: running code
@@ -17,23 +17,18 @@ export default defineRule({
     appliesTo: ['sql', 'ts'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
-      const f = factsOf(s);
-      const lock = existingTableLock(f);
-      if (!lock) return [];
-      return f.alter.flatMap((sub) => {
-        if (sub.kind !== 'rename-column' || columnAddedInUnit(f, sub.from)) return [];
-        return [
-          {
-            ruleId: 'renaming-column',
-            message: `RENAME COLUMN ${quoteName(sub.from)} TO ${quoteName(sub.to)} on existing table ${quoteName(lock.relation)}.`,
-            note: `Application code that is still running uses the old name and fails with undefined_column (42703) once this commits; the new code cannot run before it. ${lockSentence(lock)}.`,
-            help: `Expand and contract: add ${quoteName(sub.to)}, write both, backfill it in batches, move the readers, then drop ${quoteName(sub.from)} in a later migration.`,
-            span: s.span,
-            lock: claim(lock, f.effects),
-          },
-        ];
-      });
+    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
+      if (sub.kind !== 'rename-column' || columnAddedInUnit(f, sub.from)) return [];
+      return [
+        {
+          ruleId: 'renaming-column',
+          message: `RENAME COLUMN ${quoteName(sub.from)} TO ${quoteName(sub.to)} on existing table ${quoteName(lock.relation)}.`,
+          note: `Application code that is still running uses the old name and fails with undefined_column (42703) once this commits; the new code cannot run before it. ${lockSentence(lock)}.`,
+          help: `Expand and contract: add ${quoteName(sub.to)}, write both, backfill it in batches, move the readers, then drop ${quoteName(sub.from)} in a later migration.`,
+          span: s.span,
+          lock: claim(lock, f.effects),
+        },
+      ];
     });
   },
 });

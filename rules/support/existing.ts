@@ -1,5 +1,6 @@
 /** Shared by the column rules: the altered table's lock, when the table existed before the migration. */
-import type { LockFact, StatementFacts } from '../../src/sql/facts.js';
+import type { MigrationUnit, Statement } from '../../src/core/unit.js';
+import { factsOf, type AlterSubcommand, type Effect, type LockFact, type StatementFacts } from '../../src/sql/facts.js';
 
 /**
  * The lock an `ALTER TABLE` / `RENAME` statement takes on the table it alters, when the
@@ -14,3 +15,33 @@ export function existingTableLock(f: StatementFacts): LockFact | undefined {
 export function columnAddedInUnit(f: StatementFacts, column: string): boolean {
   return f.table !== null && f.schema.column(f.table, column)?.addedInUnit === true;
 }
+
+/** One ALTER TABLE subcommand on a table that existed before the migration, with what the rules need about it. */
+export interface ExistingAlter {
+  statement: Statement;
+  facts: StatementFacts;
+  /** The statement's lock on the altered table (`existingTableLock`). */
+  lock: LockFact;
+  sub: AlterSubcommand;
+  /** The subcommand's position in `facts.alter`, as `Effect.subcommand` counts. */
+  index: number;
+}
+
+/**
+ * Every ALTER TABLE subcommand of `unit` on a table the migration did not create, in order:
+ * the walk the column and constraint rules share (one entry per subcommand, so
+ * `ALTER TABLE t ADD a ..., ADD b ...` gives two).
+ */
+export function existingTableAlters(unit: MigrationUnit): ExistingAlter[] {
+  return unit.statements.flatMap((statement) => {
+    const facts = factsOf(statement);
+    const lock = existingTableLock(facts);
+    return lock ? facts.alter.map((sub, index) => ({ statement, facts, lock, sub, index })) : [];
+  });
+}
+
+/** The effect of that kind the subcommand at `index` has on `f.pgVersion` (a rewrite, a scan), if any. */
+export function subcommandEffect(f: StatementFacts, index: number, kind: Effect['kind']): Effect | undefined {
+  return f.effects.find((e) => e.subcommand === index && e.kind === kind);
+}
+
