@@ -16,7 +16,7 @@ export default defineRule({
     fixable: 'none',
     recommended: true,
     category: 'locking',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     const created = new Set<RelationKey>();

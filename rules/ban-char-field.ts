@@ -15,7 +15,7 @@ export default defineRule({
     recommended: true,
     defaultSeverity: 'warning',
     category: 'schema',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     const target = (n: number | null | undefined) => (n == null ? 'text' : `varchar(${n})`);

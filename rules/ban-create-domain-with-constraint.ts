@@ -16,7 +16,7 @@ export default defineRule({
     recommended: true,
     defaultSeverity: 'warning',
     category: 'locking',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     return unit.statements.flatMap((s) => {

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
 import { claim } from '../src/sql/facts.js';
-import { columnAddedInUnit, existingTableAlters } from './support/existing.js';
+import { columnAddedInUnit, columnsAddedByUp, existingTableAlters } from './support/existing.js';
 
 /**
  * `ALTER TABLE ... DROP COLUMN` on a column the migration did not add: application code
@@ -15,11 +15,14 @@ export default defineRule({
     fixable: 'none',
     recommended: true,
     category: 'compatibility',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
+    const undone = columnsAddedByUp(unit);
     return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
       if (sub.kind !== 'drop-column' || columnAddedInUnit(f, sub.column)) return [];
+      // The down direction dropping what this migration's up added is its undo, not a drop of a column in use.
+      if (s.phase === 'down' && undone.has(`${f.table}.${sub.column}`)) return [];
       return [
         {
           ruleId: 'ban-drop-column',

@@ -16,7 +16,7 @@ export default defineRule({
     recommended: true,
     defaultSeverity: 'warning',
     category: 'compatibility',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {

@@ -17,7 +17,7 @@ export default defineRule({
     fixable: 'none',
     recommended: true,
     category: 'locking',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub, index: i }) => {

@@ -51,7 +51,7 @@ export default defineRule({
     fixable: 'sometimes',
     recommended: true,
     category: 'locking',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {

@@ -17,7 +17,7 @@ export default defineRule({
     recommended: true,
     defaultSeverity: 'warning',
     category: 'schema',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     const target = (serial: boolean) => (serial ? 'bigserial' : 'bigint');

@@ -45,7 +45,7 @@ export default defineRule({
     recommended: true,
     defaultSeverity: 'warning',
     category: 'transactions',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     let exposed: Set<Statement> | null = null;

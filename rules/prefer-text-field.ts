@@ -17,7 +17,7 @@ export default defineRule({
     fixable: 'sometimes',
     recommended: false,
     category: 'schema',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     const check = (name: string, n: number | null | undefined) => `CHECK (char_length(${sqlIdent(name)}) <= ${n ?? 'n'})`;

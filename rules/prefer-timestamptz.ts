@@ -15,7 +15,7 @@ export default defineRule({
     recommended: true,
     defaultSeverity: 'warning',
     category: 'schema',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     const target = (mods: readonly (number | null)[] | undefined) => `timestamptz${mods?.length && mods[0] != null ? `(${mods[0]})` : ''}`;

@@ -14,7 +14,7 @@ export default defineRule({
     fixable: 'none',
     recommended: true,
     category: 'compatibility',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {

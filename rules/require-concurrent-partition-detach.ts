@@ -18,7 +18,7 @@ export default defineRule({
     fixable: 'sometimes',
     recommended: true,
     category: 'locking',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit, context) {
     // Parents the migration gives a default partition, by key: CONCURRENTLY is refused there.

@@ -45,3 +45,15 @@ export function subcommandEffect(f: StatementFacts, index: number, kind: Effect[
   return f.effects.find((e) => e.subcommand === index && e.kind === kind);
 }
 
+/**
+ * The columns the unit's `up` direction adds to tables that existed before it, as `table.column`
+ * keys (schema-qualified table key, then the column name): a `down` that drops one of them
+ * undoes this migration, and the code that used it is rolled back with it.
+ */
+export function columnsAddedByUp(unit: MigrationUnit): Set<string> {
+  const out = new Set<string>();
+  for (const { statement, facts, sub } of existingTableAlters(unit)) {
+    if (statement.phase === 'up' && sub.kind === 'add-column') out.add(`${facts.table}.${sub.column.name}`);
+  }
+  return out;
+}
