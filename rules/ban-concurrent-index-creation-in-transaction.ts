@@ -25,7 +25,7 @@ export default defineRule({
     fixable: 'sometimes',
     recommended: true,
     category: 'transactions',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit, context) {
     return unit.statements.flatMap((s) => {

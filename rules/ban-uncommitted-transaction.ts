@@ -11,7 +11,7 @@ export default defineRule({
     fixable: 'sometimes',
     recommended: true,
     category: 'transactions',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     // Transaction blocks are per connection: a COMMIT ends the block of the session it runs on.

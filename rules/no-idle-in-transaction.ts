@@ -1,14 +1,6 @@
 import { defineRule } from '../src/core/rule.js';
 import type { SessionFact } from '../src/core/unit.js';
 
-const KIND: Record<SessionFact['kind'], string> = {
-  'pool-client': 'pooled connection',
-  'query-runner': 'query runner',
-  'knex-transaction': 'knex transaction',
-  'sequelize-transaction': 'Sequelize transaction',
-  'kysely-transaction': 'Kysely transaction',
-};
-
 const PATH: Record<Exclude<NonNullable<SessionFact['leak']>['path'], 'never-closed'>, string> = {
   'early-exit': 'this early exit skips its commit/rollback and release',
   'throw-path': 'if this call throws, nothing commits, rolls back or releases it',
@@ -27,7 +19,7 @@ export default defineRule({
     fixable: 'sometimes',
     recommended: true,
     category: 'transactions',
-    appliesTo: ['ts'],
+    appliesTo: ['code'],
   },
   check(unit) {
     return unit.sessions.flatMap((s) => {
@@ -36,7 +28,7 @@ export default defineRule({
       return [
         {
           ruleId: 'no-idle-in-transaction',
-          message: `\`${s.name}\` (${KIND[s.kind]}) is left "${s.leak.state}": ${how(s.leak)}.`,
+          message: `\`${s.name}\` (${s.label}) is left "${s.leak.state}": ${how(s.leak)}.`,
           note:
             s.leak.state === 'idle in transaction'
               ? `A session idle in transaction keeps every lock it took, even the ACCESS SHARE of a SELECT, so the next DDL on those tables waits behind it and every query queues behind that DDL.${check}`

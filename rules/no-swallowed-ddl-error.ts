@@ -9,7 +9,7 @@ export default defineRule({
     fixable: 'sometimes',
     recommended: true,
     category: 'error-handling',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     const text = unit.source.text;

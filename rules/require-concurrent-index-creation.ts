@@ -11,7 +11,7 @@ export default defineRule({
     fixable: 'sometimes',
     recommended: true,
     category: 'locking',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit, context) {
     return unit.statements.flatMap((s) => {

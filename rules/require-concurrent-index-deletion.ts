@@ -26,7 +26,7 @@ export default defineRule({
     fixable: 'sometimes',
     recommended: true,
     category: 'locking',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit, context) {
     let creations: IndexCreation[] | null = null;

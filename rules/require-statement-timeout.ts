@@ -8,7 +8,7 @@ export default defineRule({
     fixable: 'sometimes',
     recommended: true,
     category: 'timeouts',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check: (unit, context) => timeoutCheck(unit, context.settings, 'statement_timeout'),
 });

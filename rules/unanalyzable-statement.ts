@@ -13,7 +13,7 @@ export default defineRule({
     recommended: true,
     defaultSeverity: 'warning',
     category: 'coverage',
-    appliesTo: ['sql', 'ts'],
+    appliesTo: ['sql', 'code'],
   },
   check(unit) {
     return unit.unanalysed

@@ -13,7 +13,7 @@ import { glob } from 'tinyglobby';
 import type { SqlRunner } from '../core/rule.js';
 import { DEFAULT_SETTINGS } from '../core/rule.js';
 import { DEFAULT_IGNORES } from '../lint/discover.js';
-import { isMigrationSource, SUPPORTED_EXTENSIONS } from '../sources/index.js';
+import { isMigrationSource, supportedExtensions } from '../sources/index.js';
 import { parseArgs, type CliOutput } from './args.js';
 
 /** The npm packages of the migration frameworks miglint reads, by the name it gives them. */
@@ -43,7 +43,7 @@ export async function detectProject(dir: string): Promise<Detected> {
   const frameworks = Object.entries(FRAMEWORK_PACKAGES)
     .filter(([name]) => name in deps)
     .map(([, label]) => label);
-  const kinds = `*.{${SUPPORTED_EXTENSIONS.map((e) => e.slice(1)).join(',')}}`;
+  const kinds = `*.{${supportedExtensions().map((e) => e.slice(1)).join(',')}}`;
   const files = (await glob([`**/migrations/**/${kinds}`, `**/migration/**/${kinds}`, '**/db/migrate/**/*.sql'], { cwd: dir, ignore: DEFAULT_IGNORES })).filter(isMigrationSource);
   return { frameworks, sqlRunner: await detectSqlRunner(dir, deps, files), migrationDirs: dirsOf(files) };
 }

@@ -68,8 +68,12 @@ export interface RuleMeta {
   defaultSeverity?: 'error' | 'warning';
   /** What the rule is about; `--fix-type` selects fixes by it. */
   category: RuleCategory;
-  /** Which inputs the rule can fire on. */
-  appliesTo: ReadonlyArray<'sql' | 'ts'>;
+  /**
+   * Which inputs the rule can fire on: language frontend ids (`sql`, `ts`, `python`; see
+   * src/sources/registry.ts) or frontend kinds: `sql` (SQL files) and `code` (every
+   * programming-language frontend, those registered later too). `['sql', 'code']` is every input.
+   */
+  appliesTo: readonly string[];
 }
 
 export interface Rule {

@@ -7,16 +7,13 @@ import type { Edit, Span } from './diagnostic.js';
 import type { SourceText } from './source-text.js';
 import type { StatementFacts } from '../sql/facts.js';
 
-export type Framework =
-  | 'sql'
-  | 'typeorm'
-  | 'knex'
-  | 'node-pg-migrate'
-  | 'sequelize'
-  | 'kysely'
-  | 'pg'
-  | 'migrun'
-  | 'unknown';
+/**
+ * Which migration framework (or library) a unit is written for: the id of a framework
+ * module (src/sources/registry.ts, `FrameworkModule.framework`), e.g. `typeorm`, `knex`,
+ * `alembic`; the modules own the ids. Two are not modules': `sql`, a `.sql` file (its
+ * runner is `LintSettings.sqlRunner`), and `unknown`, code in which no framework was recognised.
+ */
+export type Framework = 'sql' | 'unknown' | (string & {});
 
 /** Who wraps a statement in a transaction block, if anyone. */
 export type TransactionOwner =
@@ -97,7 +94,10 @@ export interface Statement {
 export interface SessionFact {
   /** The variable or expression that names the connection, e.g. `client`, `queryRunner`. */
   name: string;
-  kind: 'pool-client' | 'query-runner' | 'knex-transaction' | 'sequelize-transaction' | 'kysely-transaction';
+  /** The session kind's id, owned by the framework module that opens it (`FrameworkModule.sessionKinds`), e.g. `pool-client`, `knex-transaction`. */
+  kind: string;
+  /** The kind in words, for messages: `pooled connection`, `knex transaction` (the module's `sessionKinds[kind]`). */
+  label: string;
   /** Where it is acquired. */
   span: Span;
   /** Whether a transaction block is open on it (else it is only checked out). */
@@ -162,8 +162,11 @@ export interface SyntaxErrorFact {
   message: string;
   /** UTF-16 offset in the file. */
   offset: number;
-  /** Whose grammar rejected it: PostgreSQL's (the default) or the TypeScript/JavaScript parser's. */
-  language?: 'sql' | 'script';
+  /**
+   * Whose grammar rejected it: PostgreSQL's (`sql`, the default) or the file's own
+   * language's (any other value; the TS/JS frontend says `script`).
+   */
+  language?: string;
 }
 
 /**
@@ -190,7 +193,11 @@ export interface UnanalysedFact {
 export interface MigrationUnit {
   file: string;
   source: SourceText;
-  language: 'sql' | 'ts' | 'js';
+  /**
+   * The file's language: its frontend's id (`LanguageFrontend.id`), or a dialect of it the
+   * frontend distinguishes (the TS/JS frontend says `ts` or `js`). `sql` only for SQL files.
+   */
+  language: string;
   framework: Framework;
   statements: Statement[];
   /**

@@ -9,14 +9,17 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import ignore from 'ignore';
 import { glob } from 'tinyglobby';
-import { isMigrationSource, SUPPORTED_EXTENSIONS } from '../sources/index.js';
+import { isMigrationSource, supportedExtensions } from '../sources/index.js';
 import { fileKind } from './read.js';
 
 /** Folders a directory walk never enters. */
 const IGNORED_DIRS = ['node_modules', '.git', 'dist', 'build', 'coverage'];
 export const DEFAULT_IGNORES = [...IGNORED_DIRS.map((d) => `**/${d}/**`), '**/*.d.ts', '**/*.min.js'];
-/** Every file some frontend reads, e.g. `**\/*.{sql,ts,...}`. */
-const SOURCE_GLOB = `**/*.{${SUPPORTED_EXTENSIONS.map((e) => e.slice(1)).join(',')}}`;
+/** Every file some registered frontend reads, e.g. `**\/*.{sql,ts,...}`. */
+const sourceGlob = () => {
+  const exts = supportedExtensions().map((e) => e.slice(1));
+  return exts.length === 1 ? `**/*.${exts[0]}` : `**/*.{${exts.join(',')}}`;
+};
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -77,7 +80,7 @@ export async function discoverFiles(paths: string[], cwd: string, extraIgnores: 
     const abs = resolve(cwd, p);
     if (existsSync(abs)) {
       if ((await stat(abs)).isDirectory()) {
-        const files = await glob(SOURCE_GLOB, { cwd: abs, absolute: true, ignore: DEFAULT_IGNORES, dot: false });
+        const files = await glob(sourceGlob(), { cwd: abs, absolute: true, ignore: DEFAULT_IGNORES, dot: false });
         await addWalked(files.filter(isMigrationSource));
         if (debug) await reportSpecialFiles(abs, cwd, ignored, debug);
       } else {
@@ -88,7 +91,7 @@ export async function discoverFiles(paths: string[], cwd: string, extraIgnores: 
     const files = await glob(p, { cwd, absolute: true, ignore: DEFAULT_IGNORES });
     if (files.length === 0) throw new UsageError(`no files match "${p}"`);
     const sources = files.filter(isMigrationSource);
-    if (sources.length === 0) throw new UsageError(`"${p}" matches only files miglint does not read (it reads ${SUPPORTED_EXTENSIONS.join(', ')})`);
+    if (sources.length === 0) throw new UsageError(`"${p}" matches only files miglint does not read (it reads ${supportedExtensions().join(', ')})`);
     await addWalked(sources);
   }
   return [...found.values()].sort();

@@ -7,7 +7,8 @@ import type { Rule } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
 import type { MigrationUnit, Phase } from '../core/unit.js';
 import type { Direction, ResolvedConfig } from '../config/index.js';
-import { frontendKind, loadUnit, SUPPORTED_EXTENSIONS } from '../sources/index.js';
+import { frontendFor, loadUnit, supportedExtensions } from '../sources/index.js';
+import { ruleAppliesTo } from '../sources/registry.js';
 import { applySuppressions, parseSuppressions, suppressionDiagnostics } from './suppressions.js';
 
 /** Pseudo-rules the engine itself reports. */
@@ -57,10 +58,10 @@ export function toFinding(file: string, source: SourceText, d: Diagnostic, sever
  * named explicitly (or `--stdin-filename`).
  */
 export function unsupportedFileFinding(file: string, source: SourceText): Finding | null {
-  if (frontendKind(file) !== null) return null;
+  if (frontendFor(file) !== null) return null;
   const ext = /(\.[^./\\]+)$/.exec(file)?.[1];
   const what = ext ? `${ext} files` : 'files without an extension';
-  const message = `Unsupported file type: miglint does not read ${what} (it reads ${SUPPORTED_EXTENSIONS.join(', ')}); nothing in this file was analysed.`;
+  const message = `Unsupported file type: miglint does not read ${what} (it reads ${supportedExtensions().join(', ')}); nothing in this file was analysed.`;
   const help = 'Lint the migrations of a kind miglint reads, or leave this file out (a directory walk skips such files).';
   return toFinding(file, source, { ruleId: UNANALYZABLE_FILE, message, help, span: { start: 0, end: 0 } }, 'error');
 }
@@ -118,17 +119,17 @@ export function phaseLocator(unit: MigrationUnit): (span: Span) => Phase | null 
  * @throws what a frontend or rule throws on a bug (`lintOne` reports it as `internal-error`).
  */
 export function lintText(file: string, text: string, config: ResolvedConfig, options: EngineOptions): LintRun {
-  if (frontendKind(file) === null) {
+  const frontend = frontendFor(file);
+  if (frontend === null) {
     const source = new SourceText(text);
     return { unit: null, source, findings: [unsupportedFileFinding(file, source)!] };
   }
   const unit = loadUnit(file, text, config.settings);
-  const lang = unit.language === 'sql' ? 'sql' : 'ts';
   const severities = new Map<string, Severity>();
   const diagnostics: Diagnostic[] = unit.syntaxErrors.map((e) => ({
     ruleId: SYNTAX_ERROR,
     message: /^syntax error/i.test(e.message) ? `S${e.message.slice(1)}.` : `Syntax error: ${e.message}.`,
-    help: e.language === 'script' ? 'Fix the code: the migration cannot run like this, and what follows the error may not have been analysed.' : 'Fix the SQL; nothing else in this statement was checked.',
+    help: e.language !== undefined && e.language !== 'sql' ? 'Fix the code: the migration cannot run like this, and what follows the error may not have been analysed.' : 'Fix the SQL; nothing else in this statement was checked.',
     span: { start: e.offset, end: Math.min(text.length, e.offset + 1) },
   }));
   for (const u of unit.unanalysed) {
@@ -143,13 +144,13 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
   for (const rule of options.rules) {
     if (options.only && !options.only.has(rule.meta.id)) continue;
     const sev = ruleSeverity(rule, config);
-    if (sev === 'off' || !rule.meta.appliesTo.includes(lang)) continue;
+    if (sev === 'off' || !ruleAppliesTo(rule.meta.appliesTo, frontend)) continue;
     severities.set(rule.meta.id, sev);
     // A loop, not push(...): a rule may report 100,000 findings on a large file, more arguments than a call takes.
     for (const d of rule.check(unit, { settings: config.settings, options: config.rules[rule.meta.id]?.options ?? {} })) diagnostics.push(d);
   }
 
-  const suppressions = parseSuppressions(unit);
+  const suppressions = parseSuppressions(unit, frontend.comments);
   const kept = applySuppressions(diagnostics, suppressions);
   if (!options.only) kept.push(...suppressionDiagnostics(suppressions, known));
 

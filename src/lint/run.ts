@@ -9,7 +9,7 @@ import type { Rule } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
 import type { ConfigLoader, Direction, ResolvedConfig } from '../config/index.js';
 import type { FileReport } from '../report/types.js';
-import { isSqlFile, prepareFrontends } from '../sources/index.js';
+import { frontendFor, prepareFrontends } from '../sources/index.js';
 import { readRunnerMetadata } from '../sources/runner-metadata.js';
 import { INTERNAL_ERROR, lintText, toFinding, UNANALYZABLE_FILE, unsupportedFileFinding } from './engine.js';
 import { fixText } from './fix.js';
@@ -94,9 +94,7 @@ export async function lintWithConfig(file: string, text: string, config: Resolve
 /** The `unanalyzable-file` finding of ill-formed UTF-8, at its first ill-formed sequence. */
 function invalidUtf8Finding(file: string, source: SourceText, bad: InvalidUtf8): Finding {
   const message = `Invalid UTF-8: ${bad.bytes} (byte ${bad.byteOffset} of the file) is not a UTF-8 sequence; miglint read each ill-formed sequence as U+FFFD, analysed the rest of the file, and applies no fix to it.`;
-  const note = isSqlFile(file)
-    ? 'psql and most runners send these bytes as they are: with client_encoding UTF8, PostgreSQL rejects the statement (SQLSTATE 22021 character_not_in_repertoire; manual: "Character Set Support").'
-    : 'Node.js reads them as U+FFFD too, so SQL built from this text differs from what the file seems to say.';
+  const note = frontendFor(file)?.invalidUtf8Note ?? 'The program that runs the migration may read these bytes otherwise than miglint did, so the SQL it sends may differ from what the file seems to say.';
   return toFinding(file, source, { ruleId: UNANALYZABLE_FILE, message, note, help: 'Save the file as UTF-8 (it may be in another encoding, such as Latin-1).', span: { start: bad.offset, end: bad.offset + 1 } }, 'error');
 }
 

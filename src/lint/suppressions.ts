@@ -1,7 +1,9 @@
 /**
  * Suppression comments.
  *
- * - `-- miglint-ignore <rule-id>[, <rule-id>...][: reason]` (or `//`, `/* *\/`): the next
+ * - `-- miglint-ignore <rule-id>[, <rule-id>...][: reason]`, in any comment syntax of the
+ *   file's language (its frontend's `CommentSyntax`: `//` and `/* *\/` in TS/JS, `#` in
+ *   Python) or of SQL (whose comments every frontend's query strings may hold): the next
  *   statement — diagnostics that start after the comment and on or before the end of
  *   the next statement, plus any diagnostic whose span contains the comment.
  * - `-- miglint-ignore-file [<rule-id>...][: reason]`: the whole file (all rules when none is named).
@@ -15,6 +17,7 @@
  */
 import type { Diagnostic, Span } from '../core/diagnostic.js';
 import type { Comment, MigrationUnit } from '../core/unit.js';
+import type { CommentSyntax } from '../sources/registry.js';
 
 export interface Suppression {
   comment: Comment;
@@ -29,7 +32,34 @@ export interface Suppression {
   used: boolean;
 }
 
-const PATTERN = /^(?:--|\/\/|\/\*)\s*(miglint|squawk)-ignore(-file)?\b([^:*]*)(?::\s*(.*?))?\s*(?:\*\/)?\s*$/s;
+/** SQL's comments, accepted in every language: SQL inside a query string may carry the suppression. */
+const SQL_COMMENTS: CommentSyntax = { line: ['--'], block: [['/*', '*/']] };
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const patterns = new Map<string, RegExp>();
+
+/** The suppression pattern for comments written in `syntax` or SQL's (built once per syntax). */
+function patternFor(syntax: CommentSyntax): RegExp {
+  const key = JSON.stringify(syntax);
+  let re = patterns.get(key);
+  if (!re) {
+    const opens = new Set<string>();
+    const closes = new Set<string>();
+    for (const c of [syntax, SQL_COMMENTS]) {
+      for (const l of c.line) opens.add(l);
+      for (const [o, e] of c.block ?? []) {
+        opens.add(o);
+        closes.add(e);
+      }
+    }
+    // Longest markers first, so `/*` is not read as `/` followed by text.
+    const alt = (set: Set<string>) => [...set].sort((a, b) => b.length - a.length).map(escape).join('|');
+    const close = closes.size ? `(?:${alt(closes)})?` : '';
+    re = new RegExp(`^(?:${alt(opens)})\\s*(miglint|squawk)-ignore(-file)?\\b([^:*]*?)(?::\\s*(.*?))?\\s*${close}\\s*$`, 's');
+    patterns.set(key, re);
+  }
+  return re;
+}
 
 /** squawk's ids whose miglint rule has another id (CATALOGUE.md, "Compatibility"); the others are the same. */
 export const SQUAWK_IDS: Readonly<Record<string, readonly string[]>> = {
@@ -39,11 +69,15 @@ export const SQUAWK_IDS: Readonly<Record<string, readonly string[]>> = {
   'require-timeout-settings': ['require-lock-timeout', 'require-statement-timeout'],
 };
 
-/** Parses the suppressions of a unit's comments. */
-export function parseSuppressions(unit: MigrationUnit): Suppression[] {
+/**
+ * Parses the suppressions of a unit's comments, written in `syntax` (the comment syntax of
+ * the unit's language frontend) or SQL's.
+ */
+export function parseSuppressions(unit: MigrationUnit, syntax: CommentSyntax): Suppression[] {
+  const pattern = patternFor(syntax);
   const out: Suppression[] = [];
   for (const c of unit.comments) {
-    const m = PATTERN.exec(c.text.trim());
+    const m = pattern.exec(c.text.trim());
     if (!m) continue;
     const squawk = m[1] === 'squawk';
     const fileLevel = !!m[2];

@@ -1,26 +1,16 @@
 /**
- * Whether a file's text parses: SQL through libpg-query, TS/JS through the
- * TypeScript compiler's parser (via ts-morph). Used to refuse writing a broken fix.
+ * Whether a file's text parses, by the syntax check of the language frontend that reads
+ * it (`LanguageFrontend.syntaxProblem`: SQL through libpg-query, TS/JS through the
+ * TypeScript compiler's parser, ...). Used to refuse writing a broken fix.
  */
-import { createRequire } from 'node:module';
-import { parseSql } from '../sql/parse.js';
-import { isSqlFile } from '../sources/index.js';
-import { parseableSql } from '../sources/sql.js';
+import { frontendFor } from '../sources/index.js';
 
-// Loaded on first use: the TypeScript compiler costs ~0.4 s, and SQL-only runs never need it.
-const require = createRequire(import.meta.url);
-let tsModule: typeof import('ts-morph').ts | null = null;
-const typescript = () => (tsModule ??= (require('ts-morph') as typeof import('ts-morph')).ts);
-
-/** A description of the first syntax problem, or null when the text parses. */
+/**
+ * A description of the first syntax problem, or null when the text parses.
+ * @throws Error when no frontend reads `file` (nothing is fixed in such a file).
+ */
 export function syntaxProblem(file: string, text: string): string | null {
-  if (isSqlFile(file)) {
-    // psql syntax is masked too: a fix is refused only for what it breaks, not for the runner's own syntax.
-    const r = parseSql(parseableSql(text, true));
-    return r.error ? r.error.message : null;
-  }
-  const ts = typescript();
-  const out = ts.transpileModule(text, { fileName: file, reportDiagnostics: true, compilerOptions: { allowJs: true, noEmit: false } });
-  const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
-  return errors.length ? ts.flattenDiagnosticMessageText(errors[0]!.messageText, '\n') : null;
+  const frontend = frontendFor(file);
+  if (!frontend) throw new Error(`syntaxProblem: no frontend reads ${file}`);
+  return frontend.syntaxProblem(file, text);
 }

@@ -18,7 +18,7 @@ import type { Finding } from '../core/diagnostic.js';
 import type { ConfigLoader, ResolvedConfig } from '../config/index.js';
 import { fixText } from '../lint/fix.js';
 import { configForFile, lintWithConfig, newRunResult, type RunOptions } from '../lint/run.js';
-import { isSqlFile } from '../sources/index.js';
+import { frontendFor } from '../sources/index.js';
 import { ruleDocsUrl } from '../core/rule.js';
 import { rulesById } from '../../rules/index.js';
 import type { DiagnosticData, LintedDocument } from './diagnostics.js';
@@ -98,7 +98,8 @@ function findingOf(linted: LintedDocument, d: LspDiagnostic, data: DiagnosticDat
  * nothing else. Null when no place works.
  */
 async function suppressionEdit(linted: LintedDocument, finding: Finding, fileLevel: boolean, config: ResolvedConfig, ctx: ActionContext): Promise<TextEdit | null> {
-  const prefix = isSqlFile(linted.path) ? '--' : '//';
+  // The language's own preferred line comment (a linted document always has a frontend).
+  const prefix = frontendFor(linted.path)?.comments.line[0] ?? '--';
   const { source } = linted;
   const key = (f: Finding) => `${f.ruleId}\u0000${f.message}`;
   const others = linted.findings.filter((f) => (fileLevel ? f.ruleId !== finding.ruleId : f !== finding)).map(key).sort();

@@ -11,7 +11,7 @@ import { SourceText } from '../core/source-text.js';
 import { ConfigLoader } from '../config/index.js';
 import { lintOne, newRunResult, type RunOptions } from '../lint/run.js';
 import { isAfter } from '../lint/since.js';
-import { isMigrationSource, prepareFrontends } from '../sources/index.js';
+import { isMigrationSource, languageFrontends, prepareAllFrontends } from '../sources/index.js';
 import { codeActions } from './actions.js';
 import { toLspDiagnostic, type LintedDocument } from './diagnostics.js';
 import type { PositionEncoding } from './positions.js';
@@ -24,9 +24,9 @@ export class Linter {
     this.runOptions = { cwd, rules, only: null, fix: 'off', unsafeFixes: false };
   }
 
-  /** A linter with both frontends (SQL, TS/JS) loaded. */
+  /** A linter with every registered frontend loaded. */
   static async create(cwd: string): Promise<Linter> {
-    await prepareFrontends(['x.sql', 'x.ts']);
+    await prepareAllFrontends();
     return new Linter(cwd);
   }
 
@@ -67,11 +67,9 @@ export class Linter {
   }
 }
 
-const UNTITLED_EXTENSIONS: Record<string, string> = { sql: '.sql', typescript: '.ts', javascript: '.js' };
-
 /** The file path a document stands for: its file URI, or an untitled one named after its language in `cwd`. */
 function documentPath(doc: TextDocument, cwd: string): string {
   if (doc.uri.startsWith('file:')) return fileURLToPath(doc.uri);
-  const ext = UNTITLED_EXTENSIONS[doc.languageId] ?? extname(doc.uri);
+  const ext = languageFrontends().find((f) => f.editorLanguages?.[doc.languageId])?.editorLanguages?.[doc.languageId] ?? extname(doc.uri);
   return resolve(cwd, `untitled${ext}`);
 }

@@ -1,70 +1,64 @@
 /**
- * Frontend dispatch: a file's extension picks the frontend that turns it into a
- * migration unit. A new framework is a new frontend, never a change to the rules.
+ * Frontend dispatch: a file's extension picks the language frontend (see
+ * `registry.ts`) that turns it into a migration unit. A new framework is a new
+ * framework module, a new language a new frontend; never a change to the rules.
  *
- * The TypeScript frontend (ts-morph, i.e. the whole TypeScript compiler) costs about
- * 0.4 s to load, so it is loaded only when a TS/JS file is about to be linted:
- * call `prepareFrontends(files)` first.
+ * A frontend's parser may be costly to load (the TypeScript compiler behind ts-morph
+ * takes about 0.4 s), so it is loaded only when a file of its kind is about to be
+ * linted: call `prepareFrontends(files)` first.
  */
 import type { LintSettings } from '../core/rule.js';
 import type { MigrationUnit } from '../core/unit.js';
 import { computeContexts } from '../sql/context.js';
 import { initSqlParser } from '../sql/parse.js';
-import { sqlUnit } from './sql.js';
+import { frontendFor, languageFrontends, type LanguageFrontend } from './registry.js';
 
-export const SQL_EXTENSIONS = ['.sql'] as const;
-export const SCRIPT_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'] as const;
-
-type TypescriptFrontend = typeof import('./typescript/index.js');
-let typescriptFrontend: TypescriptFrontend | null = null;
+export { frontendFor, languageFrontends, registerFrontend, supportedExtensions, type LanguageFrontend } from './registry.js';
 
 /**
- * The kinds of file miglint reads, by file extension (lower-cased, with the dot): the one
- * list that discovery, the engine's "unsupported file type" check and the dispatch below
- * read. A new frontend (Python) adds its kind here and a case in `loadUnit`.
+ * Whether a directory walk lints `file`: a kind some frontend reads, and not one its
+ * frontend leaves out of walks (`.d.ts` declaration files).
  */
-export const FRONTEND_EXTENSIONS = { sql: SQL_EXTENSIONS, script: SCRIPT_EXTENSIONS } as const;
-export type FrontendKind = keyof typeof FRONTEND_EXTENSIONS;
-
-/** Every extension some frontend reads, e.g. `['.sql', '.ts', ...]`. */
-export const SUPPORTED_EXTENSIONS: readonly string[] = Object.values(FRONTEND_EXTENSIONS).flat();
-
-/** The frontend that reads `file`, by its extension; null when no frontend does. */
-export function frontendKind(file: string): FrontendKind | null {
-  const lower = file.toLowerCase();
-  for (const [kind, exts] of Object.entries(FRONTEND_EXTENSIONS) as [FrontendKind, readonly string[]][]) {
-    if (exts.some((e) => lower.endsWith(e))) return kind;
-  }
-  return null;
-}
-
-/** Whether a directory walk lints `file`: a kind some frontend reads, and not a `.d.ts` declaration file. */
 export function isMigrationSource(file: string): boolean {
-  return frontendKind(file) !== null && !file.toLowerCase().endsWith('.d.ts');
+  const f = frontendFor(file);
+  return f !== null && !(f.skipsInWalk?.(file) ?? false);
 }
 
+/** Whether `file` is SQL itself (a frontend of kind `sql`), not code that carries SQL. */
 export function isSqlFile(file: string): boolean {
-  return frontendKind(file) === 'sql';
+  return frontendFor(file)?.kind === 'sql';
 }
 
-/** Loads the SQL parser, and the TypeScript frontend when any of `files` needs it. */
+/**
+ * Loads the SQL parser (every frontend's statements are SQL), then prepares each frontend
+ * that reads one of `files` (`LanguageFrontend.prepare`), once.
+ * @throws what a frontend's `prepare` throws (a parser that cannot be loaded).
+ */
 export async function prepareFrontends(files: Iterable<string>): Promise<void> {
   await initSqlParser();
-  if (!typescriptFrontend && [...files].some((f) => frontendKind(f) === 'script')) typescriptFrontend = await import('./typescript/index.js');
+  const needed = new Set<LanguageFrontend>();
+  for (const f of files) {
+    const fe = frontendFor(f);
+    if (fe) needed.add(fe);
+  }
+  for (const fe of languageFrontends()) if (needed.has(fe)) await fe.prepare();
+}
+
+/** Prepares every registered frontend (the language server, which may be handed any kind of file). */
+export async function prepareAllFrontends(): Promise<void> {
+  await initSqlParser();
+  for (const fe of languageFrontends()) await fe.prepare();
 }
 
 /**
  * Builds the migration unit of one file and computes its statements' contexts.
- * @throws Error when no frontend reads this kind of file (check `frontendKind` first), or
- * the frontends were not prepared for it.
+ * @throws Error when no frontend reads this kind of file (check `frontendFor` first), or
+ * the frontend was not prepared for it.
  */
 export function loadUnit(file: string, text: string, settings: LintSettings): MigrationUnit {
-  let unit: MigrationUnit;
-  const kind = frontendKind(file);
-  if (kind === 'sql') unit = sqlUnit(file, text, settings);
-  else if (kind === null) throw new Error(`loadUnit: no frontend reads ${file}`);
-  else if (typescriptFrontend) unit = typescriptFrontend.typescriptUnit(file, text, settings);
-  else throw new Error('loadUnit: call prepareFrontends() before linting TypeScript/JavaScript');
+  const frontend = frontendFor(file);
+  if (!frontend) throw new Error(`loadUnit: no frontend reads ${file}`);
+  const unit = frontend.parse(file, text, settings);
   computeContexts(unit, { runtimeSetsTimeouts: settings.runtimeSetsTimeouts || settings.sqlRunner === 'migrun', pgVersion: settings.pgVersion });
   return unit;
 }

@@ -19,44 +19,26 @@ import type { SourceFile } from 'ts-morph';
 import type { Edit, Span } from '../../core/diagnostic.js';
 import type { LintSettings } from '../../core/rule.js';
 import { SourceText } from '../../core/source-text.js';
-import type { Framework, FrontendEdits, MigrationUnit, Phase, Statement, SyntaxErrorFact } from '../../core/unit.js';
+import type { FrontendEdits, MigrationUnit, Phase, Statement, SyntaxErrorFact } from '../../core/unit.js';
 import { classify } from '../../sql/classify.js';
 import { findSwallowedCatches } from './catches.js';
 import { Collector } from './collect.js';
 import { scriptComments } from './comments.js';
 import { bracketNesting, limitMessage, syntaxDepth, type LimitHit } from './depth.js';
 import { applyInsertion, jsString, lineIndent, lineStart, planInsertion, prefersSingleQuotes, usesSemicolons, type InsertionPlan } from './edits.js';
-import { knex } from './knex.js';
-import { kysely } from './kysely.js';
 import { ConstTable } from './literals.js';
 import { NodeIndex } from './nodes.js';
-import { migrun } from './migrun.js';
+import { FRAMEWORKS, frameworkSupport } from './frameworks.js';
 import { Node, SyntaxKind } from './morph.js';
-import { nodePgMigrate } from './node-pg-migrate.js';
-import { pg, unknownFramework } from './pg.js';
 import { Placeholders } from './placeholders.js';
 import { isJsx, ParserStackError, withSourceFile } from './project.js';
 import { rawQueryOf } from './queries.js';
 import { bindingKey } from './scopes.js';
-import { sequelize } from './sequelize.js';
 import { findOpenings, findSessions, type Opening } from './sessions.js';
 import { detectFramework, findPhases, importsOf, phaseOf } from './shape.js';
 import { CodeTransactions } from './transactions.js';
-import { typeorm } from './typeorm.js';
 import { unknownSqlOf } from './unknown-sql.js';
 import type { Env, FrameworkSupport, RawStatementMaker } from './types.js';
-
-const SUPPORT: Record<Framework, FrameworkSupport> = {
-  typeorm,
-  knex,
-  'node-pg-migrate': nodePgMigrate,
-  sequelize,
-  kysely,
-  pg,
-  migrun,
-  unknown: unknownFramework,
-  sql: unknownFramework,
-};
 
 /**
  * The TypeScript parser's own errors in the file (the first, at most: the rest
@@ -132,11 +114,11 @@ function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): v
   const nodes = new NodeIndex(sf);
   const phases = findPhases(nodes);
   const imports = importsOf(sf, nodes);
-  const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text) };
+  const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text), frameworks: FRAMEWORKS };
   unit.comments = scriptComments(sf);
   unit.phaseRegions = phases.map((p) => ({ phase: p.phase, span: { start: p.fn.getStart(), end: p.fn.getEnd() } }));
-  env.framework = detectFramework(sf, phases, imports, nodes);
-  const support = SUPPORT[env.framework];
+  env.framework = detectFramework(sf, phases, imports, nodes, FRAMEWORKS);
+  const support = frameworkSupport(env.framework);
 
   const collector = new Collector(env.placeholders);
   const anchors = new Map<Statement, Anchor>();
@@ -189,13 +171,14 @@ function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): v
       });
     }
   }
-  if (env.framework === 'unknown' && sawQuery) env.framework = 'pg';
+  const fallback = FRAMEWORKS.find((f) => f.detect?.rawQueries);
+  if (env.framework === 'unknown' && sawQuery && fallback) env.framework = fallback.framework;
   unit.framework = env.framework;
   unit.statements = collector.statements;
   unit.syntaxErrors = [...scriptSyntaxErrors(sf), ...collector.syntaxErrors];
   unit.unanalysed = [...collector.unanalysed];
 
-  const w = SUPPORT[env.framework].wrapped(env);
+  const w = frameworkSupport(env.framework).wrapped(env);
   unit.wrapped = settings.assumeInTransaction !== null ? { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' } : w;
 
   unit.sessions = findSessions(env);
@@ -211,7 +194,7 @@ function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): v
     const tx = txKeys.get(s);
     s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.key}` : tx ? `transaction:${tx}` : null;
   }
-  unit.edits = frontendEdits(env, SUPPORT[env.framework], collector, anchors, pins);
+  unit.edits = frontendEdits(env, frameworkSupport(env.framework), collector, anchors, pins);
 }
 
 interface Anchor {
@@ -332,13 +315,12 @@ function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, op
     name !== null &&
     (/pool/i.test(name) ||
       env.nodes.ofKind(SyntaxKind.VariableDeclaration).some((d) => d.getName() === name && /^new\s+([\w$]+\.)?Pool\b/.test(d.getInitializer()?.getText() ?? '')));
-  switch (env.framework) {
-    case 'migrun':
+  switch (frameworkSupport(env.framework).connections) {
+    case 'single':
       return 'phase';
-    case 'sequelize':
+    case 'pool':
       return null;
-    case 'knex':
-    case 'kysely': {
+    case 'wrapped-handle': {
       // The migration's own handle runs in the Migrator's transaction, and so do handles made inside the
       // phase from it (`knex.transaction(async (trx) => ...)` nests a savepoint on the same connection);
       // another instance declared outside the phase (an application's pool) does not.
@@ -346,8 +328,7 @@ function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, op
       if (wrapped && phase !== 'other' && (root === null || root === param || (!session && !!fn && declaredIn(fn).has(root)))) return 'phase';
       return session ? 'anchor' : null;
     }
-    case 'typeorm':
-    case 'node-pg-migrate':
+    case 'phase-param':
       if (phase !== 'other' && (root === null || root === param)) return 'phase';
       return session ? 'anchor' : null;
     default:

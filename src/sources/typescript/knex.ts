@@ -366,6 +366,17 @@ function isEsm(env: Env): boolean {
 
 export const knex: FrameworkSupport = {
   framework: 'knex',
+  name: 'knex',
+  connections: 'wrapped-handle',
+  detect: {
+    paramType: /^(Knex|knex)\b/,
+    imports: /^knex(\/|$)/,
+    params: ['knex'],
+    // After Kysely's (order 40), which claims the same uses when its chains show.
+    byUse: { order: 41, test: (uses) => uses.has('schema') || uses.has('raw') || uses.has('fn') },
+  },
+  sessionKinds: { 'knex-transaction': 'knex transaction' },
+  sessionCode: { 'knex-transaction': (n) => ({ rollback: `await ${n}.rollback()`, guardedRollback: `await ${n}.rollback()`, commit: `await ${n}.commit()`, release: null }) },
   builder: translate,
   wrapped(env) {
     const flag = transactionFlag(configObject(env));

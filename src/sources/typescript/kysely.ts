@@ -242,6 +242,22 @@ export function importSql(env: Env): { tag: string; edits: Edit[] } | null {
 
 export const kysely: FrameworkSupport = {
   framework: 'kysely',
+  name: 'Kysely',
+  connections: 'wrapped-handle',
+  detect: {
+    paramType: /^Kysely\b/,
+    imports: /^kysely(\/|$)/,
+    byUse: {
+      order: 40,
+      test: (uses, p) => {
+        if (!uses.has('schema') && !uses.has('raw') && !uses.has('fn')) return false;
+        const chained = p.fn.getText();
+        return /\.schema\s*\.\s*\w+\([^)]*\)[\s\S]*\.execute\(\)/.test(chained) || /sql`[\s\S]*`\s*\.execute\(/.test(chained);
+      },
+    },
+  },
+  sessionKinds: { 'kysely-transaction': 'Kysely transaction' },
+  sessionCode: { 'kysely-transaction': (n) => ({ rollback: `await ${n}.rollback().execute()`, guardedRollback: `await ${n}.rollback().execute()`, commit: `await ${n}.commit().execute()`, release: null }) },
   builder: translate,
   wrapped() {
     return { inTransaction: true, reason: "Kysely's Migrator runs all pending migrations in one transaction" };

@@ -28,6 +28,13 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
 
 export const migrun: FrameworkSupport = {
   framework: 'migrun',
+  name: 'migrun',
+  connections: 'single',
+  detect: {
+    paramType: /^(Migrun|Migration)?(Context|Ctx)\b/,
+    imports: /(^|\/)migrun(\/|$)|^miglint(\/|$)/,
+    byUse: { order: 10, test: (uses, p) => ['ddl', 'dml', 'index', 'backfill'].some((u) => uses.has(u)) || (uses.has('sql') && /^(ctx|context)$/.test(p.param ?? '')) },
+  },
   builder: translate,
   wrapped() {
     return { inTransaction: false, reason: "migrun's executors decide per statement" };

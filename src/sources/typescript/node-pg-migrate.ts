@@ -248,6 +248,14 @@ function callsIn(env: Env, phase: Phase): CallExpression[] {
 
 export const nodePgMigrate: FrameworkSupport = {
   framework: 'node-pg-migrate',
+  name: 'node-pg-migrate',
+  connections: 'phase-param',
+  detect: {
+    paramType: /^MigrationBuilder\b/,
+    imports: /^node-pg-migrate(\/|$)/,
+    params: ['pgm'],
+    byUse: { order: 30, test: (uses) => ['noTransaction', 'createIndex', 'addColumns', 'addConstraint', 'func', 'sql'].some((u) => uses.has(u)) && !uses.has('query') },
+  },
   builder: translate,
   wrapped(env) {
     const reason = 'node-pg-migrate runs each migration in a transaction';

@@ -7,6 +7,12 @@ import type { FrameworkSupport } from './types.js';
 
 export const pg: FrameworkSupport = {
   framework: 'pg',
+  name: 'node-postgres',
+  detect: { weakParams: ['pool', 'client'], weakImports: /^(pg|pg-pool)(\/|$)/, rawQueries: true },
+  sessionKinds: { 'pool-client': 'pooled connection' },
+  sessionCode: {
+    'pool-client': (n, q, { newClient }) => ({ rollback: `await ${n}.query(${q('ROLLBACK')})`, guardedRollback: `await ${n}.query(${q('ROLLBACK')})`, commit: `await ${n}.query(${q('COMMIT')})`, release: newClient ? `await ${n}.end()` : `${n}.release()` }),
+  },
   wrapped() {
     return { inTransaction: false, reason: 'node-postgres runs each query in autocommit unless the code sends BEGIN' };
   },

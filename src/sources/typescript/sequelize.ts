@@ -223,6 +223,17 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
 
 export const sequelize: FrameworkSupport = {
   framework: 'sequelize',
+  name: 'Sequelize',
+  connections: 'pool',
+  detect: {
+    paramType: /^(QueryInterface|Sequelize|MigrationParams|MigrationFn)\b/,
+    imports: /^(sequelize|sequelize-cli|sequelize-typescript|umzug|@sequelize\/core)(\/|$)/,
+    params: ['queryInterface'],
+    secondParam: /^Sequelize$|^DataTypes$/,
+    byUse: { order: 20, test: (uses) => ['addIndex', 'removeIndex', 'removeColumn', 'changeColumn', 'removeConstraint', 'bulkInsert', 'sequelize'].some((u) => uses.has(u)) },
+  },
+  sessionKinds: { 'sequelize-transaction': 'Sequelize transaction' },
+  sessionCode: { 'sequelize-transaction': (n) => ({ rollback: `await ${n}.rollback()`, guardedRollback: `await ${n}.rollback()`, commit: `await ${n}.commit()`, release: null }) },
   builder: translate,
   wrapped() {
     return { inTransaction: false, reason: 'Sequelize (umzug) runs migrations without a transaction' };

@@ -112,17 +112,12 @@ function operations(u: SessionUses, env: Env) {
   const q = (s: string) => jsString(s, prefersSingleQuotes(env.nodes));
   const n = u.name;
   const newClient = /\bnew\s/.test(u.node.getText());
-  switch (u.kind) {
-    case 'pool-client':
-      return { rollback: `await ${n}.query(${q('ROLLBACK')})`, guardedRollback: `await ${n}.query(${q('ROLLBACK')})`, commit: `await ${n}.query(${q('COMMIT')})`, release: newClient ? `await ${n}.end()` : `${n}.release()` };
-    case 'query-runner':
-      return { rollback: `await ${n}.rollbackTransaction()`, guardedRollback: `if (${n}.isTransactionActive) await ${n}.rollbackTransaction()`, commit: `await ${n}.commitTransaction()`, release: `await ${n}.release()` };
-    case 'knex-transaction':
-    case 'sequelize-transaction':
-      return { rollback: `await ${n}.rollback()`, guardedRollback: `await ${n}.rollback()`, commit: `await ${n}.commit()`, release: null };
-    case 'kysely-transaction':
-      return { rollback: `await ${n}.rollback().execute()`, guardedRollback: `await ${n}.rollback().execute()`, commit: `await ${n}.commit().execute()`, release: null };
+  // The framework module that owns the session kind writes its code (FrameworkSupport.sessionCode).
+  for (const f of env.frameworks) {
+    const code = f.sessionCode?.[u.kind];
+    if (code) return code(n, q, { newClient });
   }
+  return null;
 }
 
 /** Whether an end call commits (rather than rolls back). */
@@ -226,6 +221,9 @@ function replaceCheck(u: SessionUses, check: Node, env: Env): { path: string; ed
       if (!source || !arg || arg.getText() !== u.name) return null;
       return { path: `\`.execute(${source})\``, edits: [{ start: arg.getStart(), end: arg.getEnd(), text: source }] };
     }
+    default:
+      // A session kind this fix does not know how to move a check off: the wrap-in-try fix may still apply.
+      return null;
   }
 }
 
@@ -315,6 +313,7 @@ function wrap(u: SessionUses, env: Env): SessionFix | null {
   if (!isFunctionLike(fn)) return null;
   const async = (fn as unknown as { isAsync(): boolean }).isAsync();
   const ops = operations(u, env);
+  if (!ops) return null;
   if (!async && (u.inTransaction || ops.release?.startsWith('await'))) return null;
   const statements = block.getStatements();
   const first = statements.indexOf(acq as never) + 1;

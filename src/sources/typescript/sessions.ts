@@ -230,7 +230,7 @@ function analyse(o: Opening, env: Env): SessionFact {
   const sessionSpan = span(o.node);
 
   const check = uses.queries.find((q) => q.sql !== null && /^\s*(SELECT|WITH|TABLE)\b/i.test(q.sql) && CATALOG.test(q.sql));
-  const fact: SessionFact = { name: o.name, kind: o.kind, span: sessionSpan, inTransaction, leak: null };
+  const fact: SessionFact = { name: o.name, kind: o.kind, label: sessionKindLabel(o.kind, env), span: sessionSpan, inTransaction, leak: null };
   if (check) fact.checkQuery = span(check.call);
   const withFix = (f: SessionFact): SessionFact => {
     const fix = sessionFix(
@@ -292,6 +292,15 @@ function analyse(o: Opening, env: Env): SessionFact {
     (!!endGuard && contains(endGuard.tryStmt.getTryBlock(), pick.node) && (endGuard.mode === 'finally' || pick.path === 'throw-path'));
   fact.leak = { path: pick.path, span: span(pick.node), state: endSafe ? 'idle' : 'idle in transaction' };
   return withFix(fact);
+}
+
+/** A session kind in words, from the framework module that owns it (`FrameworkModule.sessionKinds`). */
+function sessionKindLabel(kind: Kind, env: Env): string {
+  for (const f of env.frameworks) {
+    const label = f.sessionKinds?.[kind];
+    if (label) return label;
+  }
+  return kind;
 }
 
 const byStart = (a: Problem, b: Problem) => a.node.getStart() - b.node.getStart();

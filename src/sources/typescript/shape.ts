@@ -7,7 +7,7 @@ import { Node, SyntaxKind, ts } from './morph.js';
 import type { Framework, Phase } from '../../core/unit.js';
 import { unwrap } from './literals.js';
 import type { NodeIndex } from './nodes.js';
-import type { FunctionLike, PhaseFunction } from './types.js';
+import type { FrameworkDetection, FrameworkSupport, FunctionLike, PhaseFunction } from './types.js';
 
 const PHASES = new Set(['up', 'down']);
 
@@ -94,82 +94,55 @@ export function phaseOf(node: Node, phases: PhaseFunction[]): Phase {
   return 'other';
 }
 
-const IMPORT_FRAMEWORKS: Array<[RegExp, Framework]> = [
-  [/(^|\/)migrun(\/|$)|^miglint(\/|$)/, 'migrun'],
-  [/^typeorm(\/|$)/, 'typeorm'],
-  [/^node-pg-migrate(\/|$)/, 'node-pg-migrate'],
-  [/^knex(\/|$)/, 'knex'],
-  [/^kysely(\/|$)/, 'kysely'],
-  [/^(sequelize|sequelize-cli|sequelize-typescript|umzug|@sequelize\/core)(\/|$)/, 'sequelize'],
-];
-
-const TYPE_FRAMEWORKS: Array<[RegExp, Framework]> = [
-  [/^QueryRunner\b/, 'typeorm'],
-  [/^MigrationBuilder\b/, 'node-pg-migrate'],
-  [/^(Knex|knex)\b/, 'knex'],
-  [/^Kysely\b/, 'kysely'],
-  [/^(QueryInterface|Sequelize|MigrationParams|MigrationFn)\b/, 'sequelize'],
-  [/^(Migrun|Migration)?(Context|Ctx)\b/, 'migrun'],
-];
-
-/** Parameter names each framework's generators and docs use. */
-const STRONG_PARAMS: Record<string, Framework> = {
-  queryRunner: 'typeorm',
-  pgm: 'node-pg-migrate',
-  knex: 'knex',
-  queryInterface: 'sequelize',
-};
-
-/** Weaker hints, used when the parameter's use says nothing. */
-const PARAM_FRAMEWORKS: Record<string, Framework> = {
-  pool: 'pg',
-  client: 'pg',
-};
-
-/** Detects the framework from the class and parameter shapes, the imports, and how the parameter is used. */
-export function detectFramework(sf: SourceFile, phases: PhaseFunction[], imports: string[], nodes: NodeIndex): Framework {
-  if (sf.getClasses().some((c) => c.getImplements().some((i) => /MigrationInterface\b/.test(i.getText())))) return 'typeorm';
+/**
+ * Detects the framework from the class and parameter shapes, the imports, and how the
+ * parameter is used: each kind of evidence of `FrameworkDetection`, strongest first, over
+ * every module of `frameworks` (in their order) before the next kind.
+ */
+export function detectFramework(sf: SourceFile, phases: PhaseFunction[], imports: string[], nodes: NodeIndex, frameworks: readonly FrameworkSupport[]): Framework {
+  const detecting = frameworks.filter((f) => f.detect);
+  const first = (test: (d: FrameworkDetection) => boolean) => detecting.find((f) => test(f.detect!))?.framework ?? null;
+  const implemented = sf.getClasses().flatMap((c) => c.getImplements().map((i) => i.getText()));
+  const byImplements = implemented.length ? first((d) => !!d.implements && implemented.some((i) => d.implements!.test(i))) : null;
+  if (byImplements) return byImplements;
   for (const p of phases) {
     if (!p.paramType) continue;
-    for (const [re, fw] of TYPE_FRAMEWORKS) if (re.test(p.paramType)) return fw;
+    const byType = first((d) => !!d.paramType?.test(p.paramType!));
+    if (byType) return byType;
   }
-  for (const [re, fw] of IMPORT_FRAMEWORKS) if (imports.some((i) => re.test(i))) return fw;
+  const byImport = first((d) => !!d.imports && imports.some((i) => d.imports!.test(i)));
+  if (byImport) return byImport;
   for (const p of phases) {
-    const named = p.param ? STRONG_PARAMS[p.param] : undefined;
+    const named = p.param ? first((d) => !!d.params?.includes(p.param!)) : null;
     if (named) return named;
-    if (p.paramCount === 2 && /^Sequelize$|^DataTypes$/.test(p.fn.getParameters()[1]?.getName() ?? '')) return 'sequelize';
+    const second = p.paramCount === 2 ? (p.fn.getParameters()[1]?.getName() ?? '') : null;
+    const bySecond = second !== null ? first((d) => !!d.secondParam?.test(second)) : null;
+    if (bySecond) return bySecond;
   }
+  const byUse = detecting.filter((f) => f.detect!.byUse).sort((a, b) => a.detect!.byUse!.order - b.detect!.byUse!.order);
   for (const p of phases) {
-    const byUse = usage(p, nodes);
-    if (byUse) return byUse;
-    if (p.param && PARAM_FRAMEWORKS[p.param]) return PARAM_FRAMEWORKS[p.param]!;
+    const uses = p.param ? usesOf(p, nodes) : null;
+    const used = uses ? byUse.find((f) => f.detect!.byUse!.test(uses, p)) : undefined;
+    if (used) return used.framework;
+    const weak = p.param ? first((d) => !!d.weakParams?.includes(p.param!)) : null;
+    if (weak) return weak;
   }
-  if (phases.some(inClass)) return 'typeorm';
-  if (imports.some((i) => /^(pg|pg-pool)(\/|$)/.test(i))) return 'pg';
-  return 'unknown';
+  const byClass = phases.some(inClass) ? first((d) => !!d.classMethods) : null;
+  if (byClass) return byClass;
+  return first((d) => !!d.weakImports && imports.some((i) => d.weakImports!.test(i))) ?? 'unknown';
 }
 
-/** The framework the first parameter's use points to (`pgm.createIndex`, `ctx.ddl`, `db.schema...execute()`). */
-function usage(p: PhaseFunction, nodes: NodeIndex): Framework | null {
-  if (!p.param) return null;
+/** The property names the phase reads off its first parameter (`pgm.createIndex` gives `createIndex`). */
+function usesOf(p: PhaseFunction, nodes: NodeIndex): Set<string> {
   const uses = new Set<string>();
   for (const n of nodes.withinOfKind(p.fn, SyntaxKind.PropertyAccessExpression)) {
     if (n.getExpression().getText() === p.param) uses.add(n.getName());
   }
-  if (['ddl', 'dml', 'index', 'backfill'].some((u) => uses.has(u))) return 'migrun';
-  if (uses.has('sql') && /^(ctx|context)$/.test(p.param)) return 'migrun';
-  if (['addIndex', 'removeIndex', 'removeColumn', 'changeColumn', 'removeConstraint', 'bulkInsert', 'sequelize'].some((u) => uses.has(u))) return 'sequelize';
-  if (['noTransaction', 'createIndex', 'addColumns', 'addConstraint', 'func', 'sql'].some((u) => uses.has(u)) && !uses.has('query')) return 'node-pg-migrate';
-  if (uses.has('schema') || uses.has('raw') || uses.has('fn')) {
-    const chained = p.fn.getText();
-    if (/\.schema\s*\.\s*\w+\([^)]*\)[\s\S]*\.execute\(\)/.test(chained) || /sql`[\s\S]*`\s*\.execute\(/.test(chained)) return 'kysely';
-    return 'knex';
-  }
-  if (uses.has('query') && inClass(p)) return 'typeorm';
-  return null;
+  return uses;
 }
 
-function inClass(p: PhaseFunction): boolean {
+/** Whether the phase function is a method of a class. */
+export function inClass(p: PhaseFunction): boolean {
   const parent = p.fn.getParent();
   return !!parent && (Node.isClassDeclaration(parent) || Node.isClassExpression(parent));
 }

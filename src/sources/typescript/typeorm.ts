@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { CallExpression, ClassDeclaration, ClassExpression } from 'ts-morph';
 import { Node, SyntaxKind } from './morph.js';
+import { inClass } from './shape.js';
 import type { Edit } from '../../core/diagnostic.js';
 import { indentUnit, lineIndent, lineStart, optionsEditor, replacer, startWithComments, usesSemicolons } from './edits.js';
 import {
@@ -241,6 +242,20 @@ const TYPEORM_CAVEAT =
 
 export const typeorm: FrameworkSupport = {
   framework: 'typeorm',
+  name: 'TypeORM',
+  connections: 'phase-param',
+  detect: {
+    implements: /MigrationInterface\b/,
+    paramType: /^QueryRunner\b/,
+    imports: /^typeorm(\/|$)/,
+    params: ['queryRunner'],
+    byUse: { order: 50, test: (uses, p) => uses.has('query') && inClass(p) },
+    classMethods: true,
+  },
+  sessionKinds: { 'query-runner': 'query runner' },
+  sessionCode: {
+    'query-runner': (n) => ({ rollback: `await ${n}.rollbackTransaction()`, guardedRollback: `if (${n}.isTransactionActive) await ${n}.rollbackTransaction()`, commit: `await ${n}.commitTransaction()`, release: `await ${n}.release()` }),
+  },
   builder: translate,
   wrapped(env) {
     const prop = transactionProperty(env);

@@ -3,6 +3,7 @@ import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpres
 import type { Edit, Span } from '../../core/diagnostic.js';
 import type { SourceText } from '../../core/source-text.js';
 import type { Executor, Framework, MigrationUnit, Phase } from '../../core/unit.js';
+import type { FrameworkModule } from '../registry.js';
 import type { ConstTable } from './literals.js';
 import type { NodeIndex } from './nodes.js';
 import type { Placeholders } from './placeholders.js';
@@ -36,6 +37,8 @@ export interface Env {
   nodes: NodeIndex;
   /** One numbering of unknown values for the whole unit. */
   placeholders: Placeholders;
+  /** The frontend's framework modules (frameworks.ts), in detection order. */
+  frameworks: readonly FrameworkSupport[];
 }
 
 /** A builder call translated into the SQL the framework would send. */
@@ -61,8 +64,12 @@ export interface BuilderHooks {
   replaceWithRaw?: (sql: string, quote: (s: string) => string) => Edit[] | null;
 }
 
-/** The framework-specific half of the frontend. */
-export interface FrameworkSupport {
+/**
+ * A TS/JS framework module: the framework-specific half of the frontend, one object per
+ * framework file (`knex.ts` exports `knex`), listed in frameworks.ts. Its id, name and
+ * session kinds are `FrameworkModule`'s (src/sources/registry.ts).
+ */
+export interface FrameworkSupport extends FrameworkModule {
   framework: Framework;
   /** Translates a builder call into SQL; null when the call is not one of the framework's builders. */
   builder?(call: CallExpression, env: Env): BuiltSql[] | null;
@@ -75,7 +82,68 @@ export interface FrameworkSupport {
    * without the trailing `;`, and extra edits it needs (an import); null if the framework has none.
    */
   rawStatement?(env: Env, phase: PhaseFunction): RawStatementMaker | null;
+  /** The code that commits, rolls back and releases each session kind of `sessionKinds` (for the wrap-in-try fix). */
+  sessionCode?: Readonly<Record<string, SessionCodeMaker>>;
+  /** How a migration of this framework is recognised (see `detectFramework` in shape.ts). */
+  detect?: FrameworkDetection;
+  /**
+   * Which connection the framework runs a phase's queries on, so a `SET` a fix inserts reaches
+   * the statement's connection: `single` every query of the migration (migrun's ctx); `pool`
+   * any pooled connection (Sequelize's queryInterface: a SET can go nowhere); `phase-param` the
+   * phase's parameter (TypeORM's queryRunner, node-pg-migrate's pgm); `wrapped-handle` the
+   * phase's handle and handles made from it inside the phase, when the migration is wrapped
+   * (knex, Kysely). Absent: the statement's own receiver, unless it looks like a pool.
+   */
+  connections?: 'single' | 'pool' | 'phase-param' | 'wrapped-handle';
 }
+
+/**
+ * The evidence that a module is a migration of this framework, strongest first; each kind
+ * of evidence is tried over every module (in frameworks.ts order) before the next kind.
+ */
+export interface FrameworkDetection {
+  /** A class of the file implements an interface matching this (TypeORM's `MigrationInterface`). */
+  implements?: RegExp;
+  /** The phase function's first parameter's type annotation, as written (`QueryRunner`, `Kysely<any>`). */
+  paramType?: RegExp;
+  /** A module the file imports or requires (`^knex(\/|$)`). */
+  imports?: RegExp;
+  /** Names the framework's generators and docs give the first parameter (`queryRunner`). */
+  params?: readonly string[];
+  /** With exactly two parameters, a second one named like this (Sequelize's `(queryInterface, Sequelize)`). */
+  secondParam?: RegExp;
+  /**
+   * What the phase does with its first parameter: `uses` holds the property names read off it
+   * (`pgm.createIndex` gives `createIndex`). Tried in ascending `order` over all modules.
+   */
+  byUse?: { order: number; test(uses: ReadonlySet<string>, phase: PhaseFunction): boolean };
+  /** Weaker parameter names, used when the uses say nothing (`client`, `pool`). */
+  weakParams?: readonly string[];
+  /** Phase functions that are methods of a class, when nothing else spoke (TypeORM's class migrations). */
+  classMethods?: boolean;
+  /** Imports that name it weakly, tried last (`pg`). */
+  weakImports?: RegExp;
+  /** The framework of code that sends raw queries through no recognised framework (`pg`). */
+  rawQueries?: boolean;
+}
+
+/** The code of a session's operations in the file's style, each a statement without its `;`. */
+export interface SessionCode {
+  /** Rolls the transaction back (`await trx.rollback()`). */
+  rollback: string;
+  /** Rolls back only when a transaction is open, for a `catch` (`if (qr.isTransactionActive) await qr.rollbackTransaction()`). */
+  guardedRollback: string;
+  commit: string;
+  /** Gives the connection back (`client.release()`), or null when closing the transaction releases it. */
+  release: string | null;
+}
+
+/**
+ * Writes the code of a session's operations: `name` is the variable naming it, `quote`
+ * makes a string literal in the file's style, `newClient` says it was made with `new`
+ * (pg's `new Client()`, closed with `end()` rather than `release()`).
+ */
+export type SessionCodeMaker = (name: string, quote: (s: string) => string, acquired: { newClient: boolean }) => SessionCode;
 
 export interface RawStatementMaker {
   /** Whether the statement uses `await` (the function is made async if it is not). */

@@ -1,0 +1,39 @@
+/**
+ * The TypeScript/JavaScript language frontend: registry entry for `typescriptUnit`
+ * (index.ts). The TypeScript compiler behind ts-morph costs about 0.4 s to load, so
+ * this file imports nothing of it: `prepare()` loads the frontend, and `syntaxProblem`
+ * loads the compiler on first use (SQL-only runs never need it).
+ */
+import { createRequire } from 'node:module';
+import type { LanguageFrontend } from '../registry.js';
+
+type Analysis = typeof import('./index.js');
+let analysis: Analysis | null = null;
+
+const require = createRequire(import.meta.url);
+let tsModule: typeof import('ts-morph').ts | null = null;
+const typescript = () => (tsModule ??= (require('ts-morph') as typeof import('ts-morph')).ts);
+
+export const typescriptFrontend: LanguageFrontend = {
+  id: 'ts',
+  kind: 'code',
+  name: 'TypeScript/JavaScript',
+  extensions: ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'],
+  skipsInWalk: (file) => file.toLowerCase().endsWith('.d.ts'),
+  comments: { line: ['//'], block: [['/*', '*/']] },
+  editorLanguages: { typescript: '.ts', javascript: '.js' },
+  async prepare() {
+    analysis ??= await import('./index.js');
+  },
+  parse(file, text, settings) {
+    if (!analysis) throw new Error('loadUnit: call prepareFrontends() before linting TypeScript/JavaScript');
+    return analysis.typescriptUnit(file, text, settings);
+  },
+  syntaxProblem(file, text) {
+    const ts = typescript();
+    const out = ts.transpileModule(text, { fileName: file, reportDiagnostics: true, compilerOptions: { allowJs: true, noEmit: false } });
+    const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
+    return errors.length ? ts.flattenDiagnosticMessageText(errors[0]!.messageText, '\n') : null;
+  },
+  invalidUtf8Note: 'Node.js reads them as U+FFFD too, so SQL built from this text differs from what the file seems to say.',
+};
