@@ -22,7 +22,8 @@ export default defineRule({
       last.set(s.phase, s);
       const tc = classify(s.node).transactionControl;
       const key = `${s.phase}\u0000${connectionKey(s)}`;
-      if (tc === 'begin') open.set(key, s);
+      // A BEGIN inside an open block does not open another (transaction-nesting reports it): the block is the first BEGIN's.
+      if (tc === 'begin') { if (!open.has(key)) open.set(key, s); }
       else if (tc === 'commit' || tc === 'rollback' || tc === 'prepare') {
         open.delete(key);
         ends.push(s);

@@ -52,8 +52,11 @@ export interface RuleContext {
   options: Record<string, unknown>;
 }
 
-/** What a rule is about; `coverage`: what miglint could not check (not a hazard of its own, so none of the others). */
-export const RULE_CATEGORIES = ['locking', 'timeouts', 'transactions', 'error-handling', 'coverage'] as const;
+/**
+ * What a rule is about; `coverage`: what miglint could not check (not a hazard of its own, so none of the others);
+ * `correctness`: data loss or a schema that is not what the migration says (drops, truncation, names), not a lock.
+ */
+export const RULE_CATEGORIES = ['locking', 'timeouts', 'transactions', 'error-handling', 'correctness', 'coverage'] as const;
 export type RuleCategory = (typeof RULE_CATEGORIES)[number];
 
 export interface RuleMeta {
