@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseArgs } from './args.js';
+import { listRules } from './rule-catalogue.js';
 import { rules } from '../../rules/index.js';
 import { ConfigError, ConfigLoader, DIRECTIONS, type Direction } from '../config/index.js';
 import { RULE_CATEGORIES, ruleDocsUrl, type RuleCategory } from '../core/rule.js';
@@ -75,11 +76,6 @@ function count(value: string): number {
   return Number(value);
 }
 
-function listRules(): string {
-  const w = Math.max(...rules.map((r) => r.meta.id.length));
-  return rules.map((r) => `${r.meta.id.padEnd(w)}  ${r.meta.fixable === 'none' ? '     ' : 'fix  '}${r.meta.description}`).join('\n') + '\n';
-}
-
 /** Runs the CLI; returns the exit code. Never throws for user errors. */
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
   if (argv[0] === 'init') return (await import('./init.js')).initCommand(argv.slice(1), io, process.cwd());
@@ -111,7 +107,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   const opts = program.opts<Opts>();
   const paths = program.args.length ? program.args : ['.'];
   if (opts.listRules) {
-    io.stdout.write(listRules());
+    io.stdout.write(listRules(rules));
     return 0;
   }
   const known = new Set(rules.map((r) => r.meta.id));

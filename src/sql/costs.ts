@@ -37,6 +37,8 @@ export interface Effect {
   reason: string;
   /** The PostgreSQL versions where this holds; unset ends mean "all". */
   versions?: { since?: number; before?: number };
+  /** Set when the statement may not do it: the facts lack what decides (an ALTER COLUMN TYPE whose old type the unit does not say). */
+  maybe?: true;
   /** Index into the facts' `alter` subcommands when an ALTER TABLE subcommand causes it. */
   subcommand?: number;
   manual: string;
@@ -103,7 +105,7 @@ export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: 
         }
         case 'alter-column-type': {
           if (sub.using) add({ ...at, kind: 'rewrite', reason: 'USING computes a new value for every row' });
-          else if (!sub.oldType) add({ ...at, kind: 'rewrite', reason: "the column's old type is not known from this migration, and a change that is not binary coercible rewrites the table and rebuilds its indexes" });
+          else if (!sub.oldType) add({ ...at, kind: 'rewrite', maybe: true, reason: "the column's old type is not known from this migration, and a change that is not binary coercible rewrites the table and rebuilds its indexes" });
           else if (!sub.type || !binaryCoercible(sub.oldType, sub.type)) add({ ...at, kind: 'rewrite', reason: `${sub.oldType.text} is not binary coercible to ${sub.type?.text ?? 'the new type'}: every row is rewritten and the indexes rebuilt` });
           break;
         }

@@ -105,14 +105,15 @@ export interface LockClaim {
   /** The relation as SQL (`public.leads`). */
   relation: string;
   mode: LockMode;
-  /** The statement also rewrites that relation (its relfilenode changes). */
-  rewrites?: boolean;
+  /** The statement also rewrites that relation (its relfilenode changes); `maybe` when the facts cannot tell (src/sql/costs.ts `Effect.maybe`). */
+  rewrites?: boolean | 'maybe';
 }
 
 /** The claim for a lock fact (and whether the statement rewrites that table, from `effects`). */
 export function claim(lock: LockFact, effects: readonly Effect[] = []): LockClaim {
-  const rewrites = effects.some((e) => e.table === lock.key && (e.kind === 'rewrite' || e.kind === 'new-storage'));
-  return { relation: lock.relation, mode: lock.mode, ...(rewrites ? { rewrites } : {}) };
+  const writes = effects.filter((e) => e.table === lock.key && (e.kind === 'rewrite' || e.kind === 'new-storage'));
+  const rewrites = writes.some((e) => !e.maybe) ? true : writes.length ? ('maybe' as const) : undefined;
+  return { relation: lock.relation, mode: lock.mode, ...(rewrites !== undefined ? { rewrites } : {}) };
 }
 
 /**
