@@ -20,20 +20,23 @@ export function needsTransaction(s: Statement): boolean {
   return (info.class === 'ddl' || info.class === 'dml') && info.transactional && !info.concurrentIndex;
 }
 
+/** `text` in the letter case of the keywords it follows (`create index` gets `concurrently`). */
+const sameCase = (written: string, text: string) => (/[A-Z]/.test(written) ? text : text.toLowerCase());
+
 /** The SQL-text insertion that makes an index statement concurrent, relative to `s.sql`. */
 function concurrentInsertion(s: Statement): { at: number; text: string } | null {
   if ('IndexStmt' in s.node) {
     const m = /^CREATE\s+(?:UNIQUE\s+)?INDEX\b/i.exec(s.sql);
     if (!m) return null;
     const ine = s.node.IndexStmt.idxname && !s.node.IndexStmt.if_not_exists ? ' IF NOT EXISTS' : '';
-    return { at: m[0].length, text: ` CONCURRENTLY${ine}` };
+    return { at: m[0].length, text: sameCase(m[0], ` CONCURRENTLY${ine}`) };
   }
   if ('DropStmt' in s.node) {
     const d = s.node.DropStmt;
     if ((d.objects?.length ?? 0) !== 1 || d.behavior === 'DROP_CASCADE') return null;
     const m = /^DROP\s+INDEX\b/i.exec(s.sql);
     if (!m) return null;
-    return { at: m[0].length, text: ` CONCURRENTLY${d.missing_ok ? '' : ' IF EXISTS'}` };
+    return { at: m[0].length, text: sameCase(m[0], ` CONCURRENTLY${d.missing_ok ? '' : ' IF EXISTS'}`) };
   }
   return null;
 }
