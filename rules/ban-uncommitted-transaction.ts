@@ -23,7 +23,9 @@ export default defineRule({
       const tc = classify(s.node).transactionControl;
       const key = `${s.phase}\u0000${connectionKey(s)}`;
       // A BEGIN inside an open block does not open another (transaction-nesting reports it): the block is the first BEGIN's.
-      if (tc === 'begin') { if (!open.has(key)) open.set(key, s); }
+      if (tc === 'begin') {
+        if (!open.has(key)) open.set(key, s);
+      }
       else if (tc === 'commit' || tc === 'rollback' || tc === 'prepare') {
         open.delete(key);
         ends.push(s);

@@ -8,7 +8,7 @@ const WHOSE = { explicit: "the file's own BEGIN", framework: "the runner's (or f
 /** How to stop running in the runner's transaction, from the frontend's switch. */
 function switchHelp(unit: MigrationUnit): string {
   if (unit.wrapped.switchAdvice) return unit.wrapped.switchAdvice;
-  return 'switch the runner\'s transaction off for this migration (its no-transaction setting) and manage BEGIN / COMMIT yourself, or let the runner\'s transaction do it';
+  return "switch the runner's transaction off for this migration (its no-transaction setting) and keep your own BEGIN / COMMIT";
 }
 
 /**
@@ -46,7 +46,7 @@ export default defineRule({
           ruleId: 'transaction-nesting',
           message: `BEGIN inside ${WHOSE[owner]}, which is still open.`,
           note: `PostgreSQL does not nest transactions: it ignores this BEGIN with WARNING 25001 (active_sql_transaction: there is already a transaction in progress), so ${end ? 'the COMMIT meant for it' : 'the next COMMIT'} ends ${WHOSE[owner]} early, and everything after it runs in autocommit, without the rollback the migration counts on.`,
-          help: owner === 'explicit' ? 'Remove the inner BEGIN (use SAVEPOINT / RELEASE SAVEPOINT for a part that may fail on its own).' : `Remove BEGIN and its COMMIT and let ${WHOSE[owner]} cover the statements; to manage the transaction yourself, ${switchHelp(unit)}.`,
+          help: owner === 'explicit' ? 'Remove the inner BEGIN (use SAVEPOINT / RELEASE SAVEPOINT for a part that may fail on its own).' : `Remove BEGIN and its COMMIT and let ${WHOSE[owner]} cover the statements, or ${switchHelp(unit)}.`,
           span: s.span,
           ...(end ? { related: [{ span: end.span, message: `This ${factsOf(end).kind.tag} ends ${WHOSE[owner]}, not a nested one.` }] } : {}),
         });

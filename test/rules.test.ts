@@ -55,6 +55,8 @@ for (const rule of rules) {
       assert.match(id, /^(require|ban|prefer|adding|renaming|no)-[a-z]+(-[a-z]+)*$/);
     });
 
+    // An opt-in rule runs in its fixtures and examples as if the configuration turned it on.
+    const on = rule.meta.recommended ? {} : { rules: { [id]: 'error' as const } };
     const inputs = fixtureInputs(id);
     test('has bad and good fixtures', () => {
       assert.ok(inputs.some((f) => f.startsWith('bad')), `fixtures/rules/${id}/ needs a bad.* input`);
@@ -66,14 +68,14 @@ for (const rule of rules) {
       const text = readFileSync(path, 'utf8');
       if (file.startsWith('bad')) {
         test(`fires on ${file}`, () => {
-          const findings = lint(file, text, { rules: [id], config: fixtureConfig(file) });
+          const findings = lint(file, text, { rules: [id], config: { ...fixtureConfig(file), ...on } });
           assert.ok(findings.length > 0, `${id} did not fire on ${file}`);
           assert.deepEqual([...new Set(findings.map((f) => f.ruleId))], [id], 'only the rule under test may report');
           matchSnapshot(render(`fixtures/rules/${id}/${file}`, text, findings), `${path}.snap`);
         });
       } else {
         test(`is silent on ${file}`, () => {
-          const findings = lint(file, text, { rules: [id], config: fixtureConfig(file) });
+          const findings = lint(file, text, { rules: [id], config: { ...fixtureConfig(file), ...on } });
           assert.deepEqual(findings.map((f) => `${f.line}:${f.column} ${f.ruleId} ${f.message}`), []);
         });
       }
@@ -85,13 +87,13 @@ for (const rule of rules) {
       assert.ok(bad.length > 0 && good.length > 0, 'the doc needs examples under "Instead of" and "Use"');
       for (const ex of bad) {
         const name = `example.${ex.lang === 'sql' ? 'sql' : 'ts'}`;
-        const all = lint(name, ex.code);
+        const all = lint(name, ex.code, { config: on });
         assert.ok(all.some((f) => f.ruleId === id), `a bad example does not raise ${id}:\n${ex.code}`);
         assert.ok(!all.some((f) => f.ruleId === 'syntax-error'), `a bad example does not parse:\n${ex.code}`);
       }
       for (const ex of good) {
         const name = `example.${ex.lang === 'sql' ? 'sql' : 'ts'}`;
-        const all = lint(name, ex.code);
+        const all = lint(name, ex.code, { config: on });
         assert.deepEqual(all.map((f) => `${f.ruleId}: ${f.message}`), [], `a good example raises findings:\n${ex.code}`);
       }
     });
