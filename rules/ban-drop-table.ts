@@ -14,8 +14,9 @@ function createdByUp(unit: MigrationUnit): Set<string> {
 /**
  * `DROP TABLE` of a table the migration did not create: its rows are gone for
  * good, and application code still running that reads or writes it fails
- * (sql-droptable.html). A table created earlier in the same direction, and a
- * `down` that drops what its `up` created, are not reported.
+ * (sql-droptable.html). A table created earlier in the same direction, a
+ * `down` that drops what its `up` created, and a down-only file (diesel's
+ * `down.sql`, whose `up.sql` is another unit) are not reported.
  */
 export default defineRule({
   meta: {
@@ -33,7 +34,8 @@ export default defineRule({
       if (f.kind.tag !== 'DROP TABLE') return [];
       return f.locks.flatMap((l) => {
         if (!l.existing || l.key === null) return [];
-        if (s.phase === 'down' && (reversal ??= createdByUp(unit)).has(l.key)) return [];
+        // A down migration reverses its up: dropping what the up created (in this file, or in a separate up file miglint lints on its own) is the point.
+        if (s.phase === 'down' && (unit.statements.every((x) => x.phase !== 'up') || (reversal ??= createdByUp(unit)).has(l.key))) return [];
         return [
           {
             ruleId: 'ban-drop-table',

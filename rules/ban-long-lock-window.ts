@@ -14,6 +14,7 @@ const SLOW = new Set(['scan', 'rewrite', 'index-build']);
  * whole slow statement. The finding is on the slow statement, with the one that
  * took the lock as related. A slow statement that takes ACCESS EXCLUSIVE on that
  * table itself holds it anyway: that is its own rule's finding, not this one's.
+ * A `DROP TABLE` is not a holder: the table is gone once the transaction commits.
  */
 export default defineRule({
   meta: {
@@ -51,7 +52,8 @@ export default defineRule({
         }
       }
       for (const l of f.locks) {
-        if (l.mode !== 'ACCESS EXCLUSIVE' || !l.existing || l.key === null || l.relationKind === 'index') continue;
+        // A dropped table is going away: queries on it fail after the commit whatever runs before it.
+        if (l.mode !== 'ACCESS EXCLUSIVE' || !l.existing || l.key === null || l.relationKind === 'index' || l.operation.startsWith('DROP ')) continue;
         let m = held.get(tx);
         if (!m) held.set(tx, (m = new Map()));
         if (!m.has(l.key)) m.set(l.key, { s, lock: l });
