@@ -14,7 +14,7 @@ import { initSqlParser } from '../src/sql/parse.js';
 import { config, lint } from './support/lint.js';
 import { fixturesDir } from './support/paths.js';
 import { matchSnapshot } from './support/snapshot.js';
-import { fixtureConfig, fixtureInputs } from './support/fixtures.js';
+import { fixtureConfig, fixtureInputs, ruleFixtureConfig } from './support/fixtures.js';
 
 await initSqlParser();
 
@@ -69,7 +69,7 @@ describe('rule metadata matches the fixes it emits', () => {
     test(`${rule.meta.id} (fixable: ${rule.meta.fixable})`, () => {
       const findings = fixtureInputs(rule.meta.id)
         .filter((f) => f.startsWith('bad'))
-        .flatMap((file) => lint(file, readFileSync(join(fixturesDir, 'rules', rule.meta.id, file), 'utf8'), { rules: [rule.meta.id], config: fixtureConfig(file) }).map((f) => ({ ...f, file })));
+        .flatMap((file) => lint(file, readFileSync(join(fixturesDir, 'rules', rule.meta.id, file), 'utf8'), { rules: [rule.meta.id], config: ruleFixtureConfig(rule, file) }).map((f) => ({ ...f, file })));
       assert.ok(findings.length > 0, `${rule.meta.id}: its bad fixtures raise nothing`);
       const fixed = findings.filter(hasFix);
       const unfixed = findings.filter((f) => !hasFix(f));

@@ -8,11 +8,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { rules } from '../rules/index.js';
+import type { ConfigFile } from '../src/config/index.js';
 import { initSqlParser } from '../src/sql/parse.js';
 import { fixturesDir, repoRoot } from './support/paths.js';
 import { lint, render } from './support/lint.js';
 import { matchSnapshot } from './support/snapshot.js';
-import { fixtureConfig, fixtureInputs } from './support/fixtures.js';
+import { fixtureInputs, ruleFixtureConfig } from './support/fixtures.js';
 
 /** Ids the rule catalogue fixes outside the usual prefixes (a state of the analysis, not a hazard). */
 const CATALOGUE_IDS_WITHOUT_PREFIX = new Set(['unanalyzable-statement', 'constraint-missing-not-valid', 'changing-column-type', 'disallowed-unique-constraint', 'transaction-nesting', 'identifier-too-long']);
@@ -56,7 +57,7 @@ for (const rule of rules) {
     });
 
     // An opt-in rule runs in its fixtures and examples as if the configuration turned it on.
-    const on = rule.meta.recommended ? {} : { rules: { [id]: 'error' as const } };
+    const on: ConfigFile = rule.meta.recommended ? {} : { rules: { [id]: 'error' as const } };
     const inputs = fixtureInputs(id);
     test('has bad and good fixtures', () => {
       assert.ok(inputs.some((f) => f.startsWith('bad')), `fixtures/rules/${id}/ needs a bad.* input`);
@@ -68,14 +69,14 @@ for (const rule of rules) {
       const text = readFileSync(path, 'utf8');
       if (file.startsWith('bad')) {
         test(`fires on ${file}`, () => {
-          const findings = lint(file, text, { rules: [id], config: { ...fixtureConfig(file), ...on } });
+          const findings = lint(file, text, { rules: [id], config: ruleFixtureConfig(rule, file) });
           assert.ok(findings.length > 0, `${id} did not fire on ${file}`);
           assert.deepEqual([...new Set(findings.map((f) => f.ruleId))], [id], 'only the rule under test may report');
           matchSnapshot(render(`fixtures/rules/${id}/${file}`, text, findings), `${path}.snap`);
         });
       } else {
         test(`is silent on ${file}`, () => {
-          const findings = lint(file, text, { rules: [id], config: { ...fixtureConfig(file), ...on } });
+          const findings = lint(file, text, { rules: [id], config: ruleFixtureConfig(rule, file) });
           assert.deepEqual(findings.map((f) => `${f.line}:${f.column} ${f.ruleId} ${f.message}`), []);
         });
       }

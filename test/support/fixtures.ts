@@ -23,3 +23,8 @@ export function fixtureInputs(id: string): string[] {
   const dir = join(fixturesDir, 'rules', id);
   return existsSync(dir) ? readdirSync(dir).filter((f) => /^(bad|good)\b.*\.(sql|ts|js|mjs|cjs)$/.test(f)).sort() : [];
 }
+
+/** The settings of a rule's fixture, with the rule turned on when it is opt-in (its fixtures show what it reports once enabled). */
+export function ruleFixtureConfig(rule: { meta: { id: string; recommended: boolean } }, file: string): ConfigFile {
+  return { ...fixtureConfig(file), ...(rule.meta.recommended ? {} : { rules: { [rule.meta.id]: 'error' as const } }) };
+}
