@@ -156,6 +156,8 @@ export interface FrontendEdits {
   setBuilderOptions?: (statement: Statement, options: Record<string, boolean>) => Edit[] | null;
   /** Replaces a builder call with the framework's raw-query call running `sql`; null if it cannot. */
   replaceWithRawQuery?: (statement: Statement, sql: string) => Edit[] | null;
+  /** Makes a swallowing handler rethrow its error at its end (`throw err;` in TS/JS); null if it cannot (no error binding). */
+  rethrow?: (handler: SwallowedCatchFact) => Edit[] | null;
 }
 
 export interface SyntaxErrorFact {

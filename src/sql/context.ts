@@ -99,7 +99,8 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
       lockTimeoutSet: timeoutInForce(inForce, 'lock_timeout'),
       statementTimeoutSet: timeoutInForce(inForce, 'statement_timeout'),
     };
-    s.facts = statementFacts(s, info, settings.pgVersion, st.schema, inForce, { owner, id: tx }, conn);
+    const facts = statementFacts(s, info, settings.pgVersion, st.schema, inForce, { owner, id: tx }, conn);
+    s.facts = facts;
 
     for (const t of info.creates) st.created.add(creationKey(t, searchPath));
     const isTemp = (name: string) => st.created.has(relationKey('pg_temp', name));
@@ -108,8 +109,10 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     if (pathChange) st.paths.apply(pathChange, conn, tx);
     switch (info.transactionControl) {
       case 'begin':
+        // A BEGIN inside an open block only warns (sql-begin.html): the block stays the same.
+        if (!st.explicitTx.has(conn)) st.blocks.set(conn, (st.blocks.get(conn) ?? 0) + 1);
         st.explicitTx.add(conn);
-        st.blocks.set(conn, (st.blocks.get(conn) ?? 0) + 1);
+        facts.transaction.opens = `explicit:${conn}:${st.blocks.get(conn)}`;
         break;
       case 'commit':
       case 'rollback':

@@ -76,6 +76,12 @@ export interface TransactionFact {
   owner: TransactionOwner;
   /** Identity of the block (two blocks never share it; a BEGIN ... COMMIT pair and the next one do not either); null in autocommit. */
   id: string | null;
+  /**
+   * On a BEGIN / START TRANSACTION: the identity of the block it opens (a BEGIN inside an open block opens none:
+   * PostgreSQL only warns, so it names that block). A later statement with this `id` that is a COMMIT,
+   * ROLLBACK or PREPARE TRANSACTION ends it.
+   */
+  opens?: string;
 }
 
 export interface StatementFacts {
