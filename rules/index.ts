@@ -10,13 +10,20 @@ import banCharField from './ban-char-field.js';
 import banConcurrentIndexCreationInTransaction from './ban-concurrent-index-creation-in-transaction.js';
 import banCreateDomainWithConstraint from './ban-create-domain-with-constraint.js';
 import banDropColumn from './ban-drop-column.js';
+import banDropDatabase from './ban-drop-database.js';
 import banDropNotNull from './ban-drop-not-null.js';
+import banDropTable from './ban-drop-table.js';
+import banLongLockWindow from './ban-long-lock-window.js';
+import banNewEnumValueUseInTransaction from './ban-new-enum-value-use-in-transaction.js';
 import banStatementInTransactionBlock from './ban-statement-in-transaction-block.js';
+import banTruncateCascade from './ban-truncate-cascade.js';
+import banUnbatchedBackfill from './ban-unbatched-backfill.js';
 import banUncommittedTransaction from './ban-uncommitted-transaction.js';
 import banVacuumFull from './ban-vacuum-full.js';
 import changingColumnType from './changing-column-type.js';
 import constraintMissingNotValid from './constraint-missing-not-valid.js';
 import disallowedUniqueConstraint from './disallowed-unique-constraint.js';
+import identifierTooLong from './identifier-too-long.js';
 import noIdleInTransaction from './no-idle-in-transaction.js';
 import noSwallowedDdlError from './no-swallowed-ddl-error.js';
 import preferBigintOverInt from './prefer-bigint-over-int.js';
@@ -33,8 +40,11 @@ import requireConcurrentIndexDeletion from './require-concurrent-index-deletion.
 import requireConcurrentPartitionDetach from './require-concurrent-partition-detach.js';
 import requireConcurrentRefreshMaterializedView from './require-concurrent-refresh-materialized-view.js';
 import requireConcurrentReindex from './require-concurrent-reindex.js';
+import requireEnumValueOrdering from './require-enum-value-ordering.js';
 import requireLockTimeout from './require-lock-timeout.js';
 import requireStatementTimeout from './require-statement-timeout.js';
+import requireTableSchema from './require-table-schema.js';
+import transactionNesting from './transaction-nesting.js';
 import unanalyzableStatement from './unanalyzable-statement.js';
 
 export const rules: readonly Rule[] = [
@@ -48,13 +58,20 @@ export const rules: readonly Rule[] = [
   banConcurrentIndexCreationInTransaction,
   banCreateDomainWithConstraint,
   banDropColumn,
+  banDropDatabase,
   banDropNotNull,
+  banDropTable,
+  banLongLockWindow,
+  banNewEnumValueUseInTransaction,
   banStatementInTransactionBlock,
+  banTruncateCascade,
+  banUnbatchedBackfill,
   banUncommittedTransaction,
   banVacuumFull,
   changingColumnType,
   constraintMissingNotValid,
   disallowedUniqueConstraint,
+  identifierTooLong,
   noIdleInTransaction,
   noSwallowedDdlError,
   preferBigintOverInt,
@@ -71,8 +88,11 @@ export const rules: readonly Rule[] = [
   requireConcurrentPartitionDetach,
   requireConcurrentRefreshMaterializedView,
   requireConcurrentReindex,
+  requireEnumValueOrdering,
   requireLockTimeout,
   requireStatementTimeout,
+  requireTableSchema,
+  transactionNesting,
   unanalyzableStatement,
 ];
 

@@ -68,9 +68,10 @@ export interface RuleContext {
 
 /**
  * What a rule is about; `coverage`: what miglint could not check (not a hazard of its own, so none of the others);
- * `compatibility`: running application code breaks (drops, renames); `schema`: a column type that causes trouble later.
+ * `compatibility`: running application code breaks (drops, renames); `schema`: a column type that causes trouble later;
+ * `correctness`: data loss or a schema that is not what the migration says (drops, truncation, names), not a lock.
  */
-export const RULE_CATEGORIES = ['locking', 'timeouts', 'transactions', 'error-handling', 'coverage', 'compatibility', 'schema'] as const;
+export const RULE_CATEGORIES = ['locking', 'timeouts', 'transactions', 'error-handling', 'correctness', 'coverage', 'compatibility', 'schema'] as const;
 export type RuleCategory = (typeof RULE_CATEGORIES)[number];
 
 export interface RuleMeta {

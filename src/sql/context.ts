@@ -14,6 +14,7 @@ import { AddOnlySet } from './add-only-set.js';
 import { alterSubcommands } from './alter.js';
 import { classify } from './classify.js';
 import { effectsOf } from './costs.js';
+import { dmlFact, saysCascade } from './dml.js';
 import type { LockFact, StatementFacts } from './facts.js';
 import { locksOf } from './locks.js';
 import { creationKey, fromRangeVar, relationKey, resetsAllSettings, resolvedKey, searchPathChange, SearchPaths } from './names.js';
@@ -147,8 +148,9 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
     const n = fromRangeVar(r);
     return n ? resolvedKey(n, s.context) : null;
   };
-  const effects = effectsOf(s.node, alter, table, view, pgVersion, keyOf, inForce.get('timezone')?.value ?? null);
-  return { kind: info, pgVersion, locks, table, alter, effects, schema: view, settings: inForce, transaction, connection };
+  const dml = dmlFact(s.node, keyOf, view);
+  const effects = effectsOf(s.node, alter, table, view, pgVersion, keyOf, { timeZone: inForce.get('timezone')?.value ?? null, dml });
+  return { kind: info, pgVersion, locks, table, alter, effects, dml, cascade: saysCascade(s.node), schema: view, settings: inForce, transaction, connection };
 }
 
 /** Which transaction block a statement runs in, as a key (for `SET LOCAL`), or null in autocommit. */

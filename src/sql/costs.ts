@@ -22,6 +22,7 @@
  */
 import type { Node } from 'libpg-query';
 import type { AlterSubcommand, TypeFact } from './alter.js';
+import type { DmlFact } from './dml.js';
 import type { SchemaView } from './schema-delta.js';
 import { fromRangeVar, type RelationKey } from './names.js';
 
@@ -91,10 +92,13 @@ export function utcTimestampSwap(from: TypeFact, to: TypeFact, pgVersion: number
 /**
  * The effects of a statement on PostgreSQL `pgVersion`.
  * @param alter its typed subcommands (alter.ts), `oldType` filled in; @param table the altered table's key;
- * @param schema the delta before it (a column or table the migration created has no rows to rewrite or scan).
- * @param timeZone the session's `TimeZone` setting in force (as written), null when the migration does not set it.
+ * @param schema the delta before it (a column or table the migration created has no rows to rewrite or scan);
+ * @param session `timeZone`: the session's `TimeZone` setting in force (as written), null when the migration does not set it;
+ * `dml`: its data-change fact (dml.ts): an UPDATE/DELETE or INSERT ... SELECT not bounded to a batch scans.
  */
-export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: RelationKey | null, schema: SchemaView, pgVersion: number, keyOf: (rv: Parameters<typeof fromRangeVar>[0]) => RelationKey | null, timeZone: string | null = null): Effect[] {
+export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: RelationKey | null, schema: SchemaView, pgVersion: number, keyOf: (rv: Parameters<typeof fromRangeVar>[0]) => RelationKey | null, session: { timeZone?: string | null; dml?: DmlFact | null } = {}): Effect[] {
+  const timeZone = session.timeZone ?? null;
+  const dml = session.dml ?? null;
   const out: Effect[] = [];
   const inRange = (v?: { since?: number; before?: number }) => !v || ((v.since === undefined || pgVersion >= v.since) && (v.before === undefined || pgVersion < v.before));
   const add = (e: Effect) => {
@@ -172,13 +176,12 @@ export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: 
     if (!(t && schema.tableCreated(t))) add({ kind: 'index-build', table: t, reason: node.IndexStmt.concurrent ? 'the index is built in two scans without blocking writes' : 'the index is built under the lock', manual: 'sql-createindex.html' });
   }
   if ('ReindexStmt' in node && node.ReindexStmt.relation) add({ kind: 'index-build', table: keyOf(node.ReindexStmt.relation), reason: 'REINDEX rebuilds the index from the table', manual: 'sql-reindex.html' });
-  if ('UpdateStmt' in node && !node.UpdateStmt.whereClause) {
-    const t = keyOf(node.UpdateStmt.relation);
-    if (!(t && schema.tableCreated(t))) add({ kind: 'scan', table: t, reason: 'an UPDATE without WHERE writes every row in one transaction', manual: 'sql-update.html' });
+  if (dml && dml.verb !== 'INSERT ... SELECT' && dml.existing && dml.bound !== 'bounded') {
+    const what = dml.verb === 'UPDATE' ? 'an UPDATE' : 'a DELETE';
+    add({ kind: 'scan', table: dml.table, reason: dml.bound === 'none' ? `${what} without WHERE writes every row in one transaction` : `${what} whose WHERE bounds no key range writes every matching row in one transaction`, manual: dml.verb === 'UPDATE' ? 'sql-update.html' : 'sql-delete.html' });
   }
-  if ('DeleteStmt' in node && !node.DeleteStmt.whereClause) {
-    const t = keyOf(node.DeleteStmt.relation);
-    if (!(t && schema.tableCreated(t))) add({ kind: 'scan', table: t, reason: 'a DELETE without WHERE deletes every row in one transaction', manual: 'sql-delete.html' });
+  if (dml && dml.verb === 'INSERT ... SELECT' && dml.bound !== 'bounded') {
+    for (const src of dml.sources) add({ kind: 'scan', table: src.key, reason: 'INSERT ... SELECT reads every matching row of it in one transaction', manual: 'sql-insert.html' });
   }
   return out;
 }

@@ -29,6 +29,7 @@
  *   case-correct, `existing` false when the unit created the table earlier.
  * - `f.alter`: typed ALTER TABLE subcommands (src/sql/alter.ts), each with its own lock;
  *   `f.table` the altered table's key.
+ * - `f.dml`: an UPDATE / DELETE / INSERT ... SELECT, its table and whether it is bounded to a batch; `f.cascade`: DROP/TRUNCATE ... CASCADE.
  * - `f.effects`: rewrites, scans, index builds on `f.pgVersion` (src/sql/costs.ts), with the versions where that holds.
  * - `f.schema`: the unit's schema delta before the statement (src/sql/schema-delta.ts):
  *   tables created, columns with types and nullability, constraints with validity, indexes, enum values.
@@ -48,6 +49,7 @@ import type { Statement, TransactionOwner } from '../core/unit.js';
 import type { AlterSubcommand } from './alter.js';
 import type { StatementInfo } from './classify.js';
 import type { Effect } from './costs.js';
+import type { DmlFact } from './dml.js';
 import type { LockMode } from './lock-modes.js';
 import type { LockRequirement } from './locks.js';
 import type { RelationKey } from './names.js';
@@ -56,6 +58,7 @@ import type { SettingsInForce } from './settings.js';
 
 export type { AlterSubcommand, ColumnFact, ConstraintFact, DefaultFact, TypeFact } from './alter.js';
 export type { Effect } from './costs.js';
+export type { DmlFact } from './dml.js';
 export type { SchemaView, ColumnState, ConstraintState, IndexState, EnumValueState } from './schema-delta.js';
 export type { SettingFact, SettingsInForce } from './settings.js';
 export { timeoutInForce } from './settings.js';
@@ -91,6 +94,10 @@ export interface StatementFacts {
   table: RelationKey | null;
   alter: AlterSubcommand[];
   effects: Effect[];
+  /** An UPDATE / DELETE / INSERT ... SELECT: the table it writes and whether its WHERE bounds it to a batch (src/sql/dml.ts). */
+  dml: DmlFact | null;
+  /** A DROP or TRUNCATE that says CASCADE. */
+  cascade: boolean;
   /** The unit's schema delta before this statement (same direction). */
   schema: SchemaView;
   settings: SettingsInForce;

@@ -37,6 +37,8 @@ export interface ConstraintState {
   validated: boolean;
   /** A CHECK `col IS NOT NULL`: that column. */
   checksNotNull: string | null;
+  /** The columns it is on, as declared (PRIMARY KEY, UNIQUE, FOREIGN KEY); empty when not known. */
+  columns: readonly string[];
   /** The transaction block it was added in (facts' `transaction.id`), to tell a VALIDATE in the same one. */
   transaction: string | null;
 }
@@ -50,6 +52,8 @@ export interface IndexState {
 
 export interface EnumValueState {
   value: string;
+  /** `create-type`: listed in the unit's `CREATE TYPE ... AS ENUM`; `add-value`: added by `ALTER TYPE ... ADD VALUE`. */
+  source: 'create-type' | 'add-value';
   /** The transaction block the `ADD VALUE` ran in (null in autocommit). */
   transaction: string | null;
 }
@@ -123,7 +127,7 @@ export class SchemaDelta {
     const setCon = (t: RelationKey, name: string, c: ConstraintState | null) => this.put(this.cons, colKey(t, name), c);
     const addConstraint = (t: RelationKey, f: ReturnType<typeof constraintFact>, fallbackName: string) => {
       if (!f) return;
-      setCon(t, f.name ?? fallbackName, { name: f.name ?? fallbackName, kind: f.kind, validated: !f.notValid, checksNotNull: f.checksNotNull, transaction });
+      setCon(t, f.name ?? fallbackName, { name: f.name ?? fallbackName, kind: f.kind, validated: !f.notValid, checksNotNull: f.checksNotNull, columns: f.columns, transaction });
       if (f.kind === 'primary-key' || (f.kind === 'not-null' && !f.notValid)) {
         for (const c of f.columns) {
           const prev = before.column(t, c);
@@ -188,7 +192,7 @@ export class SchemaDelta {
             break;
           case 'validate-constraint': {
             const prev = before.constraint(t, sub.name);
-            setCon(t, sub.name, { name: sub.name, kind: prev?.kind ?? 'check', validated: true, checksNotNull: prev?.checksNotNull ?? null, transaction: prev?.transaction ?? null });
+            setCon(t, sub.name, { name: sub.name, kind: prev?.kind ?? 'check', validated: true, checksNotNull: prev?.checksNotNull ?? null, columns: prev?.columns ?? [], transaction: prev?.transaction ?? null });
             break;
           }
           case 'drop-constraint':
@@ -244,14 +248,14 @@ export class SchemaDelta {
     } else if ('CreateEnumStmt' in node) {
       const n = fromNameList(stringList({ List: { items: node.CreateEnumStmt.typeName ?? [] } }));
       if (!n) return;
-      const vals = (node.CreateEnumStmt.vals ?? []).flatMap((v) => ('String' in v && v.String.sval !== undefined ? [{ value: v.String.sval, transaction }] : []));
+      const vals = (node.CreateEnumStmt.vals ?? []).flatMap((v) => ('String' in v && v.String.sval !== undefined ? [{ value: v.String.sval, source: 'create-type' as const, transaction }] : []));
       this.put(this.enums, creationKey(n, path), vals);
     } else if ('AlterEnumStmt' in node) {
       const s = node.AlterEnumStmt;
       const n = fromNameList(stringList({ List: { items: s.typeName ?? [] } }));
       if (!n || !s.newVal || s.oldVal) return;
       const k = existing(n);
-      this.put(this.enums, k, [...(SchemaDelta.at(this.enums.get(k), this.seq + 1) ?? []), { value: s.newVal, transaction }]);
+      this.put(this.enums, k, [...(SchemaDelta.at(this.enums.get(k), this.seq + 1) ?? []), { value: s.newVal, source: 'add-value', transaction }]);
     }
   }
 }
