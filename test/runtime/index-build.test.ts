@@ -37,7 +37,8 @@ forEachServer('execIndex', (server) => {
       const t1 = Date.now();
       await writesSince(load, t1, 20);
       const c0 = Date.now();
-      await query(url, 'CREATE INDEX items_payload_plain_idx ON items (payload)');
+      // The SHARE lock is held a while after the build (pg_sleep before COMMIT), so a loaded machine's slow writer start cannot hide it.
+      await query(url, 'BEGIN; CREATE INDEX items_payload_plain_idx ON items (payload); SELECT pg_sleep(0.4); COMMIT');
       const c1 = Date.now();
       await writesSince(load, c1, 2);
       await load.stop();
