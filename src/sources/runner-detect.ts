@@ -149,5 +149,18 @@ interface ProjectFacts {
   manifest: { path: string; deps: ReadonlySet<string> } | null;
 }
 
+/**
+ * The names of the files whose presence or content the runner detection (and the Prisma version,
+ * prisma-version.ts) reads: an editor watches them and detects again when one changes.
+ * `<script>.sql.conf` (Flyway) is matched by its suffix, see `isRunnerEvidence`.
+ */
+export const RUNNER_EVIDENCE_FILES = ['migration_lock.toml', '_journal.json', 'metadata.toml', 'diesel.toml', 'flyway.conf', 'flyway.toml', 'database.json', '.gmrc', '.gmrc.js', '.gmrc.cjs', 'package.json', 'package-lock.json', 'pnpm-lock.yaml', 'yarn.lock'] as const;
+
+/** Whether a file of this path is one the runner detection reads (RUNNER_EVIDENCE_FILES, or a Flyway `.sql.conf`). */
+export function isRunnerEvidence(path: string): boolean {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return (RUNNER_EVIDENCE_FILES as readonly string[]).includes(name) || name.endsWith('.sql.conf');
+}
+
 /** Files that name a runner for the whole project. */
 const PROJECT_MARKERS = ['diesel.toml', 'flyway.conf', 'flyway.toml', 'database.json', '.gmrc', '.gmrc.js', '.gmrc.cjs'] as const;

@@ -1,7 +1,8 @@
 /** `miglint lsp` end to end: a real client over stdio, as an editor uses it. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { glob } from 'tinyglobby';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -149,6 +150,23 @@ describe('miglint lsp: pull diagnostics, UTF-16', () => {
     assert.deepEqual(await pull(s, first), []);
     const later = await open(s, join(dir, '0002_later.sql'), 'ALTER TABLE leads ADD COLUMN x int;\n');
     assert.deepEqual((await pull(s, later)).map((d) => d.code), ['require-lock-timeout', 'require-statement-timeout']);
+  });
+  test('a new migration_lock.toml makes the open migration.sql a Prisma migration', async () => {
+    const path = join(dir, 'prisma', 'migrations', '20240101000000_x', 'migration.sql');
+    mkdirSync(join(path, '..'), { recursive: true });
+    const text = "SET lock_timeout = '5s';\nSET statement_timeout = '60s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS leads_region_idx ON leads (region);\n";
+    const uri = await open(s, path, text);
+    assert.deepEqual(await pull(s, uri), [], 'run by psql, statement by statement');
+    const lock = join(dir, 'prisma', 'migrations', 'migration_lock.toml');
+    writeFileSync(lock, 'provider = "postgresql"\n');
+    // As a client does: the server hears of the change only when one of the globs it registered matches the file.
+    const globs = (s.registrations as { registrations: { method: string; registerOptions: { watchers: { globPattern: string }[] } }[] }[])
+      .flatMap((r) => r.registrations)
+      .filter((r) => r.method === 'workspace/didChangeWatchedFiles')
+      .flatMap((r) => r.registerOptions.watchers.map((w) => w.globPattern));
+    assert.ok((await glob(globs, { cwd: dir, dot: true })).includes('prisma/migrations/migration_lock.toml'), `no watcher matches the lock file: ${globs.join(' ')}`);
+    await s.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(lock).href, type: 1 }] });
+    assert.deepEqual((await pull(s, uri)).map((d) => d.code), ['ban-concurrent-index-creation-in-transaction']);
   });
 });
 
