@@ -68,8 +68,8 @@ export function mapOffset(edits: readonly Edit[], at: number): number {
   let delta = 0;
   for (const e of edits) {
     if (e === inside) continue;
-    const before = e.end < point || (e.end === point && (e.start < point || e.start === e.end));
-    if (before) delta += e.text.length - (e.end - e.start);
+    // Edits do not overlap, so one ending at `point` is a replacement before it or an insertion at it.
+    if (e.end <= point) delta += e.text.length - (e.end - e.start);
   }
   return point + delta;
 }
