@@ -34,13 +34,18 @@ export default defineRule({
       const semi = rethrow?.semicolons === false ? '' : ';';
       const inline = sep ? { start: before.length, end: before.length, text: `; throw ${errorName};` } : { start: rethrow?.offset ?? 0, end: rethrow?.offset ?? 0, text: ` throw ${errorName}; ` };
       const edit = rethrow && errorName ? (own ? { start: lineStart, end: lineStart, text: `${rethrow.indent}throw ${errorName}${semi}${unit.source.eol}` } : inline) : null;
+      // A frontend that writes its own rethrow (Python's bare `raise`) says how.
+      const viaFrontend = unit.edits.rethrow ? unit.edits.rethrow(c) : null;
+      const fix = unit.edits.rethrow
+        ? viaFrontend && { title: viaFrontend.title, applicability: 'safe' as const, edits: viaFrontend.edits }
+        : edit && { title: `Rethrow ${errorName} at the end of the catch`, applicability: 'safe' as const, edits: [edit] };
       return {
         ruleId: 'no-swallowed-ddl-error',
         message: `This catch swallows the failure of ${c.ddl.length === 1 ? 'a DDL statement' : `${c.ddl.length} DDL statements`} and lets the migration carry on.`,
         note: 'The migration is then recorded as applied with part of its schema missing: later migrations and the application fail with "relation does not exist" on a half-built schema.',
         help: 'Rethrow after logging (or let the error propagate). For best-effort work such as an optional CONCURRENTLY index, say so with `// miglint-ignore no-swallowed-ddl-error: <reason>`.',
         span: c.span,
-        ...(edit ? { fix: { title: `Rethrow ${errorName} at the end of the catch`, applicability: 'safe' as const, edits: [edit] } } : {}),
+        ...(fix ? { fix } : {}),
       };
     })];
   },

@@ -98,7 +98,7 @@ export function analyseAlembic(env: PyEnv, unit: MigrationUnit): void {
 }
 
 /** Names bound to `op.get_bind()` (`conn = op.get_bind()`). */
-function bindNames(env: PyEnv): Set<string> {
+export function bindNames(env: PyEnv): Set<string> {
   const out = new Set<string>();
   for (const n of env.nodes) {
     if (n.type !== 'assignment') continue;

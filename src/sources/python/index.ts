@@ -1,8 +1,9 @@
 /**
  * The Python language frontend (`.py`): one migration unit per module, through
  * web-tree-sitter (see parse.ts). Framework modules: Alembic (alembic.ts) and
- * Django (django.ts); a file that is neither is read for nothing but its syntax
- * and comments (framework 'unknown', no statements).
+ * Django (django.ts), and SQLAlchemy sessions and connections (sqlalchemy.ts) in
+ * Alembic migrations and in migration scripts; a file that is none of these is read
+ * for nothing but its syntax and comments (framework 'unknown', no statements).
  * Its registry entry is `pythonFrontend` (frontend.ts), which loads this module lazily.
  */
 import type { LintSettings } from '../../core/rule.js';
@@ -10,8 +11,10 @@ import { SourceText } from '../../core/source-text.js';
 import type { MigrationUnit } from '../../core/unit.js';
 import { analyseAlembic, isAlembic } from './alembic.js';
 import { analyseDjango, djangoMigrationClass } from './django.js';
+import { pythonEdits } from './edits.js';
 import { PyEnv } from './env.js';
 import { firstSyntaxError, parsePython } from './parse.js';
+import { analyseSqlAlchemy, isSqlAlchemyMigration } from './sqlalchemy.js';
 
 export { preparePython, pythonSyntaxProblem } from './parse.js';
 
@@ -44,8 +47,13 @@ export function pythonUnit(file: string, text: string, settings: LintSettings): 
     if (syntax) unit.syntaxErrors.push(syntax);
     const cls = djangoMigrationClass(env);
     if (cls) analyseDjango(env, unit, cls);
-    else if (isAlembic(env)) analyseAlembic(env, unit);
+    else if (isAlembic(env)) {
+      analyseAlembic(env, unit);
+      analyseSqlAlchemy(env, unit, 'alembic');
+      inDocumentOrder(env);
+    } else if (isSqlAlchemyMigration(env)) analyseSqlAlchemy(env, unit, 'script');
     unit.statements = env.collector.statements;
+    unit.edits = pythonEdits(env, unit, cls);
     unit.syntaxErrors.push(...env.collector.syntaxErrors);
     unit.unanalysed = [...env.collector.unanalysed];
     if (settings.assumeInTransaction !== null) unit.wrapped = { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' };
@@ -53,4 +61,17 @@ export function pythonUnit(file: string, text: string, settings: LintSettings): 
     tree.delete();
   }
   return unit;
+}
+
+/**
+ * Alembic's own calls and the SQLAlchemy executes of the same file are read in two passes:
+ * put their statements back in the order the code runs them (by the call that runs each;
+ * a sort that keeps the order of statements of one call).
+ */
+function inDocumentOrder(env: PyEnv): void {
+  const c = env.collector;
+  const order = c.statements.map((s, i) => ({ s, call: c.callSpans[i]!, i }));
+  order.sort((a, b) => a.call.start - b.call.start || a.i - b.i);
+  c.statements.splice(0, c.statements.length, ...order.map((o) => o.s));
+  c.callSpans.splice(0, c.callSpans.length, ...order.map((o) => o.call));
 }
