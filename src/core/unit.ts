@@ -5,6 +5,7 @@
 import type { Node } from 'libpg-query';
 import type { Edit, Span } from './diagnostic.js';
 import type { SourceText } from './source-text.js';
+import type { StatementFacts } from '../sql/facts.js';
 
 /**
  * Which migration framework (or library) a unit is written for: the id of a framework
@@ -39,7 +40,10 @@ export interface StatementContext {
   createdTables: ReadonlySet<string>;
   /** `search_path` in force for this statement (set by `computeContexts`; unset means the default, `"$user", public`). */
   searchPath?: readonly string[];
-  /** Whether a non-zero `lock_timeout` / `statement_timeout` is in force before this statement. */
+  /**
+   * Whether a non-zero `lock_timeout` / `statement_timeout` is in force before this statement:
+   * derived from the settings map (`factsOf(s).settings`, src/sql/settings.ts `timeoutInForce`), kept for existing readers.
+   */
   lockTimeoutSet: boolean;
   statementTimeoutSet: boolean;
 }
@@ -82,6 +86,8 @@ export interface Statement {
   connection?: string | null;
   /** Filled in by `computeContexts` once the unit is complete. */
   context: StatementContext;
+  /** Filled in by `computeContexts` with the context; read it with `factsOf` (src/sql/facts.ts), which throws when it is missing. */
+  facts?: StatementFacts;
 }
 
 /** An opened session or transaction in migration code, as the frontend traced it. */
@@ -161,8 +167,10 @@ export interface FrontendEdits {
    * which makes the fix unsafe); null when the framework has no per-statement way out.
    */
   runOutsideTransaction?: (statement: Statement) => { edits: Edit[]; how: string; caveat: string } | null;
-  /** Re-raises the error at the end of a swallowing handler, in the language's words; absent: the TS/JS `throw`. */
-  rethrow?: (handler: SwallowedCatchFact) => { title: string; edits: Edit[] } | null;
+  /** Makes a swallowing handler rethrow its error at its end (`throw err;` in TS/JS); null if it cannot (no error binding). */
+  rethrow?: (handler: SwallowedCatchFact) => Edit[] | null;
+  /** The rethrow fix's title in the language's words (Python: a bare `raise`); absent: `Rethrow <error> at the end of the catch`. */
+  rethrowTitle?: string;
 }
 
 export interface SyntaxErrorFact {
@@ -236,7 +244,13 @@ export interface MigrationUnit {
      * (a `SET lock_timeout`) puts a lone `CREATE INDEX CONCURRENTLY` in a transaction block.
      */
     oneQueryString?: string;
+    /** Where a statement that must run alone goes, in the runner's terms (Prisma: a new migration directory); default "a migration of its own". */
+    splitSteps?: string;
+    /** Set when `DROP INDEX CONCURRENTLY` makes the runner send the file as one query string (Prisma 7.4+): a fix must not add it beside other statements. */
+    concurrentDropCaveat?: string;
   };
+  /** For a `.sql` file: the runner that executes it and what decided that (configuration, a project file, a marker). */
+  runner?: { name: string; why: string };
   sessions: SessionFact[];
   swallowedCatches: SwallowedCatchFact[];
   comments: Comment[];

@@ -80,7 +80,7 @@ forEachServer('migrun trace', (server) => {
     const wrapped = t.migrations.find((m) => m.file.endsWith('20240101000000_wrapped.js'))!;
     assert.match(wrapped.how, /knex runs each migration in a transaction/);
     const [index, alter] = wrapped.statements;
-    assert.equal(index!.sql, 'CREATE INDEX "leads_account_idx" ON "leads" ("account_id")', 'the builder call as miglint translates it');
+    assert.equal(index!.sql, 'create index "leads_account_idx" on "leads" ("account_id")', 'the builder call as miglint translates it');
     assert.deepEqual([index!.line, alter!.line], [4, 6]);
     assert.ok(has(index!, 'public.leads', 'ShareLock'), locksOf(index!));
     assert.ok(has(alter!, 'public.leads', 'AccessExclusiveLock'), locksOf(alter!));

@@ -275,7 +275,7 @@ describe('setBuilderOptions and replaceWithRawQuery', () => {
       '};',
     );
     const mu = unitOf(several, 'm.js');
-    const index = statement(mu, 'CREATE INDEX');
+    const index = statement(mu, 'create index');
     const fixed = applyEdits(several, mu.edits.replaceWithRawQuery!(index, 'CREATE INDEX CONCURRENTLY idx_source ON leads (source)'));
     assert.equal(
       fixed,
@@ -288,7 +288,7 @@ describe('setBuilderOptions and replaceWithRawQuery', () => {
         '};',
       ),
     );
-    assert.deepEqual(unitOf(fixed, 'm.js').statements.map((s) => s.sql), ['ALTER TABLE "leads" ADD COLUMN "source" varchar(32)', 'CREATE INDEX CONCURRENTLY idx_source ON leads (source)']);
+    assert.deepEqual(unitOf(fixed, 'm.js').statements.map((s) => s.sql), ['alter table "leads" add column "source" varchar(32)', 'CREATE INDEX CONCURRENTLY idx_source ON leads (source)']);
   });
 
   test('Kysely: the chain becomes sql`...`.execute(db), adding sql to the import', () => {

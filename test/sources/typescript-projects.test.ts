@@ -63,7 +63,8 @@ for (const [project, framework] of Object.entries(PROJECTS)) {
         }
         if (/business.?calendars/i.test(name)) {
           assert.equal(unit.swallowedCatches.length, 1, 'the catch that logs the failed CREATE TABLEs');
-          assert.equal(unit.swallowedCatches[0]!.ddl.length, 3);
+          // knex sends a createTable's foreign key as an ALTER TABLE of its own: one DDL statement more.
+          assert.equal(unit.swallowedCatches[0]!.ddl.length, framework === 'knex' ? 4 : 3);
         } else {
           assert.deepEqual(unit.swallowedCatches, []);
         }

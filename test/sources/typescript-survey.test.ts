@@ -92,8 +92,8 @@ describe('FP1 / FN3: constants and placeholders in templates', () => {
       '};',
     );
     const unit = unitOf(text, 'm.js');
-    assert.equal(unit.statements[0]!.sql, 'CREATE TABLE "dialer_runs" ("id" serial PRIMARY KEY)');
-    assert.equal(unit.statements[2]!.sql, 'CREATE TABLE "${name}" ("id" serial PRIMARY KEY)');
+    assert.equal(unit.statements[0]!.sql, 'create table "dialer_runs" ("id" serial primary key)');
+    assert.equal(unit.statements[2]!.sql, 'create table "${name}" ("id" serial primary key)');
     assert.deepEqual(indexTargets(unit), [
       ['public.dialer_runs', true],
       ['public."${name}"', true],

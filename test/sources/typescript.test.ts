@@ -194,7 +194,7 @@ describe('SQL in literals', () => {
       '});',
     );
     const unit = unitOf(text, 'm.js');
-    assert.deepEqual(unit.statements.map((s) => s.sql), ['CREATE TABLE "t" ("at" timestamptz DEFAULT now())']);
+    assert.deepEqual(unit.statements.map((s) => s.sql), ['create table "t" ("at" timestamptz default now())']);
     assert.equal(unit.syntaxErrors.length, 0);
   });
 });

@@ -128,7 +128,7 @@ export function pythonEdits(env: PyEnv, unit: MigrationUnit, djangoClass: PyNode
   }
   const atomic = django && djangoClass ? atomicEdit(djangoClass, env) : null;
   const importEnd = named(env.root).filter((n) => n.type === 'import_from_statement' || n.type === 'import_statement').at(-1)?.endIndex ?? null;
-  const rethrows = new Map<string, { title: string; edits: Edit[] }>();
+  const rethrows = new Map<string, Edit[]>();
   const facts: SwallowedCatchFact[] = [];
   for (const { fact, rethrow } of findSwallowedExcepts(env)) {
     facts.push(fact);
@@ -137,7 +137,8 @@ export function pythonEdits(env: PyEnv, unit: MigrationUnit, djangoClass: PyNode
   unit.swallowedCatches.push(...facts);
 
   const edits: FrontendEdits = {
-    rethrow: (c) => rethrows.get(`${c.span.start}:${c.span.end}`) ?? null,
+    rethrow: (c) => rethrows.get(`${c.span.start}:${c.span.end}`)?.map((e) => ({ ...e })) ?? null,
+    rethrowTitle: 'Re-raise the error at the end of the except (a bare `raise`)',
   };
   if (alembic) {
     edits.setBuilderOptions = (s: Statement, options: Record<string, boolean>) => {

@@ -74,8 +74,8 @@ function retriedThenRaised(tryStmt: PyNode, handler: PyNode): boolean {
 }
 
 /** The `except` clauses of the file that swallow DDL errors, with the edits that re-raise in each. */
-export function findSwallowedExcepts(env: PyEnv): { fact: SwallowedCatchFact; rethrow: { title: string; edits: Edit[] } | null }[] {
-  const out: { fact: SwallowedCatchFact; rethrow: { title: string; edits: Edit[] } | null }[] = [];
+export function findSwallowedExcepts(env: PyEnv): { fact: SwallowedCatchFact; rethrow: Edit[] | null }[] {
+  const out: { fact: SwallowedCatchFact; rethrow: Edit[] | null }[] = [];
   if (!env.collector.statements.length) return out;
   for (const t of env.nodes) {
     if (t.type !== 'try_statement') continue;
@@ -92,7 +92,7 @@ export function findSwallowedExcepts(env: PyEnv): { fact: SwallowedCatchFact; re
       const edits = raiseEdits(handler, env);
       out.push({
         fact: { span: span(handler), ddl, rethrow: edits ? { offset: edits.at, errorName, indent: edits.indent } : null },
-        rethrow: edits ? { title: 'Re-raise the error at the end of the except (a bare `raise`)', edits: edits.edits } : null,
+        rethrow: edits ? edits.edits : null,
       });
     }
   }

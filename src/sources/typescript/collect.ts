@@ -97,6 +97,10 @@ export class Collector {
   addBuilt(items: BuiltSql[], phase: Phase): Statement[] {
     const first = this.statements.length;
     for (const item of items) {
+      if (item.unanalysed) {
+        this.unanalysed.push({ scope: 'statement', ...item.unanalysed, span: { ...item.span }, phase });
+        continue;
+      }
       const parsed = parseSql(item.sql);
       if (!item.sameBatch || this.nextBatch === 0) this.nextBatch++;
       const batch = this.nextBatch - 1;

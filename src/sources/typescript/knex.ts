@@ -9,31 +9,21 @@
 import type { CallExpression, ObjectLiteralExpression } from 'ts-morph';
 import { Node, SyntaxKind } from './morph.js';
 import type { Edit } from '../../core/diagnostic.js';
-import {
-  Values,
-  alterTableSql,
-  column,
-  columnDef,
-  createIndexSql,
-  createTableSql,
-  dropIndexSql,
-  dropTableSql,
-  literal,
-  methodCall,
-  qname,
-  referencesSql,
-  type ColumnSpec,
-} from './sqlgen.js';
-import { chainFrom, type Link } from './chains.js';
+import { Values, methodCall, qname } from './sqlgen.js';
+import { cover, planTable, qualified, type TableContext } from './knex-table.js';
 import { lineIndent, lineStart, replacer, usesSemicolons } from './edits.js';
 import { switchText, switchValue } from './switches.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
 
-/** knex's derived names: `table_col1_col2_<type>`, lower-cased (`_indexCommand`). */
-function knexName(table: string, columns: string[], type: string): string {
-  return `${table.replace(/[.-]/g, '_')}_${columns.join('_')}_${type}`.toLowerCase();
+/** What replacing one table-builder call by `knex.raw(...)` needs: the schema call, its callback, and `knex`. */
+interface HookContext {
+  schemaCall: CallExpression;
+  callback: Node;
+  root: string;
+  env: Env;
 }
 
+/** `knex.schema` / `knex.schema.withSchema('s')` under a call's receiver: the schema and `knex`'s text, or null. */
 function isSchemaChain(n: Node): { schema: string | null; root: string } | null {
   let cur: Node = n;
   let schema: string | null = null;
@@ -50,69 +40,12 @@ function isSchemaChain(n: Node): { schema: string | null; root: string } | null 
   return null;
 }
 
-const SIMPLE_TYPES: Record<string, string> = {
-  integer: 'integer', int: 'integer', bigInteger: 'bigint', biginteger: 'bigint', bigint: 'bigint', smallint: 'smallint', tinyint: 'smallint',
-  mediumint: 'integer', text: 'text', boolean: 'boolean', date: 'date', time: 'time', float: 'real', double: 'double precision',
-  json: 'json', jsonb: 'jsonb', uuid: 'uuid', binary: 'bytea', increments: 'serial', bigIncrements: 'bigserial', bigincrements: 'bigserial',
-};
-
-/** The SQL type of a column method call, or null if the method is not a column type. */
-function columnType(v: Values, l: Link): string | null {
-  const [, a1, a2] = l.args;
-  switch (l.method) {
-    case 'string':
-      return `varchar(${v.num(a1) ?? 255})`;
-    case 'decimal':
-      return `decimal(${v.num(a1) ?? 8}, ${v.num(a2) ?? 2})`;
-    case 'timestamp':
-    case 'datetime': {
-      const opts = v.props(a1);
-      const noTz = opts ? v.bool(opts.get('useTz')) === false : v.bool(a1) === true;
-      return noTz ? 'timestamp' : 'timestamptz';
-    }
-    case 'enu':
-    case 'enum':
-      return 'text';
-    case 'specificType':
-      return v.str(a1) ?? 'text';
-    default:
-      return SIMPLE_TYPES[l.method] ?? null;
-  }
-}
-
-/** `knex.whereNotNull('x')` / `knex.whereRaw('...')` as a partial index predicate. */
-function predicate(v: Values, e: Node | undefined): string | null {
-  const n = e ? v.resolve(e) : undefined;
-  if (!n || !Node.isCallExpression(n)) return null;
-  const mc = methodCall(n);
-  const arg = v.str(n.getArguments()[0]);
-  if (!mc || arg === null) return null;
-  if (mc.method === 'whereNotNull') return `${column(arg)} IS NOT NULL`;
-  if (mc.method === 'whereNull') return `${column(arg)} IS NULL`;
-  if (mc.method === 'whereRaw') return arg;
-  return null;
-}
-
-interface TableContext {
-  table: string;
-  creating: boolean;
-  v: Values;
-  /** Column definitions and table constraints (CREATE TABLE only). */
-  defs: string[];
-  out: BuiltSql[];
-  /** The `knex.schema.alterTable(...)` call, its callback, and `knex`. */
-  schemaCall: CallExpression;
-  callback: Node;
-  root: string;
-  env: Env;
-}
-
 /**
  * Replacing one table-builder call by `knex.raw(...)`: the whole schema call when
  * it is the callback's only statement, else the call's line is deleted and the
  * raw query goes after the statement holding the schema call.
  */
-function innerHooks(ctx: TableContext, outer: CallExpression): BuilderHooks | undefined {
+function innerHooks(ctx: HookContext, outer: CallExpression): BuilderHooks | undefined {
   const { env, root, schemaCall } = ctx;
   const body = Node.isArrowFunction(ctx.callback) || Node.isFunctionExpression(ctx.callback) ? ctx.callback.getBody() : undefined;
   const stmt = outer.getParent();
@@ -141,150 +74,6 @@ function innerHooks(ctx: TableContext, outer: CallExpression): BuilderHooks | un
       { start: at, end: at, text: `${eol}${indent}${awaits ? 'await ' : ''}${make(sql, quote)};` },
     ],
   };
-}
-
-function fk(v: Values, links: Link[]): string | null {
-  const ref = links.find((l) => l.method === 'references');
-  if (!ref) return null;
-  let cols = v.names(ref.args[0]);
-  let table = v.str(links.find((l) => l.method === 'inTable')?.args[0]);
-  if (!table && cols.length === 1 && cols[0]!.includes('.')) {
-    const dot = cols[0]!.lastIndexOf('.');
-    table = cols[0]!.slice(0, dot);
-    cols = [cols[0]!.slice(dot + 1)];
-  }
-  let sql = referencesSql(table ?? 'unknown', cols);
-  const onDelete = v.str(links.find((l) => l.method === 'onDelete')?.args[0]);
-  const onUpdate = v.str(links.find((l) => l.method === 'onUpdate')?.args[0]);
-  if (onDelete) sql += ` ON DELETE ${onDelete.toUpperCase()}`;
-  if (onUpdate) sql += ` ON UPDATE ${onUpdate.toUpperCase()}`;
-  return sql;
-}
-
-function columnOp(ctx: TableContext, links: Link[], type: string, outer: CallExpression): void {
-  const { v, table } = ctx;
-  const first = links[0]!;
-  const name = first.args[0] ? v.name(first.args[0]) : first.method.endsWith('ncrements') ? 'id' : 'unknown';
-  const has = (m: string) => links.some((l) => l.method === m);
-  const arg = (m: string) => links.find((l) => l.method === m)?.args[0];
-  const increments = /ncrements$/.test(first.method);
-  const opts = increments ? v.props(first.args[1]) : null;
-  const spec: ColumnSpec = {
-    name,
-    type,
-    notNull: has('notNullable') || has('primary'),
-    primaryKey: (increments && v.bool(opts?.get('primaryKey')) !== false) || has('primary'),
-    default: has('defaultTo') ? v.defaultSql(arg('defaultTo')) : null,
-  };
-  if (first.method === 'enu' || first.method === 'enum') {
-    const values = first.args[1] ? v.resolve(first.args[1]) : undefined;
-    if (values && Node.isArrayLiteralExpression(values)) spec.check = `${qname(name)} IN (${values.getElements().map((e) => literal(v.str(e) ?? '')).join(', ')})`;
-  }
-  const ref = fk(v, links);
-  if (ctx.creating) {
-    if (has('unique')) spec.unique = true;
-    spec.references = ref;
-    ctx.defs.push(columnDef(spec));
-  } else if (has('alter')) {
-    const c = qname(name);
-    const cmds = [`ALTER COLUMN ${c} TYPE ${type} USING (${c}::${type})`, `ALTER COLUMN ${c} ${spec.notNull ? 'SET' : 'DROP'} NOT NULL`];
-    cmds.push(spec.default !== null ? `ALTER COLUMN ${c} SET DEFAULT ${spec.default}` : `ALTER COLUMN ${c} DROP DEFAULT`);
-    ctx.out.push(v.built(alterTableSql(table, cmds), outer));
-  } else {
-    ctx.out.push(v.built(alterTableSql(table, [`ADD COLUMN ${columnDef(spec)}`]), outer));
-    if (has('unique')) ctx.out.push(v.built(alterTableSql(table, [`ADD CONSTRAINT ${qname(knexName(table, [name], 'unique'))} UNIQUE (${qname(name)})`]), outer));
-    if (ref) ctx.out.push(v.built(alterTableSql(table, [`ADD CONSTRAINT ${qname(knexName(table, [name], 'foreign'))} FOREIGN KEY (${qname(name)}) REFERENCES ${ref}`]), outer));
-  }
-  if (has('index')) {
-    const idxName = v.str(arg('index')) ?? knexName(table, [name], 'index');
-    ctx.out.push(v.built(createIndexSql({ name: idxName, table, columns: [name] }), outer));
-  }
-}
-
-function tableOp(ctx: TableContext, first: CallExpression): void {
-  const { links, outer } = chainFrom(first);
-  const { v, table } = ctx;
-  const l = links[0]!;
-  const [a0, a1, a2] = l.args;
-  const hooks = innerHooks(ctx, outer);
-  const add = (sql: string) => ctx.out.push({ ...v.built(sql, outer), ...(hooks ? { hooks } : {}) });
-  const constraint = (sql: string) => (ctx.creating ? ctx.defs.push(sql) : add(alterTableSql(table, [`ADD ${sql}`])));
-  switch (l.method) {
-    case 'index': {
-      const cols = v.names(a0);
-      const opts = v.props(a2);
-      const method = v.str(a2) ?? v.str(opts?.get('indexType'));
-      add(createIndexSql({ name: v.str(a1) ?? knexName(table, cols, 'index'), table, columns: cols, method, where: predicate(v, opts?.get('predicate')) }));
-      return;
-    }
-    case 'unique': {
-      const cols = v.names(a0);
-      const opts = v.props(a1);
-      const name = v.str(a1) ?? v.str(opts?.get('indexName')) ?? knexName(table, cols, 'unique');
-      const where = predicate(v, opts?.get('predicate'));
-      if (where || v.bool(opts?.get('useConstraint')) === false) add(createIndexSql({ name, table, columns: cols, unique: true, where }));
-      else constraint(`CONSTRAINT ${qname(name)} UNIQUE (${cols.map(column).join(', ')})`);
-      return;
-    }
-    case 'primary': {
-      const cols = v.names(a0);
-      const name = v.str(a1) ?? v.str(v.props(a1)?.get('constraintName')) ?? `${table}_pkey`;
-      constraint(`CONSTRAINT ${qname(name)} PRIMARY KEY (${cols.map(column).join(', ')})`);
-      return;
-    }
-    case 'foreign': {
-      const cols = v.names(a0);
-      const name = v.str(a1) ?? v.str(links.find((x) => x.method === 'withKeyName')?.args[0]) ?? knexName(table, cols, 'foreign');
-      const ref = fk(v, links);
-      if (ref) constraint(`CONSTRAINT ${qname(name)} FOREIGN KEY (${cols.map(column).join(', ')}) REFERENCES ${ref}`);
-      return;
-    }
-    case 'check':
-      constraint(`CONSTRAINT ${qname(v.str(a2) ?? `${table}_check`)} CHECK (${v.str(a0) ?? 'true'})`);
-      return;
-    case 'dropIndex':
-      add(dropIndexSql(v.str(a1) ?? knexName(table, v.names(a0), 'index')));
-      return;
-    case 'dropUnique':
-    case 'dropForeign': {
-      const type = l.method === 'dropUnique' ? 'unique' : 'foreign';
-      add(alterTableSql(table, [`DROP CONSTRAINT ${qname(v.str(a1) ?? knexName(table, v.names(a0), type))}`]));
-      return;
-    }
-    case 'dropPrimary':
-      add(alterTableSql(table, [`DROP CONSTRAINT ${qname(v.str(a0) ?? `${table}_pkey`)}`]));
-      return;
-    case 'dropColumn':
-    case 'dropColumns': {
-      const cols = l.args.flatMap((a) => v.names(a));
-      if (cols.length) add(alterTableSql(table, cols.map((c) => `DROP COLUMN ${qname(c)}`)));
-      return;
-    }
-    case 'dropTimestamps':
-      add(alterTableSql(table, ['DROP COLUMN "created_at"', 'DROP COLUMN "updated_at"']));
-      return;
-    case 'renameColumn':
-      add(alterTableSql(table, [`RENAME COLUMN ${qname(v.name(a0))} TO ${qname(v.name(a1))}`]));
-      return;
-    case 'setNullable':
-    case 'dropNullable':
-      add(alterTableSql(table, [`ALTER COLUMN ${qname(v.name(a0))} ${l.method === 'setNullable' ? 'DROP' : 'SET'} NOT NULL`]));
-      return;
-    case 'timestamps': {
-      // knex's pg dialect makes both timestamptz; `timestamps(_, true)` makes them NOT NULL DEFAULT CURRENT_TIMESTAMP.
-      const now = v.bool(a1) === true;
-      for (const name of ['created_at', 'updated_at']) {
-        const def = columnDef({ name, type: 'timestamptz', notNull: now, default: now ? 'CURRENT_TIMESTAMP' : null });
-        if (ctx.creating) ctx.defs.push(def);
-        else add(alterTableSql(table, [`ADD COLUMN ${def}`]));
-      }
-      return;
-    }
-    default: {
-      const type = columnType(v, l);
-      if (type) columnOp(ctx, links, type, outer);
-    }
-  }
 }
 
 /** The table builder calls (`t.x(...)`) of a createTable/alterTable callback, in order. */
@@ -317,16 +106,36 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
     case 'alterTable':
     case 'table': {
       const creating = mc.method.startsWith('create');
-      const ctx: TableContext = { table: qualify(v.name(args[0])), creating, v, defs: [], out: [], schemaCall: call, callback: args[1] ?? call, root: chain.root, env };
-      for (const c of tableBuilderCalls(args[1])) tableOp(ctx, c);
-      if (!creating) return ctx.out;
-      return [whole(createTableSql(ctx.table, ctx.defs, mc.method === 'createTableIfNotExists')), ...ctx.out];
+      const hookCtx: HookContext = { schemaCall: call, callback: args[1] ?? call, root: chain.root, env };
+      const ctx: TableContext = { table: v.name(args[0]), schema: chain.schema, creating, v, hooksFor: (outer) => innerHooks(hookCtx, outer) };
+      const unknown: BuiltSql[] = [];
+      const plan = planTable(ctx, tableBuilderCalls(args[1]), (c, method) =>
+        unknown.push({
+          sql: '',
+          span: { start: c.getStart(), end: c.getEnd() },
+          interpolated: true,
+          unanalysed: {
+            message: `Not analysed: miglint does not know the SQL knex sends for the table builder's \`${method}(...)\`, so the call was not checked.`,
+            help: 'Check the statement by hand (`.toSQL()` on the schema builder shows it); please report the call, so the translation can learn it.',
+          },
+        }),
+      );
+      const t = qualified(ctx);
+      const head: BuiltSql[] = [];
+      if (creating) {
+        const defs = [...plan.columns.map((c) => c.sql)];
+        const body = `${defs.join(', ')}${plan.primaryKey ? `, ${plan.primaryKey}` : ''}${plan.createChecks.length ? `, ${plan.createChecks.join(', ')}` : ''}`;
+        head.push(whole(`create table ${mc.method === 'createTableIfNotExists' ? 'if not exists ' : ''}${t} (${body})`));
+      } else if (plan.columns.length) {
+        head.push(v.built(`alter table ${t} ${plan.columns.map((c) => `add column ${c.sql}`).join(', ')}`, cover(plan.columns.map((c) => c.span))));
+      }
+      return [...plan.createTypes, ...head, ...plan.alters, ...plan.columnQueries, ...plan.rest, ...unknown];
     }
     case 'dropTable':
     case 'dropTableIfExists':
-      return [whole(dropTableSql(qualify(v.name(args[0])), { ifExists: mc.method === 'dropTableIfExists' }))];
+      return [whole(`drop table ${mc.method === 'dropTableIfExists' ? 'if exists ' : ''}${qname(qualify(v.name(args[0])))}`)];
     case 'renameTable':
-      return [whole(alterTableSql(qualify(v.name(args[0])), [`RENAME TO ${qname(v.name(args[1]))}`]))];
+      return [whole(`alter table ${qname(qualify(v.name(args[0])))} rename to ${qname(v.name(args[1]))}`)];
     case 'createSchema':
     case 'createSchemaIfNotExists':
       return [whole(`CREATE SCHEMA${mc.method.endsWith('IfNotExists') ? ' IF NOT EXISTS' : ''} ${qname(v.name(args[0]))}`)];

@@ -109,6 +109,36 @@ function objectName(v: Values, e: Node | undefined): string {
   return o ? v.name(o.get('name')) : v.name(e);
 }
 
+/** The TableColumn options changeColumn (PostgresQueryRunner) compares and this translation models. */
+const CHANGE_MODELLED = new Set(['name', 'type', 'length', 'isArray', 'isNullable', 'default']);
+
+/**
+ * `changeColumn(table, oldColumn, newColumn)` as TypeORM's PostgresQueryRunner sends it: a
+ * change of type, length or array-ness drops the old column and adds the new one (TypeORM
+ * "recreates" it: the column's data is lost); otherwise RENAME COLUMN, SET/DROP DEFAULT and
+ * SET/DROP NOT NULL, one statement each. Returns why it cannot be translated when the old
+ * column is only a name (TypeORM reads it from the database) or other options change.
+ */
+function changeColumn(v: Values, table: string, oldArg: Node | undefined, newArg: Node | undefined): string[] | string {
+  const o = v.props(oldArg);
+  const n = v.props(newArg);
+  if (!n) return 'the new column is not an object literal';
+  if (!o) return 'the old column is given by name, and TypeORM reads its current definition from the database';
+  const text = (m: Map<string, Node>, k: string) => m.get(k)?.getText() ?? null;
+  const other = [...new Set([...o.keys(), ...n.keys()])].find((k) => !CHANGE_MODELLED.has(k) && text(o, k) !== text(n, k));
+  if (other) return `the change of \`${other}\` is not modelled`;
+  const oldSpec = columnSpec(v, o);
+  const newSpec = columnSpec(v, n);
+  const t = qname(table);
+  if (oldSpec.type !== newSpec.type) return [`ALTER TABLE ${t} DROP COLUMN ${qname(oldSpec.name)}`, alterTableSql(table, [`ADD ${columnDef(newSpec)}`])];
+  const out: string[] = [];
+  const c = qname(newSpec.name);
+  if (oldSpec.name !== newSpec.name) out.push(`ALTER TABLE ${t} RENAME COLUMN ${qname(oldSpec.name)} TO ${c}`);
+  if (oldSpec.default !== newSpec.default) out.push(`ALTER TABLE ${t} ALTER COLUMN ${c} ${newSpec.default !== null ? `SET DEFAULT ${newSpec.default}` : 'DROP DEFAULT'}`);
+  if (oldSpec.notNull !== newSpec.notNull) out.push(`ALTER TABLE ${t} ALTER COLUMN ${c} ${newSpec.notNull ? 'SET' : 'DROP'} NOT NULL`);
+  return out;
+}
+
 function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call);
   if (!mc) return null;
@@ -158,6 +188,11 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
       const cols = mc.method === 'dropColumn' ? [args[1]] : elements(v, args[1]);
       for (const c of cols) out.push(alterTableSql(table(), [`DROP COLUMN ${qname(objectName(v, c))}`]));
       break;
+    }
+    case 'changeColumn': {
+      const built = changeColumn(v, table(), args[1], args[2]);
+      if (typeof built !== 'string') return built.map((sql) => v.built(sql, call));
+      return [{ sql: '', span: { start: call.getStart(), end: call.getEnd() }, interpolated: true, unanalysed: { message: `Not analysed: ${built}, so miglint cannot know the SQL this \`changeColumn\` sends and it was not checked.`, help: 'Pass the old column as a `new TableColumn({...})` with its type, length, nullability and default, or write the ALTER TABLE with `queryRunner.query`.' } }];
     }
     case 'renameColumn':
       out.push(alterTableSql(table(), [`RENAME COLUMN ${qname(objectName(v, args[1]))} TO ${qname(objectName(v, args[2]))}`]));

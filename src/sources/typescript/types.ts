@@ -54,6 +54,11 @@ export interface BuiltSql {
   executor?: Executor;
   /** Fix edits for this call, computed while the syntax tree exists. */
   hooks?: BuilderHooks;
+  /**
+   * Set when the call's SQL cannot be reconstructed at all (`sql` is then ignored): the
+   * call becomes an `unanalyzable-statement` fact with this message and help.
+   */
+  unanalysed?: { message: string; help: string };
 }
 
 /** Edits on one builder call; closures over plain data (offsets and strings), never over nodes. */
