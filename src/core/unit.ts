@@ -111,6 +111,8 @@ export interface SessionFact {
     path: 'never-closed' | 'early-exit' | 'throw-path' | 'other-connection';
     /** The statement through which it escapes (the return, the awaited call that may throw). */
     span: Span;
+    /** For 'other-connection': the DDL that runs elsewhere while the transaction is open (and waits for any lock it holds). */
+    waiting?: Span;
     /** The state the connection is left in, in pg_stat_activity's words. */
     state: 'idle in transaction' | 'idle';
   };

@@ -126,6 +126,22 @@ export function pythonEdits(env: PyEnv, unit: MigrationUnit, djangoClass: PyNode
       if (shape) calls.set(n.startIndex, shape);
     }
   }
+  // `op.execute("...")` of a single statement: its call statement can go into the autocommit block too.
+  const rawWraps = new Map<number, Edit[]>();
+  if (alembic) {
+    const { statements, callSpans } = env.collector;
+    const perCall = new Map<number, number>();
+    for (const sp of callSpans) perCall.set(sp.start, (perCall.get(sp.start) ?? 0) + 1);
+    const byStart = new Map<number, PyNode>();
+    for (const n of env.nodes) if (n.type === 'call' && /^op\.execute$/.test(n.childForFieldName('function')?.text ?? '')) byStart.set(n.startIndex, n);
+    statements.forEach((st, i) => {
+      const call = byStart.get(callSpans[i]!.start);
+      const stmt = call ? statementOf(call) : null;
+      if (st.origin === 'builder' || !call || perCall.get(call.startIndex) !== 1 || stmt?.type !== 'expression_statement' || !sameNode(named(stmt)[0], call)) return;
+      const wrap = wrapStatement(stmt, 'with op.get_context().autocommit_block()', env);
+      if (wrap) rawWraps.set(st.span.start, wrap);
+    });
+  }
   const atomic = django && djangoClass ? atomicEdit(djangoClass, env) : null;
   const importEnd = named(env.root).filter((n) => n.type === 'import_from_statement' || n.type === 'import_statement').at(-1)?.endIndex ?? null;
   const rethrows = new Map<string, Edit[]>();
@@ -158,12 +174,12 @@ export function pythonEdits(env: PyEnv, unit: MigrationUnit, djangoClass: PyNode
       return out;
     };
     edits.runOutsideTransaction = (s: Statement) => {
-      const shape = calls.get(s.span.start);
-      if (!shape?.autocommit) return null;
+      const wrap = s.origin === 'builder' ? calls.get(s.span.start)?.autocommit : rawWraps.get(s.span.start);
+      if (!wrap) return null;
       return {
-        edits: shape.autocommit,
+        edits: wrap.map((e) => ({ ...e })),
         how: 'run it in `with op.get_context().autocommit_block():`',
-        caveat: 'the block commits everything the migration ran before it, so a failure after it no longer rolls that back; `if_not_exists` needs Alembic 1.12 or newer',
+        caveat: `the block commits everything the migration ran before it, so a failure after it no longer rolls that back${s.origin === 'builder' ? '; `if_not_exists` needs Alembic 1.12 or newer' : ''}`,
       };
     };
   }

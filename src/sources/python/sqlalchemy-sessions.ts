@@ -87,7 +87,7 @@ function sessionTransactions(h: Handle, key: string, uses: HandleUse[], a: SqlAl
     if (!close && managedEnd === null) {
       fact.leak = { path: 'never-closed', span: span(o.call), state: 'idle in transaction' };
     } else if (elsewhere) {
-      fact.leak = { path: 'other-connection', span: { ...elsewhere.span }, state: 'idle in transaction' };
+      fact.leak = { path: 'other-connection', span: span(o.call), waiting: { ...elsewhere.span }, state: 'idle in transaction' };
     } else if (!managedEnd) {
       const ret = scope.descendantsOfType('return_statement').find((r) => r && r.startIndex > o.call.endIndex && r.startIndex < end && !nested.some((d) => inside(d, r.startIndex)));
       if (ret) fact.leak = { path: 'early-exit', span: span(ret), state: 'idle in transaction' };
