@@ -37,6 +37,8 @@ const EXPECTED: Record<string, string[]> = {
   'alembic/plain': ['require-concurrent-index-creation', 'require-concurrent-index-deletion', 'require-lock-timeout'],
   'alembic/safe': [],
   django: ['require-concurrent-index-creation', 'require-lock-timeout'],
+  'flask-sqlalchemy/incident': ['no-idle-in-transaction', 'no-swallowed-ddl-error', 'require-concurrent-index-creation', 'ban-unbatched-backfill', 'require-lock-timeout'],
+  'flask-sqlalchemy/safe': [],
 };
 
 describe('example projects', () => {

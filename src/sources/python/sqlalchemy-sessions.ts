@@ -85,6 +85,8 @@ function sessionTransactions(h: Handle, key: string, uses: HandleUse[], a: SqlAl
       (s) => s.span.start > o.call.endIndex && s.span.start < end && connectionKey(s) !== ownKey && classify(s.node).class === 'ddl' && !nested.some((d) => inside(d, s.span.start)),
     );
     if (!close && managedEnd === null) {
+      // An unmanaged `conn = engine.connect()` never closed is reported once, at its opening (unclosedConnection).
+      if (h.mode === 'connect' && !elsewhere) break;
       fact.leak = { path: 'never-closed', span: span(o.call), state: 'idle in transaction' };
     } else if (elsewhere) {
       fact.leak = { path: 'other-connection', span: span(o.call), waiting: { ...elsewhere.span }, state: 'idle in transaction' };
