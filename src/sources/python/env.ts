@@ -50,7 +50,9 @@ export class PyEnv {
     const span = { start: call.startIndex, end: call.endIndex };
     this.calls.push(span);
     if (!arg) return [];
-    const inner = textCallArg(unparen(arg));
+    // `q = text("... :id ...")` then `conn.execute(q, {...})`: the name's one binding is the text() call.
+    const named = unparen(arg).type === 'identifier' ? this.bindings.resolve(unparen(arg).text) : null;
+    const inner = textCallArg(unparen(arg)) ?? (named ? textCallArg(unparen(named)) : null);
     const src = sqlSourceOf(inner ?? arg, this.bindings, inner ? 'text' : bindParams);
     if (!src) {
       this.collector.unanalysed.push({

@@ -259,7 +259,10 @@ export function analyseSqlAlchemy(env: PyEnv, unit: MigrationUnit, host: 'alembi
     if (!EXECUTES.has(m.method)) continue;
     if (helpers.size && [...helpers.values()].some((x) => x.paramOps.some((o) => sameNode(o.call, call)))) continue; // run at its call sites
     const arg = positional(call)[0];
-    const added = env.addRawSql(arg, call, `${m.recv.text}.${m.method}`, phaseOf(call), m.method === 'exec_driver_sql' && positional(call).length > 1 ? 'driver' : null);
+    // A plain string: a Session's execute makes it text() (`:name` parameters, SQLAlchemy 1.x), a
+    // connection's (1.x) and exec_driver_sql send it to the driver (`%(name)s` parameters).
+    const binds = h.mode === 'session' || h.mode === 'framework' ? 'text' : positional(call).length > 1 || keywords(call).size > 0 ? 'driver' : null;
+    const added = env.addRawSql(arg, call, `${m.recv.text}.${m.method}`, phaseOf(call), m.method === 'exec_driver_sql' ? (positional(call).length > 1 ? 'driver' : null) : binds);
     const switched = (modeCalls.get(h.key) ?? []).some((at) => at < call.startIndex);
     uses.push({ handle: switched ? { ...h, mode: 'autocommit' } : h, call, method: m.method, statements: added });
   }

@@ -1,0 +1,121 @@
+/**
+ * The Python frontend's SQLAlchemy module (sessions, connections, SQL helpers, bind
+ * parameters) and the Django translations the survey of public projects corrected.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadUnit, prepareFrontends } from '../../src/sources/index.js';
+import { config, lint } from '../support/lint.js';
+
+await prepareFrontends(['x.py']);
+const unit = (file: string, text: string) => loadUnit(file, text, config().settings);
+const IMPORTS = 'from sqlalchemy import create_engine, text\nfrom sqlalchemy.orm import Session\nfrom server.db import db\nengine = create_engine("postgresql://x")\n';
+
+test('handles: each statement runs on the connection of its handle, in its transaction', () => {
+  const text = [
+    IMPORTS,
+    'def run():',
+    '    with engine.begin() as conn:',
+    '        conn.execute(text("ALTER TABLE a ADD COLUMN x int"))',
+    '    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as ac:',
+    '        ac.execute(text("CREATE INDEX CONCURRENTLY i ON a (x)"))',
+    '    db.session.execute(text("UPDATE a SET x = 1 WHERE id = 1"))',
+    '    db.session.commit()',
+  ].join('\n');
+  const u = unit('server/db_migrate.py', text);
+  assert.equal(u.framework, 'sqlalchemy');
+  const [alter, index, update] = u.statements;
+  assert.ok(alter!.connection?.startsWith('sqlalchemy:conn@'));
+  assert.match(alter!.codeTransaction ?? '', /conn\.begin\(\) transaction/);
+  assert.equal(index!.codeTransaction ?? null, null, 'AUTOCOMMIT: no transaction block');
+  assert.equal(update!.connection, 'sqlalchemy:db.session');
+  assert.deepEqual(u.sessions, [], 'the session is committed, the connections are closed by their with blocks');
+  // The concurrent build in autocommit is fine; in engine.begin() it is not.
+  assert.deepEqual(lint('server/db_migrate.py', text, { rules: ['ban-concurrent-index-creation-in-transaction'] }), []);
+  const inBegin = text.replace('engine.connect().execution_options(isolation_level="AUTOCOMMIT")', 'engine.begin()');
+  assert.deepEqual(lint('server/db_migrate.py', inBegin, { rules: ['ban-concurrent-index-creation-in-transaction'] }).map((f) => f.line), [10]);
+});
+
+test('a SQL helper runs the SQL of each call at the call, and an except around the call is checked', () => {
+  const text = [
+    IMPORTS,
+    'def exec_ddl(engine, sql: str):',
+    '    with engine.begin() as conn:',
+    '        conn.execute(text(sql))',
+    'def run():',
+    '    try:',
+    '        exec_ddl(db.engine, "CREATE TABLE business_calendars (id bigint)")',
+    '    except Exception as e:',
+    '        print(e)',
+  ].join('\n');
+  const u = unit('server/db_migrate.py', text);
+  assert.deepEqual(u.statements.map((s) => s.sql), ['CREATE TABLE business_calendars (id bigint)']);
+  assert.equal(u.statements[0]!.span.start, text.indexOf('CREATE TABLE'));
+  assert.deepEqual(lint('server/db_migrate.py', text, { rules: ['no-swallowed-ddl-error'] }).map((f) => `${f.line}:${f.column}`), ['12:5']);
+  assert.deepEqual(lint('server/db_migrate.py', `${text}\n        raise`, { rules: ['no-swallowed-ddl-error'] }), []);
+  assert.deepEqual(lint('server/db_migrate.py', `${text}\n        sys.exit(1)`, { rules: ['no-swallowed-ddl-error'] }), []);
+  assert.equal(lint('server/db_migrate.py', `${text}\n        sys.exit(0)`, { rules: ['no-swallowed-ddl-error'] }).length, 1, 'exit status 0 carries on as success');
+});
+
+test('bind parameters: a text() bound to a name, and a plain string on a Session, take :name parameters', () => {
+  const text = [
+    IMPORTS,
+    'def run():',
+    '    q = text("UPDATE dashboards SET tags = :tags WHERE id = :id")',
+    '    with engine.begin() as conn:',
+    '        conn.execute(q, {"tags": [], "id": 1})',
+    '    db.session.execute("SELECT id FROM widgets WHERE dashboard_id=:dashboard_id", {"dashboard_id": 1})',
+    '    db.session.commit()',
+  ].join('\n');
+  const u = unit('migrations/versions/0001_tags.py', text);
+  assert.deepEqual(u.syntaxErrors, []);
+  assert.deepEqual(u.unanalysed, []);
+  assert.equal(u.statements.length, 2);
+});
+
+test('no-idle-in-transaction: the seeds\' check on db.session while DDL runs on another connection, at the check', () => {
+  const text = [
+    IMPORTS,
+    'def migration_113():',
+    '    found = db.session.execute(text("SELECT 1 FROM pg_constraint WHERE conname = \'u\'")).fetchone()',
+    '    if not found:',
+    '        with db.engine.begin() as conn:',
+    '            conn.execute(text("ALTER TABLE jobs ADD CONSTRAINT u UNIQUE (a)"))',
+    '    db.session.commit()',
+  ].join('\n');
+  const f = lint('server/db_migrate.py', text, { rules: ['no-idle-in-transaction'] });
+  assert.deepEqual(f.map((x) => `${x.line}:${x.column}`), ['7:13']);
+  assert.match(f[0]!.message, /`db\.session` \(SQLAlchemy session\) is left "idle in transaction": DDL runs on another connection/);
+  assert.ok(f[0]!.related?.some((r) => r.message.includes('waits behind it')));
+  // Committed right after the check: nothing is left open when the DDL runs.
+  const committed = text.replace('.fetchone()', '.fetchone()\n    db.session.commit()');
+  assert.deepEqual(lint('server/db_migrate.py', committed, { rules: ['no-idle-in-transaction'] }), []);
+});
+
+test('an application module that imports SQLAlchemy is not migration code', () => {
+  const text = `${IMPORTS}def handler():\n    db.session.execute(text("SELECT 1 FROM pg_class"))\n`;
+  assert.equal(unit('server/views.py', text).statements.length, 0);
+});
+
+test('Django: CreateModel creates its table, a many-to-many field is no column, blank strings have a default, AlterField is not guessed', () => {
+  const text = [
+    'from django.db import migrations, models',
+    'class Migration(migrations.Migration):',
+    '    operations = [',
+    '        migrations.CreateModel(name="Profile", fields=[("id", models.BigAutoField(primary_key=True)), ("tags", models.ManyToManyField(to="x.Tag"))]),',
+    '        migrations.AddField(model_name="profile", name="token", field=models.CharField(blank=True, max_length=128)),',
+    '        migrations.AddField(model_name="user", name="api_key", field=models.CharField(blank=True, max_length=128)),',
+    '        migrations.AddField(model_name="user", name="groups", field=models.ManyToManyField(to="auth.Group")),',
+    '        migrations.AlterField(model_name="user", name="email", field=models.EmailField(max_length=254)),',
+    '    ]',
+  ].join('\n');
+  const u = unit('accounts/migrations/0002_x.py', text);
+  assert.deepEqual(u.statements.map((s) => s.sql), [
+    'CREATE TABLE "accounts_profile" ("id" bigint NOT NULL)',
+    'ALTER TABLE "accounts_profile" ADD COLUMN "token" varchar(128) NOT NULL DEFAULT $1',
+    'ALTER TABLE "accounts_user" ADD COLUMN "api_key" varchar(128) NOT NULL DEFAULT $1',
+  ]);
+  assert.deepEqual(u.unanalysed.map((x) => x.message.slice(0, 46)), ['Not analysed: `AlterField` on `user.email` cha']);
+  const f = lint('accounts/migrations/0002_x.py', text, { rules: ['adding-required-field', 'adding-not-nullable-field', 'changing-column-type', 'unanalyzable-statement'] });
+  assert.deepEqual(f.map((x) => `${x.line} ${x.ruleId}`), ['8 unanalyzable-statement']);
+});
