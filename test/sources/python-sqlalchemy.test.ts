@@ -119,3 +119,23 @@ test('Django: CreateModel creates its table, a many-to-many field is no column, 
   const f = lint('accounts/migrations/0002_x.py', text, { rules: ['adding-required-field', 'adding-not-nullable-field', 'changing-column-type', 'unanalyzable-statement'] });
   assert.deepEqual(f.map((x) => `${x.line} ${x.ruleId}`), ['8 unanalyzable-statement']);
 });
+
+test('Alembic (survey): op.f names, sa.CHAR(length=...), literal_column index elements with and without an ordering', () => {
+  const text = [
+    'from alembic import op',
+    'import sqlalchemy as sa',
+    'def upgrade():',
+    '    op.create_table("codes", sa.Column("code", sa.CHAR(length=64), nullable=False))',
+    '    op.create_index("ix_users_email_ci", "users", [sa.literal_column("lower(email)")], unique=True)',
+    '    op.create_index("ix_events_at", "events", ["organization_id", sa.literal_column("ingested_at DESC")])',
+    '    op.drop_index(op.f("ix_orders_status"), table_name="orders")',
+  ].join('\n');
+  const u = unit('migrations/versions/0001_x.py', text);
+  assert.deepEqual(u.unanalysed, []);
+  assert.deepEqual(u.statements.map((s) => s.sql), [
+    'CREATE TABLE "codes" ("code" char(64) NOT NULL)',
+    'CREATE UNIQUE INDEX "ix_users_email_ci" ON "users" ((lower(email)))',
+    'CREATE INDEX "ix_events_at" ON "events" ("organization_id", "ingested_at" DESC)',
+    'DROP INDEX "ix_orders_status"',
+  ]);
+});
