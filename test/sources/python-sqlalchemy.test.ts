@@ -139,3 +139,21 @@ test('Alembic (survey): op.f names, sa.CHAR(length=...), literal_column index el
     'DROP INDEX "ix_orders_status"',
   ]);
 });
+
+test('framework modules: Alembic claims the file, SQLAlchemy (alsoIn alembic) reads its executes too, statements in code order', () => {
+  const text = [
+    'from alembic import op',
+    'import sqlalchemy as sa',
+    'def upgrade():',
+    '    op.execute("ALTER TABLE a ADD COLUMN x int")',
+    '    other = sa.create_engine("postgresql://reporting")',
+    '    with other.begin() as conn:',
+    '        conn.execute(sa.text("CREATE TABLE r (id bigint)"))',
+    '    op.execute("ALTER TABLE a ADD COLUMN y int")',
+  ].join('\n');
+  const u = unit('migrations/versions/0001_x.py', text);
+  assert.equal(u.framework, 'alembic');
+  assert.deepEqual(u.statements.map((s) => s.sql), ['ALTER TABLE a ADD COLUMN x int', 'CREATE TABLE r (id bigint)', 'ALTER TABLE a ADD COLUMN y int']);
+  assert.ok(u.statements[1]!.connection?.startsWith('sqlalchemy:conn@'), 'its own connection, not the migration\'s');
+  assert.equal(u.statements[0]!.connection ?? null, null);
+});

@@ -30,6 +30,14 @@ export function isAlembic(env: PyEnv): boolean {
   return false;
 }
 
+/** The Alembic framework module (claimed by its `op` import or its `revision`/`down_revision`). */
+export const alembic = {
+  framework: 'alembic',
+  name: 'Alembic',
+  claims: isAlembic,
+  analyse: analyseAlembic,
+} as const;
+
 /** Module-level `def upgrade` / `def downgrade` (also `upgrade_<name>` of multi-database templates). */
 export function alembicPhases(env: PyEnv): PhaseRegion[] {
   const out: PhaseRegion[] = [];

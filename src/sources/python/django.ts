@@ -31,6 +31,14 @@ export function djangoMigrationClass(env: PyEnv): PyNode | null {
   return null;
 }
 
+/** The Django framework module (a `class Migration(migrations.Migration)`). */
+export const django = {
+  framework: 'django',
+  name: 'Django',
+  claims: (env: PyEnv) => djangoMigrationClass(env) !== null,
+  analyse: (env: PyEnv, unit: MigrationUnit) => analyseDjango(env, unit, djangoMigrationClass(env)!),
+} as const;
+
 /** Reads a Django migration into the unit. */
 export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): void {
   const app = appLabel(env, cls);

@@ -1,20 +1,19 @@
 /**
  * The Python language frontend (`.py`): one migration unit per module, through
- * web-tree-sitter (see parse.ts). Framework modules: Alembic (alembic.ts) and
- * Django (django.ts), and SQLAlchemy sessions and connections (sqlalchemy.ts) in
- * Alembic migrations and in migration scripts; a file that is none of these is read
- * for nothing but its syntax and comments (framework 'unknown', no statements).
+ * web-tree-sitter (see parse.ts). Its framework modules are listed in frameworks.ts:
+ * Django (django.ts), Alembic (alembic.ts), and SQLAlchemy sessions and connections
+ * (sqlalchemy.ts) in migration scripts and in Alembic migrations; a file none claims is
+ * read for nothing but its syntax and comments (framework 'unknown', no statements).
  * Its registry entry is `pythonFrontend` (frontend.ts), which loads this module lazily.
  */
 import type { LintSettings } from '../../core/rule.js';
 import { SourceText } from '../../core/source-text.js';
 import type { MigrationUnit } from '../../core/unit.js';
-import { analyseAlembic, isAlembic } from './alembic.js';
-import { analyseDjango, djangoMigrationClass } from './django.js';
+import { djangoMigrationClass } from './django.js';
 import { pythonEdits } from './edits.js';
 import { PyEnv } from './env.js';
 import { firstSyntaxError, parsePython } from './parse.js';
-import { analyseSqlAlchemy, isSqlAlchemyMigration } from './sqlalchemy.js';
+import { analyseFrameworks } from './frameworks.js';
 
 export { preparePython, pythonSyntaxProblem } from './parse.js';
 
@@ -45,15 +44,10 @@ export function pythonUnit(file: string, text: string, settings: LintSettings): 
     unit.comments = env.nodes.filter((n) => n.type === 'comment').map((n) => ({ text: n.text, span: { start: n.startIndex, end: n.endIndex } }));
     const syntax = firstSyntaxError(tree.rootNode);
     if (syntax) unit.syntaxErrors.push(syntax);
-    const cls = djangoMigrationClass(env);
-    if (cls) analyseDjango(env, unit, cls);
-    else if (isAlembic(env)) {
-      analyseAlembic(env, unit);
-      analyseSqlAlchemy(env, unit, 'alembic');
-      inDocumentOrder(env);
-    } else if (isSqlAlchemyMigration(env)) analyseSqlAlchemy(env, unit, 'script');
+    // Two modules may read one file (Alembic's own calls, then SQLAlchemy's executes): back in code order.
+    if (analyseFrameworks(env, unit).length > 1) inDocumentOrder(env);
     unit.statements = env.collector.statements;
-    unit.edits = pythonEdits(env, unit, cls);
+    unit.edits = pythonEdits(env, unit, unit.framework === 'django' ? djangoMigrationClass(env) : null);
     unit.syntaxErrors.push(...env.collector.syntaxErrors);
     unit.unanalysed = [...env.collector.unanalysed];
     if (settings.assumeInTransaction !== null) unit.wrapped = { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' };

@@ -30,15 +30,21 @@ import { kids, named, sameNode, type PyNode } from './parse.js';
 import { keywords, positional, textCallArg, unparen } from './strings.js';
 import { analyseSessions } from './sqlalchemy-sessions.js';
 
-/** The SQLAlchemy framework module: its id and the session kinds its code opens. */
-export const sqlalchemy: FrameworkModule = {
+/**
+ * The SQLAlchemy library module: migration scripts of their own (`db_migrate.py`), and the
+ * sessions and connections of Alembic migrations' data steps; the session kinds its code opens.
+ */
+export const sqlalchemy = {
   framework: 'sqlalchemy',
   name: 'SQLAlchemy',
   sessionKinds: {
     'sqlalchemy-session': 'SQLAlchemy session',
     'sqlalchemy-connection': 'SQLAlchemy connection',
-  },
-};
+  } as Readonly<Record<string, string>>,
+  claims: (env: PyEnv) => isSqlAlchemyMigration(env),
+  analyse: (env: PyEnv, unit: MigrationUnit) => void analyseSqlAlchemy(env, unit, unit.framework === 'alembic' ? 'alembic' : 'script'),
+  alsoIn: ['alembic'] as readonly string[],
+} satisfies FrameworkModule & Record<string, unknown>;
 
 /** How a handle runs what it executes. */
 export type HandleMode =
