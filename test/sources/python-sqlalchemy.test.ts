@@ -157,3 +157,20 @@ test('framework modules: Alembic claims the file, SQLAlchemy (alsoIn alembic) re
   assert.ok(u.statements[1]!.connection?.startsWith('sqlalchemy:conn@'), 'its own connection, not the migration\'s');
   assert.equal(u.statements[0]!.connection ?? null, null);
 });
+
+test('what runs only on another database (an `if` testing for MySQL or SQLite) is left out; its else branch stays', () => {
+  const text = [
+    'from alembic import op',
+    'def upgrade():',
+    '    url = str(op.get_bind().engine.url)',
+    '    if url.startswith("mysql"):',
+    '        op.execute("ALTER TABLE `awards` DROP FOREIGN KEY awards_ibfk_1")',
+    '    elif op.get_bind().dialect.name == "sqlite":',
+    '        op.execute("PRAGMA foreign_keys=OFF")',
+    '    else:',
+    '        op.execute("ALTER TABLE awards DROP CONSTRAINT awards_team_id_fkey")',
+  ].join('\n');
+  const u = unit('migrations/versions/0001_x.py', text);
+  assert.deepEqual(u.syntaxErrors, []);
+  assert.deepEqual(u.statements.map((s) => s.sql), ['ALTER TABLE awards DROP CONSTRAINT awards_team_id_fkey']);
+});

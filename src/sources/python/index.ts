@@ -46,6 +46,7 @@ export function pythonUnit(file: string, text: string, settings: LintSettings): 
     if (syntax) unit.syntaxErrors.push(syntax);
     // Two modules may read one file (Alembic's own calls, then SQLAlchemy's executes): back in code order.
     if (analyseFrameworks(env, unit).length > 1) inDocumentOrder(env);
+    dropOtherDialects(env);
     unit.statements = env.collector.statements;
     unit.edits = pythonEdits(env, unit, unit.framework === 'django' ? djangoMigrationClass(env) : null);
     unit.syntaxErrors.push(...env.collector.syntaxErrors);
@@ -68,4 +69,34 @@ function inDocumentOrder(env: PyEnv): void {
   order.sort((a, b) => a.call.start - b.call.start || a.i - b.i);
   c.statements.splice(0, c.statements.length, ...order.map((o) => o.s));
   c.callSpans.splice(0, c.callSpans.length, ...order.map((o) => o.call));
+}
+
+/** A condition that holds only on another database: `url.startswith("mysql")`, `bind.dialect.name == "sqlite"`. */
+const OTHER_DIALECT = /(?:startswith\(\s*["'](?:mysql|mariadb|sqlite|mssql|oracle)|==\s*["'](?:mysql|mariadb|sqlite|mssql|oracle)["'])/;
+
+/**
+ * Leaves out what runs only on another database: the body of an `if` whose condition tests
+ * for MySQL, SQLite, SQL Server or Oracle (a migration that supports several). Its `elif` and
+ * `else` branches stay (PostgreSQL may run them).
+ */
+function dropOtherDialects(env: PyEnv): void {
+  const blocks: { start: number; end: number }[] = [];
+  for (const n of env.nodes) {
+    if (n.type !== 'if_statement' && n.type !== 'elif_clause') continue;
+    const cond = n.childForFieldName('condition');
+    const body = n.childForFieldName('consequence');
+    if (cond && body && OTHER_DIALECT.test(cond.text) && !/\bnot\b|!=/.test(cond.text)) blocks.push({ start: body.startIndex, end: body.endIndex });
+  }
+  if (!blocks.length) return;
+  const inside = (sp: { start: number; end: number }) => blocks.some((b) => b.start <= sp.start && sp.end <= b.end);
+  const c = env.collector;
+  const keep = c.statements.map((_, i) => !inside(c.callSpans[i]!));
+  const statements = c.statements.filter((_, i) => keep[i]);
+  const calls = c.callSpans.filter((_, i) => keep[i]);
+  c.statements.splice(0, c.statements.length, ...statements);
+  c.callSpans.splice(0, c.callSpans.length, ...calls);
+  const unanalysed = c.unanalysed.filter((u) => !inside(u.span));
+  c.unanalysed.splice(0, c.unanalysed.length, ...unanalysed);
+  const errors = c.syntaxErrors.filter((e) => !inside({ start: e.offset, end: e.offset }));
+  c.syntaxErrors.splice(0, c.syntaxErrors.length, ...errors);
 }
