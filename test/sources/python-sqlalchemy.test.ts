@@ -174,3 +174,20 @@ test('what runs only on another database (an `if` testing for MySQL or SQLite) i
   assert.deepEqual(u.syntaxErrors, []);
   assert.deepEqual(u.statements.map((s) => s.sql), ['ALTER TABLE awards DROP CONSTRAINT awards_team_id_fkey']);
 });
+
+test('an except inside a SQL helper swallows the DDL its callers send through it', () => {
+  const text = [
+    IMPORTS,
+    'def exec_ddl(engine, sql):',
+    '    try:',
+    '        with engine.begin() as conn:',
+    '            conn.execute(text(sql))',
+    '    except Exception as e:',
+    '        print(e)',
+    'def run():',
+    '    exec_ddl(db.engine, "CREATE TABLE business_calendars (id bigint)")',
+    '    exec_ddl(db.engine, "UPDATE leads SET x = 1 WHERE id = 1")',
+  ].join('\n');
+  const f = lint('server/db_migrate.py', text, { rules: ['no-swallowed-ddl-error'] });
+  assert.deepEqual(f.map((x) => `${x.line}:${x.column} ${x.message}`), ['10:5 This catch swallows the failure of a DDL statement and lets the migration carry on.']);
+});

@@ -25,6 +25,12 @@ export class PyEnv {
   readonly collector: Collector;
   /** The call spans of SQL sent to the database, for the code facts (sessions, excepts) a later module adds. */
   readonly calls: Span[] = [];
+  /**
+   * The execute inside a SQL helper (`conn.execute(text(sql))` of `def exec_ddl(engine, sql)`) and
+   * the statements each call of the helper runs through it: an `except` around that execute
+   * handles their errors too.
+   */
+  readonly helperRuns: { execute: Span; statements: Statement[] }[] = [];
 
   constructor(
     readonly file: string,

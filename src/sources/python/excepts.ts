@@ -38,6 +38,10 @@ function ddlIn(range: Span, env: PyEnv): Span[] {
   statements.forEach((s, i) => {
     if (within(range, callSpans[i]!) && classify(s.node).class === 'ddl') out.push({ ...s.span });
   });
+  // A SQL helper's own execute: the DDL its callers send through it.
+  for (const run of env.helperRuns) {
+    if (within(range, run.execute)) for (const s of run.statements) if (classify(s.node).class === 'ddl') out.push({ ...s.span });
+  }
   return out;
 }
 

@@ -365,6 +365,7 @@ function expandHelper(helper: Helper, call: PyNode, env: PyEnv, phase: Phase): H
       if (!arg) continue;
       added = env.addRawSql(arg, call, `${helper.name}(...)`, phase);
     }
+    if (op.param !== null) env.helperRuns.push({ execute: { start: op.call.startIndex, end: op.call.endIndex }, statements: added });
     out.push({ handle: op.handle, call, method: op.method, statements: added, via: helper.name });
   }
   return out;
