@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../src/core/diagnostic.js';
+import { frontendById } from '../src/sources/registry.js';
 import { defineRule } from '../src/core/rule.js';
 import { swallowedInDo } from '../src/sql/plpgsql.js';
 
@@ -23,15 +24,17 @@ export default defineRule({
     );
     return [...fromDo, ...unit.swallowedCatches.map((c) => {
       const errorName = c.rethrow?.errorName ?? null;
+      // The suppression comment in the file's own language (`#` in Python).
+      const marker = frontendById(unit.language)?.comments.line[0] ?? '//';
       // The frontend writes the rethrow in its language; asked for only for this finding.
       const edits = unit.edits.rethrow?.(c) ?? null;
       return {
         ruleId: 'no-swallowed-ddl-error',
         message: `This catch swallows the failure of ${c.ddl.length === 1 ? 'a DDL statement' : `${c.ddl.length} DDL statements`} and lets the migration carry on.`,
         note: 'The migration is then recorded as applied with part of its schema missing: later migrations and the application fail with "relation does not exist" on a half-built schema.',
-        help: 'Rethrow after logging (or let the error propagate). For best-effort work such as an optional CONCURRENTLY index, say so with `// miglint-ignore no-swallowed-ddl-error: <reason>`.',
+        help: `Rethrow after logging (or let the error propagate). For best-effort work such as an optional CONCURRENTLY index, say so with \`${marker} miglint-ignore no-swallowed-ddl-error: <reason>\`.`,
         span: c.span,
-        ...(edits ? { fix: { title: `Rethrow ${errorName} at the end of the catch`, applicability: 'safe' as const, edits } } : {}),
+        ...(edits ? { fix: { title: unit.edits.rethrowTitle ?? `Rethrow ${errorName} at the end of the catch`, applicability: 'safe' as const, edits } } : {}),
       };
     })];
   },

@@ -37,6 +37,8 @@ const EXPECTED: Record<string, string[]> = {
   'alembic/plain': ['require-concurrent-index-creation', 'require-concurrent-index-deletion', 'require-lock-timeout'],
   'alembic/safe': [],
   django: ['require-concurrent-index-creation', 'require-lock-timeout'],
+  'flask-sqlalchemy/incident': ['no-idle-in-transaction', 'no-swallowed-ddl-error', 'require-concurrent-index-creation', 'ban-unbatched-backfill', 'require-lock-timeout'],
+  'flask-sqlalchemy/safe': [],
 };
 
 describe('example projects', () => {
@@ -79,6 +81,14 @@ describe('example projects', () => {
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, /--> fixtures\/projects\/sql-psql\/migrations\/0003_add_last_call_direction\.sql:\d+:\d+/);
     assert.match(r.stdout, /error\[no-idle-in-transaction\]/);
+    // The seeds' three incidents in their own stack, at their lines and columns.
+    const at = (rule: string, file: string, line: number, column: number) =>
+      assert.match(r.stdout, new RegExp(`error\\[${rule}\\][^\\n]*\\n\\s*--> fixtures/projects/${file.replace(/\./g, '\\.')}:${line}:${column}\\n`), `${rule} at ${file}:${line}:${column}`);
+    at('no-idle-in-transaction', 'flask-sqlalchemy/incident/server/db_migrate.py', 41, 24);
+    at('no-swallowed-ddl-error', 'flask-sqlalchemy/incident/server/db_migrate.py', 60, 5);
+    at('require-concurrent-index-creation', 'flask-sqlalchemy/incident/server/db_migrate.py', 31, 26);
+    at('require-concurrent-index-creation', 'alembic/plain/versions/0036_last_call_direction.py', 15, 5);
+    assert.doesNotMatch(r.stdout, /--> fixtures\/projects\/(flask-sqlalchemy\/safe|alembic\/safe)\//, 'nothing in the safe versions');
   });
 
   test('--fix-dry-run shows a diff for every file with a safe fix and writes nothing', () => {

@@ -104,15 +104,22 @@ export interface SessionFact {
   inTransaction: boolean;
   /** null when every path commits/rolls back and releases it. */
   leak: null | {
-    /** How it leaks: never closed, an early return/break, or an exception between open and close. */
-    path: 'never-closed' | 'early-exit' | 'throw-path';
+    /**
+     * How it leaks: never closed, an early return/break, an exception between open and close,
+     * or DDL run on another connection while its transaction is still open (the DDL waits for its locks).
+     */
+    path: 'never-closed' | 'early-exit' | 'throw-path' | 'other-connection';
     /** The statement through which it escapes (the return, the awaited call that may throw). */
     span: Span;
+    /** For 'other-connection': the DDL that runs elsewhere while the transaction is open (and waits for any lock it holds). */
+    waiting?: Span;
     /** The state the connection is left in, in pg_stat_activity's words. */
     state: 'idle in transaction' | 'idle';
   };
   /** A check query on the session that could run on an autocommit path instead. */
   checkQuery?: Span;
+  /** What to do, in the framework's own terms, when the rule's general advice does not fit (Python's SQLAlchemy). */
+  help?: string;
   /**
    * Edits that close the leak, computed by the frontend (which sees the code): the
    * check moved to an autocommit path, or the uses wrapped in try/catch/finally.
@@ -156,8 +163,16 @@ export interface FrontendEdits {
   setBuilderOptions?: (statement: Statement, options: Record<string, boolean>) => Edit[] | null;
   /** Replaces a builder call with the framework's raw-query call running `sql`; null if it cannot. */
   replaceWithRawQuery?: (statement: Statement, sql: string) => Edit[] | null;
+  /**
+   * Runs this one statement outside the framework's wrapping transaction (Alembic's
+   * `with op.get_context().autocommit_block():`), with what else that changes (`caveat`,
+   * which makes the fix unsafe); null when the framework has no per-statement way out.
+   */
+  runOutsideTransaction?: (statement: Statement) => { edits: Edit[]; how: string; caveat: string } | null;
   /** Makes a swallowing handler rethrow its error at its end (`throw err;` in TS/JS); null if it cannot (no error binding). */
   rethrow?: (handler: SwallowedCatchFact) => Edit[] | null;
+  /** The rethrow fix's title in the language's words (Python: a bare `raise`); absent: `Rethrow <error> at the end of the catch`. */
+  rethrowTitle?: string;
 }
 
 export interface SyntaxErrorFact {

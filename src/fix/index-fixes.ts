@@ -99,6 +99,9 @@ export function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql)
       if (counts.transactionControl.has(scope)) {
         return { edits: [], applicability: 'display-only', note: `${split} since this migration manages its transaction with BEGIN/COMMIT itself and switching the framework's off would leave a block open` };
       }
+      // A framework with a per-statement way out (Alembic's autocommit_block) takes only this statement out.
+      const out = unit.edits.runOutsideTransaction?.(s) ?? null;
+      if (out) return { edits: out.edits, applicability: 'unsafe', note: `; ${out.how} (unsafe: ${out.caveat})` };
       const edits = unit.edits.disableTransaction?.(s.phase) ?? null;
       if (!edits) {
         const how = unit.language !== 'sql' ? "run it outside the framework's transaction" : (unit.wrapped.switchAdvice ?? "run it outside the runner's transaction");

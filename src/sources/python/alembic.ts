@@ -30,6 +30,14 @@ export function isAlembic(env: PyEnv): boolean {
   return false;
 }
 
+/** The Alembic framework module (claimed by its `op` import or its `revision`/`down_revision`). */
+export const alembic = {
+  framework: 'alembic',
+  name: 'Alembic',
+  claims: isAlembic,
+  analyse: analyseAlembic,
+} as const;
+
 /** Module-level `def upgrade` / `def downgrade` (also `upgrade_<name>` of multi-database templates). */
 export function alembicPhases(env: PyEnv): PhaseRegion[] {
   const out: PhaseRegion[] = [];
@@ -98,7 +106,7 @@ export function analyseAlembic(env: PyEnv, unit: MigrationUnit): void {
 }
 
 /** Names bound to `op.get_bind()` (`conn = op.get_bind()`). */
-function bindNames(env: PyEnv): Set<string> {
+export function bindNames(env: PyEnv): Set<string> {
   const out = new Set<string>();
   for (const n of env.nodes) {
     if (n.type !== 'assignment') continue;

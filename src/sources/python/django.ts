@@ -31,6 +31,14 @@ export function djangoMigrationClass(env: PyEnv): PyNode | null {
   return null;
 }
 
+/** The Django framework module (a `class Migration(migrations.Migration)`). */
+export const django = {
+  framework: 'django',
+  name: 'Django',
+  claims: (env: PyEnv) => djangoMigrationClass(env) !== null,
+  analyse: (env: PyEnv, unit: MigrationUnit) => analyseDjango(env, unit, djangoMigrationClass(env)!),
+} as const;
+
 /** Reads a Django migration into the unit. */
 export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): void {
   const app = appLabel(env, cls);
@@ -88,6 +96,21 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
         // A (sql, params) pair in the list: the params are values.
         for (const item of items) env.addRawSql(item.type === 'tuple' ? named(item)[0] : item, op, 'migrations.RunSQL', phase, item.type === 'tuple' ? 'driver' : null);
       }
+      continue;
+    }
+    if (name === 'AlterField') {
+      // What AlterField sends depends on the field as an earlier migration left it (Django's schema
+      // editor compares the two): a type change, SET/DROP NOT NULL, a new default, or nothing at all.
+      const kw = keywords(op);
+      const a = positional(op);
+      const v = new PyValues(env.bindings, env.placeholders);
+      env.collector.unanalysed.push({
+        scope: 'statement',
+        message: `Not analysed: \`AlterField\` on \`${v.str(kw.get('model_name') ?? a[0]) ?? '?'}.${v.str(kw.get('name') ?? a[1]) ?? '?'}\` changes the field from its definition in an earlier migration, which miglint does not read, so what it sends (ALTER COLUMN ... TYPE, SET or DROP NOT NULL, or nothing) was not checked.`,
+        help: 'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check the change by hand; suppress this once checked.',
+        span: { start: op.startIndex, end: op.endIndex },
+        phase: 'up',
+      });
       continue;
     }
     const built = translate(name, op, env, tableOf);
@@ -151,17 +174,24 @@ function translate(name: string, op: PyNode, env: PyEnv, tableOf: (v: PyValues, 
     case 'RemoveIndex':
     case 'RemoveIndexConcurrently':
       return out(dropIndexSql(v.name(kw.get('name') ?? a[1]), { concurrently: name === 'RemoveIndexConcurrently' }));
+    case 'CreateModel': {
+      // A new table (so later operations of the migration on it are on a table it created); a
+      // many-to-many field is a join table of its own, not a column.
+      const fields = unparen(kw.get('fields') ?? a[1] ?? op);
+      const cols: string[] = [];
+      for (const f of fields.type === 'list' || fields.type === 'tuple' ? named(fields) : []) {
+        const pair = f.type === 'tuple' ? named(f) : [];
+        const field = pair[1] ? unparen(pair[1]) : null;
+        if (!pair[0] || !field || isManyToMany(field)) continue;
+        cols.push(fieldColumn(v.name(pair[0]), field, v));
+      }
+      return out(`CREATE TABLE ${qname(tableOf(v, kw.get('name') ?? a[0]))} (${cols.join(', ')})`);
+    }
     case 'AddField': {
       const field = unparen(kw.get('field') ?? a[2] ?? op);
+      if (isManyToMany(field)) return null; // a new join table, no column
       const col = v.name(kw.get('name') ?? a[1]);
       return out(alterTableSql(tableOf(v, model), [`ADD COLUMN ${fieldColumn(col, field, v)}`]));
-    }
-    case 'AlterField': {
-      const field = unparen(kw.get('field') ?? a[2] ?? op);
-      const col = v.name(kw.get('name') ?? a[1]);
-      const fk = field.type === 'call' ? keywords(field) : new Map<string, PyNode>();
-      const nullable = v.bool(fk.get('null')) === true;
-      return out(alterTableSql(tableOf(v, model), [`ALTER COLUMN ${qname(col)} TYPE ${djangoType(field, v)}`, `ALTER COLUMN ${qname(col)} ${nullable ? 'DROP' : 'SET'} NOT NULL`]));
     }
     case 'RemoveField':
       return out(alterTableSql(tableOf(v, model), [`DROP COLUMN ${qname(v.name(kw.get('name') ?? a[1]))}`]));
@@ -187,13 +217,19 @@ function translate(name: string, op: PyNode, env: PyEnv, tableOf: (v: PyValues, 
   }
 }
 
+const isManyToMany = (field: PyNode) => /(^|\.)ManyToManyField$/.test(field.childForFieldName('function')?.text ?? '');
+
 /** A Django model field as a column definition: NOT NULL unless `null=True`; a `default` is not in the database (Django fills it in). */
 function fieldColumn(col: string, field: PyNode, v: PyValues): string {
   const fk = field.type === 'call' ? keywords(field) : new Map<string, PyNode>();
   const notNull = v.bool(fk.get('null')) !== true;
   const dbDefault = fk.get('db_default');
   // Django adds a NOT NULL column with a default by setting the default for the existing rows and dropping it again.
-  const def = dbDefault ? ' DEFAULT $1' : notNull && fk.get('default') ? ' DEFAULT $1' : '';
+  // A string field with `blank=True` and no default has the effective default '' (Django's schema editor,
+  // `effective_default`), which it sends for the existing rows the same way.
+  const cls = (field.childForFieldName('function')?.text ?? '').split('.').pop() ?? '';
+  const blankString = v.bool(fk.get('blank')) === true && (/^(CharField|TextField|SlugField|EmailField|URLField|BinaryField)$/.test(cls) || fk.has('max_length'));
+  const def = dbDefault ? ' DEFAULT $1' : notNull && (fk.get('default') || blankString) ? ' DEFAULT $1' : '';
   if (def) v.interpolated = true;
   const isFk = /(^|\.)(ForeignKey|OneToOneField)$/.test(field.childForFieldName('function')?.text ?? '');
   return `${qname(isFk ? `${col}_id` : col)} ${djangoType(field, v)}${notNull ? ' NOT NULL' : ''}${def}`;

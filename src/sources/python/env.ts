@@ -25,6 +25,12 @@ export class PyEnv {
   readonly collector: Collector;
   /** The call spans of SQL sent to the database, for the code facts (sessions, excepts) a later module adds. */
   readonly calls: Span[] = [];
+  /**
+   * The execute inside a SQL helper (`conn.execute(text(sql))` of `def exec_ddl(engine, sql)`) and
+   * the statements each call of the helper runs through it: an `except` around that execute
+   * handles their errors too.
+   */
+  readonly helperRuns: { execute: Span; statements: Statement[] }[] = [];
 
   constructor(
     readonly file: string,
@@ -50,7 +56,9 @@ export class PyEnv {
     const span = { start: call.startIndex, end: call.endIndex };
     this.calls.push(span);
     if (!arg) return [];
-    const inner = textCallArg(unparen(arg));
+    // `q = text("... :id ...")` then `conn.execute(q, {...})`: the name's one binding is the text() call.
+    const named = unparen(arg).type === 'identifier' ? this.bindings.resolve(unparen(arg).text) : null;
+    const inner = textCallArg(unparen(arg)) ?? (named ? textCallArg(unparen(named)) : null);
     const src = sqlSourceOf(inner ?? arg, this.bindings, inner ? 'text' : bindParams);
     if (!src) {
       this.collector.unanalysed.push({

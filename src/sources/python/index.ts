@@ -1,17 +1,19 @@
 /**
  * The Python language frontend (`.py`): one migration unit per module, through
- * web-tree-sitter (see parse.ts). Framework modules: Alembic (alembic.ts) and
- * Django (django.ts); a file that is neither is read for nothing but its syntax
- * and comments (framework 'unknown', no statements).
+ * web-tree-sitter (see parse.ts). Its framework modules are listed in frameworks.ts:
+ * Django (django.ts), Alembic (alembic.ts), and SQLAlchemy sessions and connections
+ * (sqlalchemy.ts) in migration scripts and in Alembic migrations; a file none claims is
+ * read for nothing but its syntax and comments (framework 'unknown', no statements).
  * Its registry entry is `pythonFrontend` (frontend.ts), which loads this module lazily.
  */
 import type { LintSettings } from '../../core/rule.js';
 import { SourceText } from '../../core/source-text.js';
 import type { MigrationUnit } from '../../core/unit.js';
-import { analyseAlembic, isAlembic } from './alembic.js';
-import { analyseDjango, djangoMigrationClass } from './django.js';
+import { djangoMigrationClass } from './django.js';
+import { pythonEdits } from './edits.js';
 import { PyEnv } from './env.js';
 import { firstSyntaxError, parsePython } from './parse.js';
+import { analyseFrameworks } from './frameworks.js';
 
 export { preparePython, pythonSyntaxProblem } from './parse.js';
 
@@ -42,10 +44,11 @@ export function pythonUnit(file: string, text: string, settings: LintSettings): 
     unit.comments = env.nodes.filter((n) => n.type === 'comment').map((n) => ({ text: n.text, span: { start: n.startIndex, end: n.endIndex } }));
     const syntax = firstSyntaxError(tree.rootNode);
     if (syntax) unit.syntaxErrors.push(syntax);
-    const cls = djangoMigrationClass(env);
-    if (cls) analyseDjango(env, unit, cls);
-    else if (isAlembic(env)) analyseAlembic(env, unit);
+    // Two modules may read one file (Alembic's own calls, then SQLAlchemy's executes): back in code order.
+    if (analyseFrameworks(env, unit).length > 1) inDocumentOrder(env);
+    dropOtherDialects(env);
     unit.statements = env.collector.statements;
+    unit.edits = pythonEdits(env, unit, unit.framework === 'django' ? djangoMigrationClass(env) : null);
     unit.syntaxErrors.push(...env.collector.syntaxErrors);
     unit.unanalysed = [...env.collector.unanalysed];
     if (settings.assumeInTransaction !== null) unit.wrapped = { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' };
@@ -53,4 +56,47 @@ export function pythonUnit(file: string, text: string, settings: LintSettings): 
     tree.delete();
   }
   return unit;
+}
+
+/**
+ * Alembic's own calls and the SQLAlchemy executes of the same file are read in two passes:
+ * put their statements back in the order the code runs them (by the call that runs each;
+ * a sort that keeps the order of statements of one call).
+ */
+function inDocumentOrder(env: PyEnv): void {
+  const c = env.collector;
+  const order = c.statements.map((s, i) => ({ s, call: c.callSpans[i]!, i }));
+  order.sort((a, b) => a.call.start - b.call.start || a.i - b.i);
+  c.statements.splice(0, c.statements.length, ...order.map((o) => o.s));
+  c.callSpans.splice(0, c.callSpans.length, ...order.map((o) => o.call));
+}
+
+/** A condition that holds only on another database: `url.startswith("mysql")`, `bind.dialect.name == "sqlite"`. */
+const OTHER_DIALECT = /(?:startswith\(\s*["'](?:mysql|mariadb|sqlite|mssql|oracle)|==\s*["'](?:mysql|mariadb|sqlite|mssql|oracle)["'])/;
+
+/**
+ * Leaves out what runs only on another database: the body of an `if` whose condition tests
+ * for MySQL, SQLite, SQL Server or Oracle (a migration that supports several). Its `elif` and
+ * `else` branches stay (PostgreSQL may run them).
+ */
+function dropOtherDialects(env: PyEnv): void {
+  const blocks: { start: number; end: number }[] = [];
+  for (const n of env.nodes) {
+    if (n.type !== 'if_statement' && n.type !== 'elif_clause') continue;
+    const cond = n.childForFieldName('condition');
+    const body = n.childForFieldName('consequence');
+    if (cond && body && OTHER_DIALECT.test(cond.text) && !/\bnot\b|!=/.test(cond.text)) blocks.push({ start: body.startIndex, end: body.endIndex });
+  }
+  if (!blocks.length) return;
+  const inside = (sp: { start: number; end: number }) => blocks.some((b) => b.start <= sp.start && sp.end <= b.end);
+  const c = env.collector;
+  const keep = c.statements.map((_, i) => !inside(c.callSpans[i]!));
+  const statements = c.statements.filter((_, i) => keep[i]);
+  const calls = c.callSpans.filter((_, i) => keep[i]);
+  c.statements.splice(0, c.statements.length, ...statements);
+  c.callSpans.splice(0, c.callSpans.length, ...calls);
+  const unanalysed = c.unanalysed.filter((u) => !inside(u.span));
+  c.unanalysed.splice(0, c.unanalysed.length, ...unanalysed);
+  const errors = c.syntaxErrors.filter((e) => !inside({ start: e.offset, end: e.offset }));
+  c.syntaxErrors.splice(0, c.syntaxErrors.length, ...errors);
 }

@@ -90,6 +90,14 @@ export function kids(n: PyNode): PyNode[] {
   return n.children.filter((c): c is PyNode => c !== null);
 }
 
+/**
+ * Whether two nodes are the same node of the tree: web-tree-sitter hands out a new
+ * object on every access (`parent`, `children`, `descendantsOfType`), so `===` is wrong.
+ */
+export function sameNode(a: PyNode | null | undefined, b: PyNode | null | undefined): boolean {
+  return !!a && !!b && a.id === b.id;
+}
+
 /** A node's named children (no punctuation), skipping comments. */
 export function named(n: PyNode): PyNode[] {
   return n.namedChildren.filter((c): c is PyNode => c !== null && c.type !== 'comment');

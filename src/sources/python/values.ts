@@ -8,7 +8,7 @@ import type { BuiltSql } from '../typescript/types.js';
 import type { Placeholders } from '../typescript/placeholders.js';
 import { literal } from '../../sql/write.js';
 import { named, type PyNode } from './parse.js';
-import { positional, sqlSourceOf, textCallArg, unparen, type Bindings } from './strings.js';
+import { keywords, positional, sqlSourceOf, textCallArg, unparen, type Bindings } from './strings.js';
 
 export class PyValues {
   interpolated = false;
@@ -20,6 +20,9 @@ export class PyValues {
   /** A string literal's value (also through a name bound once), or null. */
   str(n: PyNode | null | undefined): string | null {
     if (!n) return null;
+    // Alembic's `op.f("ix_name")` marks a name as final (no naming convention applied): the name itself.
+    const u = unparen(n);
+    if (u.type === 'call' && /^op\.f$/.test(u.childForFieldName('function')?.text ?? '') && positional(u).length === 1) return this.str(positional(u)[0]);
     const src = sqlSourceOf(n, this.bindings);
     if (!src || src.interpolated) return null;
     return src.pieces.map((p) => (p.kind === 'placeholder' ? '' : p.text)).join('');
@@ -43,8 +46,15 @@ export class PyValues {
 
   /** An index element: a column name, or `sa.text("lower(email)")` as its SQL. */
   private indexElement(e: PyNode): string {
-    const t = textCallArg(unparen(e));
-    if (t) return `(${this.name(t)})`;
+    const u = unparen(e);
+    // `sa.literal_column("lower(email)")` is SQL text too.
+    const lit = u.type === 'call' && /(^|\.)literal_column$/.test(u.childForFieldName('function')?.text ?? '') ? (positional(u)[0] ?? null) : null;
+    const t = textCallArg(u) ?? lit;
+    if (t) {
+      // An element with its ordering (`ingested_at DESC`) is written bare, an expression in parentheses.
+      const sql = this.name(t);
+      return /\s(ASC|DESC|NULLS\s+(FIRST|LAST))\s*$/i.test(sql) ? sql : `(${sql})`;
+    }
     return this.name(e);
   }
 
@@ -93,7 +103,10 @@ export class PyValues {
     const base = callee.split('.').pop() ?? '';
     const args = call ? positional(call) : [];
     const arg = (i: number) => (args[i] && /^\d+$/.test(args[i].text) ? args[i].text : null);
-    const withLength = (t: string) => (arg(0) ? `${t}(${arg(0)})` : t);
+    // `sa.String(255)` or `sa.CHAR(length=64)`.
+    const lengthKw = call ? keywords(call).get('length')?.text : undefined;
+    const length = arg(0) ?? (lengthKw && /^\d+$/.test(lengthKw) ? lengthKw : null);
+    const withLength = (t: string) => (length ? `${t}(${length})` : t);
     switch (base) {
       case 'Integer':
       case 'INTEGER':

@@ -1,0 +1,157 @@
+/**
+ * Alembic's transaction semantics against a real server: a one-revision Alembic project is
+ * run with real Alembic (Debian's python3-alembic and python3-psycopg2, which CI installs;
+ * skipped without them), and what miglint says about `CONCURRENTLY` inside Alembic's
+ * transaction must be what PostgreSQL does: `CREATE INDEX CONCURRENTLY` in the migration's
+ * transaction fails with SQLSTATE 25001 (active_sql_transaction; PostgreSQL manual,
+ * "CREATE INDEX": "a regular CREATE INDEX command can be performed within a transaction
+ * block, but CREATE INDEX CONCURRENTLY cannot"), and inside
+ * `with op.get_context().autocommit_block():` it runs and leaves a valid index.
+ * The fixed output of a bad migration (miglint's own fix) is run too.
+ */
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import pg from 'pg';
+import { rules } from '../rules/index.js';
+import { fixText } from '../src/lint/fix.js';
+import { config, lint } from './support/lint.js';
+import { fixturesDir } from './support/paths.js';
+import { forEachServer, type TestServer } from './support/pg.js';
+
+const RULE = 'ban-concurrent-index-creation-in-transaction';
+/** Debian's Python with its python3-alembic and python3-psycopg2 (another python3 on PATH may lack them). */
+const PYTHON = '/usr/bin/python3';
+function alembicAvailable(): boolean {
+  try {
+    execFileSync(PYTHON, ['-c', 'import alembic, psycopg2'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const skip = alembicAvailable() ? undefined : "Debian's python3-alembic and python3-psycopg2 are not installed";
+
+/** env.py: Alembic's default on PostgreSQL (the migration in a transaction); a database error prints its SQLSTATE. */
+const ENV_PY = `import os, sys
+
+from alembic import context
+from sqlalchemy import create_engine, exc
+
+engine = create_engine(os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1))
+with engine.connect() as connection:
+    context.configure(connection=connection, transaction_per_migration=True)
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    except exc.DBAPIError as e:
+        print("SQLSTATE=" + str(getattr(e.orig, "pgcode", None)), file=sys.stderr)
+        raise
+`;
+
+const migration = (body: string) => `from alembic import op
+import sqlalchemy as sa
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade():
+${body}
+
+
+def downgrade():
+    pass
+`;
+
+const PLAIN_BUILDER = migration('    op.create_index("ix_leads_phone", "leads", ["phone"], postgresql_concurrently=True)');
+const PLAIN_RAW = migration('    op.execute("CREATE INDEX CONCURRENTLY ix_leads_phone ON leads (phone)")');
+const IN_BLOCK_BUILDER = migration('    with op.get_context().autocommit_block():\n        op.create_index("ix_leads_phone", "leads", ["phone"], postgresql_concurrently=True)');
+const IN_BLOCK_AFTER_DDL = migration(
+  '    op.add_column("leads", sa.Column("city", sa.Text()))\n    with op.get_context().autocommit_block():\n        op.execute("CREATE INDEX CONCURRENTLY ix_leads_phone ON leads (phone)")',
+);
+const PLAIN_INDEX = migration('    op.create_index("ix_leads_phone", "leads", ["phone"])');
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** An Alembic project holding one revision. */
+function project(revision: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'miglint-alembic-'));
+  dirs.push(dir);
+  mkdirSync(join(dir, 'versions'));
+  copyFileSync(join(fixturesDir, 'migrun', 'exec-alembic', 'alembic.ini'), join(dir, 'alembic.ini'));
+  copyFileSync(join(fixturesDir, 'migrun', 'exec-alembic', 'script.py.mako'), join(dir, 'script.py.mako'));
+  writeFileSync(join(dir, 'env.py'), ENV_PY);
+  writeFileSync(join(dir, 'versions', '0001_phone.py'), revision);
+  return dir;
+}
+
+/** Runs `alembic upgrade head` on a fresh database holding `leads`; the SQLSTATE it failed with (null: success) and whether the index is valid. */
+async function upgrade(server: TestServer, revision: string): Promise<{ sqlstate: string | null; validIndex: boolean; output: string }> {
+  const url = await server.freshDatabase('alembic');
+  const c = new pg.Client({ connectionString: url });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    await c.query('CREATE TABLE leads (id bigint PRIMARY KEY, phone text)');
+    const dir = project(revision);
+    const run = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(PYTHON, ['-m', 'alembic', 'upgrade', 'head'], { cwd: dir, env: { ...process.env, DATABASE_URL: url }, timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+      );
+    });
+    const sqlstate = run.code === 0 ? null : (/SQLSTATE=(\w+)/.exec(run.output)?.[1] ?? 'no SQLSTATE');
+    const idx = await c.query<{ valid: boolean }>("SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('ix_leads_phone')");
+    return { sqlstate, validIndex: idx.rows[0]?.valid === true, output: run.output };
+  } finally {
+    await c.end();
+  }
+}
+
+const says = (text: string) => lint('versions/0001_phone.py', text, { rules: [RULE] }).some((f) => f.ruleId === RULE);
+
+forEachServer('Alembic runs migrations as miglint assumes', (server) => {
+  const cases = [
+    { name: 'op.create_index(postgresql_concurrently=True) in the migration', text: PLAIN_BUILDER, fails: true },
+    { name: 'op.execute("CREATE INDEX CONCURRENTLY ...") in the migration', text: PLAIN_RAW, fails: true },
+    { name: 'op.create_index(postgresql_concurrently=True) in autocommit_block', text: IN_BLOCK_BUILDER, fails: false },
+    { name: 'ADD COLUMN, then CREATE INDEX CONCURRENTLY in autocommit_block', text: IN_BLOCK_AFTER_DDL, fails: false },
+  ];
+  for (const k of cases) {
+    test(`${k.name}: miglint says it ${k.fails ? 'fails' : 'runs'}, and so it does`, { skip, timeout: 90_000 }, async () => {
+      assert.equal(says(k.text), k.fails, 'what miglint says');
+      const r = await upgrade(server, k.text);
+      assert.equal(r.sqlstate, k.fails ? '25001' : null, `what PostgreSQL does (25001 active_sql_transaction, or success):\n${r.output}`);
+      assert.equal(r.validIndex, !k.fails, 'a valid index exactly when it ran');
+    });
+  }
+
+  test("miglint's fix of a CONCURRENTLY in the migration's transaction runs", { skip, timeout: 90_000 }, async () => {
+    const fixed = fixText('versions/0001_phone.py', PLAIN_RAW, config(), { rules, only: new Set([RULE]), unsafe: true });
+    assert.equal(fixed.error, null);
+    assert.match(fixed.output, /with op\.get_context\(\)\.autocommit_block\(\):\n {8}op\.execute\("CREATE INDEX CONCURRENTLY ix_leads_phone/);
+    assert.equal(says(fixed.output), false);
+    const r = await upgrade(server, fixed.output);
+    assert.equal(r.sqlstate, null, r.output);
+    assert.equal(r.validIndex, true);
+  });
+
+  test("miglint's fix of a plain op.create_index runs (the raw-SQL form, which Alembic 1.8 takes without if_not_exists)", { skip, timeout: 90_000 }, async () => {
+    const raw = migration('    op.execute("CREATE INDEX ix_leads_phone ON leads (phone)")');
+    const fixed = fixText('versions/0001_phone.py', raw, config(), { rules, only: new Set(['require-concurrent-index-creation']), unsafe: true });
+    assert.equal(fixed.error, null);
+    assert.match(fixed.output, /autocommit_block\(\):\n {8}op\.execute\("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_leads_phone/);
+    const r = await upgrade(server, fixed.output);
+    assert.equal(r.sqlstate, null, r.output);
+    assert.equal(r.validIndex, true);
+    // The builder form gets the same block (its if_not_exists needs Alembic 1.12, which the fix's title says).
+    const builder = fixText('versions/0001_phone.py', PLAIN_INDEX, config(), { rules, only: new Set(['require-concurrent-index-creation']), unsafe: true });
+    assert.match(builder.output, /autocommit_block\(\):\n {8}op\.create_index\("ix_leads_phone", "leads", \["phone"\], postgresql_concurrently=True, if_not_exists=True\)/);
+  });
+});
