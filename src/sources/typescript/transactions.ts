@@ -20,7 +20,7 @@ import { findOpenings } from './sessions.js';
 import { methodCall } from './sqlgen.js';
 import type { Env } from './types.js';
 
-const isCallback = (n: Node | undefined) => !!n && (Node.isArrowFunction(n) || Node.isFunctionExpression(n));
+export const isCallback = (n: Node | undefined) => !!n && (Node.isArrowFunction(n) || Node.isFunctionExpression(n));
 
 /** The callback a call runs inside a managed transaction, or null. */
 export function managedCallback(call: CallExpression): Node | null {
