@@ -101,7 +101,7 @@ function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql): { edi
       }
       const edits = unit.edits.disableTransaction?.(s.phase) ?? null;
       if (!edits) {
-        const how = unit.language !== 'sql' ? "run it outside the framework's transaction" : (unit.wrapped.switchAdvice ?? "run it outside the runner's transaction");
+        const how = unit.wrapped.switchAdvice ?? (unit.language !== 'sql' ? "run it outside the framework's transaction" : "run it outside the runner's transaction");
         return { edits: [], applicability: 'display-only', note: `; ${how}` };
       }
       const others = (counts.needingTransaction.get(scope) ?? 0) - (needsTransaction(s) ? 1 : 0);
