@@ -1,8 +1,8 @@
 import type { Diagnostic } from '../src/core/diagnostic.js';
 import { defineRule } from '../src/core/rule.js';
 import type { Phase, Statement } from '../src/core/unit.js';
-import { classify } from '../src/sql/classify.js';
-import { connectionKey, onFrameworkConnection } from '../src/sql/context.js';
+import { onFrameworkConnection } from '../src/sql/context.js';
+import { factsOf } from '../src/sql/facts.js';
 
 export default defineRule({
   meta: {
@@ -14,22 +14,25 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    // Transaction blocks are per connection: a COMMIT ends the block of the session it runs on.
-    const open = new Map<string, Statement>();
+    // The transaction blocks the statement facts track (per connection, by identity): a BEGIN's block is ended by a
+    // later COMMIT, ROLLBACK or PREPARE TRANSACTION that runs in it.
     const last = new Map<Phase, Statement>();
+    const ended = new Set<string>();
+    const begins: Statement[] = [];
     const ends: Statement[] = [];
     for (const s of unit.statements) {
       last.set(s.phase, s);
-      const tc = classify(s.node).transactionControl;
-      const key = `${s.phase}\u0000${connectionKey(s)}`;
-      if (tc === 'begin') open.set(key, s);
+      const f = factsOf(s);
+      const tc = f.kind.transactionControl;
+      if (tc === 'begin' && f.transaction.opens && f.transaction.id !== f.transaction.opens) begins.push(s);
       else if (tc === 'commit' || tc === 'rollback' || tc === 'prepare') {
-        open.delete(key);
+        if (f.transaction.id) ended.add(`${s.phase}\u0000${f.transaction.id}`);
         ends.push(s);
       }
     }
+    const open = begins.filter((b) => !ended.has(`${b.phase}\u0000${factsOf(b).transaction.opens}`));
     const out: Diagnostic[] = [];
-    for (const begin of open.values()) {
+    for (const begin of open) {
       const phase = begin.phase;
       // In a wrapped migration the framework commits its connection at the end, also a block reopened after a COMMIT.
       if ((unit.wrapped.byPhase?.[phase] ?? unit.wrapped.inTransaction) && onFrameworkConnection(begin)) continue;

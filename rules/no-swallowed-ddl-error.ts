@@ -12,7 +12,6 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    const text = unit.source.text;
     const fromDo: Diagnostic[] = unit.statements.flatMap((s) =>
       swallowedInDo(s.node, s.sql).map((h) => ({
         ruleId: 'no-swallowed-ddl-error',
@@ -23,24 +22,16 @@ export default defineRule({
       })),
     );
     return [...fromDo, ...unit.swallowedCatches.map((c) => {
-      const rethrow = c.rethrow;
-      const errorName = rethrow?.errorName ?? null;
-      // Before a closing brace alone on its line: a new line with the body's indentation; else inline.
-      const lineStart = rethrow ? text.lastIndexOf('\n', rethrow.offset - 1) + 1 : 0;
-      const own = rethrow !== null && /^[ \t]*$/.test(text.slice(lineStart, rethrow.offset));
-      // Inline after a statement without its `;` (`{ console.log(e) }`), the rethrow needs one first.
-      const before = rethrow ? text.slice(0, rethrow.offset).trimEnd() : '';
-      const sep = /[;{}]$/.test(before) ? '' : ';';
-      const semi = rethrow?.semicolons === false ? '' : ';';
-      const inline = sep ? { start: before.length, end: before.length, text: `; throw ${errorName};` } : { start: rethrow?.offset ?? 0, end: rethrow?.offset ?? 0, text: ` throw ${errorName}; ` };
-      const edit = rethrow && errorName ? (own ? { start: lineStart, end: lineStart, text: `${rethrow.indent}throw ${errorName}${semi}${unit.source.eol}` } : inline) : null;
+      const errorName = c.rethrow?.errorName ?? null;
+      // The frontend writes the rethrow in its language; asked for only for this finding.
+      const edits = unit.edits.rethrow?.(c) ?? null;
       return {
         ruleId: 'no-swallowed-ddl-error',
         message: `This catch swallows the failure of ${c.ddl.length === 1 ? 'a DDL statement' : `${c.ddl.length} DDL statements`} and lets the migration carry on.`,
         note: 'The migration is then recorded as applied with part of its schema missing: later migrations and the application fail with "relation does not exist" on a half-built schema.',
         help: 'Rethrow after logging (or let the error propagate). For best-effort work such as an optional CONCURRENTLY index, say so with `// miglint-ignore no-swallowed-ddl-error: <reason>`.',
         span: c.span,
-        ...(edit ? { fix: { title: `Rethrow ${errorName} at the end of the catch`, applicability: 'safe' as const, edits: [edit] } } : {}),
+        ...(edits ? { fix: { title: `Rethrow ${errorName} at the end of the catch`, applicability: 'safe' as const, edits } } : {}),
       };
     })];
   },

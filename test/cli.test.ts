@@ -2,6 +2,10 @@
  * `miglint` end to end, as a user runs it: exit codes, formats, --fix, --fix-dry-run, stdin,
  * option values, and what it does not read (unsupported kinds, special files, oversized files,
  * invalid UTF-8), each a located finding rather than a silent pass.
+ *
+ * `miglint()` runs bin/miglint.js in a child process: kept for each exit code and where a hang
+ * must be a failure (a FIFO); `miglintIn()` runs the same entry point (`main`) in this process,
+ * for the many calls that test what the CLI does rather than its process.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,8 +13,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
+import { main } from '../src/cli/miglint.js';
 import { repoRoot } from './support/paths.js';
+
+// The in-process runs render as the child processes do: no colours.
+process.env.NO_COLOR = '1';
+delete process.env.FORCE_COLOR;
 
 const BIN = join(repoRoot, 'bin', 'miglint.js');
 
@@ -18,6 +28,19 @@ function miglint(args: string[], cwd: string, input?: string | Buffer) {
   // The timeout turns a hang (a FIFO read) into a failure rather than a stuck suite.
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, input, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `miglint <args>` in this process, in `cwd`, with `input` as standard input: the exit code and the output. */
+async function miglintIn(args: string[], cwd: string, input?: string | Buffer) {
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    stdout: { write: (s: string | Uint8Array) => ((stdout += String(s)), true) },
+    stderr: { write: (s: string | Uint8Array) => ((stderr += String(s)), true) },
+    stdin: Readable.from(input === undefined ? [] : [Buffer.from(input)]),
+  } as unknown as Parameters<typeof main>[1];
+  const code = await main(args, io, cwd);
+  return { code, stdout, stderr };
 }
 
 function project(files: Record<string, string | Buffer>): string {
@@ -53,17 +76,17 @@ describe('miglint CLI', () => {
     assert.match(r.stdout, /error\[syntax-error\]: Syntax error at or near "\("\.\n +--> 0002\.sql:2:17\n/);
     assert.doesNotMatch(r.stdout + r.stderr, /at .*\.js:\d+/, 'no stack trace');
   });
-  test('usage and configuration errors exit 2', () => {
+  test('usage and configuration errors exit 2', async () => {
     const dir = project({ '0001.sql': GOOD, '.miglintrc.json': '{"sqlRunner": "nope"}' });
     const bad = miglint(['.'], dir);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /invalid configuration .*\n {2}sqlRunner/);
     assert.equal(miglint(['--no-such-flag'], dir).code, 2);
-    assert.equal(miglint(['missing/*.sql'], project({})).code, 2);
-    assert.equal(miglint(['--rule', 'no-such-rule', '.'], project({})).code, 2);
+    assert.equal((await miglintIn(['missing/*.sql'], project({}))).code, 2);
+    assert.equal((await miglintIn(['--rule', 'no-such-rule', '.'], project({}))).code, 2);
   });
-  test('--format json is ESLint\'s shape', () => {
-    const r = miglint(['--format', 'json', '0001.sql'], project({ '0001.sql': BAD }));
+  test('--format json is ESLint\'s shape', async () => {
+    const r = await miglintIn(['--format', 'json', '0001.sql'], project({ '0001.sql': BAD }));
     const out = JSON.parse(r.stdout);
     assert.equal(out.length, 1);
     assert.deepEqual(out[0].messages.map((m: { ruleId: string; line: number; column: number }) => `${m.ruleId}@${m.line}:${m.column}`).sort(), [
@@ -72,34 +95,35 @@ describe('miglint CLI', () => {
       'require-statement-timeout@2:1',
     ]);
   });
-  test('--fix-dry-run prints a diff and writes nothing; --fix writes and reports what is left', () => {
+  test('--fix-dry-run prints a diff and writes nothing; --fix writes and reports what is left', async () => {
     const dir = project({ '0001.sql': BAD });
-    const dry = miglint(['--fix-dry-run', '--rule', 'require-concurrent-index-creation', '.'], dir);
+    const dry = await miglintIn(['--fix-dry-run', '--rule', 'require-concurrent-index-creation', '.'], dir);
     assert.match(dry.stdout, /-CREATE INDEX idx_a ON leads \(a\);\n\+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON leads \(a\);/);
     assert.equal(readFileSync(join(dir, '0001.sql'), 'utf8'), BAD);
-    const fix = miglint(['--fix', '.'], dir);
+    const fix = await miglintIn(['--fix', '.'], dir);
     assert.equal(fix.code, 0, fix.stdout);
     // Once the build is concurrent it blocks no writes, so no statement_timeout is needed any more.
     assert.equal(readFileSync(join(dir, '0001.sql'), 'utf8'), "-- 🎉 שלום\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON leads (a);\n");
     assert.match(fix.stdout, /2 fixes applied/);
   });
-  test('--fix-type applies only the fixes of those categories and still reports everything', () => {
+  test('--fix-type applies only the fixes of those categories and still reports everything', async () => {
     const dir = project({ '0001.sql': BAD });
-    const r = miglint(['--fix', '--fix-type', 'timeouts', '.'], dir);
+    const r = await miglintIn(['--fix', '--fix-type', 'timeouts', '.'], dir);
     assert.equal(r.code, 1);
     assert.equal(readFileSync(join(dir, '0001.sql'), 'utf8'), "-- 🎉 שלום\nSET lock_timeout = '5s';\nSET statement_timeout = '120s';\nCREATE INDEX idx_a ON leads (a);\n");
     assert.match(r.stdout, /error\[require-concurrent-index-creation\]/);
-    assert.equal(miglint(['--fix', '--fix-type', 'cosmetic', '.'], dir).code, 2);
+    assert.equal((await miglintIn(['--fix', '--fix-type', 'cosmetic', '.'], dir)).code, 2);
   });
-  test('--stdin lints text for an editor and never writes', () => {
-    const r = miglint(['--stdin', '--stdin-filename', 'db/0001.sql', '--format', 'json'], project({}), BAD);
+  test('--stdin lints text for an editor and never writes', async () => {
+    const r = await miglintIn(['--stdin', '--stdin-filename', 'db/0001.sql', '--format', 'json'], project({}), BAD);
     assert.equal(r.code, 1);
     assert.equal(JSON.parse(r.stdout)[0].messages.length, 3);
   });
-  test('--list-rules lists every rule', () => {
-    const r = miglint(['--list-rules'], project({}));
+  test('--list-rules lists every rule', async () => {
+    const r = await miglintIn(['--list-rules'], project({}));
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /require-concurrent-index-creation +fix +CREATE INDEX on an existing table/);
+    assert.match(r.stdout, /require-concurrent-index-creation +on +sometimes +CREATE INDEX on an existing table/);
+    assert.match(r.stdout, /unanalyzable-statement +warn +- +/);
   });
 });
 
@@ -115,36 +139,36 @@ describe('invalid option values are usage errors (exit 2) with a clear message',
     [['--rule', 'no-such-rule'], /"no-such-rule" is not a rule id \(see --list-rules\)/],
   ];
   for (const [args, message] of cases) {
-    test(args.join(' '), () => {
-      const r = miglint([...args, '.'], project({ '0001.sql': GOOD }));
+    test(args.join(' '), async () => {
+      const r = await miglintIn([...args, '.'], project({ '0001.sql': GOOD }));
       assert.equal(r.code, 2, r.stdout);
       assert.match(r.stderr, message);
       assert.equal(r.stdout, '', 'no report');
     });
   }
-  test('valid values still work: --max-warnings 0 fails on a warning, 3 does not', () => {
+  test('valid values still work: --max-warnings 0 fails on a warning, 3 does not', async () => {
     const dir = project({ '0001.sql': BAD, '.miglintrc.json': JSON.stringify({ rules: { 'require-concurrent-index-creation': 'warn', 'require-lock-timeout': 'off', 'require-statement-timeout': 'off' } }) });
-    assert.equal(miglint(['--max-warnings', '0', '.'], dir).code, 1);
-    assert.equal(miglint(['--max-warnings', '3', '.'], dir).code, 0);
-    assert.equal(miglint(['--rule', 'require-lock-timeout,require-statement-timeout', '--fix-type', 'timeouts', '--fix-dry-run', '.'], dir).code, 0);
+    assert.equal((await miglintIn(['--max-warnings', '0', '.'], dir)).code, 1);
+    assert.equal((await miglintIn(['--max-warnings', '3', '.'], dir)).code, 0);
+    assert.equal((await miglintIn(['--rule', 'require-lock-timeout,require-statement-timeout', '--fix-type', 'timeouts', '--fix-dry-run', '.'], dir)).code, 0);
   });
 });
 
 describe('what miglint does not read is reported, never a silent pass', () => {
-  const PY = 'def upgrade():\n    op.create_index("ix", "t", ["a"])\n';
-  test('a file of a kind miglint does not read, named explicitly: unanalyzable-file at 1:1 naming the extension', () => {
-    const r = miglint(['--format', 'json', '0042_x.py'], project({ '0042_x.py': PY }));
+  const PY = 'class AddIndex < ActiveRecord::Migration[7.1]\n  def change\n    add_index :t, :a\n  end\nend\n';
+  test('a file of a kind miglint does not read, named explicitly: unanalyzable-file at 1:1 naming the extension', async () => {
+    const r = await miglintIn(['--format', 'json', '0042_x.rb'], project({ '0042_x.rb': PY }));
     assert.equal(r.code, 1, r.stderr);
     assert.deepEqual(jsonFindings(r.stdout), ['unanalyzable-file@1:1'], 'no bogus syntax-error');
-    assert.match(jsonMessages(r.stdout, 'unanalyzable-file')[0]!.message, /^Unsupported file type: miglint does not read \.py files \(it reads \.sql, \.ts, \.mts, \.cts, \.js, \.mjs, \.cjs\); nothing in this file was analysed\.$/);
+    assert.match(jsonMessages(r.stdout, 'unanalyzable-file')[0]!.message, /^Unsupported file type: miglint does not read \.rb files \(it reads \.sql, \.ts, \.mts, \.cts, \.js, \.mjs, \.cjs, \.py\); nothing in this file was analysed\.$/);
   });
-  test('the same through --stdin-filename', () => {
-    const r = miglint(['--stdin', '--stdin-filename', 'db/versions/0042_x.py', '--format', 'json'], project({}), PY);
+  test('the same through --stdin-filename', async () => {
+    const r = await miglintIn(['--stdin', '--stdin-filename', 'db/versions/0042_x.rb', '--format', 'json'], project({}), PY);
     assert.equal(r.code, 1, r.stderr);
     assert.deepEqual(jsonFindings(r.stdout), ['unanalyzable-file@1:1']);
   });
-  test('in a directory walk such files are skipped', () => {
-    const r = miglint(['.'], project({ '0001.sql': GOOD, '0042_x.py': PY }));
+  test('in a directory walk such files are skipped', async () => {
+    const r = await miglintIn(['.'], project({ '0001.sql': GOOD, '0042_x.rb': PY }));
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /No problems in 1 file/);
   });
@@ -160,31 +184,31 @@ describe('what miglint does not read is reported, never a silent pass', () => {
     assert.match(walked.stdout, /No problems in 1 file/);
     assert.match(walked.stderr, /^miglint: debug: 0002\.sql: skipped: a FIFO \(named pipe\), not a regular file$/m);
   });
-  test('a file over maxFileSize is not read: unanalyzable-file', () => {
+  test('a file over maxFileSize is not read: unanalyzable-file', async () => {
     const dir = project({ '0001.sql': BAD, '0002.sql': GOOD, '.miglintrc.json': JSON.stringify({ maxFileSize: 40 }) });
-    const r = miglint(['--format', 'json', '.'], dir);
+    const r = await miglintIn(['--format', 'json', '.'], dir);
     assert.equal(r.code, 1);
     // 0001.sql (53 bytes) is over 40 bytes: none of its findings, only the refusal; 0002.sql (85 bytes) too.
     assert.deepEqual(jsonFindings(r.stdout), ['unanalyzable-file@1:1', 'unanalyzable-file@1:1']);
     assert.match(jsonMessages(r.stdout, 'unanalyzable-file')[0]!.message, /^This file is \d+ bytes, over the maxFileSize limit of 40 bytes: it was not read/);
-    assert.equal(miglint(['.'], project({ '0002.sql': GOOD, '.miglintrc.json': JSON.stringify({ maxFileSize: 1000 }) })).code, 0);
+    assert.equal((await miglintIn(['.'], project({ '0002.sql': GOOD, '.miglintrc.json': JSON.stringify({ maxFileSize: 1000 }) }))).code, 0);
   });
-  test('standard input over maxFileSize is refused too', () => {
+  test('standard input over maxFileSize is refused too', async () => {
     const dir = project({ '.miglintrc.json': JSON.stringify({ maxFileSize: 10 }) });
-    const r = miglint(['--stdin', '--stdin-filename', 'm.sql', '--format', 'json'], dir, GOOD);
+    const r = await miglintIn(['--stdin', '--stdin-filename', 'm.sql', '--format', 'json'], dir, GOOD);
     assert.deepEqual(jsonFindings(r.stdout), ['unanalyzable-file@1:1']);
   });
-  test('invalid UTF-8: located at its first ill-formed byte, the rest analysed, and no fix written', () => {
+  test('invalid UTF-8: located at its first ill-formed byte, the rest analysed, and no fix written', async () => {
     const text = Buffer.concat([Buffer.from('-- 🎉 migration\n-- caf'), Buffer.from([0xe9]), Buffer.from('\nCREATE INDEX idx_a ON leads (a);\n')]);
     const dir = project({ '0001.sql': text });
-    const r = miglint(['--format', 'json', '--rule', 'require-concurrent-index-creation', '.'], dir);
+    const r = await miglintIn(['--format', 'json', '--rule', 'require-concurrent-index-creation', '.'], dir);
     assert.equal(r.code, 1);
     assert.deepEqual(jsonFindings(r.stdout), ['unanalyzable-file@2:7', 'require-concurrent-index-creation@3:1']);
     assert.match(jsonMessages(r.stdout, 'unanalyzable-file')[0]!.message, /^Invalid UTF-8: 0xE9 \(byte 24 of the file\) is not a UTF-8 sequence; miglint read each ill-formed sequence as U\+FFFD, analysed the rest of the file, and applies no fix to it\.$/);
     const index = jsonMessages(r.stdout, 'require-concurrent-index-creation')[0]!;
     assert.equal(index.fix, undefined, 'no fix offered to apply');
     assert.equal(index.suggestions?.[0]?.applicability, 'display-only', 'shown as advice');
-    const fix = miglint(['--fix', '.'], dir);
+    const fix = await miglintIn(['--fix', '.'], dir);
     assert.equal(fix.code, 1);
     assert.deepEqual(readFileSync(join(dir, '0001.sql')), text, 'the bytes are left as they were');
   });

@@ -7,13 +7,13 @@ import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { discoverFiles, UsageError } from '../src/lint/discover.js';
 
-/** A folder: `a.sql`, `sub/b.sql`, a link `sub/loop -> ..` (a loop), `alias.sql -> a.sql`, a FIFO, a link to the FIFO, `x.py`. */
+/** A folder: `a.sql`, `sub/b.sql`, a link `sub/loop -> ..` (a loop), `alias.sql -> a.sql`, a FIFO, a link to the FIFO, `x.rb`. */
 function tree(): string {
   const dir = mkdtempSync(join(tmpdir(), 'miglint-discover-'));
   mkdirSync(join(dir, 'sub'));
   writeFileSync(join(dir, 'a.sql'), 'SELECT 1;\n');
   writeFileSync(join(dir, 'sub', 'b.sql'), 'SELECT 2;\n');
-  writeFileSync(join(dir, 'x.py'), 'print(1)\n');
+  writeFileSync(join(dir, 'x.rb'), 'puts 1\n');
   symlinkSync('..', join(dir, 'sub', 'loop'));
   symlinkSync('a.sql', join(dir, 'alias.sql'));
   execFileSync('mkfifo', [join(dir, 'pipe.sql')]);
@@ -46,13 +46,13 @@ describe('discoverFiles', () => {
   });
   test('a file named explicitly is listed whatever it is: reading it reports what it is', async () => {
     const dir = tree();
-    const files = await discoverFiles(['pipe.sql', 'x.py'], dir);
-    assert.deepEqual(files.map((f) => relative(dir, f)), ['pipe.sql', 'x.py']);
+    const files = await discoverFiles(['pipe.sql', 'x.rb'], dir);
+    assert.deepEqual(files.map((f) => relative(dir, f)), ['pipe.sql', 'x.rb']);
   });
   test('a walk skips files miglint does not read; a glob that matches only such files is a usage error', async () => {
     const dir = tree();
-    assert.ok(!(await discoverFiles(['.'], dir)).some((f) => f.endsWith('.py')));
-    await assert.rejects(discoverFiles(['*.py'], dir), (e: Error) => e instanceof UsageError && /"\*\.py" matches only files miglint does not read \(it reads \.sql, \.ts/.test(e.message));
+    assert.ok(!(await discoverFiles(['.'], dir)).some((f) => f.endsWith('.rb')));
+    await assert.rejects(discoverFiles(['*.rb'], dir), (e: Error) => e instanceof UsageError && /"\*\.rb" matches only files miglint does not read \(it reads \.sql, \.ts/.test(e.message));
     await assert.rejects(discoverFiles(['none/*.sql'], dir), /no files match "none\/\*\.sql"/);
   });
 });

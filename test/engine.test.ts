@@ -42,7 +42,7 @@ describe('suppressions', () => {
     const timeouts = 'ALTER TABLE leads ADD COLUMN x int;';
     assert.deepEqual(lint('m.sql', `-- squawk-ignore require-timeout-settings\n${timeouts}`), []);
     // The timeout rules report the first statement with no timeout in force: the suppressed one.
-    assert.deepEqual(lint('m.sql', `-- squawk-ignore require-concurrent-index-creation, require-timeout-settings\n${INDEX}\n${INDEX}`).map((f) => [f.ruleId, f.line]), [['require-concurrent-index-creation', 3]]);
+    assert.deepEqual(lint('m.sql', `-- squawk-ignore require-concurrent-index-creation, require-timeout-settings, prefer-robust-stmts\n${INDEX}\n${INDEX}`).map((f) => [f.ruleId, f.line]), [['require-concurrent-index-creation', 3]]);
     assert.deepEqual(lint('m.sql', `-- squawk-ignore-file\n${INDEX}`), []);
     assert.deepEqual(lint('m.sql', `-- squawk-ignore-file require-timeout-settings\n${INDEX}`).map((f) => f.ruleId), ['require-concurrent-index-creation']);
     assert.deepEqual(lint('m.sql', `-- squawk-ignore ban-char-field, some-future-rule\nSELECT 1;`), []);

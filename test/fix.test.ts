@@ -8,13 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { rules } from '../rules/index.js';
-import { applyFixes, fixText, isApplicable } from '../src/lint/fix.js';
+import { applyFixes, mapOffset, fixText, isApplicable } from '../src/lint/fix.js';
 import { syntaxProblem } from '../src/lint/verify.js';
 import { initSqlParser } from '../src/sql/parse.js';
 import { config, lint } from './support/lint.js';
 import { fixturesDir } from './support/paths.js';
 import { matchSnapshot } from './support/snapshot.js';
-import { fixtureConfig, fixtureInputs } from './support/fixtures.js';
+import { fixtureConfig, fixtureInputs, optIn } from './support/fixtures.js';
 
 await initSqlParser();
 
@@ -27,9 +27,9 @@ for (const rule of rules) {
       for (const unsafe of [false, true]) {
         test(`${file}${unsafe ? ' with unsafe fixes' : ''}`, (t) => {
           const text = readFileSync(path, 'utf8');
-          const cfg = config(fixtureConfig(file));
+          const cfg = config(fixtureConfig(file, optIn(rule)));
           const opts = { rules, only: new Set([id]), unsafe };
-          const findings = lint(file, text, { rules: [id], config: fixtureConfig(file) });
+          const findings = lint(file, text, { rules: [id], config: fixtureConfig(file, optIn(rule)) });
           const fixable = findings.filter((f) => isApplicable(f.fix, unsafe));
           const expected = `${path}.${unsafe ? 'unsafe-fixed' : 'fixed'}`;
           if (fixable.length === 0) {
@@ -45,7 +45,7 @@ for (const rule of rules) {
           if (!unsafe || result.output !== safeOutput) matchSnapshot(result.output, expected);
           else assert.ok(!existsSync(expected), `${expected} exists, but the unsafe fixes give what the safe ones give: a stale expected output`);
           assert.equal(syntaxProblem(file, result.output), null, 'the fixed file parses');
-          const after = lint(file, result.output, { rules: [id], config: fixtureConfig(file) });
+          const after = lint(file, result.output, { rules: [id], config: fixtureConfig(file, optIn(rule)) });
           const leftover = new Set(findings.filter((f) => !isApplicable(f.fix, unsafe)).map((f) => f.message));
           for (const f of after) assert.ok(leftover.has(f.message), `re-linting still reports a fixed finding: ${f.message}`);
           assert.equal(fixText(file, result.output, cfg, opts).output, result.output, 'fixing twice equals fixing once');
@@ -69,7 +69,7 @@ describe('rule metadata matches the fixes it emits', () => {
     test(`${rule.meta.id} (fixable: ${rule.meta.fixable})`, () => {
       const findings = fixtureInputs(rule.meta.id)
         .filter((f) => f.startsWith('bad'))
-        .flatMap((file) => lint(file, readFileSync(join(fixturesDir, 'rules', rule.meta.id, file), 'utf8'), { rules: [rule.meta.id], config: fixtureConfig(file) }).map((f) => ({ ...f, file })));
+        .flatMap((file) => lint(file, readFileSync(join(fixturesDir, 'rules', rule.meta.id, file), 'utf8'), { rules: [rule.meta.id], config: fixtureConfig(file, optIn(rule)) }).map((f) => ({ ...f, file })));
       assert.ok(findings.length > 0, `${rule.meta.id}: its bad fixtures raise nothing`);
       const fixed = findings.filter(hasFix);
       const unfixed = findings.filter((f) => !hasFix(f));
@@ -100,14 +100,14 @@ describe('applyFixes', () => {
       { title: 'a', applicability: 'safe', edits: [{ start: 1, end: 2, text: 'X' }] },
       { title: 'b', applicability: 'safe', edits: [{ start: 4, end: 4, text: 'Y' }] },
     ]);
-    assert.deepEqual(r, { output: 'aXcdYef', applied: 2 });
+    assert.deepEqual({ output: r.output, applied: r.applied, taken: r.taken.map((f) => f.title) }, { output: 'aXcdYef', applied: 2, taken: ['a', 'b'] });
   });
   test('skips a fix whose edits overlap an earlier one, whole', () => {
     const r = applyFixes('abcdef', [
       { title: 'a', applicability: 'safe', edits: [{ start: 1, end: 4, text: 'X' }] },
       { title: 'b', applicability: 'safe', edits: [{ start: 0, end: 0, text: 'S' }, { start: 2, end: 3, text: 'Y' }] },
     ]);
-    assert.deepEqual(r, { output: 'SabYdef', applied: 1 });
+    assert.deepEqual({ output: r.output, applied: r.applied, taken: r.taken.map((f) => f.title) }, { output: 'SabYdef', applied: 1, taken: ['b'] });
   });
   test('shares an identical edit between two fixes', () => {
     const header = { start: 0, end: 0, text: '-- h\n' };
@@ -115,7 +115,8 @@ describe('applyFixes', () => {
       { title: 'a', applicability: 'safe', edits: [header, { start: 1, end: 1, text: '1' }] },
       { title: 'b', applicability: 'safe', edits: [header, { start: 3, end: 3, text: '2' }] },
     ]);
-    assert.deepEqual(r, { output: '-- h\nx1 y2', applied: 2 });
+    assert.deepEqual({ output: r.output, applied: r.applied }, { output: '-- h\nx1 y2', applied: 2 });
+    assert.deepEqual(r.edits.map((e) => e.start), [3, 1, 0], 'the shared edit is applied once');
   });
   test('two different insertions at one point conflict', () => {
     const r = applyFixes('ab', [
@@ -123,6 +124,46 @@ describe('applyFixes', () => {
       { title: 'b', applicability: 'safe', edits: [{ start: 1, end: 1, text: 'Y' }] },
     ]);
     assert.equal(r.applied, 1);
+  });
+});
+
+describe('mapOffset', () => {
+  const edits = [
+    { start: 0, end: 0, text: 'SET x;\n' },
+    { start: 10, end: 14, text: 'CONCURRENTLY' },
+    { start: 20, end: 20, text: '!' },
+  ];
+  test('moves an offset by the edits before it; an insertion at the offset goes before it', () => {
+    assert.equal(mapOffset(edits, 0), 7);
+    assert.equal(mapOffset(edits, 5), 12);
+    assert.equal(mapOffset(edits, 20), 7 + 8 + 20 + 1);
+  });
+  test('a replacement starting at the offset keeps it; one ending there moves it; inside one maps to its start', () => {
+    assert.equal(mapOffset(edits, 10), 17);
+    assert.equal(mapOffset(edits, 14), 7 + 14 + 8);
+    assert.equal(mapOffset(edits, 12), 17);
+  });
+});
+
+describe('a fix must hold', () => {
+  test('a SET lock_timeout inserted into the transaction an index fix switches off is left out; the index fix is kept', () => {
+    const text = [
+      "import type { Knex } from 'knex';",
+      '',
+      'export async function up(knex: Knex): Promise<void> {',
+      "  await knex.raw('ALTER TABLE leads ADD COLUMN region text');",
+      "  await knex.raw('CREATE INDEX leads_region_idx ON leads (region)');",
+      '}',
+      '',
+    ].join('\n');
+    const r = fixText('20240101_add.ts', text, config(), { rules, unsafe: true });
+    assert.equal(r.error, null);
+    assert.doesNotMatch(r.output, /SET lock_timeout/, 'a SET sent through the pool once the transaction is off would not hold');
+    assert.match(r.output, /CREATE INDEX CONCURRENTLY IF NOT EXISTS leads_region_idx/);
+    assert.match(r.output, /transaction: false/);
+    // The timeout finding stays, with the advice for a pooled connection, instead of a fix that does not hold.
+    const after = lint('20240101_add.ts', r.output, { rules: ['require-lock-timeout'] });
+    assert.deepEqual(after.map((f) => [f.ruleId, f.fix?.applicability]), [['require-lock-timeout', 'display-only']]);
   });
 });
 

@@ -30,7 +30,7 @@ describe('miglint init', () => {
     const dir = project({ 'package.json': JSON.stringify({ devDependencies: { knex: '^3', pg: '^8' } }), 'db/migrations/001_x.up.sql': 'SELECT 1;\n', 'db/migrations/001_x.down.sql': 'SELECT 1;\n' });
     const r = init(dir);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^frameworks: knex, pg\nSQL runner: golang-migrate \(from db\/migrations\/001_x\.up\.sql/);
+    assert.match(r.stdout, /^frameworks: knex, pg\nSQL runner: golang-migrate \(from db\/migrations\/001_x\.(up|down)\.sql/);
     const config = JSON.parse(readFileSync(join(dir, '.miglintrc.json'), 'utf8'));
     assert.equal(config.sqlRunner, 'golang-migrate');
     // The configuration it wrote is valid: miglint runs with it.
@@ -44,6 +44,26 @@ describe('miglint init', () => {
     assert.match(init(diesel).stdout, /SQL runner: diesel \(from diesel\.toml\)\nmigration directories: migrations\n/);
     const dbmate = project({ 'db/migrations/20240101_x.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down\n' });
     assert.match(init(dbmate).stdout, /SQL runner: dbmate/);
+  });
+  test('the runner detection miglint itself uses: Prisma, drizzle', () => {
+    const prisma = project({ 'package.json': '{}', 'prisma/migrations/migration_lock.toml': 'provider = "postgresql"\n', 'prisma/migrations/20240101000000_x/migration.sql': 'SELECT 1;\n' });
+    assert.match(init(prisma).stdout, /SQL runner: prisma \(from prisma\/migrations\/migration_lock\.toml\)\nmigration directories: prisma\/migrations\n/);
+    assert.equal(JSON.parse(readFileSync(join(prisma, '.miglintrc.json'), 'utf8')).sqlRunner, 'prisma');
+    const drizzle = project({ 'package.json': '{}', 'drizzle/migrations/0000_x.sql': 'SELECT 1;\n', 'drizzle/migrations/meta/_journal.json': '{}' });
+    assert.match(init(drizzle).stdout, /SQL runner: drizzle \(from drizzle\/migrations\/meta\/_journal\.json\)/);
+  });
+  test('Python projects: Alembic and Django from their manifests, their migration folders, a hook that runs on .py files', () => {
+    const alembic = project({
+      'requirements.txt': 'Flask-SQLAlchemy==3.1\nalembic>=1.8  # migrations\n',
+      'alembic.ini': '[alembic]\nscript_location = alembic\n',
+      'alembic/versions/0001_init.py': 'def upgrade():\n    pass\n',
+    });
+    const r = init(alembic, '--pre-commit');
+    // flask-sqlalchemy does not name sqlalchemy itself.
+    assert.match(r.stdout, /^frameworks: Alembic, Flask-SQLAlchemy\nSQL runner: no .sql migrations found\nmigration directories: alembic\/versions\n/);
+    assert.match(readFileSync(join(alembic, '.pre-commit-config.yaml'), 'utf8'), /files: '\^\(alembic\/versions\)\/'\n\s+types_or: \[sql, ts, javascript, python\]/);
+    const django = project({ 'pyproject.toml': '[project]\ndependencies = ["Django>=5", "django-extensions"]\n', 'shop/migrations/0001_initial.py': 'from django.db import migrations\n' });
+    assert.match(init(django).stdout, /^frameworks: Django\nSQL runner: no .sql migrations found\nmigration directories: shop\/migrations\n/);
   });
   test('an invalid package.json is a clear error, exit 2', () => {
     const r = init(project({ 'package.json': '{' }));

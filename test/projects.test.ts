@@ -32,6 +32,11 @@ const EXPECTED: Record<string, string[]> = {
   kysely: ['no-idle-in-transaction', 'require-concurrent-index-creation', 'ban-concurrent-index-creation-in-transaction', 'no-swallowed-ddl-error', 'require-lock-timeout'],
   pg: ['no-idle-in-transaction', 'require-concurrent-index-creation', 'ban-concurrent-index-creation-in-transaction', 'no-swallowed-ddl-error', 'require-lock-timeout'],
   'migrun-sql': [],
+  prisma: ['ban-concurrent-index-creation-in-transaction', 'require-concurrent-index-creation', 'require-lock-timeout'],
+  drizzle: ['ban-concurrent-index-creation-in-transaction', 'require-concurrent-index-creation', 'require-lock-timeout'],
+  'alembic/plain': ['require-concurrent-index-creation', 'require-concurrent-index-deletion', 'require-lock-timeout'],
+  'alembic/safe': [],
+  django: ['require-concurrent-index-creation', 'require-lock-timeout'],
 };
 
 describe('example projects', () => {

@@ -159,3 +159,24 @@ describe("the TS/JS framework modules' detection", () => {
     assert.equal((await unitOf("  await db.query('CREATE INDEX i ON t (c)');")).framework, 'pg');
   });
 });
+
+describe('the rules and the languages they run on', () => {
+  test('every rule names only registered language ids or kinds', async () => {
+    const { rules } = await import('../rules/index.js');
+    const { languageFrontends } = await import('../src/sources/registry.js');
+    const names = new Set(languageFrontends().flatMap((f) => [f.id, f.kind]));
+    for (const r of rules) for (const a of r.meta.appliesTo) assert.ok(names.has(a), `${r.meta.id}: appliesTo names '${a}', which no frontend is`);
+  });
+
+  test('every rule about SQL statements runs on every language that produces them (Python included)', async () => {
+    const { rules } = await import('../rules/index.js');
+    const { languageFrontends, ruleAppliesTo } = await import('../src/sources/registry.js');
+    const codeOnly = new Set(['no-idle-in-transaction']);
+    for (const f of languageFrontends()) {
+      for (const r of rules) {
+        if (codeOnly.has(r.meta.id) && f.kind === 'sql') continue;
+        assert.ok(ruleAppliesTo(r.meta.appliesTo, f), `${r.meta.id} does not run on ${f.id} files`);
+      }
+    }
+  });
+});

@@ -12,10 +12,10 @@ import { initSqlParser } from '../src/sql/parse.js';
 import { fixturesDir, repoRoot } from './support/paths.js';
 import { lint, render } from './support/lint.js';
 import { matchSnapshot } from './support/snapshot.js';
-import { fixtureConfig, fixtureInputs } from './support/fixtures.js';
+import { fixtureConfig, fixtureInputs, optIn } from './support/fixtures.js';
 
 /** Ids the rule catalogue fixes outside the usual prefixes (a state of the analysis, not a hazard). */
-const CATALOGUE_IDS_WITHOUT_PREFIX = new Set(['unanalyzable-statement']);
+const CATALOGUE_IDS_WITHOUT_PREFIX = new Set(['unanalyzable-statement', 'constraint-missing-not-valid', 'changing-column-type', 'disallowed-unique-constraint', 'transaction-nesting', 'identifier-too-long']);
 const HEADINGS = ['## Problem', '## Instead of', '## Use', '## Fix safety', '## When not to use it', '## Options', '## PostgreSQL manual'];
 /** Code blocks of a markdown section, with their language. */
 function examples(markdown: string, heading: string): { lang: string; code: string }[] {
@@ -66,14 +66,14 @@ for (const rule of rules) {
       const text = readFileSync(path, 'utf8');
       if (file.startsWith('bad')) {
         test(`fires on ${file}`, () => {
-          const findings = lint(file, text, { rules: [id], config: fixtureConfig(file) });
+          const findings = lint(file, text, { rules: [id], config: fixtureConfig(file, optIn(rule)) });
           assert.ok(findings.length > 0, `${id} did not fire on ${file}`);
           assert.deepEqual([...new Set(findings.map((f) => f.ruleId))], [id], 'only the rule under test may report');
           matchSnapshot(render(`fixtures/rules/${id}/${file}`, text, findings), `${path}.snap`);
         });
       } else {
         test(`is silent on ${file}`, () => {
-          const findings = lint(file, text, { rules: [id], config: fixtureConfig(file) });
+          const findings = lint(file, text, { rules: [id], config: fixtureConfig(file, optIn(rule)) });
           assert.deepEqual(findings.map((f) => `${f.line}:${f.column} ${f.ruleId} ${f.message}`), []);
         });
       }
@@ -85,13 +85,13 @@ for (const rule of rules) {
       assert.ok(bad.length > 0 && good.length > 0, 'the doc needs examples under "Instead of" and "Use"');
       for (const ex of bad) {
         const name = `example.${ex.lang === 'sql' ? 'sql' : 'ts'}`;
-        const all = lint(name, ex.code);
+        const all = lint(name, ex.code, { config: fixtureConfig(name, optIn(rule)) });
         assert.ok(all.some((f) => f.ruleId === id), `a bad example does not raise ${id}:\n${ex.code}`);
         assert.ok(!all.some((f) => f.ruleId === 'syntax-error'), `a bad example does not parse:\n${ex.code}`);
       }
       for (const ex of good) {
         const name = `example.${ex.lang === 'sql' ? 'sql' : 'ts'}`;
-        const all = lint(name, ex.code);
+        const all = lint(name, ex.code, { config: fixtureConfig(name, optIn(rule)) });
         assert.deepEqual(all.map((f) => `${f.ruleId}: ${f.message}`), [], `a good example raises findings:\n${ex.code}`);
       }
     });

@@ -3,17 +3,23 @@
  * working directory, with the settings that apply to the migration tools it finds, and
  * with `--pre-commit` a `miglint` hook in `.pre-commit-config.yaml`.
  *
- * Detection reads the project's package.json dependencies and the runners' own files
- * (diesel.toml, flyway.conf, dbmate's `-- migrate:up`, golang-migrate's `*.up.sql`,
- * migrun's config); it never runs anything.
+ * Detection reads the project's package.json dependencies, its Python manifests
+ * (requirements*.txt, pyproject.toml, setup.py/setup.cfg, Pipfile, alembic.ini, manage.py) and
+ * asks the same runner detection `miglint` itself uses (src/sources/runner-detect.ts: Prisma's
+ * migration_lock.toml, drizzle's journal, diesel, Flyway, db-migrate, graphile-migrate, the
+ * dependencies; then the file's own markers and names, src/sources/sql-runners.ts); it never
+ * runs anything.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { SqlRunner } from '../core/rule.js';
 import { DEFAULT_SETTINGS } from '../core/rule.js';
 import { DEFAULT_IGNORES } from '../lint/discover.js';
 import { isMigrationSource, supportedExtensions } from '../sources/index.js';
+import { RunnerDetector } from '../sources/runner-detect.js';
+import { effectiveRunner } from '../sources/sql-runners.js';
+import { initSqlParser, parseSql } from '../sql/parse.js';
 import { parseArgs, type CliOutput } from './args.js';
 
 /** The npm packages of the migration frameworks miglint reads, by the name it gives them. */
@@ -26,6 +32,13 @@ const FRAMEWORK_PACKAGES: Record<string, string> = {
   kysely: 'kysely',
   pg: 'pg',
 };
+
+/** The Python libraries miglint reads, by their distribution name (lower case) and the name miglint gives them. */
+const PYTHON_PACKAGES: Record<string, string> = { alembic: 'Alembic', django: 'Django', sqlalchemy: 'SQLAlchemy', 'flask-sqlalchemy': 'Flask-SQLAlchemy' };
+/** Python manifests that list a project's dependencies. */
+const PYTHON_MANIFESTS = ['pyproject.toml', 'setup.py', 'setup.cfg', 'Pipfile'];
+/** How many `.sql` files detection reads at most (the first that shows a runner decides). */
+const SQL_FILES_READ = 200;
 
 export interface Detected {
   frameworks: string[];
@@ -40,12 +53,33 @@ export async function detectProject(dir: string): Promise<Detected> {
   const pkgPath = join(dir, 'package.json');
   const pkg = existsSync(pkgPath) ? (JSON.parse(readFileSync(pkgPath, 'utf8')) as Record<string, any>) : null;
   const deps = { ...(pkg?.dependencies ?? {}), ...(pkg?.devDependencies ?? {}) } as Record<string, string>;
-  const frameworks = Object.entries(FRAMEWORK_PACKAGES)
-    .filter(([name]) => name in deps)
-    .map(([, label]) => label);
+  const python = pythonLibraries(dir);
+  const frameworks = [
+    ...Object.entries(FRAMEWORK_PACKAGES)
+      .filter(([name]) => name in deps)
+      .map(([, label]) => label),
+    ...python,
+  ];
   const kinds = `*.{${supportedExtensions().map((e) => e.slice(1)).join(',')}}`;
-  const files = (await glob([`**/migrations/**/${kinds}`, `**/migration/**/${kinds}`, '**/db/migrate/**/*.sql'], { cwd: dir, ignore: DEFAULT_IGNORES })).filter(isMigrationSource);
-  return { frameworks, sqlRunner: await detectSqlRunner(dir, deps, files), migrationDirs: dirsOf(files) };
+  // Alembic keeps its revisions in `<script_location>/versions/`.
+  const patterns = [`**/migrations/**/${kinds}`, `**/migration/**/${kinds}`, '**/db/migrate/**/*.sql', ...(python.includes('Alembic') ? ['**/versions/*.py'] : [])];
+  const files = (await glob(patterns, { cwd: dir, ignore: DEFAULT_IGNORES })).filter(isMigrationSource).sort();
+  return { frameworks, sqlRunner: await detectSqlRunner(dir, files), migrationDirs: dirsOf(files) };
+}
+
+/** The Python libraries the project's manifests name (and alembic.ini / manage.py show), in PYTHON_PACKAGES order. */
+function pythonLibraries(dir: string): string[] {
+  const texts: string[] = [];
+  for (const f of readdirSync(dir)) if (/^requirements.*\.(txt|in)$/i.test(f) || PYTHON_MANIFESTS.includes(f)) texts.push(readFileSync(join(dir, f), 'utf8').toLowerCase());
+  const text = texts.join('\n');
+  // A distribution name as a whole word: `sqlalchemy` is not found inside `flask-sqlalchemy`, `django` not inside `django-extensions`.
+  const named = (pkg: string) => new RegExp(`(^|[^a-z0-9_.-])${pkg.replace(/[-_.]/g, '[-_.]')}(?![a-z0-9_.-])`, 'm').test(text);
+  const found = new Set(Object.keys(PYTHON_PACKAGES).filter(named));
+  if (existsSync(join(dir, 'alembic.ini'))) found.add('alembic');
+  if (existsSync(join(dir, 'manage.py'))) found.add('django');
+  return Object.entries(PYTHON_PACKAGES)
+    .filter(([pkg]) => found.has(pkg))
+    .map(([, label]) => label);
 }
 
 /** The migration directories of the files found: each file's directory, or its parent for one-directory-per-migration runners. */
@@ -61,19 +95,24 @@ function dirsOf(files: string[]): string[] {
   return [...dirs].sort();
 }
 
-async function detectSqlRunner(dir: string, deps: Record<string, string>, files: string[]): Promise<Detected['sqlRunner']> {
-  if (existsSync(join(dir, 'diesel.toml'))) return { runner: 'diesel', evidence: 'diesel.toml' };
-  if (existsSync(join(dir, 'flyway.conf')) || existsSync(join(dir, 'flyway.toml'))) return { runner: 'flyway', evidence: 'flyway.conf' };
-  if ('graphile-migrate' in deps || existsSync(join(dir, '.gmrc'))) return { runner: 'graphile-migrate', evidence: 'graphile-migrate' };
-  if ('dbmate' in deps) return { runner: 'dbmate', evidence: 'the dbmate package' };
+/**
+ * The runner of the project's `.sql` migrations: the first file (in path order) for which the
+ * project's files or the file itself show one; `psql` when there are `.sql` files and none does.
+ * @throws the file system's error for an unreadable file or folder.
+ */
+async function detectSqlRunner(dir: string, files: string[]): Promise<Detected['sqlRunner']> {
   const sql = files.filter((f) => f.endsWith('.sql'));
-  for (const f of sql.slice(0, 50)) {
-    if (/^--\s*migrate:up\b/m.test(readFileSync(join(dir, f), 'utf8'))) return { runner: 'dbmate', evidence: `${f} (-- migrate:up)` };
+  if (!sql.length) return null;
+  const detector = new RunnerDetector(dir);
+  await initSqlParser();
+  for (const f of sql.slice(0, SQL_FILES_READ)) {
+    const found = await detector.detect(join(dir, f));
+    if (found) return { runner: found.runner, evidence: found.detectedBy };
+    const text = readFileSync(join(dir, f), 'utf8');
+    const choice = effectiveRunner(f, text, parseSql(text).comments, DEFAULT_SETTINGS);
+    if (choice.runner !== DEFAULT_SETTINGS.sqlRunner) return { runner: choice.runner, evidence: `${f}: ${choice.why}` };
   }
-  const updown = sql.find((f) => /\d+_[^/]*\.up\.sql$/.test(f));
-  if (updown) return { runner: 'golang-migrate', evidence: `${updown} (NNN_name.up.sql)` };
-  if (sql.length) return { runner: DEFAULT_SETTINGS.sqlRunner, evidence: 'plain .sql files (run with psql)' };
-  return null;
+  return { runner: DEFAULT_SETTINGS.sqlRunner, evidence: 'plain .sql files (run with psql)' };
 }
 
 /** The starter configuration for what was detected. */
@@ -90,7 +129,7 @@ export function starterConfig(d: Detected): Record<string, unknown> {
 /** The pre-commit hook (a local hook running the project's own miglint), as YAML lines. */
 export function preCommitHook(d: Detected): string {
   const files = d.migrationDirs.length ? `^(${d.migrationDirs.map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})/` : 'migrations?/';
-  return ['  - repo: local', '    hooks:', '      - id: miglint', '        name: miglint', '        entry: npx miglint', '        language: system', `        files: '${files}'`, "        types_or: [sql, ts, javascript]", ''].join('\n');
+  return ['  - repo: local', '    hooks:', '      - id: miglint', '        name: miglint', '        entry: npx miglint', '        language: system', `        files: '${files}'`, "        types_or: [sql, ts, javascript, python]", ''].join('\n');
 }
 
 export interface InitResult {

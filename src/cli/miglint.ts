@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseArgs } from './args.js';
+import { listRules } from './rule-catalogue.js';
 import { rules } from '../../rules/index.js';
 import { ConfigError, ConfigLoader, DIRECTIONS, type Direction } from '../config/index.js';
 import { RULE_CATEGORIES, ruleDocsUrl, type RuleCategory } from '../core/rule.js';
@@ -54,6 +55,7 @@ interface Opts {
   baseline?: string;
   writeBaseline?: string;
   debug?: boolean;
+  printConfig?: string;
 }
 
 /**
@@ -75,14 +77,13 @@ function count(value: string): number {
   return Number(value);
 }
 
-function listRules(): string {
-  const w = Math.max(...rules.map((r) => r.meta.id.length));
-  return rules.map((r) => `${r.meta.id.padEnd(w)}  ${r.meta.fixable === 'none' ? '     ' : 'fix  '}${r.meta.description}`).join('\n') + '\n';
-}
-
-/** Runs the CLI; returns the exit code. Never throws for user errors. */
-export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
-  if (argv[0] === 'init') return (await import('./init.js')).initCommand(argv.slice(1), io, process.cwd());
+/**
+ * Runs the CLI; returns the exit code (0 clean, 1 findings, 2 usage, configuration or internal error).
+ * Never throws for user errors. `cwd` is the directory paths and the configuration are found from
+ * (the process's by default; tests run the CLI in-process on their own directories).
+ */
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, cwd = process.cwd()): Promise<number> {
+  if (argv[0] === 'init') return (await import('./init.js')).initCommand(argv.slice(1), io, cwd);
   const program = new Command('miglint')
     .description('Find what breaks production in PostgreSQL migrations (SQL, TypeORM, knex, node-pg-migrate, Sequelize, kysely, pg).')
     .version(version())
@@ -105,23 +106,33 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .option('--write-baseline <file>', "record today's findings in a baseline file, then exit 0")
     .option('--stdin', 'lint text from standard input (for editors)')
     .option('--stdin-filename <file>', 'the file name standard input stands for (picks the frontend and the config)')
-    .option('--debug', 'say on standard error which files were skipped or not read, and why');
+    .option('--debug', 'say on standard error which files were skipped or not read, and for each file read its frontend, framework, runner and transaction mode, and why')
+    .option('--print-config <file>', "print what applies to this file as JSON (configuration, frontend, framework, runner, transaction mode, and what decided each), then exit");
   const code = parseArgs(program, argv, io);
   if (code !== null) return code;
   const opts = program.opts<Opts>();
   const paths = program.args.length ? program.args : ['.'];
   if (opts.listRules) {
-    io.stdout.write(listRules());
+    io.stdout.write(listRules(rules));
     return 0;
   }
   const known = new Set(rules.map((r) => r.meta.id));
+  if (opts.printConfig !== undefined) {
+    try {
+      const { explainFile } = await import('../lint/explain.js');
+      io.stdout.write(`${JSON.stringify(await explainFile(opts.printConfig, new ConfigLoader(known, opts.config ?? null), process.cwd()), null, 2)}\n`);
+      return 0;
+    } catch (e) {
+      io.stderr.write(`miglint: ${e instanceof ConfigError ? '' : 'cannot explain '}${e instanceof ConfigError ? e.message : `${opts.printConfig}: ${(e as Error).message}`}\n`);
+      return 2;
+    }
+  }
   if (opts.unsafeFixes && !opts.fix && !opts.fixDryRun) {
     io.stderr.write('miglint: --unsafe-fixes goes with --fix or --fix-dry-run\n');
     return 2;
   }
 
   const fixTypes = opts.fixType ?? null;
-  const cwd = process.cwd();
   const debug = opts.debug ? (m: string) => void io.stderr.write(`miglint: debug: ${m}\n`) : null;
   const runOptions: RunOptions = {
     cwd,
@@ -133,7 +144,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     directions: opts.directions ? new Set(opts.directions) : null,
     debug,
   };
-  const loader = new ConfigLoader(known, opts.config ?? null);
+  const loader = new ConfigLoader(known, opts.config ? resolve(cwd, opts.config) : null);
   let result: RunResult;
   try {
     if (opts.stdin) {

@@ -24,6 +24,10 @@ function makeSchema(z: typeof Z) {
     .object({
       pgVersion: z.number().int().min(10).max(19).optional(),
       sqlRunner: z.enum(SQL_RUNNERS).optional(),
+      /** The Prisma version to assume when the project's package.json and lock files do not tell (e.g. `7.4.0`). */
+      prismaVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, 'a version such as 7.4.0').optional(),
+      /** db-migrate's run options: `nonTransactional` when `db-migrate up` runs with `--non-transactional`. */
+      dbMigrate: z.object({ nonTransactional: z.boolean().optional() }).strict().optional(),
       assumeInTransaction: z.boolean().optional(),
       /** `migrun` when migrun executes the migrations: it sets lock_timeout and statement_timeout itself. */
       runtime: z.enum(['migrun', 'framework']).optional(),
@@ -95,6 +99,9 @@ export function resolveConfig(file: ConfigFile, path: string | null, knownRules:
     settings: {
       pgVersion: file.pgVersion ?? DEFAULT_SETTINGS.pgVersion,
       sqlRunner: file.sqlRunner ?? DEFAULT_SETTINGS.sqlRunner,
+      ...(file.sqlRunner ? { sqlRunnerExplicit: true } : {}),
+      ...(file.prismaVersion ? { prismaVersion: file.prismaVersion } : {}),
+      ...(file.dbMigrate?.nonTransactional ? { dbMigrateNonTransactional: true } : {}),
       assumeInTransaction: file.assumeInTransaction ?? null,
       runtimeSetsTimeouts: file.runtime === 'migrun',
       lockTimeout: file.lockTimeout ?? DEFAULT_SETTINGS.lockTimeout,

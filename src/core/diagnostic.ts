@@ -41,6 +41,11 @@ export interface Diagnostic {
   fix?: Fix;
   /** Other places that are part of the finding (where a session was acquired, where the migration ends with it open). */
   related?: { span: Span; message: string }[];
+  /**
+   * The table-level lock the finding is about, from the statement facts (src/sql/facts.ts `claim`):
+   * test/rule-locks.test.ts checks it against pg_locks on real servers. Not shown by reporters.
+   */
+  lock?: { relation: string; mode: string; rewrites?: boolean | 'maybe' };
 }
 
 /** A diagnostic placed in a file, with its configured severity and 1-based positions. */

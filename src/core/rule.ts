@@ -6,13 +6,22 @@ import type { Diagnostic } from './diagnostic.js';
 import type { MigrationUnit } from './unit.js';
 
 /** How a project runs its `.sql` migrations; decides transaction wrapping and the fix's directive (see src/sources/sql-runners.ts). */
-export const SQL_RUNNERS = ['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway', 'diesel', 'prisma', 'postgres-migrations', 'pop', 'goose'] as const;
+export const SQL_RUNNERS = ['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway', 'diesel', 'prisma', 'drizzle', 'db-migrate', 'postgres-migrations', 'pop', 'goose'] as const;
 export type SqlRunner = (typeof SQL_RUNNERS)[number];
 
 export interface LintSettings {
   /** Target PostgreSQL major version, e.g. 15. */
   pgVersion: number;
   sqlRunner: SqlRunner;
+  /**
+   * The configuration names `sqlRunner` (even as `psql`): detection from the project's files is off.
+   * Unset or false: `sqlRunner` is the default, and each file's runner is detected (src/sources/runner-detect.ts).
+   */
+  sqlRunnerExplicit?: boolean;
+  /** The Prisma version to assume (`prismaVersion` setting, e.g. `7.4.0`), over what package.json and lock files say. */
+  prismaVersion?: string | null;
+  /** db-migrate runs with `--non-transactional` (`dbMigrate.nonTransactional`): no transaction around each migration. */
+  dbMigrateNonTransactional?: boolean;
   /** Overrides the runner's default: treat every migration as wrapped in a transaction (true) or not. */
   assumeInTransaction: boolean | null;
   /** Migrations are executed by migrun, which sets lock_timeout and statement_timeout itself. */
@@ -28,13 +37,18 @@ export interface LintSettings {
   runnerMetadata?: RunnerMetadata | null;
 }
 
-/** A runner's per-migration transaction setting, read from a file beside the migration. */
+/** What the project's files say about how one `.sql` migration runs: its runner and its transaction setting. */
 export interface RunnerMetadata {
   /** The runner the project's own files show runs this migration (Prisma's migration_lock.toml), when the configuration did not name one. */
   runner?: SqlRunner;
-  inTransaction: boolean;
-  /** Where it comes from, for messages, e.g. "metadata.toml: run_in_transaction = false". */
-  reason: string;
+  /** Which file or dependency showed the runner, e.g. "prisma/migrations/migration_lock.toml". */
+  detectedBy?: string;
+  /** The migration's own transaction setting (diesel's metadata.toml, Flyway's .sql.conf); unset: the runner's default. */
+  inTransaction?: boolean;
+  /** Where `inTransaction` comes from, for messages, e.g. "metadata.toml: run_in_transaction = false". */
+  reason?: string;
+  /** For Prisma Migrate: how the version the project depends on runs migration.sql (src/sources/prisma-version.ts). */
+  prisma?: { mode: 'one-string' | 'per-statement' | 'unknown'; version: string | null; source: string };
 }
 
 export const DEFAULT_SETTINGS: LintSettings = {
@@ -52,8 +66,12 @@ export interface RuleContext {
   options: Record<string, unknown>;
 }
 
-/** What a rule is about; `coverage`: what miglint could not check (not a hazard of its own, so none of the others). */
-export const RULE_CATEGORIES = ['locking', 'timeouts', 'transactions', 'error-handling', 'coverage'] as const;
+/**
+ * What a rule is about; `coverage`: what miglint could not check (not a hazard of its own, so none of the others);
+ * `compatibility`: running application code breaks (drops, renames); `schema`: a column type that causes trouble later;
+ * `correctness`: data loss or a schema that is not what the migration says (drops, truncation, names), not a lock.
+ */
+export const RULE_CATEGORIES = ['locking', 'timeouts', 'transactions', 'error-handling', 'correctness', 'coverage', 'compatibility', 'schema'] as const;
 export type RuleCategory = (typeof RULE_CATEGORIES)[number];
 
 export interface RuleMeta {

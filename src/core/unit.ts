@@ -5,6 +5,7 @@
 import type { Node } from 'libpg-query';
 import type { Edit, Span } from './diagnostic.js';
 import type { SourceText } from './source-text.js';
+import type { StatementFacts } from '../sql/facts.js';
 
 /**
  * Which migration framework (or library) a unit is written for: the id of a framework
@@ -39,7 +40,10 @@ export interface StatementContext {
   createdTables: ReadonlySet<string>;
   /** `search_path` in force for this statement (set by `computeContexts`; unset means the default, `"$user", public`). */
   searchPath?: readonly string[];
-  /** Whether a non-zero `lock_timeout` / `statement_timeout` is in force before this statement. */
+  /**
+   * Whether a non-zero `lock_timeout` / `statement_timeout` is in force before this statement:
+   * derived from the settings map (`factsOf(s).settings`, src/sql/settings.ts `timeoutInForce`), kept for existing readers.
+   */
   lockTimeoutSet: boolean;
   statementTimeoutSet: boolean;
 }
@@ -82,6 +86,8 @@ export interface Statement {
   connection?: string | null;
   /** Filled in by `computeContexts` once the unit is complete. */
   context: StatementContext;
+  /** Filled in by `computeContexts` with the context; read it with `factsOf` (src/sql/facts.ts), which throws when it is missing. */
+  facts?: StatementFacts;
 }
 
 /** An opened session or transaction in migration code, as the frontend traced it. */
@@ -150,6 +156,8 @@ export interface FrontendEdits {
   setBuilderOptions?: (statement: Statement, options: Record<string, boolean>) => Edit[] | null;
   /** Replaces a builder call with the framework's raw-query call running `sql`; null if it cannot. */
   replaceWithRawQuery?: (statement: Statement, sql: string) => Edit[] | null;
+  /** Makes a swallowing handler rethrow its error at its end (`throw err;` in TS/JS); null if it cannot (no error binding). */
+  rethrow?: (handler: SwallowedCatchFact) => Edit[] | null;
 }
 
 export interface SyntaxErrorFact {
@@ -223,7 +231,13 @@ export interface MigrationUnit {
      * (a `SET lock_timeout`) puts a lone `CREATE INDEX CONCURRENTLY` in a transaction block.
      */
     oneQueryString?: string;
+    /** Where a statement that must run alone goes, in the runner's terms (Prisma: a new migration directory); default "a migration of its own". */
+    splitSteps?: string;
+    /** Set when `DROP INDEX CONCURRENTLY` makes the runner send the file as one query string (Prisma 7.4+): a fix must not add it beside other statements. */
+    concurrentDropCaveat?: string;
   };
+  /** For a `.sql` file: the runner that executes it and what decided that (configuration, a project file, a marker). */
+  runner?: { name: string; why: string };
   sessions: SessionFact[];
   swallowedCatches: SwallowedCatchFact[];
   comments: Comment[];

@@ -84,8 +84,8 @@ function countsOf(unit: MigrationUnit): UnitCounts {
 }
 
 /** Edits (and their applicability) that take `s` out of its transaction block, or a display-only fix. */
-function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql): { edits: Edit[]; applicability: Fix['applicability']; note: string } {
-  const split = `; split: move \`${oneLine(sql)};\` into a migration of its own, after this one,`;
+export function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql): { edits: Edit[]; applicability: Fix['applicability']; note: string } {
+  const split = `; split: move \`${oneLine(sql)};\` into ${unit.wrapped.splitSteps ?? 'a migration of its own'}, after this one,`;
   const counts = countsOf(unit);
   switch (s.context.transaction) {
     case 'none':
@@ -151,6 +151,11 @@ export function concurrentIndexFix(unit: MigrationUnit, s: Statement, settings: 
   const fixedSql = ins ? s.sql.slice(0, ins.at) + ins.text + s.sql.slice(ins.at) : s.sql;
   const tx = leaveTransaction(unit, s, fixedSql);
   if (tx.applicability === 'display-only') return { fix: { title: `${title}${tx.note}`, applicability: 'display-only', edits: [] } };
+  if (!isCreate && unit.wrapped.concurrentDropCaveat && unit.statements.length > 1) {
+    // Prisma 7.4+: a DROP INDEX CONCURRENTLY beside other statements makes the whole file one query string.
+    const steps = unit.wrapped.splitSteps ?? 'a migration of its own';
+    return { fix: { title: `${title}, moving \`${oneLine(fixedSql)};\` into ${steps}: ${unit.wrapped.concurrentDropCaveat}, and there CONCURRENTLY fails`, applicability: 'display-only', edits: [] } };
+  }
   if (unit.wrapped.oneQueryString && !(s.context.lockTimeoutSet && s.context.statementTimeoutSet)) {
     // Alone in a file sent as one query string, the concurrent build works only while it stays alone; the
     // timeout fixes would add SET statements before it in the same pass, and then it runs in a transaction block.
@@ -205,4 +210,27 @@ export function deleteStatement(text: string, s: Statement): Edit {
     end += rest[0].length;
   }
   return { start, end, text: '' };
+}
+
+/**
+ * A fix that inserts `insertion.text` (e.g. ` CONCURRENTLY`) at `insertion.at` in the
+ * statement's SQL text and takes the statement out of its transaction block the way
+ * the index fixes do (the framework's or runner's switch; display-only where that is
+ * not possible). `applicability` caps it: `'unsafe'` keeps it unsafe even where the
+ * transaction edit is safe. Builder calls and text that does not map to the file get
+ * a display-only fix.
+ */
+export function keywordOutsideTransactionFix(unit: MigrationUnit, s: Statement, insertion: { at: number; text: string }, title: string, settings: LintSettings, cap: 'safe' | 'unsafe' = 'safe'): MaybeFix {
+  const fixedSql = s.sql.slice(0, insertion.at) + insertion.text + s.sql.slice(insertion.at);
+  const at = s.origin === 'builder' || s.interpolated || !s.sqlToFile ? null : s.sqlToFile(insertion.at);
+  if (at === null) return { fix: { title: `${title} (rewrite by hand: the statement cannot be edited in place): \`${oneLine(fixedSql)}\``, applicability: 'display-only', edits: [] } };
+  const tx = leaveTransaction(unit, s, fixedSql);
+  if (tx.applicability === 'display-only') return { fix: { title: `${title}${tx.note}`, applicability: 'display-only', edits: [] } };
+  if (unit.wrapped.oneQueryString && !(s.context.lockTimeoutSet && s.context.statementTimeoutSet)) {
+    // As for CREATE INDEX CONCURRENTLY: alone in a one-query-string file, the statement stays outside a transaction block only while alone.
+    const timeouts = `-c lock_timeout=${settings.lockTimeout} -c statement_timeout=${settings.statementTimeout}`;
+    return { fix: { title: `${title}${tx.note}, keeping it the only statement of its migration file (${unit.wrapped.oneQueryString}); set lock_timeout and statement_timeout on the connection (e.g. PGOPTIONS='${timeouts}'), not with SET in this file`, applicability: 'display-only', edits: [] } };
+  }
+  const applicability = cap === 'unsafe' ? 'unsafe' : tx.applicability;
+  return { fix: { title: `${title}${tx.note}`, applicability, edits: [{ start: at, end: at, text: insertion.text }, ...tx.edits] } };
 }

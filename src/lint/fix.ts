@@ -1,6 +1,9 @@
 /**
  * The fix loop: apply fixes' edits to the original text, re-lint, re-fix until
- * nothing changes, and refuse any output that no longer parses.
+ * nothing changes, and refuse any output that no longer parses. A fix must hold:
+ * when the re-lint still reports its finding at the place it fixed (another fix of
+ * the same pass undid what it relied on, e.g. a `SET lock_timeout` inserted into a
+ * transaction that an index fix then switched off), the pass is redone without it.
  */
 import type { Edit, Finding, Fix } from '../core/diagnostic.js';
 import type { ResolvedConfig } from '../config/index.js';
@@ -36,8 +39,9 @@ export function isApplicable(fix: Fix | undefined, unsafe: boolean): fix is Fix 
  * edit identical to one already taken (two fixes switching the same transaction off)
  * is shared rather than a conflict. Edits are applied from the end backwards.
  */
-export function applyFixes(text: string, fixes: Fix[]): { output: string; applied: number } {
+export function applyFixes(text: string, fixes: Fix[]): { output: string; applied: number; taken: Fix[]; edits: Edit[] } {
   const taken: Edit[] = [];
+  const takenFixes: Fix[] = [];
   let applied = 0;
   const sorted = [...fixes].sort((a, b) => Math.min(...a.edits.map((e) => e.start)) - Math.min(...b.edits.map((e) => e.start)));
   for (const fix of sorted) {
@@ -45,12 +49,46 @@ export function applyFixes(text: string, fixes: Fix[]): { output: string; applie
     const clash = fresh.some((e) => taken.some((t) => overlaps(e, t)));
     if (clash) continue;
     taken.push(...fresh);
+    takenFixes.push(fix);
     applied++;
   }
   taken.sort((a, b) => b.start - a.start || b.end - a.end);
   let out = text;
   for (const e of taken) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return { output: out, applied };
+  return { output: out, applied, taken: takenFixes, edits: taken };
+}
+
+/**
+ * Where offset `at` of the text before `edits` is after them: moved by every edit before it
+ * (an insertion at `at` itself goes before it); inside a replaced range, the range's new start.
+ */
+export function mapOffset(edits: readonly Edit[], at: number): number {
+  const inside = edits.find((e) => e.start < at && at < e.end);
+  const point = inside ? inside.start : at;
+  let delta = 0;
+  for (const e of edits) {
+    if (e === inside) continue;
+    const before = e.end < point || (e.end === point && (e.start < point || e.start === e.end));
+    if (before) delta += e.text.length - (e.end - e.start);
+  }
+  return point + delta;
+}
+
+/**
+ * The fixes of `taken` whose finding the re-lint `after` still reports where it fixed it (same
+ * rule, a finding covering the mapped start). A place where a fix not taken in this pass had a
+ * finding of the same rule is ambiguous and not judged.
+ */
+function fixesThatDidNotHold(candidates: readonly Finding[], taken: readonly Fix[], edits: readonly Edit[], after: readonly Finding[]): Set<Fix> {
+  const out = new Set<Fix>();
+  const untaken = candidates.filter((f) => !taken.includes(f.fix!));
+  for (const f of candidates) {
+    if (!taken.includes(f.fix!)) continue;
+    if (untaken.some((u) => u.ruleId === f.ruleId && u.span.start === f.span.start)) continue;
+    const at = mapOffset(edits, f.span.start);
+    if (after.some((a) => a.ruleId === f.ruleId && a.span.start <= at && at < Math.max(a.span.end, a.span.start + 1))) out.add(f.fix!);
+  }
+  return out;
 }
 
 function overlaps(a: Edit, b: Edit): boolean {
@@ -63,20 +101,26 @@ export function fixText(file: string, text: string, config: ResolvedConfig, opti
   const before = syntaxProblem(file, text);
   let current = text;
   let applied = 0;
+  let findings = lintText(file, current, config, options).findings;
+  if (findings.some((f) => f.ruleId === SYNTAX_ERROR)) return { output: text, applied: 0, error: null };
   for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
-    const { findings } = lintText(file, current, config, options);
-    if (findings.some((f) => f.ruleId === SYNTAX_ERROR)) {
-      if (pass === 0) return { output: text, applied: 0, error: null };
+    let candidates = findings.filter((f: Finding) => (!options.fixOnly || options.fixOnly.has(f.ruleId)) && isApplicable(f.fix, options.unsafe));
+    // Each retry leaves out at least one fix, so this ends.
+    for (;;) {
+      if (candidates.length === 0) return finish(file, text, current, applied, before);
+      const r = applyFixes(current, candidates.map((f) => f.fix!));
+      if (r.output === current) return finish(file, text, current, applied, before);
+      const after = lintText(file, r.output, config, options).findings;
+      const failed = fixesThatDidNotHold(candidates, r.taken, r.edits, after);
+      if (failed.size) {
+        candidates = candidates.filter((f) => !failed.has(f.fix!));
+        continue;
+      }
+      current = r.output;
+      applied += r.applied;
+      findings = after;
+      break;
     }
-    const fixes = findings
-      .filter((f: Finding) => !options.fixOnly || options.fixOnly.has(f.ruleId))
-      .map((f) => f.fix)
-      .filter((f): f is Fix => isApplicable(f, options.unsafe));
-    if (fixes.length === 0) return finish(file, text, current, applied, before);
-    const r = applyFixes(current, fixes);
-    if (r.output === current) return finish(file, text, current, applied, before);
-    current = r.output;
-    applied += r.applied;
   }
   return { output: text, applied: 0, error: `fixes did not converge after ${MAX_FIX_PASSES} passes; the file was left unchanged` };
 }

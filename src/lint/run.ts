@@ -5,12 +5,14 @@
 import { writeFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import type { Finding } from '../core/diagnostic.js';
+import type { MigrationUnit } from '../core/unit.js';
 import type { Rule } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
 import type { ConfigLoader, Direction, ResolvedConfig } from '../config/index.js';
 import type { FileReport } from '../report/types.js';
 import { frontendFor, prepareFrontends } from '../sources/index.js';
 import { readRunnerMetadata } from '../sources/runner-metadata.js';
+import { RunnerDetector } from '../sources/runner-detect.js';
 import { INTERNAL_ERROR, lintText, toFinding, UNANALYZABLE_FILE, unsupportedFileFinding } from './engine.js';
 import { fixText } from './fix.js';
 import { readSource, type InvalidUtf8, type SourceRead } from './read.js';
@@ -50,20 +52,31 @@ export function displayPath(cwd: string, file: string): string {
   return (rel.startsWith('..') ? file : rel).split(sep).join('/');
 }
 
-/** The configuration for one file, with what its runner's own files beside it say (see `readRunnerMetadata`). */
+/** One runner detector per configuration loader: folder listings are read once per run (or editor session). */
+const detectors = new WeakMap<ConfigLoader, RunnerDetector>();
+
+/** The configuration for one file, with what the project's files say about its runner (see `readRunnerMetadata`). */
 export async function configForFile(file: string, loader: ConfigLoader): Promise<ResolvedConfig> {
   const resolved = await loader.forFile(file);
-  const runnerMetadata = await readRunnerMetadata(file, resolved.settings);
+  let detector = detectors.get(loader);
+  if (!detector) detectors.set(loader, (detector = new RunnerDetector()));
+  const runnerMetadata = await readRunnerMetadata(file, resolved.settings, detector);
   return runnerMetadata ? { ...resolved, settings: { ...resolved.settings, runnerMetadata } } : resolved;
 }
 
 /** Lints one text (from a file or stdin), applying fixes first when asked. */
 export async function lintOne(file: string, text: string, loader: ConfigLoader, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[] }> {
-  return lintWithConfig(file, text, await configForFile(file, loader), options, result);
+  const config = await configForFile(file, loader);
+  const r = await lintWithConfig(file, text, config, options, result);
+  if (options.debug && r.unit !== undefined) {
+    const { explainUnit, debugLine } = await import('./explain.js');
+    options.debug(debugLine(explainUnit(file, r.unit, config, options.cwd)));
+  }
+  return r;
 }
 
 /** `lintOne` with the file's configuration (`configForFile`) already resolved, for callers that lint one file many times. */
-export async function lintWithConfig(file: string, text: string, config: ResolvedConfig, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[] }> {
+export async function lintWithConfig(file: string, text: string, config: ResolvedConfig, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[]; unit?: MigrationUnit | null }> {
   const engine = { rules: options.rules, only: options.only, directions: options.directions ?? null };
   let current = text;
   try {
@@ -82,7 +95,7 @@ export async function lintWithConfig(file: string, text: string, config: Resolve
       }
     }
     const run = lintText(file, current, config, engine);
-    return { text: current, source: run.source, findings: run.findings };
+    return { text: current, source: run.source, findings: run.findings, unit: run.unit };
   } catch (e) {
     result.internalErrors++;
     const source = new SourceText(current);

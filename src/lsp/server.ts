@@ -28,11 +28,13 @@ import { SHOW_DOCS_COMMAND } from './commands.js';
 import type { LintedDocument } from './diagnostics.js';
 import type { Linter } from './linter.js';
 import { fromLspPosition, negotiateEncoding, type PositionEncoding } from './positions.js';
+import { isRunnerEvidence, RUNNER_EVIDENCE_FILES } from '../sources/runner-detect.js';
 
 /** Push mode waits this long after the last edit before linting (ms). */
 export const PUSH_DEBOUNCE_MS = 150;
 
-const CONFIG_GLOBS = ['**/.miglintrc', '**/.miglintrc.{json,yaml,yml,js,cjs,mjs}', '**/miglint.config.{js,mjs,cjs,json}', '**/package.json'];
+/** The configuration files, and the files the runner detection reads (a new migration_lock.toml makes a file Prisma's). */
+const CONFIG_GLOBS = ['**/.miglintrc', '**/.miglintrc.{json,yaml,yml,js,cjs,mjs}', '**/miglint.config.{js,mjs,cjs,json}', `**/{${RUNNER_EVIDENCE_FILES.join(',')}}`, '**/*.sql.conf'];
 
 /** What the server keeps per open document. */
 interface OpenDocument {
@@ -204,5 +206,5 @@ class MiglintLanguageServer {
 }
 
 function isConfigFile(uri: string): boolean {
-  return /(?:^|\/)(?:\.miglintrc(?:\.(?:json|ya?ml|[cm]?js))?|miglint\.config\.[cm]?js(?:on)?|package\.json)$/.test(uri);
+  return /(?:^|\/)(?:\.miglintrc(?:\.(?:json|ya?ml|[cm]?js))?|miglint\.config\.[cm]?js(?:on)?)$/.test(uri) || isRunnerEvidence(uri);
 }

@@ -1,7 +1,8 @@
 /**
  * The planner: SQL text → ordered steps, each on one executor. It reads the
- * same SQL layer as miglint (src/sql: parse, classify, locks), so the lock a
- * plan shows is the lock a rule would report.
+ * statement facts miglint's rules read (src/sql/facts.ts, computed on the file's
+ * unit as the `migrun` runner runs it), so the lock a plan shows is the lock a
+ * rule would report.
  *
  * - A migration whose statements can all run in a transaction block is one
  *   step: one transaction, all or nothing.
@@ -19,10 +20,12 @@ import type { Node } from 'libpg-query';
 import { SourceText } from '../core/source-text.js';
 import { classify, type StatementInfo } from '../sql/classify.js';
 import { DEFAULT_SETTINGS } from '../core/rule.js';
-import { locksOf, type LockRequirement } from '../sql/locks.js';
-import { creationKey, DEFAULT_SEARCH_PATH, isCreatedTable, searchPathChange } from '../sql/names.js';
+import type { LockRequirement } from '../sql/locks.js';
+import { computeContexts } from '../sql/context.js';
+import { factsOf, type LockFact, type StatementFacts } from '../sql/facts.js';
 import type { LockMode } from '../sql/lock-modes.js';
 import { parseSql } from '../sql/parse.js';
+import { sqlUnit } from '../sources/sql.js';
 import { oneLine } from './blockers.js';
 import type { PlanProblem } from './errors.js';
 
@@ -33,8 +36,10 @@ export interface PlannedStatement {
   text: string;
   node: Node;
   info: StatementInfo;
-  /** Table-level locks it takes, from src/sql/locks.ts. */
-  locks: LockRequirement[];
+  /** Table-level locks it takes, with `existing` false for a table the migration created earlier. */
+  locks: readonly LockFact[];
+  /** Its statement facts (src/sql/facts.ts). */
+  facts: StatementFacts;
   /** `file:line:column` of its first token. */
   where: string;
   /** Set by a preceding `-- migrun: best-effort` comment. */
@@ -81,6 +86,7 @@ export function planSql(text: string, label: string | Locator, pgVersion = DEFAU
   };
   if (parsed.error) return { ok: false, problems: [{ where: at(parsed.error.offset), message: `syntax error: ${parsed.error.message}` }] };
 
+  const facts = statementFacts(text, typeof label === 'string' ? label : 'migration.sql', pgVersion);
   const noTransaction = parsed.comments.some((c) => NO_TX.test(c.text));
   const notes: string[] = [];
   const problems: PlanProblem[] = [];
@@ -112,7 +118,9 @@ export function planSql(text: string, label: string | Locator, pgVersion = DEFAU
     if (bestEffort && !info.concurrentIndex) {
       problems.push({ where: at(p.start), message: `-- migrun: best-effort applies only to concurrent index statements, not ${info.tag}` });
     }
-    statements.push({ text: p.text, node: p.node, info, locks: locksOf(p.node, pgVersion), where: at(p.start), bestEffort });
+    const f = facts.get(p.start);
+    if (!f) throw new Error(`planSql: no statement facts for the statement at ${at(p.start)}`);
+    statements.push({ text: p.text, node: p.node, info, locks: f.locks, facts: f, where: at(p.start), bestEffort });
   }
   if (problems.length) return { ok: false, problems };
   const steps = groupSteps(statements, noTransaction);
@@ -148,21 +156,26 @@ export function groupExecutor(group: readonly PlannedStatement[]): 'ddl' | 'dml'
 }
 
 /**
- * The locks a step's statements take on relations that exist before the step (not
- * created by one of its statements), names compared schema-qualified through the
- * `search_path` the step's own SETs give (src/sql/names.ts).
+ * The facts of each top-level statement of `text` (keyed by its start offset), computed on
+ * the file's unit as the `migrun` runner runs it (migrun sets the timeouts itself).
  */
-function preexistingLocks(statements: readonly PlannedStatement[]): { s: PlannedStatement; l: LockRequirement }[] {
-  const created = new Set<string>();
-  let path = DEFAULT_SEARCH_PATH;
-  const paths = statements.map((s) => {
-    const seen = path;
-    for (const c of s.info.creates) created.add(creationKey(c, seen));
-    const change = searchPathChange(s.node);
-    if (change) path = change.path ?? DEFAULT_SEARCH_PATH;
-    return seen;
-  });
-  return statements.flatMap((s, i) => s.locks.filter((l) => l.target && !isCreatedTable(l.target, { searchPath: paths[i]!, createdTables: created })).map((l) => ({ s, l })));
+function statementFacts(text: string, file: string, pgVersion: number): Map<number, StatementFacts> {
+  const unit = sqlUnit(file, text, { ...DEFAULT_SETTINGS, sqlRunner: 'migrun', sqlRunnerExplicit: true, pgVersion });
+  computeContexts(unit, { runtimeSetsTimeouts: true, pgVersion });
+  const out = new Map<number, StatementFacts>();
+  // A DO block's inner statements follow it and start inside it: the first statement at an offset is the top-level one.
+  for (const s of unit.statements) if (!out.has(s.span.start)) out.set(s.span.start, factsOf(s));
+  return out;
+}
+
+/**
+ * The locks a step's statements take on relations that exist before the migration:
+ * not a table it created earlier (the facts' `existing`), not an index it built earlier.
+ */
+function preexistingLocks(statements: readonly PlannedStatement[]): { s: PlannedStatement; l: LockFact }[] {
+  return statements.flatMap((s) =>
+    s.locks.filter((l) => l.target && l.existing && !(l.relationKind === 'index' && l.key !== null && s.facts.schema.index(l.key))).map((l) => ({ s, l })),
+  );
 }
 
 /** Relations a step takes locks on, as SQL names (for the idle-in-transaction report). */

@@ -28,6 +28,7 @@
 import type { LintSettings } from '../core/rule.js';
 import type { Framework, MigrationUnit } from '../core/unit.js';
 import { sqlFrontend } from './sql-frontend.js';
+import { pythonFrontend } from './python/frontend.js';
 import { typescriptFrontend } from './typescript/frontend.js';
 
 /**
@@ -135,7 +136,7 @@ export interface FrameworkModule {
 }
 
 /** The languages miglint reads: one line per language frontend. */
-const BUILT_IN: readonly LanguageFrontend[] = [sqlFrontend, typescriptFrontend];
+const BUILT_IN: readonly LanguageFrontend[] = [sqlFrontend, typescriptFrontend, pythonFrontend];
 
 const registered: LanguageFrontend[] = [...BUILT_IN];
 

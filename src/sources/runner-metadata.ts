@@ -2,14 +2,17 @@
  * What the files beside a `.sql` migration say about how it runs:
  * - diesel: `run_in_transaction = false` in the migration directory's `metadata.toml`;
  * - Flyway: `executeInTransaction=false` in `<script>.sql.conf` (a Java properties file);
- * - Prisma Migrate: a `<migrations>/<name>/migration.sql` with `migration_lock.toml` in
- *   `<migrations>` is Prisma's, which sends the file as one query string.
+ * - Prisma Migrate: which version the project depends on (prisma-version.ts), which decides
+ *   whether migration.sql is one query string or statement by statement;
+ * and, when the configuration does not name the runner, which runner it is (runner-detect.ts).
  * Reading them lets the `.sql` frontend know a migration runs outside a transaction,
  * which is what the index fixes tell users of these runners to do.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { LintSettings, RunnerMetadata } from '../core/rule.js';
+import { prismaExecution } from './prisma-version.js';
+import { RunnerDetector } from './runner-detect.js';
 
 async function readIfExists(path: string): Promise<string | null> {
   try {
@@ -42,26 +45,34 @@ export function flywayExecuteInTransaction(conf: string): boolean | null {
 }
 
 /**
- * Reads the runner's setting for the `.sql` migration `file`, for the configured runner
- * (and Prisma's layout when the configuration leaves the default runner).
- * @returns null for other runners, other files, or when the file beside it is absent or silent.
+ * What the project says about how the `.sql` migration `file` runs: its runner (detected by `detector`
+ * unless the configuration names one), the transaction setting beside it for diesel and Flyway, and
+ * for Prisma Migrate how the Prisma version the project depends on runs it.
+ * @returns null for other files, or when nothing beside the file says anything.
  * @throws the file system's error for anything but a missing file.
  */
-export async function readRunnerMetadata(file: string, settings: LintSettings): Promise<RunnerMetadata | null> {
+export async function readRunnerMetadata(file: string, settings: LintSettings, detector: RunnerDetector = new RunnerDetector()): Promise<RunnerMetadata | null> {
   if (!file.toLowerCase().endsWith('.sql')) return null;
-  if ((settings.sqlRunner === 'psql' || settings.sqlRunner === 'prisma') && basename(file) === 'migration.sql') {
-    const lock = await readIfExists(join(dirname(dirname(file)), 'migration_lock.toml'));
-    if (lock !== null) return { runner: 'prisma', inTransaction: false, reason: 'Prisma Migrate sends migration.sql as one query string, without a transaction block of its own' };
+  let runner = settings.sqlRunner;
+  const meta: RunnerMetadata = {};
+  if (runner === 'psql' && !settings.sqlRunnerExplicit) {
+    const found = await detector.detect(file);
+    if (found) {
+      runner = found.runner;
+      meta.runner = found.runner;
+      meta.detectedBy = found.detectedBy;
+    }
   }
-  if (settings.sqlRunner === 'diesel') {
+  if (runner === 'prisma') meta.prisma = await prismaExecution(dirname(dirname(file)), settings.prismaVersion ?? null, process.cwd());
+  if (runner === 'diesel') {
     const text = await readIfExists(join(dirname(file), 'metadata.toml'));
     const value = text === null ? null : await dieselRunInTransaction(text);
-    return value === null ? null : { inTransaction: value, reason: `metadata.toml sets \`run_in_transaction = ${value}\`` };
+    if (value !== null) Object.assign(meta, { inTransaction: value, reason: `metadata.toml sets \`run_in_transaction = ${value}\`` });
   }
-  if (settings.sqlRunner === 'flyway') {
+  if (runner === 'flyway') {
     const text = await readIfExists(`${file}.conf`);
     const value = text === null ? null : flywayExecuteInTransaction(text);
-    return value === null ? null : { inTransaction: value, reason: `${basename(file)}.conf sets \`executeInTransaction=${value}\`` };
+    if (value !== null) Object.assign(meta, { inTransaction: value, reason: `${basename(file)}.conf sets \`executeInTransaction=${value}\`` });
   }
-  return null;
+  return Object.keys(meta).length > 0 ? meta : null;
 }

@@ -3,12 +3,13 @@
  * conventions of the runners that have them:
  * - a whole file by its name: `*.down.sql` / `*.up.sql` (golang-migrate, sqlx, pop, with pop's
  *   `.autocommit.` and dialect parts), diesel's `down.sql` / `up.sql`, Flyway's undo migrations
- *   `U<version>__<description>.sql` (`undoSqlMigrationPrefix`, default `U`);
+ *   `U<version>__<description>.sql` (`undoSqlMigrationPrefix`, default `U`), db-migrate's
+ *   `migrations/sqls/<timestamp>-<name>-down.sql`;
  * - sections inside a file: dbmate's `-- migrate:up` / `-- migrate:down`, goose's
  *   `-- +goose Up` / `-- +goose Down` (both at the start of a line).
  * Everything else is `up`. Section markers, when a file has them, win over its name.
  */
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Span } from '../core/diagnostic.js';
 import type { Phase } from '../core/unit.js';
 import type { SqlComment } from '../sql/parse.js';
@@ -21,6 +22,7 @@ export function fileDirection(file: string): Phase | null {
   if (lower.endsWith('.down.sql') || lower === 'down.sql') return 'down';
   if (lower.endsWith('.up.sql') || lower === 'up.sql') return 'up';
   if (/^U\d+(?:[._]\d+)*__.*\.sql$/.test(name)) return 'down';
+  if (lower.endsWith('-down.sql') && basename(dirname(file)) === 'sqls') return 'down';
   return null;
 }
 

@@ -12,7 +12,12 @@
  * - Flyway wraps each script and runs its statements one by one; `executeInTransaction=false` in
  *   `<script>.sql.conf` switches it off;
  * - diesel wraps the file unless `run_in_transaction = false` in `metadata.toml`, and sends it as one query string;
- * - Prisma Migrate sends `migration.sql` as one query string without a transaction of its own (up to Prisma 7.3);
+ * - Prisma Migrate has no transaction of its own; before 7.4 it sends `migration.sql` as one query string,
+ *   from 7.4 statement by statement (see prisma-version.ts: the version decides);
+ * - drizzle-kit's `migrate` runs all pending migrations in one transaction, each `--> statement-breakpoint`
+ *   chunk as one query; it has no switch;
+ * - db-migrate (a `migrations/sqls/*-up.sql` read by its JS wrapper) wraps each migration in a transaction
+ *   unless the whole run uses `--non-transactional`, and sends the file as one query string;
  * - postgres-migrations (npm) wraps the file unless it contains `-- postgres-migrations disable-transaction`,
  *   and sends it as one query string;
  * - pop (gobuffalo/pop with ory/x popx, as in ory/kratos) wraps each file unless it is named
@@ -25,7 +30,8 @@
  */
 import { basename } from 'node:path';
 import type { Edit } from '../core/diagnostic.js';
-import type { LintSettings, SqlRunner } from '../core/rule.js';
+import type { LintSettings, RunnerMetadata, SqlRunner } from '../core/rule.js';
+import { modeOf } from './prisma-version.js';
 import type { SourceText } from '../core/source-text.js';
 import type { MigrationUnit, Phase } from '../core/unit.js';
 import type { SqlComment } from '../sql/parse.js';
@@ -35,13 +41,24 @@ interface RunnerTraits {
   label: string;
   /** Wraps each migration in a transaction block unless it says otherwise. */
   wraps: boolean;
-  /** Sends the whole file, or each direction's section, as one query string; null: statement by statement. */
-  queryString: 'file' | 'section' | null;
+  /**
+   * Sends the whole file, each direction's section, or each `--> statement-breakpoint` chunk as one query
+   * string; null: statement by statement.
+   */
+  queryString: QueryScope;
   /** The directive that switches the transaction off, placed at the top of the file by fixes; null: none. */
   directive: string | null;
   /** How to switch the transaction off by hand when there is no directive. */
   switchAdvice?: string;
+  /** Where a statement that must run alone goes, for the fixes' "split" advice (default: "a migration of its own"). */
+  splitSteps?: string;
 }
+
+export type QueryScope = 'file' | 'section' | 'breakpoint' | null;
+
+/** The exact steps of a Prisma migration of its own (display-only fixes; Prisma Migrate has no transaction switch). */
+const PRISMA_SPLIT =
+  'a new migration directory of its own (`npx prisma migrate dev --create-only --name <name>` creates `prisma/migrations/<timestamp>_<name>/migration.sql`; make the statement that file\'s only statement, then `npx prisma migrate deploy`)';
 
 const TRAITS: Record<SqlRunner, RunnerTraits> = {
   psql: { label: 'psql', wraps: false, queryString: null, directive: '-- miglint: no-transaction' },
@@ -51,14 +68,43 @@ const TRAITS: Record<SqlRunner, RunnerTraits> = {
   'graphile-migrate': { label: 'graphile-migrate', wraps: true, queryString: 'file', directive: '--! no-transaction' },
   flyway: { label: 'flyway', wraps: true, queryString: null, directive: null, switchAdvice: "set executeInTransaction=false in the script's .sql.conf file" },
   diesel: { label: 'diesel', wraps: true, queryString: 'file', directive: null, switchAdvice: "set run_in_transaction = false in the migration's metadata.toml" },
-  prisma: { label: 'Prisma Migrate', wraps: false, queryString: 'file', directive: null, switchAdvice: 'Prisma Migrate has no switch: a migration.sql of this one statement runs outside a transaction block' },
+  prisma: { label: 'Prisma Migrate', wraps: false, queryString: 'file', directive: null, switchAdvice: `Prisma Migrate has no transaction switch: move it into ${PRISMA_SPLIT}`, splitSteps: PRISMA_SPLIT },
+  drizzle: {
+    label: 'drizzle-kit migrate',
+    wraps: true,
+    queryString: 'breakpoint',
+    directive: null,
+    switchAdvice:
+      "drizzle's migrate runs all pending migrations in one transaction and has no switch: take the statement out of the drizzle migrations folder and run it outside drizzle's migrate (a custom migration script or psql step run after `drizzle-kit migrate`, on its own connection)",
+    splitSteps: "a script run outside drizzle's migrate, after it (drizzle runs every migration in its folder inside one transaction)",
+  },
+  'db-migrate': {
+    label: 'db-migrate',
+    wraps: true,
+    queryString: 'file',
+    directive: null,
+    switchAdvice:
+      "db-migrate's transaction cannot be switched off per migration: run the whole `db-migrate up` with `--non-transactional` (and set `dbMigrate.nonTransactional` in miglint's configuration), keeping the statement alone in its own migration, or run it outside db-migrate",
+  },
   'postgres-migrations': { label: 'postgres-migrations', wraps: true, queryString: 'file', directive: '-- postgres-migrations disable-transaction' },
   pop: { label: 'pop', wraps: true, queryString: 'file', directive: null, switchAdvice: 'rename the file to <version>_<name>.autocommit.up.sql (or .down.sql): pop runs such files without a transaction' },
   goose: { label: 'goose', wraps: true, queryString: null, directive: '-- +goose NO TRANSACTION' },
 };
 
-/** How the runner sends the file: as one query string ('file'), one per direction's section ('section'), or statement by statement (null). */
-export function queryStringScope(runner: SqlRunner): 'file' | 'section' | null {
+/** The runner's name in messages, e.g. `Prisma Migrate`. */
+export function runnerLabel(runner: SqlRunner): string {
+  return TRAITS[runner].label;
+}
+
+/**
+ * How the runner sends the file: as one query string ('file'), one per direction's section ('section'), one per
+ * `--> statement-breakpoint` chunk ('breakpoint'), or statement by statement (null). For Prisma Migrate the
+ * version decides (settings.runnerMetadata.prisma): from 7.4 statement by statement, except a file with
+ * `DROP INDEX CONCURRENTLY` and other statements, which its statement splitter cannot parse and sends whole.
+ * @param hasConcurrentDrop whether the file holds `DROP INDEX CONCURRENTLY`; `statements` how many statements it has.
+ */
+export function queryStringScope(runner: SqlRunner, settings: LintSettings, file: { statements: number; hasConcurrentDrop: boolean }): QueryScope {
+  if (runner === 'prisma' && prismaOf(settings)?.mode === 'per-statement') return file.hasConcurrentDrop && file.statements > 1 ? 'file' : null;
   return TRAITS[runner].queryString;
 }
 
@@ -80,21 +126,37 @@ export function atLineStart(text: string, c: SqlComment): boolean {
   return /^[ \t]*$/.test(text.slice(lineStart, c.start));
 }
 
+/** golang-migrate's file names: `<version>_<title>.up.sql` / `.down.sql` (a number, an underscore). */
+const GOLANG_MIGRATE_NAME = /^\d+_[^/\\]+\.(up|down)\.sql$/i;
+/** Flyway's versioned, undo and repeatable migrations: `V1__name.sql`, `U1__name.sql`, `R__name.sql`. */
+const FLYWAY_NAME = /^(?:[VU]\d+(?:[._]\d+)*|R)__.+\.sql$/;
+
+/** The runner of one file and what decided it, e.g. `{ runner: 'dbmate', why: 'its `-- migrate:up` section marker' }`. */
+export interface RunnerChoice {
+  runner: SqlRunner;
+  why: string;
+}
+
 /**
- * The runner in effect for one file: the configured one, unless the configuration left
- * the default (`psql`) and the file shows its runner unambiguously: dbmate's or goose's
- * section markers, the postgres-migrations directive, pop's `.autocommit.` file names,
- * or Prisma's migrations folder (read from disk by runner-metadata.ts).
+ * The runner in effect for one file, and why: the configured one when the configuration names it
+ * (or names any runner but the default `psql`); else what the project's files showed
+ * (`settings.runnerMetadata`, read by runner-detect.ts), then the file itself: dbmate's or goose's
+ * section markers, the postgres-migrations directive, pop's `.autocommit.` file names, Flyway's
+ * `V1__name.sql` and golang-migrate's `NNN_name.up.sql` names; else `psql`.
  */
-export function effectiveRunner(file: string, text: string, comments: SqlComment[], settings: LintSettings): SqlRunner {
+export function effectiveRunner(file: string, text: string, comments: SqlComment[], settings: LintSettings): RunnerChoice {
   const configured = settings.sqlRunner;
-  if (configured !== 'psql') return configured;
-  if (settings.runnerMetadata?.runner) return settings.runnerMetadata.runner;
-  if (comments.some((c) => DBMATE_SECTION.test(c.text.trim()) && atLineStart(text, c))) return 'dbmate';
-  if (comments.some((c) => GOOSE_ANNOTATION.test(c.text.trim()) && atLineStart(text, c))) return 'goose';
-  if (text.includes(POSTGRES_MIGRATIONS_DIRECTIVE)) return 'postgres-migrations';
-  if (POP_AUTOCOMMIT.test(basename(file))) return 'pop';
-  return configured;
+  if (configured !== 'psql' || settings.sqlRunnerExplicit) return { runner: configured, why: 'configuration `sqlRunner`' };
+  const meta = settings.runnerMetadata;
+  if (meta?.runner) return { runner: meta.runner, why: meta.detectedBy ?? 'the files beside the migration' };
+  if (comments.some((c) => DBMATE_SECTION.test(c.text.trim()) && atLineStart(text, c))) return { runner: 'dbmate', why: 'its `-- migrate:up`/`-- migrate:down` section markers' };
+  if (comments.some((c) => GOOSE_ANNOTATION.test(c.text.trim()) && atLineStart(text, c))) return { runner: 'goose', why: 'its `-- +goose` annotations' };
+  if (text.includes(POSTGRES_MIGRATIONS_DIRECTIVE)) return { runner: 'postgres-migrations', why: `its \`${POSTGRES_MIGRATIONS_DIRECTIVE}\` directive` };
+  const name = basename(file);
+  if (POP_AUTOCOMMIT.test(name)) return { runner: 'pop', why: "its `.autocommit.` file name (pop's)" };
+  if (FLYWAY_NAME.test(name)) return { runner: 'flyway', why: "its file name (Flyway's `V<version>__<description>.sql`)" };
+  if (GOLANG_MIGRATE_NAME.test(name)) return { runner: 'golang-migrate', why: "its file name (golang-migrate's `<version>_<title>.up.sql`)" };
+  return { runner: configured, why: 'the default (nothing in the project showed another runner)' };
 }
 
 /** The UTF-16 offset where a graphile-migrate migration's body starts: after its `--! Header:` lines and the blank line. */
@@ -134,11 +196,18 @@ function runnerSwitch(runner: SqlRunner, file: string, text: string, comments: S
  * Whether the runner wraps the file in a transaction, and why: miglint's own directives
  * first, then the runner's switch in the file, its metadata beside the file, and its default.
  */
-export function wrapping(file: string, text: string, comments: SqlComment[], runner: SqlRunner, settings: LintSettings): MigrationUnit['wrapped'] {
+export function wrapping(file: string, text: string, comments: SqlComment[], runner: SqlRunner, settings: LintSettings, scope: QueryScope = TRAITS[runner].queryString): MigrationUnit['wrapped'] {
   const traits = TRAITS[runner];
+  const prisma = runner === 'prisma' ? prismaOf(settings) : undefined;
+  const label = prisma ? `${traits.label} ${prismaVersionText(prisma)}` : traits.label;
+  const what = scope === 'file' ? 'the whole file' : scope === 'section' ? "each direction's section" : 'each `--> statement-breakpoint` chunk';
+  const dropCaveat = `${label} sends a file holding DROP INDEX CONCURRENTLY and any other statement as one query string (its statement splitter cannot parse DROP INDEX CONCURRENTLY)`;
+  const perStatementPrisma = prisma?.mode === 'per-statement';
   const extra = {
     ...(traits.switchAdvice ? { switchAdvice: traits.switchAdvice } : {}),
-    ...(traits.queryString ? { oneQueryString: `${traits.label} sends ${traits.queryString === 'file' ? 'the whole file' : "each direction's section"} as one query string` } : {}),
+    ...(traits.splitSteps ? { splitSteps: traits.splitSteps } : {}),
+    ...(scope === 'file' || scope === 'section' ? { oneQueryString: perStatementPrisma ? dropCaveat : `${label} sends ${what} as one query string` } : {}),
+    ...(perStatementPrisma ? { concurrentDropCaveat: dropCaveat } : {}),
   };
   for (const c of comments) {
     if (MIGLINT_NO_TX.some((re) => re.test(c.text))) return { inTransaction: false, reason: `directive \`${c.text.trim()}\``, ...extra };
@@ -146,16 +215,22 @@ export function wrapping(file: string, text: string, comments: SqlComment[], run
   }
   const own = runnerSwitch(runner, file, text, comments);
   if (own) return { inTransaction: false, reason: own, ...extra };
-  if (settings.runnerMetadata) return { inTransaction: settings.runnerMetadata.inTransaction, reason: settings.runnerMetadata.reason, byPhase: {}, perPhaseSwitch: false, ...extra };
-  const wraps = settings.assumeInTransaction ?? traits.wraps;
+  const meta = settings.runnerMetadata;
+  if (meta?.inTransaction !== undefined) return { inTransaction: meta.inTransaction, reason: meta.reason ?? 'the files beside the migration', byPhase: {}, perPhaseSwitch: false, ...extra };
+  const nonTransactional = runner === 'db-migrate' && settings.dbMigrateNonTransactional;
+  const wraps = settings.assumeInTransaction ?? (nonTransactional ? false : traits.wraps);
   const reason =
     settings.assumeInTransaction !== null
       ? 'configuration `assumeInTransaction`'
-      : wraps
-        ? `${traits.label} runs each migration in a transaction`
-        : traits.queryString
-          ? `${traits.label} sends the whole file as one query string, without a transaction block of its own`
-          : `${traits.label} runs each statement on its own`;
+      : nonTransactional
+        ? 'db-migrate runs with `--non-transactional` (configuration `dbMigrate.nonTransactional`)'
+        : runner === 'drizzle'
+          ? "drizzle's migrate runs all pending migrations in one transaction"
+          : wraps
+            ? `${label} runs each migration in a transaction`
+            : scope
+              ? `${label} sends ${what} as one query string, without a transaction block of its own`
+              : `${label} runs each statement on its own`;
   // dbmate decides per section: `-- migrate:down transaction:false` affects only the down section.
   const byPhase: Partial<Record<Phase, boolean>> = {};
   if (runner === 'dbmate') {
@@ -169,7 +244,7 @@ export function wrapping(file: string, text: string, comments: SqlComment[], run
 
 /**
  * Edits that switch the runner's transaction off for `phase`, or null when the runner
- * has no directive (diesel, Flyway, pop, Prisma Migrate: see `switchAdvice`).
+ * has no directive (diesel, Flyway, pop, Prisma Migrate, drizzle-kit, db-migrate: see `switchAdvice`).
  */
 export function disableTransactionEdits(runner: SqlRunner, source: SourceText, comments: SqlComment[], phase: Phase): Edit[] | null {
   if (runner === 'dbmate') {
@@ -181,4 +256,17 @@ export function disableTransactionEdits(runner: SqlRunner, source: SourceText, c
   // graphile-migrate reads the directive on the first line of the body, after its headers.
   const at = runner === 'graphile-migrate' ? graphileBodyStart(source.text) : source.text.charCodeAt(0) === 0xfeff ? 1 : 0;
   return [{ start: at, end: at, text: `${directive}${source.eol}` }];
+}
+
+/** How the project's Prisma version runs migration.sql: as read from its files, else from the `prismaVersion` setting alone. */
+function prismaOf(settings: LintSettings): RunnerMetadata['prisma'] {
+  const read = settings.runnerMetadata?.prisma;
+  if (read) return read;
+  return settings.prismaVersion ? { mode: modeOf(settings.prismaVersion), version: settings.prismaVersion, source: 'configuration `prismaVersion`' } : undefined;
+}
+
+/** The Prisma version behind a message: `7.4.1 (from package-lock.json (prisma 7.4.1))`, or that it is not known. */
+export function prismaVersionText(p: NonNullable<RunnerMetadata['prisma']>): string {
+  if (p.mode === 'unknown') return `(version not known: ${p.source}; before 7.4 a migration.sql is one query string, from 7.4 statement by statement)`;
+  return `${p.mode === 'per-statement' ? '7.4 or later' : 'before 7.4'} (${p.source})`;
 }

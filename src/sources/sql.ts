@@ -13,7 +13,7 @@
 import type { LintSettings } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
 import type { MigrationUnit, Statement, UnanalysedFact } from '../core/unit.js';
-import { parseSql } from '../sql/parse.js';
+import { parseSql, type SqlComment } from '../sql/parse.js';
 import { doBlockInnerStatements } from '../sql/do-blocks.js';
 import { sqlDirections } from './sql-phases.js';
 import { disableTransactionEdits, effectiveRunner, queryStringScope, wrapping } from './sql-runners.js';
@@ -47,12 +47,15 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
   const source = new SourceText(text);
   const unreadable = notText(text);
   const parsed = parseSql(unreadable ? '' : parseableSql(text, given.sqlRunner === 'psql'));
-  const runner = effectiveRunner(file, text, parsed.comments, given);
+  const choice = effectiveRunner(file, text, parsed.comments, given);
+  const runner = choice.runner;
   const settings: LintSettings = runner === given.sqlRunner ? given : { ...given, sqlRunner: runner };
-  const wrapped = wrapping(file, text, parsed.comments, runner, settings);
+  const hasConcurrentDrop = parsed.statements.some((p) => 'DropStmt' in p.node && p.node.DropStmt.concurrent === true);
+  // A runner that sends the whole file (or each section, or chunk) as one query string: one batch, one implicit transaction.
+  const scope = queryStringScope(runner, settings, { statements: parsed.statements.length, hasConcurrentDrop });
+  const wrapped = wrapping(file, text, parsed.comments, runner, settings, scope);
   const directions = sqlDirections(file, text, parsed.comments);
-  // A runner that sends the whole file (or each section) as one query string: one batch, one implicit transaction.
-  const scope = queryStringScope(runner);
+  const chunkAt = scope === 'breakpoint' ? breakpointChunks(parsed.comments) : null;
   const executor = runner === 'migrun' ? 'migrun-sql' : 'raw';
   /** Statements inside a DO block, mapped to the DO statement that contains them. */
   const container = new Map<Statement, Statement>();
@@ -67,7 +70,7 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
       sqlToFile: (o: number) => p.start + o,
       origin: 'sql-file',
       interpolated: false,
-      batch: scope === 'file' ? 0 : scope === 'section' ? (phase === 'down' ? 1 : 0) : i,
+      batch: scope === 'file' ? 0 : scope === 'section' ? (phase === 'down' ? 1 : 0) : chunkAt ? chunkAt(p.start) : i,
       executor,
       phase,
       context: { inTransaction: false, transaction: 'none', createdTables: new Set(), lockTimeoutSet: false, statementTimeoutSet: false },
@@ -91,6 +94,7 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
     source,
     language: 'sql',
     framework: 'sql',
+    runner: { name: runner, why: choice.why },
     statements,
     wrapped,
     sessions: [],
@@ -109,6 +113,24 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
         return [{ start: lineStart, end: lineStart, text: `${indent}${sql};${source.eol}` }];
       },
     },
+  };
+}
+
+/** drizzle-kit's chunk separator: a `--> statement-breakpoint` comment (a `--` comment to PostgreSQL). */
+const BREAKPOINT = /^-->\s*statement-breakpoint\s*$/;
+
+/** The chunk (0, 1, ...) of a UTF-16 offset: how many `--> statement-breakpoint` comments come before it. */
+function breakpointChunks(comments: SqlComment[]): (offset: number) => number {
+  const at = comments.filter((c) => BREAKPOINT.test(c.text.trim())).map((c) => c.start);
+  return (offset) => {
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   };
 }
 

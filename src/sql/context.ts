@@ -11,8 +11,15 @@
  */
 import type { MigrationUnit, Phase, Statement, TransactionOwner } from '../core/unit.js';
 import { AddOnlySet } from './add-only-set.js';
-import { classify, isZeroTimeout } from './classify.js';
-import { creationKey, resetsAllSettings, searchPathChange, SearchPaths } from './names.js';
+import { alterSubcommands } from './alter.js';
+import { classify } from './classify.js';
+import { effectsOf } from './costs.js';
+import { dmlFact, saysCascade } from './dml.js';
+import type { LockFact, StatementFacts } from './facts.js';
+import { locksOf } from './locks.js';
+import { creationKey, fromRangeVar, relationKey, resetsAllSettings, resolvedKey, searchPathChange, SearchPaths } from './names.js';
+import { SchemaDelta } from './schema-delta.js';
+import { SettingsTracker, timeoutInForce } from './settings.js';
 import { versionErrors } from './versions.js';
 
 export interface ContextSettings {
@@ -31,15 +38,17 @@ interface PhaseState {
   created: AddOnlySet;
   /** `search_path` per connection and transaction block. */
   paths: SearchPaths;
-  /** Connections (see connectionKey) with a session-level lock_timeout / statement_timeout in force. */
-  lockSession: Set<string>;
-  stmtSession: Set<string>;
-  /** Connections whose open transaction has a `SET LOCAL` lock_timeout / statement_timeout in force. */
-  lockLocal: Set<string>;
-  stmtLocal: Set<string>;
+  /** Every setting in force per connection and transaction block (src/sql/settings.ts). */
+  settings: SettingsTracker;
+  /** What the unit created or changed so far (src/sql/schema-delta.ts). */
+  schema: SchemaDelta;
+  /** How many BEGINs each connection has run, so two BEGIN ... COMMIT blocks get two identities. */
+  blocks: Map<string, number>;
 }
 
-const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new AddOnlySet(), paths: new SearchPaths(), lockSession: new Set(), stmtSession: new Set(), lockLocal: new Set(), stmtLocal: new Set() });
+const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new AddOnlySet(), paths: new SearchPaths(), settings: new SettingsTracker(), schema: new SchemaDelta(), blocks: new Map() });
+
+const MIGRUN_TIMEOUTS = ['lock_timeout', 'statement_timeout'] as const;
 
 /** Whether a statement runs on the connection the framework wraps in its transaction (not another pool or client). */
 export function onFrameworkConnection(s: Statement): boolean {
@@ -76,53 +85,78 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     // The context a statement sees is the state before it runs (BEGIN itself is not inside).
     const owner = ownerOf(s, st, batchSizes.get(s.batch) ?? 1);
     const migrunTimeouts = settings.runtimeSetsTimeouts || s.executor === 'migrun-ddl' || s.executor === 'migrun-dml' || s.executor === 'migrun-sql';
-    const tx = transactionKey(s, owner);
-    const searchPath = st.paths.current(connectionKey(s), tx);
+    const conn = connectionKey(s);
+    const tx = transactionKey(s, owner, st.blocks.get(conn) ?? 0);
+    const searchPath = st.paths.current(conn, tx);
+    // SET LOCAL is keyed by the connection's open transaction: a code transaction inside the framework's is a savepoint of it, so its SET LOCAL holds on.
+    const localKey = owner !== 'none' ? conn : null;
+    const inForce = st.settings.current(conn, localKey, migrunTimeouts ? MIGRUN_TIMEOUTS : []);
     s.context = {
       inTransaction: owner !== 'none',
       transaction: owner,
       createdTables: st.created.snapshot(),
       searchPath,
-      lockTimeoutSet: migrunTimeouts || st.lockSession.has(connectionKey(s)) || (st.lockLocal.has(connectionKey(s)) && owner !== 'none'),
-      statementTimeoutSet: migrunTimeouts || st.stmtSession.has(connectionKey(s)) || (st.stmtLocal.has(connectionKey(s)) && owner !== 'none'),
+      lockTimeoutSet: timeoutInForce(inForce, 'lock_timeout'),
+      statementTimeoutSet: timeoutInForce(inForce, 'statement_timeout'),
     };
+    const facts = statementFacts(s, info, settings.pgVersion, st.schema, inForce, { owner, id: tx }, conn);
+    s.facts = facts;
 
     for (const t of info.creates) st.created.add(creationKey(t, searchPath));
+    const isTemp = (name: string) => st.created.has(relationKey('pg_temp', name));
+    st.schema.apply(s.node, searchPath, tx, settings.pgVersion, isTemp);
     const pathChange = searchPathChange(s.node);
-    if (pathChange) st.paths.apply(pathChange, connectionKey(s), tx);
+    if (pathChange) st.paths.apply(pathChange, conn, tx);
     switch (info.transactionControl) {
       case 'begin':
-        st.explicitTx.add(connectionKey(s));
+        // A BEGIN inside an open block only warns (sql-begin.html): the block stays the same.
+        if (!st.explicitTx.has(conn)) st.blocks.set(conn, (st.blocks.get(conn) ?? 0) + 1);
+        st.explicitTx.add(conn);
+        facts.transaction.opens = `explicit:${conn}:${st.blocks.get(conn)}`;
         break;
       case 'commit':
       case 'rollback':
       case 'prepare':
         // A COMMIT on the migration's connection also ends the framework's transaction (migrations do this to run CONCURRENTLY).
-        st.explicitTx.delete(connectionKey(s));
+        st.explicitTx.delete(conn);
         st.paths.endTransaction(tx);
+        st.settings.endTransaction(conn);
         if (onFrameworkConnection(s)) st.frameworkTx = false;
-        st.lockLocal.delete(connectionKey(s));
-        st.stmtLocal.delete(connectionKey(s));
         break;
     }
-    if (resetsAllSettings(s.node)) {
-      // RESET ALL / DISCARD ALL: every session setting back to its default (sql-reset.html, sql-discard.html).
-      for (const set of [st.lockSession, st.stmtSession, st.lockLocal, st.stmtLocal]) set.delete(connectionKey(s));
-    }
-    if (info.setting) {
-      const on = !isZeroTimeout(info.setting.value);
-      const inTx = owner !== 'none';
-      const session = (set: Set<string>, holds: boolean) => (holds ? set.add(connectionKey(s)) : set.delete(connectionKey(s)));
-      if (info.setting.name === 'lock_timeout') session(info.setting.local ? st.lockLocal : st.lockSession, info.setting.local ? inTx && on : on);
-      else if (info.setting.name === 'statement_timeout') session(info.setting.local ? st.stmtLocal : st.stmtSession, info.setting.local ? inTx && on : on);
-    }
+    // RESET ALL / DISCARD ALL: every session setting back to its default (sql-reset.html, sql-discard.html).
+    if (resetsAllSettings(s.node)) st.settings.resetAll(conn, localKey);
+    else if (info.setting) st.settings.apply(info.setting, conn, localKey, s.span.start);
   }
 }
 
+/**
+ * The facts of one statement (src/sql/facts.ts), given the state before it.
+ * @param schema the delta before the statement (not yet applied).
+ */
+function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersion: number, schema: SchemaDelta, inForce: StatementFacts['settings'], transaction: StatementFacts['transaction'], connection: string): StatementFacts {
+  const view = schema.view();
+  const locks: LockFact[] = locksOf(s.node, pgVersion).map((l) => {
+    const key = l.target ? resolvedKey(l.target, s.context) : null;
+    return { ...l, key, existing: l.relationKind === 'index' || key === null || !s.context.createdTables.has(key) };
+  });
+  const rv = 'AlterTableStmt' in s.node ? s.node.AlterTableStmt.relation : 'RenameStmt' in s.node ? s.node.RenameStmt.relation : undefined;
+  const tname = fromRangeVar(rv);
+  const table = tname ? resolvedKey(tname, s.context) : null;
+  const alter = alterSubcommands(s.node, pgVersion).map((sub) => (sub.kind === 'alter-column-type' && table !== null ? { ...sub, oldType: view.column(table, sub.column)?.type ?? null } : sub));
+  const keyOf = (r: Parameters<typeof fromRangeVar>[0]) => {
+    const n = fromRangeVar(r);
+    return n ? resolvedKey(n, s.context) : null;
+  };
+  const dml = dmlFact(s.node, keyOf, view);
+  const effects = effectsOf(s.node, alter, table, view, pgVersion, keyOf, { timeZone: inForce.get('timezone')?.value ?? null, dml });
+  return { kind: info, pgVersion, locks, table, alter, effects, dml, cascade: saysCascade(s.node), schema: view, settings: inForce, transaction, connection };
+}
+
 /** Which transaction block a statement runs in, as a key (for `SET LOCAL`), or null in autocommit. */
-function transactionKey(s: Statement, owner: TransactionOwner): string | null {
+function transactionKey(s: Statement, owner: TransactionOwner, begins: number): string | null {
   if (owner === 'none') return null;
-  const which = owner === 'implicit' ? `:${s.batch}` : owner === 'code' ? `:${s.codeTransactionId ?? s.codeTransaction ?? ''}` : '';
+  const which = owner === 'implicit' ? `:${s.batch}` : owner === 'code' ? `:${s.codeTransactionId ?? s.codeTransaction ?? ''}` : owner === 'explicit' ? `:${begins}` : '';
   return `${owner}:${connectionKey(s)}${which}`;
 }
 

@@ -106,14 +106,14 @@ export function alterTableSubcommandName(subtype: string | undefined): string {
   return (subtype && SUBCOMMAND_NAMES[subtype]) ?? (subtype ?? '?').replace(/^AT_/, '');
 }
 
-interface AlterTableCmdLike {
+export interface AlterTableCmdLike {
   subtype?: string;
   def?: Node;
   concurrent?: boolean;
 }
 
 /** Lock level of one ALTER TABLE subcommand on the altered table on PostgreSQL `pgVersion`, per sql-altertable.html. */
-function alterTableCmdMode(cmd: AlterTableCmdLike, pgVersion: number): LockMode {
+export function alterTableCmdMode(cmd: AlterTableCmdLike, pgVersion: number): LockMode {
   switch (cmd.subtype) {
     case 'AT_ValidateConstraint':
     case 'AT_SetStatistics':

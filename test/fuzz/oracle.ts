@@ -55,6 +55,8 @@ export interface Outcome {
 }
 
 const knownRules = new Set(rules.map((r) => r.meta.id));
+/** Rules the generator's model of safe statements does not cover: rerunnability after a failure (IF [NOT] EXISTS) is not part of it. */
+const UNMODELLED = new Set(['prefer-robust-stmts']);
 const configs = new Map<string, ResolvedConfig>();
 function configFor(file: ConfigFile): ResolvedConfig {
   const k = JSON.stringify(file);
@@ -137,7 +139,7 @@ export function check(input: Input): Outcome {
       fail('dropped', `${what} is neither among the unit's statements nor reported`);
       continue;
     }
-    const at = run.findings.filter((f) => !NOT_ANALYSED.has(f.ruleId) && overlaps(f, e));
+    const at = run.findings.filter((f) => !NOT_ANALYSED.has(f.ruleId) && !UNMODELLED.has(f.ruleId) && overlaps(f, e));
     const missing = e.expect.filter((r) => !at.some((f) => f.ruleId === r));
     if (missing.length) fail('missed', `${what} lacks ${missing.join(', ')} (has: ${at.map((f) => f.ruleId).join(', ') || 'none'})`);
     if (e.safe && at.length) fail('unexpected', `${what} is safe but has ${at.map((f) => f.ruleId).join(', ')}`);

@@ -1,7 +1,8 @@
 /** `miglint lsp` end to end: a real client over stdio, as an editor uses it. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { glob } from 'tinyglobby';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -101,7 +102,7 @@ describe('miglint lsp: pull diagnostics, UTF-16', () => {
     const uri = await open(s, join(dir, '0003.sql'), SQL);
     const [stale] = await pull(s, uri);
     const at = { line: 2, character: '/* שלום 🎉 */ CREATE INDEX'.length };
-    await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: at, end: at }, text: ' CONCURRENTLY' }] });
+    await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: at, end: at }, text: ' CONCURRENTLY IF NOT EXISTS' }] });
     assert.deepEqual(await pull(s, uri), []);
     assert.deepEqual(await actions(s, uri, stale!), []);
   });
@@ -150,6 +151,23 @@ describe('miglint lsp: pull diagnostics, UTF-16', () => {
     const later = await open(s, join(dir, '0002_later.sql'), 'ALTER TABLE leads ADD COLUMN x int;\n');
     assert.deepEqual((await pull(s, later)).map((d) => d.code), ['require-lock-timeout', 'require-statement-timeout']);
   });
+  test('a new migration_lock.toml makes the open migration.sql a Prisma migration', async () => {
+    const path = join(dir, 'prisma', 'migrations', '20240101000000_x', 'migration.sql');
+    mkdirSync(join(path, '..'), { recursive: true });
+    const text = "SET lock_timeout = '5s';\nSET statement_timeout = '60s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS leads_region_idx ON leads (region);\n";
+    const uri = await open(s, path, text);
+    assert.deepEqual(await pull(s, uri), [], 'run by psql, statement by statement');
+    const lock = join(dir, 'prisma', 'migrations', 'migration_lock.toml');
+    writeFileSync(lock, 'provider = "postgresql"\n');
+    // As a client does: the server hears of the change only when one of the globs it registered matches the file.
+    const globs = (s.registrations as { registrations: { method: string; registerOptions: { watchers: { globPattern: string }[] } }[] }[])
+      .flatMap((r) => r.registrations)
+      .filter((r) => r.method === 'workspace/didChangeWatchedFiles')
+      .flatMap((r) => r.registerOptions.watchers.map((w) => w.globPattern));
+    assert.ok((await glob(globs, { cwd: dir, dot: true })).includes('prisma/migrations/migration_lock.toml'), `no watcher matches the lock file: ${globs.join(' ')}`);
+    await s.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(lock).href, type: 1 }] });
+    assert.deepEqual((await pull(s, uri)).map((d) => d.code), ['ban-concurrent-index-creation-in-transaction']);
+  });
 });
 
 describe('miglint lsp: UTF-8 positions', () => {
@@ -169,12 +187,12 @@ describe('miglint lsp: UTF-8 positions', () => {
       const [unique] = await pull(s, uri);
       assert.deepEqual(unique!.range, { start: { line: 2, character: col }, end: { line: 2, character: col + 'CREATE UNIQUE INDEX idx_a ON leads (a)'.length } });
       const at = { line: 2, character: Buffer.byteLength('/* שלום 🎉 */ CREATE UNIQUE INDEX', 'utf8') };
-      await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ range: { start: at, end: at }, text: ' CONCURRENTLY' }] });
+      await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ range: { start: at, end: at }, text: ' CONCURRENTLY IF NOT EXISTS' }] });
       assert.deepEqual(await pull(s, uri), []);
       // Two changes in one notification: the second's range is in the text the first made.
       const two = [
         { range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, text: '/* 🎉 */ ' },
-        { range: { start: at, end: { line: 2, character: at.character + Buffer.byteLength('/* 🎉 */ ', 'utf8') + ' CONCURRENTLY'.length } }, text: '' },
+        { range: { start: at, end: { line: 2, character: at.character + Buffer.byteLength('/* 🎉 */ ', 'utf8') + ' CONCURRENTLY IF NOT EXISTS'.length } }, text: '' },
       ];
       two[1]!.range.start = { line: 2, character: at.character + Buffer.byteLength('/* 🎉 */ ', 'utf8') };
       await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 4 }, contentChanges: two });
@@ -205,7 +223,7 @@ describe('miglint lsp: push diagnostics', () => {
       // Two quick edits: only the last version's diagnostics are published.
       const next = s.nextPublished(uri, (q) => q.version === 3);
       await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: 'SELECT 1;\n' }] });
-      await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: SQL.replace('CREATE INDEX', 'CREATE INDEX CONCURRENTLY') }] });
+      await s.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: SQL.replace('CREATE INDEX', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS') }] });
       assert.deepEqual((await next).diagnostics, []);
       assert.deepEqual(s.published.map((q) => q.version), [1, 3]);
     } finally {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { forEachServer } from '../support/pg.js';
 import { runCli } from '../../src/cli/migrun.js';
-import { alive, cleanEnv, end, fixtureCopy, idleInTransaction, migrationsDir, migrun, query } from './helpers.js';
+import { alive, cleanEnv, end, fixtureCopy, idleInTransaction, migrationsDir, migrun, migrunIn, query } from './helpers.js';
 
 describe('migrun usage errors (no server needed)', () => {
   it('exits 2 with a clear message for bad options, missing directories and unknown commands', async () => {
@@ -48,20 +48,20 @@ forEachServer('migrun CLI', (server) => {
     const idx = await query<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname IN ('items_category_idx', 'items_name_idx', 'items_tenant_idx') AND i.indisvalid");
     assert.equal(idx[0]!.n, 3);
 
-    const again = await migrun(['up', dir, '--database-url', url]);
+    const again = await migrunIn(['up', dir, '--database-url', url]);
     assert.equal(again.code, 0);
     assert.match(again.stdout, /nothing to do: 4 migrations applied, none pending/);
     assert.equal((await query(url, 'SELECT 1 FROM migration_log')).length, 4);
 
     appendFileSync(join(dir, '002_category_index.sql'), '\n-- edited after it was applied\n');
     writeFileSync(join(dir, '005_new.sql'), 'SELECT 1;');
-    const status = await migrun(['status', dir, '--database-url', url]);
+    const status = await migrunIn(['status', dir, '--database-url', url]);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^applied\s+\S*001_create_items\.sql {2}applied \d{4}-/m);
     assert.match(status.stdout, /^CHANGED since applied\s+\S*002_category_index\.sql/m);
     assert.match(status.stdout, /^pending\s+\S*005_new\.sql/m);
     assert.match(status.stdout, /4 applied, 1 pending, 0 failed and resumable, 1 changed since applied/);
-    const warned = await migrun(['up', dir, '--database-url', url]);
+    const warned = await migrunIn(['up', dir, '--database-url', url]);
     assert.match(warned.stderr, /002_category_index\.sql has changed since it was applied/);
   });
 
@@ -79,7 +79,7 @@ forEachServer('migrun CLI', (server) => {
     assert.match(err, /\r\x1b\[K {2}step 1 backfill t \[#+-*\] \d+% \d+\/3000 rows, \d+ batches/);
     assert.match(out, /step 1 backfill t: done, 3000 rows in 6 batches/);
     assert.equal((await query<{ n: number }>(url, 'SELECT count(*)::int AS n FROM t WHERE v = id'))[0]!.n, 3000);
-    const dry = await migrun(['up', dir, '--dry-run', '--database-url', url]);
+    const dry = await migrunIn(['up', dir, '--dry-run', '--database-url', url]);
     assert.equal(dry.code, 0);
     assert.match(dry.stdout, /nothing to do: 2 applied, none pending/);
     const probe = await runCli(['up', '--lock-timeout', '2s'], { ...io, stdout: { write: () => true } }, { dir, databaseUrl: 'postgres://x:defaults-secret-pw@127.0.0.1:1/none' });
@@ -90,7 +90,7 @@ forEachServer('migrun CLI', (server) => {
   it('plan prints each statement with its executor and lock, and changes nothing', async () => {
     const url = await server.freshDatabase('cli');
     const dir = fixtureCopy('basic');
-    const r = await migrun(['plan', dir, '--database-url', url]);
+    const r = await migrunIn(['plan', dir, '--database-url', url]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /001_create_items\.sql \(pending\): one transaction, all or nothing/);
     assert.match(r.stdout, /002_category_index\.sql \(pending\): 3 steps, progress recorded per step/);
@@ -105,7 +105,7 @@ forEachServer('migrun CLI', (server) => {
 
   it('a migration with a syntax error fails the run before anything runs', async () => {
     const url = await server.freshDatabase('cli');
-    const r = await migrun(['up', fixtureCopy('syntax-error'), '--database-url', url]);
+    const r = await migrunIn(['up', fixtureCopy('syntax-error'), '--database-url', url]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /a migration cannot be planned; nothing was run:\n {2}\S*002_broken\.sql:3:41: syntax error: syntax error at or near "\("/);
     const tables = await query<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('first_table', 'third_table', 'migrun_migrations')");
@@ -118,7 +118,7 @@ forEachServer('migrun CLI', (server) => {
     const dir = migrationsDir({ '001_add.sql': 'ALTER TABLE accounts ADD COLUMN plan text;\nCREATE TABLE plans (id int PRIMARY KEY);' });
     const blocker = await idleInTransaction(url, 'SELECT * FROM accounts WHERE id = 1 /* forgotten-session */', 'worker-7');
     try {
-      const r = await migrun(['up', dir, '--database-url', url, '--lock-timeout', '300ms', '--retries', '1', '--retry-delay', '50ms']);
+      const r = await migrunIn(['up', dir, '--database-url', url, '--lock-timeout', '300ms', '--retries', '1', '--retry-delay', '50ms']);
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.ok(r.ms < 6000, `took ${r.ms}ms`);
       assert.match(r.stderr, new RegExp(`pid ${blocker.pid} \\(application "worker-7", user postgres\\): idle in transaction for [\\d.]+m?s, transaction open`));
@@ -130,7 +130,7 @@ forEachServer('migrun CLI', (server) => {
       assert.equal(applied.length, 0);
       assert.equal((await query(url, "SELECT 1 FROM pg_class WHERE relname = 'plans'")).length, 0);
 
-      const ok = await migrun(['up', dir, '--database-url', url, '--lock-timeout', '300ms', '--terminate-idle', '100ms']);
+      const ok = await migrunIn(['up', dir, '--database-url', url, '--lock-timeout', '300ms', '--terminate-idle', '100ms']);
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       assert.match(ok.stderr, new RegExp(`terminated pid ${blocker.pid} \\(application "worker-7", user postgres\\): idle in transaction for .*it was running: SELECT \\* FROM accounts WHERE id = 1`));
       assert.equal(await alive(url, blocker.pid), false);
@@ -158,12 +158,12 @@ forEachServer('migrun CLI', (server) => {
     assert.match(r.stderr, /002_steps\.sql failed at step 3 of 3; steps 1-2 are recorded in public\.migrun_migrations/);
     assert.match(r.stderr, /gate closed \[raise_exception \(P0001\)\]/);
     assert.deepEqual((await query(url, 'SELECT step FROM log ORDER BY step')).map((x) => x.step), ['002-1'], 'step 3 rolled back as a whole; 003 never ran');
-    const status = await migrun(['status', dir, '--database-url', url]);
+    const status = await migrunIn(['status', dir, '--database-url', url]);
     assert.match(status.stdout, /^FAILED, resumable\s+\S*002_steps\.sql {2}2\/3 steps done; resumes at step 3; last error: .*gate closed/m);
     assert.match(status.stdout, /^pending\s+\S*003_next\.sql/m);
 
     await query(url, 'UPDATE gate SET open = true');
-    const again = await migrun(['up', dir, '--database-url', url]);
+    const again = await migrunIn(['up', dir, '--database-url', url]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /resuming \S*002_steps\.sql: 3 steps, 2 done in an earlier run, continuing at step 3/);
     assert.deepEqual((await query(url, 'SELECT step FROM log ORDER BY step')).map((x) => x.step), ['002-1', '002-3', '003'], 'steps 1 and 2 were not run again');
@@ -198,7 +198,7 @@ forEachServer('migrun CLI', (server) => {
         '}',
       ].join('\n'),
     });
-    const r = await migrun(['up', dir, '--database-url', url]);
+    const r = await migrunIn(['up', dir, '--database-url', url]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /002_hits\.mjs failed in step 2; 1 completed step is recorded in public\.migrun_migrations/);
     assert.match(r.stderr, /division_by_zero \(22012\)|division by zero/);
@@ -209,7 +209,7 @@ forEachServer('migrun CLI', (server) => {
       { hits: 1, n: 500 },
     ]);
     await query(url, 'UPDATE gate SET open = true');
-    const again = await migrun(['up', dir, '--database-url', url]);
+    const again = await migrunIn(['up', dir, '--database-url', url]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /step 1 ctx\.ddl: done in an earlier run, skipped/);
     assert.match(again.stdout, /resuming after id 500/);
@@ -222,7 +222,7 @@ forEachServer('migrun CLI', (server) => {
       '001_users.sql': "CREATE TABLE users (id int PRIMARY KEY, email text); INSERT INTO users VALUES (1, 'a@x'), (2, 'a@x'), (3, 'b@x');",
       '002_unique.sql': 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_key ON users (email);',
     });
-    const r = await migrun(['up', dir, '--database-url', url]);
+    const r = await migrunIn(['up', dir, '--database-url', url]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /unique_violation \(23505\)/);
     const valid = () => query<{ v: boolean }>(url, "SELECT i.indisvalid AS v FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'users_email_key'");
@@ -231,11 +231,11 @@ forEachServer('migrun CLI', (server) => {
     await assert.rejects(query(url, 'CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email)'));
     assert.deepEqual(await valid(), [{ v: false }]);
     await query(url, 'DELETE FROM users WHERE id = 2');
-    const again = await migrun(['up', dir, '--database-url', url]);
+    const again = await migrunIn(['up', dir, '--database-url', url]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /dropping INVALID index "public"\."users_email_key" left by an earlier failed build/);
     assert.deepEqual(await valid(), [{ v: true }]);
-    const locks = await migrun(['locks', '--database-url', url]);
+    const locks = await migrunIn(['locks', '--database-url', url]);
     assert.match(locks.stdout, /INVALID indexes: none/);
   });
 

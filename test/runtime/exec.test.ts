@@ -214,9 +214,10 @@ forEachServer('migrun exec', (server) => {
   async function withShortLivedBlocker(command: (url: string, file: string) => string[]) {
     const { url, dir } = await leadsDatabase(server);
     const blocker = await idleInTransaction(url, 'SELECT * FROM leads', 'short-lived');
-    const waiting = () => query<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'migrun-exec-%' AND wait_event_type = 'Lock'");
-    const released = waitFor(async () => (await waiting())[0]!.n > 0, 30_000, 'a session of the command waiting for the lock')
-      .then(() => new Promise((r) => setTimeout(r, 1000)))
+    // Polled from the admin database: a poll connection in `url` would be a session the watcher may take as the command's.
+    const waiting = async () => (await query<{ n: number }>(server.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'migrun-exec-%' AND wait_event_type = 'Lock'"))[0]!.n;
+    const released = waitFor(async () => (await waiting()) > 0, 30_000, 'a session of the command waiting for the lock')
+      .then(() => waitFor(async () => (await waiting()) === 0, 30_000, 'that session to give up on the lock (its 400ms lock timeout)'))
       .then(() => blocker.query('COMMIT'));
     try {
       const r = await migrun(['exec', '--database-url', url, '--lock-timeout', '400ms', '--retries', '6', '--retry-delay', '400ms', '--', ...command(url, join(dir, 'm.sql'))], { timeoutMs: 30_000 });

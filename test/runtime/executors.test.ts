@@ -7,7 +7,7 @@ import { connectMigrun } from '../../src/runtime/index.js';
 import { LockTimeoutError } from '../../src/runtime/executors.js';
 import { MigrunError } from '../../src/runtime/errors.js';
 import { forEachServer } from '../support/pg.js';
-import { alive, captureLogger, connect, end, idleInTransaction, query } from './helpers.js';
+import { alive, captureLogger, connect, end, idleInTransaction, query, waitForState } from './helpers.js';
 
 const BLOCKER_QUERY = 'SELECT count(*) FROM items /* idle-blocker-marker */';
 
@@ -58,7 +58,7 @@ forEachServer('executors', (server) => {
     const log = captureLogger();
     const db = connectMigrun({ databaseUrl: url, lockTimeoutMs: 300, retries: 3, retryDelayMs: 50, terminateIdleMs: 100, logger: log });
     try {
-      await new Promise((r) => setTimeout(r, 150));
+      await waitForState(server.url, blocker.pid, 'idle in transaction', 150);
       const r = await db.ddl('ALTER TABLE items ADD COLUMN note text');
       assert.equal(r.attempts, 1);
       assert.equal(await alive(url, blocker.pid), false);
@@ -110,7 +110,7 @@ forEachServer('executors', (server) => {
     const db = connectMigrun({ databaseUrl: url, lockTimeoutMs: 200, retries: 12, retryDelayMs: 100, retryDelayMaxMs: 200, terminateIdleMs: 0, logger: log });
     try {
       const reading = reader.query('SELECT pg_sleep(1.2), count(*) AS n FROM items /* long-select-marker */');
-      await new Promise((r) => setTimeout(r, 100));
+      await waitForState(server.url, reader.pid, 'active');
       const t0 = Date.now();
       const r = await db.ddl('ALTER TABLE items ADD COLUMN note text');
       const ms = Date.now() - t0;

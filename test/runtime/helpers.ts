@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { fixturesDir } from '../support/paths.js';
 import type { Logger } from '../../src/runtime/runtime.js';
+import { runCli } from '../../src/cli/migrun.js';
+import { migrunDefaults } from '../../src/cli/migrun-config.js';
 
 /** The compiled CLI module next to this compiled test. */
 export const cliPath = fileURLToPath(new URL('../../src/cli/migrun.js', import.meta.url));
@@ -49,6 +51,31 @@ export function startMigrun(args: string[], opts: { env?: Record<string, string>
 
 export function migrun(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
   return startMigrun(args, opts).done;
+}
+
+/**
+ * `migrun <args>` in this process: `runCli` with the configuration file's defaults from `cwd`, as
+ * bin/migrun.js calls it, its output captured. For the many calls that test what migrun does;
+ * `migrun()` (a child process) stays for what its process does (exit codes as seen by a shell,
+ * signals, output nothing else writes to). `timeoutMs` aborts the run as a SIGTERM would.
+ */
+export async function migrunIn(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+  const started = Date.now();
+  const cwd = opts.cwd ?? process.cwd();
+  let stdout = '';
+  let stderr = '';
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort('SIGTERM'), opts.timeoutMs ?? 60_000);
+  try {
+    const code = await runCli(
+      args,
+      { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, env: opts.env ?? cleanEnv(), cwd, signal: abort.signal },
+      await migrunDefaults(cwd),
+    );
+    return { code, stdout, stderr, ms: Date.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A temp directory holding the given migration files. */
@@ -107,6 +134,21 @@ export async function waitFor<T>(fn: () => Promise<T>, timeoutMs = 10_000, what 
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Waits until backend `pid` is in `state` (pg_stat_activity.state: 'active', 'idle in transaction', ...)
+ * and has been for at least `forMs` ms (by the server's clock, `now() - state_change`).
+ * Poll from `url`, best the admin database: a poll connection in the watched database is a session there too.
+ * @throws Error after `timeoutMs` ms.
+ */
+export async function waitForState(url: string, pid: number, state: string, forMs = 0, timeoutMs = 10_000): Promise<void> {
+  await waitFor(
+    async () =>
+      (await query<{ ok: boolean }>(url, 'SELECT 1 AS ok FROM pg_stat_activity WHERE pid = $1 AND state = $2 AND clock_timestamp() - state_change >= $3 * interval \'1 millisecond\'', [pid, state, forMs])).length > 0,
+    timeoutMs + forMs,
+    `pid ${pid} to be ${state}${forMs ? ` for ${forMs}ms` : ''}`,
+  );
 }
 
 /** A logger that keeps every line. */

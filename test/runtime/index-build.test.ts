@@ -8,9 +8,12 @@ import { it } from 'node:test';
 import { connectMigrun } from '../../src/runtime/index.js';
 import { StatementError } from '../../src/runtime/errors.js';
 import { forEachServer } from '../support/pg.js';
-import { captureLogger, connect, end, idleInTransaction, query, startWriteLoad } from './helpers.js';
+import { captureLogger, connect, end, idleInTransaction, query, startWriteLoad, waitFor, type WriteLoad } from './helpers.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits until `n` writes that started at or after `since` (ms epoch) have completed. */
+const writesSince = (load: WriteLoad, since: number, n: number) =>
+  waitFor(async () => load.records.filter((r) => r.ok && r.start >= since).length >= n, 10_000, `${n} writes after ${since}`);
+
 
 async function indexValid(url: string, name: string): Promise<boolean | null> {
   const rows = await query<{ v: boolean }>(url, 'SELECT i.indisvalid AS v FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1', [name]);
@@ -27,15 +30,17 @@ forEachServer('execIndex', (server) => {
     const db = connectMigrun({ databaseUrl: url });
     const load = await startWriteLoad(url, 2, rows);
     try {
-      await sleep(200);
+      // The writers are up to speed before each build, and every write held by the plain build has finished after it.
+      await writesSince(load, 0, 20);
       const t0 = Date.now();
       const r = await db.index('CREATE INDEX CONCURRENTLY items_payload_idx ON items (payload)');
       const t1 = Date.now();
-      await sleep(200);
+      await writesSince(load, t1, 20);
       const c0 = Date.now();
-      await query(url, 'CREATE INDEX items_payload_plain_idx ON items (payload)');
+      // The SHARE lock is held a while after the build (pg_sleep before COMMIT), so a loaded machine's slow writer start cannot hide it.
+      await query(url, 'BEGIN; CREATE INDEX items_payload_plain_idx ON items (payload); SELECT pg_sleep(0.4); COMMIT');
       const c1 = Date.now();
-      await sleep(100);
+      await writesSince(load, c1, 2);
       await load.stop();
 
       const during = load.window(t0, t1);

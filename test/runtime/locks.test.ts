@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { forEachServer } from '../support/pg.js';
-import { alive, connect, end, idleInTransaction, migrun, query, waitFor } from './helpers.js';
+import { alive, connect, end, idleInTransaction, migrun, migrunIn, query, waitFor, waitForState } from './helpers.js';
 
 forEachServer('migrun locks', (server) => {
   it('shows who blocks whom, idle-in-transaction sessions with their age, and INVALID indexes', async () => {
@@ -18,9 +18,10 @@ forEachServer('migrun locks', (server) => {
     const waiter = await connect(url, 'report-waiter');
     const waiting = waiter.query('ALTER TABLE orders ADD COLUMN note text /* report-waiter */').catch((e: Error) => e);
     try {
-      await waitFor(async () => (await query(url, 'SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = $2', [waiter.pid, 'Lock'])).length > 0, 5000, 'the ALTER to wait');
-      await new Promise((r) => setTimeout(r, 1100));
-      const r = await migrun(['locks', '--database-url', url]);
+      await waitFor(async () => (await query(server.url, 'SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = $2', [waiter.pid, 'Lock'])).length > 0, 5000, 'the ALTER to wait');
+      // The report below shows the idle session's age in whole seconds: let it be idle for one.
+      await waitForState(server.url, idle.pid, 'idle in transaction', 1000);
+      const r = await migrunIn(['locks', '--database-url', url]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`blocked sessions \\(1\\):\\n {2}pid ${waiter.pid} \\(application "report-waiter", user postgres\\): active for [\\d.]+m?s, transaction open [\\d.]+m?s, waiting on Lock:relation\\n {4}query: ALTER TABLE orders ADD COLUMN note text /\\* report-waiter \\*/\\n {4}blocked by: pid ${idle.pid}`));
       assert.match(r.stdout, new RegExp(`blocking sessions \\(1\\):\\n {2}pid ${idle.pid} \\(application "report-idle"`));
@@ -32,7 +33,7 @@ forEachServer('migrun locks', (server) => {
       // The report changed nothing.
       assert.ok(await alive(url, idle.pid));
 
-      const t = await migrun(['locks', '--database-url', url, '--terminate', String(idle.pid)]);
+      const t = await migrunIn(['locks', '--database-url', url, '--terminate', String(idle.pid)]);
       assert.equal(t.code, 0, t.stderr);
       assert.match(t.stderr, new RegExp(`terminated pid ${idle.pid} \\(application "report-idle".*it was running: SELECT \\* FROM orders /\\* report-idle \\*/`));
       assert.equal(await alive(url, idle.pid), false);
@@ -52,24 +53,28 @@ forEachServer('migrun locks', (server) => {
     const here = await idleInTransaction(url, 'SELECT * FROM t /* here */', 'idle-here');
     const there = await idleInTransaction(other, 'SELECT * FROM t /* there */', 'idle-there');
     const busy = await connect(url, 'busy-here');
-    const sleeping = busy.query('SELECT pg_sleep(2)');
+    const sleeping = busy.query('SELECT pg_sleep(60)').then(
+      () => assert.fail('the sleep is cancelled below'),
+      (e: Error) => e,
+    );
     try {
-      await new Promise((r) => setTimeout(r, 50));
-      const r = await migrun(['locks', '--database-url', url, '--terminate-idle', '0s']);
+      await waitForState(server.url, busy.pid, 'active');
+      const r = await migrunIn(['locks', '--database-url', url, '--terminate-idle', '0s']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(await alive(url, here.pid), false, 'the idle session of the current database was terminated');
       assert.equal(await alive(url, there.pid), true, "another database's idle session is never terminated");
       assert.equal(await alive(url, busy.pid), true, 'an active session is not idle in transaction');
       assert.match(r.stdout, /terminated 1 idle-in-transaction session\(s\):/);
       assert.doesNotMatch(r.stdout + r.stderr, new RegExp(`pid ${there.pid}`));
-      await sleeping;
+      await query(server.url, 'SELECT pg_cancel_backend($1)', [busy.pid]);
+      assert.match(String(await sleeping), /canceling statement due to user request/, 'the active session ran until cancelled here');
 
-      const wrongDb = await migrun(['locks', '--database-url', url, '--terminate', String(there.pid)]);
+      const wrongDb = await migrunIn(['locks', '--database-url', url, '--terminate', String(there.pid)]);
       assert.equal(wrongDb.code, 2);
       assert.match(wrongDb.stderr, new RegExp(`cannot terminate: no client backend with pid ${there.pid} in database`));
       assert.equal(await alive(url, there.pid), true);
       const checkpointer = (await query<{ pid: number }>(url, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'"))[0]!.pid;
-      const notClient = await migrun(['locks', '--database-url', url, '--terminate', String(checkpointer)]);
+      const notClient = await migrunIn(['locks', '--database-url', url, '--terminate', String(checkpointer)]);
       assert.equal(notClient.code, 2);
       assert.equal(await alive(url, checkpointer), true);
     } finally {

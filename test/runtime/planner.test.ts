@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initSqlParser } from '../../src/sql/parse.js';
-import { planSql, type SqlPlan } from '../../src/runtime/planner.js';
+import { planSql, stepRelations, stepWants, type SqlPlan } from '../../src/runtime/planner.js';
 import { discoverMigrations, loadMigrations } from '../../src/runtime/migrations.js';
 import { UsageError } from '../../src/runtime/errors.js';
 import { migrationsDir } from './helpers.js';
@@ -22,6 +22,20 @@ describe('planner', () => {
     assert.equal(p.steps[0]!.executor, 'ddl');
     assert.deepEqual(p.steps[0]!.statements.map((s) => s.info.tag), ['CREATE TABLE', 'ALTER TABLE', 'UPDATE']);
     assert.deepEqual(p.steps[0]!.statements[1]!.locks.map((l) => `${l.mode} on ${l.relation}`), ['ACCESS EXCLUSIVE on b']);
+  });
+
+  it('wants the locks of relations that exist before the migration, from the statement facts', () => {
+    const p = plan(`SET search_path = app;
+CREATE TABLE app.notes (id int);
+ALTER TABLE notes ADD COLUMN body text;
+ALTER TABLE "Leads" ADD COLUMN region text;
+CREATE INDEX CONCURRENTLY leads_region_idx ON "Leads" (region);`);
+    const [ddl, index] = p.steps;
+    // notes was created two statements earlier (through the search_path): no one else can hold a lock on it.
+    assert.deepEqual(stepWants(ddl!.statements), [{ relation: '"Leads"', mode: 'ACCESS EXCLUSIVE' }]);
+    assert.deepEqual(stepRelations(ddl!.statements), ['"Leads"']);
+    // A concurrent build also waits for every transaction holding a lock that conflicts with SHARE.
+    assert.deepEqual(stepWants(index!.statements), [{ relation: '"Leads"', mode: 'SHARE UPDATE EXCLUSIVE' }, { relation: '"Leads"', mode: 'SHARE' }]);
   });
 
   it('splits around statements that cannot run in a transaction block, in order', () => {

@@ -17,10 +17,10 @@ const known = new Set(rules.map((r) => r.meta.id));
 const ALONE = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON leads (a);\n';
 const CONCURRENT = "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON leads (a);\n";
 
-/** Lints `files` (relative path → text) in a fresh project configured for `runner`; the findings of every file. */
-async function lintFindings(runner: string, files: Record<string, string>): Promise<Finding[]> {
+/** Lints `files` (relative path → text) in a fresh project configured for `runner` (null: none configured, detected); the findings of every file. */
+async function lintFindings(runner: string | null, files: Record<string, string>): Promise<Finding[]> {
   const dir = mkdtempSync(join(tmpdir(), 'miglint-runner-'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ miglint: { sqlRunner: runner } }));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(runner ? { miglint: { sqlRunner: runner } } : {}));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
     writeFileSync(join(dir, name), text);
@@ -31,7 +31,7 @@ async function lintFindings(runner: string, files: Record<string, string>): Prom
 }
 
 /** The rule ids found per file (every file listed, `[]` when clean). */
-async function lint(runner: string, files: Record<string, string>): Promise<Record<string, string[]>> {
+async function lint(runner: string | null, files: Record<string, string>): Promise<Record<string, string[]>> {
   const findings = await lintFindings(runner, files);
   const sql = Object.keys(files).filter((f) => f.endsWith('.sql'));
   return Object.fromEntries(sql.map((f) => [f, findings.filter((x) => x.file === f).map((x) => x.ruleId)]));
@@ -75,15 +75,17 @@ describe('runner metadata beside the migration', () => {
       // The same file without Prisma's lock file is psql's, statement by statement.
       'db/20240101000000_timeout/migration.sql': CONCURRENT,
     };
-    assert.deepEqual(await lint('psql', files), {
+    assert.deepEqual(await lint(null, files), {
       'prisma/migrations/20240101000000_timeout/migration.sql': ['ban-concurrent-index-creation-in-transaction'],
       'prisma/migrations/20240102000000_alone/migration.sql': [],
       'prisma/migrations/20240103000000_plain/migration.sql': ['require-concurrent-index-creation', 'require-lock-timeout', 'require-statement-timeout'],
       'db/20240101000000_timeout/migration.sql': [],
     });
-    const plain = (await lintFindings('psql', files)).find((f) => f.ruleId === 'require-concurrent-index-creation');
+    const plain = (await lintFindings(null, files)).find((f) => f.ruleId === 'require-concurrent-index-creation');
     assert.equal(plain?.fix?.applicability, 'display-only');
-    assert.match(plain?.fix?.title ?? '', /only statement of its migration file: Prisma Migrate sends the whole file as one query string/);
+    assert.match(plain?.fix?.title ?? '', /only statement of its migration file: Prisma Migrate \(version not known: no package\.json above the migrations depends on prisma or @prisma\/client; before 7\.4 .*\) sends the whole file as one query string/);
+    // A configured runner wins over the project's files: psql runs the same file statement by statement.
+    assert.deepEqual((await lint('psql', files))['prisma/migrations/20240101000000_timeout/migration.sql'], []);
   });
 
   test('another runner ignores a metadata.toml', async () => {

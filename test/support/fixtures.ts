@@ -8,23 +8,34 @@ import { fixturesDir } from './paths.js';
 const RUNNERS: ReadonlySet<string> = new Set(SQL_RUNNERS);
 
 /**
- * `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`, `bad.pg11.sql` with `pgVersion: 11`;
- * `good.db-migrate.no-transaction.js` with `assumeInTransaction: false` (a run that switches the
- * framework's transaction off, e.g. `db-migrate up --non-transactional`); `bad.typeorm.ts` only names its framework.
+ * `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`, `bad.pg11.sql` with `pgVersion: 11`, `bad.prisma7_4.sql`
+ * with Prisma 7.4; `good.db-migrate.no-transaction.js` with `assumeInTransaction: false` (a run that
+ * switches the framework's transaction off, e.g. `db-migrate up --non-transactional`);
+ * `bad.typeorm.ts` only names its framework. With `optInRule` (the fixture folder's rule
+ * when it is off by default), that rule is switched on.
  */
-export function fixtureConfig(file: string): ConfigFile {
+export function fixtureConfig(file: string, optInRule?: string): ConfigFile {
   const middle = file.split('.').slice(1, -1);
   const runner = middle.find((m) => RUNNERS.has(m));
   const version = middle.map((m) => /^pg(\d{2})$/.exec(m)?.[1]).find((v) => v !== undefined);
+  // `bad.prisma7_4.sql`: Prisma Migrate of that version (`prismaVersion: '7.4'`).
+  const prisma = middle.map((m) => /^prisma(\d+)_(\d+)$/.exec(m)).find((m) => m);
   return {
     ...(runner ? { sqlRunner: runner as ConfigFile['sqlRunner'] } : {}),
+    ...(prisma ? { sqlRunner: 'prisma' as const, prismaVersion: `${prisma[1]}.${prisma[2]}` } : {}),
     ...(version ? { pgVersion: Number(version) } : {}),
     ...(middle.includes('no-transaction') ? { assumeInTransaction: false } : {}),
+    ...(optInRule ? { rules: { [optInRule]: 'warn' as const } } : {}),
   };
+}
+
+/** The rule id to pass to `fixtureConfig` for a rule's fixtures: itself when it is off by default. */
+export function optIn(rule: { meta: { id: string; recommended: boolean } }): string | undefined {
+  return rule.meta.recommended ? undefined : rule.meta.id;
 }
 
 /** The bad.* and good.* inputs of a rule's fixture folder, sorted. */
 export function fixtureInputs(id: string): string[] {
   const dir = join(fixturesDir, 'rules', id);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => /^(bad|good)\b.*\.(sql|ts|js|mjs|cjs)$/.test(f)).sort() : [];
+  return existsSync(dir) ? readdirSync(dir).filter((f) => /^(bad|good)\b.*\.(sql|ts|js|mjs|cjs|py)$/.test(f)).sort() : [];
 }

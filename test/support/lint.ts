@@ -7,7 +7,7 @@ import { SourceText } from '../../src/core/source-text.js';
 import { rules } from '../../rules/index.js';
 import { prepareFrontends } from '../../src/sources/index.js';
 
-await prepareFrontends(['any.sql', 'any.ts']);
+await prepareFrontends(['any.sql', 'any.ts', 'any.py']);
 
 export const knownRules = new Set(rules.map((r) => r.meta.id));
 

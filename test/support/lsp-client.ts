@@ -18,6 +18,8 @@ export interface LspSession {
   nextPublished(uri: string, pred?: (p: PublishDiagnosticsParams) => boolean, timeoutMs?: number): Promise<PublishDiagnosticsParams>;
   /** Requests the server received from the server side (e.g. workspace/diagnostic/refresh), by method. */
   serverRequests: string[];
+  /** The params of each `client/registerCapability` request, in order. */
+  registrations: unknown[];
   /** shutdown + exit; resolves with the process's exit code. */
   close(): Promise<number | null>;
 }
@@ -28,6 +30,7 @@ export async function startLsp(cwd: string, capabilities: ClientCapabilities): P
   const published: PublishDiagnosticsParams[] = [];
   const waiters: { uri: string; pred: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   const serverRequests: string[] = [];
+  const registrations: unknown[] = [];
   connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
     published.push(p);
     for (const w of [...waiters]) {
@@ -38,8 +41,9 @@ export async function startLsp(cwd: string, capabilities: ClientCapabilities): P
     }
   });
   for (const method of ['workspace/diagnostic/refresh', 'client/registerCapability', 'window/showDocument']) {
-    connection.onRequest(method, () => {
+    connection.onRequest(method, (params: unknown) => {
       serverRequests.push(method);
+      if (method === 'client/registerCapability') registrations.push(params);
       return method === 'window/showDocument' ? { success: true } : null;
     });
   }
@@ -53,6 +57,7 @@ export async function startLsp(cwd: string, capabilities: ClientCapabilities): P
     initialize,
     published,
     serverRequests,
+    registrations,
     nextPublished(uri, pred = () => true, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no publishDiagnostics for ${uri} within ${timeoutMs} ms`)), timeoutMs);

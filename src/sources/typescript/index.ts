@@ -25,7 +25,7 @@ import { findSwallowedCatches } from './catches.js';
 import { Collector } from './collect.js';
 import { scriptComments } from './comments.js';
 import { bracketNesting, limitMessage, syntaxDepth, type LimitHit } from './depth.js';
-import { applyInsertion, jsString, lineIndent, lineStart, planInsertion, prefersSingleQuotes, usesSemicolons, type InsertionPlan } from './edits.js';
+import { applyInsertion, jsString, lineIndent, lineStart, planInsertion, prefersSingleQuotes, rethrowEdit, usesSemicolons, type InsertionPlan } from './edits.js';
 import { ConstTable } from './literals.js';
 import { NodeIndex } from './nodes.js';
 import { FRAMEWORKS, frameworkSupport } from './frameworks.js';
@@ -249,6 +249,7 @@ function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector
     },
     setBuilderOptions: (statement, options) => collector.hooks.get(statement)?.setOptions?.(options) ?? null,
     replaceWithRawQuery: (statement, sql) => collector.hooks.get(statement)?.replaceWithRaw?.(sql, quote) ?? null,
+    rethrow: (handler) => rethrowEdit(env.text, eol, handler),
   };
 }
 

@@ -13,51 +13,10 @@
  */
 import type { Expression } from 'ts-morph';
 import { Node, SyntaxKind, VariableDeclarationKind } from './morph.js';
-import type { Span } from '../../core/diagnostic.js';
 import type { NodeIndex } from './nodes.js';
-import type { Placeholders } from './placeholders.js';
 
-/** A run of SQL text from one place in the file. */
-export type Piece =
-  /** Source characters copied one for one, starting at `from`. */
-  | { kind: 'raw'; text: string; from: number }
-  /** An escape sequence (or a normalised line break) producing `text` from `[from, to)`. */
-  | { kind: 'escape'; text: string; from: number; to: number }
-  /** A `${}` substitution or a non-literal operand covering `[from, to)`; `expr` is the expression's text. */
-  | { kind: 'placeholder'; from: number; to: number; expr: string };
-
-export interface SqlSource {
-  pieces: Piece[];
-  interpolated: boolean;
-  origin: 'literal' | 'template';
-  /** The whole expression holding the SQL. */
-  span: Span;
-}
-
-/**
- * How a placeholder is written into the SQL, by the grammatical position it fills:
- * a value `$n`, a name `"${expr}"`, a string literal `'${expr}'`, a number `1`,
- * a parenthesised row `($n)` (`VALUES ${rows}`), a query `SELECT $n`
- * (`CREATE VIEW v AS ${query}`), or a clause of its own, written as nothing
- * (`... ON t (a) ${where}`).
- */
-export type PlaceholderForm = 'param' | 'ident' | 'literal' | 'number' | 'row' | 'query' | 'clause';
-
-/** The forms in the order they are preferred: the most common position first, an omitted clause last. */
-export const PLACEHOLDER_FORMS: readonly PlaceholderForm[] = ['param', 'ident', 'literal', 'number', 'row', 'query', 'clause'];
-
-/** SQL text with, per character, the file range that produced it. */
-export interface RenderedSql {
-  sql: string;
-  /** File offset where the piece producing character i starts. */
-  from: Int32Array;
-  /** File offset where the piece producing character i ends. */
-  to: Int32Array;
-  /** File offset of the boundary before character i (i ≤ length); -1 inside an escape or placeholder. */
-  at: Int32Array;
-  /** Placeholder ranges in `sql`, in order, with the expression each stands for. */
-  placeholders: Array<{ start: number; end: number; expr: string }>;
-}
+export { highestParam, PLACEHOLDER_FORMS, placeholderValue, render, type Piece, type PlaceholderForm, type RenderedSql, type SqlSource } from '../../sql/embedded.js';
+import type { Piece, SqlSource } from '../../sql/embedded.js';
 
 /** `const NAME = ...` declarations of the file, for SQL and options passed by name. */
 export class ConstTable {
@@ -274,89 +233,6 @@ function escapeAt(text: string, i: number, end: number): [string, number] {
   return [c, 2];
 }
 
-/**
- * Renders the pieces with each placeholder in the given form (`$n` by default),
- * numbered by `placeholders` (one numbering per unit) when given.
- */
-export function render(src: SqlSource, forms: PlaceholderForm[] = [], numbering?: Placeholders): RenderedSql {
-  let sql = '';
-  const from: number[] = [];
-  const to: number[] = [];
-  const at: number[] = [];
-  const placeholders: RenderedSql['placeholders'] = [];
-  const numberBase = highestParam(src);
-  let n = 0;
-  for (const p of src.pieces) {
-    if (p.kind === 'raw') {
-      for (let j = 0; j < p.text.length; j++) {
-        from.push(p.from + j);
-        to.push(p.from + j + 1);
-        at.push(p.from + j);
-      }
-      sql += p.text;
-      continue;
-    }
-    let value: string;
-    if (p.kind === 'escape') value = p.text;
-    else {
-      const form = forms[n] ?? 'param';
-      n++;
-      value = placeholderText(form, p.expr, numberBase + n, numbering);
-      placeholders.push({ start: sql.length, end: sql.length + value.length, expr: p.expr });
-    }
-    for (let j = 0; j < value.length; j++) {
-      from.push(p.from);
-      to.push(p.to);
-      at.push(j === 0 ? p.from : -1);
-    }
-    sql += value;
-  }
-  const last = src.pieces[src.pieces.length - 1];
-  at.push(last === undefined ? src.span.start : last.kind === 'raw' ? last.from + last.text.length : last.to);
-  return { sql, from: Int32Array.from(from), to: Int32Array.from(to), at: Int32Array.from(at), placeholders };
-}
-
-/** A placeholder's SQL text in one form: numbered by `numbering` when given, else `$n` for the n-th. */
-function placeholderText(form: PlaceholderForm, expr: string, n: number, numbering?: Placeholders): string {
-  const param = numbering ? numbering.param(expr) : `$${n}`;
-  const name = numbering ? numbering.name(expr) : `$${n}`;
-  switch (form) {
-    case 'param':
-      return param;
-    case 'ident':
-      return `"${name}"`;
-    case 'literal':
-      return `'${name.replace(/'/g, "''")}'`;
-    case 'number':
-      return '1';
-    case 'row':
-      return `(${param})`;
-    case 'query':
-      return `SELECT ${param}`;
-    case 'clause':
-      return '';
-  }
-}
-
-/**
- * The SQL text of placeholder `index` (0-based, in order) in `form`, as `render`
- * writes it (`base`: `highestParam` of the source): for trying a form without
- * rendering the whole text again.
- */
-export function placeholderValue(index: number, expr: string, form: PlaceholderForm, base: number, numbering?: Placeholders): string {
-  return placeholderText(form, expr, base + index + 1, numbering);
-}
-
-/** Placeholders number after the highest `$n` the literal text already uses (pg parameters): that `n`, the `base` of `placeholderValue`. */
-export function highestParam(src: SqlSource): number {
-  if (!src.interpolated) return 0;
-  let max = 0;
-  for (const p of src.pieces) {
-    if (p.kind === 'placeholder') continue;
-    for (const m of p.text.matchAll(/\$(\d+)/g)) max = Math.max(max, Number(m[1]));
-  }
-  return max;
-}
 
 /** The string value of an expression if it is (or names a `const` holding) a literal without substitutions. */
 export function stringValue(expr: Node | undefined, consts: ConstTable): string | null {

@@ -5,7 +5,7 @@
  * returned as a failure per statement (never dropped).
  */
 import { parseSql, type ParsedSql } from '../../sql/parse.js';
-import { highestParam, PLACEHOLDER_FORMS, placeholderValue, render, type PlaceholderForm, type RenderedSql, type SqlSource } from './literals.js';
+import { highestParam, PLACEHOLDER_FORMS, placeholderValue, render, type PlaceholderForm, type RenderedSql, type SqlSource } from '../../sql/embedded.js';
 import type { Placeholders } from './placeholders.js';
 
 /** A statement that parses with no form of its placeholders. */

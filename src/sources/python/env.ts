@@ -1,0 +1,86 @@
+/**
+ * What every module of the Python frontend knows about the file being analysed,
+ * and the reading of SQL out of call arguments into the unit's statements.
+ */
+import type { Span } from '../../core/diagnostic.js';
+import type { SourceText } from '../../core/source-text.js';
+import type { Phase, Statement, UnanalysedFact } from '../../core/unit.js';
+import { Collector } from '../typescript/collect.js';
+import { Placeholders } from '../typescript/placeholders.js';
+import type { BuiltSql } from '../typescript/types.js';
+import { descendants, type PyNode } from './parse.js';
+import { Bindings, sqlSourceOf, textCallArg, unparen } from './strings.js';
+
+/** A module-level `def upgrade()` / `def downgrade()` (Alembic), or Django's operations and reverse_sql. */
+export interface PhaseRegion {
+  phase: Phase;
+  span: Span;
+}
+
+export class PyEnv {
+  /** Every node of the file, in document order. */
+  readonly nodes: PyNode[];
+  readonly bindings: Bindings;
+  readonly placeholders: Placeholders;
+  readonly collector: Collector;
+  /** The call spans of SQL sent to the database, for the code facts (sessions, excepts) a later module adds. */
+  readonly calls: Span[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly source: SourceText,
+    readonly root: PyNode,
+  ) {
+    this.nodes = [...descendants(root)];
+    this.bindings = new Bindings(this.nodes);
+    this.placeholders = new Placeholders(source.text);
+    this.collector = new Collector(this.placeholders);
+  }
+
+  get unanalysed(): UnanalysedFact[] {
+    return this.collector.unanalysed;
+  }
+
+  /**
+   * Adds the SQL an expression passed to a raw-SQL call holds (`op.execute(arg)`):
+   * its statements (one batch), or an `unanalyzable-statement` fact naming what it is.
+   * Returns the new statements.
+   */
+  addRawSql(arg: PyNode | undefined, call: PyNode, callName: string, phase: Phase, bindParams: 'text' | 'driver' | null = null): Statement[] {
+    const span = { start: call.startIndex, end: call.endIndex };
+    this.calls.push(span);
+    if (!arg) return [];
+    const inner = textCallArg(unparen(arg));
+    const src = sqlSourceOf(inner ?? arg, this.bindings, inner ? 'text' : bindParams);
+    if (!src) {
+      this.collector.unanalysed.push({
+        scope: 'statement',
+        message: `Not analysed: the SQL passed to \`${callName}\` is \`${oneLine(arg.text)}\`, which miglint cannot reconstruct, so it was not checked.`,
+        help: 'Write the SQL in the call (a string literal, or a name bound once in this file to one) so miglint can check it, or check what it runs by hand.',
+        span,
+        phase,
+      });
+      return [];
+    }
+    return this.collector.addSql(src, span, 'raw', phase);
+  }
+
+  /** Adds builder statements translated from a call. */
+  addBuilt(items: BuiltSql[], phase: Phase): Statement[] {
+    for (const i of items) this.calls.push(i.span);
+    return this.collector.addBuilt(items, phase);
+  }
+}
+
+/** An expression's text on one line, shortened for a message. */
+export function oneLine(text: string, max = 60): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+/** The innermost phase region holding `offset`, else 'other'. */
+export function phaseAt(regions: readonly PhaseRegion[], offset: number): Phase {
+  let best: PhaseRegion | null = null;
+  for (const r of regions) if (r.span.start <= offset && offset < r.span.end && (!best || r.span.end - r.span.start < best.span.end - best.span.start)) best = r;
+  return best?.phase ?? 'other';
+}

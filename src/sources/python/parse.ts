@@ -1,0 +1,112 @@
+/**
+ * The Python parser: web-tree-sitter with the tree-sitter-python grammar (the
+ * `.wasm` that ships inside the `tree-sitter-python` package; both pinned, the
+ * grammar's ABI 15 is in the runtime's range). Loaded once, lazily, the first
+ * time a `.py` file is linted (`preparePython`), so SQL and TS runs never pay for it.
+ *
+ * Offsets: the text is handed to tree-sitter as a JavaScript string, which it reads
+ * as UTF-16, so `startIndex`/`endIndex` are already UTF-16 code unit offsets into
+ * the file (what `SourceText`, spans and editors count) and need no mapping; the
+ * one UTF-8 byte mapping (`Utf8OffsetMap`, src/core/source-text.ts) stays the SQL
+ * layer's. test/python-parse.test.ts checks this after Hebrew and emoji lines.
+ */
+import { createRequire } from 'node:module';
+import type { Language, Node as TsNode, Parser, Tree } from 'web-tree-sitter';
+import type { SyntaxErrorFact } from '../../core/unit.js';
+
+export type PyNode = TsNode;
+
+let loading: Promise<void> | null = null;
+let parser: Parser | null = null;
+
+/**
+ * Loads the tree-sitter runtime and the Python grammar (about 20-40 ms, once per process).
+ * @throws Error when the runtime or the grammar cannot be loaded (a broken install).
+ */
+export function preparePython(): Promise<void> {
+  loading ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const ts = (await import('web-tree-sitter')) as typeof import('web-tree-sitter');
+    await ts.Parser.init();
+    const language: Language = await ts.Language.load(require.resolve('tree-sitter-python/tree-sitter-python.wasm'));
+    const p = new ts.Parser();
+    p.setLanguage(language);
+    parser = p;
+  })();
+  return loading;
+}
+
+/** Whether `preparePython` has finished. */
+export function pythonReady(): boolean {
+  return parser !== null;
+}
+
+/**
+ * Parses Python source. The caller must `delete()` the tree when done (it lives in the wasm heap).
+ * @throws Error when `preparePython` has not finished, or tree-sitter gives up (it returns no tree).
+ */
+export function parsePython(text: string): Tree {
+  if (!parser) throw new Error('parsePython: call preparePython() first');
+  const tree = parser.parse(text);
+  if (!tree) throw new Error('parsePython: tree-sitter returned no tree');
+  return tree;
+}
+
+/**
+ * The first place tree-sitter could not read as Python (an ERROR node, or a MISSING token
+ * it had to invent), in document order, as a syntax error; null when the tree is clean.
+ */
+export function firstSyntaxError(root: PyNode): SyntaxErrorFact | null {
+  if (!root.hasError) return null;
+  let n: PyNode = root;
+  // Descend to the earliest error: the first child that is or holds one, until the node itself is it.
+  for (;;) {
+    if (n.isMissing) return { message: `invalid Python: \`${n.type}\` expected here`, offset: n.startIndex, language: 'script' };
+    if (n.isError && !kids(n).some((c) => c.hasError)) break;
+    const next: PyNode | undefined = kids(n).find((c) => c.hasError || c.isMissing);
+    if (!next) break;
+    n = next;
+  }
+  const text = n.text.split(/\r?\n/)[0]!.trim().slice(0, 40);
+  return { message: `invalid Python syntax${text ? ` at \`${text}\`` : ''}`, offset: n.startIndex, language: 'script' };
+}
+
+/**
+ * A description of the first Python syntax problem in `text`, or null when it parses
+ * (for refusing to write a fix that breaks the file).
+ * @throws Error when `preparePython` has not finished.
+ */
+export function pythonSyntaxProblem(text: string): string | null {
+  const tree = parsePython(text);
+  try {
+    return firstSyntaxError(tree.rootNode)?.message ?? null;
+  } finally {
+    tree.delete();
+  }
+}
+
+/** A node's children, in order. */
+export function kids(n: PyNode): PyNode[] {
+  return n.children.filter((c): c is PyNode => c !== null);
+}
+
+/** A node's named children (no punctuation), skipping comments. */
+export function named(n: PyNode): PyNode[] {
+  return n.namedChildren.filter((c): c is PyNode => c !== null && c.type !== 'comment');
+}
+
+/** Every descendant of `root` (itself first) in document order, without recursion (deep files do not overflow the stack). */
+export function* descendants(root: PyNode): Generator<PyNode> {
+  const cursor = root.walk();
+  try {
+    for (;;) {
+      yield cursor.currentNode;
+      if (cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) return;
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Identifiers longer than PostgreSQL keeps: NAMEDATALEN - 1 = 63 bytes of UTF-8
+ * (sql-syntax-lexical.html, "Identifiers and Key Words"). The parser truncates
+ * them before libpg-query's tree is built, so they are found in the scanner's
+ * tokens of the statement's own text.
+ */
+import { scanSync } from 'libpg-query';
+
+/** The longest identifier PostgreSQL keeps, in bytes. */
+export const MAX_IDENTIFIER_BYTES = 63;
+
+export interface LongIdentifier {
+  /** The identifier as PostgreSQL reads it (unquoted ones folded to lower case). */
+  name: string;
+  /** Its length in UTF-8 bytes. */
+  bytes: number;
+  /** What PostgreSQL keeps: the first 63 bytes, cut at a character boundary. */
+  truncated: string;
+  /** UTF-16 offsets of the token in the text. */
+  start: number;
+  end: number;
+}
+
+/** The identifier a token's text denotes: `"A""b"` → `A"b`, `Leads` → `leads`, `U&"d\0061"` → as written (not decoded). */
+function identifierOf(text: string): string {
+  if (text.startsWith('"')) return text.slice(1, -1).replace(/""/g, '"');
+  if (/^u&"/i.test(text)) return text.slice(3, -1).replace(/""/g, '"');
+  return text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/** The first `max` bytes of `s`, not splitting a character (PostgreSQL's pg_mbcliplen). */
+export function clipBytes(s: string, max: number): string {
+  let bytes = 0;
+  let out = '';
+  for (const ch of s) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > max) break;
+    bytes += n;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * The identifiers over 63 bytes in `sql`, in order.
+ * @throws nothing: text the scanner rejects yields no identifiers (the parser reports it as a syntax error).
+ */
+export function longIdentifiers(sql: string): LongIdentifier[] {
+  // No token can be over 63 bytes without 16 UTF-16 units in a row that are not separators.
+  if (!/[^\s(),;.]{16,}/.test(sql)) return [];
+  let tokens: { start: number; end: number; text: string; tokenName: string }[];
+  try {
+    tokens = scanSync(sql).tokens;
+  } catch {
+    return []; // Unscannable text is a syntax error the parser already reported for this statement.
+  }
+  const bytes = Buffer.from(sql, 'utf8');
+  const out: LongIdentifier[] = [];
+  for (const t of tokens) {
+    if (t.tokenName !== 'IDENT' && t.tokenName !== 'UIDENT') continue;
+    const name = identifierOf(t.text);
+    const n = Buffer.byteLength(name, 'utf8');
+    if (n <= MAX_IDENTIFIER_BYTES) continue;
+    const start = bytes.subarray(0, t.start).toString('utf8').length;
+    const end = bytes.subarray(0, t.end).toString('utf8').length;
+    out.push({ name, bytes: n, truncated: clipBytes(name, MAX_IDENTIFIER_BYTES), start, end });
+  }
+  return out;
+}

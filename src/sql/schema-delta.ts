@@ -1,0 +1,269 @@
+/**
+ * The unit's running schema delta: what the migration itself created or changed
+ * before a statement (tables, their columns with types and nullability,
+ * constraints with their validity, indexes, enum values), by schema-qualified,
+ * case-correct key (src/sql/names.ts), each name resolved with the search_path of
+ * its own statement. Objects the migration does not touch are unknown here: the
+ * delta says what the file proves, never what the database holds.
+ *
+ * Each statement gets a `SchemaView` of the delta as it was before it. Views
+ * share one history (each record tagged with the statement's sequence number),
+ * so taking one is O(1) and a schema dump of 10,000 tables stays linear.
+ *
+ * PostgreSQL behaviour relied on: a PRIMARY KEY makes its columns NOT NULL
+ * (sql-createtable.html); an index lives in its table's schema
+ * (sql-createindex.html); DROP TABLE drops its indexes and constraints
+ * (sql-droptable.html); `RENAME TO` keeps the table's columns and constraints.
+ */
+import type { Node } from 'libpg-query';
+import { alterSubcommands, columnFact, constraintFact, type ColumnFact, type ConstraintKind, type TypeFact } from './alter.js';
+import { dropObjectRelations, stringList } from './locks.js';
+import { creationKey, fromNameList, fromRangeVar, lookupKey, relationKey, type RelationKey, type RelationName } from './names.js';
+
+export interface ColumnState {
+  name: string;
+  /** Null when the migration changes the column without saying its type (e.g. `SET NOT NULL` on a column it did not add). */
+  type: TypeFact | null;
+  /** Null when unknown (the migration never said). */
+  notNull: boolean | null;
+  /** Added (or its table created) by the migration: no existing rows have it. */
+  addedInUnit: boolean;
+}
+
+export interface ConstraintState {
+  name: string;
+  kind: ConstraintKind;
+  /** False after `NOT VALID` until a `VALIDATE CONSTRAINT`. */
+  validated: boolean;
+  /** A CHECK `col IS NOT NULL`: that column. */
+  checksNotNull: string | null;
+  /** The columns it is on, as declared (PRIMARY KEY, UNIQUE, FOREIGN KEY); empty when not known. */
+  columns: readonly string[];
+  /** The transaction block it was added in (facts' `transaction.id`), to tell a VALIDATE in the same one. */
+  transaction: string | null;
+}
+
+export interface IndexState {
+  key: RelationKey;
+  table: RelationKey;
+  unique: boolean;
+  concurrently: boolean;
+}
+
+export interface EnumValueState {
+  value: string;
+  /** `create-type`: listed in the unit's `CREATE TYPE ... AS ENUM`; `add-value`: added by `ALTER TYPE ... ADD VALUE`. */
+  source: 'create-type' | 'add-value';
+  /** The transaction block the `ADD VALUE` ran in (null in autocommit). */
+  transaction: string | null;
+}
+
+/** What the delta knows before one statement. */
+export interface SchemaView {
+  /** Whether the table was created by the migration before this statement (and not dropped since). */
+  tableCreated(table: RelationKey): boolean;
+  /** A column the migration created or changed, as it is before this statement; undefined when the migration has not touched it. */
+  column(table: RelationKey, column: string): ColumnState | undefined;
+  /** The columns of a table created in the migration, in order (empty for other tables). */
+  columns(table: RelationKey): ColumnState[];
+  constraint(table: RelationKey, name: string): ConstraintState | undefined;
+  /** Constraints the migration added to the table, still in place. */
+  constraints(table: RelationKey): ConstraintState[];
+  index(key: RelationKey): IndexState | undefined;
+  /** Enum values added by `ALTER TYPE ... ADD VALUE` (or created with `CREATE TYPE ... AS ENUM`), keyed by the type's key. */
+  enumValues(type: RelationKey): EnumValueState[];
+}
+
+type History<T> = { seq: number; value: T | null }[];
+
+/** The delta; `apply` each statement in order, `view()` before applying it. */
+export class SchemaDelta {
+  private seq = 0;
+  private readonly tables = new Map<RelationKey, History<{ columns: string[] }>>();
+  private readonly cols = new Map<string, History<ColumnState>>();
+  private readonly cons = new Map<string, History<ConstraintState>>();
+  private readonly idx = new Map<RelationKey, History<IndexState>>();
+  private readonly enums = new Map<RelationKey, History<EnumValueState[]>>();
+
+  private static at<T>(h: History<T> | undefined, seq: number): T | null | undefined {
+    if (!h) return undefined;
+    for (let i = h.length - 1; i >= 0; i--) if (h[i]!.seq < seq) return h[i]!.value;
+    return undefined;
+  }
+
+  private put<T>(map: Map<string, History<T>>, key: string, value: T | null): void {
+    const h = map.get(key) ?? [];
+    h.push({ seq: this.seq, value });
+    map.set(key, h);
+  }
+
+  /** The view before the next statement applied. */
+  view(): SchemaView {
+    const seq = this.seq + 1;
+    const at = SchemaDelta.at;
+    const colKey = (t: string, c: string) => `${t}\0${c}`;
+    return {
+      tableCreated: (t) => !!at(this.tables.get(t), seq),
+      column: (t, c) => at(this.cols.get(colKey(t, c)), seq) ?? undefined,
+      columns: (t) => (at(this.tables.get(t), seq)?.columns ?? []).flatMap((c) => at(this.cols.get(colKey(t, c)), seq) ?? []),
+      constraint: (t, n) => at(this.cons.get(colKey(t, n)), seq) ?? undefined,
+      constraints: (t) => [...this.cons.entries()].filter(([k]) => k.startsWith(`${t}\0`)).flatMap(([, h]) => at(h, seq) ?? []),
+      index: (k) => at(this.idx.get(k), seq) ?? undefined,
+      enumValues: (k) => at(this.enums.get(k), seq) ?? [],
+    };
+  }
+
+  /**
+   * Records what one statement changes.
+   * @param path the search_path it runs with; @param isTemp whether a temporary table of that name exists;
+   * @param transaction the key of its transaction block (null in autocommit).
+   */
+  apply(node: Node, path: readonly string[], transaction: string | null, pgVersion: number, isTemp: (name: string) => boolean = () => false): void {
+    this.seq++;
+    const before = this.view();
+    const existing = (n: RelationName) => lookupKey(n, path, isTemp);
+    const colKey = (t: string, c: string) => `${t}\0${c}`;
+    const setCol = (t: RelationKey, c: ColumnState | null, name: string) => this.put(this.cols, colKey(t, name), c);
+    const setCon = (t: RelationKey, name: string, c: ConstraintState | null) => this.put(this.cons, colKey(t, name), c);
+    const addConstraint = (t: RelationKey, f: ReturnType<typeof constraintFact>, fallbackName: string) => {
+      if (!f) return;
+      setCon(t, f.name ?? fallbackName, { name: f.name ?? fallbackName, kind: f.kind, validated: !f.notValid, checksNotNull: f.checksNotNull, columns: f.columns, transaction });
+      if (f.kind === 'primary-key' || (f.kind === 'not-null' && !f.notValid)) {
+        for (const c of f.columns) {
+          const prev = before.column(t, c);
+          setCol(t, { name: c, type: prev?.type ?? null, notNull: true, addedInUnit: prev?.addedInUnit ?? false }, c);
+        }
+      }
+    };
+    const colState = (c: ColumnFact, addedInUnit: boolean): ColumnState => ({ name: c.name, type: c.type, notNull: c.notNull, addedInUnit });
+
+    if ('CreateStmt' in node) {
+      const name = fromRangeVar(node.CreateStmt.relation);
+      if (!name) return;
+      const t = creationKey(name, path);
+      const columns: string[] = [];
+      for (const e of node.CreateStmt.tableElts ?? []) {
+        if ('ColumnDef' in e) {
+          const c = columnFact(e.ColumnDef);
+          columns.push(c.name);
+          setCol(t, colState(c, true), c.name);
+          for (const k of c.constraints) addConstraint(t, k, `${name.name}_${c.name}_${k.kind}`);
+        }
+      }
+      this.put(this.tables, t, { columns });
+      for (const e of node.CreateStmt.tableElts ?? []) if ('Constraint' in e) addConstraint(t, constraintFact(e.Constraint), `${name.name}_${e.Constraint.contype ?? ''}`);
+    } else if ('CreateTableAsStmt' in node || ('SelectStmt' in node && node.SelectStmt.intoClause)) {
+      const rv = 'CreateTableAsStmt' in node ? node.CreateTableAsStmt.into?.rel : 'SelectStmt' in node ? node.SelectStmt.intoClause?.rel : undefined;
+      const name = fromRangeVar(rv);
+      if (name) this.put(this.tables, creationKey(name, path), { columns: [] });
+    } else if ('AlterTableStmt' in node || 'RenameStmt' in node) {
+      const rv = 'AlterTableStmt' in node ? node.AlterTableStmt.relation : (node as { RenameStmt: { relation?: Parameters<typeof fromRangeVar>[0] } }).RenameStmt.relation;
+      const name = fromRangeVar(rv);
+      if (!name) return;
+      const t = existing(name);
+      for (const sub of alterSubcommands(node, pgVersion)) {
+        switch (sub.kind) {
+          case 'add-column': {
+            setCol(t, colState(sub.column, true), sub.column.name);
+            const tbl = SchemaDelta.at(this.tables.get(t), this.seq + 1);
+            if (tbl) this.put(this.tables, t, { columns: [...tbl.columns, sub.column.name] });
+            for (const k of sub.column.constraints) addConstraint(t, k, `${name.name}_${sub.column.name}_${k.kind}`);
+            break;
+          }
+          case 'alter-column-type': {
+            const prev = before.column(t, sub.column);
+            setCol(t, { name: sub.column, type: sub.type, notNull: prev?.notNull ?? null, addedInUnit: prev?.addedInUnit ?? false }, sub.column);
+            break;
+          }
+          case 'set-not-null':
+          case 'drop-not-null': {
+            const prev = before.column(t, sub.column);
+            setCol(t, { name: sub.column, type: prev?.type ?? null, notNull: sub.kind === 'set-not-null', addedInUnit: prev?.addedInUnit ?? false }, sub.column);
+            break;
+          }
+          case 'drop-column': {
+            setCol(t, null, sub.column);
+            const tbl = SchemaDelta.at(this.tables.get(t), this.seq + 1);
+            if (tbl) this.put(this.tables, t, { columns: tbl.columns.filter((c) => c !== sub.column) });
+            break;
+          }
+          case 'add-constraint':
+            addConstraint(t, sub.constraint, `${name.name}_${sub.constraint.kind}`);
+            break;
+          case 'validate-constraint': {
+            const prev = before.constraint(t, sub.name);
+            setCon(t, sub.name, { name: sub.name, kind: prev?.kind ?? 'check', validated: true, checksNotNull: prev?.checksNotNull ?? null, columns: prev?.columns ?? [], transaction: prev?.transaction ?? null });
+            break;
+          }
+          case 'drop-constraint':
+            setCon(t, sub.name, null);
+            break;
+          case 'rename-column': {
+            const prev = before.column(t, sub.from);
+            setCol(t, null, sub.from);
+            setCol(t, { name: sub.to, type: prev?.type ?? null, notNull: prev?.notNull ?? null, addedInUnit: prev?.addedInUnit ?? false }, sub.to);
+            const tbl = SchemaDelta.at(this.tables.get(t), this.seq + 1);
+            if (tbl) this.put(this.tables, t, { columns: tbl.columns.map((c) => (c === sub.from ? sub.to : c)) });
+            break;
+          }
+          case 'rename-constraint': {
+            const prev = before.constraint(t, sub.from);
+            setCon(t, sub.from, null);
+            if (prev) setCon(t, sub.to, { ...prev, name: sub.to });
+            break;
+          }
+          case 'rename-table': {
+            // The new key gets the old one's records; the old key is gone.
+            const to = relationKey(splitSchema(t), sub.to);
+            const tbl = SchemaDelta.at(this.tables.get(t), this.seq + 1);
+            if (tbl) {
+              this.put(this.tables, to, tbl);
+              this.put(this.tables, t, null);
+            }
+            for (const [k, h] of [...this.cols.entries()]) if (k.startsWith(`${t}\0`)) this.put(this.cols, colKey(to, k.slice(t.length + 1)), SchemaDelta.at(h, this.seq + 1) ?? null);
+            for (const [k, h] of [...this.cons.entries()]) if (k.startsWith(`${t}\0`)) this.put(this.cons, colKey(to, k.slice(t.length + 1)), SchemaDelta.at(h, this.seq + 1) ?? null);
+            break;
+          }
+          default:
+            break;
+        }
+      }
+    } else if ('IndexStmt' in node) {
+      const s = node.IndexStmt;
+      const table = fromRangeVar(s.relation);
+      if (!table || !s.idxname) return;
+      const t = existing(table);
+      const key = relationKey(splitSchema(t), s.idxname);
+      this.put(this.idx, key, { key, table: t, unique: !!s.unique, concurrently: !!s.concurrent });
+    } else if ('DropStmt' in node) {
+      const d = node.DropStmt;
+      for (const n of dropObjectRelations(d.objects)) {
+        const k = existing(n);
+        if (d.removeType === 'OBJECT_TABLE' || d.removeType === 'OBJECT_MATVIEW') {
+          if (SchemaDelta.at(this.tables.get(k), this.seq + 1)) this.put(this.tables, k, null);
+        } else if (d.removeType === 'OBJECT_INDEX') {
+          if (SchemaDelta.at(this.idx.get(k), this.seq + 1)) this.put(this.idx, k, null);
+        }
+      }
+    } else if ('CreateEnumStmt' in node) {
+      const n = fromNameList(stringList({ List: { items: node.CreateEnumStmt.typeName ?? [] } }));
+      if (!n) return;
+      const vals = (node.CreateEnumStmt.vals ?? []).flatMap((v) => ('String' in v && v.String.sval !== undefined ? [{ value: v.String.sval, source: 'create-type' as const, transaction }] : []));
+      this.put(this.enums, creationKey(n, path), vals);
+    } else if ('AlterEnumStmt' in node) {
+      const s = node.AlterEnumStmt;
+      const n = fromNameList(stringList({ List: { items: s.typeName ?? [] } }));
+      if (!n || !s.newVal || s.oldVal) return;
+      const k = existing(n);
+      this.put(this.enums, k, [...(SchemaDelta.at(this.enums.get(k), this.seq + 1) ?? []), { value: s.newVal, source: 'add-value', transaction }]);
+    }
+  }
+}
+
+/** The schema part of a key (`audit."Leads"` → `audit`). */
+function splitSchema(key: RelationKey): string {
+  const m = /^("(?:[^"]|"")*"|[^."]*)\./.exec(key);
+  if (!m) return '';
+  const s = m[1]!;
+  return s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s;
+}

@@ -1,0 +1,210 @@
+/**
+ * The Python frontend: offsets after non-ASCII text, string literals, syntax errors,
+ * Alembic's and Django's translations and transaction semantics, `#` suppressions, and
+ * that linting Python never loads the TypeScript compiler.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadUnit, prepareFrontends } from '../../src/sources/index.js';
+import { config, lint } from '../support/lint.js';
+import { syntaxProblem } from '../../src/lint/verify.js';
+
+await prepareFrontends(['m.py']);
+const unit = (file: string, text: string) => loadUnit(file, text, config().settings);
+
+test('statement offsets are UTF-16 after Hebrew and emoji lines, and map back into the literal', () => {
+  const text = ['"""מיגרציה 🎉 — indexes"""', 'from alembic import op', '', 'def upgrade():', '    # שלום 👋🏽 עולם', '    op.execute("CREATE INDEX ix ON leads (phone) -- 🎉")', ''].join('\n');
+  const u = unit('versions/a.py', text);
+  assert.equal(u.statements.length, 1);
+  const s = u.statements[0]!;
+  const at = text.indexOf('CREATE INDEX');
+  assert.equal(s.span.start, at);
+  assert.equal(text.slice(s.span.start, s.span.end), 'CREATE INDEX ix ON leads (phone)');
+  assert.equal(s.sqlToFile!(s.sql.indexOf('leads')), text.indexOf('leads'));
+  const f = lint('versions/a.py', text, { rules: ['require-concurrent-index-creation'] });
+  assert.deepEqual(f.map((x) => [x.line, x.column]), [[6, 17]]);
+});
+
+test('a SQL syntax error after an emoji in the literal is located at its character', () => {
+  const text = 'from alembic import op\ndef upgrade():\n    op.execute("SELECT \'🎉\' FROMM t")\n';
+  const f = lint('versions/b.py', text);
+  const e = f.find((x) => x.ruleId === 'syntax-error');
+  assert.ok(e, 'a syntax error is reported');
+  assert.equal(e.line, 3);
+  assert.equal(e.column, text.split('\n')[2]!.indexOf('t")') + 1);
+});
+
+test('string literals: escapes, raw, triple-quoted with CRLF, implicit concatenation, names bound once', () => {
+  const text = [
+    'from alembic import op',
+    'SQL = """CREATE INDEX a ON t (x);\r\nCREATE INDEX b ON t (y)"""',
+    'def upgrade():',
+    '    op.execute("CREATE INDEX c ON t " "(\\x7a)")',
+    "    op.execute(r\"CREATE INDEX d ON t (w) WHERE w ~ '\\d+\\n'\")",
+    '    op.execute(SQL)',
+  ].join('\n');
+  const u = unit('versions/c.py', text);
+  assert.deepEqual(
+    u.statements.map((s) => s.sql),
+    ['CREATE INDEX c ON t (z)', "CREATE INDEX d ON t (w) WHERE w ~ '\\d+\\n'", 'CREATE INDEX a ON t (x)', 'CREATE INDEX b ON t (y)'].map((s) => s),
+  );
+  assert.ok(u.statements.every((s) => !s.interpolated));
+});
+
+test('f-strings, % and .format with unknown parts are analysed with placeholders', () => {
+  const text = [
+    'from alembic import op',
+    'def upgrade():',
+    '    op.execute(f"CREATE INDEX ix_{name} ON {table} (a)")',
+    '    op.execute("CREATE INDEX ix2 ON %s (a)" % table)',
+    '    op.execute("CREATE INDEX ix3 ON {} (a)".format(table))',
+    '    op.execute(f"{whole_statement}")',
+  ].join('\n');
+  const u = unit('versions/d.py', text);
+  assert.equal(u.statements.length, 3);
+  assert.ok(u.statements.every((s) => s.interpolated));
+  // The same expression is the same table in every statement.
+  assert.deepEqual(new Set(u.statements.map((s) => /ON ("[^"]+")/.exec(s.sql)?.[1])).size, 1);
+  assert.equal(u.unanalysed.length, 1);
+  assert.match(u.unanalysed[0]!.message, /whole_statement/);
+  const f = lint('versions/d.py', text, { rules: ['require-concurrent-index-creation', 'unanalyzable-statement'] });
+  assert.deepEqual(f.map((x) => `${x.line} ${x.ruleId}`), ['3 require-concurrent-index-creation', '4 require-concurrent-index-creation', '5 require-concurrent-index-creation', '6 unanalyzable-statement']);
+});
+
+test('a file that does not parse as Python is a syntax error at its place', () => {
+  const text = 'from alembic import op\n\ndef upgrade(:\n    op.execute("SELECT 1")\n';
+  const f = lint('versions/e.py', text);
+  const e = f.filter((x) => x.ruleId === 'syntax-error');
+  assert.equal(e.length, 1);
+  assert.deepEqual([e[0]!.line, e[0]!.column], [3, 13]);
+  assert.match(syntaxProblem('x.py', text) ?? '', /invalid Python/);
+  assert.equal(syntaxProblem('x.py', 'x = 1\n'), null);
+});
+
+test('Alembic builders become the SQL Alembic sends', () => {
+  const text = [
+    'from alembic import op',
+    'import sqlalchemy as sa',
+    'def upgrade():',
+    '    op.create_index("ix_a", "leads", ["a", "b"], unique=True, postgresql_concurrently=True, if_not_exists=True, postgresql_where=sa.text("a > 0"))',
+    '    op.add_column("leads", sa.Column("c", sa.String(20), nullable=False, server_default="x"))',
+    '    op.alter_column("leads", "c", nullable=True, type_=sa.Text(), new_column_name="d")',
+    '    op.create_foreign_key("fk", "leads", "users", ["user_id"], ["id"], ondelete="CASCADE")',
+    '    op.create_check_constraint("ck", "leads", "a > 0")',
+    '    op.create_unique_constraint("uq", "leads", ["a"])',
+    '    op.rename_table("leads", "prospects")',
+    '    op.create_table("t", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("n", sa.Text(), nullable=False))',
+    '    with op.batch_alter_table("t") as batch_op:',
+    '        batch_op.drop_column("n")',
+    '        batch_op.create_index("ix_t", ["id"])',
+    'def downgrade():',
+    '    op.drop_index("ix_a", table_name="leads", postgresql_concurrently=True, if_exists=True)',
+    '    op.drop_table("t")',
+  ].join('\n');
+  const u = unit('versions/f.py', text);
+  assert.deepEqual(
+    u.statements.map((s) => `${s.phase} ${s.sql}`),
+    [
+      'up CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "ix_a" ON "leads" ("a", "b") WHERE a > 0',
+      `up ALTER TABLE "leads" ADD COLUMN "c" varchar(20) NOT NULL DEFAULT 'x'`,
+      'up ALTER TABLE "leads" ALTER COLUMN "c" TYPE text, ALTER COLUMN "c" DROP NOT NULL',
+      'up ALTER TABLE "leads" RENAME COLUMN "c" TO "d"',
+      'up ALTER TABLE "leads" ADD CONSTRAINT "fk" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE',
+      'up ALTER TABLE "leads" ADD CONSTRAINT "ck" CHECK (a > 0)',
+      'up ALTER TABLE "leads" ADD CONSTRAINT "uq" UNIQUE ("a")',
+      'up ALTER TABLE "leads" RENAME TO "prospects"',
+      'up CREATE TABLE "t" ("id" integer PRIMARY KEY, "n" text NOT NULL)',
+      'up ALTER TABLE "t" DROP COLUMN "n"',
+      'up CREATE INDEX "ix_t" ON "t" ("id")',
+      'down DROP INDEX CONCURRENTLY IF EXISTS "ix_a"',
+      'down DROP TABLE "t"',
+    ],
+  );
+  assert.ok(u.statements.every((s) => s.origin === 'builder' && !s.interpolated));
+  assert.equal(u.framework, 'alembic');
+});
+
+test('Alembic: a migration runs in a transaction; autocommit_block runs its body outside it', () => {
+  const text = [
+    'from alembic import op',
+    'def upgrade():',
+    '    op.execute("SET lock_timeout = \'5s\'")',
+    '    with op.get_context().autocommit_block():',
+    '        op.create_index("ix_a", "leads", ["a"], postgresql_concurrently=True)',
+    '    op.create_index("ix_b", "leads", ["b"], postgresql_concurrently=True)',
+    '    conn = op.get_bind()',
+    '    conn.execute(sa.text("UPDATE leads SET a = :a WHERE id = :id"), {"a": 1, "id": 2})',
+  ].join('\n');
+  const u = unit('versions/g.py', text);
+  assert.deepEqual(u.statements.map((s) => s.context.inTransaction), [true, false, true, true]);
+  assert.match(u.statements[3]!.sql, /^UPDATE leads SET a = \$\d+ WHERE id = \$\d+$/);
+  const f = lint('versions/g.py', text, { rules: ['ban-concurrent-index-creation-in-transaction'] });
+  assert.deepEqual(f.map((x) => x.line), [6]);
+});
+
+test('Django: operations with app-label tables, RunSQL in both directions, atomic = False', () => {
+  const ops = [
+    '    operations = [',
+    '        migrations.AddIndex(model_name="Lead", index=models.Index(fields=["phone"], name="leads_phone_idx")),',
+    '        AddIndexConcurrently(model_name="lead", index=models.Index(fields=["-email"], name="leads_email_idx")),',
+    '        migrations.AddField(model_name="lead", name="score", field=models.IntegerField()),',
+    '        migrations.RenameField(model_name="lead", old_name="score", new_name="rank"),',
+    '        migrations.RunSQL(sql=["CREATE INDEX a ON crm_lead (x)", "SELECT 1"], reverse_sql="DROP INDEX a"),',
+    '    ]',
+  ];
+  const head = ['from django.db import migrations, models', 'from django.contrib.postgres.operations import AddIndexConcurrently', 'class Migration(migrations.Migration):'];
+  const u = unit('crm/migrations/0002_x.py', [...head, ...ops].join('\n'));
+  assert.equal(u.framework, 'django');
+  assert.deepEqual(
+    u.statements.map((s) => `${s.phase} ${s.sql}`),
+    [
+      'up CREATE INDEX "leads_phone_idx" ON "crm_lead" ("phone")',
+      'up CREATE INDEX CONCURRENTLY "leads_email_idx" ON "crm_lead" ("email")',
+      'up ALTER TABLE "crm_lead" ADD COLUMN "score" integer NOT NULL',
+      'up ALTER TABLE "crm_lead" RENAME COLUMN "score" TO "rank"',
+      'up CREATE INDEX a ON crm_lead (x)',
+      'up SELECT 1',
+      'down DROP INDEX a',
+    ],
+  );
+  assert.equal(u.wrapped.inTransaction, true);
+  const f = lint('crm/migrations/0002_x.py', [...head, ...ops].join('\n'), { rules: ['ban-concurrent-index-creation-in-transaction'] });
+  assert.deepEqual(f.map((x) => x.line), [6]);
+  const nonAtomic = unit('crm/migrations/0002_x.py', [...head, '    atomic = False', ...ops].join('\n'));
+  assert.equal(nonAtomic.wrapped.inTransaction, false);
+  assert.ok(nonAtomic.statements.every((s) => !s.context.inTransaction));
+});
+
+test('# miglint-ignore suppresses the next statement; an unused one is reported', () => {
+  const text = ['from alembic import op', 'def upgrade():', '    # miglint-ignore require-concurrent-index-creation: empty table', '    op.create_index("ix", "t", ["a"])', '    # miglint-ignore require-concurrent-index-deletion: nothing here', '    op.execute("SELECT 1")'].join('\n');
+  const f = lint('versions/h.py', text, { rules: ['require-concurrent-index-creation', 'require-concurrent-index-deletion'] });
+  assert.deepEqual(f, []);
+  const all = lintText(text);
+  assert.deepEqual(all.filter((x) => x.ruleId === 'unused-suppression').map((x) => x.line), [5]);
+});
+
+function lintText(text: string) {
+  return lint('versions/h.py', text).filter((x) => x.ruleId === 'unused-suppression' || x.ruleId === 'require-concurrent-index-creation');
+}
+
+test('linting a Python file does not load the TypeScript compiler', () => {
+  const script = `
+    import { createRequire } from 'node:module';
+    const { prepareFrontends, loadUnit } = await import(${JSON.stringify(new URL('../../src/sources/index.js', import.meta.url).href)});
+    const { resolveConfig } = await import(${JSON.stringify(new URL('../../src/config/index.js', import.meta.url).href)});
+    await prepareFrontends(['versions/a.py']);
+    const u = loadUnit('versions/a.py', 'from alembic import op\\ndef upgrade():\\n    op.execute("SELECT 1")\\n', resolveConfig({}, null, new Set()).settings);
+    const loaded = Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/ts-morph/') || k.includes('/typescript/lib/'));
+    console.log(JSON.stringify({ statements: u.statements.length, loaded }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('.', import.meta.url)), encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out), { statements: 1, loaded: false });
+});
+
+test('a CRLF inside a triple-quoted literal is the LF Python reads, mapped to both characters', () => {
+  const text = 'from alembic import op\r\ndef upgrade():\r\n    op.execute("""COMMENT ON TABLE t IS \'a\r\nb\'""")\r\n';
+  const s = unit('versions/i.py', text).statements[0]!;
+  assert.equal(s.sql, "COMMENT ON TABLE t IS 'a\nb'");
+  assert.equal(s.sqlToFile!(s.sql.indexOf('b')), text.indexOf("b'"));
+});
