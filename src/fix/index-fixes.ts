@@ -92,7 +92,9 @@ export function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql)
       return { edits: [], applicability: 'safe', note: '' };
     case 'framework': {
       if ((counts.batchSize.get(s.batch) ?? 1) > 1) {
-        return { edits: [], applicability: 'display-only', note: `${split} since it is sent in one query string with other statements (one implicit transaction even without the framework's)` };
+        // A framework with no switch in the file (db-migrate) still wraps the split-off migration: say how to run it.
+        const then = !unit.edits.disableTransaction?.(s.phase) && unit.wrapped.switchAdvice ? `; then: ${unit.wrapped.switchAdvice}` : '';
+        return { edits: [], applicability: 'display-only', note: `${split} since it is sent in one query string with other statements (one implicit transaction even without the framework's)${then}` };
       }
       // The switch covers both directions unless the framework switches per phase.
       const scope = unit.wrapped.perPhaseSwitch ? s.phase : '*';
