@@ -7,7 +7,8 @@
  * - drizzle-kit migrate: `BEGIN`, every `--> statement-breakpoint` chunk of every pending file, `COMMIT`;
  * - db-migrate (JavaScript migrations, db-migrate-pg): `BEGIN`, each `db.runSql` query, `COMMIT`;
  * - MikroORM: each queued `this.addSql` query inside the migration's transaction, or, when the class's
- *   `isTransactional()` returns false, each one on its own (here the same client, as a pool may hand out).
+ *   `isTransactional()` returns false, each one on its own (here the same client, as a pool may hand out);
+ * - postgres.js: each query on the pool in autocommit; `sql.begin(cb)` sends `BEGIN`, the callback's queries, `COMMIT`.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -82,6 +83,9 @@ const BUILD = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS leads_phone_idx ON leads 
 const mikro = (transactional: boolean) =>
   `import { Migration } from '@mikro-orm/migrations';\nexport class Migration1 extends Migration {\n${transactional ? '' : '  override isTransactional(): boolean {\n    return false;\n  }\n'}  override async up(): Promise<void> {\n    this.addSql('${BUILD}');\n  }\n}\n`;
 
+const pgjs = (begin: boolean) =>
+  `import type { Sql } from 'postgres';\nexport const up = async ({ context: sql }: { context: Sql }) => {\n${begin ? `  await sql.begin(async (tx) => {\n    await tx\`${BUILD}\`;\n  });\n` : `  await sql\`${BUILD}\`;\n`}};\n`;
+
 forEachServer('runners send migrations as miglint assumes', (server) => {
   const cases: { name: string; files: Record<string, string>; config: ConfigFile; send: (files: string[]) => (c: pg.Client) => Promise<void>; fails: boolean }[] = [
     { name: 'Prisma 6: SET then CONCURRENTLY in one migration.sql', files: { 'migration.sql': TIMEOUT_THEN_BUILD }, config: { sqlRunner: 'prisma', prismaVersion: '6.19.0' }, send: prismaOneString, fails: true },
@@ -105,6 +109,8 @@ forEachServer('runners send migrations as miglint assumes', (server) => {
     { name: 'db-migrate: a plain index through db.addIndex', files: { '20240605-index.js': "exports.up = function (db, cb) {\n  db.addIndex('leads', 'leads_phone_idx', ['phone'], cb);\n};\n" }, config: {}, send: queries(['CREATE INDEX "leads_phone_idx" ON "leads" ("phone")'], true), fails: false },
     { name: 'MikroORM: CONCURRENTLY in a transactional migration', files: { 'Migration1.ts': mikro(true) }, config: {}, send: queries([BUILD], true), fails: true },
     { name: 'MikroORM: CONCURRENTLY with isTransactional() false', files: { 'Migration1.ts': mikro(false) }, config: {}, send: queries([BUILD], false), fails: false },
+    { name: 'postgres.js: CONCURRENTLY inside sql.begin', files: { 'index.ts': pgjs(true) }, config: {}, send: queries([BUILD], true), fails: true },
+    { name: 'postgres.js: CONCURRENTLY on the pool', files: { 'index.ts': pgjs(false) }, config: {}, send: queries([BUILD], false), fails: false },
   ];
   for (const k of cases) {
     test(`${k.name}: miglint says it ${k.fails ? 'fails' : 'runs'}, and so it does`, async () => {
