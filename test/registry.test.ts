@@ -149,6 +149,12 @@ describe("the TS/JS framework modules' detection", () => {
     assert.equal((await unitOf("  db.createIndex('t', 'c');")).framework, 'node-pg-migrate');
   });
 
+  test("db-migrate claims db.runSql and a phase calling only db-migrate's builders, before Sequelize", async () => {
+    assert.equal((await unitOf("  await db.runSql('CREATE INDEX i ON t (c)');")).framework, 'db-migrate');
+    assert.equal((await unitOf("  await db.removeColumn('t', 'c');\n  await db.addIndex('t', 'i', ['c']);")).framework, 'db-migrate');
+    assert.equal((await unitOf("  await db.removeColumn('t', 'c');\n  await db.addConstraint('t', { fields: ['c'], type: 'unique' });")).framework, 'sequelize');
+  });
+
   test('a raw query through no recognised framework is node-postgres', async () => {
     assert.equal((await unitOf("  await db.query('CREATE INDEX i ON t (c)');")).framework, 'pg');
   });

@@ -4,7 +4,11 @@
  * - Prisma Migrate before 7.4: the whole migration.sql in one simple query (pg's `query(text)` without
  *   parameters uses the simple protocol), one implicit transaction block when it holds several statements;
  * - Prisma Migrate 7.4 and later: each statement in its own simple query;
- * - drizzle-kit migrate: `BEGIN`, every `--> statement-breakpoint` chunk of every pending file, `COMMIT`.
+ * - drizzle-kit migrate: `BEGIN`, every `--> statement-breakpoint` chunk of every pending file, `COMMIT`;
+ * - db-migrate (JavaScript migrations, db-migrate-pg): `BEGIN`, each `db.runSql` query, `COMMIT`;
+ * - MikroORM: each queued `this.addSql` query inside the migration's transaction, or, when the class's
+ *   `isTransactional()` returns false, each one on its own (here the same client, as a pool may hand out);
+ * - postgres.js: each query on the pool in autocommit; `sql.begin(cb)` sends `BEGIN`, the callback's queries, `COMMIT`.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -60,6 +64,28 @@ const drizzleMigrate = (files: string[]) => async (c: pg.Client) => {
   }
 };
 
+/** The queries a code migration's runner sends (what its `runSql` / `addSql` calls hold), in one transaction or each alone. */
+const queries = (sql: string[], inTransaction: boolean) => () => async (c: pg.Client) => {
+  if (!inTransaction) {
+    for (const q of sql) await c.query(q);
+    return;
+  }
+  await c.query('BEGIN');
+  try {
+    for (const q of sql) await c.query(q);
+    await c.query('COMMIT');
+  } catch (e) {
+    await c.query('ROLLBACK');
+    throw e;
+  }
+};
+const BUILD = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS leads_phone_idx ON leads (phone)';
+const mikro = (transactional: boolean) =>
+  `import { Migration } from '@mikro-orm/migrations';\nexport class Migration1 extends Migration {\n${transactional ? '' : '  override isTransactional(): boolean {\n    return false;\n  }\n'}  override async up(): Promise<void> {\n    this.addSql('${BUILD}');\n  }\n}\n`;
+
+const pgjs = (begin: boolean) =>
+  `import type { Sql } from 'postgres';\nexport const up = async ({ context: sql }: { context: Sql }) => {\n${begin ? `  await sql.begin(async (tx) => {\n    await tx\`${BUILD}\`;\n  });\n` : `  await sql\`${BUILD}\`;\n`}};\n`;
+
 forEachServer('runners send migrations as miglint assumes', (server) => {
   const cases: { name: string; files: Record<string, string>; config: ConfigFile; send: (files: string[]) => (c: pg.Client) => Promise<void>; fails: boolean }[] = [
     { name: 'Prisma 6: SET then CONCURRENTLY in one migration.sql', files: { 'migration.sql': TIMEOUT_THEN_BUILD }, config: { sqlRunner: 'prisma', prismaVersion: '6.19.0' }, send: prismaOneString, fails: true },
@@ -79,6 +105,12 @@ forEachServer('runners send migrations as miglint assumes', (server) => {
       send: drizzleMigrate,
       fails: false,
     },
+    { name: 'db-migrate: CONCURRENTLY through db.runSql', files: { '20240605-index.js': `exports.up = async function (db) {\n  await db.runSql('${BUILD}');\n};\n` }, config: {}, send: queries([BUILD], true), fails: true },
+    { name: 'db-migrate: a plain index through db.addIndex', files: { '20240605-index.js': "exports.up = function (db, cb) {\n  db.addIndex('leads', 'leads_phone_idx', ['phone'], cb);\n};\n" }, config: {}, send: queries(['CREATE INDEX "leads_phone_idx" ON "leads" ("phone")'], true), fails: false },
+    { name: 'MikroORM: CONCURRENTLY in a transactional migration', files: { 'Migration1.ts': mikro(true) }, config: {}, send: queries([BUILD], true), fails: true },
+    { name: 'MikroORM: CONCURRENTLY with isTransactional() false', files: { 'Migration1.ts': mikro(false) }, config: {}, send: queries([BUILD], false), fails: false },
+    { name: 'postgres.js: CONCURRENTLY inside sql.begin', files: { 'index.ts': pgjs(true) }, config: {}, send: queries([BUILD], true), fails: true },
+    { name: 'postgres.js: CONCURRENTLY on the pool', files: { 'index.ts': pgjs(false) }, config: {}, send: queries([BUILD], false), fails: false },
   ];
   for (const k of cases) {
     test(`${k.name}: miglint says it ${k.fails ? 'fails' : 'runs'}, and so it does`, async () => {

@@ -92,7 +92,9 @@ export function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql)
       return { edits: [], applicability: 'safe', note: '' };
     case 'framework': {
       if ((counts.batchSize.get(s.batch) ?? 1) > 1) {
-        return { edits: [], applicability: 'display-only', note: `${split} since it is sent in one query string with other statements (one implicit transaction even without the framework's)` };
+        // A framework with no switch in the file (db-migrate) still wraps the split-off migration: say how to run it.
+        const then = !unit.edits.disableTransaction?.(s.phase) && unit.wrapped.switchAdvice ? `; then: ${unit.wrapped.switchAdvice}` : '';
+        return { edits: [], applicability: 'display-only', note: `${split} since it is sent in one query string with other statements (one implicit transaction even without the framework's)${then}` };
       }
       // The switch covers both directions unless the framework switches per phase.
       const scope = unit.wrapped.perPhaseSwitch ? s.phase : '*';
@@ -104,15 +106,16 @@ export function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql)
       if (out) return { edits: out.edits, applicability: 'unsafe', note: `; ${out.how} (unsafe: ${out.caveat})` };
       const edits = unit.edits.disableTransaction?.(s.phase) ?? null;
       if (!edits) {
-        const how = unit.language !== 'sql' ? "run it outside the framework's transaction" : (unit.wrapped.switchAdvice ?? "run it outside the runner's transaction");
+        const how = unit.wrapped.switchAdvice ?? (unit.language !== 'sql' ? "run it outside the framework's transaction" : "run it outside the runner's transaction");
         return { edits: [], applicability: 'display-only', note: `; ${how}` };
       }
       const others = (counts.needingTransaction.get(scope) ?? 0) - (needsTransaction(s) ? 1 : 0);
       if (others > 0) {
         return { edits, applicability: 'unsafe', note: `; unsafe: switching the transaction off also leaves ${others} other statement(s) in this migration without one (better: split them into their own migration)` };
       }
-      if (unit.wrapped.switchCaveat) return { edits, applicability: 'unsafe', note: `; switch the migration's transaction off (unsafe: ${unit.wrapped.switchCaveat})` };
-      return { edits, applicability: 'safe', note: "; switch the migration's transaction off" };
+      const how = unit.wrapped.switchAdvice ?? "switch the migration's transaction off";
+      if (unit.wrapped.switchCaveat) return { edits, applicability: 'unsafe', note: `; ${how} (unsafe: ${unit.wrapped.switchCaveat})` };
+      return { edits, applicability: 'safe', note: `; ${how}` };
     }
     case 'explicit':
       return { edits: [], applicability: 'display-only', note: `${split} outside any BEGIN ... COMMIT` };

@@ -9,7 +9,8 @@ const RUNNERS: ReadonlySet<string> = new Set(SQL_RUNNERS);
 
 /**
  * `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`, `bad.pg11.sql` with `pgVersion: 11`, `bad.prisma7_4.sql`
- * with Prisma 7.4;
+ * with Prisma 7.4; `good.db-migrate.no-transaction.js` with `assumeInTransaction: false` (a run that
+ * switches the framework's transaction off, e.g. `db-migrate up --non-transactional`);
  * `bad.typeorm.ts` only names its framework. With `optInRule` (the fixture folder's rule
  * when it is off by default), that rule is switched on.
  */
@@ -23,6 +24,7 @@ export function fixtureConfig(file: string, optInRule?: string): ConfigFile {
     ...(runner ? { sqlRunner: runner as ConfigFile['sqlRunner'] } : {}),
     ...(prisma ? { sqlRunner: 'prisma' as const, prismaVersion: `${prisma[1]}.${prisma[2]}` } : {}),
     ...(version ? { pgVersion: Number(version) } : {}),
+    ...(middle.includes('no-transaction') ? { assumeInTransaction: false } : {}),
     ...(optInRule ? { rules: { [optInRule]: 'warn' as const } } : {}),
   };
 }

@@ -3,7 +3,7 @@
  * parsed: knex's `?` (a value), `??` (an identifier) and named `:name` /
  * `:name:` bindings, when `raw` is called with bindings; Sequelize's `?` and
  * `:name` replacements and `$name` bind parameters (`$1` is PostgreSQL's own),
- * when the options carry `replacements` / `bind`.
+ * when the options carry `replacements` / `bind`; db-migrate's `?` when `runSql` is given parameters.
  *
  * Each placeholder becomes a piece of its own mapped to its source range (like
  * an escape sequence), so offsets around it stay exact and edits elsewhere in the
@@ -35,9 +35,21 @@ type Lookup = (key: number | string) => { node: Node | null; text: string } | nu
 /** The bindings of a `raw(sql, bindings)` / `query(sql, { replacements, bind })` call, or null when it passes none. */
 export function bindingsOf(call: Node, method: string, env: Env): { style: Style; positional: Lookup | null; named: Lookup | null; bind: Lookup | null } | null {
   if (!Node.isCallExpression(call)) return null;
-  const args = call.getArguments();
+  let args = call.getArguments();
+  const callee = call.getExpression();
+  const bound = Node.isPropertyAccessExpression(callee) ? callee.getExpression() : null;
+  if (method === 'bind' && bound && Node.isPropertyAccessExpression(bound) && bound.getName() === 'runSql') {
+    // db-migrate's `db.runSql.bind(db, sql, params)`: the bound `this` first.
+    method = 'runSql';
+    args = args.slice(1);
+  }
   const second = args[1] ? unwrap(args[1]) : undefined;
   if (!second) return null;
+  if (method === 'runSql') {
+    // db-migrate's pg driver turns `?` into `$n` when runSql is given parameters (an array, or a value that is not the callback).
+    if (Node.isArrowFunction(second) || Node.isFunctionExpression(second) || /^(cb|callback|done|next)$/.test(second.getText())) return null;
+    return { style: 'knex', positional: Node.isArrayLiteralExpression(second) ? arrayLookup(second) : opaque(second), named: null, bind: null };
+  }
   if (method === 'raw') {
     // knex: an array binds `?`/`??`; an object binds `:name`/`:name:`; anything else could be either.
     if (Node.isArrayLiteralExpression(second)) return { style: 'knex', positional: arrayLookup(second), named: null, bind: null };

@@ -326,7 +326,8 @@ function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, op
       // phase from it (`knex.transaction(async (trx) => ...)` nests a savepoint on the same connection);
       // another instance declared outside the phase (an application's pool) does not.
       const fn = env.phases.find((p) => p.phase === phase)?.fn;
-      if (wrapped && phase !== 'other' && (root === null || root === param || (!session && !!fn && declaredIn(fn).has(root)))) return 'phase';
+      // `this` is the migration object of a class migration (MikroORM's `this.addSql`), run on that transaction too.
+      if (wrapped && phase !== 'other' && (root === null || root === param || root === 'this' || (!session && !!fn && declaredIn(fn).has(root)))) return 'phase';
       return session ? 'anchor' : null;
     }
     case 'phase-param':

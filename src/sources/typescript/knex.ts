@@ -10,6 +10,9 @@ import type { CallExpression, ObjectLiteralExpression } from 'ts-morph';
 import { Node, SyntaxKind } from './morph.js';
 import type { Edit } from '../../core/diagnostic.js';
 import { Values, methodCall, qname } from './sqlgen.js';
+import { sourceOf } from './session-fix.js';
+import { unwrap } from './literals.js';
+import { isCallback } from './transactions.js';
 import { cover, planTable, qualified, type TableContext } from './knex-table.js';
 import { lineIndent, lineStart, replacer, usesSemicolons } from './edits.js';
 import { switchText, switchValue } from './switches.js';
@@ -186,6 +189,20 @@ export const knex: FrameworkSupport = {
   },
   sessionKinds: { 'knex-transaction': 'knex transaction' },
   sessionCode: { 'knex-transaction': (n) => ({ rollback: `await ${n}.rollback()`, guardedRollback: `await ${n}.rollback()`, commit: `await ${n}.commit()`, release: null }) },
+  // `await knex.transaction()` without a callback (the callback form is managed by knex); Sequelize's is Sequelize's.
+  sessionOpening(e, awaited, env) {
+    const mc = Node.isCallExpression(e) ? methodCall(e) : null;
+    if (!mc || mc.method !== 'transaction' || !awaited || (e as CallExpression).getArguments().some(isCallback)) return null;
+    if (/sequelize/i.test(mc.receiver.getText()) || env.framework === 'sequelize') return null;
+    return { kind: 'knex-transaction', opensTransaction: true };
+  },
+  // The check runs on the knex instance the transaction came from.
+  moveCheck(u, check) {
+    const mc = methodCall(check);
+    const source = sourceOf(u);
+    if (u.kind !== 'knex-transaction' || !mc || !source || unwrap(mc.receiver).getText() !== u.name) return null;
+    return { path: `\`${source}.${mc.method}(...)\``, edits: [{ start: mc.receiver.getStart(), end: mc.receiver.getEnd(), text: source }] };
+  },
   builder: translate,
   wrapped(env) {
     const flag = transactionFlag(configObject(env));

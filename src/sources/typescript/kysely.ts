@@ -4,12 +4,15 @@
  * transactional DDL): all of them in one, with no per-migration switch. Schema builder chains (`db.schema.createIndex(...)...execute()`) become
  * the statement Kysely compiles; `` sql`...`.execute(db) `` is a raw query.
  */
-import type { CallExpression } from 'ts-morph';
+import type { CallExpression, TaggedTemplateExpression } from 'ts-morph';
 import { Node } from './morph.js';
+import { isFragment, templateQuery, type RawQuery } from './queries.js';
 import type { Edit } from '../../core/diagnostic.js';
 import { chainDown, isOutermost, type Link } from './chains.js';
 import { replacer, templateBody, usesSemicolons } from './edits.js';
 import { moduleSpecifier } from './shape.js';
+import { sourceOf } from './session-fix.js';
+import { methodCall } from './sqlgen.js';
 import { Values, alterTableSql, column, columnDef, createIndexSql, createTableSql, dropIndexSql, dropTableSql, literal, qname, referencesSql, type ColumnSpec } from './sqlgen.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
 
@@ -240,6 +243,28 @@ export function importSql(env: Env): { tag: string; edits: Edit[] } | null {
   return { tag: 'sql', edits: [{ start: end, end, text: `${env.source.eol}import { sql } from 'kysely'${semi}` }] };
 }
 
+const aliases = new WeakMap<Env, Set<string>>();
+
+/** Local names of Kysely's `sql` tag imported under another name (`import { sql as kyselySql } from 'kysely'`). */
+function sqlTagAliases(env: Env): Set<string> {
+  let set = aliases.get(env);
+  if (!set) {
+    set = new Set();
+    for (const d of env.sf.getImportDeclarations()) {
+      if (moduleSpecifier(d) !== 'kysely') continue;
+      for (const n of d.getNamedImports()) if (n.getName() === 'sql' && n.getAliasNode()) set.add(n.getAliasNode()!.getText());
+    }
+    aliases.set(env, set);
+  }
+  return set;
+}
+
+/** A template tagged with Kysely's `sql` under another name (the plain `sql` tag is recognised for every library). */
+function rawQuery(node: CallExpression | TaggedTemplateExpression, env: Env): RawQuery | null {
+  if (!Node.isTaggedTemplateExpression(node) || !sqlTagAliases(env).has(node.getTag().getText()) || isFragment(node)) return null;
+  return templateQuery(node, env, 'raw', 'sql');
+}
+
 export const kysely: FrameworkSupport = {
   framework: 'kysely',
   name: 'Kysely',
@@ -259,6 +284,26 @@ export const kysely: FrameworkSupport = {
   sessionKinds: { 'kysely-transaction': 'Kysely transaction' },
   sessionCode: { 'kysely-transaction': (n) => ({ rollback: `await ${n}.rollback().execute()`, guardedRollback: `await ${n}.rollback().execute()`, commit: `await ${n}.commit().execute()`, release: null }) },
   builder: translate,
+  rawQuery,
+  // `await db.startTransaction().execute()`.
+  sessionOpening(e) {
+    const mc = Node.isCallExpression(e) ? methodCall(e) : null;
+    const opens = mc?.method === 'execute' && Node.isCallExpression(mc.receiver) && methodCall(mc.receiver)?.method === 'startTransaction';
+    return opens ? { kind: 'kysely-transaction', opensTransaction: true } : null;
+  },
+  // sql`...`.execute(trx) becomes .execute(db).
+  moveCheck(u, check) {
+    const source = sourceOf(u);
+    const arg = check.getArguments()[0];
+    if (u.kind !== 'kysely-transaction' || !source || !arg || arg.getText() !== u.name) return null;
+    return { path: `\`.execute(${source})\``, edits: [{ start: arg.getStart(), end: arg.getEnd(), text: source }] };
+  },
+  // sql.raw(x).execute(db): SQL from a value miglint cannot read.
+  runsSql(call, receiver, method, env) {
+    if (method !== 'raw' || !Node.isIdentifier(receiver) || (receiver.getText() !== 'sql' && !sqlTagAliases(env).has(receiver.getText()))) return false;
+    const pa = call.getParent();
+    return !!pa && Node.isPropertyAccessExpression(pa) && /^execute/.test(pa.getName());
+  },
   wrapped() {
     return { inTransaction: true, reason: "Kysely's Migrator runs all pending migrations in one transaction" };
   },

@@ -1,15 +1,17 @@
 /**
- * Raw SQL calls, whatever the framework: `queryRunner.query`, `knex.raw`,
+ * Raw SQL calls. Each framework module may recognise its own first
+ * (`FrameworkSupport.rawQuery`: migrun's `ctx.sql/ddl/dml/index`, Kysely's
+ * renamed `sql` tag, db-migrate's `db.runSql`, slonik's `pool.query(sql...)`);
+ * then the calls every library spells alike: `queryRunner.query`, `knex.raw`,
  * `knex.schema.raw`, `trx.raw`, `pgm.sql`, `pgm.db.query`,
  * `queryInterface.sequelize.query`, `client.query`, `pool.query`, `db.query`,
- * kysely's `` sql`...`.execute(db) `` and `sql.raw(...).execute(db)`, and
- * migrun's `ctx.sql/ddl/dml/index`.
+ * `sql.unsafe(...)`, and the `` sql`...` `` tag (Kysely's `.execute(db)`, postgres.js).
  */
+import type { CallExpression, TaggedTemplateExpression } from 'ts-morph';
 import { Node } from './morph.js';
 import type { Executor } from '../../core/unit.js';
 import { applyBindings } from './bindings.js';
 import { sqlSourceOf, unwrap, type SqlSource } from './literals.js';
-import { moduleSpecifier } from './shape.js';
 import type { Env } from './types.js';
 
 export interface RawQuery {
@@ -20,74 +22,60 @@ export interface RawQuery {
   method: string;
 }
 
-export const MIGRUN_EXECUTORS: Record<string, Executor> = { sql: 'migrun-sql', ddl: 'migrun-ddl', dml: 'migrun-dml', index: 'migrun-index' };
 const QUERY_METHODS = new Set(['query', 'raw', 'sql', 'unsafe']);
 /** Methods whose call can be a fragment of another query (`defaultTo(knex.raw('now()'))`). */
 const FRAGMENT_METHODS = new Set(['raw', 'unsafe']);
 const PROMISE_COMBINATORS = /^Promise\.(all|allSettled|race|any)$/;
 
-/** A raw SQL call or tagged template, or null. */
+/** A raw SQL call or tagged template, or null: the framework modules' own recognition first, in frameworks.ts order. */
 export function rawQueryOf(node: Node, env: Env): RawQuery | null {
+  if (!Node.isCallExpression(node) && !Node.isTaggedTemplateExpression(node)) return null;
+  for (const f of env.frameworks) {
+    const q = f.rawQuery?.(node, env);
+    if (q) return q;
+  }
   if (Node.isCallExpression(node)) {
     const callee = node.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) return null;
     const method = callee.getName();
-    const receiver = callee.getExpression();
-    const migrun = env.framework === 'migrun' && method in MIGRUN_EXECUTORS && isMigrunContext(receiver, env);
-    if (!migrun && !QUERY_METHODS.has(method)) return null;
+    if (!QUERY_METHODS.has(method)) return null;
     if (FRAGMENT_METHODS.has(method) && isFragment(node)) return null;
-    let arg = node.getArguments()[0];
+    return callQuery(node, env, { executor: 'raw', bindings: true });
+  }
+  const tag = node.getTag();
+  const name = Node.isPropertyAccessExpression(tag) ? tag.getName() : tag.getText();
+  if (name !== 'sql' || isFragment(node)) return null;
+  return templateQuery(node, env, 'raw', 'sql');
+}
+
+/**
+ * The SQL of a query call `receiver.method(sqlArg, ...)`: its first argument (or a pg
+ * config object's `text`), read as a literal, template or same-file const; null when
+ * it cannot be read. `bindings` applies the library's `?` / `:name` bindings (bindings.ts).
+ */
+export function callQuery(node: CallExpression, env: Env, o: { executor: Executor; bindings: boolean; arg?: number }): RawQuery | null {
+  const callee = node.getExpression();
+  if (!Node.isPropertyAccessExpression(callee)) return null;
+  const method = callee.getName();
+  let arg = node.getArguments()[o.arg ?? 0];
+  if (!arg) return null;
+  arg = unwrap(arg);
+  if (Node.isObjectLiteralExpression(arg)) {
+    // pg: client.query({ text: 'SELECT ...', values })
+    const text = arg.getProperty('text');
+    arg = text && Node.isPropertyAssignment(text) ? text.getInitializer() : undefined;
     if (!arg) return null;
-    arg = unwrap(arg);
-    if (Node.isObjectLiteralExpression(arg)) {
-      // pg: client.query({ text: 'SELECT ...', values })
-      const text = arg.getProperty('text');
-      arg = text && Node.isPropertyAssignment(text) ? text.getInitializer() : undefined;
-      if (!arg) return null;
-    }
-    const found = sqlSourceOf(arg, env.consts);
-    if (!found) return null;
-    const sql = migrun ? found : applyBindings(found, node, method, env);
-    return { sql, executor: migrun ? MIGRUN_EXECUTORS[method]! : 'raw', receiver: receiver.getText(), method };
   }
-  if (Node.isTaggedTemplateExpression(node)) {
-    const tag = node.getTag();
-    let executor: Executor = 'raw';
-    let method = 'sql';
-    if (Node.isPropertyAccessExpression(tag)) {
-      method = tag.getName();
-      if (env.framework === 'migrun' && method in MIGRUN_EXECUTORS && isMigrunContext(tag.getExpression(), env)) executor = MIGRUN_EXECUTORS[method]!;
-      else if (method !== 'sql') return null;
-    } else if (tag.getText() !== 'sql' && !sqlTagAliases(env).has(tag.getText())) return null;
-    if (executor === 'raw' && isFragment(node)) return null;
-    const sql = sqlSourceOf(node.getTemplate(), env.consts);
-    if (!sql) return null;
-    return { sql, executor, receiver: null, method };
-  }
-  return null;
+  const found = sqlSourceOf(arg, env.consts);
+  if (!found) return null;
+  const sql = o.bindings ? applyBindings(found, node, method, env) : found;
+  return { sql, executor: o.executor, receiver: callee.getExpression().getText(), method };
 }
 
-const aliases = new WeakMap<Env, Set<string>>();
-
-/** Local names of kysely's `sql` tag imported under another name (`import { sql as kyselySql } from 'kysely'`). */
-export function sqlTagAliases(env: Env): Set<string> {
-  let set = aliases.get(env);
-  if (!set) {
-    set = new Set();
-    for (const d of env.sf.getImportDeclarations()) {
-      if (moduleSpecifier(d) !== 'kysely') continue;
-      for (const n of d.getNamedImports()) if (n.getName() === 'sql' && n.getAliasNode()) set.add(n.getAliasNode()!.getText());
-    }
-    aliases.set(env, set);
-  }
-  return set;
-}
-
-/** Whether `receiver` is migrun's context (the phase's parameter, or a conventional name). */
-export function isMigrunContext(receiver: Node, env: Env): boolean {
-  if (!Node.isIdentifier(receiver)) return false;
-  const name = receiver.getText();
-  return env.phases.some((p) => p.param === name) || /^(ctx|context|migrun|m)$/.test(name);
+/** The SQL of a tagged template query (`` sql`...` ``), or null when the template cannot be read. */
+export function templateQuery(node: TaggedTemplateExpression, env: Env, executor: Executor, method: string): RawQuery | null {
+  const sql = sqlSourceOf(node.getTemplate(), env.consts);
+  return sql ? { sql, executor, receiver: null, method } : null;
 }
 
 /**

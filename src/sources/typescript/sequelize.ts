@@ -22,6 +22,8 @@ import {
   type ColumnSpec,
 } from './sqlgen.js';
 import { optionsEditor, replacer } from './edits.js';
+import { unwrap } from './literals.js';
+import { isCallback } from './transactions.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
 
 const TYPES: Record<string, string> = {
@@ -235,6 +237,29 @@ export const sequelize: FrameworkSupport = {
   sessionKinds: { 'sequelize-transaction': 'Sequelize transaction' },
   sessionCode: { 'sequelize-transaction': (n) => ({ rollback: `await ${n}.rollback()`, guardedRollback: `await ${n}.rollback()`, commit: `await ${n}.commit()`, release: null }) },
   builder: translate,
+  // `await sequelize.transaction()` without a callback (the callback form is managed by Sequelize).
+  sessionOpening(e, awaited, env) {
+    const mc = Node.isCallExpression(e) ? methodCall(e) : null;
+    if (!mc || mc.method !== 'transaction' || !awaited || (e as CallExpression).getArguments().some(isCallback)) return null;
+    return /sequelize/i.test(mc.receiver.getText()) || env.framework === 'sequelize' ? { kind: 'sequelize-transaction', opensTransaction: true } : null;
+  },
+  // queryInterface.sequelize.query(sql, { transaction: t }): the same query without the option.
+  moveCheck(u, check) {
+    const mc = methodCall(check);
+    if (u.kind !== 'sequelize-transaction' || !mc || unwrap(mc.receiver).getText() === u.name) return null;
+    const options = check.getArguments()[1];
+    const o = options ? unwrap(options) : undefined;
+    if (!o || !Node.isObjectLiteralExpression(o)) return null;
+    const props = o.getProperties();
+    const prop = props.find((p) => (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) && p.getName() === 'transaction');
+    if (!prop) return null;
+    const path = `\`${mc.receiver.getText()}.${mc.method}(...)\` outside the transaction`;
+    // From the end of the SQL argument to the end of the options (a trailing comma stays).
+    if (props.length === 1) return { path, edits: [{ start: check.getArguments()[0]!.getEnd(), end: o.getEnd(), text: '' }] };
+    const i = props.indexOf(prop);
+    const next = props[i + 1];
+    return { path, edits: [{ start: next ? prop.getStart() : props[i - 1]!.getEnd(), end: next ? next.getStart() : prop.getEnd(), text: '' }] };
+  },
   wrapped() {
     return { inTransaction: false, reason: 'Sequelize (umzug) runs migrations without a transaction' };
   },

@@ -157,149 +157,37 @@ function moveCheck(u: SessionUses, env: Env): SessionFix | null {
   return { title: `Run the catalog check through ${replaced.path} and drop \`${u.name}\` (${UNSAFE_MOVE})`, edits: edits.sort((a, b) => a.start - b.start) };
 }
 
-/** The receiver the session was acquired from: `pool` of `pool.connect()`, `knex` of `knex.transaction()`. */
-function sourceOf(u: SessionUses): string | null {
+/** The receiver the session was acquired from: `pool` of `pool.connect()`, `knex` of `knex.transaction()`, `db` of `db.startTransaction().execute()`. */
+export function sourceOf(u: SessionUses): string | null {
   const init = Node.isVariableDeclaration(u.node) ? u.node.getInitializer() : Node.isBinaryExpression(u.node) ? u.node.getRight() : undefined;
   let e = init ? unwrap(init) : undefined;
   if (e && Node.isAwaitExpression(e)) e = unwrap(e.getExpression());
   if (!e || !Node.isCallExpression(e)) return null;
   const mc = methodCall(e);
   if (!mc) return null;
-  if (u.kind === 'kysely-transaction') {
-    // db.startTransaction().execute()
-    const inner = Node.isCallExpression(mc.receiver) ? methodCall(mc.receiver) : null;
-    return inner ? inner.receiver.getText() : null;
+  if (mc.method === 'execute' && Node.isCallExpression(mc.receiver) && methodCall(mc.receiver)?.method === 'startTransaction') {
+    return methodCall(mc.receiver)!.receiver.getText();
   }
   return mc.receiver.getText();
 }
 
-function replaceCheck(u: SessionUses, check: Node, env: Env): { path: string; edits: Edit[] } | null {
-  if (!Node.isCallExpression(check)) return null;
-  const mc = methodCall(check);
-  if (!mc) return null;
-  const receiverIsSession = unwrap(mc.receiver).getText() === u.name;
-  if (env.framework === 'migrun') {
-    const viaCheck = migrunCheck(check, env);
-    if (viaCheck) return viaCheck;
-  }
-  switch (u.kind) {
-    case 'pool-client':
-    case 'knex-transaction': {
-      const source = sourceOf(u);
-      if (!source || !receiverIsSession) return null;
-      return { path: u.kind === 'pool-client' ? `\`${source}.${mc.method}(...)\` (autocommit, no connection held)` : `\`${source}.${mc.method}(...)\``, edits: [{ start: mc.receiver.getStart(), end: mc.receiver.getEnd(), text: source }] };
-    }
-    case 'query-runner': {
-      const phase = env.phases.find((p) => p.fn === check.getFirstAncestor(isFunctionLike));
-      if (!phase?.param || !receiverIsSession || phase.param === u.name) return null;
-      return { path: `the migration's own \`${phase.param}.${mc.method}(...)\``, edits: [{ start: mc.receiver.getStart(), end: mc.receiver.getEnd(), text: phase.param }] };
-    }
-    case 'sequelize-transaction': {
-      if (receiverIsSession) return null;
-      // queryInterface.sequelize.query(sql, { transaction: t }): the same query without the option.
-      const options = check.getArguments()[1];
-      const o = options ? unwrap(options) : undefined;
-      if (!o || !Node.isObjectLiteralExpression(o)) return null;
-      const props = o.getProperties();
-      const prop = props.find((p) => (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) && p.getName() === 'transaction');
-      if (!prop) return null;
-      if (props.length === 1) {
-        const prev = check.getArguments()[0]!;
-        // From the end of the SQL argument to the end of the options (a trailing comma stays).
-        return { path: `\`${mc.receiver.getText()}.${mc.method}(...)\` outside the transaction`, edits: [{ start: prev.getEnd(), end: o.getEnd(), text: '' }] };
-      }
-      const i = props.indexOf(prop);
-      const next = props[i + 1];
-      const start = prop.getStart();
-      const end = next ? next.getStart() : prop.getEnd();
-      const from = next ? start : props[i - 1]!.getEnd();
-      return { path: `\`${mc.receiver.getText()}.${mc.method}(...)\` outside the transaction`, edits: [{ start: from, end, text: '' }] };
-    }
-    case 'kysely-transaction': {
-      const source = sourceOf(u);
-      const arg = check.getArguments()[0];
-      if (!source || !arg || arg.getText() !== u.name) return null;
-      return { path: `\`.execute(${source})\``, edits: [{ start: arg.getStart(), end: arg.getEnd(), text: source }] };
-    }
-    default:
-      // A session kind this fix does not know how to move a check off: the wrap-in-try fix may still apply.
-      return null;
-  }
+/** The check's new path, for the fix title, and the edits that put it there. */
+export interface MovedCheck {
+  path: string;
+  edits: Edit[];
 }
 
-/**
- * In a migrun migration, `const { rows } = await client.query("SELECT 1 FROM
- * pg_constraint WHERE conname = 'x'")` used only as `rows.length` (or `r.rows.length`,
- * `r.rowCount`) becomes `const exists = await ctx.check.constraintExists('x')`,
- * each use the boolean.
- */
-function migrunCheck(check: CallExpression, env: Env): { path: string; edits: Edit[] } | null {
-  const phase = env.phases.find((p) => p.fn === check.getFirstAncestor(isFunctionLike));
-  const ctx = phase?.param;
-  if (!ctx) return null;
-  const src = check.getArguments()[0] ? sqlSourceOf(check.getArguments()[0]!, env.consts) : null;
-  if (!src || src.interpolated) return null;
-  const sql = src.pieces.map((p) => (p.kind === 'placeholder' ? '' : p.text)).join('');
-  const m = /^\s*SELECT\s+[\w*]+\s+FROM\s+(?:pg_catalog\.)?pg_constraint\s+WHERE\s+conname\s*=\s*'([^']+)'\s*;?\s*$/i.exec(sql);
-  if (!m) return null;
-  const awaited = check.getParent();
-  const decl = awaited && Node.isAwaitExpression(awaited) ? awaited.getParent() : undefined;
-  if (!decl || !Node.isVariableDeclaration(decl)) return null;
-  const name = decl.getNameNode();
-  // The expressions that test whether a row came back.
-  let counts: Node[] = [];
-  if (Node.isObjectBindingPattern(name)) {
-    const els = name.getElements();
-    if (els.length !== 1 || els[0]!.getPropertyNameNode() || els[0]!.getName() !== 'rows') return null;
-    counts = usesOf(decl, 'rows', (id) => {
-      const pa = id.getParent();
-      return pa && Node.isPropertyAccessExpression(pa) && pa.getName() === 'length' ? pa : null;
-    });
-  } else if (Node.isIdentifier(name)) {
-    counts = usesOf(decl, name.getText(), (id) => {
-      const pa = id.getParent();
-      if (!pa || !Node.isPropertyAccessExpression(pa)) return null;
-      if (pa.getName() === 'rowCount') return pa;
-      const pb = pa.getParent();
-      return pa.getName() === 'rows' && pb && Node.isPropertyAccessExpression(pb) && pb.getName() === 'length' ? pb : null;
-    });
-  } else return null;
-  if (!counts.length || counts.some((c) => !c)) return null;
-  const taken = new Set(decl.getFirstAncestor(isFunctionLike)!.getDescendantsOfKind(SyntaxKind.Identifier).map((i) => i.getText()));
-  const flag = ['exists', 'constraintExists', 'alreadyExists'].find((n) => !taken.has(n));
-  if (!flag) return null;
-  const edits: Edit[] = [{ start: decl.getStart(), end: decl.getEnd(), text: `${flag} = await ${ctx}.check.constraintExists(${jsString(m[1]!, prefersSingleQuotes(env.nodes))})` }];
-  for (const c of counts) {
-    const e = booleanUse(c, flag);
-    if (!e) return null;
-    edits.push(e);
+/** The framework modules' own way to move the check (FrameworkSupport.moveCheck): the unit's framework first, then the session kind's owner. */
+function replaceCheck(u: SessionUses, check: Node, env: Env): MovedCheck | null {
+  if (!Node.isCallExpression(check) || !methodCall(check)) return null;
+  const own = env.frameworks.find((f) => f.framework === env.framework);
+  const owner = env.frameworks.find((f) => f.sessionKinds && u.kind in f.sessionKinds);
+  for (const f of new Set([own, owner])) {
+    const moved = f?.moveCheck?.(u, check, env);
+    if (moved) return moved;
   }
-  return { path: `\`${ctx}.check.constraintExists(...)\` (its own short-lived session)`, edits };
-}
-
-/** Uses of `name` after `decl` in its function, each mapped by `pick` (null: a use this fix does not understand). */
-function usesOf(decl: Node, name: string, pick: (id: Node) => Node | null): Node[] {
-  const fn = decl.getFirstAncestor(isFunctionLike);
-  if (!fn) return [];
-  return fn
-    .getDescendantsOfKind(SyntaxKind.Identifier)
-    .filter((i) => i.getText() === name && i.getStart() >= decl.getEnd())
-    .map((i) => pick(i)!);
-}
-
-/** Rewrites a row count used as a truth value into the boolean `flag`. */
-function booleanUse(count: Node, flag: string): Edit | null {
-  const parent = count.getParent();
-  if (parent && Node.isBinaryExpression(parent) && parent.getLeft() === count) {
-    const op = parent.getOperatorToken().getText();
-    const right = parent.getRight().getText();
-    const positive = (op === '>' && right === '0') || ((op === '!==' || op === '!=') && right === '0') || (op === '>=' && right === '1');
-    const negative = ((op === '===' || op === '==') && right === '0') || (op === '<' && right === '1');
-    if (positive || negative) return { start: parent.getStart(), end: parent.getEnd(), text: positive ? flag : `!${flag}` };
-    return null;
-  }
-  const truthy = parent && (Node.isIfStatement(parent) || Node.isPrefixUnaryExpression(parent) || Node.isConditionalExpression(parent) || (Node.isBinaryExpression(parent) && /^(&&|\|\|)$/.test(parent.getOperatorToken().getText())));
-  return truthy ? { start: count.getStart(), end: count.getEnd(), text: flag } : null;
+  // A session kind no module knows how to move a check off: the wrap-in-try fix may still apply.
+  return null;
 }
 
 // ---------------------------------------------------------------- 2. wrap in try/catch/finally

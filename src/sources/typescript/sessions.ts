@@ -2,8 +2,9 @@
  * Sessions and transactions that migration code opens by hand, and whether
  * every path closes them: the code fact behind `no-idle-in-transaction`.
  *
- * Recognised openings: `const client = await pool.connect()` (and `new Client()`),
- * `dataSource.createQueryRunner()`, `await knex.transaction()` and
+ * The openings are recognised by the framework module that owns each session kind
+ * (`FrameworkSupport.sessionOpening`): `const client = await pool.connect()` (and
+ * `new Client()`), `dataSource.createQueryRunner()`, `await knex.transaction()` and
  * `await sequelize.transaction()` without a callback (the callback forms are
  * managed by the library), kysely's `await db.startTransaction().execute()`.
  *
@@ -42,6 +43,12 @@ function scopeOf(n: Node): Node {
   return n.getFirstAncestor(isFunctionLike) ?? n.getSourceFile();
 }
 
+/** The framework modules to ask about a session, the unit's own first. */
+function modulesOf(env: Env) {
+  const own = env.frameworks.filter((f) => f.framework === env.framework);
+  return [...own, ...env.frameworks.filter((f) => f.framework !== env.framework)];
+}
+
 function openingOf(name: string, value: Node, node: Node, env: Env): Opening | null {
   let e = unwrap(value);
   let awaited = false;
@@ -49,19 +56,10 @@ function openingOf(name: string, value: Node, node: Node, env: Env): Opening | n
     e = unwrap(e.getExpression());
     awaited = true;
   }
-  if (Node.isNewExpression(e) && /(^|\.)Client$/.test(e.getExpression().getText())) return { name, kind: 'pool-client', node, opensTransaction: false };
-  if (!Node.isCallExpression(e)) return null;
-  const mc = methodCall(e);
-  if (!mc) return null;
-  const args = e.getArguments();
-  if (mc.method === 'connect' && awaited && args.length === 0) return { name, kind: 'pool-client', node, opensTransaction: false };
-  if (mc.method === 'createQueryRunner') return { name, kind: 'query-runner', node, opensTransaction: false };
-  if (mc.method === 'transaction' && awaited && !args.some((a) => Node.isArrowFunction(a) || Node.isFunctionExpression(a))) {
-    const seq = /sequelize/i.test(mc.receiver.getText()) || env.framework === 'sequelize';
-    return { name, kind: seq ? 'sequelize-transaction' : 'knex-transaction', node, opensTransaction: true };
-  }
-  if (mc.method === 'execute' && Node.isCallExpression(mc.receiver) && methodCall(mc.receiver)?.method === 'startTransaction') {
-    return { name, kind: 'kysely-transaction', node, opensTransaction: true };
+  // Each framework module recognises the openings of its own session kinds (FrameworkSupport.sessionOpening).
+  for (const f of modulesOf(env)) {
+    const o = f.sessionOpening?.(e, awaited, env);
+    if (o) return { name, kind: o.kind, node, opensTransaction: o.opensTransaction };
   }
   return null;
 }

@@ -3,7 +3,7 @@
  * - a callback a library runs in a transaction it manages:
  *   `knex.transaction(async (trx) => ...)`, `sequelize.transaction(async (t) => ...)`,
  *   TypeORM's `manager.transaction(...)` / `dataSource.transaction(...)`, Kysely's
- *   `db.transaction().execute(async (trx) => ...)`; every statement in the callback
+ *   `db.transaction().execute(async (trx) => ...)`, postgres.js's `sql.begin(async (tx) => ...)`; every statement in the callback
  *   is taken to run on the transaction (an approximation: code may use another
  *   connection there);
  * - a transaction object held in a variable: `const trx = await knex.transaction()`,
@@ -20,13 +20,14 @@ import { findOpenings } from './sessions.js';
 import { methodCall } from './sqlgen.js';
 import type { Env } from './types.js';
 
-const isCallback = (n: Node | undefined) => !!n && (Node.isArrowFunction(n) || Node.isFunctionExpression(n));
+export const isCallback = (n: Node | undefined) => !!n && (Node.isArrowFunction(n) || Node.isFunctionExpression(n));
 
 /** The callback a call runs inside a managed transaction, or null. */
 export function managedCallback(call: CallExpression): Node | null {
   const mc = methodCall(call);
   if (!mc) return null;
-  const managed = mc.method === 'transaction' || (mc.method === 'execute' && Node.isCallExpression(mc.receiver) && methodCall(mc.receiver)?.method === 'transaction');
+  // `begin`: postgres.js's `sql.begin(async (tx) => ...)`.
+  const managed = mc.method === 'transaction' || mc.method === 'begin' || (mc.method === 'execute' && Node.isCallExpression(mc.receiver) && methodCall(mc.receiver)?.method === 'transaction');
   return managed ? (call.getArguments().find(isCallback) ?? null) : null;
 }
 

@@ -25,6 +25,7 @@ import {
   type ColumnSpec,
 } from './sqlgen.js';
 import { switchText, switchValue } from './switches.js';
+import { unwrap } from './literals.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
 
 /**
@@ -292,6 +293,15 @@ export const typeorm: FrameworkSupport = {
     'query-runner': (n) => ({ rollback: `await ${n}.rollbackTransaction()`, guardedRollback: `if (${n}.isTransactionActive) await ${n}.rollbackTransaction()`, commit: `await ${n}.commitTransaction()`, release: `await ${n}.release()` }),
   },
   builder: translate,
+  sessionOpening: (e) => (Node.isCallExpression(e) && methodCall(e)?.method === 'createQueryRunner' ? { kind: 'query-runner', opensTransaction: false } : null),
+  // The check runs on the migration's own query runner.
+  moveCheck(u, check, env) {
+    const mc = methodCall(check);
+    const fn = check.getFirstAncestor((a) => Node.isFunctionDeclaration(a) || Node.isFunctionExpression(a) || Node.isArrowFunction(a) || Node.isMethodDeclaration(a));
+    const phase = env.phases.find((p) => p.fn === fn);
+    if (u.kind !== 'query-runner' || !mc || !phase?.param || unwrap(mc.receiver).getText() !== u.name || phase.param === u.name) return null;
+    return { path: `the migration's own \`${phase.param}.${mc.method}(...)\``, edits: [{ start: mc.receiver.getStart(), end: mc.receiver.getEnd(), text: phase.param }] };
+  },
   wrapped(env) {
     const prop = transactionProperty(env);
     const init = prop?.getInitializer();

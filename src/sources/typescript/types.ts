@@ -1,5 +1,5 @@
 /** Types shared by the TypeScript/JavaScript frontend's modules. */
-import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpression, MethodDeclaration, SourceFile } from 'ts-morph';
+import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpression, MethodDeclaration, Node, SourceFile, TaggedTemplateExpression } from 'ts-morph';
 import type { Edit, Span } from '../../core/diagnostic.js';
 import type { SourceText } from '../../core/source-text.js';
 import type { Executor, Framework, MigrationUnit, Phase } from '../../core/unit.js';
@@ -7,6 +7,8 @@ import type { FrameworkModule } from '../registry.js';
 import type { ConstTable } from './literals.js';
 import type { NodeIndex } from './nodes.js';
 import type { Placeholders } from './placeholders.js';
+import type { RawQuery } from './queries.js';
+import type { MovedCheck, SessionUses } from './session-fix.js';
 
 export type FunctionLike = FunctionDeclaration | FunctionExpression | ArrowFunction | MethodDeclaration;
 
@@ -100,6 +102,34 @@ export interface FrameworkSupport extends FrameworkModule {
    * (knex, Kysely). Absent: the statement's own receiver, unless it looks like a pool.
    */
   connections?: 'single' | 'pool' | 'phase-param' | 'wrapped-handle';
+  /**
+   * Recognises a raw-SQL call or tagged template of this framework that the generic
+   * recognition (queries.ts: `x.query(...)`, `x.raw(...)`, `` sql`...` ``) does not, or
+   * reads differently (migrun's executors, db-migrate's `db.runSql`); null to leave the
+   * node to the others. Asked for every unit, whatever its framework, in frameworks.ts
+   * order: a hook whose calls only mean SQL in its own migrations checks `env.framework`.
+   */
+  rawQuery?(node: CallExpression | TaggedTemplateExpression, env: Env): RawQuery | null;
+  /**
+   * Whether `receiver.method(...)` certainly runs SQL (for the `unanalyzable-statement` fact
+   * when its SQL cannot be read), beyond the generic query methods on the migration's handle.
+   * Asked like `rawQuery`.
+   */
+  runsSql?(call: CallExpression, receiver: Node, method: string, env: Env): boolean;
+  /**
+   * Whether an expression assigned to a variable opens one of this module's `sessionKinds`
+   * by hand (`await pool.connect()`, `await knex.transaction()` without a callback): `expr`
+   * is the assigned value without its `await`, `awaited` whether it had one. Asked on the
+   * unit's framework module first, then the others in frameworks.ts order.
+   */
+  sessionOpening?(expr: Node, awaited: boolean, env: Env): { kind: string; opensTransaction: boolean } | null;
+  /**
+   * Moves a catalog check off a session that exists only for it (the first fix of
+   * `no-idle-in-transaction`, session-fix.ts): the edits making `check` run on the
+   * framework's autocommit path, or null. Asked on the unit's framework module first
+   * (migrun turns the check into `ctx.check...`), then on the module owning `u.kind`.
+   */
+  moveCheck?(u: SessionUses, check: CallExpression, env: Env): MovedCheck | null;
 }
 
 /**

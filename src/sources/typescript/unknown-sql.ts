@@ -17,7 +17,7 @@
 import type { CallExpression } from 'ts-morph';
 import { Node } from './morph.js';
 import { unwrap } from './literals.js';
-import { isFragment, isMigrunContext, MIGRUN_EXECUTORS, sqlTagAliases } from './queries.js';
+import { isFragment } from './queries.js';
 import { findOpenings } from './sessions.js';
 import { phaseOf } from './shape.js';
 import { managedCallback } from './transactions.js';
@@ -76,12 +76,9 @@ function rootOf(receiver: Node): string | null {
 
 /** Whether `receiver.method(...)` is a call the framework (or an opened session) runs SQL with. */
 function runsSql(call: CallExpression, receiver: Node, method: string, env: Env): boolean {
-  if (env.framework === 'migrun' && method in MIGRUN_EXECUTORS && isMigrunContext(receiver, env)) return true;
-  // Kysely: sql.raw(x).execute(db)
-  if (method === 'raw' && Node.isIdentifier(receiver) && (receiver.getText() === 'sql' || sqlTagAliases(env).has(receiver.getText()))) {
-    const pa = call.getParent();
-    return !!pa && Node.isPropertyAccessExpression(pa) && /^execute/.test(pa.getName());
-  }
+  // The framework modules' own SQL-running calls (migrun's ctx executors, Kysely's sql.raw(x).execute(db), ...).
+  for (const f of env.frameworks) if (f.runsSql?.(call, receiver, method, env)) return true;
+  if (method === 'raw' && Node.isIdentifier(receiver) && receiver.getText() === 'sql') return false;
   if (!SQL_METHODS.has(method)) return false;
   const root = rootOf(receiver);
   if (root === null) return false;
