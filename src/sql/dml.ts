@@ -6,7 +6,8 @@
  *
  * "Bounded" is decided on the condition's shape, conservatively (sql-update.html,
  * sql-delete.html, sql-insert.html; functions-comparison.html for the operators):
- * - `col = const`, `col IN (consts)`, `col = ANY(const or $n)`: a targeted set of rows;
+ * - `col = const`, `col IN (consts)`, `col = ANY(const or $n)`, `col LIKE 'text'` with no
+ *   wildcard (`%`, `_`; functions-matching.html: then it is an equality): a targeted set of rows;
  * - `col BETWEEN a AND b`, or both a lower (`>`, `>=`) and an upper (`<`, `<=`)
  *   bound on the same key column (a primary-key column the migration declared, `id`, or `*_id`): a key range;
  * - `col IN (SELECT ... LIMIT n)` / `= ANY (SELECT ... LIMIT n)`: one batch;
@@ -14,6 +15,9 @@
  * - everything else is not: `IS NULL`, `NOT`, `<>`, `LIKE`, a one-sided or
  *   non-key inequality, a join condition (`a.id = b.x`), `EXISTS`, a subquery without LIMIT.
  * A `SELECT` that feeds an INSERT is bounded by its own `WHERE` the same way, or by a `LIMIT`.
+ * An UPDATE or DELETE of a system catalog (`pg_catalog.*`, or an unqualified `pg_*` name, which
+ * resolves to pg_catalog first unless the search_path lists it later; ddl-schemas.html#DDL-SCHEMAS-CATALOG)
+ * is a catalog edit (e.g. `UPDATE pg_index SET indisready = false`), not a data change: no fact.
  */
 import type { Node } from 'libpg-query';
 import type { RangeVar } from 'libpg-query';
@@ -78,6 +82,7 @@ export function boundsRows(cond: Node, isKey: (column: string) => boolean): bool
       const other = columnOf(e.lexpr) ? e.rexpr : e.lexpr;
       const op = opName(e);
       if (e.kind === 'AEXPR_OP' && op === '=') return col !== null && isConst(other);
+      if (e.kind === 'AEXPR_LIKE' && op === '~~') return columnOf(e.lexpr) !== null && !!e.rexpr && 'A_Const' in e.rexpr && !/[%_]/.test(e.rexpr.A_Const.sval?.sval ?? '%');
       if (e.kind === 'AEXPR_IN' && op === '=') return col !== null && !!e.rexpr && 'List' in e.rexpr && (e.rexpr.List.items ?? []).every(isConst);
       if (e.kind === 'AEXPR_OP_ANY' && op === '=') return columnOf(e.lexpr) !== null && (isConst(e.rexpr) || limited(e.rexpr));
       if (e.kind === 'AEXPR_BETWEEN') return col !== null && isKey(col) && !!e.rexpr && 'List' in e.rexpr && (e.rexpr.List.items ?? []).every(isConst);
@@ -121,6 +126,9 @@ function selectSources(sel: Node | undefined, keyOf: KeyOf, schema: SchemaView):
   return out;
 }
 
+/** Whether a RangeVar names a system catalog (module comment). */
+const isCatalog = (rv: RangeVar | undefined): boolean => !!rv && (rv.schemaname === 'pg_catalog' || (!rv.schemaname && (rv.relname ?? '').startsWith('pg_')));
+
 /**
  * The data-change fact of a statement, or null for other statements and `INSERT ... VALUES`.
  * @param keyOf resolves a RangeVar to its key with the statement's search_path;
@@ -139,6 +147,7 @@ export function dmlFact(node: Node, keyOf: KeyOf, schema: SchemaView): DmlFact |
   };
   if ('UpdateStmt' in node || 'DeleteStmt' in node) {
     const s = 'UpdateStmt' in node ? node.UpdateStmt : node.DeleteStmt;
+    if (isCatalog(s.relation)) return null;
     const t = keyOf(s.relation);
     return { verb: 'UpdateStmt' in node ? 'UPDATE' : 'DELETE', table: t, relation: name(s.relation), existing: !(t && schema.tableCreated(t)), ...judge(s.whereClause, t), sources: [] };
   }
