@@ -37,6 +37,22 @@ describe('dml facts: is a data change bounded to one batch', () => {
     assert.equal(bound('UPDATE leads SET a = 1 WHERE id IN (SELECT id FROM leads WHERE a IS NULL LIMIT 100)'), 'bounded');
     assert.equal(bound("UPDATE leads SET a = 1 WHERE id = 1 OR name = 'x'"), 'bounded');
   });
+  test('LIKE without a wildcard is an equality; with one it is not', () => {
+    assert.equal(bound("DELETE FROM user_ WHERE name LIKE 'admin'"), 'bounded');
+    assert.equal(bound("UPDATE community SET a = 1 WHERE actor_id LIKE 'changeme_%'"), 'unbounded');
+    assert.equal(bound("UPDATE community SET a = 1 WHERE actor_id LIKE 'a_b'"), 'unbounded');
+  });
+  test('equality to an uncorrelated scalar subquery is one value; a correlated one is a join', () => {
+    assert.equal(bound("UPDATE leads SET a = 1 WHERE tenant_id = (SELECT id FROM tenants WHERE name = 'default')"), 'bounded');
+    assert.equal(bound('UPDATE leads l SET a = 1 WHERE tenant_id = (SELECT t.id FROM tenants t WHERE t.owner = l.owner)'), 'unbounded');
+    assert.equal(bound('UPDATE leads SET a = 1 WHERE tenant_id = (SELECT t.id FROM tenants t WHERE t.owner = leads.owner)'), 'unbounded');
+    assert.equal(bound('UPDATE leads SET a = 1 WHERE tenant_id IN (SELECT id FROM tenants)'), 'unbounded');
+  });
+  test('an UPDATE of a system catalog is a catalog edit, not a data change', () => {
+    assert.equal(last("UPDATE pg_index SET indisready = false WHERE indrelid = (SELECT oid FROM pg_class WHERE relname = 'post')").dml, null);
+    assert.equal(last('UPDATE pg_catalog.pg_class SET relhasindex = false').dml, null);
+    assert.equal(last('UPDATE audit.pg_notes SET a = 1').dml?.bound, 'none');
+  });
   test('a declared primary key column bounds a range; another column does not', () => {
     assert.equal(bound('CREATE TABLE t (k int PRIMARY KEY, v int); UPDATE t SET v = 1 WHERE k >= 1 AND k < 9'), 'bounded');
     assert.equal(bound('UPDATE t SET v = 1 WHERE k >= 1 AND k < 9'), 'unbounded');

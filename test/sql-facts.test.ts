@@ -80,7 +80,8 @@ describe('effects: scans and rewrites, by version', () => {
     assert.deepEqual(kinds("ALTER TABLE t ADD COLUMN c text DEFAULT 'x'", 10), ['rewrite']);
     assert.deepEqual(kinds('CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN c uuid DEFAULT gen_random_uuid()'), []);
     assert.deepEqual(kinds('ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS (a + 1) VIRTUAL', 18), []);
-    assert.deepEqual(kinds('ALTER TABLE t ADD COLUMN c int NOT NULL'), ['scan']);
+    // No scan: on a table with rows it fails (not_null_violation) at the first one.
+    assert.deepEqual(kinds('ALTER TABLE t ADD COLUMN c int NOT NULL'), []);
   });
   test('ALTER COLUMN TYPE: binary-coercible changes do not rewrite when the old type is known', () => {
     assert.deepEqual(kinds('CREATE TABLE t (c varchar(50)); COMMIT; ALTER TABLE t ALTER COLUMN c TYPE text'), []);

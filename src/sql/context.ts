@@ -15,6 +15,7 @@ import { alterSubcommands } from './alter.js';
 import { classify } from './classify.js';
 import { effectsOf } from './costs.js';
 import { dmlFact, saysCascade } from './dml.js';
+import { DO_BLOCK_TRANSACTION } from './do-blocks.js';
 import type { LockFact, StatementFacts } from './facts.js';
 import { locksOf } from './locks.js';
 import { creationKey, fromRangeVar, relationKey, resetsAllSettings, resolvedKey, searchPathChange, SearchPaths } from './names.js';
@@ -76,6 +77,8 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
   const batchSizes = new Map<number, number>();
   for (const s of unit.statements) batchSizes.set(s.batch, (batchSizes.get(s.batch) ?? 0) + 1);
   const states = new Map<Phase, PhaseState>();
+  /** The transaction block of the last statement not inside a DO block (a DO's inner statements follow it). */
+  let enclosing: string | null = null;
 
   for (const s of unit.statements) {
     let st = states.get(s.phase);
@@ -86,7 +89,10 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     const owner = ownerOf(s, st, batchSizes.get(s.batch) ?? 1);
     const migrunTimeouts = settings.runtimeSetsTimeouts || s.executor === 'migrun-ddl' || s.executor === 'migrun-dml' || s.executor === 'migrun-sql';
     const conn = connectionKey(s);
-    const tx = transactionKey(s, owner, st.blocks.get(conn) ?? 0);
+    // A statement inside a DO block runs in the DO's transaction block: the one the DO itself runs in (sql-do.html).
+    const inDo = s.codeTransaction === DO_BLOCK_TRANSACTION;
+    const tx: string | null = inDo && enclosing !== null ? enclosing : transactionKey(s, owner, st.blocks.get(conn) ?? 0);
+    if (!inDo) enclosing = tx;
     const searchPath = st.paths.current(conn, tx);
     // SET LOCAL is keyed by the connection's open transaction: a code transaction inside the framework's is a savepoint of it, so its SET LOCAL holds on.
     const localKey = owner !== 'none' ? conn : null;

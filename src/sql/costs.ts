@@ -13,6 +13,8 @@
  *   or text, numeric precision up with the same scale, cidr → inet, ...);
  *   from 12, `timestamp` ↔ `timestamptz` when the session's TimeZone is UTC
  *   (release-12.html: the conversion is then binary coercible; any other zone rewrites);
+ * - `ADD COLUMN ... NOT NULL` without DEFAULT is quick either way: on an empty
+ *   table nothing to check, on any other it fails (not_null_violation) at the first row;
  * - `SET NOT NULL` scans unless a valid CHECK (col IS NOT NULL) proves it (12+);
  * - `ADD CONSTRAINT` CHECK / FOREIGN KEY without NOT VALID scans (the FK the
  *   referencing table); UNIQUE / PRIMARY KEY / EXCLUDE without USING INDEX build an index;
@@ -116,7 +118,7 @@ export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: 
           else if (c.serial) add({ ...at, kind: 'rewrite', reason: `a ${c.type?.name ?? 'serial'} column's DEFAULT nextval() is VOLATILE, evaluated for every existing row` });
           else if (c.default?.volatility === 'volatile') add({ ...at, kind: 'rewrite', ...(c.default.note ? { maybe: true as const } : {}), reason: `the DEFAULT is VOLATILE (${c.default.note ?? `it calls ${c.default.functions.filter(Boolean).join(', ') || 'a volatile function'}`}), so it is evaluated for every existing row` });
           else if (c.default) add({ ...at, kind: 'rewrite', reason: 'before PostgreSQL 11, any DEFAULT is written into every existing row', versions: { before: 11 } });
-          if (c.notNull && !c.default && !c.identity && !c.serial && c.generated === null) add({ ...at, kind: 'scan', reason: 'the NOT NULL column has no DEFAULT: every existing row is checked, and the statement fails if the table has any' });
+          // A NOT NULL column without DEFAULT costs no scan: the check fails at the first existing row (adding-required-field reports it).
           for (const k of c.constraints) {
             if (k.kind === 'foreign-key' || k.kind === 'check') add({ ...at, kind: 'scan', reason: `the ${k.kind === 'check' ? 'CHECK' : 'FOREIGN KEY'} is validated against every existing row` });
             if (k.kind === 'unique' || k.kind === 'primary-key') add({ ...at, kind: 'index-build', reason: `the ${k.kind === 'unique' ? 'UNIQUE' : 'PRIMARY KEY'} constraint builds its index` });

@@ -6,7 +6,10 @@
  *
  * "Bounded" is decided on the condition's shape, conservatively (sql-update.html,
  * sql-delete.html, sql-insert.html; functions-comparison.html for the operators):
- * - `col = const`, `col IN (consts)`, `col = ANY(const or $n)`: a targeted set of rows;
+ * - `col = const`, `col IN (consts)`, `col = ANY(const or $n)`, `col LIKE 'text'` with no
+ *   wildcard (`%`, `_`; functions-matching.html: then it is an equality), `col = (SELECT ...)`
+ *   whose subquery names no column of the outer table (a scalar subquery yields at most one value,
+ *   functions-subquery.html / sql-expressions.html#SQL-SYNTAX-SCALAR-SUBQUERIES): a targeted set of rows;
  * - `col BETWEEN a AND b`, or both a lower (`>`, `>=`) and an upper (`<`, `<=`)
  *   bound on the same key column (a primary-key column the migration declared, `id`, or `*_id`): a key range;
  * - `col IN (SELECT ... LIMIT n)` / `= ANY (SELECT ... LIMIT n)`: one batch;
@@ -14,6 +17,9 @@
  * - everything else is not: `IS NULL`, `NOT`, `<>`, `LIKE`, a one-sided or
  *   non-key inequality, a join condition (`a.id = b.x`), `EXISTS`, a subquery without LIMIT.
  * A `SELECT` that feeds an INSERT is bounded by its own `WHERE` the same way, or by a `LIMIT`.
+ * An UPDATE or DELETE of a system catalog (`pg_catalog.*`, or an unqualified `pg_*` name, which
+ * resolves to pg_catalog first unless the search_path lists it later; ddl-schemas.html#DDL-SCHEMAS-CATALOG)
+ * is a catalog edit (e.g. `UPDATE pg_index SET indisready = false`), not a data change: no fact.
  */
 import type { Node } from 'libpg-query';
 import type { RangeVar } from 'libpg-query';
@@ -57,8 +63,27 @@ function opName(e: { name?: Node[] }): string {
 
 const limited = (n: Node | undefined): boolean => !!n && 'SubLink' in n && !!n.SubLink.subselect && 'SelectStmt' in n.SubLink.subselect && !!n.SubLink.subselect.SelectStmt.limitCount;
 
-/** Whether a condition bounds the rows (module comment); `isKey` says whether a column is a key column. */
-export function boundsRows(cond: Node, isKey: (column: string) => boolean): boolean {
+/** Whether a tree holds a column reference qualified by one of `names` (a correlated subquery's outer reference). */
+function refersTo(n: unknown, names: ReadonlySet<string>): boolean {
+  if (!n || typeof n !== 'object') return false;
+  if (Array.isArray(n)) return n.some((x) => refersTo(x, names));
+  const o = n as Record<string, unknown>;
+  if ('ColumnRef' in o) {
+    const fields = ((o.ColumnRef as { fields?: Node[] }).fields ?? []);
+    const first = fields[0];
+    return fields.length > 1 && !!first && 'String' in first && names.has(first.String.sval ?? '');
+  }
+  return Object.values(o).some((v) => refersTo(v, names));
+}
+
+/** A scalar subquery `(SELECT ...)` that does not refer to the outer table: one value for every row. */
+const oneValue = (n: Node | undefined, outer: ReadonlySet<string>): boolean => !!n && 'SubLink' in n && n.SubLink.subLinkType === 'EXPR_SUBLINK' && !refersTo(n.SubLink.subselect, outer);
+
+/**
+ * Whether a condition bounds the rows (module comment); `isKey` says whether a column is a key column;
+ * `outer` holds the name and alias of the table written, which a correlated subquery names.
+ */
+export function boundsRows(cond: Node, isKey: (column: string) => boolean, outer: ReadonlySet<string> = new Set()): boolean {
   const lower = new Set<string>();
   const upper = new Set<string>();
   const bounded = (n: Node): boolean => {
@@ -69,7 +94,7 @@ export function boundsRows(cond: Node, isKey: (column: string) => boolean): bool
         for (const a of args) if (bounded(a)) any = true;
         return any || [...lower].some((c) => upper.has(c));
       }
-      if (n.BoolExpr.boolop === 'OR_EXPR') return args.length > 0 && args.every((a) => boundsRows(a, isKey));
+      if (n.BoolExpr.boolop === 'OR_EXPR') return args.length > 0 && args.every((a) => boundsRows(a, isKey, outer));
       return false;
     }
     if ('A_Expr' in n) {
@@ -77,7 +102,8 @@ export function boundsRows(cond: Node, isKey: (column: string) => boolean): bool
       const col = columnOf(e.lexpr) ?? columnOf(e.rexpr);
       const other = columnOf(e.lexpr) ? e.rexpr : e.lexpr;
       const op = opName(e);
-      if (e.kind === 'AEXPR_OP' && op === '=') return col !== null && isConst(other);
+      if (e.kind === 'AEXPR_OP' && op === '=') return col !== null && (isConst(other) || oneValue(other, outer));
+      if (e.kind === 'AEXPR_LIKE' && op === '~~') return columnOf(e.lexpr) !== null && !!e.rexpr && 'A_Const' in e.rexpr && !/[%_]/.test(e.rexpr.A_Const.sval?.sval ?? '%');
       if (e.kind === 'AEXPR_IN' && op === '=') return col !== null && !!e.rexpr && 'List' in e.rexpr && (e.rexpr.List.items ?? []).every(isConst);
       if (e.kind === 'AEXPR_OP_ANY' && op === '=') return columnOf(e.lexpr) !== null && (isConst(e.rexpr) || limited(e.rexpr));
       if (e.kind === 'AEXPR_BETWEEN') return col !== null && isKey(col) && !!e.rexpr && 'List' in e.rexpr && (e.rexpr.List.items ?? []).every(isConst);
@@ -121,6 +147,9 @@ function selectSources(sel: Node | undefined, keyOf: KeyOf, schema: SchemaView):
   return out;
 }
 
+/** Whether a RangeVar names a system catalog (module comment). */
+const isCatalog = (rv: RangeVar | undefined): boolean => !!rv && (rv.schemaname === 'pg_catalog' || (!rv.schemaname && (rv.relname ?? '').startsWith('pg_')));
+
 /**
  * The data-change fact of a statement, or null for other statements and `INSERT ... VALUES`.
  * @param keyOf resolves a RangeVar to its key with the statement's search_path;
@@ -133,14 +162,16 @@ export function dmlFact(node: Node, keyOf: KeyOf, schema: SchemaView): DmlFact |
     if (t) for (const k of schema.constraints(t)) if (k.kind === 'primary-key') for (const c of k.columns ?? []) pk.add(c);
     return (c: string) => pk.has(c) || c === 'id' || c.endsWith('_id');
   };
-  const judge = (where: Node | undefined, t: RelationKey | null): Pick<DmlFact, 'bound' | 'why'> => {
+  const judge = (where: Node | undefined, t: RelationKey | null, rv?: RangeVar): Pick<DmlFact, 'bound' | 'why'> => {
     if (!where) return { bound: 'none', why: 'it has no WHERE: every row' };
-    return boundsRows(where, keyColumns(t)) ? { bound: 'bounded', why: '' } : { bound: 'unbounded', why: whyUnbounded(where) };
+    const outer = new Set([rv?.relname, rv?.alias?.aliasname].filter((x): x is string => !!x));
+    return boundsRows(where, keyColumns(t), outer) ? { bound: 'bounded', why: '' } : { bound: 'unbounded', why: whyUnbounded(where) };
   };
   if ('UpdateStmt' in node || 'DeleteStmt' in node) {
     const s = 'UpdateStmt' in node ? node.UpdateStmt : node.DeleteStmt;
+    if (isCatalog(s.relation)) return null;
     const t = keyOf(s.relation);
-    return { verb: 'UpdateStmt' in node ? 'UPDATE' : 'DELETE', table: t, relation: name(s.relation), existing: !(t && schema.tableCreated(t)), ...judge(s.whereClause, t), sources: [] };
+    return { verb: 'UpdateStmt' in node ? 'UPDATE' : 'DELETE', table: t, relation: name(s.relation), existing: !(t && schema.tableCreated(t)), ...judge(s.whereClause, t, s.relation), sources: [] };
   }
   if ('InsertStmt' in node) {
     const s = node.InsertStmt;

@@ -23,6 +23,9 @@ export function doBlockInnerStatements(outer: Statement, unanalysed: UnanalysedF
   return body.flatMap((q) => innerStatements(outer, q, unanalysed));
 }
 
+/** The `codeTransaction` label of a statement inside a DO block (context.ts gives it the DO's own transaction block). */
+export const DO_BLOCK_TRANSACTION = 'a DO block, which runs as one statement';
+
 function innerStatements(outer: Statement, query: string, unanalysed: UnanalysedFact[]): Statement[] {
   const parsed = parseSql(query);
   if (parsed.error) {
@@ -46,7 +49,7 @@ function innerStatements(outer: Statement, query: string, unanalysed: Unanalysed
       span: located ? { start, end } : outer.span,
       sqlToFile: located ? (o: number) => toFile!(at + st.start + o) : null,
       origin: 'literal' as const,
-      codeTransaction: 'a DO block, which runs as one statement',
+      codeTransaction: DO_BLOCK_TRANSACTION,
       context: { ...outer.context },
     };
   });
