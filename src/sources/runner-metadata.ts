@@ -8,15 +8,15 @@
  * Reading them lets the `.sql` frontend know a migration runs outside a transaction,
  * which is what the index fixes tell users of these runners to do.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { LintSettings, RunnerMetadata } from '../core/rule.js';
 import { prismaExecution } from './prisma-version.js';
 import { RunnerDetector } from './runner-detect.js';
 
-async function readIfExists(path: string): Promise<string | null> {
+function readIfExists(path: string): string | null {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
     throw e;
