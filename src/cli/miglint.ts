@@ -78,6 +78,15 @@ function count(value: string): number {
 }
 
 /**
+ * The worker threads to lint with, from `MIGLINT_WORKERS`: a whole number forces that many (0: all
+ * on the main thread); unset or anything else, `'auto'` (as many as the machine has cores, for runs
+ * large enough to pay for them).
+ */
+function workersSetting(value: string | undefined): number | 'auto' {
+  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : 'auto';
+}
+
+/**
  * Runs the CLI; returns the exit code (0 clean, 1 findings, 2 usage, configuration or internal error).
  * Never throws for user errors. `cwd` is the directory paths and the configuration are found from
  * (the process's by default; tests run the CLI in-process on their own directories).
@@ -143,6 +152,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     fixOnly: fixTypes ? new Set(rules.filter((r) => fixTypes.includes(r.meta.category)).map((r) => r.meta.id)) : null,
     directions: opts.directions ? new Set(opts.directions) : null,
     debug,
+    workers: workersSetting(process.env['MIGLINT_WORKERS']),
   };
   const loader = new ConfigLoader(known, opts.config ? resolve(cwd, opts.config) : null);
   let result: RunResult;

@@ -182,6 +182,11 @@ export class ConfigLoader {
     private readonly explicit: string | null = null,
   ) {}
 
+  /** The `--config` file used for every file, or null when the configuration is searched per file. */
+  get explicitPath(): string | null {
+    return this.explicit;
+  }
+
   /** @throws ConfigError when the file cannot be read or is invalid. */
   forFile(file: string): Promise<ResolvedConfig> {
     const dir = this.explicit ? '<explicit>' : dirname(resolve(file));
