@@ -72,5 +72,8 @@ describe('configuration search', () => {
     const broken = project();
     writeFileSync(join(broken.root, '.miglintrc.json'), '{ not json');
     await assert.rejects(new ConfigLoader(knownRules).forFile(join(broken.migrations, '1.sql')), ConfigError);
+    const brokenPackage = project();
+    writeFileSync(join(brokenPackage.root, 'package.json'), '{ "name": ');
+    await assert.rejects(new ConfigLoader(knownRules).forFile(join(brokenPackage.migrations, '1.sql')), ConfigError);
   });
 });

@@ -7,7 +7,7 @@
  * folders asks the file system once per folder, not once per candidate name), and loads the
  * loader library only when a candidate file exists.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { z as Z } from 'zod';
 import { DEFAULT_SETTINGS, SQL_RUNNERS, type LintSettings } from '../core/rule.js';
@@ -157,6 +157,28 @@ export const CONFIG_SEARCH_PLACES = [
   'miglint.config.mjs',
 ] as const;
 
+/**
+ * The `"miglint"` key of a package.json: `'skip'` when it has none (or is empty, or unreadable),
+ * `'defer'` when it is not JSON (the loader library then reports it as it always has).
+ */
+function packageJsonConfig(path: string): Found | 'skip' | 'defer' {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return 'skip'; // a folder or an unreadable file of that name: cosmiconfig passes over it too
+  }
+  if (text.trim() === '') return 'skip';
+  let pkg: unknown;
+  try {
+    pkg = JSON.parse(text);
+  } catch {
+    return 'defer';
+  }
+  const config = pkg !== null && typeof pkg === 'object' ? (pkg as Record<string, unknown>)['miglint'] : undefined;
+  return config === undefined || config === null ? 'skip' : { filepath: path, config };
+}
+
 /** A loaded configuration file: its path and its content (undefined when empty). */
 interface Found {
   filepath: string;
@@ -252,6 +274,12 @@ export class ConfigLoader {
         for (const place of CONFIG_SEARCH_PLACES) {
           const here = place.startsWith('.config/') ? inConfigDir?.has(place.slice('.config/'.length)) : names.has(place);
           if (!here) continue;
+          if (place === 'package.json') {
+            // Read here, without the loader library, as it is in most projects and seldom holds the key.
+            const own = packageJsonConfig(join(dir, place));
+            if (own === 'skip') continue;
+            if (own !== 'defer') return own;
+          }
           let r;
           try {
             r = await (await this.loaderLibrary()).load(join(dir, place));

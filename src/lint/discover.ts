@@ -7,8 +7,7 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import ignore from 'ignore';
-import { glob } from 'tinyglobby';
+import type { Ignore } from 'ignore';
 import { isMigrationSource, supportedExtensions } from '../sources/index.js';
 import { fileKind } from './read.js';
 
@@ -43,12 +42,21 @@ export interface DiscoverOptions {
  */
 export async function discoverFiles(paths: string[], cwd: string, extraIgnores: string[] = [], options: DiscoverOptions = {}): Promise<string[]> {
   const debug = options.debug ?? null;
-  const ig = ignore().add(extraIgnores);
+  // The ignore-pattern and glob libraries are loaded only for a walk or a glob: files named one by one (a hook, an editor) need neither.
+  let ig: Ignore | null = null;
   const ignoreFile = join(cwd, '.miglintignore');
-  if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
+  const loadIgnores = async () => {
+    if (ig) return;
+    ig = (await import('ignore')).default().add(extraIgnores);
+    if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
+  };
   const ignored = (abs: string) => {
     const rel = relative(cwd, abs);
-    return !!rel && !rel.startsWith('..') && ig.ignores(rel.split(sep).join('/'));
+    return !!rel && !rel.startsWith('..') && ig!.ignores(rel.split(sep).join('/'));
+  };
+  const glob = async (pattern: string, opts: { cwd: string; absolute: boolean; ignore: string[]; dot?: boolean }) => {
+    await loadIgnores();
+    return (await import('tinyglobby')).glob(pattern, opts);
   };
   /** Real path → the path it was first met under. */
   const found = new Map<string, string>();
