@@ -5,6 +5,7 @@
  * tokens of the statement's own text.
  */
 import { scanSync } from 'libpg-query';
+import { lexSql } from './lex.js';
 
 /** The longest identifier PostgreSQL keeps, in bytes. */
 export const MAX_IDENTIFIER_BYTES = 63;
@@ -42,12 +43,29 @@ export function clipBytes(s: string, max: number): string {
 }
 
 /**
+ * Whether some token of `sql` could be an identifier over 63 bytes, cheaply, so the scanner
+ * (whose token list costs more than linting the statement) runs only where one may be.
+ * Without a double quote, such an identifier is a stretch of over 63 bytes with no separator
+ * in it. With one, a quoted identifier may hold spaces: it lies inside one of the lexer's runs
+ * (a quoted name is a single run, spaces included), so a run of over 63 bytes is needed.
+ */
+function mayHoldLongIdentifier(sql: string): boolean {
+  // No UTF-16 unit takes more than 3 bytes of UTF-8, so 22 units in a row are needed.
+  if (!sql.includes('"')) {
+    for (const m of sql.matchAll(/[^\s(),;.]{22,}/g)) if (Buffer.byteLength(m[0], 'utf8') > MAX_IDENTIFIER_BYTES) return true;
+    return false;
+  }
+  const { runs } = lexSql(sql);
+  for (let i = 0; i < runs.count; i++) if (runs.byteEnd[i]! - runs.byteStart[i]! > MAX_IDENTIFIER_BYTES) return true;
+  return false;
+}
+
+/**
  * The identifiers over 63 bytes in `sql`, in order.
  * @throws nothing: text the scanner rejects yields no identifiers (the parser reports it as a syntax error).
  */
 export function longIdentifiers(sql: string): LongIdentifier[] {
-  // No token can be over 63 bytes without 16 UTF-16 units in a row that are not separators.
-  if (!/[^\s(),;.]{16,}/.test(sql)) return [];
+  if (!mayHoldLongIdentifier(sql)) return [];
   let tokens: { start: number; end: number; text: string; tokenName: string }[];
   try {
     tokens = scanSync(sql).tokens;
