@@ -2,7 +2,8 @@
  * Benchmark: miglint against its peers, squawk (a native binary, SQL only) and pgfence
  * (Node.js; SQL, TypeORM and knex files), whole process, on the same inputs.
  *
- * Run: `npm run build && node dist/test/bench/compare.js [--rounds N] <input>...`, where each
+ * Run: `npm run build && node dist/test/bench/compare.js [--rounds N] [--baseline <bin/miglint.js>] <input>...`,
+ * where `--baseline` adds another build of miglint (e.g. a checkout of the main branch) as a row; each
  * input is a directory of migrations (walked for .sql, .ts and .js files) or one file. Each
  * input is one row group: `node -e 0` (Node.js's own start-up, for reference), miglint, and each
  * peer that reads the input's kind of file (squawk is skipped when the input holds no .sql file,
@@ -45,11 +46,12 @@ function packageDir(name: string): string | null {
   }
 }
 
-function tools(): Tool[] {
+function tools(baseline: string | null): Tool[] {
   const out: Tool[] = [
     { name: 'node -e 0', command: () => [process.execPath, '-e', '0'] },
     { name: 'miglint', command: (_input, files) => [process.execPath, join(repoRoot, 'bin', 'miglint.js'), ...files] },
   ];
+  if (baseline) out.push({ name: 'miglint (baseline)', command: (_input, files) => [process.execPath, baseline, ...files] });
   // The native binary itself, as squawk-cli's launcher would exec it (so the launcher's Node.js start-up is not counted).
   const squawkDir = packageDir(`@squawk-cli/${process.platform}-${process.arch}`);
   const squawk = squawkDir ? join(squawkDir, 'bin', process.platform === 'win32' ? 'squawk.exe' : 'squawk') : null;
@@ -160,16 +162,18 @@ async function readable(files: string[]): Promise<{ files: string[]; unparsed: n
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   let rounds = 5;
+  let baseline: string | null = null;
   const inputs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--rounds') rounds = Number(argv[++i]);
+    else if (argv[i] === '--baseline') baseline = resolve(argv[++i] ?? '');
     else inputs.push(resolve(argv[i]!));
   }
   if (inputs.length === 0 || !Number.isInteger(rounds) || rounds < 1) {
-    console.error('usage: node dist/test/bench/compare.js [--rounds N] <directory or file>...');
+    console.error('usage: node dist/test/bench/compare.js [--rounds N] [--baseline <bin/miglint.js>] <directory or file>...');
     process.exit(2);
   }
-  const all = tools();
+  const all = tools(baseline);
   const scratch = mkdtempSync(join(tmpdir(), 'miglint-compare-'));
   const notes: string[] = [];
   const rows: string[] = ['| input | files | tool | median wall time | min | peak memory | time ÷ miglint | exit |', '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |'];
