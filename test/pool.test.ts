@@ -4,6 +4,7 @@
  * error still a ConfigError.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { ConfigError, ConfigLoader } from '../src/config/index.js';
 import { discoverFiles } from '../src/lint/discover.js';
 import { poolSize } from '../src/lint/pool.js';
 import { runFiles, type RunOptions, type RunResult } from '../src/lint/run.js';
-import { fixturesDir } from './support/paths.js';
+import { fixturesDir, repoRoot } from './support/paths.js';
 
 const known = new Set(rules.map((r) => r.meta.id));
 const options = (cwd: string, workers: RunOptions['workers']): RunOptions => ({ cwd, rules, only: null, fix: 'off', unsafeFixes: false, workers });
@@ -39,6 +40,16 @@ describe('worker pool', () => {
     assert.ok(serial.files.some((f) => f.findings.some((x) => x.fix)), 'some finding carries a fix');
     assert.ok(serial.files.some((f) => f.findings.some((x) => x.ruleId === 'syntax-error')));
     assert.deepEqual(view(pooled), view(serial));
+  });
+
+  test('the CLI with MIGLINT_WORKERS=2 prints the same report and exits with the same code as with 0', () => {
+    const run = (workers: string) => spawnSync(process.execPath, [join(repoRoot, 'bin', 'miglint.js'), '--format', 'json', 'fixtures/projects'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, MIGLINT_WORKERS: workers } });
+    const serial = run('0');
+    const pooled = run('2');
+    assert.equal(serial.status, 1, serial.stderr);
+    assert.equal(pooled.status, serial.status, pooled.stderr);
+    assert.ok(JSON.parse(serial.stdout).length > 32);
+    assert.equal(pooled.stdout, serial.stdout);
   });
 
   test('an invalid configuration is a ConfigError from a worker too', async () => {

@@ -78,12 +78,16 @@ function count(value: string): number {
 }
 
 /**
- * The worker threads to lint with, from `MIGLINT_WORKERS`: a whole number forces that many (0: all
- * on the main thread); unset or anything else, `'auto'` (as many as the machine has cores, for runs
- * large enough to pay for them).
+ * The worker threads to lint with, from `MIGLINT_WORKERS`: a whole number forces that many, `auto`
+ * sizes the pool to the machine for runs large enough to pay for it (see `lint/pool.ts`); unset or
+ * anything else, 0 (all on the main thread). Off by default until it is measured to pay: on the
+ * 2-core machine it was written on, shared with other work, two workers were 15-20 % slower than
+ * the main thread alone (and a TS run took 100 MiB more), as two processes there took as long as one.
  */
 function workersSetting(value: string | undefined): number | 'auto' {
-  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : 'auto';
+  const v = value?.trim() ?? '';
+  if (v === 'auto') return 'auto';
+  return /^\d+$/.test(v) ? Number(v) : 0;
 }
 
 /**
