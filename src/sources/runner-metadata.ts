@@ -23,9 +23,12 @@ function readIfExists(path: string): string | null {
   }
 }
 
+/** The TOML parser, loaded on the first diesel migration (a dynamic import per file costs a module resolution each time). */
+let tomlParser: Promise<typeof import('smol-toml')> | null = null;
+
 /** `run_in_transaction` from diesel's metadata.toml text; null when unset or not a boolean. */
 export async function dieselRunInTransaction(toml: string): Promise<boolean | null> {
-  const { parse } = await import('smol-toml');
+  const { parse } = await (tomlParser ??= import('smol-toml'));
   try {
     const value = parse(toml)['run_in_transaction'];
     return typeof value === 'boolean' ? value : null;

@@ -50,9 +50,15 @@ export function clipBytes(s: string, max: number): string {
  * (a quoted name is a single run, spaces included), so a run of over 63 bytes is needed.
  */
 function mayHoldLongIdentifier(sql: string): boolean {
-  // No UTF-16 unit takes more than 3 bytes of UTF-8, so 22 units in a row are needed.
   if (!sql.includes('"')) {
-    for (const m of sql.matchAll(/[^\s(),;.]{22,}/g)) if (Buffer.byteLength(m[0], 'utf8') > MAX_IDENTIFIER_BYTES) return true;
+    // One pass counting the UTF-8 bytes of each stretch between separators (ASCII white space and
+    // `(),;.`; treating other spaces as part of a stretch only makes stretches longer).
+    let bytes = 0;
+    for (let i = 0; i < sql.length; i++) {
+      const c = sql.charCodeAt(i);
+      if (c <= 32 || c === 40 || c === 41 || c === 44 || c === 46 || c === 59) bytes = 0;
+      else if ((bytes += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3) > MAX_IDENTIFIER_BYTES) return true;
+    }
     return false;
   }
   const { runs } = lexSql(sql);
