@@ -2,9 +2,13 @@
  * Configuration: found by walking up from each linted file (cosmiconfig), validated
  * with a schema (zod). Files: `miglint.config.{js,mjs,cjs,json}`, `.miglintrc[.json|.yaml|.yml|.js|.cjs|.mjs]`,
  * or a `"miglint"` key in package.json. The search stops at the first folder with a package.json.
+ *
+ * The search itself lists each folder once (a run over thousands of migrations in hundreds of
+ * folders asks the file system once per folder, not once per candidate name), and loads the
+ * loader library only when a candidate file exists.
  */
-import { cosmiconfig } from 'cosmiconfig';
-import { dirname, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { z as Z } from 'zod';
 import { DEFAULT_SETTINGS, SQL_RUNNERS, type LintSettings } from '../core/rule.js';
 
@@ -125,16 +129,85 @@ export async function validateConfig(data: unknown, path: string): Promise<Confi
   throw new ConfigError(`invalid configuration in ${path}:\n${problems}`);
 }
 
+/**
+ * The places a configuration is looked for in each folder, in order: cosmiconfig's own default
+ * list for the name `miglint` (package.json counts only when it has a `"miglint"` key).
+ */
+export const CONFIG_SEARCH_PLACES = [
+  'package.json',
+  '.miglintrc',
+  '.miglintrc.json',
+  '.miglintrc.yaml',
+  '.miglintrc.yml',
+  '.miglintrc.js',
+  '.miglintrc.ts',
+  '.miglintrc.cjs',
+  '.miglintrc.mjs',
+  '.config/miglintrc',
+  '.config/miglintrc.json',
+  '.config/miglintrc.yaml',
+  '.config/miglintrc.yml',
+  '.config/miglintrc.js',
+  '.config/miglintrc.ts',
+  '.config/miglintrc.cjs',
+  '.config/miglintrc.mjs',
+  'miglint.config.js',
+  'miglint.config.ts',
+  'miglint.config.cjs',
+  'miglint.config.mjs',
+] as const;
+
+/**
+ * The `"miglint"` key of a package.json: `'skip'` when it has none (or is empty, or unreadable),
+ * `'defer'` when it is not JSON (the loader library then reports it as it always has).
+ */
+function packageJsonConfig(path: string): Found | 'skip' | 'defer' {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return 'skip'; // a folder or an unreadable file of that name: cosmiconfig passes over it too
+  }
+  if (text.trim() === '') return 'skip';
+  let pkg: unknown;
+  try {
+    pkg = JSON.parse(text);
+  } catch {
+    return 'defer';
+  }
+  const config = pkg !== null && typeof pkg === 'object' ? (pkg as Record<string, unknown>)['miglint'] : undefined;
+  return config === undefined || config === null ? 'skip' : { filepath: path, config };
+}
+
+/** A loaded configuration file: its path and its content (undefined when empty). */
+interface Found {
+  filepath: string;
+  config: unknown;
+}
+
+type Explorer = ReturnType<typeof import('cosmiconfig').cosmiconfig>;
+
 /** Finds, loads and caches the configuration that applies to files in each directory. */
 export class ConfigLoader {
-  private readonly explorer = cosmiconfig('miglint', { searchStrategy: 'project' });
+  private explorer: Promise<Explorer> | null = null;
+  /** Directory → the configuration of its files. */
   private readonly cache = new Map<string, Promise<ResolvedConfig>>();
+  /** Configuration file (or '' for none) → the resolved configuration, shared by every directory it applies to. */
+  private readonly resolved = new Map<string, Promise<ResolvedConfig>>();
+  /** Directory → the configuration file found from it (searching up), or null. */
+  private readonly searches = new Map<string, Promise<Found | null>>();
+  private readonly listings = new Map<string, ReadonlySet<string>>();
 
   constructor(
     private readonly knownRules: ReadonlySet<string>,
     /** An explicit `--config` file: used for every file instead of searching. */
     private readonly explicit: string | null = null,
   ) {}
+
+  /** The `--config` file used for every file, or null when the configuration is searched per file. */
+  get explicitPath(): string | null {
+    return this.explicit;
+  }
 
   /** @throws ConfigError when the file cannot be read or is invalid. */
   forFile(file: string): Promise<ResolvedConfig> {
@@ -148,13 +221,81 @@ export class ConfigLoader {
   }
 
   private async load(dir: string): Promise<ResolvedConfig> {
-    let result;
+    let found: Found | null;
     try {
-      result = this.explicit ? await this.explorer.load(resolve(this.explicit)) : await this.explorer.search(dir);
+      if (this.explicit) {
+        const r = await (await this.loaderLibrary()).load(resolve(this.explicit));
+        found = r && !r.isEmpty ? { filepath: r.filepath, config: r.config } : r ? { filepath: r.filepath, config: undefined } : null;
+      } else {
+        found = await this.search(dir);
+      }
     } catch (e) {
       throw new ConfigError(`cannot read configuration${this.explicit ? ` ${this.explicit}` : ''}: ${(e as Error).message}`);
     }
-    if (!result || result.isEmpty) return resolveConfig({}, result?.filepath ?? null, this.knownRules);
-    return resolveConfig(await validateConfig(result.config, result.filepath), result.filepath, this.knownRules);
+    const key = found?.filepath ?? '';
+    let p = this.resolved.get(key);
+    if (!p) {
+      p = (async () => (found === null || found.config === undefined ? resolveConfig({}, found?.filepath ?? null, this.knownRules) : resolveConfig(await validateConfig(found.config, found.filepath), found.filepath, this.knownRules)))();
+      this.resolved.set(key, p);
+    }
+    return p;
+  }
+
+  private loaderLibrary(): Promise<Explorer> {
+    this.explorer ??= import('cosmiconfig').then(({ cosmiconfig }) => cosmiconfig('miglint', { searchStrategy: 'none' }));
+    return this.explorer;
+  }
+
+  /** The names in `dir` (empty when it cannot be listed). */
+  private entries(dir: string): ReadonlySet<string> {
+    let names = this.listings.get(dir);
+    if (!names) {
+      try {
+        names = new Set(readdirSync(dir));
+      } catch {
+        names = new Set(); // a folder that cannot be listed holds no configuration we can read (cosmiconfig skips it the same way)
+      }
+      this.listings.set(dir, names);
+    }
+    return names;
+  }
+
+  /**
+   * The first configuration found in `dir` or a folder above it, up to the first folder with a
+   * package.json (or package.yaml): the search cosmiconfig's `project` strategy makes. A candidate
+   * that is empty, a folder, or unreadable is passed over as cosmiconfig does.
+   */
+  private search(dir: string): Promise<Found | null> {
+    let p = this.searches.get(dir);
+    if (!p) {
+      p = (async () => {
+        const names = this.entries(dir);
+        const inConfigDir = names.has('.config') ? this.entries(join(dir, '.config')) : null;
+        for (const place of CONFIG_SEARCH_PLACES) {
+          const here = place.startsWith('.config/') ? inConfigDir?.has(place.slice('.config/'.length)) : names.has(place);
+          if (!here) continue;
+          if (place === 'package.json') {
+            // Read here, without the loader library, as it is in most projects and seldom holds the key.
+            const own = packageJsonConfig(join(dir, place));
+            if (own === 'skip') continue;
+            if (own !== 'defer') return own;
+          }
+          let r;
+          try {
+            r = await (await this.loaderLibrary()).load(join(dir, place));
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EACCES') continue;
+            throw e;
+          }
+          if (r && !r.isEmpty) return { filepath: r.filepath, config: r.config };
+        }
+        const parent = dirname(dir);
+        if (names.has('package.json') || names.has('package.yaml') || parent === dir) return null;
+        return this.search(parent);
+      })();
+      this.searches.set(dir, p);
+    }
+    return p;
   }
 }

@@ -4,11 +4,10 @@
  * the configuration's `ignores`. Each file is listed once, however many paths reach
  * it (symbolic links, a loop of them, a file named and also walked).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import ignore from 'ignore';
-import { glob } from 'tinyglobby';
+import type { Ignore } from 'ignore';
 import { isMigrationSource, supportedExtensions } from '../sources/index.js';
 import { fileKind } from './read.js';
 
@@ -43,19 +42,28 @@ export interface DiscoverOptions {
  */
 export async function discoverFiles(paths: string[], cwd: string, extraIgnores: string[] = [], options: DiscoverOptions = {}): Promise<string[]> {
   const debug = options.debug ?? null;
-  const ig = ignore().add(extraIgnores);
+  // The ignore-pattern and glob libraries are loaded only for a walk or a glob: files named one by one (a hook, an editor) need neither.
+  let ig: Ignore | null = null;
   const ignoreFile = join(cwd, '.miglintignore');
-  if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
+  const loadIgnores = async () => {
+    if (ig) return;
+    ig = (await import('ignore')).default().add(extraIgnores);
+    if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
+  };
   const ignored = (abs: string) => {
     const rel = relative(cwd, abs);
-    return !!rel && !rel.startsWith('..') && ig.ignores(rel.split(sep).join('/'));
+    return !!rel && !rel.startsWith('..') && ig!.ignores(rel.split(sep).join('/'));
+  };
+  const glob = async (pattern: string, opts: { cwd: string; absolute: boolean; ignore: string[]; dot?: boolean }) => {
+    await loadIgnores();
+    return (await import('tinyglobby')).glob(pattern, opts);
   };
   /** Real path → the path it was first met under. */
   const found = new Map<string, string>();
   const add = async (abs: string) => {
     let real = abs;
     try {
-      real = await realpath(abs);
+      real = realpathSync.native(abs); // synchronous: one thread-pool round trip per file cost more than the call
     } catch {
       // A path that does not resolve (a dangling link named explicitly) stays as it is: reading it reports why.
     }
@@ -67,7 +75,12 @@ export async function discoverFiles(paths: string[], cwd: string, extraIgnores: 
   const addWalked = async (files: string[]) => {
     for (const abs of files.sort()) {
       if (ignored(abs)) continue;
-      const s = await stat(abs).catch(() => null);
+      let s = null;
+      try {
+        s = statSync(abs);
+      } catch {
+        // reported just below as a file that cannot be read
+      }
       if (!s?.isFile()) {
         debug?.(`${relative(cwd, abs)}: skipped: ${s ? `${fileKind(s)}, not a regular file` : 'it cannot be read'}`);
         continue;

@@ -29,6 +29,13 @@ export interface RunOptions {
   directions?: ReadonlySet<Direction> | null;
   /** Receives `--debug` lines: files not read, and why. */
   debug?: ((message: string) => void) | null;
+  /**
+   * Worker threads for `runFiles` (see `lint/pool.ts`): a number forces that many (0, the default:
+   * none, all on the calling thread); `'auto'` uses them when the files are enough to pay for them,
+   * as many as the machine has cores. Workers lint with the built-in rules (`rules` must be those)
+   * and never with `fix: 'write'` or `debug`.
+   */
+  workers?: number | 'auto';
 }
 
 export interface RunResult {
@@ -146,10 +153,16 @@ export async function lintSource(file: string, read: (maxBytes: number) => Promi
 
 /**
  * Lints every file (see `lintSource`: what cannot be read is a finding); with `fix: 'write'`,
- * writes fixed files back (only when they parse).
+ * writes fixed files back (only when they parse). Many files may be linted on worker threads
+ * (`RunOptions.workers`), with the same result.
  * @throws ConfigError when a file's configuration is invalid.
  */
 export async function runFiles(files: string[], loader: ConfigLoader, options: RunOptions): Promise<RunResult> {
+  if (options.workers) {
+    const pool = await import('./pool.js');
+    const size = pool.poolSize(files, options);
+    if (size > 0) return pool.runFilesInPool(files, loader, options, size);
+  }
   await prepareFrontends(files);
   const result = newRunResult();
   for (const file of files) {

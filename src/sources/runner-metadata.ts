@@ -8,24 +8,27 @@
  * Reading them lets the `.sql` frontend know a migration runs outside a transaction,
  * which is what the index fixes tell users of these runners to do.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { LintSettings, RunnerMetadata } from '../core/rule.js';
 import { prismaExecution } from './prisma-version.js';
 import { RunnerDetector } from './runner-detect.js';
 
-async function readIfExists(path: string): Promise<string | null> {
+function readIfExists(path: string): string | null {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
     throw e;
   }
 }
 
+/** The TOML parser, loaded on the first diesel migration (a dynamic import per file costs a module resolution each time). */
+let tomlParser: Promise<typeof import('smol-toml')> | null = null;
+
 /** `run_in_transaction` from diesel's metadata.toml text; null when unset or not a boolean. */
 export async function dieselRunInTransaction(toml: string): Promise<boolean | null> {
-  const { parse } = await import('smol-toml');
+  const { parse } = await (tomlParser ??= import('smol-toml'));
   try {
     const value = parse(toml)['run_in_transaction'];
     return typeof value === 'boolean' ? value : null;

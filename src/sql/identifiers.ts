@@ -5,6 +5,7 @@
  * tokens of the statement's own text.
  */
 import { scanSync } from 'libpg-query';
+import { lexSql } from './lex.js';
 
 /** The longest identifier PostgreSQL keeps, in bytes. */
 export const MAX_IDENTIFIER_BYTES = 63;
@@ -42,12 +43,35 @@ export function clipBytes(s: string, max: number): string {
 }
 
 /**
+ * Whether some token of `sql` could be an identifier over 63 bytes, cheaply, so the scanner
+ * (whose token list costs more than linting the statement) runs only where one may be.
+ * Without a double quote, such an identifier is a stretch of over 63 bytes with no separator
+ * in it. With one, a quoted identifier may hold spaces: it lies inside one of the lexer's runs
+ * (a quoted name is a single run, spaces included), so a run of over 63 bytes is needed.
+ */
+function mayHoldLongIdentifier(sql: string): boolean {
+  if (!sql.includes('"')) {
+    // One pass counting the UTF-8 bytes of each stretch between separators (ASCII white space and
+    // `(),;.`; treating other spaces as part of a stretch only makes stretches longer).
+    let bytes = 0;
+    for (let i = 0; i < sql.length; i++) {
+      const c = sql.charCodeAt(i);
+      if (c <= 32 || c === 40 || c === 41 || c === 44 || c === 46 || c === 59) bytes = 0;
+      else if ((bytes += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3) > MAX_IDENTIFIER_BYTES) return true;
+    }
+    return false;
+  }
+  const { runs } = lexSql(sql);
+  for (let i = 0; i < runs.count; i++) if (runs.byteEnd[i]! - runs.byteStart[i]! > MAX_IDENTIFIER_BYTES) return true;
+  return false;
+}
+
+/**
  * The identifiers over 63 bytes in `sql`, in order.
  * @throws nothing: text the scanner rejects yields no identifiers (the parser reports it as a syntax error).
  */
 export function longIdentifiers(sql: string): LongIdentifier[] {
-  // No token can be over 63 bytes without 16 UTF-16 units in a row that are not separators.
-  if (!/[^\s(),;.]{16,}/.test(sql)) return [];
+  if (!mayHoldLongIdentifier(sql)) return [];
   let tokens: { start: number; end: number; text: string; tokenName: string }[];
   try {
     tokens = scanSync(sql).tokens;

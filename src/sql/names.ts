@@ -248,6 +248,19 @@ export function isCreatedTable(n: RelationName | null, context: NameContext): bo
 
 /** The schema and name of a key (`audit."Leads"` → `{ schema: 'audit', name: 'Leads' }`). */
 export function splitKey(key: RelationKey): { schema: string; name: string } {
+  let split = splitKeys.get(key);
+  if (!split) {
+    // Callers compare each table created so far with a name (`namesakes`): keep the splits, bounded.
+    if (splitKeys.size >= 10_000) splitKeys.clear();
+    split = splitKeyUncached(key);
+    splitKeys.set(key, split);
+  }
+  return { ...split };
+}
+
+const splitKeys = new Map<RelationKey, { schema: string; name: string }>();
+
+function splitKeyUncached(key: RelationKey): { schema: string; name: string } {
   const parts: string[] = [];
   const re = /"((?:[^"]|"")*)"|([^."]*)/y;
   for (let i = 0; i <= key.length; ) {
