@@ -93,17 +93,16 @@ describe('example projects', () => {
     assert.doesNotMatch(r.stdout, /--> fixtures\/projects\/(flask-sqlalchemy\/safe|alembic\/safe)\//, 'nothing in the safe versions');
   });
 
-  test('--fix-dry-run shows a diff for every file with a safe fix and writes nothing', () => {
+  test('--fix-dry-run shows a diff for every file with a safe fix and writes nothing', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'miglint-dry-'));
     cpSync(PROJECTS, copy, { recursive: true });
-    const bin = join(repoRoot, 'bin', 'miglint.js');
-    const json = spawnSync(process.execPath, [bin, '--format', 'json', '.'], { cwd: copy, encoding: 'utf8' });
-    const withSafe = (JSON.parse(json.stdout) as { filePath: string; messages: { fix?: { applicability: string } }[] }[])
-      .filter((f) => f.messages.some((m) => m.fix?.applicability === 'safe'))
-      .map((f) => relative(copy, f.filePath));
-    const dry = spawnSync(process.execPath, [bin, '--fix-dry-run', '.'], { cwd: copy, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const files = await discoverFiles([copy], copy);
+    const report = await runFiles(files, new ConfigLoader(known), options(copy));
+    const withSafe = report.files.filter((f) => f.findings.some((x) => x.fix && x.fix.edits.length > 0 && x.fix.applicability === 'safe')).map((f) => relative(copy, f.path));
+    assert.ok(withSafe.length > 0, 'some file has a safe fix');
+    const before = files.map((f) => readFileSync(f, 'utf8'));
+    const dry = spawnSync(process.execPath, [join(repoRoot, 'bin', 'miglint.js'), '--fix-dry-run', '.'], { cwd: copy, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     for (const file of withSafe) assert.ok(dry.stdout.includes(`+++ b/${file}`), `no diff for ${file}`);
-    const again = spawnSync(process.execPath, [bin, '--format', 'json', '.'], { cwd: copy, encoding: 'utf8' });
-    assert.equal(again.stdout, json.stdout, 'dry run wrote nothing');
+    files.forEach((f, i) => assert.equal(readFileSync(f, 'utf8'), before[i], `dry run wrote ${relative(copy, f)}`));
   });
 });
