@@ -13,14 +13,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { main } from '../src/cli/miglint.js';
+import { miglintIn } from './support/cli.js';
 import { repoRoot } from './support/paths.js';
-
-// The in-process runs render as the child processes do: no colours.
-process.env.NO_COLOR = '1';
-delete process.env.FORCE_COLOR;
 
 const BIN = join(repoRoot, 'bin', 'miglint.js');
 
@@ -28,19 +23,6 @@ function miglint(args: string[], cwd: string, input?: string | Buffer) {
   // The timeout turns a hang (a FIFO read) into a failure rather than a stuck suite.
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, input, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** `miglint <args>` in this process, in `cwd`, with `input` as standard input: the exit code and the output. */
-async function miglintIn(args: string[], cwd: string, input?: string | Buffer) {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    stdout: { write: (s: string | Uint8Array) => ((stdout += String(s)), true) },
-    stderr: { write: (s: string | Uint8Array) => ((stderr += String(s)), true) },
-    stdin: Readable.from(input === undefined ? [] : [Buffer.from(input)]),
-  } as unknown as Parameters<typeof main>[1];
-  const code = await main(args, io, cwd);
-  return { code, stdout, stderr };
 }
 
 function project(files: Record<string, string | Buffer>): string {

@@ -4,7 +4,6 @@
  * something was not analysed are kept, and `--fix` leaves the other direction alone.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { lintText, phaseAt } from '../src/lint/engine.js';
 import { fixText } from '../src/lint/fix.js';
 import { loadUnit } from '../src/sources/index.js';
 import { config, lint } from './support/lint.js';
-import { repoRoot } from './support/paths.js';
+import { miglintIn } from './support/cli.js';
 
 const INDEX_RULES = ['require-concurrent-index-creation', 'require-concurrent-index-deletion'];
 
@@ -126,15 +125,15 @@ describe('the directions and maxFileSize settings are validated', () => {
   });
 });
 
-test('the CLI: --directions up overrides "directions": ["down"] in the configuration', () => {
+test('the CLI: --directions up overrides "directions": ["down"] in the configuration', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'miglint-dir-'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ miglint: { directions: ['down'] } }));
   writeFileSync(join(dir, '20240101_m.ts'), KNEX);
-  const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'miglint.js'), '--format', 'json', '--rule', INDEX_RULES.join(','), ...args, '.'], { cwd: dir, encoding: 'utf8' });
+  const run = async (args: string[]) => {
+    const r = await miglintIn(['--format', 'json', '--rule', INDEX_RULES.join(','), ...args, '.'], dir);
     return (JSON.parse(r.stdout) as { messages: { ruleId: string; line: number }[] }[]).flatMap((f) => f.messages.map((m) => `${m.line} ${m.ruleId}`));
   };
-  assert.deepEqual(run([]), ['8 require-concurrent-index-deletion']);
-  assert.deepEqual(run(['--directions', 'up']), ['4 require-concurrent-index-creation']);
-  assert.deepEqual(run(['--directions', 'up,down']), ['4 require-concurrent-index-creation', '8 require-concurrent-index-deletion']);
+  assert.deepEqual(await run([]), ['8 require-concurrent-index-deletion']);
+  assert.deepEqual(await run(['--directions', 'up']), ['4 require-concurrent-index-creation']);
+  assert.deepEqual(await run(['--directions', 'up,down']), ['4 require-concurrent-index-creation', '8 require-concurrent-index-deletion']);
 });

@@ -133,7 +133,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   if (opts.printConfig !== undefined) {
     try {
       const { explainFile } = await import('../lint/explain.js');
-      io.stdout.write(`${JSON.stringify(await explainFile(opts.printConfig, new ConfigLoader(known, opts.config ?? null), process.cwd()), null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(await explainFile(opts.printConfig, new ConfigLoader(known, opts.config ?? null), cwd), null, 2)}\n`);
       return 0;
     } catch (e) {
       io.stderr.write(`miglint: ${e instanceof ConfigError ? '' : 'cannot explain '}${e instanceof ConfigError ? e.message : `${opts.printConfig}: ${(e as Error).message}`}\n`);
