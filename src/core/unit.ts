@@ -265,5 +265,15 @@ export interface MigrationUnit {
   phaseRegions: { phase: Phase; span: Span }[];
   /** What the frontend could not fully read, each located (see `UnanalysedFact`). */
   unanalysed: UnanalysedFact[];
+  /**
+   * The language-level edits a fix may ask for. A frontend may compute them lazily, from a
+   * syntax tree it keeps until `release` is called: ask for them before that.
+   */
   edits: FrontendEdits;
+  /**
+   * Frees what the frontend kept for `edits` (the TS/JS syntax tree); after it, an edit
+   * operation that needs the tree throws. Called by the engine once the rules have run;
+   * idempotent. Absent: nothing is kept.
+   */
+  release?: () => void;
 }

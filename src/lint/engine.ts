@@ -141,13 +141,18 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
 
   // Pseudo-rules a comment may name too (a syntax error is never suppressed: see applySuppressions).
   const known = new Set([...options.rules.map((r) => r.meta.id), UNANALYZABLE_FILE]);
-  for (const rule of options.rules) {
-    if (options.only && !options.only.has(rule.meta.id)) continue;
-    const sev = ruleSeverity(rule, config);
-    if (sev === 'off' || !ruleAppliesTo(rule.meta.appliesTo, frontend)) continue;
-    severities.set(rule.meta.id, sev);
-    // A loop, not push(...): a rule may report 100,000 findings on a large file, more arguments than a call takes.
-    for (const d of rule.check(unit, { settings: config.settings, options: config.rules[rule.meta.id]?.options ?? {} })) diagnostics.push(d);
+  try {
+    for (const rule of options.rules) {
+      if (options.only && !options.only.has(rule.meta.id)) continue;
+      const sev = ruleSeverity(rule, config);
+      if (sev === 'off' || !ruleAppliesTo(rule.meta.appliesTo, frontend)) continue;
+      severities.set(rule.meta.id, sev);
+      // A loop, not push(...): a rule may report 100,000 findings on a large file, more arguments than a call takes.
+      for (const d of rule.check(unit, { settings: config.settings, options: config.rules[rule.meta.id]?.options ?? {} })) diagnostics.push(d);
+    }
+  } finally {
+    // The fixes have their edits: what the frontend kept for them (a syntax tree) goes.
+    unit.release?.();
   }
 
   const suppressions = parseSuppressions(unit, frontend.comments);

@@ -67,5 +67,6 @@ export async function explainFile(file: string, loader: ConfigLoader, cwd: strin
   if (frontendFor(path) === null) return explainUnit(path, null, config, cwd);
   await prepareFrontends([path]);
   const unit = loadUnit(path, await readFile(path, 'utf8'), config.settings);
+  unit.release?.(); // An explanation asks for no fix edits.
   return explainUnit(path, unit, config, cwd);
 }

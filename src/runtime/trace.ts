@@ -128,6 +128,7 @@ async function collect(paths: string[], cwd: string): Promise<Item[]> {
         continue;
       }
       const unit = loadUnit(file, text, cfg.settings);
+      unit.release?.(); // A trace runs the statements; it asks for no fix edits.
       if (unit.framework === 'migrun') items.push(await migrunItem(file, display(file), text));
       else items.push({ display: display(file), kind: 'unit', unit });
     }

@@ -200,6 +200,8 @@ describe('setBuilderOptions and replaceWithRawQuery', () => {
     const unit = unitOf(text, 'm.js');
     const [a, b, c] = unit.statements;
     const create = { concurrently: true, ifNotExists: true };
+    // Every edit is asked for before another file is parsed (the unit's tree is the frontend's one at a time).
+    const raw = unit.edits.replaceWithRawQuery!(b!, 'CREATE INDEX CONCURRENTLY x ON leads (tenant_id, id)');
     let fixed = applyEdits(text, [...unit.edits.setBuilderOptions!(a!, create)!, ...unit.edits.setBuilderOptions!(b!, create)!, ...unit.edits.setBuilderOptions!(c!, { concurrently: true, ifExists: true })!]);
     assert.equal(
       fixed,
@@ -220,7 +222,7 @@ describe('setBuilderOptions and replaceWithRawQuery', () => {
       'CREATE INDEX CONCURRENTLY IF NOT EXISTS "leads_tenant_id_id_index" ON "leads" ("tenant_id", "id")',
       'DROP INDEX CONCURRENTLY IF EXISTS "idx_phone"',
     ]);
-    fixed = applyEdits(text, unit.edits.replaceWithRawQuery!(b!, 'CREATE INDEX CONCURRENTLY x ON leads (tenant_id, id)'));
+    fixed = applyEdits(text, raw);
     assert.match(fixed, /\n {2}pgm\.sql\('CREATE INDEX CONCURRENTLY x ON leads \(tenant_id, id\)'\);\n/);
   });
 
@@ -237,10 +239,10 @@ describe('setBuilderOptions and replaceWithRawQuery', () => {
     const unit = unitOf(text);
     const [create, drop] = unit.statements;
     const withOption = applyEdits(text, unit.edits.setBuilderOptions!(create!, { concurrently: true, ifNotExists: true }));
-    assert.equal(withOption, text.replace("columnNames: ['x'] }", "columnNames: ['x'], isConcurrent: true }"));
-    assert.equal(unitOf(withOption).statements[0]!.sql, 'CREATE INDEX CONCURRENTLY "idx_x" ON "leads" ("x")');
     assert.equal(unit.edits.setBuilderOptions!(drop!, { concurrently: true }), null);
     const raw = applyEdits(text, unit.edits.replaceWithRawQuery!(drop!, 'DROP INDEX CONCURRENTLY IF EXISTS "idx_y"'));
+    assert.equal(withOption, text.replace("columnNames: ['x'] }", "columnNames: ['x'], isConcurrent: true }"));
+    assert.equal(unitOf(withOption).statements[0]!.sql, 'CREATE INDEX CONCURRENTLY "idx_x" ON "leads" ("x")');
     assert.equal(raw, text.replace("queryRunner.dropIndex('leads', 'idx_y')", `queryRunner.query('DROP INDEX CONCURRENTLY IF EXISTS "idx_y"')`));
   });
 
@@ -310,5 +312,27 @@ describe('setBuilderOptions and replaceWithRawQuery', () => {
       ),
     );
     assert.equal(unitOf(fixed).statements[0]!.sql, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "idx_x" ON "t" ("x")');
+  });
+});
+
+describe('edits are computed when a fix asks, from the tree the unit keeps until released', () => {
+  const knex = (table: string) => lines('exports.up = async (knex) => {', `  await knex.raw('CREATE INDEX i_${table} ON ${table} (x)');`, '};', '');
+  test('asked before release: the edits; after release, or once another file is parsed: a clear error, not a stale answer', () => {
+    const a = unitOf(knex('a'), 'a.js');
+    const edits = a.edits.insertStatementBefore!(statement(a, 'CREATE INDEX'), LOCK);
+    assert.ok(edits && edits.length > 0);
+    // Asked again, the same edits (kept, not recomputed from a tree that may have gone).
+    assert.deepEqual(a.edits.insertStatementBefore!(statement(a, 'CREATE INDEX'), LOCK), edits);
+    a.release!();
+    a.release!(); // idempotent
+    assert.throws(() => a.edits.disableTransaction!('up'), /after the unit was released/);
+
+    const b = unitOf(knex('b'), 'b.js');
+    const c = unitOf(knex('c'), 'c.js');
+    assert.throws(() => b.edits.insertStatementBefore!(statement(b, 'CREATE INDEX'), LOCK), /after the unit was released/);
+    assert.ok(c.edits.insertStatementBefore!(statement(c, 'CREATE INDEX'), LOCK));
+    b.release!(); // releasing an overwritten file leaves the newer one alone
+    assert.ok(c.edits.disableTransaction!('up'));
+    c.release!();
   });
 });

@@ -31,7 +31,7 @@ import { NodeIndex } from './nodes.js';
 import { FRAMEWORKS, frameworkSupport } from './frameworks.js';
 import { Node, SyntaxKind } from './morph.js';
 import { Placeholders } from './placeholders.js';
-import { isJsx, ParserStackError, withSourceFile } from './project.js';
+import { isJsx, openSourceFile, ParserStackError, type OpenSourceFile } from './project.js';
 import { rawQueryOf } from './queries.js';
 import { bindingKey } from './scopes.js';
 import { findOpenings, findSessions, type Opening } from './sessions.js';
@@ -60,6 +60,9 @@ function languageOf(file: string): 'ts' | 'js' {
  * Builds the unit of a TypeScript or JavaScript migration. The SQL parser must be initialised.
  * @throws whatever an analysis step throws (a bug): the caller reports it as an internal error.
  */
+/** The edits of a unit with no syntax tree kept (a file past a limit, one that did not parse as a whole). */
+const NO_EDITS: FrontendEdits = Object.freeze({});
+
 export function typescriptUnit(file: string, text: string, settings: LintSettings): MigrationUnit {
   const unit: MigrationUnit = {
     file,
@@ -74,7 +77,7 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
     unanalysed: [],
     comments: [],
     syntaxErrors: [],
-    edits: {},
+    edits: NO_EDITS,
   };
   // Nesting past the limits would overflow the parser's or the walks' call stack: say where it is reached instead.
   const nesting = bracketNesting(text, isJsx(file));
@@ -89,11 +92,18 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
     return unit;
   }
   try {
-    withSourceFile(file, text, (sf) => {
-      const deep = syntaxDepth(sf.compilerNode);
+    // The tree stays until the engine releases the unit: the fixes of the findings that fire compute their edits from it.
+    const open = openSourceFile(file, text);
+    try {
+      const deep = syntaxDepth(open.sf.compilerNode);
       if (deep) limitReached(deep);
-      else analyse(unit, sf, settings);
-    });
+      else analyse(unit, open, settings);
+    } catch (e) {
+      open.release();
+      throw e;
+    }
+    if (unit.edits === NO_EDITS) open.release();
+    else unit.release = open.release;
   } catch (e) {
     if (!(e instanceof ParserStackError)) throw e;
     unit.unanalysed.push({
@@ -108,7 +118,8 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
 }
 
 /** Fills in the unit from the parsed file. */
-function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): void {
+function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettings): void {
+  const sf = open.sf;
   const { file, source } = unit;
   const text = source.text;
   const nodes = new NodeIndex(sf);
@@ -194,7 +205,7 @@ function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): v
     const tx = txKeys.get(s);
     s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.key}` : tx ? `transaction:${tx}` : null;
   }
-  unit.edits = frontendEdits(env, frameworkSupport(env.framework), collector, anchors, pins);
+  unit.edits = frontendEdits(env, frameworkSupport(env.framework), collector, anchors, pins, open.alive);
 }
 
 interface Anchor {
@@ -204,48 +215,69 @@ interface Anchor {
 }
 
 /**
- * The edits a fix may ask for, computed now (while the syntax tree exists) and
- * handed out as copies later.
+ * The edits a fix may ask for. Each is computed from the syntax tree the first time a fix asks
+ * (only findings that fire have fixes), and handed out as copies.
+ * @throws Error when asked after the unit's `release()` (the tree is gone): a bug in the caller.
  */
-function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector, anchors: Map<Statement, Anchor>, pins: Map<Statement, Pin>): FrontendEdits {
+function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector, anchors: Map<Statement, Anchor>, pins: Map<Statement, Pin>, alive: () => boolean): FrontendEdits {
   const eol = env.source.eol;
-  const semicolons = usesSemicolons(env);
-  const disable = new Map<Phase, Edit[] | null>();
-  for (const phase of ['up', 'down', 'other'] as const) disable.set(phase, support.disableTransaction ? support.disableTransaction(env, phase) : null);
+  const needTree = () => {
+    if (!alive()) throw new Error(`${env.file}: a fix asked for an edit after the unit was released (its syntax tree is gone)`);
+  };
+  const lazy = <K, V>(compute: (k: K) => V) => {
+    const memo = new Map<K, V>();
+    return (k: K): V => {
+      if (!memo.has(k)) {
+        needTree();
+        memo.set(k, compute(k));
+      }
+      return memo.get(k)!;
+    };
+  };
+  const disable = lazy((phase: Phase) => (support.disableTransaction ? support.disableTransaction(env, phase) : null));
+  const semicolons = lazy((_: null) => usesSemicolons(env));
+  const quote = (() => {
+    let single: boolean | null = null;
+    return (s: string) => {
+      if (single === null) {
+        needTree();
+        single = prefersSingleQuotes(env.nodes);
+      }
+      return jsString(s, single);
+    };
+  })();
 
   // A fix inserts its statement after the SET queries (and `noTransaction()`) already at the top.
-  const settingCalls = settingOnlyCalls(collector);
-  const inside = (n: Node, c: Span) => c.start >= n.getStart() && c.end <= n.getEnd();
-  const skip = (n: Node) => {
-    if (!Node.isExpressionStatement(n)) return false;
-    if (/^\s*[\w$.]+\.noTransaction\(\s*\)\s*;?\s*$/.test(n.getText())) return true;
-    // A statement that only runs SET queries (not one that also runs anything else).
-    const calls = collector.callSpans.filter((c) => inside(n, c));
-    return calls.length > 0 && calls.every((c) => settingCalls.some((x) => x.start === c.start && x.end === c.end));
-  };
-  const plans = new Map<Phase, { plan: InsertionPlan; maker: RawStatementMaker } | null>();
-  for (const phase of ['up', 'down'] as const) {
+  const plans = lazy((phase: Phase): { plan: InsertionPlan; maker: RawStatementMaker } | null => {
     const fn = env.phases.find((p) => p.phase === phase);
     const maker = fn && support.rawStatement ? support.rawStatement(env, fn) : null;
-    const plan = fn && maker ? planInsertion(fn.fn, env.text, skip) : null;
-    plans.set(phase, plan && maker ? { plan, maker } : null);
-  }
-  const single = prefersSingleQuotes(env.nodes);
-  const quote = (s: string) => jsString(s, single);
+    if (!fn || !maker) return null;
+    const settingCalls = settingOnlyCalls(collector);
+    const inside = (n: Node, c: Span) => c.start >= n.getStart() && c.end <= n.getEnd();
+    const skip = (n: Node) => {
+      if (!Node.isExpressionStatement(n)) return false;
+      if (/^\s*[\w$.]+\.noTransaction\(\s*\)\s*;?\s*$/.test(n.getText())) return true;
+      // A statement that only runs SET queries (not one that also runs anything else).
+      const calls = collector.callSpans.filter((c) => inside(n, c));
+      return calls.length > 0 && calls.every((c) => settingCalls.some((x) => x.start === c.start && x.end === c.end));
+    };
+    const plan = planInsertion(fn.fn, env.text, skip);
+    return plan ? { plan, maker } : null;
+  });
   const copy = (edits: Edit[] | null | undefined) => (edits ? edits.map((e) => ({ ...e })) : null);
   return {
-    disableTransaction: (phase) => copy(disable.get(phase)),
+    disableTransaction: (phase) => copy(disable(phase)),
     insertStatementBefore: (statement, sql) => {
       // A SET must reach the connection that runs the statement: never through a pool.
       const pin = pins.get(statement) ?? null;
       if (pin === null) return null;
-      const p = plans.get(statement.phase);
+      const p = statement.phase === 'other' ? null : plans(statement.phase);
       if (p && pin === 'phase') {
-        const edits = [...applyInsertion(p.plan, p.maker.code(sql, quote), eol, p.maker.awaits, semicolons), ...(copy(p.maker.extraEdits) ?? [])];
+        const edits = [...applyInsertion(p.plan, p.maker.code(sql, quote), eol, p.maker.awaits, semicolons(null)), ...(copy(p.maker.extraEdits) ?? [])];
         return edits.sort((a, b) => a.start - b.start);
       }
       const a = anchors.get(statement);
-      return a ? [{ start: a.offset, end: a.offset, text: `${a.indent}${a.code(sql, quote)}${semicolons ? ';' : ''}${eol}` }] : null;
+      return a ? [{ start: a.offset, end: a.offset, text: `${a.indent}${a.code(sql, quote)}${semicolons(null) ? ';' : ''}${eol}` }] : null;
     },
     setBuilderOptions: (statement, options) => collector.hooks.get(statement)?.setOptions?.(options) ?? null,
     replaceWithRawQuery: (statement, sql) => collector.hooks.get(statement)?.replaceWithRaw?.(sql, quote) ?? null,

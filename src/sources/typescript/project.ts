@@ -49,16 +49,29 @@ export function isJsx(file: string): boolean {
   return /\.[jt]sx$/i.test(file);
 }
 
+/** A parsed file kept alive for later questions: `alive()` until `release()` or the next file opened. */
+export interface OpenSourceFile {
+  sf: SourceFile;
+  /** Whether the tree can still be read (not released, not overwritten by a later file). */
+  alive: () => boolean;
+  /** Removes the file from the project; idempotent. */
+  release: () => void;
+}
+
+let generation = 0;
+
 /**
- * Parses `text` as the file `file`, runs `analyse` on it and removes it again.
- * The source file and its nodes must not be used after `analyse` returns.
- * @throws ParserStackError when the parser runs out of call stack; whatever `analyse` throws.
+ * Parses `text` as the file `file` into the shared project. The file stays until `release()`,
+ * or until the next call opens another file (the project holds one file at a time), whichever
+ * comes first; its nodes must not be read after that (`alive()` says whether they can).
+ * @throws ParserStackError when the parser runs out of call stack.
  */
-export function withSourceFile<T>(file: string, text: string, analyse: (sf: SourceFile) => T): T {
+export function openSourceFile(file: string, text: string): OpenSourceFile {
   const p = getProject();
   const ext = /\.[cm]?[jt]sx?$/i.exec(file)?.[0]?.toLowerCase() ?? '.ts';
   // ts-morph drops a byte order mark, which would shift every offset by one: hide it behind a space instead.
   const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+  const mine = ++generation;
   let sf: SourceFile;
   try {
     sf = p.createSourceFile(`/miglint/migration${ext}`, source, { overwrite: true, scriptKind: scriptKind(file) });
@@ -66,9 +79,14 @@ export function withSourceFile<T>(file: string, text: string, analyse: (sf: Sour
     if (isStackOverflow(e)) throw new ParserStackError();
     throw e;
   }
-  try {
-    return analyse(sf);
-  } finally {
-    p.removeSourceFile(sf);
-  }
+  let released = false;
+  return {
+    sf,
+    alive: () => !released && generation === mine,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (generation === mine) p.removeSourceFile(sf);
+    },
+  };
 }
