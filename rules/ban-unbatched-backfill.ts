@@ -3,22 +3,9 @@ import { defineRule } from '../src/core/rule.js';
 import { quoteName } from '../src/sql/describe.js';
 import { claim, factsOf } from '../src/sql/facts.js';
 
-/** The framework's own way to batch, named in the help. */
+/** The framework's own way to batch (its module's idiom), named in the help. */
 function batchedAlternative(unit: MigrationUnit): string {
-  switch (unit.framework) {
-    case 'knex':
-      return "in knex, a loop of knex.raw('UPDATE ... WHERE id IN (SELECT id FROM ... WHERE <still to do> LIMIT 1000)') in a migration with `export const config = { transaction: false }`";
-    case 'typeorm':
-      return "in TypeORM, a loop of queryRunner.query('UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)') in a migration with `transaction = false`";
-    case 'sequelize':
-      return 'in Sequelize, a loop of queryInterface.sequelize.query(...) over key ranges, outside a transaction';
-    case 'node-pg-migrate':
-      return 'in node-pg-migrate, a loop of pgm.db.query(...) over key ranges in a migration with pgm.noTransaction()';
-    case 'kysely':
-      return 'in kysely, a loop of sql`UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)`.execute(db) over key ranges';
-    default:
-      return 'in plain SQL, a job (or a loop in the application) running UPDATE ... WHERE id >= $1 AND id < $2 one range at a time, each its own transaction';
-  }
+  return unit.idioms?.batchedBackfill ?? 'in plain SQL, a job (or a loop in the application) running UPDATE ... WHERE id >= $1 AND id < $2 one range at a time, each its own transaction';
 }
 
 /**

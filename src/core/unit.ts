@@ -186,6 +186,16 @@ export interface SyntaxErrorFact {
   language?: string;
 }
 
+/** What a framework's migrations do in their own words, for rules' help texts. */
+export interface FrameworkIdioms {
+  /**
+   * How a backfill is batched in its migrations (`ban-unbatched-backfill`), a phrase starting
+   * `in <framework>, ...`: the query call to loop over key ranges and how each batch gets a
+   * transaction of its own.
+   */
+  batchedBackfill?: string;
+}
+
 /**
  * Something a frontend could not fully read (fail closed: silence must mean "analysed and safe").
  * - `statement`: one query call or statement whose SQL could not be reconstructed or parsed;
@@ -270,6 +280,8 @@ export interface MigrationUnit {
    * syntax tree it keeps until `release` is called: ask for them before that.
    */
   edits: FrontendEdits;
+  /** The framework's idioms that rules name in their help (from its module); absent: plain SQL's. */
+  idioms?: FrameworkIdioms;
   /**
    * Frees what the frontend kept for `edits` (the TS/JS syntax tree); after it, an edit
    * operation that needs the tree throws. Called by the engine once the rules have run;

@@ -26,7 +26,7 @@
  * the modules that import it) in `prepare()`, e.g. with `await import('./index.js')`.
  */
 import type { LintSettings } from '../core/rule.js';
-import type { Framework, MigrationUnit } from '../core/unit.js';
+import type { Framework, FrameworkIdioms, MigrationUnit } from '../core/unit.js';
 import { sqlFrontend } from './sql-frontend.js';
 import { pythonFrontend } from './python/frontend.js';
 import { typescriptFrontend } from './typescript/frontend.js';
@@ -133,6 +133,8 @@ export interface FrameworkModule {
    * its label for messages (`{ 'knex-transaction': 'knex transaction' }`). Ids are unique over all modules.
    */
   readonly sessionKinds?: Readonly<Record<string, string>>;
+  /** Its idioms that rules name in their help; the frontend copies them into `MigrationUnit.idioms`. */
+  readonly idioms?: FrameworkIdioms;
 }
 
 /** The languages miglint reads: one line per language frontend. */

@@ -34,6 +34,7 @@ export function isAlembic(env: PyEnv): boolean {
 export const alembic = {
   framework: 'alembic',
   name: 'Alembic',
+  idioms: { batchedBackfill: "in Alembic, a loop of op.execute(sa.text('UPDATE ... WHERE id >= :lo AND id < :hi')) over key ranges inside `with op.get_context().autocommit_block():`, so each batch commits on its own" },
   claims: isAlembic,
   analyse: analyseAlembic,
 } as const;

@@ -35,6 +35,7 @@ export function djangoMigrationClass(env: PyEnv): PyNode | null {
 export const django = {
   framework: 'django',
   name: 'Django',
+  idioms: { batchedBackfill: 'in Django, a RunPython that updates one key range at a time (queryset.filter(pk__gte=lo, pk__lt=hi).update(...)) in a migration with `atomic = False`, so each batch commits on its own' },
   claims: (env: PyEnv) => djangoMigrationClass(env) !== null,
   analyse: (env: PyEnv, unit: MigrationUnit) => analyseDjango(env, unit, djangoMigrationClass(env)!),
 } as const;

@@ -34,6 +34,7 @@ export function analyseFrameworks(env: PyEnv, unit: MigrationUnit): PythonFramew
   const claimer = PYTHON_FRAMEWORKS.find((f) => f.claims(env));
   if (!claimer) return [];
   claimer.analyse(env, unit);
+  if (claimer.idioms) unit.idioms = claimer.idioms;
   const libraries = PYTHON_FRAMEWORKS.filter((f) => f !== claimer && f.alsoIn?.includes(claimer.framework));
   for (const lib of libraries) lib.analyse(env, unit);
   return [claimer, ...libraries];

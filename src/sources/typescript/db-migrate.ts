@@ -205,6 +205,7 @@ function callbackStyle(phase: PhaseFunction): boolean {
 export const dbMigrate: FrameworkSupport = {
   framework: 'db-migrate',
   name: 'db-migrate',
+  idioms: { batchedBackfill: 'in db-migrate, a loop of db.runSql(...) over key ranges; db-migrate runs each migration in one transaction on PostgreSQL (unless the run uses --non-transactional), so run a large backfill as a job outside it' },
   connections: 'phase-param',
   detect: {
     imports: /^db-migrate(-[\w-]+)?(\/|$)/,

@@ -179,6 +179,7 @@ function isEsm(env: Env): boolean {
 export const knex: FrameworkSupport = {
   framework: 'knex',
   name: 'knex',
+  idioms: { batchedBackfill: "in knex, a loop of knex.raw('UPDATE ... WHERE id IN (SELECT id FROM ... WHERE <still to do> LIMIT 1000)') in a migration with `export const config = { transaction: false }`" },
   connections: 'wrapped-handle',
   detect: {
     paramType: /^(Knex|knex)\b/,

@@ -268,6 +268,7 @@ function rawQuery(node: CallExpression | TaggedTemplateExpression, env: Env): Ra
 export const kysely: FrameworkSupport = {
   framework: 'kysely',
   name: 'Kysely',
+  idioms: { batchedBackfill: 'in kysely, a loop of sql`UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)`.execute(db) over key ranges' },
   connections: 'wrapped-handle',
   detect: {
     paramType: /^Kysely\b/,

@@ -65,6 +65,7 @@ function rawQuery(node: CallExpression | TaggedTemplateExpression, env: Env): Ra
 export const mikroOrm: FrameworkSupport = {
   framework: 'mikro-orm',
   name: 'MikroORM',
+  idioms: { batchedBackfill: 'in MikroORM, a loop of this.execute(...) over key ranges in a migration whose isTransactional() returns false' },
   // The queued queries share the migration's transaction when it has one, and only then.
   connections: 'wrapped-handle',
   detect: { imports: /^@mikro-orm\/migrations(\/|$)/ },

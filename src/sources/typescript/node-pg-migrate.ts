@@ -249,6 +249,7 @@ function callsIn(env: Env, phase: Phase): CallExpression[] {
 export const nodePgMigrate: FrameworkSupport = {
   framework: 'node-pg-migrate',
   name: 'node-pg-migrate',
+  idioms: { batchedBackfill: 'in node-pg-migrate, a loop of pgm.db.query(...) over key ranges in a migration with pgm.noTransaction()' },
   connections: 'phase-param',
   detect: {
     paramType: /^MigrationBuilder\b/,

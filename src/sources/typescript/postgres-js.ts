@@ -56,6 +56,7 @@ function rawQuery(node: CallExpression | TaggedTemplateExpression, env: Env): Ra
 export const postgresJs: FrameworkSupport = {
   framework: 'postgres-js',
   name: 'postgres.js',
+  idioms: { batchedBackfill: 'in postgres.js, a loop of sql`UPDATE ... WHERE id >= ${lo} AND id < ${hi}` over key ranges, outside sql.begin, so each batch commits on its own' },
   // Outside `sql.begin`, each query takes any free connection of the pool.
   connections: 'pool',
   // An umzug migration typed `MigrationFn<Sql>` imports the type; one in JS names it by `sql.begin` / `sql.unsafe` / `sql.file`.

@@ -226,6 +226,7 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
 export const sequelize: FrameworkSupport = {
   framework: 'sequelize',
   name: 'Sequelize',
+  idioms: { batchedBackfill: 'in Sequelize, a loop of queryInterface.sequelize.query(...) over key ranges, outside a transaction' },
   connections: 'pool',
   detect: {
     paramType: /^(QueryInterface|Sequelize|MigrationParams|MigrationFn)\b/,

@@ -279,6 +279,7 @@ const TYPEORM_CAVEAT =
 export const typeorm: FrameworkSupport = {
   framework: 'typeorm',
   name: 'TypeORM',
+  idioms: { batchedBackfill: "in TypeORM, a loop of queryRunner.query('UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)') in a migration with `transaction = false`" },
   connections: 'phase-param',
   detect: {
     implements: /MigrationInterface\b/,
