@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { statSync } from 'node:fs';
 import module from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 
@@ -12,11 +13,19 @@ module.enableCompileCache?.();
 // for it at exit (one SQL file: 0.37 s with it, 0.24 s without). Set before any WebAssembly compiles.
 setFlagsFromString('--liftoff-only');
 
+// `npm run build` also bundles miglint's own modules (dependencies stay as they are) into a few
+// files under dist/bundle: one read each instead of about 200 module loads. The bundle is used when
+// it is at least as new as the last TypeScript build, so running `tsc` alone never runs stale code.
+const built = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
+const bundle = built('../dist/bundle/cli/miglint.js');
+const tsc = built('../dist/.tsbuildinfo');
+const code = bundle !== undefined && (tsc === undefined || bundle >= tsc) ? '../dist/bundle/cli' : null;
+
 if (process.argv[2] === 'lsp') {
   // The language server starts without loading the command line's modules.
-  const { startLanguageServer } = await import('../dist/src/lsp/server.js');
+  const { startLanguageServer } = await import(code ? `${code}/server.js` : '../dist/src/lsp/server.js');
   await startLanguageServer({ input: process.stdin, output: process.stdout, cwd: process.cwd() });
 } else {
-  const { main } = await import('../dist/src/cli/miglint.js');
+  const { main } = await import(code ? `${code}/miglint.js` : '../dist/src/cli/miglint.js');
   process.exitCode = await main(process.argv.slice(2));
 }
