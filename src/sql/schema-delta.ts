@@ -82,6 +82,8 @@ export class SchemaDelta {
   private readonly tables = new Map<RelationKey, History<{ columns: string[] }>>();
   private readonly cols = new Map<string, History<ColumnState>>();
   private readonly cons = new Map<string, History<ConstraintState>>();
+  /** The history keys of `cons` by table, so that `constraints(t)` reads only that table's. */
+  private readonly consOf = new Map<RelationKey, Set<string>>();
   private readonly idx = new Map<RelationKey, History<IndexState>>();
   private readonly enums = new Map<RelationKey, History<EnumValueState[]>>();
 
@@ -107,7 +109,7 @@ export class SchemaDelta {
       column: (t, c) => at(this.cols.get(colKey(t, c)), seq) ?? undefined,
       columns: (t) => (at(this.tables.get(t), seq)?.columns ?? []).flatMap((c) => at(this.cols.get(colKey(t, c)), seq) ?? []),
       constraint: (t, n) => at(this.cons.get(colKey(t, n)), seq) ?? undefined,
-      constraints: (t) => [...this.cons.entries()].filter(([k]) => k.startsWith(`${t}\0`)).flatMap(([, h]) => at(h, seq) ?? []),
+      constraints: (t) => [...(this.consOf.get(t) ?? [])].flatMap((k) => at(this.cons.get(k), seq) ?? []),
       index: (k) => at(this.idx.get(k), seq) ?? undefined,
       enumValues: (k) => at(this.enums.get(k), seq) ?? [],
     };
@@ -124,7 +126,13 @@ export class SchemaDelta {
     const existing = (n: RelationName) => lookupKey(n, path, isTemp);
     const colKey = (t: string, c: string) => `${t}\0${c}`;
     const setCol = (t: RelationKey, c: ColumnState | null, name: string) => this.put(this.cols, colKey(t, name), c);
-    const setCon = (t: RelationKey, name: string, c: ConstraintState | null) => this.put(this.cons, colKey(t, name), c);
+    const setCon = (t: RelationKey, name: string, c: ConstraintState | null) => {
+      const key = colKey(t, name);
+      this.put(this.cons, key, c);
+      const names = this.consOf.get(t) ?? new Set<string>();
+      names.add(key);
+      this.consOf.set(t, names);
+    };
     const addConstraint = (t: RelationKey, f: ReturnType<typeof constraintFact>, fallbackName: string) => {
       if (!f) return;
       setCon(t, f.name ?? fallbackName, { name: f.name ?? fallbackName, kind: f.kind, validated: !f.notValid, checksNotNull: f.checksNotNull, columns: f.columns, transaction });
@@ -221,7 +229,7 @@ export class SchemaDelta {
               this.put(this.tables, t, null);
             }
             for (const [k, h] of [...this.cols.entries()]) if (k.startsWith(`${t}\0`)) this.put(this.cols, colKey(to, k.slice(t.length + 1)), SchemaDelta.at(h, this.seq + 1) ?? null);
-            for (const [k, h] of [...this.cons.entries()]) if (k.startsWith(`${t}\0`)) this.put(this.cons, colKey(to, k.slice(t.length + 1)), SchemaDelta.at(h, this.seq + 1) ?? null);
+            for (const k of [...(this.consOf.get(t) ?? [])]) setCon(to, k.slice(t.length + 1), SchemaDelta.at(this.cons.get(k), this.seq + 1) ?? null);
             break;
           }
           default:
