@@ -32,13 +32,22 @@ export interface ExistingAlter {
  * the walk the column and constraint rules share (one entry per subcommand, so
  * `ALTER TABLE t ADD a ..., ADD b ...` gives two).
  */
-export function existingTableAlters(unit: MigrationUnit): ExistingAlter[] {
-  return unit.statements.flatMap((statement) => {
+export function existingTableAlters(unit: MigrationUnit): readonly ExistingAlter[] {
+  // A dozen rules walk this per unit: once per computation of its facts is enough.
+  const first = unit.statements[0]?.facts;
+  const kept = walked.get(unit);
+  if (kept && kept.first === first) return kept.alters;
+  const alters = unit.statements.flatMap((statement) => {
     const facts = factsOf(statement);
     const lock = existingTableLock(facts);
     return lock ? facts.alter.map((sub, index) => ({ statement, facts, lock, sub, index })) : [];
   });
+  walked.set(unit, { first, alters });
+  return alters;
 }
+
+/** The walk of each unit, with the facts object of its first statement it was made from (recomputed facts: a new walk). */
+const walked = new WeakMap<MigrationUnit, { first: StatementFacts | undefined; alters: readonly ExistingAlter[] }>();
 
 /** The effect of that kind the subcommand at `index` has on `f.pgVersion` (a rewrite, a scan), if any. */
 export function subcommandEffect(f: StatementFacts, index: number, kind: Effect['kind']): Effect | undefined {
