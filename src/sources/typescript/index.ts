@@ -316,7 +316,10 @@ function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, op
     name !== null &&
     (/pool/i.test(name) ||
       env.nodes.ofKind(SyntaxKind.VariableDeclaration).some((d) => d.getName() === name && /^new\s+([\w$]+\.)?Pool\b/.test(d.getInitializer()?.getText() ?? '')));
-  switch (frameworkSupport(env.framework).connections) {
+  const support = frameworkSupport(env.framework);
+  const own = support.pin?.(root, phase, env);
+  if (own !== undefined) return own;
+  switch (support.connections) {
     case 'single':
       return 'phase';
     case 'pool':

@@ -103,6 +103,14 @@ export interface FrameworkSupport extends FrameworkModule {
    */
   connections?: 'single' | 'pool' | 'phase-param' | 'wrapped-handle';
   /**
+   * Which connection a statement run through the identifier `root` (null: none) in direction
+   * `phase` uses, where the module tells it apart by name (slonik: a `connect(cb)` callback's
+   * parameter is one connection, anything else its pool): `phase` the phase's one connection,
+   * `anchor` the root's own binding, null a pool (or a transaction the code opens, keyed by it);
+   * undefined falls back to `connections`. Asked on the unit's framework module only.
+   */
+  pin?(root: string | null, phase: Phase, env: Env): 'phase' | 'anchor' | null | undefined;
+  /**
    * Recognises a raw-SQL call or tagged template of this framework that the generic
    * recognition (queries.ts: `x.query(...)`, `x.raw(...)`, `` sql`...` ``) does not, or
    * reads differently (migrun's executors, db-migrate's `db.runSql`); null to leave the
