@@ -317,7 +317,7 @@ function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, op
     (/pool/i.test(name) ||
       env.nodes.ofKind(SyntaxKind.VariableDeclaration).some((d) => d.getName() === name && /^new\s+([\w$]+\.)?Pool\b/.test(d.getInitializer()?.getText() ?? '')));
   const support = frameworkSupport(env.framework);
-  const own = support.pin?.(root, phase, env);
+  const own = support.pin?.(root, phase, wrapped, env);
   if (own !== undefined) return own;
   switch (support.connections) {
     case 'single':

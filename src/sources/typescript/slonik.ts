@@ -68,7 +68,7 @@ function contextNames(p: PhaseFunction): Map<string, string> {
 function importedTags(sf: import('ts-morph').SourceFile): Set<string> {
   const tags = new Set(['sql']);
   for (const d of sf.getImportDeclarations()) {
-    if (moduleSpecifier(d) !== 'slonik') continue;
+    if (!/^(slonik|@silverhand\/slonik)$/.test(moduleSpecifier(d) ?? '')) continue;
     for (const s of d.getNamedImports()) if (s.getName() === 'sql') tags.add(s.getAliasNode()?.getText() ?? 'sql');
   }
   return tags;
@@ -220,6 +220,16 @@ function usesSlonik(p: PhaseFunction): boolean {
   });
 }
 
+/**
+ * The name of the one connection a phase's queries run on, or null: the migrator context's
+ * `connection`, or (when the runner wraps the phase in its transaction, which slonik's
+ * `transaction(cb)` does on one connection) the phase's parameter, whatever its name
+ * (`up: async (pool) => ...` run by `pool.transaction((connection) => up(connection))`).
+ */
+function phaseConnection(p: PhaseFunction, wrapped: boolean, env: Env): string | null {
+  return namesOf(env).contextConnection.get(p.fn) ?? (wrapped ? p.param : null);
+}
+
 /** A template literal's text for `sql.unsafe\`...\``: backquotes, backslashes and `${` escaped. */
 const templateText = (s: string) => s.replace(/[\\`]/g, (c) => `\\${c}`).replace(/\$\{/g, '\\${');
 
@@ -229,22 +239,22 @@ export const slonik: FrameworkSupport = {
   // Overridden per statement by `pin`: a callback's connection, else the pool.
   connections: 'pool',
   detect: {
-    imports: /^(slonik|@slonik\/[\w.-]+)(\/|$)/,
+    imports: /^(slonik|@slonik\/[\w.-]+|@silverhand\/slonik)(\/|$)/,
     byUse: { order: 40, test: (_uses, phase) => usesSlonik(phase) },
   },
   rawQuery,
+  templatesAreFragments: true,
   runsSql(call, receiver, method, env) {
     if (env.framework !== 'slonik' || !QUERY_METHODS.has(method) || !call) return false;
     const root = rootName(receiver);
     const names = namesOf(env);
     return root !== null && (names.pools.has(root) || names.connections.has(root) || names.transactions.has(root) || env.phases.some((p) => p.param === root));
   },
-  pin(root, phase, env) {
+  pin(root, phase, wrapped, env) {
     if (env.framework !== 'slonik' || root === null) return null;
-    const names = namesOf(env);
-    const fn = env.phases.find((p) => p.phase === phase)?.fn;
-    if (fn && names.contextConnection.get(fn) === root) return 'phase';
-    return names.connections.has(root) ? 'anchor' : null;
+    const p = env.phases.find((x) => x.phase === phase);
+    if (p && phaseConnection(p, wrapped, env) === root) return 'phase';
+    return namesOf(env).connections.has(root) ? 'anchor' : null;
   },
   wrapped(env) {
     const migrator = env.imports.some((i) => /^@slonik\/migrator(\/|$)/.test(i)) || env.phases.some((p) => contextNames(p).has('connection'));
@@ -257,7 +267,8 @@ export const slonik: FrameworkSupport = {
     return { inTransaction: false, reason: 'slonik runs each query in autocommit, on any connection of its pool unless the code uses pool.connect(...) or transaction(...)' };
   },
   rawStatement(env, phase) {
-    const connection = namesOf(env).contextConnection.get(phase.fn);
+    // Used only for statements pinned to the phase (`pin`), so the parameter is that connection then.
+    const connection = phaseConnection(phase, true, env);
     if (!connection) return null;
     const names = namesOf(env);
     const tag = contextNames(phase).get('sql') ?? [...names.tags][names.tags.size - 1]!;

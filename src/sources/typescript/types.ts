@@ -107,9 +107,10 @@ export interface FrameworkSupport extends FrameworkModule {
    * `phase` uses, where the module tells it apart by name (slonik: a `connect(cb)` callback's
    * parameter is one connection, anything else its pool): `phase` the phase's one connection,
    * `anchor` the root's own binding, null a pool (or a transaction the code opens, keyed by it);
-   * undefined falls back to `connections`. Asked on the unit's framework module only.
+   * undefined falls back to `connections`. `wrapped`: the phase runs in the runner's transaction
+   * (the framework's or `assumeInTransaction`). Asked on the unit's framework module only.
    */
-  pin?(root: string | null, phase: Phase, env: Env): 'phase' | 'anchor' | null | undefined;
+  pin?(root: string | null, phase: Phase, wrapped: boolean, env: Env): 'phase' | 'anchor' | null | undefined;
   /**
    * Recognises a raw-SQL call or tagged template of this framework that the generic
    * recognition (queries.ts: `x.query(...)`, `x.raw(...)`, `` sql`...` ``) does not, or
@@ -118,6 +119,12 @@ export interface FrameworkSupport extends FrameworkModule {
    * order: a hook whose calls only mean SQL in its own migrations checks `env.framework`.
    */
   rawQuery?(node: CallExpression | TaggedTemplateExpression, env: Env): RawQuery | null;
+  /**
+   * In this framework's units a tagged template is a query only where `rawQuery` reads one:
+   * the generic `` sql`...` `` recognition (queries.ts) is off (slonik: a token runs only when
+   * passed to a query method; `(row) => sql\`(...)\`` builds a fragment).
+   */
+  templatesAreFragments?: boolean;
   /**
    * Whether `receiver.method(...)` certainly runs SQL (for the `unanalyzable-statement` fact
    * when its SQL cannot be read), beyond the generic query methods on the migration's handle.
