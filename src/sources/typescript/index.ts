@@ -179,6 +179,8 @@ function analyse(unit: MigrationUnit, sf: SourceFile, settings: LintSettings): v
   unit.unanalysed = [...collector.unanalysed];
 
   const w = frameworkSupport(env.framework).wrapped(env);
+  const client = frameworkSupport(env.framework).clientSettings?.(env);
+  if (client?.length) unit.clientSettings = client;
   unit.wrapped = settings.assumeInTransaction !== null ? { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' } : w;
 
   unit.sessions = findSessions(env);

@@ -2,7 +2,7 @@
 import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpression, MethodDeclaration, Node, SourceFile, TaggedTemplateExpression } from 'ts-morph';
 import type { Edit, Span } from '../../core/diagnostic.js';
 import type { SourceText } from '../../core/source-text.js';
-import type { Executor, Framework, MigrationUnit, Phase } from '../../core/unit.js';
+import type { ClientSetting, Executor, Framework, MigrationUnit, Phase } from '../../core/unit.js';
 import type { FrameworkModule } from '../registry.js';
 import type { ConstTable } from './literals.js';
 import type { NodeIndex } from './nodes.js';
@@ -80,6 +80,8 @@ export interface FrameworkSupport extends FrameworkModule {
   framework: Framework;
   /** Translates a builder call into SQL; null when the call is not one of the framework's builders. */
   builder?(call: CallExpression, env: Env): BuiltSql[] | null;
+  /** Settings the client library opens every connection with (`MigrationUnit.clientSettings`); absent: none. */
+  clientSettings?(env: Env): ClientSetting[];
   /** Whether the framework wraps each migration in a transaction (before `assumeInTransaction`). */
   wrapped(env: Env): MigrationUnit['wrapped'];
   /** Edits turning the wrapping transaction off for `phase` (computed eagerly: the syntax tree is gone later). */
