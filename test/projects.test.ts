@@ -33,6 +33,8 @@ const EXPECTED: Record<string, string[]> = {
   pg: ['no-idle-in-transaction', 'require-concurrent-index-creation', 'ban-concurrent-index-creation-in-transaction', 'no-swallowed-ddl-error', 'require-lock-timeout'],
   'db-migrate': ['require-concurrent-index-creation', 'ban-concurrent-index-creation-in-transaction', 'no-swallowed-ddl-error', 'require-lock-timeout'],
   'mikro-orm': ['require-concurrent-index-creation', 'ban-concurrent-index-creation-in-transaction', 'require-lock-timeout'],
+  'postgres-js': ['require-concurrent-index-creation', 'ban-concurrent-index-creation-in-transaction', 'no-swallowed-ddl-error', 'require-lock-timeout'],
+  slonik: ['require-concurrent-index-creation', 'ban-concurrent-index-creation-in-transaction', 'no-swallowed-ddl-error', 'require-lock-timeout'],
   'migrun-sql': [],
   prisma: ['ban-concurrent-index-creation-in-transaction', 'require-concurrent-index-creation', 'require-lock-timeout'],
   drizzle: ['ban-concurrent-index-creation-in-transaction', 'require-concurrent-index-creation', 'require-lock-timeout'],

@@ -288,4 +288,20 @@ export interface MigrationUnit {
    * idempotent. Absent: nothing is kept.
    */
   release?: () => void;
+  /**
+   * Settings the client library gives every connection it opens, in force on each connection
+   * until a statement changes them (slonik starts its connections with `statement_timeout`
+   * 60 s unless its pool is configured otherwise). Unset: the server's defaults.
+   */
+  clientSettings?: readonly ClientSetting[];
+}
+
+/** A setting a client library sets when it opens a connection (a startup parameter: `RESET` returns to it). */
+export interface ClientSetting {
+  /** The setting's name, lower case, e.g. `statement_timeout`. */
+  name: string;
+  /** Its value as PostgreSQL reads it, e.g. `60000ms`. */
+  value: string;
+  /** Who sets it, for messages, e.g. "slonik's default statementTimeout". */
+  by: string;
 }

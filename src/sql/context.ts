@@ -96,7 +96,7 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     const searchPath = st.paths.current(conn, tx);
     // SET LOCAL is keyed by the connection's open transaction: a code transaction inside the framework's is a savepoint of it, so its SET LOCAL holds on.
     const localKey = owner !== 'none' ? conn : null;
-    const inForce = st.settings.current(conn, localKey, migrunTimeouts ? MIGRUN_TIMEOUTS : []);
+    const inForce = st.settings.current(conn, localKey, migrunTimeouts ? MIGRUN_TIMEOUTS : [], unit.clientSettings);
     s.context = {
       inTransaction: owner !== 'none',
       transaction: owner,

@@ -13,15 +13,19 @@
  * Not modelled: a ROLLBACK undoing a session-level `SET` made inside the
  * rolled-back transaction (the setting is then taken to hold: errs towards "set").
  */
+import type { ClientSetting } from '../core/unit.js';
 import { isZeroTimeout, type SettingChange } from './classify.js';
 
 /** One setting in force. */
 export interface SettingFact {
   /** The value as written (`'5s'` → `5s`); for `source: 'runtime'`, a description of who sets it. */
   value: string;
-  /** `session`: a SET; `local`: a SET LOCAL of the open transaction; `runtime`: the executor sets it (migrun). */
-  source: 'session' | 'local' | 'runtime';
-  /** UTF-16 offset in the file of the statement that set it; null for `runtime`. */
+  /**
+   * `session`: a SET; `local`: a SET LOCAL of the open transaction; `runtime`: the executor sets it (migrun);
+   * `client`: the client library opens every connection with it (`MigrationUnit.clientSettings`).
+   */
+  source: 'session' | 'local' | 'runtime' | 'client';
+  /** UTF-16 offset in the file of the statement that set it; null for `runtime` and `client`. */
   at: number | null;
 }
 
@@ -46,12 +50,16 @@ export class SettingsTracker {
    * @param connection its session's key (context.ts `connectionKey`).
    * @param transaction the key of the transaction open on its connection (context.ts uses the connection's key), null in autocommit.
    * @param runtime settings the executor sets for it (migrun's timeouts).
+   * @param client settings every connection starts with (`MigrationUnit.clientSettings`): a session's own SET or RESET replaces them.
    */
-  current(connection: string, transaction: string | null, runtime: readonly string[] = []): SettingsInForce {
+  current(connection: string, transaction: string | null, runtime: readonly string[] = [], client: readonly ClientSetting[] = []): SettingsInForce {
     const session = this.session.get(connection);
     const local = transaction !== null ? this.local.get(transaction) : undefined;
-    if (!session && !local && runtime.length === 0) return EMPTY;
-    const out = new Map<string, SettingFact>(session);
+    if (!session && !local && runtime.length === 0 && client.length === 0) return EMPTY;
+    const out = new Map<string, SettingFact>();
+    // Beneath the session's own: `RESET x` (which drops it from the session map) returns to the connection's startup value (sql-reset.html).
+    for (const c of client) out.set(c.name, { value: c.value, source: 'client', at: null });
+    for (const [k, v] of session ?? []) out.set(k, v);
     for (const [k, v] of local ?? []) out.set(k, v);
     for (const name of runtime) if (!out.has(name) || !timeoutInForce(out, name as 'lock_timeout')) out.set(name, { value: 'set by migrun', source: 'runtime', at: null });
     return out;

@@ -10,7 +10,8 @@ const RUNNERS: ReadonlySet<string> = new Set(SQL_RUNNERS);
 /**
  * `bad.dbmate.sql` runs with `sqlRunner: 'dbmate'`, `bad.pg11.sql` with `pgVersion: 11`, `bad.prisma7_4.sql`
  * with Prisma 7.4; `good.db-migrate.no-transaction.js` with `assumeInTransaction: false` (a run that
- * switches the framework's transaction off, e.g. `db-migrate up --non-transactional`);
+ * switches the framework's transaction off, e.g. `db-migrate up --non-transactional`), `bad.slonik.in-transaction.ts`
+ * with `assumeInTransaction: true` (a project's runner that calls `up` in a transaction);
  * `bad.typeorm.ts` only names its framework. With `optInRule` (the fixture folder's rule
  * when it is off by default), that rule is switched on.
  */
@@ -25,6 +26,7 @@ export function fixtureConfig(file: string, optInRule?: string): ConfigFile {
     ...(prisma ? { sqlRunner: 'prisma' as const, prismaVersion: `${prisma[1]}.${prisma[2]}` } : {}),
     ...(version ? { pgVersion: Number(version) } : {}),
     ...(middle.includes('no-transaction') ? { assumeInTransaction: false } : {}),
+    ...(middle.includes('in-transaction') ? { assumeInTransaction: true } : {}),
     ...(optInRule ? { rules: { [optInRule]: 'warn' as const } } : {}),
   };
 }

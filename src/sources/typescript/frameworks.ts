@@ -12,10 +12,11 @@ import { nodePgMigrate } from './node-pg-migrate.js';
 import { pg, unknownFramework } from './pg.js';
 import { postgresJs } from './postgres-js.js';
 import { sequelize } from './sequelize.js';
+import { slonik } from './slonik.js';
 import { typeorm } from './typeorm.js';
 import type { FrameworkSupport } from './types.js';
 
-export const FRAMEWORKS: readonly FrameworkSupport[] = [migrun, mikroOrm, typeorm, nodePgMigrate, knex, kysely, dbMigrate, postgresJs, sequelize, pg];
+export const FRAMEWORKS: readonly FrameworkSupport[] = [migrun, mikroOrm, typeorm, nodePgMigrate, knex, kysely, dbMigrate, slonik, postgresJs, sequelize, pg];
 
 /** The module of framework id `framework`; the no-framework module for `unknown`, `sql` or an id no module owns. */
 export function frameworkSupport(framework: string): FrameworkSupport {

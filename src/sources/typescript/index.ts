@@ -191,6 +191,8 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
   unit.unanalysed = [...collector.unanalysed];
 
   const w = frameworkSupport(env.framework).wrapped(env);
+  const client = frameworkSupport(env.framework).clientSettings?.(env);
+  if (client?.length) unit.clientSettings = client;
   unit.wrapped = settings.assumeInTransaction !== null ? { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' } : w;
 
   unit.sessions = findSessions(env);
@@ -349,7 +351,10 @@ function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, op
     name !== null &&
     (/pool/i.test(name) ||
       env.nodes.ofKind(SyntaxKind.VariableDeclaration).some((d) => d.getName() === name && /^new\s+([\w$]+\.)?Pool\b/.test(d.getInitializer()?.getText() ?? '')));
-  switch (frameworkSupport(env.framework).connections) {
+  const support = frameworkSupport(env.framework);
+  const own = support.pin?.(root, phase, wrapped, env);
+  if (own !== undefined) return own;
+  switch (support.connections) {
     case 'single':
       return 'phase';
     case 'pool':

@@ -42,6 +42,7 @@ export function rawQueryOf(node: Node, env: Env): RawQuery | null {
     if (FRAGMENT_METHODS.has(method) && isFragment(node)) return null;
     return callQuery(node, env, { executor: 'raw', bindings: true });
   }
+  if (env.frameworks.some((f) => f.framework === env.framework && f.templatesAreFragments)) return null;
   const tag = node.getTag();
   const name = Node.isPropertyAccessExpression(tag) ? tag.getName() : tag.getText();
   if (name !== 'sql' || isFragment(node)) return null;

@@ -2,7 +2,7 @@
 import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpression, MethodDeclaration, Node, SourceFile, TaggedTemplateExpression } from 'ts-morph';
 import type { Edit, Span } from '../../core/diagnostic.js';
 import type { SourceText } from '../../core/source-text.js';
-import type { Executor, Framework, MigrationUnit, Phase } from '../../core/unit.js';
+import type { ClientSetting, Executor, Framework, MigrationUnit, Phase } from '../../core/unit.js';
 import type { FrameworkModule } from '../registry.js';
 import type { ConstTable } from './literals.js';
 import type { NodeIndex } from './nodes.js';
@@ -80,6 +80,8 @@ export interface FrameworkSupport extends FrameworkModule {
   framework: Framework;
   /** Translates a builder call into SQL; null when the call is not one of the framework's builders. */
   builder?(call: CallExpression, env: Env): BuiltSql[] | null;
+  /** Settings the client library opens every connection with (`MigrationUnit.clientSettings`); absent: none. */
+  clientSettings?(env: Env): ClientSetting[];
   /** Whether the framework wraps each migration in a transaction (before `assumeInTransaction`). */
   wrapped(env: Env): MigrationUnit['wrapped'];
   /** Edits turning the wrapping transaction off for `phase` (computed eagerly: the syntax tree is gone later). */
@@ -103,6 +105,15 @@ export interface FrameworkSupport extends FrameworkModule {
    */
   connections?: 'single' | 'pool' | 'phase-param' | 'wrapped-handle';
   /**
+   * Which connection a statement run through the identifier `root` (null: none) in direction
+   * `phase` uses, where the module tells it apart by name (slonik: a `connect(cb)` callback's
+   * parameter is one connection, anything else its pool): `phase` the phase's one connection,
+   * `anchor` the root's own binding, null a pool (or a transaction the code opens, keyed by it);
+   * undefined falls back to `connections`. `wrapped`: the phase runs in the runner's transaction
+   * (the framework's or `assumeInTransaction`). Asked on the unit's framework module only.
+   */
+  pin?(root: string | null, phase: Phase, wrapped: boolean, env: Env): 'phase' | 'anchor' | null | undefined;
+  /**
    * Recognises a raw-SQL call or tagged template of this framework that the generic
    * recognition (queries.ts: `x.query(...)`, `x.raw(...)`, `` sql`...` ``) does not, or
    * reads differently (migrun's executors, db-migrate's `db.runSql`); null to leave the
@@ -110,6 +121,12 @@ export interface FrameworkSupport extends FrameworkModule {
    * order: a hook whose calls only mean SQL in its own migrations checks `env.framework`.
    */
   rawQuery?(node: CallExpression | TaggedTemplateExpression, env: Env): RawQuery | null;
+  /**
+   * In this framework's units a tagged template is a query only where `rawQuery` reads one:
+   * the generic `` sql`...` `` recognition (queries.ts) is off (slonik: a token runs only when
+   * passed to a query method; `(row) => sql\`(...)\`` builds a fragment).
+   */
+  templatesAreFragments?: boolean;
   /**
    * Whether `receiver.method(...)` certainly runs SQL (for the `unanalyzable-statement` fact
    * when its SQL cannot be read), beyond the generic query methods on the migration's handle.
