@@ -37,6 +37,19 @@ function notValidFix(unit: MigrationUnit, s: Statement, f: StatementFacts, k: Co
   return { title: `Add NOT VALID, then run \`${validate};\` in the following migration (existing rows stay unchecked until it runs)`, applicability: 'unsafe', edits: [notValid] };
 }
 
+/**
+ * On a builder call whose builder has a NOT VALID option (node-pg-migrate's `notValid`):
+ * set it (unsafe, as above); the VALIDATE goes in the following migration.
+ */
+function builderNotValidFix(unit: MigrationUnit, s: Statement, f: StatementFacts, k: ConstraintFact): Fix | undefined {
+  if (s.origin !== 'builder' || s.interpolated || !k.name) return undefined;
+  const edits = unit.edits.setBuilderOptions?.(s, { notValid: true });
+  const table = f.locks.find((l) => l.key === f.table)?.relation;
+  if (!edits || !table) return undefined;
+  const validate = `ALTER TABLE ${table} VALIDATE CONSTRAINT ${sqlIdent(k.name)}`;
+  return { title: `Add NOT VALID (the builder's \`notValid\` option), then run \`${validate};\` in the following migration (existing rows stay unchecked until it runs)`, applicability: 'unsafe', edits };
+}
+
 /** The COMMIT that ends the explicit transaction block `s` runs in, if the file has one. */
 function commitEnding(unit: MigrationUnit, s: Statement): Statement | undefined {
   const f = factsOf(s);
@@ -60,7 +73,7 @@ export default defineRule({
         if ((k.kind !== 'check' && k.kind !== 'foreign-key') || k.notValid) return [];
         const what = k.kind === 'check' ? 'CHECK' : 'FOREIGN KEY';
         const other = k.kind === 'foreign-key' ? f.locks.find((l) => l !== lock && l.operation.startsWith('ADD FOREIGN KEY')) : undefined;
-        const fix = notValidFix(unit, s, f, k);
+        const fix = notValidFix(unit, s, f, k) ?? builderNotValidFix(unit, s, f, k);
         return [
           {
             ruleId: 'constraint-missing-not-valid',

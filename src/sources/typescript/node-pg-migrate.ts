@@ -17,7 +17,9 @@ import {
   createTableSql,
   dropIndexSql,
   dropTableSql,
+  isPhaseParam,
   methodCall,
+  notTranslated,
   qname,
   type ColumnSpec,
 } from './sqlgen.js';
@@ -130,11 +132,35 @@ const OPTION_KEYS: Record<string, Record<string, string>> = {
   createIndex: { concurrently: 'concurrently', ifNotExists: 'ifNotExists' },
   addIndex: { concurrently: 'concurrently', ifNotExists: 'ifNotExists' },
   dropIndex: { concurrently: 'concurrently', ifExists: 'ifExists' },
+  addConstraint: { notValid: 'notValid' },
+  createConstraint: { notValid: 'notValid' },
 };
+
+/** MigrationBuilder methods that send SQL (`sql`, a raw query, is read elsewhere). */
+const SENDS_SQL = new Set(
+  (
+    'createExtension dropExtension addExtension createTable dropTable renameTable alterTable addColumns addColumn dropColumns dropColumn ' +
+    'renameColumn alterColumn addConstraint createConstraint dropConstraint renameConstraint createIndex addIndex dropIndex createRole ' +
+    'dropRole alterRole renameRole createFunction dropFunction renameFunction createTrigger dropTrigger renameTrigger createSchema ' +
+    'dropSchema renameSchema createDomain dropDomain alterDomain renameDomain createSequence dropSequence alterSequence renameSequence ' +
+    'createOperator dropOperator createOperatorClass dropOperatorClass renameOperatorClass createOperatorFamily dropOperatorFamily ' +
+    'renameOperatorFamily addToOperatorFamily removeFromOperatorFamily createPolicy dropPolicy alterPolicy renamePolicy createType ' +
+    'dropType renameType addType addTypeAttribute dropTypeAttribute setTypeAttribute addTypeValue renameTypeAttribute renameTypeValue ' +
+    'createView dropView alterView alterViewColumn renameView createMaterializedView dropMaterializedView alterMaterializedView ' +
+    'renameMaterializedView renameMaterializedViewColumn refreshMaterializedView createCast dropCast grantRoles revokeRoles ' +
+    'grantOnSchemas revokeOnSchemas grantOnTables revokeOnTables'
+  ).split(' '),
+);
 
 function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const built = translateCall(call, env);
-  if (!built) return null;
+  if (!built) {
+    // A method of the migration's `pgm` that sends SQL this cannot translate is reported, not skipped.
+    const mc = methodCall(call);
+    if (!mc || !SENDS_SQL.has(mc.method) || !isPhaseParam(mc.receiver, env)) return null;
+    const what = `\`${mc.receiver.getText()}.${mc.method}(...)\``;
+    return notTranslated(call, `miglint cannot translate ${what} (a method it does not model, or options it cannot read)`, `Write the statement with \`${mc.receiver.getText()}.sql('...')\` (or pass literal options) so miglint can check it.`);
+  }
   const mc = methodCall(call)!;
   const receiver = mc.receiver.getText();
   const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${receiver}.sql(${quote(sql)})`) };
@@ -188,6 +214,8 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
       const c = qname(v.name(a1));
       const o = opts(a2);
       const cmds: string[] = [];
+      // Options this does not model (collation, comment, sequenceGenerated, a type it cannot read): not translated.
+      if ([...o.keys()].some((k) => !['type', 'using', 'default', 'notNull', 'allowNull'].includes(k)) || (o.has('type') && v.str(o.get('type')) === null)) return null;
       const type = v.str(o.get('type'));
       if (type) cmds.push(`ALTER COLUMN ${c} TYPE ${type}${v.str(o.get('using')) ? ` USING ${v.str(o.get('using'))}` : ''}`);
       if (o.has('default')) cmds.push(Node.isNullLiteral(v.resolve(o.get('default')!)) ? `ALTER COLUMN ${c} DROP DEFAULT` : `ALTER COLUMN ${c} SET DEFAULT ${v.defaultSql(o.get('default'))}`);

@@ -140,3 +140,18 @@ export function methodCall(call: CallExpression): { receiver: Node; method: stri
   if (!Node.isPropertyAccessExpression(callee)) return null;
   return { receiver: callee.getExpression(), method: callee.getName() };
 }
+
+/**
+ * A builder call whose SQL the translation cannot reconstruct (a method it does not model,
+ * or arguments it cannot read), as one statement that becomes an `unanalyzable-statement`
+ * at the call: never a silently skipped call. `why` completes "Not analysed: ...".
+ */
+export function notTranslated(call: Node, why: string, help: string): BuiltSql[] {
+  return [{ sql: '', span: span(call), interpolated: true, unanalysed: { message: `Not analysed: ${why}, so miglint cannot know the SQL this call sends and it was not checked.`, help } }];
+}
+
+/** Whether `receiver` is the name the enclosing migration function's first parameter binds (`queryRunner`, `pgm`, `queryInterface`). */
+export function isPhaseParam(receiver: Node, env: Env): boolean {
+  const n = unwrap(receiver);
+  return Node.isIdentifier(n) && env.phases.some((p) => p.param === n.getText() && n.getFirstAncestor((a) => a === p.fn) !== undefined);
+}

@@ -19,7 +19,9 @@ import {
   createTableSql,
   dropIndexSql,
   dropTableSql,
+  isPhaseParam,
   methodCall,
+  notTranslated,
   qname,
   referencesSql,
   type ColumnSpec,
@@ -140,34 +142,70 @@ function changeColumn(v: Values, table: string, oldArg: Node | undefined, newArg
   return out;
 }
 
+/** QueryRunner methods that send SQL this translation does not model. */
+const UNMODELLED = new Set([
+  'createDatabase', 'dropDatabase', 'createSchema', 'dropSchema', 'createView', 'dropView', 'changeColumns', 'renameIndex',
+  'createUniqueConstraints', 'dropUniqueConstraints', 'createCheckConstraints', 'dropCheckConstraints', 'createExclusionConstraint',
+  'createExclusionConstraints', 'dropExclusionConstraint', 'dropExclusionConstraints', 'dropForeignKeys', 'updatePrimaryKeys',
+  'clearTable', 'clearDatabase', 'changeTableComment',
+]);
+/** QueryRunner methods `translateCall` models (when their arguments can be read). */
+const MODELLED = new Set([
+  'createTable', 'dropTable', 'renameTable', 'addColumn', 'addColumns', 'dropColumn', 'dropColumns', 'changeColumn', 'renameColumn',
+  'createIndex', 'createIndices', 'dropIndex', 'dropIndices', 'createForeignKey', 'createForeignKeys', 'createUniqueConstraint',
+  'createCheckConstraint', 'createPrimaryKey', 'dropForeignKey', 'dropUniqueConstraint', 'dropCheckConstraint', 'dropPrimaryKey',
+]);
+
+/**
+ * A QueryRunner call as the SQL it sends; a call on the migration's query runner that
+ * sends SQL this cannot reconstruct (an unmodelled method, arguments that are not
+ * literals) is reported as not analysed rather than skipped.
+ */
 function translate(call: CallExpression, env: Env): BuiltSql[] | null {
+  const built = translateCall(call, env);
+  if (built) return built;
+  const mc = methodCall(call);
+  if (!mc || !isPhaseParam(mc.receiver, env) || !(MODELLED.has(mc.method) || UNMODELLED.has(mc.method))) return null;
+  const what = `\`${mc.receiver.getText()}.${mc.method}(...)\``;
+  const why = MODELLED.has(mc.method) ? `the arguments of ${what} are not literals (object literals, \`new TableX({...})\`, strings) that miglint can read` : `miglint does not translate TypeORM's ${what} into SQL`;
+  return notTranslated(call, why, `Write the statement with \`${mc.receiver.getText()}.query('...')\` (or pass literal options) so miglint can check it.`);
+}
+
+function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call);
   if (!mc) return null;
   const args = call.getArguments();
   const v = new Values(env);
   const out: string[] = [];
   const table = () => tableName(v, args[0]);
+  /** Set when a part of the call (an array, a column, an index) cannot be read: what was read is kept, the call is also reported. */
+  let unread = false;
+  const list = (e: Node | undefined): Node[] => {
+    const n = e ? v.resolve(e) : undefined;
+    if (n && !Node.isArrayLiteralExpression(n)) unread = true;
+    return elements(v, e);
+  };
+  const objects = (es: (Node | undefined)[]): Map<string, Node>[] =>
+    es.map((c) => v.props(c)).filter((c): c is Map<string, Node> => (c ? true : ((unread = true), false)));
   switch (mc.method) {
     case 'createTable': {
       const o = v.props(args[0]);
       if (!o) return null;
       const name = v.name(o.get('name'));
-      const cols = elements(v, o.get('columns')).map((c) => v.props(c)).filter((c): c is Map<string, Node> => !!c).map((c) => columnSpec(v, c));
+      const cols = objects(list(o.get('columns'))).map((c) => columnSpec(v, c));
       const primaries = cols.filter((c) => c.primaryKey);
       if (primaries.length > 1) for (const c of primaries) c.primaryKey = false;
       const defs = cols.map(columnDef);
       if (primaries.length > 1) defs.push(`PRIMARY KEY (${primaries.map((c) => qname(c.name)).join(', ')})`);
-      for (const u of elements(v, o.get('uniques'))) {
-        const uo = v.props(u);
-        if (uo) defs.push(`CONSTRAINT ${qname(uo.has('name') ? v.name(uo.get('name')) : derivedName('UQ_', 27, name, v.names(uo.get('columnNames'))))} UNIQUE (${v.names(uo.get('columnNames')).map((c) => qname(c)).join(', ')})`);
+      for (const uo of objects(list(o.get('uniques')))) {
+        defs.push(`CONSTRAINT ${qname(uo.has('name') ? v.name(uo.get('name')) : derivedName('UQ_', 27, name, v.names(uo.get('columnNames'))))} UNIQUE (${v.names(uo.get('columnNames')).map((c) => qname(c)).join(', ')})`);
       }
-      for (const c of elements(v, o.get('checks'))) {
-        const co = v.props(c);
-        if (co) defs.push(`CHECK (${v.str(co.get('expression')) ?? 'true'})`);
+      for (const co of objects(list(o.get('checks')))) {
+        defs.push(`CHECK (${v.str(co.get('expression')) ?? 'true'})`);
       }
       out.push(createTableSql(name, defs, v.bool(args[1]) === true));
-      for (const i of elements(v, o.get('indices'))) out.push(indexSql(v, name, i) ?? '');
-      for (const f of elements(v, o.get('foreignKeys'))) out.push(foreignKeySql(v, name, f) ?? '');
+      for (const i of list(o.get('indices'))) out.push(indexSql(v, name, i) ?? '');
+      for (const f of list(o.get('foreignKeys'))) out.push(foreignKeySql(v, name, f) ?? '');
       break;
     }
     case 'dropTable':
@@ -178,15 +216,14 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
       break;
     case 'addColumn':
     case 'addColumns': {
-      const cols = mc.method === 'addColumn' ? [args[1]] : elements(v, args[1]);
-      const specs = cols.map((c) => v.props(c)).filter((c): c is Map<string, Node> => !!c);
+      const specs = objects(mc.method === 'addColumn' ? [args[1]] : list(args[1]));
       if (!specs.length) return null;
       for (const c of specs) out.push(alterTableSql(table(), [`ADD ${columnDef(columnSpec(v, c))}`]));
       break;
     }
     case 'dropColumn':
     case 'dropColumns': {
-      const cols = mc.method === 'dropColumn' ? [args[1]] : elements(v, args[1]);
+      const cols = mc.method === 'dropColumn' ? [args[1]] : list(args[1]);
       for (const c of cols) out.push(alterTableSql(table(), [`DROP COLUMN ${qname(objectName(v, c))}`]));
       break;
     }
@@ -200,19 +237,19 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
       break;
     case 'createIndex':
     case 'createIndices': {
-      const idx = mc.method === 'createIndex' ? [args[1]] : elements(v, args[1]);
+      const idx = mc.method === 'createIndex' ? [args[1]] : list(args[1]);
       for (const i of idx) out.push(indexSql(v, table(), i) ?? '');
       break;
     }
     case 'dropIndex':
     case 'dropIndices': {
-      const idx = mc.method === 'dropIndex' ? [args[1]] : elements(v, args[1]);
+      const idx = mc.method === 'dropIndex' ? [args[1]] : list(args[1]);
       for (const i of idx) out.push(dropIndexSql(objectName(v, i), { concurrently: v.bool(v.props(i)?.get('isConcurrent')) === true }));
       break;
     }
     case 'createForeignKey':
     case 'createForeignKeys': {
-      const fks = mc.method === 'createForeignKey' ? [args[1]] : elements(v, args[1]);
+      const fks = mc.method === 'createForeignKey' ? [args[1]] : list(args[1]);
       for (const f of fks) out.push(foreignKeySql(v, table(), f) ?? '');
       break;
     }
@@ -252,7 +289,11 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
     const obj = idx && Node.isNewExpression(idx) ? idx.getArguments()[0] : idx;
     if (obj && Node.isObjectLiteralExpression(obj)) hooks.setOptions = optionsEditor(env.text, env.source.eol, obj, undefined, { concurrently: 'isConcurrent' });
   }
-  return out.filter(Boolean).map((sql) => ({ ...v.built(sql, call), hooks }));
+  const stmts = out.filter(Boolean).map((sql) => ({ ...v.built(sql, call), hooks }));
+  if (!unread && stmts.length === out.length) return stmts;
+  if (!stmts.length) return null;
+  const what = `\`${receiver}.${mc.method}(...)\``;
+  return [...stmts, ...notTranslated(call, `a part of ${what} (a column, index, foreign key or list) is not a literal miglint can read, so its SQL is only partly known`, `Write the options as literals, or the statement with \`${receiver}.query('...')\`, so miglint can check it.`)];
 }
 
 function migrationClass(env: Env): ClassDeclaration | ClassExpression | null {
