@@ -19,6 +19,13 @@ import { phaseAt, type PhaseRegion, type PyEnv } from './env.js';
 import { kids, named, type PyNode } from './parse.js';
 import { keywords, positional, unparen } from './strings.js';
 import { PyValues } from './values.js';
+import { extraBuilder } from './alembic-more.js';
+
+/**
+ * `op.*` functions that send no SQL themselves: the connection and context, name and literal
+ * markers, and `batch_alter_table`, whose block's `batch_op.*` calls are read one by one.
+ */
+const NO_SQL = new Set(['get_bind', 'get_context', 'f', 'inline_literal', 'batch_alter_table', 'implementation_for', 'register_operation']);
 
 /** Whether a Python file is an Alembic migration: it imports Alembic's `op` (or alembic), or states its `revision`. */
 export function isAlembic(env: PyEnv): boolean {
@@ -85,8 +92,18 @@ export function analyseAlembic(env: PyEnv, unit: MigrationUnit): void {
     } else {
       const table = recv === 'op' ? null : batchTable(receiver, env);
       if (recv !== 'op' && table === null) continue;
-      const built = builder(method, call, table, env);
+      if (recv === 'op' && NO_SQL.has(method)) continue;
+      const built = builder(method, call, table, env) ?? extraBuilder(method, call, table, env);
       if (built) added = env.addBuilt(built, phase);
+      else {
+        env.collector.unanalysed.push({
+          scope: 'statement',
+          message: `Not analysed: \`${receiver.text}.${method}(...)\` is not an Alembic operation miglint translates to SQL, so what it sends was not checked.`,
+          help: 'Lint the SQL Alembic sends (`alembic upgrade <rev> --sql` into a .sql file), or write it with `op.execute("...")`, or check it by hand; suppress this once checked.',
+          span: { start: call.startIndex, end: call.endIndex },
+          phase,
+        });
+      }
     }
     const block = added && autocommitOf(call);
     // In the block Alembic runs on the same connection in autocommit: no transaction holds these statements.
