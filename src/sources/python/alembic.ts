@@ -238,7 +238,7 @@ function builder(method: string, call: PyNode, batch: string | null, env: PyEnv)
         const u = unparen(c);
         const callee = u.type === 'call' ? (u.childForFieldName('function')?.text ?? '') : '';
         if (/(^|\.)Column$/.test(callee)) {
-          defs.push(columnOf(u, v));
+          defs.push(columnOf(u, v, serialKey(u, a.slice(1), v)));
           if (v.bool(keywords(u).get('primary_key'))) pk.push(v.name(positional(u)[0]));
         } else if (/(^|\.)PrimaryKeyConstraint$/.test(callee)) defs.push(`PRIMARY KEY (${positional(u).map((x) => column(v.name(x))).join(', ')})`);
         else if (/(^|\.)UniqueConstraint$/.test(callee)) defs.push(`UNIQUE (${positional(u).map((x) => column(v.name(x))).join(', ')})`);
@@ -264,8 +264,28 @@ function builder(method: string, call: PyNode, batch: string | null, env: PyEnv)
   }
 }
 
-/** `sa.Column("name", sa.Integer(), nullable=False, server_default=...)` as a column definition. */
-function columnOf(n: PyNode | undefined, v: PyValues): string {
+/**
+ * Whether a column of `create_table` becomes SERIAL: SQLAlchemy's `autoincrement="auto"` makes
+ * the one integer primary-key column of a table (no foreign key, no default, no `sa.Identity()`)
+ * `SERIAL` / `BIGSERIAL` / `SMALLSERIAL` on PostgreSQL.
+ */
+function serialKey(col: PyNode, all: PyNode[], v: PyValues): boolean {
+  const kw = keywords(col);
+  if (v.bool(kw.get('primary_key')) !== true || v.bool(kw.get('autoincrement')) === false || kw.has('server_default')) return false;
+  const keys = all.filter((c) => {
+    const u = unparen(c);
+    return u.type === 'call' && /(^|\.)Column$/.test(u.childForFieldName('function')?.text ?? '') && v.bool(keywords(u).get('primary_key')) === true;
+  });
+  if (keys.length !== 1 && v.bool(kw.get('autoincrement')) !== true) return false;
+  const args = positional(col).slice(1);
+  if (args.some((x) => /(^|\.)(ForeignKey|Identity|Sequence)\(/.test(x.text))) return false;
+  return args.some((x) => /^(integer|bigint|smallint)$/.test(new PyValues(v.bindingsOf, v.placeholdersOf).type(x)));
+}
+
+const SERIAL: Record<string, string> = { integer: 'serial', bigint: 'bigserial', smallint: 'smallserial' };
+
+/** `sa.Column("name", sa.Integer(), nullable=False, server_default=...)` as a column definition (`serial`: SQLAlchemy makes it SERIAL). */
+function columnOf(n: PyNode | undefined, v: PyValues, serial = false): string {
   const u = n ? unparen(n) : null;
   if (!u || u.type !== 'call') {
     v.interpolated = true;
@@ -273,7 +293,10 @@ function columnOf(n: PyNode | undefined, v: PyValues): string {
   }
   const a = positional(u);
   const kw = keywords(u);
-  const typeArg = a.find((x, i) => i > 0 && !/(^|\.)ForeignKey\(/.test(x.text));
+  const typeArg = a.find((x, i) => i > 0 && !/(^|\.)(ForeignKey|Identity|Computed)\(/.test(x.text));
+  // `sa.Identity(always=True)` / `sa.Computed("a * 2", persisted=True)` follow the type.
+  const identity = a.find((x) => /(^|\.)Identity\(/.test(x.text));
+  const computed = a.find((x) => /(^|\.)Computed\(/.test(x.text));
   const fk = a.find((x) => /(^|\.)ForeignKey\(/.test(x.text));
   let references: string | null = null;
   if (fk && fk.type === 'call') {
@@ -284,9 +307,15 @@ function columnOf(n: PyNode | undefined, v: PyValues): string {
   const primaryKey = v.bool(kw.get('primary_key')) === true;
   const nullable = v.bool(kw.get('nullable'));
   const def = kw.get('server_default');
+  const type = v.type(typeArg ?? kw.get('type_'));
+  const generated = identity && identity.type === 'call'
+    ? ` GENERATED ${v.bool(keywords(identity).get('always')) === true ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`
+    : computed && computed.type === 'call'
+      ? ` GENERATED ALWAYS AS (${v.sqlText(positional(computed)[0])}) STORED`
+      : '';
   return columnDef({
     name: v.name(a[0] ?? kw.get('name')),
-    type: v.type(typeArg ?? kw.get('type_')),
+    type: serial ? (SERIAL[type] ?? type) : type + generated,
     primaryKey,
     notNull: nullable === false,
     unique: v.bool(kw.get('unique')) === true,
