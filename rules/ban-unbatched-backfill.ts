@@ -16,6 +16,10 @@ function batchedAlternative(unit: MigrationUnit): string {
       return 'in node-pg-migrate, a loop of pgm.db.query(...) over key ranges in a migration with pgm.noTransaction()';
     case 'kysely':
       return 'in kysely, a loop of sql`UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)`.execute(db) over key ranges';
+    case 'alembic':
+      return "in Alembic, a loop of op.execute(sa.text('UPDATE ... WHERE id >= :lo AND id < :hi').bindparams(lo=lo, hi=hi)) over key ranges inside `with op.get_context().autocommit_block():`, so each range commits on its own"
+    case 'django':
+      return 'in Django, a RunPython that updates one key range at a time (Model.objects.filter(pk__gte=lo, pk__lt=hi).update(...)) in a migration with `atomic = False`'
     default:
       return 'in plain SQL, a job (or a loop in the application) running UPDATE ... WHERE id >= $1 AND id < $2 one range at a time, each its own transaction';
   }
@@ -44,7 +48,9 @@ export default defineRule({
       const d = f.dml;
       if (!d || d.bound === 'bounded') return [];
       const inTx = f.transaction.owner !== 'none' ? ' It runs inside the migration\'s transaction, so every lock taken before it in that transaction (DDL locks included) is held until it ends.' : '';
-      const help = `Batch it: one key range per short transaction, e.g. migrun's ctx.backfill({ table, set, where, key: 'id', batchSize: 1000 }) (resumable, with progress), or ${batchedAlternative(unit)}. Keep the DDL in its own short migration.`;
+      // migrun's ctx.backfill is for the TS/JS and SQL migrations migrun runs, not Python ones.
+      const migrun = unit.language === 'python' ? '' : "migrun's ctx.backfill({ table, set, where, key: 'id', batchSize: 1000 }) (resumable, with progress), or ";
+      const help = `Batch it: one key range per short transaction, e.g. ${migrun}${batchedAlternative(unit)}. Keep the DDL in its own short migration.`;
       if (d.verb === 'INSERT ... SELECT') {
         const from = d.sources.map((x) => quoteName(x.relation)).join(', ');
         return [

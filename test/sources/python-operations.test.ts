@@ -116,12 +116,14 @@ test('Alembic bulk_insert, table comments and exclusion constraints become SQL',
     'op.drop_table_comment("accounts")',
     'op.create_exclude_constraint("no_overlap", "bookings", ("during", "&&"), using="gist")',
     'op.bulk_insert(table_from_elsewhere(), rows)',
+    'op.alter_column("leads", "amount", type_=sa.BigInteger(), postgresql_using="amount::bigint")',
   );
   assert.deepEqual(u.statements.map((s) => s.sql), [
     'INSERT INTO "accounts" ("id", "name") VALUES ($1, $2)',
     `COMMENT ON TABLE "accounts" IS 'Customer accounts'`,
     'COMMENT ON TABLE "accounts" IS NULL',
     'ALTER TABLE "bookings" ADD CONSTRAINT "no_overlap" EXCLUDE USING gist ("during" WITH &&)',
+    'ALTER TABLE "leads" ALTER COLUMN "amount" TYPE bigint USING amount::bigint',
   ]);
   assert.deepEqual(notAnalysed(u), ['up 10 op.bulk_insert(table_from_elsewhere(), rows)']);
 });

@@ -199,7 +199,9 @@ function builder(method: string, call: PyNode, batch: string | null, env: PyEnv)
       const col = v.name(k('column_name') ?? arg(1, 0));
       const cmds: string[] = [];
       const nullable = v.bool(k('nullable'));
-      if (k('type_')) cmds.push(`ALTER COLUMN ${qname(col)} TYPE ${v.type(k('type_'))}`);
+      // `postgresql_using="amount::bigint"` is the USING expression of the type change.
+      const using = k('postgresql_using') ? ` USING ${v.sqlText(k('postgresql_using'))}` : '';
+      if (k('type_')) cmds.push(`ALTER COLUMN ${qname(col)} TYPE ${v.type(k('type_'))}${using}`);
       if (nullable === false) cmds.push(`ALTER COLUMN ${qname(col)} SET NOT NULL`);
       if (nullable === true) cmds.push(`ALTER COLUMN ${qname(col)} DROP NOT NULL`);
       const def = k('server_default');
