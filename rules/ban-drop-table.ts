@@ -41,7 +41,7 @@ export default defineRule({
             ruleId: 'ban-drop-table',
             message: `DROP TABLE of existing table ${quoteName(l.relation)}.`,
             note: `Its rows are deleted for good (only a backup brings them back), and application code still running that reads or writes ${quoteName(l.relation)} fails with undefined_table (42P01) from the moment the migration commits; ${f.cascade ? 'CASCADE also drops the views and foreign keys that depend on it' : 'the DROP waits for an ACCESS EXCLUSIVE lock, queueing every query on the table behind it'}.`,
-            help: 'Stop using the table first: deploy code that no longer reads or writes it, keep it (or a renamed copy) for a release, then drop it in a later migration with this finding suppressed (-- miglint-ignore ban-drop-table).',
+            help: 'Stop using the table first: deploy code that no longer reads or writes it, keep it (or a renamed copy) for a release, then drop it in a later migration with this finding suppressed (a `miglint-ignore ban-drop-table` comment).',
             span: s.span,
           },
         ];

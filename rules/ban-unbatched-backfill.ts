@@ -31,7 +31,9 @@ export default defineRule({
       const d = f.dml;
       if (!d || d.bound === 'bounded') return [];
       const inTx = f.transaction.owner !== 'none' ? ' It runs inside the migration\'s transaction, so every lock taken before it in that transaction (DDL locks included) is held until it ends.' : '';
-      const help = `Batch it: one key range per short transaction, e.g. migrun's ctx.backfill({ table, set, where, key: 'id', batchSize: 1000 }) (resumable, with progress), or ${batchedAlternative(unit)}. Keep the DDL in its own short migration.`;
+      // migrun's ctx.backfill is for the TS/JS and SQL migrations migrun runs, not Python ones.
+      const migrun = unit.language === 'python' ? '' : "migrun's ctx.backfill({ table, set, where, key: 'id', batchSize: 1000 }) (resumable, with progress), or ";
+      const help = `Batch it: one key range per short transaction, e.g. ${migrun}${batchedAlternative(unit)}. Keep the DDL in its own short migration.`;
       if (d.verb === 'INSERT ... SELECT') {
         const from = d.sources.map((x) => quoteName(x.relation)).join(', ');
         return [

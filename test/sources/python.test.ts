@@ -115,7 +115,7 @@ test('Alembic builders become the SQL Alembic sends', () => {
       'up ALTER TABLE "leads" ADD CONSTRAINT "ck" CHECK (a > 0)',
       'up ALTER TABLE "leads" ADD CONSTRAINT "uq" UNIQUE ("a")',
       'up ALTER TABLE "leads" RENAME TO "prospects"',
-      'up CREATE TABLE "t" ("id" integer PRIMARY KEY, "n" text NOT NULL)',
+      'up CREATE TABLE "t" ("id" serial PRIMARY KEY, "n" text NOT NULL)',
       'up ALTER TABLE "t" DROP COLUMN "n"',
       'up CREATE INDEX "ix_t" ON "t" ("id")',
       'down DROP INDEX CONCURRENTLY IF EXISTS "ix_a"',

@@ -19,6 +19,13 @@ import { phaseAt, type PhaseRegion, type PyEnv } from './env.js';
 import { kids, named, type PyNode } from './parse.js';
 import { keywords, positional, unparen } from './strings.js';
 import { PyValues } from './values.js';
+import { extraBuilder } from './alembic-more.js';
+
+/**
+ * `op.*` functions that send no SQL themselves: the connection and context, name and literal
+ * markers, and `batch_alter_table`, whose block's `batch_op.*` calls are read one by one.
+ */
+const NO_SQL = new Set(['get_bind', 'get_context', 'f', 'inline_literal', 'batch_alter_table', 'implementation_for', 'register_operation']);
 
 /** Whether a Python file is an Alembic migration: it imports Alembic's `op` (or alembic), or states its `revision`. */
 export function isAlembic(env: PyEnv): boolean {
@@ -34,7 +41,7 @@ export function isAlembic(env: PyEnv): boolean {
 export const alembic = {
   framework: 'alembic',
   name: 'Alembic',
-  idioms: { batchedBackfill: "in Alembic, a loop of op.execute(sa.text('UPDATE ... WHERE id >= :lo AND id < :hi')) over key ranges inside `with op.get_context().autocommit_block():`, so each batch commits on its own" },
+  idioms: { batchedBackfill: "in Alembic, a loop of op.execute(sa.text('UPDATE ... WHERE id >= :lo AND id < :hi').bindparams(lo=lo, hi=hi)) over key ranges inside `with op.get_context().autocommit_block():`, so each range commits on its own" },
   claims: isAlembic,
   analyse: analyseAlembic,
 } as const;
@@ -86,8 +93,18 @@ export function analyseAlembic(env: PyEnv, unit: MigrationUnit): void {
     } else {
       const table = recv === 'op' ? null : batchTable(receiver, env);
       if (recv !== 'op' && table === null) continue;
-      const built = builder(method, call, table, env);
+      if (recv === 'op' && NO_SQL.has(method)) continue;
+      const built = builder(method, call, table, env) ?? extraBuilder(method, call, table, env);
       if (built) added = env.addBuilt(built, phase);
+      else {
+        env.collector.unanalysed.push({
+          scope: 'statement',
+          message: `Not analysed: \`${receiver.text}.${method}(...)\` is not an Alembic operation miglint translates to SQL, so what it sends was not checked.`,
+          help: 'Lint the SQL Alembic sends (`alembic upgrade <rev> --sql` into a .sql file), or write it with `op.execute("...")`, or check it by hand; suppress this once checked.',
+          span: { start: call.startIndex, end: call.endIndex },
+          phase,
+        });
+      }
     }
     const block = added && autocommitOf(call);
     // In the block Alembic runs on the same connection in autocommit: no transaction holds these statements.
@@ -183,7 +200,9 @@ function builder(method: string, call: PyNode, batch: string | null, env: PyEnv)
       const col = v.name(k('column_name') ?? arg(1, 0));
       const cmds: string[] = [];
       const nullable = v.bool(k('nullable'));
-      if (k('type_')) cmds.push(`ALTER COLUMN ${qname(col)} TYPE ${v.type(k('type_'))}`);
+      // `postgresql_using="amount::bigint"` is the USING expression of the type change.
+      const using = k('postgresql_using') ? ` USING ${v.sqlText(k('postgresql_using'))}` : '';
+      if (k('type_')) cmds.push(`ALTER COLUMN ${qname(col)} TYPE ${v.type(k('type_'))}${using}`);
       if (nullable === false) cmds.push(`ALTER COLUMN ${qname(col)} SET NOT NULL`);
       if (nullable === true) cmds.push(`ALTER COLUMN ${qname(col)} DROP NOT NULL`);
       const def = k('server_default');
@@ -222,7 +241,7 @@ function builder(method: string, call: PyNode, batch: string | null, env: PyEnv)
         const u = unparen(c);
         const callee = u.type === 'call' ? (u.childForFieldName('function')?.text ?? '') : '';
         if (/(^|\.)Column$/.test(callee)) {
-          defs.push(columnOf(u, v));
+          defs.push(columnOf(u, v, serialKey(u, a.slice(1), v)));
           if (v.bool(keywords(u).get('primary_key'))) pk.push(v.name(positional(u)[0]));
         } else if (/(^|\.)PrimaryKeyConstraint$/.test(callee)) defs.push(`PRIMARY KEY (${positional(u).map((x) => column(v.name(x))).join(', ')})`);
         else if (/(^|\.)UniqueConstraint$/.test(callee)) defs.push(`UNIQUE (${positional(u).map((x) => column(v.name(x))).join(', ')})`);
@@ -248,8 +267,28 @@ function builder(method: string, call: PyNode, batch: string | null, env: PyEnv)
   }
 }
 
-/** `sa.Column("name", sa.Integer(), nullable=False, server_default=...)` as a column definition. */
-function columnOf(n: PyNode | undefined, v: PyValues): string {
+/**
+ * Whether a column of `create_table` becomes SERIAL: SQLAlchemy's `autoincrement="auto"` makes
+ * the one integer primary-key column of a table (no foreign key, no default, no `sa.Identity()`)
+ * `SERIAL` / `BIGSERIAL` / `SMALLSERIAL` on PostgreSQL.
+ */
+function serialKey(col: PyNode, all: PyNode[], v: PyValues): boolean {
+  const kw = keywords(col);
+  if (v.bool(kw.get('primary_key')) !== true || v.bool(kw.get('autoincrement')) === false || kw.has('server_default')) return false;
+  const keys = all.filter((c) => {
+    const u = unparen(c);
+    return u.type === 'call' && /(^|\.)Column$/.test(u.childForFieldName('function')?.text ?? '') && v.bool(keywords(u).get('primary_key')) === true;
+  });
+  if (keys.length !== 1 && v.bool(kw.get('autoincrement')) !== true) return false;
+  const args = positional(col).slice(1);
+  if (args.some((x) => /(^|\.)(ForeignKey|Identity|Sequence)\(/.test(x.text))) return false;
+  return args.some((x) => /^(integer|bigint|smallint)$/.test(new PyValues(v.bindingsOf, v.placeholdersOf).type(x)));
+}
+
+const SERIAL: Record<string, string> = { integer: 'serial', bigint: 'bigserial', smallint: 'smallserial' };
+
+/** `sa.Column("name", sa.Integer(), nullable=False, server_default=...)` as a column definition (`serial`: SQLAlchemy makes it SERIAL). */
+function columnOf(n: PyNode | undefined, v: PyValues, serial = false): string {
   const u = n ? unparen(n) : null;
   if (!u || u.type !== 'call') {
     v.interpolated = true;
@@ -257,7 +296,10 @@ function columnOf(n: PyNode | undefined, v: PyValues): string {
   }
   const a = positional(u);
   const kw = keywords(u);
-  const typeArg = a.find((x, i) => i > 0 && !/(^|\.)ForeignKey\(/.test(x.text));
+  const typeArg = a.find((x, i) => i > 0 && !/(^|\.)(ForeignKey|Identity|Computed)\(/.test(x.text));
+  // `sa.Identity(always=True)` / `sa.Computed("a * 2", persisted=True)` follow the type.
+  const identity = a.find((x) => /(^|\.)Identity\(/.test(x.text));
+  const computed = a.find((x) => /(^|\.)Computed\(/.test(x.text));
   const fk = a.find((x) => /(^|\.)ForeignKey\(/.test(x.text));
   let references: string | null = null;
   if (fk && fk.type === 'call') {
@@ -268,9 +310,15 @@ function columnOf(n: PyNode | undefined, v: PyValues): string {
   const primaryKey = v.bool(kw.get('primary_key')) === true;
   const nullable = v.bool(kw.get('nullable'));
   const def = kw.get('server_default');
+  const type = v.type(typeArg ?? kw.get('type_'));
+  const generated = identity && identity.type === 'call'
+    ? ` GENERATED ${v.bool(keywords(identity).get('always')) === true ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`
+    : computed && computed.type === 'call'
+      ? ` GENERATED ALWAYS AS (${v.sqlText(positional(computed)[0])}) STORED`
+      : '';
   return columnDef({
     name: v.name(a[0] ?? kw.get('name')),
-    type: v.type(typeArg ?? kw.get('type_')),
+    type: serial ? (SERIAL[type] ?? type) : type + generated,
     primaryKey,
     notNull: nullable === false,
     unique: v.bool(kw.get('unique')) === true,

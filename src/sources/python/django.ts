@@ -9,12 +9,18 @@
  * of the same migration states. Django runs a migration in one transaction on
  * PostgreSQL unless the class says `atomic = False`
  * (https://docs.djangoproject.com/en/stable/howto/writing-migrations/#non-atomic-migrations).
+ *
+ * Fail closed: an operation whose SQL this file does not decide (`RunPython`, whose code
+ * runs, `AlterField`, which depends on the field's earlier definition, an operation class
+ * miglint does not know, an entry that is not a call) is an `unanalyzable-statement`
+ * fact at the operation. `SeparateDatabaseAndState`'s `database_operations` are read
+ * like the list; its `state_operations` send no SQL.
  */
 import { basename, dirname } from 'node:path';
-import type { MigrationUnit } from '../../core/unit.js';
-import { alterTableSql, createIndexSql, dropIndexSql, qname } from '../../sql/write.js';
-import type { BuiltSql } from '../typescript/types.js';
-import type { PhaseRegion, PyEnv } from './env.js';
+import type { MigrationUnit, Phase } from '../../core/unit.js';
+import { qname } from '../../sql/write.js';
+import { dictValue, opName, translate, type TableOf } from './django-operations.js';
+import { oneLine, type PhaseRegion, type PyEnv } from './env.js';
 import { named, type PyNode } from './parse.js';
 import { keywords, positional, unparen } from './strings.js';
 import { PyValues } from './values.js';
@@ -35,10 +41,17 @@ export function djangoMigrationClass(env: PyEnv): PyNode | null {
 export const django = {
   framework: 'django',
   name: 'Django',
-  idioms: { batchedBackfill: 'in Django, a RunPython that updates one key range at a time (queryset.filter(pk__gte=lo, pk__lt=hi).update(...)) in a migration with `atomic = False`, so each batch commits on its own' },
+  idioms: { batchedBackfill: 'in Django, a RunPython that updates one key range at a time (Model.objects.filter(pk__gte=lo, pk__lt=hi).update(...)) in a migration with `atomic = False`, so each range commits on its own' },
   claims: (env: PyEnv) => djangoMigrationClass(env) !== null,
   analyse: (env: PyEnv, unit: MigrationUnit) => analyseDjango(env, unit, djangoMigrationClass(env)!),
 } as const;
+
+/**
+ * Operations that send no SQL: they change only the state Django keeps of the models
+ * (options such as `ordering` or `verbose_name`, managers). `AlterModelOptions` and
+ * `AlterModelManagers` have empty `database_forwards` in Django's operations/models.py.
+ */
+const NO_SQL = new Set(['AlterModelOptions', 'AlterModelManagers']);
 
 /** Reads a Django migration into the unit. */
 export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): void {
@@ -57,37 +70,40 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
   const list = ops ? unparen(ops) : null;
   const regions: PhaseRegion[] = [];
   if (list) regions.push({ phase: 'up', span: { start: list.startIndex, end: list.endIndex } });
+  const notAnalysed = (node: PyNode, message: string, help: string, phase: Phase = 'up') =>
+    env.collector.unanalysed.push({ scope: 'statement', message, help, span: { start: node.startIndex, end: node.endIndex }, phase });
+  if (list && list.type !== 'list' && list.type !== 'tuple') {
+    notAnalysed(list, `Not analysed: the migration's \`operations\` is \`${oneLine(list.text)}\`, not a list miglint can read, so none of its operations were checked.`, 'Write the operations as a list literal in the Migration class so miglint can check them.');
+  }
 
+  // db_table options stated in this migration name the models' tables (AlterModelTable renames them, in order, below).
   const tables = new Map<string, string>();
   const operations = list && (list.type === 'list' || list.type === 'tuple') ? named(list) : [];
-  // db_table options stated in this migration name the models' tables.
-  for (const op of operations) {
-    const name = opName(op);
-    const kw = op.type === 'call' ? keywords(op) : new Map<string, PyNode>();
+  for (const op of allOperations(operations)) {
+    if (opName(op) !== 'CreateModel') continue;
+    const kw = keywords(op);
     const v = new PyValues(env.bindings, env.placeholders);
-    if (name === 'CreateModel') {
-      const opts = kw.get('options');
-      const dbTable = opts && unparen(opts).type === 'dictionary' ? dictValue(unparen(opts), 'db_table') : null;
-      const model = v.str(kw.get('name') ?? positional(op)[0]);
-      if (model && dbTable) tables.set(model.toLowerCase(), v.str(dbTable) ?? '');
-    } else if (name === 'AlterModelTable') {
-      const model = v.str(kw.get('name') ?? positional(op)[0]);
-      const t = v.str(kw.get('table') ?? positional(op)[1]);
-      if (model && t) tables.set(model.toLowerCase(), t);
-    }
+    const opts = kw.get('options');
+    const dbTable = opts && unparen(opts).type === 'dictionary' ? dictValue(unparen(opts), 'db_table') : null;
+    const model = v.str(kw.get('name') ?? positional(op)[0]);
+    if (model && dbTable) tables.set(model.toLowerCase(), v.str(dbTable) ?? '');
   }
-  const tableOf = (v: PyValues, model: PyNode | undefined) => {
+  const tableOf: TableOf = (v, model) => {
     const m = v.str(model);
     if (m === null) return v.name(model);
     return tables.get(m.toLowerCase()) || `${app}_${m.toLowerCase()}`;
   };
 
-  for (const op of operations) {
-    if (op.type !== 'call') continue;
+  const read = (op: PyNode): void => {
+    if (op.type !== 'call') {
+      notAnalysed(op, `Not analysed: the operation \`${oneLine(op.text)}\` is not an operation call miglint can read, so what it sends was not checked.`, 'Write the operation as a call in the `operations` list so miglint can check it, or check what it sends by hand (`python manage.py sqlmigrate <app> <migration>`).');
+      return;
+    }
     const name = opName(op);
+    const kw = keywords(op);
+    const a = positional(op);
+    const v = new PyValues(env.bindings, env.placeholders);
     if (name === 'RunSQL') {
-      const kw = keywords(op);
-      const a = positional(op);
       for (const [arg, phase] of [[kw.get('sql') ?? a[0], 'up'], [kw.get('reverse_sql') ?? a[1], 'down']] as const) {
         if (!arg) continue;
         const u = unparen(arg);
@@ -97,32 +113,104 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
         // A (sql, params) pair in the list: the params are values.
         for (const item of items) env.addRawSql(item.type === 'tuple' ? named(item)[0] : item, op, 'migrations.RunSQL', phase, item.type === 'tuple' ? 'driver' : null);
       }
-      continue;
+      return;
+    }
+    if (name === 'RunPython') {
+      // Python code: what it sends (through the ORM or `schema_editor.execute`) is known only when it runs.
+      for (const [arg, phase] of [[kw.get('code') ?? a[0], 'up'], [kw.get('reverse_code') ?? a[1], 'down']] as const) {
+        if (!arg || isNoop(unparen(arg), env)) continue;
+        const u = unparen(arg);
+        if (phase === 'down') regions.push({ phase, span: { start: u.startIndex, end: u.endIndex } });
+        notAnalysed(
+          phase === 'up' ? op : u,
+          `Not analysed: \`RunPython\` runs the Python code \`${oneLine(u.text, 40)}\`${phase === 'down' ? ' when the migration is reversed' : ''}, which miglint does not read, so the SQL it sends (ORM updates, \`schema_editor.execute\`) was not checked.`,
+          'Check by hand what the code sends: a data migration over a large table should update in batches (and be non-atomic), DDL belongs in `migrations.RunSQL` where miglint checks it; suppress this once checked.',
+          phase,
+        );
+      }
+      return;
+    }
+    if (name === 'SeparateDatabaseAndState') {
+      // state_operations change only Django's model state (no SQL); database_operations run.
+      const dbOps = kw.get('database_operations') ?? a[0];
+      if (!dbOps) return;
+      const u = unparen(dbOps);
+      if (u.type === 'list' || u.type === 'tuple') for (const inner of named(u)) read(inner);
+      else notAnalysed(u, `Not analysed: the \`database_operations\` of \`SeparateDatabaseAndState\` are \`${oneLine(u.text)}\`, not a list miglint can read, so they were not checked.`, 'Write the database operations as a list literal so miglint can check them.');
+      return;
     }
     if (name === 'AlterField') {
       // What AlterField sends depends on the field as an earlier migration left it (Django's schema
       // editor compares the two): a type change, SET/DROP NOT NULL, a new default, or nothing at all.
-      const kw = keywords(op);
-      const a = positional(op);
-      const v = new PyValues(env.bindings, env.placeholders);
-      env.collector.unanalysed.push({
-        scope: 'statement',
-        message: `Not analysed: \`AlterField\` on \`${v.str(kw.get('model_name') ?? a[0]) ?? '?'}.${v.str(kw.get('name') ?? a[1]) ?? '?'}\` changes the field from its definition in an earlier migration, which miglint does not read, so what it sends (ALTER COLUMN ... TYPE, SET or DROP NOT NULL, or nothing) was not checked.`,
-        help: 'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check the change by hand; suppress this once checked.',
-        span: { start: op.startIndex, end: op.endIndex },
-        phase: 'up',
-      });
-      continue;
+      notAnalysed(
+        op,
+        `Not analysed: \`AlterField\` on \`${v.str(kw.get('model_name') ?? a[0]) ?? '?'}.${v.str(kw.get('name') ?? a[1]) ?? '?'}\` changes the field from its definition in an earlier migration, which miglint does not read, so what it sends (ALTER COLUMN ... TYPE, SET or DROP NOT NULL, or nothing) was not checked.`,
+        'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check the change by hand; suppress this once checked.',
+      );
+      return;
     }
+    if (name === 'AlterModelTable') {
+      // Renames the model's table: from its name so far to the one stated.
+      const model = kw.get('name') ?? a[0];
+      const oldTable = tableOf(v, model);
+      const to = v.name(kw.get('table') ?? a[1]);
+      env.addBuilt([v.built(`ALTER TABLE ${qname(oldTable)} RENAME TO ${qname(to)}`, op)], 'up');
+      const m = v.str(model);
+      if (m) tables.set(m.toLowerCase(), to);
+      return;
+    }
+    if (NO_SQL.has(name)) return;
     const built = translate(name, op, env, tableOf);
-    if (built) env.addBuilt(built, 'up');
-  }
+    if (built) {
+      env.addBuilt(built, 'up');
+      return;
+    }
+    notAnalysed(
+      op,
+      `Not analysed: the Django operation \`${name || oneLine(op.text, 40)}\` is not one miglint translates to SQL, so what it sends was not checked.`,
+      'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check it by hand; suppress this once checked.',
+    );
+  };
+  for (const op of operations) read(op);
   unit.phaseRegions = regions;
   unit.framework = 'django';
   unit.wrapped = atomic
     ? { inTransaction: true, reason: 'Django runs each migration in a transaction on PostgreSQL (the class does not say `atomic = False`)', switchAdvice: 'set `atomic = False` on the Migration class' }
     : { inTransaction: false, reason: 'the Migration class says `atomic = False`' };
 }
+
+/** The operations of a list, with those inside `SeparateDatabaseAndState(database_operations=[...])`. */
+function* allOperations(ops: PyNode[]): Generator<PyNode> {
+  for (const op of ops) {
+    if (opName(op) !== 'SeparateDatabaseAndState') {
+      yield op;
+      continue;
+    }
+    const inner = unparen(keywords(op).get('database_operations') ?? positional(op)[0] ?? op);
+    if (inner.type === 'list' || inner.type === 'tuple') yield* allOperations(named(inner));
+  }
+}
+
+/**
+ * Whether RunPython code does nothing: `migrations.RunPython.noop` (Django's documented
+ * no-op), a lambda returning `None`, or a function of this file whose body is only
+ * `pass`, a docstring or a bare `return`.
+ */
+function isNoop(code: PyNode, env: PyEnv): boolean {
+  if (/^(?:migrations\.)?RunPython\.noop$/.test(code.text.replace(/\s+/g, ''))) return true;
+  if (code.type === 'lambda') return unparen(code.childForFieldName('body') ?? code).type === 'none';
+  if (code.type !== 'identifier') return false;
+  const defs = env.root.namedChildren.filter((n) => n?.type === 'function_definition' && n.childForFieldName('name')?.text === code.text);
+  if (defs.length !== 1) return false;
+  const stmts = named(defs[0]!.childForFieldName('body')!);
+  return stmts.every(
+    (s) =>
+      s.type === 'pass_statement' ||
+      (s.type === 'expression_statement' && named(s)[0]?.type === 'string') ||
+      (s.type === 'return_statement' && (named(s).length === 0 || named(s)[0]?.type === 'none')),
+  );
+}
+
 
 /**
  * The app label: the directory above `migrations/`; for a file elsewhere, the app of its
@@ -134,138 +222,3 @@ function appLabel(env: PyEnv, cls: PyNode): string {
   return dep?.[1] ?? 'app';
 }
 
-/** `migrations.AddIndex` → `AddIndex`; `AddIndexConcurrently` of django.contrib.postgres.operations too. */
-function opName(op: PyNode): string {
-  if (op.type !== 'call') return '';
-  return (op.childForFieldName('function')?.text ?? '').split('.').pop() ?? '';
-}
-
-function dictValue(dict: PyNode, key: string): PyNode | null {
-  for (const pair of named(dict)) {
-    const k = pair.childForFieldName('key');
-    if (k && k.text.replace(/^['"]|['"]$/g, '') === key) return pair.childForFieldName('value');
-  }
-  return null;
-}
-
-/** The SQL a Django operation sends, or null for operations miglint does not translate. */
-function translate(name: string, op: PyNode, env: PyEnv, tableOf: (v: PyValues, model: PyNode | undefined) => string): BuiltSql[] | null {
-  const v = new PyValues(env.bindings, env.placeholders);
-  const kw = keywords(op);
-  const a = positional(op);
-  const model = kw.get('model_name') ?? a[0];
-  const out = (sql: string) => [v.built(sql, op)];
-  switch (name) {
-    case 'AddIndex':
-    case 'AddIndexConcurrently': {
-      const index = unparen(kw.get('index') ?? a[1] ?? op);
-      const ik = index.type === 'call' ? keywords(index) : new Map<string, PyNode>();
-      const fields = v.names(ik.get('fields')).map((f) => f.replace(/^-/, ''));
-      const cond = ik.get('condition');
-      return out(
-        createIndexSql({
-          name: v.name(ik.get('name')),
-          table: tableOf(v, model),
-          columns: fields.length ? fields : ['unknown'],
-          concurrently: name === 'AddIndexConcurrently',
-          where: cond ? (v.interpolated = true, 'true') : null,
-        }),
-      );
-    }
-    case 'RemoveIndex':
-    case 'RemoveIndexConcurrently':
-      return out(dropIndexSql(v.name(kw.get('name') ?? a[1]), { concurrently: name === 'RemoveIndexConcurrently' }));
-    case 'CreateModel': {
-      // A new table (so later operations of the migration on it are on a table it created); a
-      // many-to-many field is a join table of its own, not a column.
-      const fields = unparen(kw.get('fields') ?? a[1] ?? op);
-      const cols: string[] = [];
-      for (const f of fields.type === 'list' || fields.type === 'tuple' ? named(fields) : []) {
-        const pair = f.type === 'tuple' ? named(f) : [];
-        const field = pair[1] ? unparen(pair[1]) : null;
-        if (!pair[0] || !field || isManyToMany(field)) continue;
-        cols.push(fieldColumn(v.name(pair[0]), field, v));
-      }
-      return out(`CREATE TABLE ${qname(tableOf(v, kw.get('name') ?? a[0]))} (${cols.join(', ')})`);
-    }
-    case 'AddField': {
-      const field = unparen(kw.get('field') ?? a[2] ?? op);
-      if (isManyToMany(field)) return null; // a new join table, no column
-      const col = v.name(kw.get('name') ?? a[1]);
-      return out(alterTableSql(tableOf(v, model), [`ADD COLUMN ${fieldColumn(col, field, v)}`]));
-    }
-    case 'RemoveField':
-      return out(alterTableSql(tableOf(v, model), [`DROP COLUMN ${qname(v.name(kw.get('name') ?? a[1]))}`]));
-    case 'RenameField':
-      return out(`ALTER TABLE ${qname(tableOf(v, model))} RENAME COLUMN ${qname(v.name(kw.get('old_name') ?? a[1]))} TO ${qname(v.name(kw.get('new_name') ?? a[2]))}`);
-    case 'RenameModel': {
-      const oldModel = kw.get('old_name') ?? a[0];
-      const newName = v.str(kw.get('new_name') ?? a[1]);
-      const app = tableOf(v, oldModel).replace(/_[^_]*$/, '');
-      return out(`ALTER TABLE ${qname(tableOf(v, oldModel))} RENAME TO ${qname(newName ? `${app}_${newName.toLowerCase()}` : v.name(kw.get('new_name') ?? a[1]))}`);
-    }
-    case 'AddConstraint': {
-      const c = unparen(kw.get('constraint') ?? a[1] ?? op);
-      const ck = c.type === 'call' ? keywords(c) : new Map<string, PyNode>();
-      const kind = opName(c);
-      const cname = qname(v.name(ck.get('name')));
-      if (kind === 'UniqueConstraint') return out(alterTableSql(tableOf(v, model), [`ADD CONSTRAINT ${cname} UNIQUE (${v.names(ck.get('fields')).map((f) => qname(f)).join(', ')})`]));
-      v.interpolated = true;
-      return out(alterTableSql(tableOf(v, model), [`ADD CONSTRAINT ${cname} CHECK (true)`]));
-    }
-    default:
-      return null;
-  }
-}
-
-const isManyToMany = (field: PyNode) => /(^|\.)ManyToManyField$/.test(field.childForFieldName('function')?.text ?? '');
-
-/** A Django model field as a column definition: NOT NULL unless `null=True`; a `default` is not in the database (Django fills it in). */
-function fieldColumn(col: string, field: PyNode, v: PyValues): string {
-  const fk = field.type === 'call' ? keywords(field) : new Map<string, PyNode>();
-  const notNull = v.bool(fk.get('null')) !== true;
-  const dbDefault = fk.get('db_default');
-  // Django adds a NOT NULL column with a default by setting the default for the existing rows and dropping it again.
-  // A string field with `blank=True` and no default has the effective default '' (Django's schema editor,
-  // `effective_default`), which it sends for the existing rows the same way.
-  const cls = (field.childForFieldName('function')?.text ?? '').split('.').pop() ?? '';
-  const blankString = v.bool(fk.get('blank')) === true && (/^(CharField|TextField|SlugField|EmailField|URLField|BinaryField)$/.test(cls) || fk.has('max_length'));
-  const def = dbDefault ? ' DEFAULT $1' : notNull && (fk.get('default') || blankString) ? ' DEFAULT $1' : '';
-  if (def) v.interpolated = true;
-  const isFk = /(^|\.)(ForeignKey|OneToOneField)$/.test(field.childForFieldName('function')?.text ?? '');
-  return `${qname(isFk ? `${col}_id` : col)} ${djangoType(field, v)}${notNull ? ' NOT NULL' : ''}${def}`;
-}
-
-/** A Django field class's PostgreSQL type. */
-function djangoType(field: PyNode, v: PyValues): string {
-  const cls = (field.childForFieldName('function')?.text ?? '').split('.').pop() ?? '';
-  const fk = field.type === 'call' ? keywords(field) : new Map<string, PyNode>();
-  const len = fk.get('max_length')?.text;
-  const TYPES: Record<string, string> = {
-    AutoField: 'integer',
-    BigAutoField: 'bigint',
-    IntegerField: 'integer',
-    BigIntegerField: 'bigint',
-    SmallIntegerField: 'smallint',
-    PositiveIntegerField: 'integer',
-    BooleanField: 'boolean',
-    TextField: 'text',
-    DateTimeField: 'timestamptz',
-    DateField: 'date',
-    TimeField: 'time',
-    DurationField: 'interval',
-    FloatField: 'double precision',
-    DecimalField: 'numeric',
-    UUIDField: 'uuid',
-    JSONField: 'jsonb',
-    BinaryField: 'bytea',
-    ForeignKey: 'bigint',
-    OneToOneField: 'bigint',
-    GenericIPAddressField: 'inet',
-  };
-  if (/^(CharField|SlugField|EmailField|URLField)$/.test(cls)) return len && /^\d+$/.test(len) ? `varchar(${len})` : 'varchar';
-  const t = TYPES[cls];
-  if (t) return t;
-  v.interpolated = true;
-  return `"${cls || 'unknown'}"`;
-}

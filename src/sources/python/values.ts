@@ -17,6 +17,14 @@ export class PyValues {
     private readonly placeholders: Placeholders,
   ) {}
 
+  /** The bindings and placeholders, for a second reader of the same file. */
+  get bindingsOf(): Bindings {
+    return this.bindings;
+  }
+  get placeholdersOf(): Placeholders {
+    return this.placeholders;
+  }
+
   /** A string literal's value (also through a name bound once), or null. */
   str(n: PyNode | null | undefined): string | null {
     if (!n) return null;
@@ -160,6 +168,13 @@ export class PyValues {
         return 'bytea';
       case 'INET':
         return 'inet';
+      case 'TSTZRANGE':
+      case 'TSRANGE':
+      case 'DATERANGE':
+      case 'INT4RANGE':
+      case 'INT8RANGE':
+      case 'NUMRANGE':
+        return base.toLowerCase();
       case 'ARRAY':
         return `${this.type(args[0])}[]`;
       default:
