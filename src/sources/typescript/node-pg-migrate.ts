@@ -17,9 +17,8 @@ import {
   createTableSql,
   dropIndexSql,
   dropTableSql,
-  isPhaseParam,
   methodCall,
-  notTranslated,
+  untranslatedBuilder,
   qname,
   type ColumnSpec,
 } from './sqlgen.js';
@@ -156,10 +155,7 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const built = translateCall(call, env);
   if (!built) {
     // A method of the migration's `pgm` that sends SQL this cannot translate is reported, not skipped.
-    const mc = methodCall(call);
-    if (!mc || !SENDS_SQL.has(mc.method) || !isPhaseParam(mc.receiver, env)) return null;
-    const what = `\`${mc.receiver.getText()}.${mc.method}(...)\``;
-    return notTranslated(call, `miglint cannot translate ${what} (a method it does not model, or options it cannot read)`, `Write the statement with \`${mc.receiver.getText()}.sql('...')\` (or pass literal options) so miglint can check it.`);
+    return untranslatedBuilder(call, env, (m) => SENDS_SQL.has(m), 'sql', (what) => `miglint cannot translate ${what} (a method it does not model, or options it cannot read)`);
   }
   const mc = methodCall(call)!;
   const receiver = mc.receiver.getText();

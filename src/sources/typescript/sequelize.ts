@@ -15,10 +15,9 @@ import {
   createTableSql,
   dropIndexSql,
   dropTableSql,
-  isPhaseParam,
   literal,
   methodCall,
-  notTranslated,
+  untranslatedBuilder,
   qname,
   referencesSql,
   type ColumnSpec,
@@ -163,10 +162,7 @@ const SCHEMA_METHODS = new Set([
 function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const built = translateCall(call, env);
   if (!built) {
-    const mc = methodCall(call);
-    if (!mc || !SCHEMA_METHODS.has(mc.method) || !isPhaseParam(mc.receiver, env)) return null;
-    const what = `\`${mc.receiver.getText()}.${mc.method}(...)\``;
-    return notTranslated(call, `miglint cannot translate ${what} (a method it does not model, or arguments that are not literals it can read)`, `Write the statement with \`${mc.receiver.getText()}.sequelize.query('...')\` (or pass literal options) so miglint can check it.`);
+    return untranslatedBuilder(call, env, (m) => SCHEMA_METHODS.has(m), 'sequelize.query');
   }
   const mc = methodCall(call)!;
   const receiver = mc.receiver.getText();

@@ -150,6 +150,25 @@ export function notTranslated(call: Node, why: string, help: string): BuiltSql[]
   return [{ sql: '', span: span(call), interpolated: true, unanalysed: { message: `Not analysed: ${why}, so miglint cannot know the SQL this call sends and it was not checked.`, help } }];
 }
 
+/**
+ * The `notTranslated` statement of an untranslated `<param>.<method>(...)` call on the migration
+ * function's parameter whose method sends SQL (`sendsSql`); null for any other call. `raw` is the
+ * framework's raw-query method on that receiver (`query`, `sql`, `sequelize.query`), named in the
+ * help; `why` completes "Not analysed: ..." given the call's text (`` `pgm.createType(...)` ``).
+ */
+export function untranslatedBuilder(
+  call: CallExpression,
+  env: Env,
+  sendsSql: (method: string) => boolean,
+  raw: string,
+  why: (what: string, method: string) => string = (what) => `miglint cannot translate ${what} (a method it does not model, or arguments that are not literals it can read)`,
+): BuiltSql[] | null {
+  const mc = methodCall(call);
+  if (!mc || !sendsSql(mc.method) || !isPhaseParam(mc.receiver, env)) return null;
+  const receiver = mc.receiver.getText();
+  return notTranslated(call, why(`\`${receiver}.${mc.method}(...)\``, mc.method), `Write the statement with \`${receiver}.${raw}('...')\` (or pass literal options) so miglint can check it.`);
+}
+
 /** Whether `receiver` is the name the enclosing migration function's first parameter binds (`queryRunner`, `pgm`, `queryInterface`). */
 export function isPhaseParam(receiver: Node, env: Env): boolean {
   const n = unwrap(receiver);

@@ -19,8 +19,8 @@ import {
   createTableSql,
   dropIndexSql,
   dropTableSql,
-  isPhaseParam,
   methodCall,
+  untranslatedBuilder,
   notTranslated,
   qname,
   referencesSql,
@@ -164,11 +164,9 @@ const MODELLED = new Set([
 function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const built = translateCall(call, env);
   if (built) return built;
-  const mc = methodCall(call);
-  if (!mc || !isPhaseParam(mc.receiver, env) || !(MODELLED.has(mc.method) || UNMODELLED.has(mc.method))) return null;
-  const what = `\`${mc.receiver.getText()}.${mc.method}(...)\``;
-  const why = MODELLED.has(mc.method) ? `the arguments of ${what} are not literals (object literals, \`new TableX({...})\`, strings) that miglint can read` : `miglint does not translate TypeORM's ${what} into SQL`;
-  return notTranslated(call, why, `Write the statement with \`${mc.receiver.getText()}.query('...')\` (or pass literal options) so miglint can check it.`);
+  return untranslatedBuilder(call, env, (m) => MODELLED.has(m) || UNMODELLED.has(m), 'query', (what, method) =>
+    MODELLED.has(method) ? `the arguments of ${what} are not literals (object literals, \`new TableX({...})\`, strings) that miglint can read` : `miglint does not translate TypeORM's ${what} into SQL`,
+  );
 }
 
 function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
