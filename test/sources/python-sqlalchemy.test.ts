@@ -175,6 +175,36 @@ test('what runs only on another database (an `if` testing for MySQL or SQLite) i
   assert.deepEqual(u.statements.map((s) => s.sql), ['ALTER TABLE awards DROP CONSTRAINT awards_team_id_fkey']);
 });
 
+test('the other branches of an `if` testing for PostgreSQL are left out (they hold the other databases\' SQL)', () => {
+  const text = [
+    'from alembic import op',
+    'import sqlalchemy as sa',
+    'def upgrade():',
+    '    connection = op.get_bind()',
+    '    url = str(connection.engine.url)',
+    '    if url.startswith("postgres"):',
+    '        connection.execute(sa.text("UPDATE dynamic_challenge SET dynamic_function = function WHERE id = 1"))',
+    '    else:',
+    '        connection.execute(sa.text("UPDATE dynamic_challenge SET dynamic_function = `function` WHERE id = 1"))',
+    '    if connection.dialect.name == "postgresql":',
+    '        op.execute("ALTER TABLE a ADD COLUMN x int")',
+    '    elif url.startswith("mysql+pymysql"):',
+    '        op.execute("ALTER TABLE `a` ADD COLUMN x int")',
+    '    if not url.startswith("postgres"):',
+    '        op.execute("SELECT 1")',
+    '    else:',
+    '        op.execute("SELECT 2")',
+  ].join('\n');
+  const u = unit('migrations/versions/0001_x.py', text);
+  assert.deepEqual(u.syntaxErrors, []);
+  assert.deepEqual(u.statements.map((s) => s.sql), [
+    'UPDATE dynamic_challenge SET dynamic_function = function WHERE id = 1',
+    'ALTER TABLE a ADD COLUMN x int',
+    'SELECT 1',
+    'SELECT 2',
+  ]);
+});
+
 test('an except inside a SQL helper swallows the DDL its callers send through it', () => {
   const text = [
     IMPORTS,

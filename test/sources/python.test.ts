@@ -83,6 +83,23 @@ test('a file that does not parse as Python is a syntax error at its place', () =
   assert.equal(syntaxProblem('x.py', 'x = 1\n'), null);
 });
 
+test('an Alembic constraint named None is added without a name (the naming convention or PostgreSQL names it)', () => {
+  const text = [
+    'from alembic import op',
+    'def upgrade():',
+    '    op.create_foreign_key(None, "dynamic_challenge", "challenges", ["id"], ["id"], ondelete="CASCADE")',
+    '    op.create_unique_constraint(None, "leads", ["a"])',
+    '    op.create_check_constraint(None, "leads", "a > 0")',
+    '    op.create_primary_key(None, "leads", ["id"])',
+  ].join('\n');
+  assert.deepEqual(unit('versions/f.py', text).statements.map((s) => s.sql), [
+    'ALTER TABLE "dynamic_challenge" ADD FOREIGN KEY ("id") REFERENCES "challenges" ("id") ON DELETE CASCADE',
+    'ALTER TABLE "leads" ADD UNIQUE ("a")',
+    'ALTER TABLE "leads" ADD CHECK (a > 0)',
+    'ALTER TABLE "leads" ADD PRIMARY KEY ("id")',
+  ]);
+});
+
 test('Alembic builders become the SQL Alembic sends', () => {
   const text = [
     'from alembic import op',

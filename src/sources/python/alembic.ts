@@ -166,6 +166,8 @@ function builder(method: string, call: PyNode, batch: string | null, env: PyEnv)
   const schema = k('schema') ? v.name(k('schema')) : null;
   // Batch calls omit the table: shift the positional arguments by one.
   const arg = (i: number, tableIndex: number | null = null): PyNode | undefined => (batch !== null && tableIndex !== null && i > tableIndex ? a[i - 1] : batch !== null && i === tableIndex ? undefined : a[i]);
+  // A constraint named `None` takes its name from the naming convention or from PostgreSQL.
+  const constraint = (n: PyNode | undefined) => (n && v.isNone(n) ? '' : `CONSTRAINT ${qname(v.name(n))} `);
   const tbl = (i: number, kwName = 'table_name') => (batch !== null ? table(batch, schema) : table(v.name(k(kwName) ?? a[i]), schema));
   const out = (sql: string) => [v.built(sql, call)];
 
@@ -213,21 +215,21 @@ function builder(method: string, call: PyNode, batch: string | null, env: PyEnv)
       return sqls.map((s) => v.built(s, call));
     }
     case 'create_foreign_key': {
-      const name = v.name(k('constraint_name') ?? a[0]);
+      const name = constraint(k('constraint_name') ?? a[0]);
       const src = batch !== null ? table(batch, schema) : table(v.name(k('source_table') ?? a[1]), k('source_schema') ? v.name(k('source_schema')) : null);
       const o = batch !== null ? 0 : 1;
       const ref = table(v.name(k('referent_table') ?? a[1 + o]), k('referent_schema') ? v.name(k('referent_schema')) : null);
       const local = v.names(k('local_cols') ?? a[2 + o]);
       const remote = v.names(k('remote_cols') ?? a[3 + o]);
       const on = (what: string) => (k(what) ? ` ON ${what === 'ondelete' ? 'DELETE' : 'UPDATE'} ${v.name(k(what)).toUpperCase()}` : '');
-      return out(alterTableSql(src, [`ADD CONSTRAINT ${qname(name)} FOREIGN KEY (${local.map(column).join(', ')}) REFERENCES ${qname(ref)} (${remote.map(column).join(', ')})${on('ondelete')}${on('onupdate')}`]));
+      return out(alterTableSql(src, [`ADD ${name}FOREIGN KEY (${local.map(column).join(', ')}) REFERENCES ${qname(ref)} (${remote.map(column).join(', ')})${on('ondelete')}${on('onupdate')}`]));
     }
     case 'create_check_constraint':
-      return out(alterTableSql(tbl(1), [`ADD CONSTRAINT ${qname(v.name(k('constraint_name') ?? a[0]))} CHECK (${v.sqlText(k('condition') ?? arg(2, 1))})`]));
+      return out(alterTableSql(tbl(1), [`ADD ${constraint(k('constraint_name') ?? a[0])}CHECK (${v.sqlText(k('condition') ?? arg(2, 1))})`]));
     case 'create_unique_constraint':
-      return out(alterTableSql(tbl(1), [`ADD CONSTRAINT ${qname(v.name(k('constraint_name') ?? a[0]))} UNIQUE (${v.names(k('columns') ?? arg(2, 1)).map(column).join(', ')})`]));
+      return out(alterTableSql(tbl(1), [`ADD ${constraint(k('constraint_name') ?? a[0])}UNIQUE (${v.names(k('columns') ?? arg(2, 1)).map(column).join(', ')})`]));
     case 'create_primary_key':
-      return out(alterTableSql(tbl(1), [`ADD CONSTRAINT ${qname(v.name(k('constraint_name') ?? a[0]))} PRIMARY KEY (${v.names(k('columns') ?? arg(2, 1)).map(column).join(', ')})`]));
+      return out(alterTableSql(tbl(1), [`ADD ${constraint(k('constraint_name') ?? a[0])}PRIMARY KEY (${v.names(k('columns') ?? arg(2, 1)).map(column).join(', ')})`]));
     case 'drop_constraint':
       return out(alterTableSql(tbl(1), [`DROP CONSTRAINT${v.bool(k('if_exists')) ? ' IF EXISTS' : ''} ${qname(v.name(k('constraint_name') ?? a[0]))}`]));
     case 'rename_table':

@@ -74,10 +74,14 @@ function inDocumentOrder(env: PyEnv): void {
 /** A condition that holds only on another database: `url.startswith("mysql")`, `bind.dialect.name == "sqlite"`. */
 const OTHER_DIALECT = /(?:startswith\(\s*["'](?:mysql|mariadb|sqlite|mssql|oracle)|==\s*["'](?:mysql|mariadb|sqlite|mssql|oracle)["'])/;
 
+/** A condition that holds only on PostgreSQL: `url.startswith("postgres")`, `bind.dialect.name == "postgresql"`. */
+const POSTGRES = /(?:startswith\(\s*["']postgres|==\s*["']postgres(?:ql)?["'])/;
+
 /**
  * Leaves out what runs only on another database: the body of an `if` whose condition tests
- * for MySQL, SQLite, SQL Server or Oracle (a migration that supports several). Its `elif` and
- * `else` branches stay (PostgreSQL may run them).
+ * for MySQL, SQLite, SQL Server or Oracle (a migration that supports several; its `elif` and
+ * `else` branches stay, PostgreSQL may run them), and the `elif`/`else` branches of an `if`
+ * whose condition tests for PostgreSQL.
  */
 function dropOtherDialects(env: PyEnv): void {
   const blocks: { start: number; end: number }[] = [];
@@ -85,7 +89,15 @@ function dropOtherDialects(env: PyEnv): void {
     if (n.type !== 'if_statement' && n.type !== 'elif_clause') continue;
     const cond = n.childForFieldName('condition');
     const body = n.childForFieldName('consequence');
-    if (cond && body && OTHER_DIALECT.test(cond.text) && !/\bnot\b|!=/.test(cond.text)) blocks.push({ start: body.startIndex, end: body.endIndex });
+    if (!cond || !body || /\bnot\b|!=/.test(cond.text)) continue;
+    if (OTHER_DIALECT.test(cond.text)) blocks.push({ start: body.startIndex, end: body.endIndex });
+    else if (n.type === 'if_statement' && POSTGRES.test(cond.text)) {
+      // `if url.startswith("postgres"): ... else: <MySQL's SQL>`: the other branches are not PostgreSQL's.
+      for (const alt of n.childrenForFieldName('alternative')) {
+        const other = alt?.childForFieldName(alt.type === 'else_clause' ? 'body' : 'consequence');
+        if (other) blocks.push({ start: other.startIndex, end: other.endIndex });
+      }
+    }
   }
   if (!blocks.length) return;
   const inside = (sp: { start: number; end: number }) => blocks.some((b) => b.start <= sp.start && sp.end <= b.end);
