@@ -55,4 +55,15 @@ describe('discoverFiles', () => {
     await assert.rejects(discoverFiles(['*.rb'], dir), (e: Error) => e instanceof UsageError && /"\*\.rb" matches only files miglint does not read \(it reads \.sql, \.ts/.test(e.message));
     await assert.rejects(discoverFiles(['none/*.sql'], dir), /no files match "none\/\*\.sql"/);
   });
+  test('a walk or a glob leaves out pop migrations named for another database, and says so with --debug; named explicitly, they are linted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'miglint-discover-'));
+    const names = ['1_a.postgres.up.sql', '1_a.mysql.up.sql', '1_a.sqlite3.down.sql', '1_a.cockroach.up.sql', '2_b.up.sql', '3_c.autocommit.up.sql'];
+    for (const n of names) writeFileSync(join(dir, n), 'SELECT 1;\n');
+    const debug: string[] = [];
+    const walked = await discoverFiles(['.'], dir, [], { debug: (m) => debug.push(m) });
+    assert.deepEqual(walked.map((f) => relative(dir, f)), ['1_a.postgres.up.sql', '2_b.up.sql', '3_c.autocommit.up.sql']);
+    assert.ok(debug.includes('1_a.mysql.up.sql: skipped: its name says it is a migration for MySQL (pop runs it only there), not for PostgreSQL'), debug.join('\n'));
+    assert.deepEqual((await discoverFiles(['*.sql'], dir)).map((f) => relative(dir, f)), ['1_a.postgres.up.sql', '2_b.up.sql', '3_c.autocommit.up.sql']);
+    assert.deepEqual((await discoverFiles(['1_a.mysql.up.sql'], dir)).map((f) => relative(dir, f)), ['1_a.mysql.up.sql']);
+  });
 });

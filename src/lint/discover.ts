@@ -10,6 +10,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { Ignore } from 'ignore';
 import { isMigrationSource, supportedExtensions } from '../sources/index.js';
 import { fileKind } from './read.js';
+import { otherDatabaseByName } from '../sources/sql-runners.js';
 
 /** Folders a directory walk never enters. */
 const IGNORED_DIRS = ['node_modules', '.git', 'dist', 'build', 'coverage'];
@@ -37,7 +38,9 @@ export interface DiscoverOptions {
  * path (after symbolic links) are one file, listed under the path met first (the
  * paths in order, each directory's files sorted). A directory walk or a glob lists
  * only regular files (a FIFO named `x.sql` could hang the run); a file named
- * explicitly is listed whatever it is, and reading it reports what it is.
+ * explicitly is listed whatever it is, and reading it reports what it is. A walk or a glob
+ * leaves out the files whose name says they are for another database (pop's
+ * `<version>_<name>.mysql.up.sql`; `otherDatabaseByName`).
  * @throws UsageError when a path or glob names nothing, or only files of kinds miglint does not read.
  */
 export async function discoverFiles(paths: string[], cwd: string, extraIgnores: string[] = [], options: DiscoverOptions = {}): Promise<string[]> {
@@ -83,6 +86,11 @@ export async function discoverFiles(paths: string[], cwd: string, extraIgnores: 
       }
       if (!s?.isFile()) {
         debug?.(`${relative(cwd, abs)}: skipped: ${s ? `${fileKind(s)}, not a regular file` : 'it cannot be read'}`);
+        continue;
+      }
+      const other = otherDatabaseByName(abs);
+      if (other !== null) {
+        debug?.(`${relative(cwd, abs)}: skipped: its name says it is a migration for ${other} (pop runs it only there), not for PostgreSQL`);
         continue;
       }
       await add(abs);

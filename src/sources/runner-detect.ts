@@ -7,12 +7,13 @@
  * 3. diesel: `metadata.toml` beside an `up.sql`/`down.sql`, or `diesel.toml` in the project;
  * 4. Flyway: `<script>.sql.conf` beside the file, or `flyway.conf`/`flyway.toml` in the project
  *    (Flyway's `V1__name.sql` names alone are read with the file, in sql-runners.ts);
+ * 4b. pop: a `<version>_<name>.up.sql` beside files only pop names (`.postgres.up.sql`, `.autocommit.up.sql`);
  * 5. db-migrate: `migrations/sqls/<name>-up.sql`/`-down.sql` with `database.json` in the project, a
  *    `db-migrate` dependency, or its generated JS wrapper in the folder above;
  * 6. graphile-migrate: `.gmrc` (or `.gmrc.js`/`.gmrc.cjs`) in the project, or its dependency;
  * 7. the dependencies of the nearest package.json: `dbmate`, `postgres-migrations`;
  * then (sql-runners.ts, reading the file itself) dbmate's and goose's markers, the postgres-migrations
- * directive, pop's `.autocommit.` names, Flyway's and golang-migrate's file names.
+ * directive, pop's `.autocommit.` and `.<dialect>.` names, Flyway's and golang-migrate's file names.
  *
  * "The project" is the file's folder and those above it, up to the first that holds a package.json
  * or `.git`. Folder listings and package.json files are read once per detector (one per lint run or
@@ -21,6 +22,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { SqlRunner } from '../core/rule.js';
+import { GOLANG_MIGRATE_NAME, isPopOnlyName } from './sql-runners.js';
 
 export interface DetectedRunner {
   runner: SqlRunner;
@@ -127,6 +129,11 @@ export class RunnerDetector {
     const dieselName = name === 'up.sql' || name === 'down.sql';
     if (dieselName && here.has('metadata.toml')) return { runner: 'diesel', detectedBy: this.at(join(dir, 'metadata.toml')) };
     if (here.has(`${name}.conf`)) return { runner: 'flyway', detectedBy: this.at(join(dir, `${name}.conf`)) };
+    // `<version>_<name>.up.sql` is golang-migrate's name too; beside files only pop names (`.postgres.up.sql`), it is pop's.
+    if (GOLANG_MIGRATE_NAME.test(name) && !isPopOnlyName(name)) {
+      const pop = [...here].find(isPopOnlyName);
+      if (pop !== undefined) return { runner: 'pop', detectedBy: `${this.at(join(dir, pop))} beside it (a name only pop writes)` };
+    }
     const { markers, manifest } = await this.facts(dir);
     const deps = manifest?.deps ?? new Set<string>();
     const dep = (pkg: string) => `${this.at(manifest!.path)} (dependency \`${pkg}\`)`;

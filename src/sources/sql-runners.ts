@@ -126,8 +126,32 @@ export function atLineStart(text: string, c: SqlComment): boolean {
   return /^[ \t]*$/.test(text.slice(lineStart, c.start));
 }
 
+/**
+ * pop's (and Ory's popx's) file names with a dialect: `<version>_<name>.<dialect>.up.sql`, pop's
+ * `^(\d+)_([^.]+)(\.[a-z0-9]+)?\.(up|down)\.(sql|fizz)$` with one of its dialect names. Without
+ * the dialect the name is golang-migrate's too, which then wins (it is the more common).
+ */
+const POP_DIALECT_NAME = /^\d+_[^./\\]+\.(?:postgres|postgresql|pg|cockroach|cockroachdb|crdb|mysql|mariadb|sqlite3?|mssql|sqlserver)\.(?:up|down)\.sql$/i;
+/** pop's dialect names of the databases that are not PostgreSQL, with the name a message shows. */
+const OTHER_POP_DIALECTS: Record<string, string> = { cockroach: 'CockroachDB', cockroachdb: 'CockroachDB', crdb: 'CockroachDB', mysql: 'MySQL', mariadb: 'MariaDB', sqlite: 'SQLite', sqlite3: 'SQLite', mssql: 'SQL Server', sqlserver: 'SQL Server' };
+
+/**
+ * The database a migration file is for when its name says it is not PostgreSQL: pop runs
+ * `<version>_<name>.mysql.up.sql` only on MySQL (a project that supports several databases keeps
+ * one file per dialect beside each other). Null for any other name.
+ */
+export function otherDatabaseByName(file: string): string | null {
+  const m = /^\d+_[^./\\]+\.([a-z0-9]+)\.(?:up|down)\.sql$/i.exec(basename(file));
+  return m ? (OTHER_POP_DIALECTS[m[1]!.toLowerCase()] ?? null) : null;
+}
+
+/** Whether the file name is one only pop writes: with a dialect (`.postgres.up.sql`) or `.autocommit.`. */
+export function isPopOnlyName(name: string): boolean {
+  return POP_DIALECT_NAME.test(name) || otherDatabaseByName(name) !== null || POP_AUTOCOMMIT.test(name);
+}
+
 /** golang-migrate's file names: `<version>_<title>.up.sql` / `.down.sql` (a number, an underscore). */
-const GOLANG_MIGRATE_NAME = /^\d+_[^/\\]+\.(up|down)\.sql$/i;
+export const GOLANG_MIGRATE_NAME = /^\d+_[^/\\]+\.(up|down)\.sql$/i;
 /** Flyway's versioned, undo and repeatable migrations: `V1__name.sql`, `U1__name.sql`, `R__name.sql`. */
 const FLYWAY_NAME = /^(?:[VU]\d+(?:[._]\d+)*|R)__.+\.sql$/;
 
@@ -141,7 +165,7 @@ export interface RunnerChoice {
  * The runner in effect for one file, and why: the configured one when the configuration names it
  * (or names any runner but the default `psql`); else what the project's files showed
  * (`settings.runnerMetadata`, read by runner-detect.ts), then the file itself: dbmate's or goose's
- * section markers, the postgres-migrations directive, pop's `.autocommit.` file names, Flyway's
+ * section markers, the postgres-migrations directive, pop's `.autocommit.` and `.<dialect>.` file names, Flyway's
  * `V1__name.sql` and golang-migrate's `NNN_name.up.sql` names; else `psql`.
  */
 export function effectiveRunner(file: string, text: string, comments: SqlComment[], settings: LintSettings): RunnerChoice {
@@ -154,6 +178,7 @@ export function effectiveRunner(file: string, text: string, comments: SqlComment
   if (text.includes(POSTGRES_MIGRATIONS_DIRECTIVE)) return { runner: 'postgres-migrations', why: `its \`${POSTGRES_MIGRATIONS_DIRECTIVE}\` directive` };
   const name = basename(file);
   if (POP_AUTOCOMMIT.test(name)) return { runner: 'pop', why: "its `.autocommit.` file name (pop's)" };
+  if (POP_DIALECT_NAME.test(name)) return { runner: 'pop', why: "its file name (pop's `<version>_<name>.<dialect>.up.sql`)" };
   if (FLYWAY_NAME.test(name)) return { runner: 'flyway', why: "its file name (Flyway's `V<version>__<description>.sql`)" };
   if (GOLANG_MIGRATE_NAME.test(name)) return { runner: 'golang-migrate', why: "its file name (golang-migrate's `<version>_<title>.up.sql`)" };
   return { runner: configured, why: 'the default (nothing in the project showed another runner)' };

@@ -109,6 +109,8 @@ describe('runner detection', () => {
       'prisma/migrations/migration_lock.toml': '',
       'prisma/migrations/1_a/migration.sql': 'CREATE INDEX CONCURRENTLY i ON t (a);\n',
       'migrations/20240101_a.up.sql': 'SELECT 1;\n',
+      'golang/20240101_a.up.sql': 'SELECT 1;\n',
+      'migrations/20240102_b.postgres.up.sql': 'SELECT 1;\n',
       'dbmate/20240101_a.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down transaction:false\nSELECT 2;\n',
     });
     const cwd = process.cwd();
@@ -120,8 +122,13 @@ describe('runner detection', () => {
       assert.equal(prisma.transaction?.wrapped, false);
       assert.match(prisma.transaction?.reason ?? '', /^Prisma Migrate before 7\.4 \(prisma 6\.19\.0 in package\.json\) sends the whole file as one query string/);
       assert.deepEqual(prisma.prisma, { mode: 'one-string', version: '6.19.0', source: 'prisma 6.19.0 in package.json' });
-      const golang = await explainFile('migrations/20240101_a.up.sql', new ConfigLoader(known), dir);
+      const golang = await explainFile('golang/20240101_a.up.sql', new ConfigLoader(known), dir);
       assert.deepEqual(golang.runner, { name: 'golang-migrate', decidedBy: "its file name (golang-migrate's `<version>_<title>.up.sql`)" });
+      const pop = await explainFile('migrations/20240102_b.postgres.up.sql', new ConfigLoader(known), dir);
+      assert.deepEqual(pop.runner, { name: 'pop', decidedBy: "its file name (pop's `<version>_<name>.<dialect>.up.sql`)" });
+      assert.equal(pop.transaction?.wrapped, true);
+      const besidePop = await explainFile('migrations/20240101_a.up.sql', new ConfigLoader(known), dir);
+      assert.deepEqual(besidePop.runner, { name: 'pop', decidedBy: 'migrations/20240102_b.postgres.up.sql beside it (a name only pop writes)' });
       const dbmate = await explainFile('dbmate/20240101_a.sql', new ConfigLoader(known), dir);
       assert.equal(dbmate.runner?.name, 'dbmate');
       assert.deepEqual(dbmate.transaction?.byPhase, { down: false });
