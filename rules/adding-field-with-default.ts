@@ -37,7 +37,7 @@ export default defineRule({
       return [
         {
           ruleId: 'adding-field-with-default',
-          message: `ADD COLUMN ${quoteName(c.name)} rewrites existing table ${quoteName(lock.relation)}.`,
+          message: `ADD COLUMN ${quoteName(c.name)} ${rewrite.maybe ? 'may rewrite' : 'rewrites'} existing table ${quoteName(lock.relation)}.`,
           note: `On PostgreSQL ${f.pgVersion}, ${rewrite.reason}: the table and its indexes are written anew while ${lockSentence(lock)}, for as long as the rewrite takes.`,
           help,
           span: s.span,

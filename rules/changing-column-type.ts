@@ -8,7 +8,8 @@ import { existingTableAlters, subcommandEffect } from './support/existing.js';
  * binary-coercible changes the statement facts recognise when the unit says the old
  * type (varchar(n) → varchar(m ≥ n) or text, numeric precision up, cidr → inet, and
  * on 12+ timestamp ↔ timestamptz with the session's TimeZone UTC; src/sql/costs.ts).
- * The note says why: the old type, USING, or an old type this migration does not show.
+ * The note says why: the old type, USING, or an old type this migration does not show (then the
+ * message says it "may" rewrite).
  */
 export default defineRule({
   meta: {
@@ -27,7 +28,7 @@ export default defineRule({
       return [
         {
           ruleId: 'changing-column-type',
-          message: `ALTER COLUMN ${quoteName(sub.column)} TYPE ${sub.type?.text ?? '?'} on existing table ${quoteName(lock.relation)} rewrites it.`,
+          message: `ALTER COLUMN ${quoteName(sub.column)} TYPE ${sub.type?.text ?? '?'} on existing table ${quoteName(lock.relation)} ${rewrite.maybe ? 'may rewrite it' : 'rewrites it'}.`,
           note: `On PostgreSQL ${f.pgVersion}, ${rewrite.reason}. ${lockSentence(lock)}, held for the whole rewrite and index rebuild.`,
           help: 'Add a new column of the new type, write both from the application, backfill it in batches, switch the readers, then drop the old column in a later migration.',
           span: s.span,
