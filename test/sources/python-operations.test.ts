@@ -91,6 +91,12 @@ test('Django operations translated: DeleteModel, AlterModelTable, constraints, e
   assert.deepEqual(notAnalysed(u), []);
 });
 
+test('Django AlterModelTable(table=None) goes back to the default <app>_<model> name: nothing to rename when it already has it', () => {
+  const u = django('migrations.AlterModelTable(name="lead", table=None)', 'migrations.AlterModelTable(name="lead", table="crm_leads")', 'migrations.AlterModelTable(name="lead", table=None)');
+  assert.deepEqual(u.statements.map((s) => s.sql), ['ALTER TABLE "crm_lead" RENAME TO "crm_leads"', 'ALTER TABLE "crm_leads" RENAME TO "crm_lead"']);
+  assert.deepEqual(notAnalysed(u), []);
+});
+
 const alembic = (...body: string[]) => unit('versions/0003_x.py', ['from alembic import op', 'import sqlalchemy as sa', '', 'def upgrade():', ...body.map((b) => `    ${b}`), ''].join('\n'));
 
 test('Alembic op.* calls without a translation are not analysed; connection, context and name helpers send nothing', () => {

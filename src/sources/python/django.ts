@@ -153,9 +153,11 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
       // Renames the model's table: from its name so far to the one stated.
       const model = kw.get('name') ?? a[0];
       const oldTable = tableOf(v, model);
-      const to = v.name(kw.get('table') ?? a[1]);
-      env.addBuilt([v.built(`ALTER TABLE ${qname(oldTable)} RENAME TO ${qname(to)}`, op)], 'up');
       const m = v.str(model);
+      const table = kw.get('table') ?? a[1];
+      // `table=None` goes back to Django's default name, `<app>_<model>`.
+      const to = table && v.isNone(table) && m ? `${app}_${m.toLowerCase()}` : v.name(table);
+      if (to !== oldTable) env.addBuilt([v.built(`ALTER TABLE ${qname(oldTable)} RENAME TO ${qname(to)}`, op)], 'up');
       if (m) tables.set(m.toLowerCase(), to);
       return;
     }
