@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import type * as TsMorph from 'ts-morph';
 import { fixturesDir } from './support/paths.js';
@@ -21,40 +21,49 @@ const { Project, ts } = createRequire(import.meta.url)('ts-morph') as typeof TsM
 const rulesDir = join(fixturesDir, 'rules');
 const declarations = readFileSync(join(rulesDir, 'frameworks.d.ts'), 'utf8');
 
-/** One in-memory project (lib files loaded once); each check replaces the fixture file. */
-const project = new Project({
-  useInMemoryFileSystem: true,
-  skipAddingFilesFromTsConfig: true,
-  compilerOptions: {
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    lib: ['lib.es2022.d.ts'],
-    types: [],
-    noImplicitOverride: true,
-    noFallthroughCasesInSwitch: true,
-  },
-});
-project.createSourceFile('/fixtures/frameworks.d.ts', declarations);
+const options = {
+  strict: true,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  // Every file a module of its own (a fixture without imports would otherwise share the global scope with the others).
+  moduleDetection: ts.ModuleDetectionKind.Force,
+  lib: ['lib.es2022.d.ts'],
+  types: [],
+  noImplicitOverride: true,
+  noFallthroughCasesInSwitch: true,
+};
 
-/** The compiler's diagnostics for `text` as a module next to the declarations, formatted. */
-function diagnostics(text: string): string[] {
-  const file = project.createSourceFile('/fixtures/migration.ts', text, { overwrite: true });
-  try {
-    const program = project.getProgram().compilerObject;
-    const sf = program.getSourceFile('/fixtures/migration.ts');
-    const all = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf), ...program.getGlobalDiagnostics(), ...program.getSemanticDiagnostics(program.getSourceFile('/fixtures/frameworks.d.ts'))];
-    return all.map((d) => {
-      const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
-      if (!d.file || d.start === undefined) return message;
-      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-      return `${d.file.fileName}:${line + 1}:${character + 1} TS${d.code}: ${message}`;
-    });
-  } finally {
-    project.removeSourceFile(file);
+/**
+ * The compiler's diagnostics for each text (a name → text map), each a module next to the
+ * declarations, formatted. One program for all of them: the lib files and the declarations are
+ * bound and checked once, and each file is checked on its own (no file imports another).
+ */
+function diagnosticsOf(texts: ReadonlyMap<string, string>): Map<string, string[]> {
+  const project = new Project({ useInMemoryFileSystem: true, skipAddingFilesFromTsConfig: true, compilerOptions: options });
+  project.createSourceFile('/fixtures/frameworks.d.ts', declarations);
+  const path = (name: string) => `/fixtures/${relative(rulesDir, name).replace(/[^A-Za-z0-9._/-]/g, '_')}.ts`;
+  for (const [name, text] of texts) project.createSourceFile(path(name), text);
+  const program = project.getProgram().compilerObject;
+  const shared = [...program.getGlobalDiagnostics(), ...program.getSemanticDiagnostics(program.getSourceFile('/fixtures/frameworks.d.ts'))];
+  const format = (d: TsMorph.ts.Diagnostic) => {
+    const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    if (!d.file || d.start === undefined) return message;
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+    return `${d.file.fileName}:${line + 1}:${character + 1} TS${d.code}: ${message}`;
+  };
+  const out = new Map<string, string[]>();
+  for (const name of texts.keys()) {
+    const sf = program.getSourceFile(path(name));
+    out.set(name, [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf), ...shared].map(format));
   }
+  return out;
+}
+
+/** The diagnostics of one text (see `diagnosticsOf`). */
+function diagnostics(text: string): string[] {
+  return diagnosticsOf(new Map([['migration', text]])).get('migration')!;
 }
 
 /** `bad.x.ts`, `good.x.ts` and the fixed outputs of `.ts` inputs, per rule. */
@@ -82,14 +91,23 @@ test('there are TypeScript fixtures with fixed outputs to check', () => {
 });
 
 describe('TypeScript fixtures compile', () => {
+  // Every fixture and every fixed output's input, checked in one program.
+  const inputOf = (f: { rule: string; file: string }) => join(rulesDir, f.rule, f.file.replace(/\.(unsafe-)?fixed$/, ''));
+  const texts = new Map<string, string>();
+  for (const f of fixtures) {
+    texts.set(f.path, readFileSync(f.path, 'utf8'));
+    const input = inputOf(f);
+    if (input !== f.path && existsSync(input)) texts.set(input, readFileSync(input, 'utf8'));
+  }
+  const checked = diagnosticsOf(texts);
   for (const f of fixtures) {
     test(`${f.rule}/${f.file}`, () => {
       if (/\.(unsafe-)?fixed$/.test(f.file)) {
-        const input = join(rulesDir, f.rule, f.file.replace(/\.(unsafe-)?fixed$/, ''));
+        const input = inputOf(f);
         assert.ok(existsSync(input), `the input of ${f.file} exists`);
-        assert.deepEqual(diagnostics(readFileSync(input, 'utf8')), [], 'the unfixed input compiles');
+        assert.deepEqual(checked.get(input), [], 'the unfixed input compiles');
       }
-      assert.deepEqual(diagnostics(readFileSync(f.path, 'utf8')), []);
+      assert.deepEqual(checked.get(f.path), []);
     });
   }
 });
