@@ -50,6 +50,7 @@ interface PhaseState {
 const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new AddOnlySet(), paths: new SearchPaths(), settings: new SettingsTracker(), schema: new SchemaDelta(), blocks: new Map() });
 
 const MIGRUN_TIMEOUTS = ['lock_timeout', 'statement_timeout'] as const;
+const NO_RUNTIME_SETTINGS: readonly string[] = [];
 
 /** Whether a statement runs on the connection the framework wraps in its transaction (not another pool or client). */
 export function onFrameworkConnection(s: Statement): boolean {
@@ -96,7 +97,7 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     const searchPath = st.paths.current(conn, tx);
     // SET LOCAL is keyed by the connection's open transaction: a code transaction inside the framework's is a savepoint of it, so its SET LOCAL holds on.
     const localKey = owner !== 'none' ? conn : null;
-    const inForce = st.settings.current(conn, localKey, migrunTimeouts ? MIGRUN_TIMEOUTS : [], unit.clientSettings);
+    const inForce = st.settings.current(conn, localKey, migrunTimeouts ? MIGRUN_TIMEOUTS : NO_RUNTIME_SETTINGS, unit.clientSettings);
     s.context = {
       inTransaction: owner !== 'none',
       transaction: owner,

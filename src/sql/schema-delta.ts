@@ -79,15 +79,22 @@ type History<T> = { seq: number; value: T | null }[];
 /** The delta; `apply` each statement in order, `view()` before applying it. */
 export class SchemaDelta {
   private seq = 0;
-  private readonly tables = new Map<RelationKey, History<{ columns: string[] }>>();
-  private readonly cols = new Map<string, History<ColumnState>>();
-  private readonly cons = new Map<string, History<ConstraintState>>();
+  /** @internal read by DeltaView */
+  readonly tables = new Map<RelationKey, History<{ columns: string[] }>>();
+  /** @internal read by DeltaView */
+  readonly cols = new Map<string, History<ColumnState>>();
+  /** @internal read by DeltaView */
+  readonly cons = new Map<string, History<ConstraintState>>();
   /** The history keys of `cons` by table, so that `constraints(t)` reads only that table's. */
-  private readonly consOf = new Map<RelationKey, Set<string>>();
-  private readonly idx = new Map<RelationKey, History<IndexState>>();
-  private readonly enums = new Map<RelationKey, History<EnumValueState[]>>();
+  /** @internal read by DeltaView */
+  readonly consOf = new Map<RelationKey, Set<string>>();
+  /** @internal read by DeltaView */
+  readonly idx = new Map<RelationKey, History<IndexState>>();
+  /** @internal read by DeltaView */
+  readonly enums = new Map<RelationKey, History<EnumValueState[]>>();
 
-  private static at<T>(h: History<T> | undefined, seq: number): T | null | undefined {
+  /** @internal The value of a history as of `seq` (the last entry recorded before it). */
+  static at<T>(h: History<T> | undefined, seq: number): T | null | undefined {
     if (!h) return undefined;
     for (let i = h.length - 1; i >= 0; i--) if (h[i]!.seq < seq) return h[i]!.value;
     return undefined;
@@ -99,20 +106,9 @@ export class SchemaDelta {
     map.set(key, h);
   }
 
-  /** The view before the next statement applied. */
+  /** The view before the next statement applied (one small object: the delta and a sequence number). */
   view(): SchemaView {
-    const seq = this.seq + 1;
-    const at = SchemaDelta.at;
-    const colKey = (t: string, c: string) => `${t}\0${c}`;
-    return {
-      tableCreated: (t) => !!at(this.tables.get(t), seq),
-      column: (t, c) => at(this.cols.get(colKey(t, c)), seq) ?? undefined,
-      columns: (t) => (at(this.tables.get(t), seq)?.columns ?? []).flatMap((c) => at(this.cols.get(colKey(t, c)), seq) ?? []),
-      constraint: (t, n) => at(this.cons.get(colKey(t, n)), seq) ?? undefined,
-      constraints: (t) => [...(this.consOf.get(t) ?? [])].flatMap((k) => at(this.cons.get(k), seq) ?? []),
-      index: (k) => at(this.idx.get(k), seq) ?? undefined,
-      enumValues: (k) => at(this.enums.get(k), seq) ?? [],
-    };
+    return new DeltaView(this, this.seq + 1);
   }
 
   /**
@@ -274,4 +270,38 @@ function splitSchema(key: RelationKey): string {
   if (!m) return '';
   const s = m[1]!;
   return s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s;
+}
+
+const colKey = (t: string, c: string) => `${t}\0${c}`;
+
+/**
+ * The delta as it is before the statement of sequence number `seq`: reads the histories as of
+ * then. A class rather than closures: every statement keeps its view in its facts.
+ */
+class DeltaView implements SchemaView {
+  constructor(
+    private readonly d: SchemaDelta,
+    private readonly seq: number,
+  ) {}
+  tableCreated(t: RelationKey): boolean {
+    return !!SchemaDelta.at(this.d.tables.get(t), this.seq);
+  }
+  column(t: RelationKey, c: string): ColumnState | undefined {
+    return SchemaDelta.at(this.d.cols.get(colKey(t, c)), this.seq) ?? undefined;
+  }
+  columns(t: RelationKey): ColumnState[] {
+    return (SchemaDelta.at(this.d.tables.get(t), this.seq)?.columns ?? []).flatMap((c) => SchemaDelta.at(this.d.cols.get(colKey(t, c)), this.seq) ?? []);
+  }
+  constraint(t: RelationKey, n: string): ConstraintState | undefined {
+    return SchemaDelta.at(this.d.cons.get(colKey(t, n)), this.seq) ?? undefined;
+  }
+  constraints(t: RelationKey): ConstraintState[] {
+    return [...(this.d.consOf.get(t) ?? [])].flatMap((k) => SchemaDelta.at(this.d.cons.get(k), this.seq) ?? []);
+  }
+  index(k: RelationKey): IndexState | undefined {
+    return SchemaDelta.at(this.d.idx.get(k), this.seq) ?? undefined;
+  }
+  enumValues(k: RelationKey): EnumValueState[] {
+    return SchemaDelta.at(this.d.enums.get(k), this.seq) ?? [];
+  }
 }

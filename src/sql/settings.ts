@@ -39,11 +39,14 @@ export function timeoutInForce(settings: SettingsInForce, name: 'lock_timeout' |
 }
 
 const EMPTY: SettingsInForce = new Map();
+const NONE: readonly never[] = [];
 
 /** Tracks settings as statements run; `current` gives the map a statement sees. */
 export class SettingsTracker {
   private readonly session = new Map<string, Map<string, SettingFact>>();
   private readonly local = new Map<string, Map<string, SettingFact>>();
+  /** The last map `current` built and what it was built from: statements between two changes share it (each statement's facts keep one). */
+  private last: { key: string; runtime: readonly string[]; client: readonly ClientSetting[]; map: SettingsInForce } | null = null;
 
   /**
    * The settings a statement sees.
@@ -52,21 +55,26 @@ export class SettingsTracker {
    * @param runtime settings the executor sets for it (migrun's timeouts).
    * @param client settings every connection starts with (`MigrationUnit.clientSettings`): a session's own SET or RESET replaces them.
    */
-  current(connection: string, transaction: string | null, runtime: readonly string[] = [], client: readonly ClientSetting[] = []): SettingsInForce {
+  current(connection: string, transaction: string | null, runtime: readonly string[] = NONE, client: readonly ClientSetting[] = NONE): SettingsInForce {
     const session = this.session.get(connection);
     const local = transaction !== null ? this.local.get(transaction) : undefined;
     if (!session && !local && runtime.length === 0 && client.length === 0) return EMPTY;
+    const key = `${connection}\0${transaction ?? ''}`;
+    const last = this.last;
+    if (last && last.key === key && last.runtime === runtime && last.client === client) return last.map;
     const out = new Map<string, SettingFact>();
     // Beneath the session's own: `RESET x` (which drops it from the session map) returns to the connection's startup value (sql-reset.html).
     for (const c of client) out.set(c.name, { value: c.value, source: 'client', at: null });
     for (const [k, v] of session ?? []) out.set(k, v);
     for (const [k, v] of local ?? []) out.set(k, v);
     for (const name of runtime) if (!out.has(name) || !timeoutInForce(out, name as 'lock_timeout')) out.set(name, { value: 'set by migrun', source: 'runtime', at: null });
+    this.last = { key, runtime, client, map: out };
     return out;
   }
 
   /** Applies a SET / RESET / set_config (classify.ts `SettingChange`) run at file offset `at`. */
   apply(change: SettingChange, connection: string, transaction: string | null, at: number): void {
+    this.last = null;
     const name = change.name;
     if (change.local) {
       if (transaction === null) return;
@@ -85,12 +93,14 @@ export class SettingsTracker {
 
   /** `RESET ALL` / `DISCARD ALL` on a connection. */
   resetAll(connection: string, transaction: string | null): void {
+    this.last = null;
     this.session.delete(connection);
     if (transaction !== null) this.local.delete(transaction);
   }
 
   /** A transaction block ended (COMMIT, ROLLBACK, PREPARE TRANSACTION): its `SET LOCAL`s end with it. */
   endTransaction(transaction: string | null): void {
+    this.last = null;
     if (transaction !== null) this.local.delete(transaction);
   }
 }
