@@ -17,6 +17,7 @@ import { cover, planTable, qualified, type TableContext } from './knex-table.js'
 import { lineIndent, lineStart, replacer, usesSemicolons } from './edits.js';
 import { switchText, switchValue } from './switches.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
+import { knexDml } from './dml-knex.js';
 
 /** What replacing one table-builder call by `knex.raw(...)` needs: the schema call, its callback, and `knex`. */
 interface HookContext {
@@ -204,7 +205,7 @@ export const knex: FrameworkSupport = {
     if (u.kind !== 'knex-transaction' || !mc || !source || unwrap(mc.receiver).getText() !== u.name) return null;
     return { path: `\`${source}.${mc.method}(...)\``, edits: [{ start: mc.receiver.getStart(), end: mc.receiver.getEnd(), text: source }] };
   },
-  builder: translate,
+  builder: (call, env) => knexDml(call, env) ?? translate(call, env),
   wrapped(env) {
     const flag = transactionFlag(configObject(env));
     const value = flag ? switchValue(flag, env.consts) : 'default';
