@@ -15,6 +15,7 @@ import { sourceOf } from './session-fix.js';
 import { methodCall, notTranslated } from './sqlgen.js';
 import { Values, alterTableSql, column, columnDef, createIndexSql, createTableSql, dropIndexSql, dropTableSql, literal, qname, referencesSql, type ColumnSpec } from './sqlgen.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
+import { kyselyDml } from './dml-kysely.js';
 
 /** A type or expression given as a string or a `sql` template. */
 function sqlText(v: Values, e: Node | undefined): string | null {
@@ -336,7 +337,7 @@ export const kysely: FrameworkSupport = {
   },
   sessionKinds: { 'kysely-transaction': 'Kysely transaction' },
   sessionCode: { 'kysely-transaction': (n) => ({ rollback: `await ${n}.rollback().execute()`, guardedRollback: `await ${n}.rollback().execute()`, commit: `await ${n}.commit().execute()`, release: null }) },
-  builder: translate,
+  builder: (call, env) => kyselyDml(call, env) ?? translate(call, env),
   rawQuery,
   // `await db.startTransaction().execute()`.
   sessionOpening(e) {
