@@ -102,9 +102,9 @@ export class SqlValues extends Values {
     if (Node.isPrefixUnaryExpression(n) && Node.isNumericLiteral(n.getOperand())) return n.getText();
     if (Node.isTrueLiteral(n) || Node.isFalseLiteral(n)) return n.getText();
     if (Node.isNullLiteral(n)) return 'NULL';
-    if (isCallback(n)) throw new Unreadable('a callback');
     const f = this.fragment(n, this);
     if (f !== null) return f;
+    if (isCallback(n)) throw new Unreadable('a callback');
     return this.param(n);
   }
 

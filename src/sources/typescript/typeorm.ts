@@ -29,6 +29,7 @@ import {
 import { switchText, switchValue } from './switches.js';
 import { unwrap } from './literals.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
+import { typeormDml } from './dml-typeorm.js';
 
 /**
  * Names as TypeORM's DefaultNamingStrategy derives them: a prefix and a SHA-1 of
@@ -162,7 +163,7 @@ const MODELLED = new Set([
  * literals) is reported as not analysed rather than skipped.
  */
 function translate(call: CallExpression, env: Env): BuiltSql[] | null {
-  const built = translateCall(call, env);
+  const built = typeormDml(call, env) ?? translateCall(call, env);
   if (built) return built;
   return untranslatedBuilder(call, env, (m) => MODELLED.has(m) || UNMODELLED.has(m), 'query', (what, method) =>
     MODELLED.has(method) ? `the arguments of ${what} are not literals (object literals, \`new TableX({...})\`, strings) that miglint can read` : `miglint does not translate TypeORM's ${what} into SQL`,
