@@ -180,7 +180,10 @@ function isEsm(env: Env): boolean {
 export const knex: FrameworkSupport = {
   framework: 'knex',
   name: 'knex',
-  idioms: { batchedBackfill: "in knex, a loop of knex.raw('UPDATE ... WHERE id IN (SELECT id FROM ... WHERE <still to do> LIMIT 1000)') in a migration with `export const config = { transaction: false }`" },
+  idioms: {
+    batchedBackfill:
+      "in knex, a loop of knex.raw('UPDATE ... WHERE id IN (SELECT id FROM ... WHERE <still to do> LIMIT 1000)'), or with the builder knex('t').whereIn('id', knex('t').select('id').where(<still to do>).limit(1000)).update({...}) (knex drops a `.limit()` on the update itself on PostgreSQL), in a migration with `export const config = { transaction: false }`",
+  },
   connections: 'wrapped-handle',
   detect: {
     paramType: /^(Knex|knex)\b/,

@@ -321,7 +321,10 @@ function rawQuery(node: CallExpression | TaggedTemplateExpression, env: Env): Ra
 export const kysely: FrameworkSupport = {
   framework: 'kysely',
   name: 'Kysely',
-  idioms: { batchedBackfill: 'in kysely, a loop of sql`UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)`.execute(db) over key ranges' },
+  idioms: {
+    batchedBackfill:
+      "in Kysely, a loop of sql`UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)`.execute(db) run by a Migrator created with `disableTransactions: true` (Kysely 0.28+; otherwise the Migrator runs all pending migrations in one transaction on PostgreSQL and the batches commit together), or as a job outside the migrations",
+  },
   connections: 'wrapped-handle',
   detect: {
     paramType: /^Kysely\b/,

@@ -319,7 +319,10 @@ const TYPEORM_CAVEAT =
 export const typeorm: FrameworkSupport = {
   framework: 'typeorm',
   name: 'TypeORM',
-  idioms: { batchedBackfill: "in TypeORM, a loop of queryRunner.query('UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)') in a migration with `transaction = false`" },
+  idioms: {
+    batchedBackfill:
+      "in TypeORM, a loop of queryRunner.query('UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)') in a migration with `transaction = false`, run with the DataSource's `migrationsTransactionMode: 'each'` (under the default 'all' TypeORM refuses the override)",
+  },
   connections: 'phase-param',
   detect: {
     implements: /MigrationInterface\b/,
