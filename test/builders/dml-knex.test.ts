@@ -112,6 +112,7 @@ describe('knex query-builder chains miglint cannot read are reported, not skippe
       { code: 'knex(TABLE).update({ a: 1 })', sql: [], unanalysed: ['knex(TABLE).update({ a: 1 })'] },
       { code: "knex('users').join('orgs', 'orgs.id', 'users.org_id').update({ a: 1 })", sql: [], unanalysed: ["knex('users').join('orgs', 'orgs.id', 'users.org_id').update({ a: 1 })"] },
       { code: "knex('users').whereExists(function () { this.select('*'); }).del()", sql: [], unanalysed: ["knex('users').whereExists(function () { this.select('*'); }).del()"] },
+      { code: "knex('users').update({ ...changes, a: 1 })", sql: [], unanalysed: ["knex('users').update({ ...changes, a: 1 })"] },
       { code: "knex('users').insert(rows)", sql: [], unanalysed: ["knex('users').insert(rows)"] },
       // knex throws "`limit` has no effect on a `delete` statement" on PostgreSQL.
       { code: "knex('users').whereNull('a').limit(10).del()", sql: [], unanalysed: ["knex('users').whereNull('a').limit(10).del()"] },

@@ -50,6 +50,7 @@ describe('Kysely data-change chains miglint cannot read are reported, not skippe
     [
       { code: "db.updateTable('users').set((eb) => ({ a: eb('a', '+', 1) })).execute()", sql: [], unanalysed: ["db.updateTable('users').set((eb) => ({ a: eb('a', '+', 1) })).execute()"] },
       { code: "db.deleteFrom('users').where((eb) => eb('a', '=', 1)).execute()", sql: [], unanalysed: ["db.deleteFrom('users').where((eb) => eb('a', '=', 1)).execute()"] },
+      { code: "db.updateTable('users').set({ [col]: 1 }).execute()", sql: [], unanalysed: ["db.updateTable('users').set({ [col]: 1 }).execute()"] },
       { code: 'db.updateTable(table).set({ a: 1 }).execute()', sql: [], unanalysed: ['db.updateTable(table).set({ a: 1 }).execute()'] },
       { code: "db.updateTable('users').set({ a: 1 }).where('id', 'in', db.selectFrom('x').select('id')).execute()", sql: [], unanalysed: ["db.updateTable('users').set({ a: 1 }).where('id', 'in', db.selectFrom('x').select('id')).execute()"] },
       // PostgreSQL has no LIMIT on UPDATE: Kysely sends it and the statement fails.

@@ -66,6 +66,8 @@ describe('TypeORM data-change calls miglint cannot read are reported, not skippe
     [
       { code: 'queryRunner.manager.update(Imported, { id: 1 }, { a: 1 })', sql: [], unanalysed: ['queryRunner.manager.update(Imported, { id: 1 }, { a: 1 })'] },
       { code: "queryRunner.manager.update('users', criteria, { a: 1 })", sql: [], unanalysed: ["queryRunner.manager.update('users', criteria, { a: 1 })"] },
+      { code: "queryRunner.manager.update('users', { user: { id: 1 } }, { a: 1 })", sql: [], unanalysed: ["queryRunner.manager.update('users', { user: { id: 1 } }, { a: 1 })"] },
+      { code: "queryRunner.manager.update('users', 1, { ...changes, a: 1 })", sql: [], unanalysed: ["queryRunner.manager.update('users', 1, { ...changes, a: 1 })"] },
       { code: "queryRunner.manager.save('users', { id: 1 })", sql: [], unanalysed: ["queryRunner.manager.save('users', { id: 1 })"] },
       {
         code: "queryRunner.manager.createQueryBuilder().update(Imported).set({ a: 1 }).where('a IS NULL').execute()",

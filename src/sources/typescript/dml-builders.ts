@@ -114,6 +114,21 @@ export class SqlValues extends Values {
     return this.env.placeholders.param(n.getText());
   }
 
+  /**
+   * The properties of an object literal of columns (also through a const), or null when `e` is
+   * not one; throws `Unreadable` for a spread, a computed name or a method, whose columns
+   * cannot be known.
+   */
+  record(e: Node | undefined): Map<string, Node> | null {
+    const n = e ? this.resolve(e) : undefined;
+    if (!n || !Node.isObjectLiteralExpression(n)) return null;
+    for (const p of n.getProperties()) {
+      const named = (Node.isPropertyAssignment(p) && !Node.isComputedPropertyName(p.getNameNode())) || Node.isShorthandPropertyAssignment(p);
+      if (!named) throw new Unreadable('an object with a spread, a computed name or a method');
+    }
+    return this.props(n);
+  }
+
   /** Whether the expression is the literal `null`. */
   isNull(e: Node | undefined): boolean {
     return !!e && Node.isNullLiteral(this.resolve(e));

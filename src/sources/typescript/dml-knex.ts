@@ -114,7 +114,7 @@ function whereSql(l: Link, v: SqlValues): Where | null {
     switch (kind) {
       case '': {
         if (!a) throw new Unreadable(`\`${l.method}()\` without arguments`);
-        const obj = v.props(a);
+        const obj = v.record(a);
         if (obj && l.args.length === 1) {
           const parts = [...obj].map(([k, val]) => neg(v.isNull(val) ? `${ident(k)} is null` : `${ident(k)} = ${v.sql(val)}`));
           // `orWhere({...})` wraps its pairs in parentheses; `where({...})` adds them one by one.
@@ -177,13 +177,13 @@ function setList(links: Link[], v: SqlValues): string[] {
       const column = v.str(a);
       if (column !== null) data.set(column, v.sql(b));
       else {
-        const o = v.props(a);
+        const o = v.record(a);
         if (!o) throw new Unreadable('the values of `update(...)`');
         for (const [k, val] of o) data.set(k, v.sql(val));
       }
     } else if (l.method === 'increment' || l.method === 'decrement') {
       const sign = l.method === 'increment' ? 1 : -1;
-      const o = v.props(l.args[0]);
+      const o = v.record(l.args[0]);
       const pairs: [string, Node | undefined][] = o ? [...o] : [[v.str(l.args[0]) ?? '', l.args[1]]];
       for (const [k, amount] of pairs) {
         if (!k) throw new Unreadable(`the column of \`${l.method}(...)\``);
@@ -201,7 +201,7 @@ function setList(links: Link[], v: SqlValues): string[] {
 
 /** `insert(...)` values (knex's `_prepInsert`: the columns of all rows, sorted; a missing value is `DEFAULT`). */
 function insertBody(arg: Node | undefined, v: SqlValues): string {
-  const rows = (v.array(arg) ?? [arg]).map((r) => v.props(r));
+  const rows = (v.array(arg) ?? [arg]).map((r) => v.record(r));
   if (!arg || rows.some((r) => !r)) throw new Unreadable('the rows of `insert(...)`');
   const maps = rows as Map<string, Node>[];
   const columns = [...new Set(maps.flatMap((r) => [...r.keys()]))].sort();
@@ -287,12 +287,12 @@ function throwUnreadable(what: string): never {
 /** `merge()` (every inserted column from `excluded`), `merge(['a'])`, or `merge({ a: 1 })`. */
 function mergeSet(l: Link, links: Link[], v: SqlValues): string {
   const arg = l.args[0];
-  const o = arg ? v.props(arg) : null;
+  const o = arg ? v.record(arg) : null;
   if (o) return [...o].map(([k, val]) => `${ident(k)} = ${v.sql(val)}`).join(', ');
   const listed = arg ? v.array(arg) : null;
   if (arg && !listed) throw new Unreadable('the columns of `merge(...)`');
   const columns = listed
     ? listed.map((c) => v.str(c) ?? throwUnreadable('a `merge(...)` column'))
-    : [...new Set(((v.array(links.find((x) => x.method === 'insert')?.args[0]) ?? [links.find((x) => x.method === 'insert')?.args[0]]).map((r) => v.props(r)) ?? []).flatMap((r) => (r ? [...r.keys()] : [])))].sort();
+    : [...new Set(((v.array(links.find((x) => x.method === 'insert')?.args[0]) ?? [links.find((x) => x.method === 'insert')?.args[0]]).map((r) => v.record(r)) ?? []).flatMap((r) => (r ? [...r.keys()] : [])))].sort();
   return columns.map((c) => `${ident(c)} = excluded.${ident(c)}`).join(', ');
 }

@@ -69,7 +69,7 @@ function setList(links: Link[], v: SqlValues): string {
       out.push(`${ident(str(v, a, 'a `set` column that is not a literal'))} = ${v.sql(b)}`);
       continue;
     }
-    const o = v.props(a);
+    const o = v.record(a);
     if (!o) throw new Unreadable(a && (Node.isArrowFunction(a) || Node.isFunctionExpression(a)) ? 'an expression-builder callback in `set(...)`' : 'the values of `set(...)`');
     for (const [k, val] of o) out.push(`${ident(k)} = ${v.sql(val)}`);
   }
@@ -79,7 +79,7 @@ function setList(links: Link[], v: SqlValues): string {
 
 /** `values(...)`: the columns in the order they first appear, a missing value `default`. */
 function valuesBody(arg: Node | undefined, v: SqlValues): string {
-  const rows = (v.array(arg) ?? [arg]).map((r) => v.props(r));
+  const rows = (v.array(arg) ?? [arg]).map((r) => v.record(r));
   if (!arg || rows.some((r) => !r)) throw new Unreadable('the rows of `values(...)`');
   const maps = rows as Map<string, Node>[];
   const columns = [...new Set(maps.flatMap((r) => [...r.keys()]))];

@@ -54,12 +54,12 @@ function tableOf(target: Node | undefined, v: SqlValues): string {
   const entity = cls?.getDecorator('Entity');
   if (!cls || !entity) throw new Unreadable('an entity target whose table is not known here (an imported entity class, a variable)');
   const [a] = entity.getArguments();
-  const named = v.str(a) ?? v.str(v.props(a)?.get('name'));
+  const named = v.str(a) ?? v.str(v.record(a)?.get('name'));
   if (named !== null) {
-    const schema = v.str(v.props(a)?.get('schema'));
+    const schema = v.str(v.record(a)?.get('schema'));
     return ident(schema ? `${schema}.${named}` : named);
   }
-  if (a && !v.props(a)?.size) throw new Unreadable('the `@Entity(...)` options of the target');
+  if (a && !v.record(a)?.size) throw new Unreadable('the `@Entity(...)` options of the target');
   return ident((cls.getName() ?? '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase());
 }
 
@@ -82,12 +82,13 @@ function condition(column: string, e: Node, v: SqlValues): string {
     if (OPERATORS[op]) return `${c} ${OPERATORS[op]} ${v.sql(a)}`;
     if (/^[A-Z]/.test(op)) throw new Unreadable(`the find operator \`${op}(...)\``);
   }
+  if (Node.isObjectLiteralExpression(n) || Node.isArrayLiteralExpression(n)) throw new Unreadable('criteria on a relation or an embedded entity');
   return v.isNull(n) ? `${c} IS NULL` : `${c} = ${v.sql(n)}`;
 }
 
 /** `criteria` as TypeORM's `where(object)` or `whereInIds(ids)`. */
 function criteriaSql(e: Node | undefined, v: SqlValues): string {
-  const o = v.props(e);
+  const o = v.record(e);
   if (o) {
     if (!o.size) throw new Unreadable('empty criteria (TypeORM rejects them)');
     const parts = [...o].map(([k, val]) => condition(k, val, v));
@@ -104,14 +105,14 @@ function criteriaSql(e: Node | undefined, v: SqlValues): string {
 
 /** The `SET` list of an object of values. */
 function setList(e: Node | undefined, v: SqlValues): string {
-  const o = v.props(e);
+  const o = v.record(e);
   if (!o || !o.size) throw new Unreadable('the values');
   return [...o].map(([k, val]) => `${ident(k)} = ${v.sql(val)}`).join(', ');
 }
 
 /** `INSERT` values: columns in the order the first row names them (TypeORM's, for a target without metadata). */
 function insertBody(e: Node | undefined, v: SqlValues): string {
-  const rows = (v.array(e) ?? [e]).map((r) => v.props(r));
+  const rows = (v.array(e) ?? [e]).map((r) => v.record(r));
   if (!e || rows.some((r) => !r)) throw new Unreadable('the values of the insert');
   const maps = rows as Map<string, Node>[];
   const columns = [...new Set(maps.flatMap((r) => [...r.keys()]))];
@@ -123,11 +124,11 @@ function whereString(l: Link, v: SqlValues): string {
   const [a, b] = l.args;
   const s = v.str(a);
   if (s === null) {
-    const o = v.props(a);
+    const o = v.record(a);
     if (o) return criteriaSql(a, v);
     throw new Unreadable(`the condition of \`${l.method}(...)\` (a Brackets or callback condition, or SQL that is not a literal)`);
   }
-  const params = b ? v.props(b) : new Map<string, Node>();
+  const params = b ? v.record(b) : new Map<string, Node>();
   if (!params) throw new Unreadable(`the parameters of \`${l.method}(...)\``);
   return s.replace(/(?<!:):(\.\.\.)?([A-Za-z_][A-Za-z0-9_]*)/g, (m, spread: string | undefined, name: string) => {
     const val = params.get(name);
