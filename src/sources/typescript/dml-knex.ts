@@ -291,8 +291,11 @@ function mergeSet(l: Link, links: Link[], v: SqlValues): string {
   if (o) return [...o].map(([k, val]) => `${ident(k)} = ${v.sql(val)}`).join(', ');
   const listed = arg ? v.array(arg) : null;
   if (arg && !listed) throw new Unreadable('the columns of `merge(...)`');
-  const columns = listed
-    ? listed.map((c) => v.str(c) ?? throwUnreadable('a `merge(...)` column'))
-    : [...new Set(((v.array(links.find((x) => x.method === 'insert')?.args[0]) ?? [links.find((x) => x.method === 'insert')?.args[0]]).map((r) => v.record(r)) ?? []).flatMap((r) => (r ? [...r.keys()] : [])))].sort();
+  let columns: string[];
+  if (listed) columns = listed.map((c) => v.str(c) ?? throwUnreadable('a `merge(...)` column'));
+  else {
+    const rows = links.find((x) => x.method === 'insert')?.args[0];
+    columns = [...new Set((v.array(rows) ?? [rows]).flatMap((r) => [...(v.record(r)?.keys() ?? [])]))].sort();
+  }
   return columns.map((c) => `${ident(c)} = excluded.${ident(c)}`).join(', ');
 }
