@@ -23,6 +23,7 @@ const CASES: { file: string; text: string; idiom: RegExp }[] = [
     text: `import { MigrationInterface, QueryRunner } from 'typeorm';\nexport class M1700000000000 implements MigrationInterface {\n  async up(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.manager.update('leads', { score: IsNull() }, { score: 0 });\n  }\n  async down(): Promise<void> {}\n}\n`,
     idiom: /in TypeORM, .*migrationsTransactionMode: 'each'/,
   },
+  { file: '1700000000000_m.js', text: `exports.up = (pgm) => {\n  pgm.sql('${UPDATE}');\n};\n`, idiom: /in node-pg-migrate, .*--no-single-transaction/ },
   { file: '20240101-m.js', text: `'use strict';\nexports.up = function (db) {\n  return db.runSql('${UPDATE}');\n};\nexports.down = function () {};\n`, idiom: /in db-migrate, a loop of db\.runSql/ },
   {
     file: 'Migration20240101.ts',
