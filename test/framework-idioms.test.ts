@@ -12,6 +12,18 @@ const UPDATE = 'UPDATE leads SET score = 0';
 const CASES: { file: string; text: string; idiom: RegExp }[] = [
   { file: '001_m.sql', text: `${UPDATE};\n`, idiom: /in plain SQL, a job/ },
   { file: '20240101_m.js', text: `exports.up = async (knex) => {\n  await knex.raw('${UPDATE}');\n};\n`, idiom: /in knex, a loop of knex\.raw/ },
+  { file: '20240101_b.js', text: `exports.up = async (knex) => {\n  await knex('leads').update({ score: 0 });\n};\n`, idiom: /in knex, .*knex drops a `\.limit\(\)`/ },
+  {
+    file: '20240101_k.ts',
+    text: `import { Kysely } from 'kysely';\nexport async function up(db: Kysely<any>): Promise<void> {\n  await db.updateTable('leads').set({ score: 0 }).execute();\n}\n`,
+    idiom: /in Kysely, .*disableTransactions: true/,
+  },
+  {
+    file: '1700000000000-M.ts',
+    text: `import { MigrationInterface, QueryRunner } from 'typeorm';\nexport class M1700000000000 implements MigrationInterface {\n  async up(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.manager.update('leads', { score: IsNull() }, { score: 0 });\n  }\n  async down(): Promise<void> {}\n}\n`,
+    idiom: /in TypeORM, .*migrationsTransactionMode: 'each'/,
+  },
+  { file: '1700000000000_m.js', text: `exports.up = (pgm) => {\n  pgm.sql('${UPDATE}');\n};\n`, idiom: /in node-pg-migrate, .*--no-single-transaction/ },
   { file: '20240101-m.js', text: `'use strict';\nexports.up = function (db) {\n  return db.runSql('${UPDATE}');\n};\nexports.down = function () {};\n`, idiom: /in db-migrate, a loop of db\.runSql/ },
   {
     file: 'Migration20240101.ts',

@@ -17,6 +17,7 @@ import { cover, planTable, qualified, type TableContext } from './knex-table.js'
 import { lineIndent, lineStart, replacer, usesSemicolons } from './edits.js';
 import { switchText, switchValue } from './switches.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
+import { knexDml } from './dml-knex.js';
 
 /** What replacing one table-builder call by `knex.raw(...)` needs: the schema call, its callback, and `knex`. */
 interface HookContext {
@@ -179,7 +180,10 @@ function isEsm(env: Env): boolean {
 export const knex: FrameworkSupport = {
   framework: 'knex',
   name: 'knex',
-  idioms: { batchedBackfill: "in knex, a loop of knex.raw('UPDATE ... WHERE id IN (SELECT id FROM ... WHERE <still to do> LIMIT 1000)') in a migration with `export const config = { transaction: false }`" },
+  idioms: {
+    batchedBackfill:
+      "in knex, a loop of knex.raw('UPDATE ... WHERE id IN (SELECT id FROM ... WHERE <still to do> LIMIT 1000)'), or with the builder knex('t').whereIn('id', knex('t').select('id').where(<still to do>).limit(1000)).update({...}) (knex drops a `.limit()` on the update itself on PostgreSQL), in a migration with `export const config = { transaction: false }`",
+  },
   connections: 'wrapped-handle',
   detect: {
     paramType: /^(Knex|knex)\b/,
@@ -204,7 +208,7 @@ export const knex: FrameworkSupport = {
     if (u.kind !== 'knex-transaction' || !mc || !source || unwrap(mc.receiver).getText() !== u.name) return null;
     return { path: `\`${source}.${mc.method}(...)\``, edits: [{ start: mc.receiver.getStart(), end: mc.receiver.getEnd(), text: source }] };
   },
-  builder: translate,
+  builder: (call, env) => knexDml(call, env) ?? translate(call, env),
   wrapped(env) {
     const flag = transactionFlag(configObject(env));
     const value = flag ? switchValue(flag, env.consts) : 'default';

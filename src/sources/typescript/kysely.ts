@@ -15,6 +15,7 @@ import { sourceOf } from './session-fix.js';
 import { methodCall, notTranslated } from './sqlgen.js';
 import { Values, alterTableSql, column, columnDef, createIndexSql, createTableSql, dropIndexSql, dropTableSql, literal, qname, referencesSql, type ColumnSpec } from './sqlgen.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
+import { kyselyDml } from './dml-kysely.js';
 
 /** A type or expression given as a string or a `sql` template. */
 function sqlText(v: Values, e: Node | undefined): string | null {
@@ -320,7 +321,10 @@ function rawQuery(node: CallExpression | TaggedTemplateExpression, env: Env): Ra
 export const kysely: FrameworkSupport = {
   framework: 'kysely',
   name: 'Kysely',
-  idioms: { batchedBackfill: 'in kysely, a loop of sql`UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)`.execute(db) over key ranges' },
+  idioms: {
+    batchedBackfill:
+      "in Kysely, a loop of sql`UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)`.execute(db) run by a Migrator created with `disableTransactions: true` (Kysely 0.28+; otherwise the Migrator runs all pending migrations in one transaction on PostgreSQL and the batches commit together), or as a job outside the migrations",
+  },
   connections: 'wrapped-handle',
   detect: {
     paramType: /^Kysely\b/,
@@ -336,7 +340,7 @@ export const kysely: FrameworkSupport = {
   },
   sessionKinds: { 'kysely-transaction': 'Kysely transaction' },
   sessionCode: { 'kysely-transaction': (n) => ({ rollback: `await ${n}.rollback().execute()`, guardedRollback: `await ${n}.rollback().execute()`, commit: `await ${n}.commit().execute()`, release: null }) },
-  builder: translate,
+  builder: (call, env) => kyselyDml(call, env) ?? translate(call, env),
   rawQuery,
   // `await db.startTransaction().execute()`.
   sessionOpening(e) {

@@ -273,7 +273,10 @@ function callsIn(env: Env, phase: Phase): CallExpression[] {
 export const nodePgMigrate: FrameworkSupport = {
   framework: 'node-pg-migrate',
   name: 'node-pg-migrate',
-  idioms: { batchedBackfill: 'in node-pg-migrate, a loop of pgm.db.query(...) over key ranges in a migration with pgm.noTransaction()' },
+  idioms: {
+    batchedBackfill:
+      'in node-pg-migrate, a loop of pgm.db.query(...) over key ranges in a migration with pgm.noTransaction(), run with --no-single-transaction (under the default single transaction pgm.db.query runs inside the transaction of all pending migrations, which node-pg-migrate breaks only after the migration function returns)',
+  },
   connections: 'phase-param',
   detect: {
     paramType: /^MigrationBuilder\b/,

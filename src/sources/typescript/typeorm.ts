@@ -29,6 +29,7 @@ import {
 import { switchText, switchValue } from './switches.js';
 import { unwrap } from './literals.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
+import { typeormDml } from './dml-typeorm.js';
 
 /**
  * Names as TypeORM's DefaultNamingStrategy derives them: a prefix and a SHA-1 of
@@ -162,7 +163,7 @@ const MODELLED = new Set([
  * literals) is reported as not analysed rather than skipped.
  */
 function translate(call: CallExpression, env: Env): BuiltSql[] | null {
-  const built = translateCall(call, env);
+  const built = typeormDml(call, env) ?? translateCall(call, env);
   if (built) return built;
   return untranslatedBuilder(call, env, (m) => MODELLED.has(m) || UNMODELLED.has(m), 'query', (what, method) =>
     MODELLED.has(method) ? `the arguments of ${what} are not literals (object literals, \`new TableX({...})\`, strings) that miglint can read` : `miglint does not translate TypeORM's ${what} into SQL`,
@@ -318,7 +319,10 @@ const TYPEORM_CAVEAT =
 export const typeorm: FrameworkSupport = {
   framework: 'typeorm',
   name: 'TypeORM',
-  idioms: { batchedBackfill: "in TypeORM, a loop of queryRunner.query('UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)') in a migration with `transaction = false`" },
+  idioms: {
+    batchedBackfill:
+      "in TypeORM, a loop of queryRunner.query('UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000)') in a migration with `transaction = false`, run with the DataSource's `migrationsTransactionMode: 'each'` (under the default 'all' TypeORM refuses the override)",
+  },
   connections: 'phase-param',
   detect: {
     implements: /MigrationInterface\b/,

@@ -1,0 +1,94 @@
+/**
+ * TypeORM's data-change calls on the migration's query runner (`manager.update/delete/insert`,
+ * `getRepository(...)`, `createQueryBuilder().update(...)...execute()`) translated into the
+ * statement TypeORM's query builders write for PostgreSQL (read from TypeORM's EntityManager.ts
+ * and UpdateQueryBuilder.ts; values inline where they are literals), and the calls whose table
+ * or SQL cannot be known reported as not analysed.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { initSqlParser, lines, unitOf } from '../sources/support.js';
+import { builderCases } from './support.js';
+
+before(async () => {
+  await initSqlParser();
+});
+
+const wrap = (code: string) =>
+  lines(
+    "import { Entity, In, IsNull, MigrationInterface, Not, QueryRunner } from 'typeorm';",
+    "import { Imported } from '../entities/imported';",
+    "@Entity('app_users')",
+    'class User {}',
+    '@Entity()',
+    'class UserProfile {}',
+    'export class M1700000000000 implements MigrationInterface {',
+    '  public async up(queryRunner: QueryRunner): Promise<void> {',
+    `    await ${code};`,
+    '  }',
+    '  public async down(): Promise<void> {}',
+    '}',
+  );
+
+describe('TypeORM data-change calls', () => {
+  builderCases(
+    [
+      { code: "queryRunner.manager.update('users', { id: 1 }, { active: true })", sql: ['UPDATE "users" SET "active" = true WHERE "id" = 1'] },
+      { code: "queryRunner.manager.update('users', { active: IsNull() }, { active: false })", sql: ['UPDATE "users" SET "active" = false WHERE "active" IS NULL'] },
+      { code: "queryRunner.manager.update('users', { org_id: 2, kind: In(['a', 'b']) }, { n: 0 })", sql: [`UPDATE "users" SET "n" = 0 WHERE ("org_id" = 2 AND "kind" IN ('a', 'b'))`] },
+      { code: "queryRunner.manager.update('users', [1, 2], { n: 0 })", sql: ['UPDATE "users" SET "n" = 0 WHERE "id" IN (1, 2)'] },
+      { code: "queryRunner.manager.update(User, 5, { at: () => 'CURRENT_TIMESTAMP' })", sql: ['UPDATE "app_users" SET "at" = CURRENT_TIMESTAMP WHERE "id" = 5'] },
+      { code: "queryRunner.manager.updateAll(UserProfile, { n: 0 })", sql: ['UPDATE "user_profile" SET "n" = 0'] },
+      { code: "queryRunner.manager.delete('sessions', { expiredAt: Not(IsNull()) })", sql: ['DELETE FROM "sessions" WHERE NOT("expiredAt" IS NULL)'] },
+      { code: "queryRunner.manager.getRepository('users').delete({ id: 3 })", sql: ['DELETE FROM "users" WHERE "id" = 3'] },
+      { code: "queryRunner.manager.insert('roles', [{ name: 'a' }, { name: 'b', id: 2 }])", sql: [`INSERT INTO "roles" ("name", "id") VALUES ('a', DEFAULT), ('b', 2)`] },
+      {
+        code: "queryRunner.manager.createQueryBuilder().update('users').set({ active: true }).where('active IS NULL').execute()",
+        sql: ['UPDATE "users" SET "active" = true WHERE active IS NULL'],
+      },
+      {
+        code: "queryRunner.connection.createQueryBuilder().update('users').set({ n: 1 }).where('id >= :lo', { lo: 1 }).andWhere('id < :hi', { hi: 1000 }).execute()",
+        sql: ['UPDATE "users" SET "n" = 1 WHERE id >= 1 AND id < 1000'],
+      },
+      {
+        code: "queryRunner.manager.createQueryBuilder().delete().from('users').where('id IN (:...ids)', { ids: [1, 2] }).orWhere('name = :n', { n }).execute()",
+        sql: ['DELETE FROM "users" WHERE id IN (1, 2) OR name = $1'],
+        interpolated: true,
+      },
+      { code: "queryRunner.manager.createQueryBuilder().insert().into('roles').values({ name: 'a' }).execute()", sql: [`INSERT INTO "roles" ("name") VALUES ('a')`] },
+    ],
+    wrap,
+  );
+});
+
+describe('TypeORM data-change calls miglint cannot read are reported, not skipped', () => {
+  builderCases(
+    [
+      { code: 'queryRunner.manager.update(Imported, { id: 1 }, { a: 1 })', sql: [], unanalysed: ['queryRunner.manager.update(Imported, { id: 1 }, { a: 1 })'] },
+      { code: "queryRunner.manager.update('users', criteria, { a: 1 })", sql: [], unanalysed: ["queryRunner.manager.update('users', criteria, { a: 1 })"] },
+      { code: "queryRunner.manager.update('users', { user: { id: 1 } }, { a: 1 })", sql: [], unanalysed: ["queryRunner.manager.update('users', { user: { id: 1 } }, { a: 1 })"] },
+      { code: "queryRunner.manager.update('users', 1, { ...changes, a: 1 })", sql: [], unanalysed: ["queryRunner.manager.update('users', 1, { ...changes, a: 1 })"] },
+      { code: "queryRunner.manager.save('users', { id: 1 })", sql: [], unanalysed: ["queryRunner.manager.save('users', { id: 1 })"] },
+      {
+        code: "queryRunner.manager.createQueryBuilder().update(Imported).set({ a: 1 }).where('a IS NULL').execute()",
+        sql: [],
+        unanalysed: ["queryRunner.manager.createQueryBuilder().update(Imported).set({ a: 1 }).where('a IS NULL').execute()"],
+      },
+      {
+        code: "queryRunner.manager.createQueryBuilder().update('users').set({ a: 1 }).where(new Brackets((qb) => qb.where('a = 1'))).execute()",
+        sql: [],
+        unanalysed: ["queryRunner.manager.createQueryBuilder().update('users').set({ a: 1 }).where(new Brackets((qb) => qb.where('a = 1'))).execute()"],
+      },
+    ],
+    wrap,
+  );
+  test('queryRunner.manager.query(...) is read as the raw query it is', () => {
+    const unit = unitOf(wrap("queryRunner.manager.query('UPDATE users SET a = 1')"));
+    assert.deepEqual(unit.statements.map((s) => [s.origin, s.sql]), [['literal', 'UPDATE users SET a = 1']]);
+  });
+  test('a select through the manager is not a write', () => {
+    const unit = unitOf(wrap("queryRunner.manager.find('users'); await queryRunner.manager.createQueryBuilder().select('id').from('users', 'u').getMany()"));
+    assert.deepEqual(unit.statements.map((s) => s.sql), []);
+    assert.deepEqual(unit.unanalysed, []);
+  });
+});
