@@ -84,6 +84,15 @@ export interface Statement {
    * connection (a `.sql` file).
    */
   connection?: string | null;
+  /**
+   * Set by a frontend when the framework runs the statement in an autocommit block on the
+   * migration's own connection (Alembic's `with op.get_context().autocommit_block():`): the
+   * framework commits its open transaction before the block's first statement, runs the block
+   * outside any transaction block on the same session (session-level settings hold on,
+   * `SET LOCAL`s ended with the commit), and begins a new transaction after its last one if
+   * one was open before. Statements with the same key are in one block.
+   */
+  autocommitBlock?: string;
   /** Filled in by `computeContexts` once the unit is complete. */
   context: StatementContext;
   /** Filled in by `computeContexts` with the context; read it with `factsOf` (src/sql/facts.ts), which throws when it is missing. */

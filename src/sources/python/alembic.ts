@@ -107,8 +107,8 @@ export function analyseAlembic(env: PyEnv, unit: MigrationUnit): void {
       }
     }
     const block = added && autocommitOf(call);
-    // In the block Alembic runs on the same connection in autocommit: no transaction holds these statements.
-    if (added && block) for (const s of added) s.connection = `${block}:${phase}`;
+    // Alembic commits its transaction, runs the block on the same connection in autocommit, then begins a new one.
+    if (added && block) for (const s of added) s.autocommitBlock = block;
   }
 
   const envPy = join(dirname(dirname(unit.file)), 'env.py');
