@@ -280,9 +280,16 @@ function serialKey(col: PyNode, all: PyNode[], v: PyValues): boolean {
     return u.type === 'call' && /(^|\.)Column$/.test(u.childForFieldName('function')?.text ?? '') && v.bool(keywords(u).get('primary_key')) === true;
   });
   if (keys.length !== 1 && v.bool(kw.get('autoincrement')) !== true) return false;
-  const args = positional(col).slice(1);
-  if (args.some((x) => /(^|\.)(ForeignKey|Identity|Sequence)\(/.test(x.text))) return false;
-  return args.some((x) => /^(integer|bigint|smallint)$/.test(new PyValues(v.bindingsOf, v.placeholdersOf).type(x)));
+  if (positional(col).slice(1).some((x) => /(^|\.)(ForeignKey|Identity|Sequence)\(/.test(x.text))) return false;
+  return /^(integer|bigint|smallint)$/.test(v.type(typeArgOf(col)));
+}
+
+/**
+ * The type expression of `sa.Column(...)`: the first positional argument after the name that is not
+ * `ForeignKey(...)`, `Identity(...)` or `Computed(...)` (SQLAlchemy takes those in any order), else `type_=`.
+ */
+function typeArgOf(col: PyNode): PyNode | undefined {
+  return positional(col).find((x, i) => i > 0 && !/(^|\.)(ForeignKey|Identity|Computed)\(/.test(x.text)) ?? keywords(col).get('type_');
 }
 
 const SERIAL: Record<string, string> = { integer: 'serial', bigint: 'bigserial', smallint: 'smallserial' };
@@ -296,7 +303,6 @@ function columnOf(n: PyNode | undefined, v: PyValues, serial = false): string {
   }
   const a = positional(u);
   const kw = keywords(u);
-  const typeArg = a.find((x, i) => i > 0 && !/(^|\.)(ForeignKey|Identity|Computed)\(/.test(x.text));
   // `sa.Identity(always=True)` / `sa.Computed("a * 2", persisted=True)` follow the type.
   const identity = a.find((x) => /(^|\.)Identity\(/.test(x.text));
   const computed = a.find((x) => /(^|\.)Computed\(/.test(x.text));
@@ -310,7 +316,7 @@ function columnOf(n: PyNode | undefined, v: PyValues, serial = false): string {
   const primaryKey = v.bool(kw.get('primary_key')) === true;
   const nullable = v.bool(kw.get('nullable'));
   const def = kw.get('server_default');
-  const type = v.type(typeArg ?? kw.get('type_'));
+  const type = v.type(typeArgOf(u));
   const generated = identity && identity.type === 'call'
     ? ` GENERATED ${v.bool(keywords(identity).get('always')) === true ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`
     : computed && computed.type === 'call'
