@@ -93,6 +93,12 @@ export interface Statement {
    * one was open before. Statements with the same key are in one block.
    */
   autocommitBlock?: string;
+  /**
+   * Column types before the statement that the code states but its SQL does not (Alembic's
+   * `alter_column(..., existing_type=sa.String(50))`): column name → the type as SQL (`varchar(50)`).
+   * The statement facts take an `ALTER COLUMN ... TYPE`'s old type from the unit's schema delta first, then from here.
+   */
+  statedColumnTypes?: Readonly<Record<string, string>>;
   /** Filled in by `computeContexts` once the unit is complete. */
   context: StatementContext;
   /** Filled in by `computeContexts` with the context; read it with `factsOf` (src/sql/facts.ts), which throws when it is missing. */

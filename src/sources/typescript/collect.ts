@@ -126,6 +126,7 @@ export class Collector {
           executor: item.executor ?? 'builder',
           phase,
           context: blankContext(),
+          ...(item.statedColumnTypes ? { statedColumnTypes: item.statedColumnTypes } : {}),
         };
         this.statements.push(statement);
         this.callSpans.push({ ...item.span });

@@ -50,6 +50,8 @@ export interface BuiltSql {
   span: Span;
   /** Some name or value came from an expression that could not be resolved. */
   interpolated: boolean;
+  /** Column types before the statement that the call states (`Statement.statedColumnTypes`). */
+  statedColumnTypes?: Readonly<Record<string, string>>;
   /** Sent in the same query string as the previous built statement (Sequelize's changeColumn). */
   sameBatch?: boolean;
   /** Who runs it, when not the framework's builder (migrun's `ctx.backfill` runs on `execDml`). */
