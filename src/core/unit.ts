@@ -209,6 +209,18 @@ export interface FrameworkIdioms {
    * transaction of its own.
    */
   batchedBackfill?: string;
+  /**
+   * Why a display-only type fix leaves a builder call alone and what to change in it, in the
+   * framework's terms (Alembic: the SQLAlchemy type the `op.*` call passes); absent: the TS/JS
+   * builders' `the builder call is not rewritten: change the column method or type it names`.
+   */
+  builderTypeChange?: string;
+  /**
+   * How the migration runs `sql` before everything else of a direction on its own connection,
+   * as a display-only fix's title (`Insert op.execute("SET lock_timeout = '5s'") at the start of
+   * upgrade()`); absent: the advice to set it on the connection the migration runs on.
+   */
+  runFirst?: (sql: string, phase: Phase) => string;
 }
 
 /**

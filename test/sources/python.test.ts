@@ -195,6 +195,25 @@ test('Alembic autocommit_block: after a COMMIT the code sent, Alembic still begi
   assert.deepEqual(u.statements.map((s) => factsOf(s).transaction.owner), ['framework', 'none', 'none', 'framework']);
 });
 
+test('display-only fixes in the framework\'s words: SET first in the direction (Alembic downgrade(), Django\'s reverses last to first), types in the call', () => {
+  const alembic = ['from alembic import op', 'import sqlalchemy as sa', 'def upgrade():', '    op.create_table("accounts", sa.Column("id", sa.Integer(), sa.Identity(), primary_key=True))', 'def downgrade():', '    op.drop_column("leads", "n")'].join('\n');
+  const titles = (file: string, text: string, rules: string[]) => lint(file, text, { rules }).map((f) => f.fix?.title ?? '');
+  assert.deepEqual(titles('versions/j.py', alembic, ['require-lock-timeout', 'prefer-bigint-over-int']), [
+    'Declare it as id bigint (the op.* call is not rewritten: change the SQLAlchemy type it passes)',
+    'Insert op.execute("SET lock_timeout = \'5s\'") at the start of downgrade() (Alembic runs it on the migration\'s connection, so it holds for every operation after it)',
+  ]);
+  const django = [
+    'from django.db import migrations',
+    'class Migration(migrations.Migration):',
+    '    operations = [',
+    '        migrations.RunSQL(migrations.RunSQL.noop, reverse_sql="ALTER TABLE crm_lead ADD COLUMN n bigint"),',
+    '    ]',
+  ].join('\n');
+  assert.deepEqual(titles('crm/migrations/0003_n.py', django, ['require-lock-timeout']), [
+    'Add migrations.RunSQL(migrations.RunSQL.noop, reverse_sql="SET lock_timeout = \'5s\'") as the last operation (Django unapplies the operations last to first, on one connection, so it holds for the ones after it)',
+  ]);
+});
+
 test('Django: operations with app-label tables, RunSQL in both directions, atomic = False', () => {
   const ops = [
     '    operations = [',

@@ -42,7 +42,12 @@ export function isAlembic(env: PyEnv): boolean {
 export const alembic = {
   framework: 'alembic',
   name: 'Alembic',
-  idioms: { batchedBackfill: "in Alembic, a loop of op.execute(sa.text('UPDATE ... WHERE id >= :lo AND id < :hi').bindparams(lo=lo, hi=hi)) over key ranges inside `with op.get_context().autocommit_block():`, so each range commits on its own" },
+  idioms: {
+    batchedBackfill: "in Alembic, a loop of op.execute(sa.text('UPDATE ... WHERE id >= :lo AND id < :hi').bindparams(lo=lo, hi=hi)) over key ranges inside `with op.get_context().autocommit_block():`, so each range commits on its own",
+    builderTypeChange: 'the op.* call is not rewritten: change the SQLAlchemy type it passes',
+    // A session-level SET on the migration's connection holds for the rest of the direction, autocommit blocks included.
+    runFirst: (sql: string, phase: Phase) => `Insert op.execute("${sql}") at the start of ${phase === 'down' ? 'downgrade' : 'upgrade'}() (Alembic runs it on the migration's connection, so it holds for every operation after it)`,
+  },
   claims: isAlembic,
   analyse: analyseAlembic,
 } as const;

@@ -33,7 +33,17 @@ export class Collector {
   readonly hooks = new Map<Statement, BuilderHooks>();
   private nextBatch = 0;
 
-  constructor(private readonly placeholders?: Placeholders) {}
+  /**
+   * @param help the help of what an interpolated query leaves unread, in the language's words
+   * (Python's f-strings and bind parameters); absent: TS/JS templates and consts.
+   */
+  constructor(
+    private readonly placeholders?: Placeholders,
+    private readonly help: { interpolatedValue: string; wholeStatement: string } = {
+      interpolatedValue: 'If the SQL is right, pass the changing part as a same-file const or a query binding so miglint can read it; check this statement by hand.',
+      wholeStatement: 'Write the statement in the call (a template with only names and values interpolated), or check what it runs by hand.',
+    },
+  ) {}
 
   /** Adds the statements of SQL passed to one query call: one batch. Returns the new statements. */
   addSql(src: SqlSource, call: Span, executor: Executor, phase: Phase): Statement[] {
@@ -50,7 +60,7 @@ export class Collector {
       this.unanalysed.push({
         scope: 'statement',
         message: `Not analysed: ${which} not parse with its ${n === 1 ? 'interpolated value' : `${n} interpolated values`} written as names, values, literals or clauses (${f.message}), so it was not checked.`,
-        help: 'If the SQL is right, pass the changing part as a same-file const or a query binding so miglint can read it; check this statement by hand.',
+        help: this.help.interpolatedValue,
         span: { ...call },
         phase,
       });
@@ -59,7 +69,7 @@ export class Collector {
       this.unanalysed.push({
         scope: 'statement',
         message: `Not analysed: \`\${${ph.expr}}\` stands for SQL of its own that miglint cannot know (a value built elsewhere), so it was not checked.`,
-        help: 'Write the statement in the call (a template with only names and values interpolated), or check what it runs by hand.',
+        help: this.help.wholeStatement,
         span: { ...call },
         phase,
       });
