@@ -6,6 +6,7 @@ import type { Node } from 'libpg-query';
 import type { Edit, Span } from './diagnostic.js';
 import type { SourceText } from './source-text.js';
 import type { StatementFacts } from '../sql/facts.js';
+import type { TypeFact } from '../sql/alter.js';
 
 /**
  * Which migration framework (or library) a unit is written for: the id of a framework
@@ -89,16 +90,16 @@ export interface Statement {
    * migration's own connection (Alembic's `with op.get_context().autocommit_block():`): the
    * framework commits its open transaction before the block's first statement, runs the block
    * outside any transaction block on the same session (session-level settings hold on,
-   * `SET LOCAL`s ended with the commit), and begins a new transaction after its last one if
-   * one was open before. Statements with the same key are in one block.
+   * `SET LOCAL`s ended with the commit), and begins a new transaction after its last one when
+   * it wraps the direction. Statements with the same key are in one block.
    */
   autocommitBlock?: string;
   /**
-   * Column types before the statement that the code states but its SQL does not (Alembic's
-   * `alter_column(..., existing_type=sa.String(50))`): column name → the type as SQL (`varchar(50)`).
-   * The statement facts take an `ALTER COLUMN ... TYPE`'s old type from the unit's schema delta first, then from here.
+   * The types columns of the altered table had before the statement, known from outside the
+   * file (a framework's state of earlier migrations, `BuiltSql.priorColumnTypes`); the facts'
+   * `alter-column-type` reads its old type here when the unit's schema delta does not say it.
    */
-  statedColumnTypes?: Readonly<Record<string, string>>;
+  priorColumnTypes?: Record<string, TypeFact>;
   /** Filled in by `computeContexts` once the unit is complete. */
   context: StatementContext;
   /** Filled in by `computeContexts` with the context; read it with `factsOf` (src/sql/facts.ts), which throws when it is missing. */

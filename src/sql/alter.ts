@@ -15,7 +15,6 @@ import type { ColumnDef, Constraint, Node, TypeName } from 'libpg-query';
 import type { LockMode } from './lock-modes.js';
 import { alterTableCmdMode, alterTableSubcommandName, stringList } from './locks.js';
 import { fromRangeVar, type RelationName } from './names.js';
-import { parseSql } from './parse.js';
 import { expressionVolatility, type Volatility } from './volatility.js';
 
 /** A column type as written, canonicalised by the parser (`varchar(50)` → name `varchar`, typmods `[50]`; `int` → `int4`). */
@@ -120,20 +119,6 @@ export function typeFact(t: TypeName | undefined): TypeFact | null {
   const array = (t.arrayBounds ?? []).length > 0;
   const mods = typmods.length ? `(${typmods.map((m) => m ?? '?').join(',')})` : '';
   return { schema, name, typmods, array, text: `${name}${mods}${array ? '[]' : ''}` };
-}
-
-/**
- * A type written as SQL text (`varchar(50)`, `numeric(10, 2)`, `text[]`), as the parser reads it
- * in a cast; null when the text is not one type.
- * @throws Error if `initSqlParser()` has not completed.
- */
-export function typeFactOfSql(text: string): TypeFact | null {
-  const parsed = parseSql(`SELECT NULL::${text}`);
-  const node = parsed.error || parsed.statements.length !== 1 ? undefined : parsed.statements[0]!.node;
-  const targets = node && 'SelectStmt' in node ? (node.SelectStmt.targetList ?? []) : [];
-  const target = targets.length === 1 ? targets[0] : undefined;
-  const val = target && 'ResTarget' in target ? target.ResTarget.val : undefined;
-  return val && 'TypeCast' in val ? typeFact(val.TypeCast.typeName) : null;
 }
 
 const SERIALS = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);

@@ -15,7 +15,7 @@
  */
 import type { MigrationUnit, Phase, Statement, TransactionOwner } from '../core/unit.js';
 import { AddOnlySet } from './add-only-set.js';
-import { alterSubcommands, typeFactOfSql } from './alter.js';
+import { alterSubcommands } from './alter.js';
 import { classify } from './classify.js';
 import { effectsOf } from './costs.js';
 import { dmlFact, saysCascade } from './dml.js';
@@ -160,12 +160,7 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
   const rv = 'AlterTableStmt' in s.node ? s.node.AlterTableStmt.relation : 'RenameStmt' in s.node ? s.node.RenameStmt.relation : undefined;
   const tname = fromRangeVar(rv);
   const table = tname ? resolvedKey(tname, s.context) : null;
-  // The old type: from what the unit did to the column, else from what the code states (Alembic's existing_type).
-  const stated = (column: string) => {
-    const text = s.statedColumnTypes?.[column];
-    return text !== undefined ? typeFactOfSql(text) : null;
-  };
-  const alter = alterSubcommands(s.node, pgVersion).map((sub) => (sub.kind === 'alter-column-type' && table !== null ? { ...sub, oldType: view.column(table, sub.column)?.type ?? stated(sub.column) } : sub));
+  const alter = alterSubcommands(s.node, pgVersion).map((sub) => (sub.kind === 'alter-column-type' && table !== null ? { ...sub, oldType: view.column(table, sub.column)?.type ?? s.priorColumnTypes?.[sub.column] ?? null } : sub));
   const keyOf = (r: Parameters<typeof fromRangeVar>[0]) => {
     const n = fromRangeVar(r);
     return n ? resolvedKey(n, s.context) : null;

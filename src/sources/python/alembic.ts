@@ -219,7 +219,7 @@ function builder(method: string, call: PyNode, batch: string | null, env: PyEnv)
       // `existing_type=sa.String(50)` says the old type (it sends nothing): read apart (placeholders of its own), so an unknown one changes nothing.
       const existing = new PyValues(env.bindings, new Placeholders(''));
       const oldType = k('existing_type') ? existing.type(k('existing_type')) : null;
-      const stated = oldType !== null && !existing.interpolated ? { statedColumnTypes: { [col]: oldType } } : {};
+      const stated = oldType !== null && !existing.interpolated ? { priorColumnTypes: { [col]: oldType } } : {};
       return sqls.map((s, i) => ({ ...v.built(s, call), ...(i === 0 ? stated : {}) }));
     }
     case 'create_foreign_key': {
