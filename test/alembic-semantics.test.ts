@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -98,13 +98,14 @@ function project(revision: string): string {
  * Runs `alembic upgrade head` on a fresh database holding `leads`; the SQLSTATE it failed with (null: success),
  * whether the index is valid, and the rows of `query` afterwards.
  */
-async function upgrade(server: TestServer, revision: string, query?: string): Promise<{ sqlstate: string | null; validIndex: boolean; output: string; rows: Record<string, unknown>[] }> {
+async function upgrade(server: TestServer, revision: string, query?: string, setup?: string): Promise<{ sqlstate: string | null; validIndex: boolean; output: string; rows: Record<string, unknown>[] }> {
   const url = await server.freshDatabase('alembic');
   const c = new pg.Client({ connectionString: url });
   c.on('error', () => undefined);
   await c.connect();
   try {
     await c.query('CREATE TABLE leads (id bigint PRIMARY KEY, phone text)');
+    if (setup) await c.query(setup);
     const dir = project(revision);
     const run = await new Promise<{ code: number; output: string }>((resolve) => {
       execFile(PYTHON, ['-m', 'alembic', 'upgrade', 'head'], { cwd: dir, env: { ...process.env, DATABASE_URL: url }, timeout: 60_000 }, (err, stdout, stderr) =>
@@ -175,6 +176,29 @@ forEachServer('Alembic runs migrations as miglint assumes', (server) => {
     assert.deepEqual(said.map((x) => x.tx === null), [false, true, false]);
     assert.notEqual(said[0]!.tx, said[2]!.tx);
   });
+
+  for (const file of ['bad.alembic.py', 'bad.set-local.alembic.py']) {
+    test(`miglint's fix of require-concurrent-partition-detach/${file} runs, with both timeouts in force at the DETACH`, { skip, timeout: 90_000 }, async () => {
+      // The fixture as the only revision of the project.
+      const text = readFileSync(join(fixturesDir, 'rules', 'require-concurrent-partition-detach', file), 'utf8').replace('revision = "0002"', 'revision = "0001"').replace('down_revision = "0001"', 'down_revision = None');
+      const fixed = fixText('versions/0001_phone.py', text, config(), { rules, only: new Set(['require-concurrent-partition-detach']), unsafe: true });
+      assert.equal(fixed.error, null);
+      assert.match(fixed.output, /autocommit_block\(\):\n {8}op\.execute\("ALTER TABLE measurements DETACH PARTITION measurements_2023 CONCURRENTLY"\)/);
+      // Record the timeouts the DETACH runs with: the same session, just before it in the block.
+      const probe = fixed.output.replace(
+        /( {8})(op\.execute\("ALTER TABLE measurements DETACH)/,
+        `$1op.execute("INSERT INTO seen SELECT current_setting('lock_timeout'), current_setting('statement_timeout')")\n$1$2`,
+      );
+      const setup = [
+        'CREATE TABLE seen (lock_timeout text, statement_timeout text)',
+        'CREATE TABLE measurements (at date NOT NULL, v int) PARTITION BY RANGE (at)',
+        "CREATE TABLE measurements_2023 PARTITION OF measurements FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')",
+      ].join('; ');
+      const r = await upgrade(server, probe, "SELECT s.*, (SELECT count(*) FROM pg_inherits WHERE inhrelid = 'measurements_2023'::regclass)::int AS attached FROM seen s", setup);
+      assert.equal(r.sqlstate, null, r.output);
+      assert.deepEqual(r.rows, [{ lock_timeout: '5s', statement_timeout: '2min', attached: 0 }]);
+    });
+  }
 
   test("miglint's fix of a CONCURRENTLY in the migration's transaction runs", { skip, timeout: 90_000 }, async () => {
     const fixed = fixText('versions/0001_phone.py', PLAIN_RAW, config(), { rules, only: new Set([RULE]), unsafe: true });
