@@ -40,7 +40,8 @@ export interface Unguarded {
 export function displayTimeoutFix(unit: MigrationUnit, s: Statement, name: Timeout, value: string): Fix {
   const runFirst = unit.idioms?.runFirst;
   if (runFirst && onFrameworkConnection(s)) return { title: runFirst(`SET ${name} = '${value}'`, s.phase), applicability: 'display-only', edits: [] };
-  return { title: `Set ${name} on the connection the migration runs on (a SET sent through a pool may land on another connection): e.g. the connection option options: '-c ${name}=${value}'`, applicability: 'display-only', edits: [] };
+  const example = unit.idioms?.connectionSetting?.(name, value) ?? `the connection option options: '-c ${name}=${value}'`;
+  return { title: `Set ${name} on the connection the migration runs on (a SET sent through a pool may land on another connection): e.g. ${example}`, applicability: 'display-only', edits: [] };
 }
 
 /** Per direction, the first statement with a blocking lock and no `name` in force. */

@@ -222,6 +222,12 @@ export interface FrameworkIdioms {
    * upgrade()`); absent: the advice to set it on the connection the migration runs on.
    */
   runFirst?: (sql: string, phase: Phase) => string;
+  /**
+   * How every connection the code opens starts with `name = value`, as the example of a
+   * display-only timeout fix (SQLAlchemy: `create_engine(url, connect_args={"options": "-c lock_timeout=5s"})`);
+   * absent: the libpq connection option `options: '-c name=value'`.
+   */
+  connectionSetting?: (name: string, value: string) => string;
 }
 
 /**

@@ -47,6 +47,8 @@ export const alembic = {
     builderTypeChange: 'the op.* call is not rewritten: change the SQLAlchemy type it passes',
     // A session-level SET on the migration's connection holds for the rest of the direction, autocommit blocks included.
     runFirst: (sql: string, phase: Phase) => `Insert op.execute("${sql}") at the start of ${phase === 'down' ? 'downgrade' : 'upgrade'}() (Alembic runs it on the migration's connection, so it holds for every operation after it)`,
+    // For SQL that the migration sends through another engine or session (its data steps).
+    connectionSetting: (name: string, value: string) => `create_engine(url, connect_args={"options": "-c ${name}=${value}"}) for the engine that connection comes from`,
   },
   claims: isAlembic,
   analyse: analyseAlembic,
