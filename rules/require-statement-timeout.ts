@@ -2,7 +2,7 @@ import type { Diagnostic } from '../src/core/diagnostic.js';
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence } from '../src/sql/describe.js';
 import { claim, factsOf } from '../src/sql/facts.js';
-import { unguarded } from './support/timeouts.js';
+import { displayTimeoutFix, unguarded } from './support/timeouts.js';
 
 export default defineRule({
   meta: {
@@ -27,7 +27,7 @@ export default defineRule({
         lock: claim(lock, factsOf(s).effects),
         fix: edits
           ? { title: `Insert SET statement_timeout = '${value}' before it`, applicability: 'safe', edits }
-          : { title: `Set statement_timeout on the connection the migration runs on (a SET sent through a pool may land on another connection): e.g. the connection option options: '-c statement_timeout=${value}'`, applicability: 'display-only', edits: [] },
+          : displayTimeoutFix(unit, s, 'statement_timeout', value),
       };
     });
   },

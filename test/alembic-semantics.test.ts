@@ -11,13 +11,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { rules } from '../rules/index.js';
 import { fixText } from '../src/lint/fix.js';
+import { factsOf } from '../src/sql/facts.js';
+import { loadUnit } from '../src/sources/index.js';
 import { config, lint } from './support/lint.js';
 import { fixturesDir } from './support/paths.js';
 import { forEachServer, type TestServer } from './support/pg.js';
@@ -92,14 +94,18 @@ function project(revision: string): string {
   return dir;
 }
 
-/** Runs `alembic upgrade head` on a fresh database holding `leads`; the SQLSTATE it failed with (null: success) and whether the index is valid. */
-async function upgrade(server: TestServer, revision: string): Promise<{ sqlstate: string | null; validIndex: boolean; output: string }> {
+/**
+ * Runs `alembic upgrade head` on a fresh database holding `leads`; the SQLSTATE it failed with (null: success),
+ * whether the index is valid, and the rows of `query` afterwards.
+ */
+async function upgrade(server: TestServer, revision: string, query?: string, setup?: string): Promise<{ sqlstate: string | null; validIndex: boolean; output: string; rows: Record<string, unknown>[] }> {
   const url = await server.freshDatabase('alembic');
   const c = new pg.Client({ connectionString: url });
   c.on('error', () => undefined);
   await c.connect();
   try {
     await c.query('CREATE TABLE leads (id bigint PRIMARY KEY, phone text)');
+    if (setup) await c.query(setup);
     const dir = project(revision);
     const run = await new Promise<{ code: number; output: string }>((resolve) => {
       execFile(PYTHON, ['-m', 'alembic', 'upgrade', 'head'], { cwd: dir, env: { ...process.env, DATABASE_URL: url }, timeout: 60_000 }, (err, stdout, stderr) =>
@@ -108,7 +114,8 @@ async function upgrade(server: TestServer, revision: string): Promise<{ sqlstate
     });
     const sqlstate = run.code === 0 ? null : (/SQLSTATE=(\w+)/.exec(run.output)?.[1] ?? 'no SQLSTATE');
     const idx = await c.query<{ valid: boolean }>("SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('ix_leads_phone')");
-    return { sqlstate, validIndex: idx.rows[0]?.valid === true, output: run.output };
+    const rows = query ? (await c.query(query)).rows : [];
+    return { sqlstate, validIndex: idx.rows[0]?.valid === true, output: run.output, rows };
   } finally {
     await c.end();
   }
@@ -129,6 +136,67 @@ forEachServer('Alembic runs migrations as miglint assumes', (server) => {
       const r = await upgrade(server, k.text);
       assert.equal(r.sqlstate, k.fails ? '25001' : null, `what PostgreSQL does (25001 active_sql_transaction, or success):\n${r.output}`);
       assert.equal(r.validIndex, !k.fails, 'a valid index exactly when it ran');
+    });
+  }
+
+  test('autocommit_block: the settings and transactions miglint sees before, inside and after the block are the server\'s', { skip, timeout: 90_000 }, async () => {
+    const record = (at: string) =>
+      `op.execute("INSERT INTO seen SELECT '${at}', current_setting('lock_timeout'), current_setting('statement_timeout'), pg_current_xact_id()::text, pg_backend_pid()")`;
+    const text = migration(
+      [
+        '    op.execute("CREATE TABLE seen (at text, lock_timeout text, statement_timeout text, xid text, pid int)")',
+        '    op.execute("SET lock_timeout = \'5s\'")',
+        '    op.execute("SET LOCAL statement_timeout = \'10s\'")',
+        `    ${record('before')}`,
+        '    with op.get_context().autocommit_block():',
+        `        ${record('inside')}`,
+        `    ${record('after')}`,
+      ].join('\n'),
+    );
+    // What miglint says, per INSERT: the timeouts in force and the transaction block.
+    const u = loadUnit('versions/0001_phone.py', text, config().settings);
+    const said = u.statements
+      .filter((s) => s.sql.startsWith('INSERT INTO seen'))
+      .map((s) => {
+        const f = factsOf(s);
+        return { lock: f.settings.get('lock_timeout')?.value ?? '0', statement: f.settings.get('statement_timeout')?.value ?? '0', tx: f.transaction.id, connection: f.connection };
+      });
+    const r = await upgrade(server, text, 'SELECT at, lock_timeout, statement_timeout, xid, pid FROM seen');
+    assert.equal(r.sqlstate, null, r.output);
+    const row = (at: string) => r.rows.find((x) => x.at === at)!;
+    assert.deepEqual(
+      ['before', 'inside', 'after'].map((at) => [row(at).lock_timeout, row(at).statement_timeout]),
+      said.map((x) => [x.lock, x.statement]),
+      'the timeouts in force: miglint (right) against current_setting() (left)',
+    );
+    // One connection throughout (pg_backend_pid); three transactions: before, the block's own autocommit one, the one Alembic begins after.
+    assert.equal(new Set(r.rows.map((x) => x.pid)).size, 1);
+    assert.equal(new Set(said.map((x) => x.connection)).size, 1);
+    assert.equal(new Set(r.rows.map((x) => x.xid)).size, 3);
+    assert.deepEqual(said.map((x) => x.tx === null), [false, true, false]);
+    assert.notEqual(said[0]!.tx, said[2]!.tx);
+  });
+
+  for (const file of ['bad.alembic.py', 'bad.set-local.alembic.py']) {
+    test(`miglint's fix of require-concurrent-partition-detach/${file} runs, with both timeouts in force at the DETACH`, { skip, timeout: 90_000 }, async () => {
+      // The fixture as the only revision of the project.
+      const text = readFileSync(join(fixturesDir, 'rules', 'require-concurrent-partition-detach', file), 'utf8').replace('revision = "0002"', 'revision = "0001"').replace('down_revision = "0001"', 'down_revision = None');
+      const fixed = fixText('versions/0001_phone.py', text, config(), { rules, only: new Set(['require-concurrent-partition-detach']), unsafe: true });
+      assert.equal(fixed.error, null);
+      assert.match(fixed.output, /autocommit_block\(\):\n {8}op\.execute\("ALTER TABLE measurements DETACH PARTITION measurements_2023 CONCURRENTLY"\)/);
+      // Record the timeouts the DETACH runs with: the same session, just before it in the block.
+      const probe = fixed.output.replace(
+        /( {8})(op\.execute\("ALTER TABLE measurements DETACH)/,
+        `$1op.execute("INSERT INTO seen SELECT current_setting('lock_timeout'), current_setting('statement_timeout')")\n$1$2`,
+      );
+      const setup = [
+        'CREATE TABLE seen (lock_timeout text, statement_timeout text)',
+        'CREATE TABLE measurements (at date NOT NULL, v int) PARTITION BY RANGE (at)',
+        "CREATE TABLE measurements_2023 PARTITION OF measurements FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')",
+      ].join('; ');
+      const r = await upgrade(server, probe, "SELECT s.*, (SELECT count(*) FROM pg_inherits WHERE inhrelid = 'measurements_2023'::regclass)::int AS attached FROM seen s", setup);
+      assert.equal(r.sqlstate, null, r.output);
+      assert.deepEqual(r.rows, [{ lock_timeout: '5s', statement_timeout: '2min', attached: 0 }]);
     });
   }
 

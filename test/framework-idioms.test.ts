@@ -36,6 +36,11 @@ const CASES: { file: string; text: string; idiom: RegExp }[] = [
     text: `from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("leads", "0001_initial")]\n    operations = [migrations.RunSQL("${UPDATE}")]\n`,
     idiom: /in Django, a RunPython .*atomic = False/,
   },
+  {
+    file: 'server/db_migrate.py',
+    text: `from sqlalchemy import create_engine, text\n\nengine = create_engine("postgresql://localhost/app")\n\n\ndef migrate():\n    with engine.begin() as conn:\n        conn.execute(text("${UPDATE}"))\n`,
+    idiom: /in SQLAlchemy, a loop over key ranges of `with engine\.begin\(\) as conn:/,
+  },
 ];
 
 for (const c of CASES) {
@@ -45,3 +50,11 @@ for (const c of CASES) {
     assert.match(found[0]!.help ?? '', c.idiom);
   });
 }
+
+test('a timeout through a SQLAlchemy engine: the display-only fix sets it with the engine\'s connect_args', () => {
+  const text = 'from sqlalchemy import create_engine, text\n\nengine = create_engine("postgresql://localhost/app")\n\n\ndef migrate():\n    with engine.begin() as conn:\n        conn.execute(text("ALTER TABLE leads ADD COLUMN city text"))\n';
+  const found = lint('server/db_migrate.py', text, { rules: ['require-lock-timeout'] });
+  assert.deepEqual(found.map((f) => f.fix?.title), [
+    'Set lock_timeout on the connection the migration runs on (a SET sent through a pool may land on another connection): e.g. create_engine(url, connect_args={"options": "-c lock_timeout=5s"}) (Flask-SQLAlchemy: SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"options": "-c lock_timeout=5s"}})',
+  ]);
+});

@@ -35,9 +35,9 @@ export interface TypePreference {
 }
 
 /** The fix for one finding: the type rewritten in place, or display-only advice. */
-function fixFor(p: TypePreference, d: DefinedColumn, s: Statement): Fix {
+function fixFor(p: TypePreference, d: DefinedColumn, s: Statement, unit: MigrationUnit): Fix {
   const display = (why: string): Fix => ({ title: `Declare it as ${p.equivalent(d, s)} (${why})`, applicability: 'display-only', edits: [] });
-  if (!s.sqlToFile || s.interpolated) return display(s.origin === 'builder' ? 'the builder call is not rewritten: change the column method or type it names' : 'the SQL cannot be edited in place');
+  if (!s.sqlToFile || s.interpolated) return display(s.origin === 'builder' ? (unit.idioms?.builderTypeChange ?? 'the builder call is not rewritten: change the column method or type it names') : 'the SQL cannot be edited in place');
   const span = columnTypeSpan(s.sql, d.column.name);
   if (!span) return display('the type is spelled in a form miglint does not rewrite');
   const start = s.sqlToFile(span.start);
@@ -56,7 +56,7 @@ export function checkTypePreference(unit: MigrationUnit, p: TypePreference): Dia
     definedColumns(s.node).flatMap((d) => {
       if (!p.matches(d, s)) return [];
       const table = d.table ? quoteName(sqlName(d.table)) : 'the table';
-      return [{ ruleId: p.ruleId, message: p.message(d, table), note: p.note(d), help: p.help(d), span: s.span, fix: fixFor(p, d, s) }];
+      return [{ ruleId: p.ruleId, message: p.message(d, table), note: p.note(d), help: p.help(d), span: s.span, fix: fixFor(p, d, s, unit) }];
     }),
   );
 }

@@ -10,7 +10,9 @@
  * conflicts with it waits behind it (explicit-locking.html;
  * runtime-config-client.html#GUC-LOCK-TIMEOUT). `0` disables either timeout.
  */
+import type { Fix } from '../../src/core/diagnostic.js';
 import type { MigrationUnit, Statement } from '../../src/core/unit.js';
+import { onFrameworkConnection } from '../../src/sql/context.js';
 import { factsOf, timeoutInForce, type LockFact } from '../../src/sql/facts.js';
 import { blocksReads, blocksWrites } from '../../src/sql/lock-modes.js';
 
@@ -28,6 +30,18 @@ export interface Unguarded {
   later: number;
   /** A SET of the setting sent earlier through a pool (so it may have reached another connection). */
   pooledSet: Statement | undefined;
+}
+
+/**
+ * The display-only fix when the frontend cannot insert `SET name = 'value'` before `s`: the
+ * framework's way of running it first (its `runFirst` idiom) for a statement on the migration's
+ * own connection, else setting it on the connection (a SET through a pool may land on another).
+ */
+export function displayTimeoutFix(unit: MigrationUnit, s: Statement, name: Timeout, value: string): Fix {
+  const runFirst = unit.idioms?.runFirst;
+  if (runFirst && onFrameworkConnection(s)) return { title: runFirst(`SET ${name} = '${value}'`, s.phase), applicability: 'display-only', edits: [] };
+  const example = unit.idioms?.connectionSetting?.(name, value) ?? `the connection option options: '-c ${name}=${value}'`;
+  return { title: `Set ${name} on the connection the migration runs on (a SET sent through a pool may land on another connection): e.g. ${example}`, applicability: 'display-only', edits: [] };
 }
 
 /** Per direction, the first statement with a blocking lock and no `name` in force. */

@@ -6,6 +6,7 @@ import type { Node } from 'libpg-query';
 import type { Edit, Span } from './diagnostic.js';
 import type { SourceText } from './source-text.js';
 import type { StatementFacts } from '../sql/facts.js';
+import type { TypeFact } from '../sql/alter.js';
 
 /**
  * Which migration framework (or library) a unit is written for: the id of a framework
@@ -84,6 +85,21 @@ export interface Statement {
    * connection (a `.sql` file).
    */
   connection?: string | null;
+  /**
+   * Set by a frontend when the framework runs the statement in an autocommit block on the
+   * migration's own connection (Alembic's `with op.get_context().autocommit_block():`): the
+   * framework commits its open transaction before the block's first statement, runs the block
+   * outside any transaction block on the same session (session-level settings hold on,
+   * `SET LOCAL`s ended with the commit), and begins a new transaction after its last one when
+   * it wraps the direction. Statements with the same key are in one block.
+   */
+  autocommitBlock?: string;
+  /**
+   * The types columns of the altered table had before the statement, known from outside the
+   * file (a framework's state of earlier migrations, `BuiltSql.priorColumnTypes`); the facts'
+   * `alter-column-type` reads its old type here when the unit's schema delta does not say it.
+   */
+  priorColumnTypes?: Record<string, TypeFact>;
   /** Filled in by `computeContexts` once the unit is complete. */
   context: StatementContext;
   /** Filled in by `computeContexts` with the context; read it with `factsOf` (src/sql/facts.ts), which throws when it is missing. */
@@ -194,6 +210,24 @@ export interface FrameworkIdioms {
    * transaction of its own.
    */
   batchedBackfill?: string;
+  /**
+   * Why a display-only type fix leaves a builder call alone and what to change in it, in the
+   * framework's terms (Alembic: the SQLAlchemy type the `op.*` call passes); absent: the TS/JS
+   * builders' `the builder call is not rewritten: change the column method or type it names`.
+   */
+  builderTypeChange?: string;
+  /**
+   * How the migration runs `sql` before everything else of a direction on its own connection,
+   * as a display-only fix's title (`Insert op.execute("SET lock_timeout = '5s'") at the start of
+   * upgrade()`); absent: the advice to set it on the connection the migration runs on.
+   */
+  runFirst?: (sql: string, phase: Phase) => string;
+  /**
+   * How every connection the code opens starts with `name = value`, as the example of a
+   * display-only timeout fix (SQLAlchemy: `create_engine(url, connect_args={"options": "-c lock_timeout=5s"})`);
+   * absent: the libpq connection option `options: '-c name=value'`.
+   */
+  connectionSetting?: (name: string, value: string) => string;
 }
 
 /**

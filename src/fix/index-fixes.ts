@@ -11,6 +11,7 @@ import type { Edit, Fix } from '../core/diagnostic.js';
 import type { LintSettings } from '../core/rule.js';
 import type { MigrationUnit, Statement } from '../core/unit.js';
 import { classify } from '../sql/classify.js';
+import { factsOf } from '../sql/facts.js';
 
 type MaybeFix = { fix?: Fix };
 
@@ -101,21 +102,14 @@ export function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql)
       if (counts.transactionControl.has(scope)) {
         return { edits: [], applicability: 'display-only', note: `${split} since this migration manages its transaction with BEGIN/COMMIT itself and switching the framework's off would leave a block open` };
       }
-      // A framework with a per-statement way out (Alembic's autocommit_block) takes only this statement out.
-      const out = unit.edits.runOutsideTransaction?.(s) ?? null;
-      if (out) return { edits: out.edits, applicability: 'unsafe', note: `; ${out.how} (unsafe: ${out.caveat})` };
-      const edits = unit.edits.disableTransaction?.(s.phase) ?? null;
-      if (!edits) {
-        const how = unit.wrapped.switchAdvice ?? (unit.language !== 'sql' ? "run it outside the framework's transaction" : "run it outside the runner's transaction");
-        return { edits: [], applicability: 'display-only', note: `; ${how}` };
-      }
-      const others = (counts.needingTransaction.get(scope) ?? 0) - (needsTransaction(s) ? 1 : 0);
-      if (others > 0) {
-        return { edits, applicability: 'unsafe', note: `; unsafe: switching the transaction off also leaves ${others} other statement(s) in this migration without one (better: split them into their own migration)` };
-      }
-      const how = unit.wrapped.switchAdvice ?? "switch the migration's transaction off";
-      if (unit.wrapped.switchCaveat) return { edits, applicability: 'unsafe', note: `; ${how} (unsafe: ${unit.wrapped.switchCaveat})` };
-      return { edits, applicability: 'safe', note: `; ${how}` };
+      const left = leaveFrameworkTransaction(unit, s, counts, scope);
+      if (left.edits.length === 0) return left;
+      // A SET LOCAL timeout ends with the transaction the statement leaves: it becomes a session-level SET.
+      const keep = sessionTimeouts(unit, s);
+      if (!keep) return { edits: [], applicability: 'display-only', note: `${left.note}, and make the SET LOCAL of its timeouts a session-level SET (SET LOCAL ends with the transaction)` };
+      if (keep.edits.length === 0) return left;
+      const what = keep.lines.length > 1 ? `the SET LOCALs on lines ${keep.lines.join(' and ')} become session-level SETs, so the timeouts still hold` : `the SET LOCAL on line ${keep.lines[0]} becomes a session-level SET, so the timeout still holds`;
+      return { edits: [...left.edits, ...keep.edits], applicability: 'unsafe', note: `${left.note}; and ${what} outside the transaction (also for what the connection runs after this migration: unsafe)` };
     }
     case 'explicit':
       return { edits: [], applicability: 'display-only', note: `${split} outside any BEGIN ... COMMIT` };
@@ -128,6 +122,50 @@ export function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql)
         note: unit.language === 'sql' ? `${split} since ${unit.wrapped.oneQueryString ?? 'the runner sends the whole file as one query string'}` : `${split} or at least send it as a query of its own, not in one string with other statements`,
       };
   }
+}
+
+/** The framework-wrapped case of `leaveTransaction`, once batching and BEGIN/COMMIT of its own are ruled out. */
+function leaveFrameworkTransaction(unit: MigrationUnit, s: Statement, counts: UnitCounts, scope: string): { edits: Edit[]; applicability: Fix['applicability']; note: string } {
+  // A framework with a per-statement way out (Alembic's autocommit_block) takes only this statement out.
+  const out = unit.edits.runOutsideTransaction?.(s) ?? null;
+  if (out) return { edits: out.edits, applicability: 'unsafe', note: `; ${out.how} (unsafe: ${out.caveat})` };
+  const edits = unit.edits.disableTransaction?.(s.phase) ?? null;
+  if (!edits) {
+    const how = unit.wrapped.switchAdvice ?? (unit.language !== 'sql' ? "run it outside the framework's transaction" : "run it outside the runner's transaction");
+    return { edits: [], applicability: 'display-only', note: `; ${how}` };
+  }
+  const others = (counts.needingTransaction.get(scope) ?? 0) - (needsTransaction(s) ? 1 : 0);
+  if (others > 0) {
+    return { edits, applicability: 'unsafe', note: `; unsafe: switching the transaction off also leaves ${others} other statement(s) in this migration without one (better: split them into their own migration)` };
+  }
+  const how = unit.wrapped.switchAdvice ?? "switch the migration's transaction off";
+  if (unit.wrapped.switchCaveat) return { edits, applicability: 'unsafe', note: `; ${how} (unsafe: ${unit.wrapped.switchCaveat})` };
+  return { edits, applicability: 'safe', note: `; ${how}` };
+}
+
+/**
+ * Edits turning the `SET LOCAL lock_timeout` / `statement_timeout` in force at `s` into session-level SETs
+ * (deleting `LOCAL`), with the lines of those SETs: a fix that takes `s` out of its transaction would
+ * otherwise leave it without them (SET LOCAL lasts until the end of the current transaction, sql-set.html).
+ * No edits when none is in force; null when one cannot be edited in place (a `set_config(..., true)`,
+ * an interpolated or builder statement).
+ */
+function sessionTimeouts(unit: MigrationUnit, s: Statement): { edits: Edit[]; lines: number[] } | null {
+  const edits: Edit[] = [];
+  const lines: number[] = [];
+  for (const name of ['lock_timeout', 'statement_timeout']) {
+    const fact = factsOf(s).settings.get(name);
+    if (!fact || fact.source !== 'local' || fact.at === null) continue;
+    const set = unit.statements.find((o) => o.span.start === fact.at && classify(o.node).setting?.name === name);
+    const m = set && !set.interpolated && set.sqlToFile ? /^(SET\s+)(LOCAL\s+)/i.exec(set.sql) : null;
+    if (!set || !m) return null;
+    const start = set.sqlToFile!(m[1]!.length);
+    const end = set.sqlToFile!(m[0].length);
+    if (start === null || end === null || end - start !== m[2]!.length) return null;
+    edits.push({ start, end, text: '' });
+    lines.push(unit.source.positionAt(set.span.start).line);
+  }
+  return { edits, lines };
 }
 
 /** A statement on one line, shortened for a fix title. */

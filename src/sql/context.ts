@@ -7,7 +7,11 @@
  * - several statements sent as one simple-protocol query string run in one
  *   implicit transaction block (protocol-flow.html, "Multiple Statements in a Simple Query");
  * - `SET LOCAL` lasts until the end of the current transaction, and has no effect
- *   outside a transaction block (sql-set.html).
+ *   outside a transaction block (sql-set.html); a session-level `SET` lasts for the
+ *   session, across the transactions run on it;
+ * - a framework's autocommit block on the migration's connection (`Statement.autocommitBlock`,
+ *   Alembic's `autocommit_block()`) COMMITs the open transaction, runs its statements in
+ *   autocommit on the same session, and BEGINs a new transaction after them.
  */
 import type { MigrationUnit, Phase, Statement, TransactionOwner } from '../core/unit.js';
 import { AddOnlySet } from './add-only-set.js';
@@ -35,6 +39,8 @@ interface PhaseState {
   explicitTx: Set<string>;
   /** The framework's wrapping transaction is open (until the code COMMITs it itself). */
   frameworkTx: boolean;
+  /** The framework wraps the direction in a transaction (its own state, which a COMMIT in the code does not change). */
+  wrapped: boolean;
   /** Tables created so far, by schema-qualified key (src/sql/names.ts). */
   created: AddOnlySet;
   /** `search_path` per connection and transaction block. */
@@ -45,9 +51,13 @@ interface PhaseState {
   schema: SchemaDelta;
   /** How many BEGINs each connection has run, so two BEGIN ... COMMIT blocks get two identities. */
   blocks: Map<string, number>;
+  /** How many transactions the framework began after its first (one after each autocommit block): their identities. */
+  frameworkBegins: number;
+  /** The autocommit block the framework connection is in, and whether the framework begins a new transaction after it. */
+  suspended: { block: string; reopen: boolean } | null;
 }
 
-const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, created: new AddOnlySet(), paths: new SearchPaths(), settings: new SettingsTracker(), schema: new SchemaDelta(), blocks: new Map() });
+const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, wrapped: frameworkTx, created: new AddOnlySet(), paths: new SearchPaths(), settings: new SettingsTracker(), schema: new SchemaDelta(), blocks: new Map(), frameworkBegins: 0, suspended: null });
 
 const MIGRUN_TIMEOUTS = ['lock_timeout', 'statement_timeout'] as const;
 const NO_RUNTIME_SETTINGS: readonly string[] = [];
@@ -85,6 +95,7 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     let st = states.get(s.phase);
     if (!st) states.set(s.phase, (st = fresh(unit.wrapped.byPhase?.[s.phase] ?? unit.wrapped.inTransaction)));
     const info = classify(s.node);
+    if (onFrameworkConnection(s)) autocommitBlockEdge(s, st);
 
     // The context a statement sees is the state before it runs (BEGIN itself is not inside).
     const owner = ownerOf(s, st, batchSizes.get(s.batch) ?? 1);
@@ -92,7 +103,7 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     const conn = connectionKey(s);
     // A statement inside a DO block runs in the DO's transaction block: the one the DO itself runs in (sql-do.html).
     const inDo = s.codeTransaction === DO_BLOCK_TRANSACTION;
-    const tx: string | null = inDo && enclosing !== null ? enclosing : transactionKey(s, owner, st.blocks.get(conn) ?? 0);
+    const tx: string | null = inDo && enclosing !== null ? enclosing : transactionKey(s, owner, owner === 'framework' ? st.frameworkBegins : (st.blocks.get(conn) ?? 0));
     if (!inDo) enclosing = tx;
     const searchPath = st.paths.current(conn, tx);
     // SET LOCAL is keyed by the connection's open transaction: a code transaction inside the framework's is a savepoint of it, so its SET LOCAL holds on.
@@ -150,7 +161,7 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
   const rv = 'AlterTableStmt' in s.node ? s.node.AlterTableStmt.relation : 'RenameStmt' in s.node ? s.node.RenameStmt.relation : undefined;
   const tname = fromRangeVar(rv);
   const table = tname ? resolvedKey(tname, s.context) : null;
-  const alter = alterSubcommands(s.node, pgVersion).map((sub) => (sub.kind === 'alter-column-type' && table !== null ? { ...sub, oldType: view.column(table, sub.column)?.type ?? null } : sub));
+  const alter = alterSubcommands(s.node, pgVersion).map((sub) => (sub.kind === 'alter-column-type' && table !== null ? { ...sub, oldType: view.column(table, sub.column)?.type ?? s.priorColumnTypes?.[sub.column] ?? null } : sub));
   const keyOf = (r: Parameters<typeof fromRangeVar>[0]) => {
     const n = fromRangeVar(r);
     return n ? resolvedKey(n, s.context) : null;
@@ -160,10 +171,41 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
   return { kind: info, pgVersion, locks, table, alter, effects, dml, cascade: saysCascade(s.node), schema: view, settings: inForce, transaction, connection };
 }
 
-/** Which transaction block a statement runs in, as a key (for `SET LOCAL`), or null in autocommit. */
+/**
+ * Entering or leaving a framework's autocommit block (`Statement.autocommitBlock`) before a
+ * statement on the framework's connection: entering commits the framework's open transaction
+ * (its `SET LOCAL`s and local search_path end; session settings stay); leaving begins a new
+ * one, with a new identity, when the framework wraps the direction. (Alembic decides by its
+ * own transaction object, which a COMMIT the code sends does not close: it begins again
+ * after the block even then.)
+ */
+function autocommitBlockEdge(s: Statement, st: PhaseState): void {
+  const block = s.autocommitBlock ?? null;
+  if (st.suspended && st.suspended.block !== block) {
+    if (st.suspended.reopen) {
+      st.frameworkTx = true;
+      st.frameworkBegins++;
+    }
+    st.suspended = null;
+  }
+  if (block === null || st.suspended) return;
+  const reopen = st.wrapped;
+  if (st.frameworkTx) {
+    const conn = connectionKey(s);
+    st.settings.endTransaction(conn);
+    st.paths.endTransaction(transactionKey(s, 'framework', st.frameworkBegins));
+    st.frameworkTx = false;
+  }
+  st.suspended = { block, reopen };
+}
+
+/**
+ * Which transaction block a statement runs in, as a key (for `SET LOCAL`), or null in autocommit.
+ * @param begins for `explicit`, the connection's count of BEGINs; for `framework`, how many transactions the framework began after its first.
+ */
 function transactionKey(s: Statement, owner: TransactionOwner, begins: number): string | null {
   if (owner === 'none') return null;
-  const which = owner === 'implicit' ? `:${s.batch}` : owner === 'code' ? `:${s.codeTransactionId ?? s.codeTransaction ?? ''}` : owner === 'explicit' ? `:${begins}` : '';
+  const which = owner === 'implicit' ? `:${s.batch}` : owner === 'code' ? `:${s.codeTransactionId ?? s.codeTransaction ?? ''}` : owner === 'explicit' || (owner === 'framework' && begins > 0) ? `:${begins}` : '';
   return `${owner}:${connectionKey(s)}${which}`;
 }
 

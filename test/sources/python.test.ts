@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadUnit, prepareFrontends } from '../../src/sources/index.js';
 import { config, lint } from '../support/lint.js';
 import { syntaxProblem } from '../../src/lint/verify.js';
+import { factsOf } from '../../src/sql/facts.js';
 
 await prepareFrontends(['m.py']);
 const unit = (file: string, text: string) => loadUnit(file, text, config().settings);
@@ -159,6 +160,75 @@ test('Alembic: a migration runs in a transaction; autocommit_block runs its body
   assert.match(u.statements[3]!.sql, /^UPDATE leads SET a = \$\d+ WHERE id = \$\d+$/);
   const f = lint('versions/g.py', text, { rules: ['ban-concurrent-index-creation-in-transaction'] });
   assert.deepEqual(f.map((x) => x.line), [6]);
+});
+
+test('Alembic autocommit_block: same session, outside any transaction block; SET LOCAL ends with the commit before it, a new transaction after it', () => {
+  const text = [
+    'from alembic import op',
+    'def upgrade():',
+    '    op.execute("SET lock_timeout = \'5s\'")',
+    '    op.execute("SET LOCAL statement_timeout = \'10s\'")',
+    '    op.execute("ALTER TYPE mood ADD VALUE \'meh\'")',
+    '    with op.get_context().autocommit_block():',
+    '        op.execute("CREATE INDEX CONCURRENTLY ix_a ON leads (a)")',
+    '        op.execute("SET LOCAL idle_in_transaction_session_timeout = \'1s\'")',
+    '        op.execute("SET statement_timeout = \'1min\'")',
+    '    op.execute("UPDATE leads SET mood = \'meh\' WHERE id = 1")',
+    '    op.create_index("ix_b", "leads", ["b"], postgresql_concurrently=True)',
+  ].join('\n');
+  const u = unit('versions/h.py', text);
+  const at = (prefix: string) => {
+    const s = u.statements.find((x) => x.sql.startsWith(prefix));
+    assert.ok(s, prefix);
+    const f = factsOf(s);
+    return { owner: f.transaction.owner, id: f.transaction.id, connection: f.connection, lock: f.settings.get('lock_timeout')?.value ?? null, statement: f.settings.get('statement_timeout')?.value ?? null, idle: f.settings.get('idle_in_transaction_session_timeout')?.value ?? null };
+  };
+  const before = at('ALTER TYPE');
+  assert.deepEqual({ ...before, id: null }, { owner: 'framework', id: null, connection: 'unit', lock: '5s', statement: '10s', idle: null });
+  // In the block: no transaction block, the same session, its session SET in force; the SET LOCAL ended with Alembic's COMMIT.
+  assert.deepEqual(at('CREATE INDEX CONCURRENTLY ix_a'), { owner: 'none', id: null, connection: 'unit', lock: '5s', statement: null, idle: null });
+  // A SET LOCAL in autocommit has no effect (sql-set.html); a SET in the block holds on after it.
+  assert.deepEqual(at('SET statement_timeout'), { owner: 'none', id: null, connection: 'unit', lock: '5s', statement: null, idle: null });
+  const after = at('UPDATE leads');
+  assert.deepEqual({ ...after, id: null }, { owner: 'framework', id: null, connection: 'unit', lock: '5s', statement: '1min', idle: null });
+  // After the block Alembic begins a new transaction: another identity than the one before it.
+  assert.ok(before.id !== null && after.id !== null && before.id !== after.id, `${before.id} vs ${after.id}`);
+  assert.equal(at('CREATE INDEX CONCURRENTLY "ix_b"').id, after.id);
+  const f = lint('versions/h.py', text, { rules: ['ban-concurrent-index-creation-in-transaction', 'ban-new-enum-value-use-in-transaction', 'require-lock-timeout', 'require-statement-timeout', 'ban-statement-in-transaction-block'] });
+  assert.deepEqual(f.map((x) => `${x.line} ${x.ruleId}`), ['11 ban-concurrent-index-creation-in-transaction']);
+});
+
+test('Alembic autocommit_block: after a COMMIT the code sent, Alembic still begins a new transaction after the block', () => {
+  const text = [
+    'from alembic import op',
+    'def upgrade():',
+    '    op.execute("COMMIT")',
+    '    op.execute("CREATE INDEX CONCURRENTLY ix_a ON leads (a)")',
+    '    with op.get_context().autocommit_block():',
+    '        op.execute("CREATE INDEX CONCURRENTLY ix_b ON leads (b)")',
+    '    op.execute("CREATE INDEX CONCURRENTLY ix_c ON leads (c)")',
+  ].join('\n');
+  const u = unit('versions/i.py', text);
+  assert.deepEqual(u.statements.map((s) => factsOf(s).transaction.owner), ['framework', 'none', 'none', 'framework']);
+});
+
+test('display-only fixes in the framework\'s words: SET first in the direction (Alembic downgrade(), Django\'s reverses last to first), types in the call', () => {
+  const alembic = ['from alembic import op', 'import sqlalchemy as sa', 'def upgrade():', '    op.create_table("accounts", sa.Column("id", sa.Integer(), sa.Identity(), primary_key=True))', 'def downgrade():', '    op.drop_column("leads", "n")'].join('\n');
+  const titles = (file: string, text: string, rules: string[]) => lint(file, text, { rules }).map((f) => f.fix?.title ?? '');
+  assert.deepEqual(titles('versions/j.py', alembic, ['require-lock-timeout', 'prefer-bigint-over-int']), [
+    'Declare it as id bigint (the op.* call is not rewritten: change the SQLAlchemy type it passes)',
+    'Insert op.execute("SET lock_timeout = \'5s\'") at the start of downgrade() (Alembic runs it on the migration\'s connection, so it holds for every operation after it)',
+  ]);
+  const django = [
+    'from django.db import migrations',
+    'class Migration(migrations.Migration):',
+    '    operations = [',
+    '        migrations.RunSQL(migrations.RunSQL.noop, reverse_sql="ALTER TABLE crm_lead ADD COLUMN n bigint"),',
+    '    ]',
+  ].join('\n');
+  assert.deepEqual(titles('crm/migrations/0003_n.py', django, ['require-lock-timeout']), [
+    'Add migrations.RunSQL(migrations.RunSQL.noop, reverse_sql="SET lock_timeout = \'5s\'") as the last operation (Django unapplies the operations last to first, on one connection, so it holds for the ones after it)',
+  ]);
 });
 
 test('Django: operations with app-label tables, RunSQL in both directions, atomic = False', () => {

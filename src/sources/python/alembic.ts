@@ -19,6 +19,7 @@ import { phaseAt, type PhaseRegion, type PyEnv } from './env.js';
 import { kids, named, type PyNode } from './parse.js';
 import { keywords, positional, unparen } from './strings.js';
 import { PyValues } from './values.js';
+import { Placeholders } from '../typescript/placeholders.js';
 import { extraBuilder } from './alembic-more.js';
 
 /**
@@ -41,7 +42,14 @@ export function isAlembic(env: PyEnv): boolean {
 export const alembic = {
   framework: 'alembic',
   name: 'Alembic',
-  idioms: { batchedBackfill: "in Alembic, a loop of op.execute(sa.text('UPDATE ... WHERE id >= :lo AND id < :hi').bindparams(lo=lo, hi=hi)) over key ranges inside `with op.get_context().autocommit_block():`, so each range commits on its own" },
+  idioms: {
+    batchedBackfill: "in Alembic, a loop of op.execute(sa.text('UPDATE ... WHERE id >= :lo AND id < :hi').bindparams(lo=lo, hi=hi)) over key ranges inside `with op.get_context().autocommit_block():`, so each range commits on its own",
+    builderTypeChange: 'the op.* call is not rewritten: change the SQLAlchemy type it passes',
+    // A session-level SET on the migration's connection holds for the rest of the direction, autocommit blocks included.
+    runFirst: (sql: string, phase: Phase) => `Insert op.execute("${sql}") at the start of ${phase === 'down' ? 'downgrade' : 'upgrade'}() (Alembic runs it on the migration's connection, so it holds for every operation after it)`,
+    // For SQL that the migration sends through another engine or session (its data steps).
+    connectionSetting: (name: string, value: string) => `create_engine(url, connect_args={"options": "-c ${name}=${value}"}) for the engine that connection comes from`,
+  },
   claims: isAlembic,
   analyse: analyseAlembic,
 } as const;
@@ -107,8 +115,8 @@ export function analyseAlembic(env: PyEnv, unit: MigrationUnit): void {
       }
     }
     const block = added && autocommitOf(call);
-    // In the block Alembic runs on the same connection in autocommit: no transaction holds these statements.
-    if (added && block) for (const s of added) s.connection = `${block}:${phase}`;
+    // Alembic commits its transaction, runs the block on the same connection in autocommit, then begins a new one.
+    if (added && block) for (const s of added) s.autocommitBlock = block;
   }
 
   const envPy = join(dirname(dirname(unit.file)), 'env.py');
@@ -212,7 +220,11 @@ function builder(method: string, call: PyNode, batch: string | null, env: PyEnv)
       const sqls = cmds.length ? [alterTableSql(t, cmds)] : [];
       const rename = k('new_column_name');
       if (rename) sqls.push(`ALTER TABLE ${qname(t)} RENAME COLUMN ${qname(col)} TO ${qname(v.name(rename))}`);
-      return sqls.map((s) => v.built(s, call));
+      // `existing_type=sa.String(50)` says the old type (it sends nothing): read apart (placeholders of its own), so an unknown one changes nothing.
+      const existing = new PyValues(env.bindings, new Placeholders(''));
+      const oldType = k('existing_type') ? existing.type(k('existing_type')) : null;
+      const stated = oldType !== null && !existing.interpolated ? { priorColumnTypes: { [col]: oldType } } : {};
+      return sqls.map((s, i) => ({ ...v.built(s, call), ...(i === 0 ? stated : {}) }));
     }
     case 'create_foreign_key': {
       const name = constraint(k('constraint_name') ?? a[0]);
@@ -282,9 +294,16 @@ function serialKey(col: PyNode, all: PyNode[], v: PyValues): boolean {
     return u.type === 'call' && /(^|\.)Column$/.test(u.childForFieldName('function')?.text ?? '') && v.bool(keywords(u).get('primary_key')) === true;
   });
   if (keys.length !== 1 && v.bool(kw.get('autoincrement')) !== true) return false;
-  const args = positional(col).slice(1);
-  if (args.some((x) => /(^|\.)(ForeignKey|Identity|Sequence)\(/.test(x.text))) return false;
-  return args.some((x) => /^(integer|bigint|smallint)$/.test(new PyValues(v.bindingsOf, v.placeholdersOf).type(x)));
+  if (positional(col).slice(1).some((x) => /(^|\.)(ForeignKey|Identity|Sequence)\(/.test(x.text))) return false;
+  return /^(integer|bigint|smallint)$/.test(v.type(typeArgOf(col)));
+}
+
+/**
+ * The type expression of `sa.Column(...)`: the first positional argument after the name that is not
+ * `ForeignKey(...)`, `Identity(...)` or `Computed(...)` (SQLAlchemy takes those in any order), else `type_=`.
+ */
+function typeArgOf(col: PyNode): PyNode | undefined {
+  return positional(col).find((x, i) => i > 0 && !/(^|\.)(ForeignKey|Identity|Computed)\(/.test(x.text)) ?? keywords(col).get('type_');
 }
 
 const SERIAL: Record<string, string> = { integer: 'serial', bigint: 'bigserial', smallint: 'smallserial' };
@@ -298,7 +317,6 @@ function columnOf(n: PyNode | undefined, v: PyValues, serial = false): string {
   }
   const a = positional(u);
   const kw = keywords(u);
-  const typeArg = a.find((x, i) => i > 0 && !/(^|\.)(ForeignKey|Identity|Computed)\(/.test(x.text));
   // `sa.Identity(always=True)` / `sa.Computed("a * 2", persisted=True)` follow the type.
   const identity = a.find((x) => /(^|\.)Identity\(/.test(x.text));
   const computed = a.find((x) => /(^|\.)Computed\(/.test(x.text));
@@ -312,7 +330,7 @@ function columnOf(n: PyNode | undefined, v: PyValues, serial = false): string {
   const primaryKey = v.bool(kw.get('primary_key')) === true;
   const nullable = v.bool(kw.get('nullable'));
   const def = kw.get('server_default');
-  const type = v.type(typeArg ?? kw.get('type_'));
+  const type = v.type(typeArgOf(u));
   const generated = identity && identity.type === 'call'
     ? ` GENERATED ${v.bool(keywords(identity).get('always')) === true ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`
     : computed && computed.type === 'call'

@@ -41,7 +41,15 @@ export function djangoMigrationClass(env: PyEnv): PyNode | null {
 export const django = {
   framework: 'django',
   name: 'Django',
-  idioms: { batchedBackfill: 'in Django, a RunPython that updates one key range at a time (Model.objects.filter(pk__gte=lo, pk__lt=hi).update(...)) in a migration with `atomic = False`, so each range commits on its own' },
+  idioms: {
+    batchedBackfill: 'in Django, a RunPython that updates one key range at a time (Model.objects.filter(pk__gte=lo, pk__lt=hi).update(...)) in a migration with `atomic = False`, so each range commits on its own',
+    builderTypeChange: 'the operation is not rewritten: change the model field it names, in the model too',
+    // Django runs a migration's operations on one connection; unapplying runs their reverses last to first.
+    runFirst: (sql: string, phase: Phase) =>
+      phase === 'down'
+        ? `Add migrations.RunSQL(migrations.RunSQL.noop, reverse_sql="${sql}") as the last operation (Django unapplies the operations last to first, on one connection, so it holds for the ones after it)`
+        : `Add migrations.RunSQL("${sql}", reverse_sql=migrations.RunSQL.noop) as the first operation (Django runs the operations on one connection, so it holds for the ones after it)`,
+  },
   claims: (env: PyEnv) => djangoMigrationClass(env) !== null,
   analyse: (env: PyEnv, unit: MigrationUnit) => analyseDjango(env, unit, djangoMigrationClass(env)!),
 } as const;

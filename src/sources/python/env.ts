@@ -40,7 +40,10 @@ export class PyEnv {
     this.nodes = [...descendants(root)];
     this.bindings = new Bindings(this.nodes);
     this.placeholders = new Placeholders(source.text);
-    this.collector = new Collector(this.placeholders);
+    this.collector = new Collector(this.placeholders, {
+      interpolatedValue: 'If the SQL is right, pass the changing part as a name bound once in this file to a string, or as a bind parameter (sa.text("... :name").bindparams(name=...)), so miglint can read it; check this statement by hand.',
+      wholeStatement: 'Write the statement in the call (an f-string, % or .format that fills in only names and values), or check what it runs by hand.',
+    });
   }
 
   get unanalysed(): UnanalysedFact[] {

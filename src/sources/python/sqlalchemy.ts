@@ -41,6 +41,11 @@ export const sqlalchemy = {
     'sqlalchemy-session': 'SQLAlchemy session',
     'sqlalchemy-connection': 'SQLAlchemy connection',
   } as Readonly<Record<string, string>>,
+  idioms: {
+    batchedBackfill: "in SQLAlchemy, a loop over key ranges of `with engine.begin() as conn: conn.execute(text('UPDATE ... WHERE id >= :lo AND id < :hi'), {'lo': lo, 'hi': hi})`, so each range commits on its own",
+    // psycopg2 and psycopg hand `options` to libpq, which sends it at connection start (libpq-connect.html, "options").
+    connectionSetting: (name: string, value: string) => `create_engine(url, connect_args={"options": "-c ${name}=${value}"}) (Flask-SQLAlchemy: SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"options": "-c ${name}=${value}"}})`,
+  },
   claims: (env: PyEnv) => isSqlAlchemyMigration(env),
   analyse: (env: PyEnv, unit: MigrationUnit) => void analyseSqlAlchemy(env, unit, unit.framework === 'alembic' ? 'alembic' : 'script'),
   alsoIn: ['alembic'] as readonly string[],

@@ -17,14 +17,6 @@ export class PyValues {
     private readonly placeholders: Placeholders,
   ) {}
 
-  /** The bindings and placeholders, for a second reader of the same file. */
-  get bindingsOf(): Bindings {
-    return this.bindings;
-  }
-  get placeholdersOf(): Placeholders {
-    return this.placeholders;
-  }
-
   /** A string literal's value (also through a name bound once), or null. */
   str(n: PyNode | null | undefined): string | null {
     if (!n) return null;

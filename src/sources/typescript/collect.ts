@@ -8,6 +8,7 @@
 import type { Span } from '../../core/diagnostic.js';
 import type { Executor, Phase, Statement, SyntaxErrorFact, UnanalysedFact } from '../../core/unit.js';
 import { doBlockInnerStatements } from '../../sql/do-blocks.js';
+import { typeFact, type TypeFact } from '../../sql/alter.js';
 import { parseSql } from '../../sql/parse.js';
 import type { RenderedSql, SqlSource } from './literals.js';
 import type { Placeholders } from './placeholders.js';
@@ -33,7 +34,17 @@ export class Collector {
   readonly hooks = new Map<Statement, BuilderHooks>();
   private nextBatch = 0;
 
-  constructor(private readonly placeholders?: Placeholders) {}
+  /**
+   * @param help the help of what an interpolated query leaves unread, in the language's words
+   * (Python's f-strings and bind parameters); absent: TS/JS templates and consts.
+   */
+  constructor(
+    private readonly placeholders?: Placeholders,
+    private readonly help: { interpolatedValue: string; wholeStatement: string } = {
+      interpolatedValue: 'If the SQL is right, pass the changing part as a same-file const or a query binding so miglint can read it; check this statement by hand.',
+      wholeStatement: 'Write the statement in the call (a template with only names and values interpolated), or check what it runs by hand.',
+    },
+  ) {}
 
   /** Adds the statements of SQL passed to one query call: one batch. Returns the new statements. */
   addSql(src: SqlSource, call: Span, executor: Executor, phase: Phase): Statement[] {
@@ -50,7 +61,7 @@ export class Collector {
       this.unanalysed.push({
         scope: 'statement',
         message: `Not analysed: ${which} not parse with its ${n === 1 ? 'interpolated value' : `${n} interpolated values`} written as names, values, literals or clauses (${f.message}), so it was not checked.`,
-        help: 'If the SQL is right, pass the changing part as a same-file const or a query binding so miglint can read it; check this statement by hand.',
+        help: this.help.interpolatedValue,
         span: { ...call },
         phase,
       });
@@ -59,7 +70,7 @@ export class Collector {
       this.unanalysed.push({
         scope: 'statement',
         message: `Not analysed: \`\${${ph.expr}}\` stands for SQL of its own that miglint cannot know (a value built elsewhere), so it was not checked.`,
-        help: 'Write the statement in the call (a template with only names and values interpolated), or check what it runs by hand.',
+        help: this.help.wholeStatement,
         span: { ...call },
         phase,
       });
@@ -127,6 +138,7 @@ export class Collector {
           phase,
           context: blankContext(),
         };
+        if (item.priorColumnTypes) statement.priorColumnTypes = priorTypes(item.priorColumnTypes);
         this.statements.push(statement);
         this.callSpans.push({ ...item.span });
         // A call whose names or values are not all known cannot be rewritten as SQL text.
@@ -136,6 +148,19 @@ export class Collector {
     }
     return this.statements.slice(first);
   }
+}
+
+/** Column types given as SQL text (`varchar(50)`) as type facts; a text that does not parse as a type is left out. */
+function priorTypes(types: Record<string, string>): Record<string, TypeFact> {
+  const out: Record<string, TypeFact> = {};
+  for (const [column, text] of Object.entries(types)) {
+    const node = parseSql(`SELECT NULL::${text}`).statements[0]?.node;
+    const target = node && 'SelectStmt' in node ? node.SelectStmt.targetList?.[0] : undefined;
+    const value = target && 'ResTarget' in target ? target.ResTarget.val : undefined;
+    const fact = value && 'TypeCast' in value ? typeFact(value.TypeCast.typeName) : null;
+    if (fact) out[column] = fact;
+  }
+  return out;
 }
 
 function fileOffset(r: RenderedSql, sqlOffset: number, fallback: number): number {
