@@ -93,6 +93,29 @@ function tableBuilderCalls(cb: Node | undefined): CallExpression[] {
   return out;
 }
 
+/**
+ * The IF [NOT] EXISTS form of a schema method, which knex spells as another method:
+ * `dropTable` → `dropTableIfExists`, `createSchema` → `createSchemaIfNotExists`, `dropSchema` →
+ * `dropSchemaIfExists`. Not `createTable` → `createTableIfNotExists`: knex logs a warning for that
+ * one, has taken it out of its documentation and tells new code to check `hasTable` instead (it
+ * does not skip the ALTER TABLE / CREATE INDEX queries that follow for the table's columns).
+ */
+const IF_EXISTS_METHODS: Record<string, { option: string; method: string }> = {
+  dropTable: { option: 'ifExists', method: 'dropTableIfExists' },
+  createSchema: { option: 'ifNotExists', method: 'createSchemaIfNotExists' },
+  dropSchema: { option: 'ifExists', method: 'dropSchemaIfExists' },
+};
+
+/** A `setOptions` hook renaming the call's method to its IF [NOT] EXISTS form, when knex has one. */
+function renamer(call: CallExpression, method: string): Pick<BuilderHooks, 'setOptions'> {
+  const to = IF_EXISTS_METHODS[method];
+  const callee = call.getExpression();
+  if (!to || !Node.isPropertyAccessExpression(callee)) return {};
+  const name = callee.getNameNode();
+  const edit = { start: name.getStart(), end: name.getEnd(), text: to.method };
+  return { setOptions: (options) => (options[to.option] === true && Object.keys(options).every((k) => k === to.option) ? [{ ...edit }] : null) };
+}
+
 function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call);
   if (!mc) return null;
@@ -101,7 +124,7 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const v = new Values(env);
   const args = call.getArguments();
   const qualify = (t: string) => (chain.schema ? `${chain.schema}.${t}` : t);
-  const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${chain.root}.raw(${quote(sql)})`) };
+  const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${chain.root}.raw(${quote(sql)})`), ...renamer(call, mc.method) };
   const whole = (sql: string): BuiltSql => ({ ...v.built(sql, call), hooks });
   switch (mc.method) {
     case 'createTable':

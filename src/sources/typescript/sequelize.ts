@@ -159,6 +159,17 @@ const SCHEMA_METHODS = new Set([
   'createFunction', 'dropFunction', 'renameFunction', 'createTrigger', 'dropTrigger', 'renameTrigger',
 ]);
 
+/**
+ * Sequelize 7's IF [NOT] EXISTS options (postgres addColumnQuery's `ifNotExists`, the
+ * `ifExists` of removeColumnQuery and removeConstraintQuery) and which argument holds them;
+ * Sequelize 6 has none of them.
+ */
+const CORE_IF_OPTIONS: Record<string, { at: number; keys: Record<string, string> }> = {
+  addColumn: { at: 3, keys: { ifNotExists: 'ifNotExists' } },
+  removeColumn: { at: 2, keys: { ifExists: 'ifExists' } },
+  removeConstraint: { at: 2, keys: { ifExists: 'ifExists' } },
+};
+
 function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const built = translateCall(call, env);
   if (!built) {
@@ -167,12 +178,17 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call)!;
   const receiver = mc.receiver.getText();
   const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${receiver}.sequelize.query(${quote(sql)})`) };
-  const [, a1, a2] = call.getArguments();
+  const args = call.getArguments();
+  const [, a1, a2] = args;
+  const core = sequelizeCore(env);
   if ((mc.method === 'addIndex' || mc.method === 'removeIndex') && a1) {
-    // Sequelize's addIndex and removeIndex know `concurrently` (removeIndex always says IF EXISTS).
+    // Sequelize's addIndex and removeIndex know `concurrently`; Sequelize 7's removeIndex also `ifExists` (6's always says IF EXISTS).
     const inline = mc.method === 'addIndex' && Node.isObjectLiteralExpression(a1) && a1.getProperty('fields');
-    hooks.setOptions = optionsEditor(env.text, env.source.eol, inline ? a1 : a2, a1, { concurrently: 'concurrently' });
+    const keys: Record<string, string> = mc.method === 'removeIndex' && core ? { concurrently: 'concurrently', ifExists: 'ifExists' } : { concurrently: 'concurrently' };
+    hooks.setOptions = optionsEditor(env.text, env.source.eol, inline ? a1 : a2, a1, keys);
   }
+  const ifOption = core ? CORE_IF_OPTIONS[mc.method] : undefined;
+  if (ifOption && args[ifOption.at - 1]) hooks.setOptions = optionsEditor(env.text, env.source.eol, args[ifOption.at], args[ifOption.at - 1], ifOption.keys);
   return built.map((b) => ({ ...b, hooks }));
 }
 
@@ -180,8 +196,11 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call);
   if (!mc || /(^|\.)sequelize$/.test(mc.receiver.getText())) return null;
   const v = new Values(env);
-  const [a0, a1, a2] = call.getArguments();
+  const [a0, a1, a2, a3] = call.getArguments();
   if (!a0) return null;
+  const core = sequelizeCore(env);
+  /** A Sequelize 7 IF [NOT] EXISTS option (`{ ifExists: true }`) in `e`, as the words it adds. */
+  const ifOption = (e: Node | undefined, key: 'ifExists' | 'ifNotExists') => (core && v.bool(opts(e).get(key)) === true ? `${key === 'ifExists' ? 'IF EXISTS' : 'IF NOT EXISTS'} ` : '');
   const table = () => tableName(v, a0);
   const opts = (e: Node | undefined) => v.props(e) ?? new Map<string, Node>();
   const one = (sql: string) => [v.built(sql, call)];
@@ -206,7 +225,8 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
     }
     case 'removeIndex': {
       const name = v.str(a1) ?? indexName(table(), v.names(a1));
-      return one(dropIndexSql(name, { concurrently: v.bool(opts(a2).get('concurrently')) === true, ifExists: true }));
+      // Sequelize 6 always says IF EXISTS; 7 only with `ifExists: true`.
+      return one(dropIndexSql(name, { concurrently: v.bool(opts(a2).get('concurrently')) === true, ifExists: !core || ifOption(a2, 'ifExists') !== '' }));
     }
     case 'createTable': {
       const n = a1 ? v.resolve(a1) : undefined;
@@ -222,9 +242,9 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
       return one(alterTableSql(table(), [`RENAME TO ${qname(tableName(v, a1))}`]));
     case 'addColumn':
       if (!a2) return null;
-      return one(alterTableSql(table(), [`ADD COLUMN ${columnDef(columnSpec(v, v.name(a1), a2))}`]));
+      return one(alterTableSql(table(), [`ADD COLUMN ${ifOption(a3, 'ifNotExists')}${columnDef(columnSpec(v, v.name(a1), a2))}`]));
     case 'removeColumn':
-      return one(alterTableSql(table(), [`DROP COLUMN ${qname(v.name(a1))}`]));
+      return one(alterTableSql(table(), [`DROP COLUMN ${ifOption(a2, 'ifExists')}${qname(v.name(a1))}`]));
     case 'renameColumn':
       return one(alterTableSql(table(), [`RENAME COLUMN ${qname(v.name(a1))} TO ${qname(v.name(a2))}`]));
     case 'changeColumn': {
@@ -255,7 +275,7 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
       return one(alterTableSql(table(), [`ADD CONSTRAINT ${qname(name)} ${body}`]));
     }
     case 'removeConstraint':
-      return one(alterTableSql(table(), [`DROP CONSTRAINT ${qname(v.name(a1))}`]));
+      return one(alterTableSql(table(), [`DROP CONSTRAINT ${ifOption(a2, 'ifExists')}${qname(v.name(a1))}`]));
     default:
       return null;
   }

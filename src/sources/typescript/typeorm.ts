@@ -10,7 +10,7 @@ import type { CallExpression, ClassDeclaration, ClassExpression } from 'ts-morph
 import { Node, SyntaxKind } from './morph.js';
 import { inClass } from './shape.js';
 import type { Edit } from '../../core/diagnostic.js';
-import { indentUnit, lineIndent, lineStart, optionsEditor, replacer, startWithComments, usesSemicolons } from './edits.js';
+import { argumentEditor, indentUnit, lineIndent, lineStart, optionsEditor, replacer, startWithComments, usesSemicolons } from './edits.js';
 import {
   Values,
   alterTableSql,
@@ -72,7 +72,7 @@ function columnSpec(v: Values, o: Map<string, Node>): ColumnSpec {
   };
 }
 
-function indexSql(v: Values, table: string, e: Node | undefined): string | null {
+function indexSql(v: Values, table: string, e: Node | undefined, ifNotExists = false): string | null {
   const o = v.props(e);
   if (!o) return null;
   const columns = v.names(o.get('columnNames'));
@@ -83,6 +83,7 @@ function indexSql(v: Values, table: string, e: Node | undefined): string | null 
     columns,
     unique: v.bool(o.get('isUnique')) === true,
     concurrently: v.bool(o.get('isConcurrent')) === true,
+    ifNotExists,
     method: v.bool(o.get('isSpatial')) ? 'GiST' : null,
     where,
   });
@@ -201,12 +202,16 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
       for (const co of objects(list(o.get('checks')))) {
         defs.push(`CHECK (${v.str(co.get('expression')) ?? 'true'})`);
       }
-      out.push(createTableSql(name, defs, v.bool(args[1]) === true));
-      for (const i of list(o.get('indices'))) out.push(indexSql(v, name, i) ?? '');
+      // `createTable(table, true)`: PostgresQueryRunner asks hasTable first and, when the table exists,
+      // sends nothing (its indices neither): written as IF NOT EXISTS on the table and its indices.
+      const ifNotExists = v.bool(args[1]) === true;
+      out.push(createTableSql(name, defs, ifNotExists));
+      for (const i of list(o.get('indices'))) out.push(indexSql(v, name, i, ifNotExists) ?? '');
       for (const f of list(o.get('foreignKeys'))) out.push(foreignKeySql(v, name, f) ?? '');
       break;
     }
     case 'dropTable':
+      // `dropTable(table, true)`: sends nothing when hasTable says the table is gone.
       out.push(dropTableSql(table(), { ifExists: v.bool(args[1]) === true }));
       break;
     case 'renameTable':
@@ -281,6 +286,9 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
   if (!args.length) return null;
   const receiver = mc.receiver.getText();
   const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${receiver}.query(${quote(sql)})`) };
+  // TypeORM's `ifNotExists` / `ifExists` are the second arguments of createTable / dropTable.
+  if (mc.method === 'createTable') hooks.setOptions = argumentEditor(args, { ifNotExists: 1 });
+  if (mc.method === 'dropTable') hooks.setOptions = argumentEditor(args, { ifExists: 1 });
   if (mc.method === 'createIndex') {
     // TypeORM has `isConcurrent` on TableIndex, and no IF NOT EXISTS.
     const idx = args[1] ? v.resolve(args[1]) : undefined;
