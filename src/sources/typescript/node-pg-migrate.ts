@@ -64,6 +64,11 @@ function columnSpec(v: Values, name: string, e: Node): ColumnSpec {
   };
 }
 
+/** Whether a column definition is a type string or an object literal (what `columnSpec` reads). */
+function readableColumn(v: Values, e: Node): boolean {
+  return v.str(e) !== null || Node.isObjectLiteralExpression(v.resolve(e));
+}
+
 function columnSpecs(v: Values, e: Node | undefined): ColumnSpec[] {
   const n = e ? v.resolve(e) : undefined;
   if (!n || !Node.isObjectLiteralExpression(n)) return [];
@@ -191,6 +196,9 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
   const one = (sql: string) => [v.built(sql, call)];
   switch (mc.method) {
     case 'createTable': {
+      // Columns given as a variable, a spread or a value miglint cannot read: not translated (reported), never guessed as `text`.
+      const cols = a1 ? v.resolve(a1) : undefined;
+      if (!cols || !Node.isObjectLiteralExpression(cols) || cols.getProperties().some((p) => !Node.isPropertyAssignment(p) || !readableColumn(v, p.getInitializer()!))) return null;
       const o = opts(a2);
       const defs = columnSpecs(v, a1).map(columnDef);
       defs.push(...constraintClauses(v, table(), null, o.get('constraints')));

@@ -5,7 +5,7 @@
  * `sequelize.transaction()` are in one (not modelled per statement here).
  */
 import type { CallExpression } from 'ts-morph';
-import { Node } from './morph.js';
+import { Node, SyntaxKind } from './morph.js';
 import {
   Values,
   alterTableSql,
@@ -111,6 +111,15 @@ function whereSql(v: Values, e: Node | undefined): string | null {
   return parts.join(' AND ');
 }
 
+/** The ` WHERE ...` of a bulk call's `where` (`''` for `{}` or `null`: every row); null when it cannot be read. */
+function bulkWhere(v: Values, e: Node): string | null {
+  const n = v.resolve(e);
+  if (Node.isNullLiteral(n) || (Node.isObjectLiteralExpression(n) && n.getProperties().length === 0)) return '';
+  if (Node.isObjectLiteralExpression(n) && n.getProperties().some((p) => !Node.isPropertyAssignment(p))) return null;
+  const w = whereSql(v, n);
+  return w === null ? null : ` WHERE ${w}`;
+}
+
 /** Sequelize's default index name: `table_field1_field2`, underscored. */
 function indexName(table: string, fields: string[]): string {
   const t = table.split('.').pop() ?? table;
@@ -157,6 +166,7 @@ const SCHEMA_METHODS = new Set([
   'createTable', 'dropTable', 'renameTable', 'addColumn', 'removeColumn', 'changeColumn', 'renameColumn', 'addIndex', 'removeIndex',
   'addConstraint', 'removeConstraint', 'createSchema', 'dropSchema', 'dropAllTables', 'dropAllSchemas', 'dropEnum', 'dropAllEnums',
   'createFunction', 'dropFunction', 'renameFunction', 'createTrigger', 'dropTrigger', 'renameTrigger',
+  'bulkInsert', 'bulkUpdate', 'bulkDelete',
 ]);
 
 /**
@@ -273,6 +283,29 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
       } else return null;
       const name = o.has('name') ? v.name(o.get('name')) : `${t}_${fields.join('_')}_${suffix}`;
       return one(alterTableSql(table(), [`ADD CONSTRAINT ${qname(name)} ${body}`]));
+    }
+    case 'bulkInsert': {
+      // bulkInsert(table, records[, options]): one INSERT of every record, over the columns of all of them (DEFAULT where one lacks it), as bulkInsertQuery does.
+      const n = a1 ? v.resolve(a1) : undefined;
+      if (!n || !Node.isArrayLiteralExpression(n) || !n.getElements().length) return null;
+      const rows = n.getElements().map((e) => v.props(e));
+      if (rows.some((r) => !r || !r.size) || (n.getElements() as Node[]).some((e) => Node.isObjectLiteralExpression(v.resolve(e)) && v.resolve(e).getDescendantsOfKind(SyntaxKind.SpreadAssignment).length)) return null;
+      const cols = [...new Set(rows.flatMap((r) => [...r!.keys()]))];
+      const values = rows.map((r) => `(${cols.map((c) => (r!.has(c) ? v.defaultSql(r!.get(c)) : 'DEFAULT')).join(', ')})`);
+      return one(`INSERT INTO ${qname(table())} (${cols.map((c) => qname(c)).join(', ')}) VALUES ${values.join(', ')}`);
+    }
+    case 'bulkUpdate': {
+      // bulkUpdate(table, values, where[, options]): an empty `where` updates every row.
+      const set = v.props(a1);
+      const where = a2 ? bulkWhere(v, a2) : '';
+      if (!set || !set.size || where === null) return null;
+      return one(`UPDATE ${qname(table())} SET ${[...set].map(([k, val]) => `${qname(k)} = ${v.defaultSql(val)}`).join(', ')}${where}`);
+    }
+    case 'bulkDelete': {
+      // bulkDelete(table, where[, options]): an empty `where` deletes every row.
+      const where = a1 ? bulkWhere(v, a1) : '';
+      if (where === null) return null;
+      return one(`DELETE FROM ${qname(table())}${where}`);
     }
     case 'removeConstraint':
       return one(alterTableSql(table(), [`DROP CONSTRAINT ${ifOption(a2, 'ifExists')}${qname(v.name(a1))}`]));
