@@ -126,6 +126,7 @@ export class Collector {
           executor: item.executor ?? 'builder',
           phase,
           context: blankContext(),
+          ...(item.effect ? { builderEffect: item.effect } : {}),
         };
         this.statements.push(statement);
         this.callSpans.push({ ...item.span });
