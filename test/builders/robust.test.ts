@@ -99,10 +99,11 @@ describe('prefer-robust-stmts fixes builder calls in their framework\'s words', 
       fixed: sequelize6('queryInterface.sequelize.query(\'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_age_idx" ON "users" ("age")\')'),
     },
     {
-      name: 'Kysely createIndex gets .ifNotExists() right after the operation',
+      // Outside Kysely's transaction (it ended it): the table stays committed when the UPDATE fails.
+      name: 'Kysely createTable gets .ifNotExists() right after the operation',
       file: 'm.ts',
-      text: kysely("db.schema.createIndex('i').on('t').column('c').concurrently().execute()"),
-      fixed: kysely("db.schema.createIndex('i').ifNotExists().on('t').column('c').concurrently().execute()"),
+      text: kysely("sql`COMMIT`.execute(db);\n  await db.schema.createTable('t').addColumn('c', 'text').execute();\n  await sql`UPDATE leads SET a = 1`.execute(db)"),
+      fixed: kysely("sql`COMMIT`.execute(db);\n  await db.schema.createTable('t').ifNotExists().addColumn('c', 'text').execute();\n  await sql`UPDATE leads SET a = 1`.execute(db)"),
     },
   ];
   for (const c of cases) {
