@@ -105,6 +105,24 @@ describe('prefer-robust-stmts fixes builder calls in their framework\'s words', 
       text: kysely("sql`COMMIT`.execute(db);\n  await db.schema.createTable('t').addColumn('c', 'text').execute();\n  await sql`UPDATE leads SET a = 1`.execute(db)"),
       fixed: kysely("sql`COMMIT`.execute(db);\n  await db.schema.createTable('t').ifNotExists().addColumn('c', 'text').execute();\n  await sql`UPDATE leads SET a = 1`.execute(db)"),
     },
+    {
+      name: 'node-pg-migrate dropTable gets { ifExists: true } as its second argument',
+      file: 'm.js',
+      text: lines('exports.up = (pgm) => {', '  pgm.noTransaction();', "  pgm.dropTable('old_leads');", "  pgm.sql('UPDATE leads SET a = 1');", '};'),
+      fixed: lines('exports.up = (pgm) => {', '  pgm.noTransaction();', "  pgm.dropTable('old_leads', { ifExists: true });", "  pgm.sql('UPDATE leads SET a = 1');", '};'),
+    },
+    {
+      name: 'node-pg-migrate createTable: an ifNotExists: false option becomes true',
+      file: 'm.js',
+      text: lines('exports.up = (pgm) => {', '  pgm.noTransaction();', "  pgm.createTable('t', { id: 'id' }, { ifNotExists: false });", "  pgm.sql('UPDATE leads SET a = 1');", '};'),
+      fixed: lines('exports.up = (pgm) => {', '  pgm.noTransaction();', "  pgm.createTable('t', { id: 'id' }, { ifNotExists: true });", "  pgm.sql('UPDATE leads SET a = 1');", '};'),
+    },
+    {
+      name: 'knex dropSchema becomes dropSchemaIfExists',
+      file: 'm.ts',
+      text: lines("import type { Knex } from 'knex';", 'export async function up(knex: Knex): Promise<void> {', "  await knex.schema.dropSchema('audit');", "  await knex.raw('UPDATE leads SET a = 1');", '}', 'export const config = { transaction: false };'),
+      fixed: lines("import type { Knex } from 'knex';", 'export async function up(knex: Knex): Promise<void> {', "  await knex.schema.dropSchemaIfExists('audit');", "  await knex.raw('UPDATE leads SET a = 1');", '}', 'export const config = { transaction: false };'),
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
