@@ -36,10 +36,12 @@ function insertAt(s: Statement, at: number | null): number | null {
  * The fix replacing a builder call, whose framework has no IF [NOT] EXISTS form for it, by the
  * framework's raw query of the same SQL with ` IF [NOT] EXISTS` inserted: only for a call that
  * sends this one statement (no other statement or unanalysed part within its span), so nothing
- * else the call sends is lost.
+ * else the call sends is lost, and only for a DROP or CREATE INDEX, whose translation is exact.
  */
 function rawFix(unit: MigrationUnit, s: Statement, g: RobustnessGap): Fix | null {
   if (g.at === null || s.interpolated || !unit.edits.replaceWithRawQuery) return null;
+  // Column definitions are translated approximately (an enum, a comment, a generated default the framework adds): never written back.
+  if ('CreateStmt' in s.node || g.form === 'ADD COLUMN') return null;
   const within = (o: { span: { start: number; end: number } }) => o !== s && o.span.start < s.span.end && s.span.start < o.span.end;
   if (unit.statements.some(within) || unit.unanalysed.some(within)) return null;
   const head = s.sql.slice(0, g.at);

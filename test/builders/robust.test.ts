@@ -118,6 +118,12 @@ describe('prefer-robust-stmts fixes builder calls in their framework\'s words', 
       fixed: lines('exports.up = (pgm) => {', '  pgm.noTransaction();', "  pgm.createTable('t', { id: 'id' }, { ifNotExists: true });", "  pgm.sql('UPDATE leads SET a = 1');", '};'),
     },
     {
+      name: 'knex createTable whose builder sends only the CREATE TABLE becomes createTableIfNotExists',
+      file: 'm.ts',
+      text: lines("import type { Knex } from 'knex';", 'export async function up(knex: Knex): Promise<void> {', "  await knex.schema.createTable('t', (t) => { t.text('c'); });", "  await knex.raw('UPDATE leads SET a = 1');", '}', 'export const config = { transaction: false };'),
+      fixed: lines("import type { Knex } from 'knex';", 'export async function up(knex: Knex): Promise<void> {', "  await knex.schema.createTableIfNotExists('t', (t) => { t.text('c'); });", "  await knex.raw('UPDATE leads SET a = 1');", '}', 'export const config = { transaction: false };'),
+    },
+    {
       name: 'knex dropSchema becomes dropSchemaIfExists',
       file: 'm.ts',
       text: lines("import type { Knex } from 'knex';", 'export async function up(knex: Knex): Promise<void> {', "  await knex.schema.dropSchema('audit');", "  await knex.raw('UPDATE leads SET a = 1');", '}', 'export const config = { transaction: false };'),
@@ -135,12 +141,20 @@ describe('prefer-robust-stmts fixes builder calls in their framework\'s words', 
       assert.equal(fixText(c.file, r.output, config(), opts).output, r.output, 'idempotent');
     });
   }
-  test('a TypeORM createTable whose ifNotExists argument is a variable is not edited there: the raw query instead', () => {
+  test('a TypeORM createTable whose ifNotExists argument is a variable gets no fix (a CREATE TABLE is never rewritten as SQL)', () => {
     const f = lint('m.ts', typeorm("queryRunner.createTable(new Table({ name: 't', columns: [{ name: 'id', type: 'int', isPrimary: true }] }), flag)"), { rules: ['prefer-robust-stmts'] });
     assert.equal(f.length, 1);
-    assert.equal(f[0]!.fix?.title, 'Add IF NOT EXISTS by writing the statement as a raw query');
+    assert.equal(f[0]!.fix, undefined);
   });
-  test('a knex createTable whose callback also sends an index gets no fix (a raw query would lose the index)', () => {
+  test('a TypeORM dropColumn (no IF EXISTS option) becomes the raw query with IF EXISTS', () => {
+    const r = fixText('m.ts', typeorm("queryRunner.dropColumn('leads', 'old')"), config(), { rules, only: new Set(['prefer-robust-stmts']), unsafe: false });
+    assert.equal(r.output, typeorm('queryRunner.query(\'ALTER TABLE "leads" DROP COLUMN IF EXISTS "old"\')'));
+  });
+  test('a Sequelize 6 addColumn gets no fix (its column definition is not written back as SQL)', () => {
+    const f = lint('m.js', sequelize6("queryInterface.addColumn('users', 'kind', { type: Sequelize.ENUM('a', 'b') });\n    await queryInterface.sequelize.query('UPDATE users SET a = 1')"), { rules: ['prefer-robust-stmts'] });
+    assert.deepEqual(f.map((x) => [x.message.split(':')[0], x.fix]), [['ADD COLUMN without IF NOT EXISTS', undefined]]);
+  });
+  test('a knex createTable whose callback also sends an index gets no fix (createTableIfNotExists would not skip the index, a raw query would lose it)', () => {
     const text = lines(
       "import type { Knex } from 'knex';",
       'export async function up(knex: Knex): Promise<void> {',

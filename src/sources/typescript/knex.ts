@@ -96,11 +96,12 @@ function tableBuilderCalls(cb: Node | undefined): CallExpression[] {
 /**
  * The IF [NOT] EXISTS form of a schema method, which knex spells as another method:
  * `dropTable` → `dropTableIfExists`, `createSchema` → `createSchemaIfNotExists`, `dropSchema` →
- * `dropSchemaIfExists`. Not `createTable` → `createTableIfNotExists`: knex logs a warning for that
- * one, has taken it out of its documentation and tells new code to check `hasTable` instead (it
- * does not skip the ALTER TABLE / CREATE INDEX queries that follow for the table's columns).
+ * `dropSchemaIfExists`, and `createTable` → `createTableIfNotExists` only for a table whose
+ * builder sends nothing after the CREATE TABLE: knex logs a deprecation warning for that method
+ * because the ALTER TABLE / CREATE INDEX queries that follow for the columns are not skipped.
  */
 const IF_EXISTS_METHODS: Record<string, { option: string; method: string }> = {
+  createTable: { option: 'ifNotExists', method: 'createTableIfNotExists' },
   dropTable: { option: 'ifExists', method: 'dropTableIfExists' },
   createSchema: { option: 'ifNotExists', method: 'createSchemaIfNotExists' },
   dropSchema: { option: 'ifExists', method: 'dropSchemaIfExists' },
@@ -124,7 +125,8 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const v = new Values(env);
   const args = call.getArguments();
   const qualify = (t: string) => (chain.schema ? `${chain.schema}.${t}` : t);
-  const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${chain.root}.raw(${quote(sql)})`), ...renamer(call, mc.method) };
+  const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${chain.root}.raw(${quote(sql)})`) };
+  const rename = renamer(call, mc.method);
   const whole = (sql: string): BuiltSql => ({ ...v.built(sql, call), hooks });
   switch (mc.method) {
     case 'createTable':
@@ -155,18 +157,24 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
       } else if (plan.columns.length) {
         head.push(v.built(`alter table ${t} ${plan.columns.map((c) => `add column ${c.sql}`).join(', ')}`, cover(plan.columns.map((c) => c.span))));
       }
-      return [...plan.createTypes, ...head, ...plan.alters, ...plan.columnQueries, ...plan.rest, ...unknown];
+      const after = [...plan.alters, ...plan.columnQueries, ...plan.rest, ...unknown];
+      // createTableIfNotExists is exact only when the CREATE TABLE is all the call sends.
+      if (mc.method === 'createTable' && head[0] && !plan.createTypes.length && !after.length) head[0] = { ...head[0], hooks: { ...hooks, ...rename } };
+      return [...plan.createTypes, ...head, ...after];
     }
     case 'dropTable':
     case 'dropTableIfExists':
+      hooks.setOptions = rename.setOptions;
       return [whole(`drop table ${mc.method === 'dropTableIfExists' ? 'if exists ' : ''}${qname(qualify(v.name(args[0])))}`)];
     case 'renameTable':
       return [whole(`alter table ${qname(qualify(v.name(args[0])))} rename to ${qname(v.name(args[1]))}`)];
     case 'createSchema':
     case 'createSchemaIfNotExists':
+      hooks.setOptions = rename.setOptions;
       return [whole(`CREATE SCHEMA${mc.method.endsWith('IfNotExists') ? ' IF NOT EXISTS' : ''} ${qname(v.name(args[0]))}`)];
     case 'dropSchema':
     case 'dropSchemaIfExists':
+      hooks.setOptions = rename.setOptions;
       return [whole(`DROP SCHEMA${mc.method.endsWith('IfExists') ? ' IF EXISTS' : ''} ${qname(v.name(args[0]))}`)];
     default:
       return null;
