@@ -52,9 +52,9 @@ function statementEdits(unit: MigrationUnit, s: Statement): Edit[] | null {
     const idx = 'IndexStmt' in s.node ? s.node.IndexStmt : null;
     const sayNotExists = !idx || !idx.idxname || idx.if_not_exists || unit.edits.setBuilderOptions?.(s, { ifNotExists: true }) != null;
     const viaOptions = unit.edits.setBuilderOptions?.(s, isCreate ? { concurrently: true, ifNotExists: true } : { concurrently: true, ifExists: true });
-    if (viaOptions && (sayNotExists || !unit.edits.replaceWithRawQuery)) return viaOptions;
+    if (viaOptions && sayNotExists) return viaOptions;
     const fixedSql = s.sql.slice(0, ins.at) + ins.text + s.sql.slice(ins.at);
-    return unit.edits.replaceWithRawQuery?.(s, fixedSql) ?? null;
+    return unit.edits.replaceWithRawQuery?.(s, fixedSql) ?? viaOptions ?? null;
   }
   if (s.interpolated || !s.sqlToFile) return null;
   const at = s.sqlToFile(ins.at);

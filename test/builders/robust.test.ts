@@ -167,3 +167,15 @@ describe('prefer-robust-stmts fixes builder calls in their framework\'s words', 
     assert.deepEqual(f.map((x) => [x.message.split(':')[0], x.fix === undefined]), [['CREATE TABLE without IF NOT EXISTS', true], ['CREATE INDEX without IF NOT EXISTS', true]]);
   });
 });
+
+describe('the concurrent-index fix of a builder without IF NOT EXISTS', () => {
+  const opts = { rules, only: new Set(['require-concurrent-index-creation']), unsafe: false };
+  test('Sequelize addIndex becomes the raw query with CONCURRENTLY IF NOT EXISTS', () => {
+    const r = fixText('m.js', sequelize6("queryInterface.addIndex('users', ['age'], { name: 'users_age_idx' })"), config(), opts);
+    assert.equal(r.output, sequelize6('queryInterface.sequelize.query(\'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_age_idx" ON "users" ("age")\')'));
+  });
+  test('with an option the translation does not write (include), it keeps the builder and sets concurrently', () => {
+    const r = fixText('m.js', sequelize6("queryInterface.addIndex('users', ['age'], { name: 'users_age_idx', include: ['name'] })"), config(), opts);
+    assert.equal(r.output, sequelize6("queryInterface.addIndex('users', ['age'], { name: 'users_age_idx', include: ['name'], concurrently: true })"));
+  });
+});

@@ -120,6 +120,23 @@ function bulkWhere(v: Values, e: Node): string | null {
   return w === null ? null : ` WHERE ${w}`;
 }
 
+/** The addIndex options the translation reads completely. */
+const INDEX_OPTIONS = new Set(['fields', 'name', 'unique', 'concurrently', 'using', 'method', 'type', 'where']);
+
+/** Whether an addIndex options object (and its fields) holds only what the translation writes, so its SQL is exact. */
+function indexFullyRead(v: Values, options: Node | undefined, inline: Node | undefined): boolean {
+  const o = options ? v.props(options) : new Map<string, Node>();
+  if (!o) return false;
+  if ([...o.keys()].some((k) => !INDEX_OPTIONS.has(k))) return false;
+  if (o.has('type') && !/^unique$/i.test(v.str(o.get('type')) ?? '')) return false;
+  if (o.has('where') && whereSql(v, o.get('where')) === null) return false;
+  const fields = inline ? o.get('fields') : undefined;
+  const list = fields ? v.resolve(fields) : undefined;
+  // Field objects with more than a name and an order (`length`, `collate`, `operator`) are not translated.
+  if (list && Node.isArrayLiteralExpression(list) && list.getElements().some((e) => [...(v.props(e)?.keys() ?? [])].some((k) => !['name', 'attribute', 'order'].includes(k)))) return false;
+  return !v.interpolated;
+}
+
 /** Sequelize's default index name: `table_field1_field2`, underscored. */
 function indexName(table: string, fields: string[]): string {
   const t = table.split('.').pop() ?? table;
@@ -196,6 +213,8 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
     const inline = mc.method === 'addIndex' && Node.isObjectLiteralExpression(a1) && a1.getProperty('fields');
     const keys: Record<string, string> = mc.method === 'removeIndex' && core ? { concurrently: 'concurrently', ifExists: 'ifExists' } : { concurrently: 'concurrently' };
     hooks.setOptions = optionsEditor(env.text, env.source.eol, inline ? a1 : a2, a1, keys);
+    // The raw query of an index is its translation: only where that has every option (no `operator`, `include`, a where it cannot read).
+    if (mc.method === 'addIndex' && !indexFullyRead(new Values(env), inline ? a1 : a2, inline ? (a1 as Node) : undefined)) delete hooks.replaceWithRaw;
   }
   const ifOption = core ? CORE_IF_OPTIONS[mc.method] : undefined;
   if (ifOption && args[ifOption.at - 1]) hooks.setOptions = optionsEditor(env.text, env.source.eol, args[ifOption.at], args[ifOption.at - 1], ifOption.keys);

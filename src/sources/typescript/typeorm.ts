@@ -316,6 +316,9 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
     const idx = args[1] ? v.resolve(args[1]) : undefined;
     const obj = idx && Node.isNewExpression(idx) ? idx.getArguments()[0] : idx;
     if (obj && Node.isObjectLiteralExpression(obj)) hooks.setOptions = optionsEditor(env.text, env.source.eol, obj, undefined, { concurrently: 'isConcurrent' });
+    // The raw query of an index is its translation: only where that has every option (no isFulltext, parser, isNullFiltered).
+    const read = v.props(args[1]);
+    if (!read || [...read.keys()].some((k) => !['name', 'columnNames', 'isUnique', 'isConcurrent', 'isSpatial', 'where'].includes(k))) delete hooks.replaceWithRaw;
   }
   const stmts = out.filter(Boolean).map((sql) => ({ ...v.built(sql, call), hooks }));
   if (!unread && stmts.length === out.length) return stmts;
