@@ -23,6 +23,19 @@ export default defineRule({
       if (sub.kind !== 'drop-column' || columnAddedInUnit(f, sub.column)) return [];
       // The down direction dropping what this migration's up added is its undo, not a drop of a column in use.
       if (s.phase === 'down' && undone.has(`${f.table}.${sub.column}`)) return [];
+      // A builder that drops the column on its own (TypeORM's changeColumn recreating it) says so, and what to do instead.
+      if (s.builderEffect) {
+        return [
+          {
+            ruleId: 'ban-drop-column',
+            message: `${s.builderEffect}: DROP COLUMN ${quoteName(sub.column)} of existing table ${quoteName(lock.relation)}, then ADD COLUMN.`,
+            note: `Every value in the column is gone once this commits: the column is added again empty (or holding its default) in every row. ${lockSentence(lock)}.`,
+            help: 'Change the type in place with a raw `ALTER TABLE ... ALTER COLUMN ... TYPE ... USING ...` query (see changing-column-type for its lock), or add a new column, backfill it and switch over in later releases.',
+            span: s.span,
+            lock: claim(lock, f.effects),
+          },
+        ];
+      }
       return [
         {
           ruleId: 'ban-drop-column',

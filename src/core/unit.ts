@@ -104,6 +104,12 @@ export interface Statement {
   context: StatementContext;
   /** Filled in by `computeContexts` with the context; read it with `factsOf` (src/sql/facts.ts), which throws when it is missing. */
   facts?: StatementFacts;
+  /**
+   * For a builder statement: what the framework's call does that the SQL alone does not say, as a
+   * clause for messages (`TypeORM's changeColumn drops the column and adds it again when its type
+   * (int to bigint) changes, so the column's data is lost`). Unset for most statements.
+   */
+  builderEffect?: string;
 }
 
 /** An opened session or transaction in migration code, as the frontend traced it. */

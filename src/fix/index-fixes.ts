@@ -48,10 +48,14 @@ function statementEdits(unit: MigrationUnit, s: Statement): Edit[] | null {
   if (!ins) return null;
   if (s.origin === 'builder') {
     const isCreate = 'IndexStmt' in s.node;
+    // A builder without IF NOT EXISTS for the index (Sequelize's addIndex, TypeORM's createIndex) would build it
+    // concurrently without it, and a failed build's INVALID leftover stops a rerun: the raw query says both, where there is one.
+    const idx = 'IndexStmt' in s.node ? s.node.IndexStmt : null;
+    const sayNotExists = !idx || !idx.idxname || idx.if_not_exists || unit.edits.setBuilderOptions?.(s, { ifNotExists: true }) != null;
     const viaOptions = unit.edits.setBuilderOptions?.(s, isCreate ? { concurrently: true, ifNotExists: true } : { concurrently: true, ifExists: true });
-    if (viaOptions) return viaOptions;
+    if (viaOptions && sayNotExists) return viaOptions;
     const fixedSql = s.sql.slice(0, ins.at) + ins.text + s.sql.slice(ins.at);
-    return unit.edits.replaceWithRawQuery?.(s, fixedSql) ?? null;
+    return unit.edits.replaceWithRawQuery?.(s, fixedSql) ?? viaOptions ?? null;
   }
   if (s.interpolated || !s.sqlToFile) return null;
   const at = s.sqlToFile(ins.at);

@@ -2,8 +2,10 @@
  * TypeORM's QueryRunner builder calls translated into the SQL PostgresQueryRunner sends.
  */
 import { createHash } from 'node:crypto';
-import { before, describe } from 'node:test';
-import { initSqlParser, lines } from '../sources/support.js';
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { lint } from '../support/lint.js';
+import { initSqlParser, lines, unitOf } from '../sources/support.js';
 import { builderCases } from './support.js';
 
 before(async () => {
@@ -37,6 +39,25 @@ describe('TypeORM builder calls', () => {
         // A type change makes TypeORM drop the column and add it again.
         code: "queryRunner.changeColumn('leads', new TableColumn({ name: 'n', type: 'int' }), new TableColumn({ name: 'n', type: 'bigint' }))",
         sql: ['ALTER TABLE "leads" DROP COLUMN "n"', 'ALTER TABLE "leads" ADD "n" bigint NOT NULL'],
+      },
+      {
+        // So does a change of length or of array-ness.
+        code: "queryRunner.changeColumn('leads', new TableColumn({ name: 'c', type: 'varchar', length: '16' }), new TableColumn({ name: 'c', type: 'varchar', length: 64 }))",
+        sql: ['ALTER TABLE "leads" DROP COLUMN "c"', 'ALTER TABLE "leads" ADD "c" varchar(64) NOT NULL'],
+      },
+      {
+        code: "queryRunner.changeColumn('leads', new TableColumn({ name: 't', type: 'text' }), new TableColumn({ name: 't', type: 'text', isArray: true }))",
+        sql: ['ALTER TABLE "leads" DROP COLUMN "t"', 'ALTER TABLE "leads" ADD "t" text[] NOT NULL'],
+      },
+      {
+        // The same length written as a number and as a string is no change.
+        code: "queryRunner.changeColumn('leads', new TableColumn({ name: 'c', type: 'varchar', length: '64' }), new TableColumn({ name: 'c', type: 'varchar', length: 64, isNullable: true }))",
+        sql: ['ALTER TABLE "leads" ALTER COLUMN "c" DROP NOT NULL'],
+      },
+      {
+        // A change of precision or scale alone is altered in place, after a rename.
+        code: "queryRunner.changeColumn('leads', new TableColumn({ name: 'a', type: 'numeric', precision: 10, scale: 2 }), new TableColumn({ name: 'b', type: 'numeric', precision: 12, scale: 4 }))",
+        sql: ['ALTER TABLE "leads" RENAME COLUMN "a" TO "b"', 'ALTER TABLE "leads" ALTER COLUMN "b" TYPE numeric(12, 4)'],
       },
       {
         code: "queryRunner.changeColumn('leads', new TableColumn({ name: 'a', type: 'text', isNullable: true }), new TableColumn({ name: 'b', type: 'text', default: \"'x'\" }))",
@@ -74,4 +95,22 @@ describe('TypeORM builder calls', () => {
     ],
     wrap,
   );
+});
+
+describe("TypeORM's changeColumn recreating a column", () => {
+  const code = "queryRunner.changeColumn('leads', new TableColumn({ name: 'n', type: 'int', isNullable: true }), new TableColumn({ name: 'n', type: 'bigint', isNullable: true }))";
+  test('its DROP COLUMN says why TypeORM sends it', () => {
+    const unit = unitOf(wrap(code), 'm.ts');
+    assert.deepEqual(
+      unit.statements.map((s) => s.builderEffect ?? null),
+      ["TypeORM's changeColumn drops the column and adds it again when its type (int to bigint) changes, so the column's data is lost", null],
+    );
+  });
+  test('ban-drop-column names changeColumn dropping the data', () => {
+    const f = lint('m.ts', wrap(code), { rules: ['ban-drop-column'] });
+    assert.deepEqual(
+      f.map((x) => x.message),
+      [`TypeORM's changeColumn drops the column and adds it again when its type (int to bigint) changes, so the column's data is lost: DROP COLUMN "n" of existing table "leads", then ADD COLUMN.`],
+    );
+  });
 });

@@ -137,6 +137,7 @@ export class Collector {
           executor: item.executor ?? 'builder',
           phase,
           context: blankContext(),
+          ...(item.effect ? { builderEffect: item.effect } : {}),
         };
         if (item.priorColumnTypes) statement.priorColumnTypes = priorTypes(item.priorColumnTypes);
         this.statements.push(statement);

@@ -256,3 +256,28 @@ export function rethrowEdit(text: string, eol: string, handler: SwallowedCatchFa
   if (/[;{}]$/.test(before)) return [{ start: r.offset, end: r.offset, text: ` throw ${r.errorName}; ` }];
   return [{ start: before.length, end: before.length, text: `; throw ${r.errorName};` }];
 }
+
+/**
+ * An editor setting a builder's boolean options that are positional arguments (TypeORM's
+ * `createTable(table, ifNotExists)`, `dropTable(table, ifExists)`): `positions` maps a generic
+ * option name to the argument's index. A `true`/`false` literal there is replaced; a missing
+ * argument is appended right after the one before it (only when that one is the last). Any
+ * other argument (a variable), or a gap before it, gives null.
+ */
+export function argumentEditor(args: Node[], positions: Record<string, number>): NonNullable<BuilderHooks['setOptions']> {
+  const at = args.map((a) => ({ start: a.getStart(), end: a.getEnd(), bool: Node.isTrueLiteral(a) || Node.isFalseLiteral(a) ? a.getText() === 'true' : null }));
+  return (options) => {
+    const edits: Edit[] = [];
+    for (const [k, value] of Object.entries(options)) {
+      const i = positions[k];
+      if (i === undefined) continue;
+      const a = at[i];
+      if (a) {
+        if (a.bool === null) return null;
+        if (a.bool !== value) edits.push({ start: a.start, end: a.end, text: String(value) });
+      } else if (at.length === i && i > 0) edits.push({ start: at[i - 1]!.end, end: at[i - 1]!.end, text: `, ${value}` });
+      else return null;
+    }
+    return edits.length ? edits : null;
+  };
+}

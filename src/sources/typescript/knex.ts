@@ -94,6 +94,30 @@ function tableBuilderCalls(cb: Node | undefined): CallExpression[] {
   return out;
 }
 
+/**
+ * The IF [NOT] EXISTS form of a schema method, which knex spells as another method:
+ * `dropTable` → `dropTableIfExists`, `createSchema` → `createSchemaIfNotExists`, `dropSchema` →
+ * `dropSchemaIfExists`, and `createTable` → `createTableIfNotExists` only for a table whose
+ * builder sends nothing after the CREATE TABLE: knex logs a deprecation warning for that method
+ * because the ALTER TABLE / CREATE INDEX queries that follow for the columns are not skipped.
+ */
+const IF_EXISTS_METHODS: Record<string, { option: string; method: string }> = {
+  createTable: { option: 'ifNotExists', method: 'createTableIfNotExists' },
+  dropTable: { option: 'ifExists', method: 'dropTableIfExists' },
+  createSchema: { option: 'ifNotExists', method: 'createSchemaIfNotExists' },
+  dropSchema: { option: 'ifExists', method: 'dropSchemaIfExists' },
+};
+
+/** A `setOptions` hook renaming the call's method to its IF [NOT] EXISTS form, when knex has one. */
+function renamer(call: CallExpression, method: string): Pick<BuilderHooks, 'setOptions'> {
+  const to = IF_EXISTS_METHODS[method];
+  const callee = call.getExpression();
+  if (!to || !Node.isPropertyAccessExpression(callee)) return {};
+  const name = callee.getNameNode();
+  const edit = { start: name.getStart(), end: name.getEnd(), text: to.method };
+  return { setOptions: (options) => (options[to.option] === true && Object.keys(options).every((k) => k === to.option) ? [{ ...edit }] : null) };
+}
+
 function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call);
   if (!mc) return null;
@@ -103,6 +127,7 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const args = call.getArguments();
   const qualify = (t: string) => (chain.schema ? `${chain.schema}.${t}` : t);
   const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${chain.root}.raw(${quote(sql)})`) };
+  const rename = renamer(call, mc.method);
   const whole = (sql: string): BuiltSql => ({ ...v.built(sql, call), hooks });
   switch (mc.method) {
     case 'createTable':
@@ -133,18 +158,24 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
       } else if (plan.columns.length) {
         head.push(v.built(`alter table ${t} ${plan.columns.map((c) => `add column ${c.sql}`).join(', ')}`, cover(plan.columns.map((c) => c.span))));
       }
-      return [...plan.createTypes, ...head, ...plan.alters, ...plan.columnQueries, ...plan.rest, ...unknown];
+      const after = [...plan.alters, ...plan.columnQueries, ...plan.rest, ...unknown];
+      // createTableIfNotExists is exact only when the CREATE TABLE is all the call sends.
+      if (mc.method === 'createTable' && head[0] && !plan.createTypes.length && !after.length) head[0] = { ...head[0], hooks: { ...hooks, ...rename } };
+      return [...plan.createTypes, ...head, ...after];
     }
     case 'dropTable':
     case 'dropTableIfExists':
+      hooks.setOptions = rename.setOptions;
       return [whole(`drop table ${mc.method === 'dropTableIfExists' ? 'if exists ' : ''}${qname(qualify(v.name(args[0])))}`)];
     case 'renameTable':
       return [whole(`alter table ${qname(qualify(v.name(args[0])))} rename to ${qname(v.name(args[1]))}`)];
     case 'createSchema':
     case 'createSchemaIfNotExists':
+      hooks.setOptions = rename.setOptions;
       return [whole(`CREATE SCHEMA${mc.method.endsWith('IfNotExists') ? ' IF NOT EXISTS' : ''} ${qname(v.name(args[0]))}`)];
     case 'dropSchema':
     case 'dropSchemaIfExists':
+      hooks.setOptions = rename.setOptions;
       return [whole(`DROP SCHEMA${mc.method.endsWith('IfExists') ? ' IF EXISTS' : ''} ${qname(v.name(args[0]))}`)];
     default:
       return null;

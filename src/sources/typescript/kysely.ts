@@ -109,11 +109,16 @@ const MODELLED: Record<string, ReadonlySet<string>> = {
 /** The column alterations `alterColumn(name, (col) => ...)` models. */
 const ALTER_COLUMN = new Set(['setDataType', 'setNotNull', 'dropNotNull', 'setDefault', 'dropDefault']);
 /** The column modifiers `addColumn(name, type, (col) => ...)` models (`stored` goes with `generatedAlwaysAs`). */
-const COLUMN_MODIFIERS = new Set(['notNull', 'primaryKey', 'unique', 'defaultTo', 'references', 'onDelete', 'onUpdate', 'check', 'generatedAlwaysAsIdentity', 'generatedByDefaultAsIdentity', 'generatedAlwaysAs', 'stored']);
+const COLUMN_MODIFIERS = new Set(['ifNotExists', 'notNull', 'primaryKey', 'unique', 'defaultTo', 'references', 'onDelete', 'onUpdate', 'check', 'generatedAlwaysAsIdentity', 'generatedByDefaultAsIdentity', 'generatedAlwaysAs', 'stored']);
 
-/** The first link of the chain whose column callback (of addColumn or alterColumn) uses a method this does not model. */
+/** The first link of the chain whose column callback (of addColumn, alterColumn or dropColumn) uses a method this does not model. */
 function unmodelledCallback(links: Link[]): Link | undefined {
   return links.find((l) => {
+    // `dropColumn('c', (col) => col.ifExists())`: DropColumnBuilder's one method.
+    if (l.method === 'dropColumn' && l.args[1]) {
+      const ms = callbackLinks(l.args[1]);
+      return ms.length === 0 || ms.some((m) => m.method !== 'ifExists');
+    }
     if (l.method === 'alterColumn') {
       const ms = callbackLinks(l.args[1]);
       return ms.length === 0 || ms.some((m) => !ALTER_COLUMN.has(m.method));
@@ -147,6 +152,31 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
       ? `the column callback of \`${callback.method}(...)\` in this schema chain`
       : 'this schema chain';
   return notTranslated(call, `miglint does not translate ${what} into SQL`, 'Write the statement with sql`...`.execute(db) so miglint can check it.');
+}
+
+/**
+ * The IF [NOT] EXISTS method each schema operation's builder has (CreateTableBuilder.ifNotExists,
+ * DropTableBuilder.ifExists, CreateIndexBuilder.ifNotExists, ...; CreateViewBuilder's only for a
+ * materialized view), which the fixes chain right after the operation's call.
+ */
+const CHAINED_OPTIONS: Record<string, string> = {
+  createTable: 'ifNotExists',
+  createIndex: 'ifNotExists',
+  createView: 'ifNotExists',
+  dropTable: 'ifExists',
+  dropIndex: 'ifExists',
+  dropView: 'ifExists',
+};
+
+/** The calls of the chain ending at `outer`, first first (the same order as `chainDown`'s links). */
+function chainCalls(outer: CallExpression): CallExpression[] {
+  const out: CallExpression[] = [];
+  let cur: Node = outer;
+  while (Node.isCallExpression(cur) && Node.isPropertyAccessExpression(cur.getExpression())) {
+    out.unshift(cur);
+    cur = (cur.getExpression() as PropertyAccessExpression).getExpression();
+  }
+  return out;
 }
 
 function translateChain(call: CallExpression, links: Link[], base: PropertyAccessExpression, env: Env): BuiltSql[] | null {
@@ -196,9 +226,11 @@ function translateChain(call: CallExpression, links: Link[], base: PropertyAcces
       const cmds: string[] = [];
       rest.forEach((l, i) => {
         const [a0, a1] = l.args;
+        // AlterTableDropConstraintBuilder has `.ifExists()`; a column's IF [NOT] EXISTS is in its callback.
         const ifExists = rest[i + 1]?.method === 'ifExists' ? 'IF EXISTS ' : '';
-        if (l.method === 'addColumn') cmds.push(`ADD COLUMN ${columnDef(columnSpec(v, l))}`);
-        else if (l.method === 'dropColumn') cmds.push(`DROP COLUMN ${ifExists}${qname(v.name(a0))}`);
+        const inCallback = (m: string) => callbackLinks(l.method === 'addColumn' ? l.args[2] : a1).some((x) => x.method === m);
+        if (l.method === 'addColumn') cmds.push(`ADD COLUMN ${inCallback('ifNotExists') ? 'IF NOT EXISTS ' : ''}${columnDef(columnSpec(v, l))}`);
+        else if (l.method === 'dropColumn') cmds.push(`DROP COLUMN ${inCallback('ifExists') ? 'IF EXISTS ' : ''}${qname(v.name(a0))}`);
         else if (l.method === 'renameColumn') cmds.push(`RENAME COLUMN ${qname(v.name(a0))} TO ${qname(v.name(a1))}`);
         else if (l.method === 'renameTo') cmds.push(`RENAME TO ${qname(v.name(a0))}`);
         else if (l.method === 'dropConstraint') cmds.push(`DROP CONSTRAINT ${ifExists}${qname(v.name(a0))}`);
@@ -256,9 +288,16 @@ function translateChain(call: CallExpression, links: Link[], base: PropertyAcces
   }
   const imports = importSql(env);
   const db = base.getExpression().getText();
-  const hooks: BuilderHooks | undefined =
-    imports === null ? undefined : { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (text) => `${imports.tag}\`${templateBody(text)}\`.execute(${db})`, imports.edits) };
-  return [{ ...v.built(sql, call), ...(hooks ? { hooks } : {}) }];
+  const hooks: BuilderHooks = {};
+  if (imports !== null) hooks.replaceWithRaw = replacer(call.getStart(), call.getEnd(), (text) => `${imports.tag}\`${templateBody(text)}\`.execute(${db})`, imports.edits);
+  const chained = CHAINED_OPTIONS[op.method];
+  const opCall = chainCalls(call)[opIndex];
+  if (chained && opCall && (op.method !== 'createView' || has('materialized'))) {
+    const at = opCall.getEnd();
+    // Only this one option: asked for more (`concurrently` too), the call is left to `replaceWithRaw`.
+    hooks.setOptions = (options) => (options[chained] === true && Object.keys(options).every((k) => k === chained) ? [{ start: at, end: at, text: `.${chained}()` }] : null);
+  }
+  return [{ ...v.built(sql, call), ...(hooks.replaceWithRaw || hooks.setOptions ? { hooks } : {}) }];
 }
 
 /**

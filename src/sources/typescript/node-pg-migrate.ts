@@ -64,6 +64,11 @@ function columnSpec(v: Values, name: string, e: Node): ColumnSpec {
   };
 }
 
+/** Whether a column definition is a type string or an object literal (what `columnSpec` reads). */
+function readableColumn(v: Values, e: Node): boolean {
+  return v.str(e) !== null || Node.isObjectLiteralExpression(v.resolve(e));
+}
+
 function columnSpecs(v: Values, e: Node | undefined): ColumnSpec[] {
   const n = e ? v.resolve(e) : undefined;
   if (!n || !Node.isObjectLiteralExpression(n)) return [];
@@ -127,12 +132,25 @@ function constraintClauses(v: Values, table: string, name: string | null, e: Nod
   return out;
 }
 
-const OPTION_KEYS: Record<string, Record<string, string>> = {
-  createIndex: { concurrently: 'concurrently', ifNotExists: 'ifNotExists' },
-  addIndex: { concurrently: 'concurrently', ifNotExists: 'ifNotExists' },
-  dropIndex: { concurrently: 'concurrently', ifExists: 'ifExists' },
-  addConstraint: { notValid: 'notValid' },
-  createConstraint: { notValid: 'notValid' },
+/**
+ * The boolean options of each method the fixes set, and which argument holds the options
+ * object (node-pg-migrate's operations: `createTable(name, columns, { ifNotExists })`,
+ * `dropTable(name, { ifExists, cascade })`, `addColumns(t, columns, { ifNotExists })`,
+ * `dropColumns(t, columns, { ifExists })`, `dropConstraint(t, name, { ifExists })`, ...).
+ */
+const OPTION_KEYS: Record<string, { at: number; keys: Record<string, string> }> = {
+  createIndex: { at: 2, keys: { concurrently: 'concurrently', ifNotExists: 'ifNotExists' } },
+  addIndex: { at: 2, keys: { concurrently: 'concurrently', ifNotExists: 'ifNotExists' } },
+  dropIndex: { at: 2, keys: { concurrently: 'concurrently', ifExists: 'ifExists' } },
+  addConstraint: { at: 2, keys: { notValid: 'notValid' } },
+  createConstraint: { at: 2, keys: { notValid: 'notValid' } },
+  createTable: { at: 2, keys: { ifNotExists: 'ifNotExists' } },
+  dropTable: { at: 1, keys: { ifExists: 'ifExists' } },
+  addColumns: { at: 2, keys: { ifNotExists: 'ifNotExists' } },
+  addColumn: { at: 2, keys: { ifNotExists: 'ifNotExists' } },
+  dropColumns: { at: 2, keys: { ifExists: 'ifExists' } },
+  dropColumn: { at: 2, keys: { ifExists: 'ifExists' } },
+  dropConstraint: { at: 2, keys: { ifExists: 'ifExists' } },
 };
 
 /** MigrationBuilder methods that send SQL (`sql`, a raw query, is read elsewhere). */
@@ -160,9 +178,10 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call)!;
   const receiver = mc.receiver.getText();
   const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${receiver}.sql(${quote(sql)})`) };
-  const keys = OPTION_KEYS[mc.method];
-  const [, a1, a2] = call.getArguments();
-  if (keys && a1) hooks.setOptions = optionsEditor(env.text, env.source.eol, a2, a1, keys);
+  const options = OPTION_KEYS[mc.method];
+  const args = call.getArguments();
+  const before = options ? args[options.at - 1] : undefined;
+  if (options && before) hooks.setOptions = optionsEditor(env.text, env.source.eol, args[options.at], before, options.keys);
   return built.map((b) => ({ ...b, hooks }));
 }
 
@@ -177,6 +196,9 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
   const one = (sql: string) => [v.built(sql, call)];
   switch (mc.method) {
     case 'createTable': {
+      // Columns given as a variable, a spread or a value miglint cannot read: not translated (reported), never guessed as `text`.
+      const cols = a1 ? v.resolve(a1) : undefined;
+      if (!cols || !Node.isObjectLiteralExpression(cols) || cols.getProperties().some((p) => !Node.isPropertyAssignment(p) || !readableColumn(v, p.getInitializer()!))) return null;
       const o = opts(a2);
       const defs = columnSpecs(v, a1).map(columnDef);
       defs.push(...constraintClauses(v, table(), null, o.get('constraints')));

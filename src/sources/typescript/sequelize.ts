@@ -5,7 +5,7 @@
  * `sequelize.transaction()` are in one (not modelled per statement here).
  */
 import type { CallExpression } from 'ts-morph';
-import { Node } from './morph.js';
+import { Node, SyntaxKind } from './morph.js';
 import {
   Values,
   alterTableSql,
@@ -111,6 +111,32 @@ function whereSql(v: Values, e: Node | undefined): string | null {
   return parts.join(' AND ');
 }
 
+/** The ` WHERE ...` of a bulk call's `where` (`''` for `{}` or `null`: every row); null when it cannot be read. */
+function bulkWhere(v: Values, e: Node): string | null {
+  const n = v.resolve(e);
+  if (Node.isNullLiteral(n) || (Node.isObjectLiteralExpression(n) && n.getProperties().length === 0)) return '';
+  if (Node.isObjectLiteralExpression(n) && n.getProperties().some((p) => !Node.isPropertyAssignment(p))) return null;
+  const w = whereSql(v, n);
+  return w === null ? null : ` WHERE ${w}`;
+}
+
+/** The addIndex options the translation reads completely. */
+const INDEX_OPTIONS = new Set(['fields', 'name', 'unique', 'concurrently', 'using', 'method', 'type', 'where']);
+
+/** Whether an addIndex options object (and its fields) holds only what the translation writes, so its SQL is exact. */
+function indexFullyRead(v: Values, options: Node | undefined, inline: Node | undefined): boolean {
+  const o = options ? v.props(options) : new Map<string, Node>();
+  if (!o) return false;
+  if ([...o.keys()].some((k) => !INDEX_OPTIONS.has(k))) return false;
+  if (o.has('type') && !/^unique$/i.test(v.str(o.get('type')) ?? '')) return false;
+  if (o.has('where') && whereSql(v, o.get('where')) === null) return false;
+  const fields = inline ? o.get('fields') : undefined;
+  const list = fields ? v.resolve(fields) : undefined;
+  // Field objects with more than a name and an order (`length`, `collate`, `operator`) are not translated.
+  if (list && Node.isArrayLiteralExpression(list) && list.getElements().some((e) => [...(v.props(e)?.keys() ?? [])].some((k) => !['name', 'attribute', 'order'].includes(k)))) return false;
+  return !v.interpolated;
+}
+
 /** Sequelize's default index name: `table_field1_field2`, underscored. */
 function indexName(table: string, fields: string[]): string {
   const t = table.split('.').pop() ?? table;
@@ -157,7 +183,19 @@ const SCHEMA_METHODS = new Set([
   'createTable', 'dropTable', 'renameTable', 'addColumn', 'removeColumn', 'changeColumn', 'renameColumn', 'addIndex', 'removeIndex',
   'addConstraint', 'removeConstraint', 'createSchema', 'dropSchema', 'dropAllTables', 'dropAllSchemas', 'dropEnum', 'dropAllEnums',
   'createFunction', 'dropFunction', 'renameFunction', 'createTrigger', 'dropTrigger', 'renameTrigger',
+  'bulkInsert', 'bulkUpdate', 'bulkDelete',
 ]);
+
+/**
+ * Sequelize 7's IF [NOT] EXISTS options (postgres addColumnQuery's `ifNotExists`, the
+ * `ifExists` of removeColumnQuery and removeConstraintQuery) and which argument holds them;
+ * Sequelize 6 has none of them.
+ */
+const CORE_IF_OPTIONS: Record<string, { at: number; keys: Record<string, string> }> = {
+  addColumn: { at: 3, keys: { ifNotExists: 'ifNotExists' } },
+  removeColumn: { at: 2, keys: { ifExists: 'ifExists' } },
+  removeConstraint: { at: 2, keys: { ifExists: 'ifExists' } },
+};
 
 function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const built = translateCall(call, env);
@@ -167,12 +205,19 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call)!;
   const receiver = mc.receiver.getText();
   const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${receiver}.sequelize.query(${quote(sql)})`) };
-  const [, a1, a2] = call.getArguments();
+  const args = call.getArguments();
+  const [, a1, a2] = args;
+  const core = sequelizeCore(env);
   if ((mc.method === 'addIndex' || mc.method === 'removeIndex') && a1) {
-    // Sequelize's addIndex and removeIndex know `concurrently` (removeIndex always says IF EXISTS).
+    // Sequelize's addIndex and removeIndex know `concurrently`; Sequelize 7's removeIndex also `ifExists` (6's always says IF EXISTS).
     const inline = mc.method === 'addIndex' && Node.isObjectLiteralExpression(a1) && a1.getProperty('fields');
-    hooks.setOptions = optionsEditor(env.text, env.source.eol, inline ? a1 : a2, a1, { concurrently: 'concurrently' });
+    const keys: Record<string, string> = mc.method === 'removeIndex' && core ? { concurrently: 'concurrently', ifExists: 'ifExists' } : { concurrently: 'concurrently' };
+    hooks.setOptions = optionsEditor(env.text, env.source.eol, inline ? a1 : a2, a1, keys);
+    // The raw query of an index is its translation: only where that has every option (no `operator`, `include`, a where it cannot read).
+    if (mc.method === 'addIndex' && !indexFullyRead(new Values(env), inline ? a1 : a2, inline ? (a1 as Node) : undefined)) delete hooks.replaceWithRaw;
   }
+  const ifOption = core ? CORE_IF_OPTIONS[mc.method] : undefined;
+  if (ifOption && args[ifOption.at - 1]) hooks.setOptions = optionsEditor(env.text, env.source.eol, args[ifOption.at], args[ifOption.at - 1], ifOption.keys);
   return built.map((b) => ({ ...b, hooks }));
 }
 
@@ -180,8 +225,11 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call);
   if (!mc || /(^|\.)sequelize$/.test(mc.receiver.getText())) return null;
   const v = new Values(env);
-  const [a0, a1, a2] = call.getArguments();
+  const [a0, a1, a2, a3] = call.getArguments();
   if (!a0) return null;
+  const core = sequelizeCore(env);
+  /** A Sequelize 7 IF [NOT] EXISTS option (`{ ifExists: true }`) in `e`, as the words it adds. */
+  const ifOption = (e: Node | undefined, key: 'ifExists' | 'ifNotExists') => (core && v.bool(opts(e).get(key)) === true ? `${key === 'ifExists' ? 'IF EXISTS' : 'IF NOT EXISTS'} ` : '');
   const table = () => tableName(v, a0);
   const opts = (e: Node | undefined) => v.props(e) ?? new Map<string, Node>();
   const one = (sql: string) => [v.built(sql, call)];
@@ -206,7 +254,8 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
     }
     case 'removeIndex': {
       const name = v.str(a1) ?? indexName(table(), v.names(a1));
-      return one(dropIndexSql(name, { concurrently: v.bool(opts(a2).get('concurrently')) === true, ifExists: true }));
+      // Sequelize 6 always says IF EXISTS; 7 only with `ifExists: true`.
+      return one(dropIndexSql(name, { concurrently: v.bool(opts(a2).get('concurrently')) === true, ifExists: !core || ifOption(a2, 'ifExists') !== '' }));
     }
     case 'createTable': {
       const n = a1 ? v.resolve(a1) : undefined;
@@ -222,9 +271,9 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
       return one(alterTableSql(table(), [`RENAME TO ${qname(tableName(v, a1))}`]));
     case 'addColumn':
       if (!a2) return null;
-      return one(alterTableSql(table(), [`ADD COLUMN ${columnDef(columnSpec(v, v.name(a1), a2))}`]));
+      return one(alterTableSql(table(), [`ADD COLUMN ${ifOption(a3, 'ifNotExists')}${columnDef(columnSpec(v, v.name(a1), a2))}`]));
     case 'removeColumn':
-      return one(alterTableSql(table(), [`DROP COLUMN ${qname(v.name(a1))}`]));
+      return one(alterTableSql(table(), [`DROP COLUMN ${ifOption(a2, 'ifExists')}${qname(v.name(a1))}`]));
     case 'renameColumn':
       return one(alterTableSql(table(), [`RENAME COLUMN ${qname(v.name(a1))} TO ${qname(v.name(a2))}`]));
     case 'changeColumn': {
@@ -254,8 +303,31 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
       const name = o.has('name') ? v.name(o.get('name')) : `${t}_${fields.join('_')}_${suffix}`;
       return one(alterTableSql(table(), [`ADD CONSTRAINT ${qname(name)} ${body}`]));
     }
+    case 'bulkInsert': {
+      // bulkInsert(table, records[, options]): one INSERT of every record, over the columns of all of them (DEFAULT where one lacks it), as bulkInsertQuery does.
+      const n = a1 ? v.resolve(a1) : undefined;
+      if (!n || !Node.isArrayLiteralExpression(n) || !n.getElements().length) return null;
+      const rows = n.getElements().map((e) => v.props(e));
+      if (rows.some((r) => !r || !r.size) || (n.getElements() as Node[]).some((e) => Node.isObjectLiteralExpression(v.resolve(e)) && v.resolve(e).getDescendantsOfKind(SyntaxKind.SpreadAssignment).length)) return null;
+      const cols = [...new Set(rows.flatMap((r) => [...r!.keys()]))];
+      const values = rows.map((r) => `(${cols.map((c) => (r!.has(c) ? v.defaultSql(r!.get(c)) : 'DEFAULT')).join(', ')})`);
+      return one(`INSERT INTO ${qname(table())} (${cols.map((c) => qname(c)).join(', ')}) VALUES ${values.join(', ')}`);
+    }
+    case 'bulkUpdate': {
+      // bulkUpdate(table, values, where[, options]): an empty `where` updates every row.
+      const set = v.props(a1);
+      const where = a2 ? bulkWhere(v, a2) : '';
+      if (!set || !set.size || where === null) return null;
+      return one(`UPDATE ${qname(table())} SET ${[...set].map(([k, val]) => `${qname(k)} = ${v.defaultSql(val)}`).join(', ')}${where}`);
+    }
+    case 'bulkDelete': {
+      // bulkDelete(table, where[, options]): an empty `where` deletes every row.
+      const where = a1 ? bulkWhere(v, a1) : '';
+      if (where === null) return null;
+      return one(`DELETE FROM ${qname(table())}${where}`);
+    }
     case 'removeConstraint':
-      return one(alterTableSql(table(), [`DROP CONSTRAINT ${qname(v.name(a1))}`]));
+      return one(alterTableSql(table(), [`DROP CONSTRAINT ${ifOption(a2, 'ifExists')}${qname(v.name(a1))}`]));
     default:
       return null;
   }

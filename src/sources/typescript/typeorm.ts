@@ -10,7 +10,7 @@ import type { CallExpression, ClassDeclaration, ClassExpression } from 'ts-morph
 import { Node, SyntaxKind } from './morph.js';
 import { inClass } from './shape.js';
 import type { Edit } from '../../core/diagnostic.js';
-import { indentUnit, lineIndent, lineStart, optionsEditor, replacer, startWithComments, usesSemicolons } from './edits.js';
+import { argumentEditor, indentUnit, lineIndent, lineStart, optionsEditor, replacer, startWithComments, usesSemicolons } from './edits.js';
 import {
   Values,
   alterTableSql,
@@ -73,7 +73,7 @@ function columnSpec(v: Values, o: Map<string, Node>): ColumnSpec {
   };
 }
 
-function indexSql(v: Values, table: string, e: Node | undefined): string | null {
+function indexSql(v: Values, table: string, e: Node | undefined, ifNotExists = false): string | null {
   const o = v.props(e);
   if (!o) return null;
   const columns = v.names(o.get('columnNames'));
@@ -84,6 +84,7 @@ function indexSql(v: Values, table: string, e: Node | undefined): string | null 
     columns,
     unique: v.bool(o.get('isUnique')) === true,
     concurrently: v.bool(o.get('isConcurrent')) === true,
+    ifNotExists,
     method: v.bool(o.get('isSpatial')) ? 'GiST' : null,
     where,
   });
@@ -114,16 +115,24 @@ function objectName(v: Values, e: Node | undefined): string {
 }
 
 /** The TableColumn options changeColumn (PostgresQueryRunner) compares and this translation models. */
-const CHANGE_MODELLED = new Set(['name', 'type', 'length', 'isArray', 'isNullable', 'default']);
+const CHANGE_MODELLED = new Set(['name', 'type', 'length', 'precision', 'scale', 'isArray', 'isNullable', 'default']);
+
+/** A changeColumn's statements, with what TypeORM's call does that the SQL alone does not say. */
+interface ChangedColumn {
+  sql: string[];
+  /** Set when TypeORM recreates the column: why, for the findings on its DROP COLUMN. */
+  effect?: string;
+}
 
 /**
- * `changeColumn(table, oldColumn, newColumn)` as TypeORM's PostgresQueryRunner sends it: a
- * change of type, length or array-ness drops the old column and adds the new one (TypeORM
- * "recreates" it: the column's data is lost); otherwise RENAME COLUMN, SET/DROP DEFAULT and
- * SET/DROP NOT NULL, one statement each. Returns why it cannot be translated when the old
- * column is only a name (TypeORM reads it from the database) or other options change.
+ * `changeColumn(table, oldColumn, newColumn)` as TypeORM's PostgresQueryRunner sends it: when
+ * `type`, `length` or `isArray` differ it drops the old column and adds the new one ("to avoid
+ * data conversion, we just recreate column": the column's data is lost); otherwise RENAME
+ * COLUMN, ALTER COLUMN ... TYPE for a change of precision or scale (in place), SET/DROP DEFAULT
+ * and SET/DROP NOT NULL, one statement each, in that order. Returns why it cannot be translated
+ * when the old column is only a name (TypeORM reads it from the database) or other options change.
  */
-function changeColumn(v: Values, table: string, oldArg: Node | undefined, newArg: Node | undefined): string[] | string {
+function changeColumn(v: Values, table: string, oldArg: Node | undefined, newArg: Node | undefined): ChangedColumn | string {
   const o = v.props(oldArg);
   const n = v.props(newArg);
   if (!n) return 'the new column is not an object literal';
@@ -134,13 +143,27 @@ function changeColumn(v: Values, table: string, oldArg: Node | undefined, newArg
   const oldSpec = columnSpec(v, o);
   const newSpec = columnSpec(v, n);
   const t = qname(table);
-  if (oldSpec.type !== newSpec.type) return [`ALTER TABLE ${t} DROP COLUMN ${qname(oldSpec.name)}`, alterTableSql(table, [`ADD ${columnDef(newSpec)}`])];
+  // TableColumn keeps `length` as a string ('' when unset) and `isArray` as a boolean (false when unset).
+  const length = (m: Map<string, Node>) => String(v.str(m.get('length')) ?? v.num(m.get('length')) ?? '');
+  const array = (m: Map<string, Node>) => v.bool(m.get('isArray')) === true;
+  const changed = [
+    v.str(o.get('type')) !== v.str(n.get('type')) ? `type (${v.str(o.get('type')) ?? '?'} to ${v.str(n.get('type')) ?? '?'})` : null,
+    length(o) !== length(n) ? `length (${length(o) || 'none'} to ${length(n) || 'none'})` : null,
+    array(o) !== array(n) ? `array-ness (${array(o) ? 'array' : 'not an array'} to ${array(n) ? 'array' : 'not an array'})` : null,
+  ].filter((x): x is string => x !== null);
+  if (changed.length) {
+    return {
+      sql: [`ALTER TABLE ${t} DROP COLUMN ${qname(oldSpec.name)}`, alterTableSql(table, [`ADD ${columnDef(newSpec)}`])],
+      effect: `TypeORM's changeColumn drops the column and adds it again when its ${changed.join(' and ')} ${changed.length > 1 ? 'change' : 'changes'}, so the column's data is lost`,
+    };
+  }
   const out: string[] = [];
   const c = qname(newSpec.name);
   if (oldSpec.name !== newSpec.name) out.push(`ALTER TABLE ${t} RENAME COLUMN ${qname(oldSpec.name)} TO ${c}`);
+  if (text(o, 'precision') !== text(n, 'precision') || text(o, 'scale') !== text(n, 'scale')) out.push(`ALTER TABLE ${t} ALTER COLUMN ${c} TYPE ${newSpec.type.replace(/ GENERATED BY DEFAULT AS IDENTITY$/, '')}`);
   if (oldSpec.default !== newSpec.default) out.push(`ALTER TABLE ${t} ALTER COLUMN ${c} ${newSpec.default !== null ? `SET DEFAULT ${newSpec.default}` : 'DROP DEFAULT'}`);
   if (oldSpec.notNull !== newSpec.notNull) out.push(`ALTER TABLE ${t} ALTER COLUMN ${c} ${newSpec.notNull ? 'SET' : 'DROP'} NOT NULL`);
-  return out;
+  return { sql: out };
 }
 
 /** QueryRunner methods that send SQL this translation does not model. */
@@ -202,12 +225,16 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
       for (const co of objects(list(o.get('checks')))) {
         defs.push(`CHECK (${v.str(co.get('expression')) ?? 'true'})`);
       }
-      out.push(createTableSql(name, defs, v.bool(args[1]) === true));
-      for (const i of list(o.get('indices'))) out.push(indexSql(v, name, i) ?? '');
+      // `createTable(table, true)`: PostgresQueryRunner asks hasTable first and, when the table exists,
+      // sends nothing (its indices neither): written as IF NOT EXISTS on the table and its indices.
+      const ifNotExists = v.bool(args[1]) === true;
+      out.push(createTableSql(name, defs, ifNotExists));
+      for (const i of list(o.get('indices'))) out.push(indexSql(v, name, i, ifNotExists) ?? '');
       for (const f of list(o.get('foreignKeys'))) out.push(foreignKeySql(v, name, f) ?? '');
       break;
     }
     case 'dropTable':
+      // `dropTable(table, true)`: sends nothing when hasTable says the table is gone.
       out.push(dropTableSql(table(), { ifExists: v.bool(args[1]) === true }));
       break;
     case 'renameTable':
@@ -228,7 +255,7 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
     }
     case 'changeColumn': {
       const built = changeColumn(v, table(), args[1], args[2]);
-      if (typeof built !== 'string') return built.map((sql) => v.built(sql, call));
+      if (typeof built !== 'string') return built.sql.map((sql, i) => ({ ...v.built(sql, call), ...(i === 0 && built.effect ? { effect: built.effect } : {}) }));
       return [{ sql: '', span: { start: call.getStart(), end: call.getEnd() }, interpolated: true, unanalysed: { message: `Not analysed: ${built}, so miglint cannot know the SQL this \`changeColumn\` sends and it was not checked.`, help: 'Pass the old column as a `new TableColumn({...})` with its type, length, nullability and default, or write the ALTER TABLE with `queryRunner.query`.' } }];
     }
     case 'renameColumn':
@@ -282,11 +309,17 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
   if (!args.length) return null;
   const receiver = mc.receiver.getText();
   const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${receiver}.query(${quote(sql)})`) };
+  // TypeORM's `ifNotExists` / `ifExists` are the second arguments of createTable / dropTable.
+  if (mc.method === 'createTable') hooks.setOptions = argumentEditor(args, { ifNotExists: 1 });
+  if (mc.method === 'dropTable') hooks.setOptions = argumentEditor(args, { ifExists: 1 });
   if (mc.method === 'createIndex') {
     // TypeORM has `isConcurrent` on TableIndex, and no IF NOT EXISTS.
     const idx = args[1] ? v.resolve(args[1]) : undefined;
     const obj = idx && Node.isNewExpression(idx) ? idx.getArguments()[0] : idx;
     if (obj && Node.isObjectLiteralExpression(obj)) hooks.setOptions = optionsEditor(env.text, env.source.eol, obj, undefined, { concurrently: 'isConcurrent' });
+    // The raw query of an index is its translation: only where that has every option (no isFulltext, parser, isNullFiltered).
+    const read = v.props(args[1]);
+    if (!read || [...read.keys()].some((k) => !['name', 'columnNames', 'isUnique', 'isConcurrent', 'isSpatial', 'where'].includes(k))) delete hooks.replaceWithRaw;
   }
   const stmts = out.filter(Boolean).map((sql) => ({ ...v.built(sql, call), hooks }));
   if (!unread && stmts.length === out.length) return stmts;

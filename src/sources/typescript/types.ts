@@ -62,6 +62,8 @@ export interface BuiltSql {
   priorColumnTypes?: Record<string, string>;
   /** Fix edits for this call, computed while the syntax tree exists. */
   hooks?: BuilderHooks;
+  /** What the framework's call does that its SQL alone does not say (`Statement.builderEffect`). */
+  effect?: string;
   /**
    * Set when the call's SQL cannot be reconstructed at all (`sql` is then ignored): the
    * call becomes an `unanalyzable-statement` fact with this message and help.
