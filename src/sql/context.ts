@@ -18,6 +18,7 @@ import { dmlFact, saysCascade } from './dml.js';
 import { DO_BLOCK_TRANSACTION } from './do-blocks.js';
 import type { LockFact, StatementFacts } from './facts.js';
 import { locksOf } from './locks.js';
+import { reachedLocks } from './reach.js';
 import { creationKey, fromRangeVar, relationKey, resetsAllSettings, resolvedKey, searchPathChange, SearchPaths } from './names.js';
 import { SchemaDelta } from './schema-delta.js';
 import { SettingsTracker, timeoutInForce } from './settings.js';
@@ -146,6 +147,8 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
     const key = l.target ? resolvedKey(l.target, s.context) : null;
     return { ...l, key, existing: l.relationKind === 'index' || key === null || !s.context.createdTables.has(key) };
   });
+  const cascade = saysCascade(s.node);
+  locks.push(...reachedLocks(s.node, locks, view, cascade));
   const rv = 'AlterTableStmt' in s.node ? s.node.AlterTableStmt.relation : 'RenameStmt' in s.node ? s.node.RenameStmt.relation : undefined;
   const tname = fromRangeVar(rv);
   const table = tname ? resolvedKey(tname, s.context) : null;
@@ -156,7 +159,7 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
   };
   const dml = dmlFact(s.node, keyOf, view);
   const effects = effectsOf(s.node, alter, table, view, pgVersion, keyOf, { timeZone: inForce.get('timezone')?.value ?? null, dml });
-  return { kind: info, pgVersion, locks, table, alter, effects, dml, cascade: saysCascade(s.node), schema: view, settings: inForce, transaction, connection };
+  return { kind: info, pgVersion, locks, table, alter, effects, dml, cascade, schema: view, settings: inForce, transaction, connection };
 }
 
 /** Which transaction block a statement runs in, as a key (for `SET LOCAL`), or null in autocommit. */

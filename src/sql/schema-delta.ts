@@ -41,6 +41,8 @@ export interface ConstraintState {
   columns: readonly string[];
   /** The transaction block it was added in (facts' `transaction.id`), to tell a VALIDATE in the same one. */
   transaction: string | null;
+  /** A FOREIGN KEY: the key of the table it references (resolved with its statement's search_path). */
+  references?: RelationKey | null;
 }
 
 export interface IndexState {
@@ -72,6 +74,8 @@ export interface SchemaView {
   index(key: RelationKey): IndexState | undefined;
   /** Enum values added by `ALTER TYPE ... ADD VALUE` (or created with `CREATE TYPE ... AS ENUM`), keyed by the type's key. */
   enumValues(type: RelationKey): EnumValueState[];
+  /** Tables with a FOREIGN KEY the migration added (still in place) that references `table`, in the order first seen. */
+  referencing(table: RelationKey): RelationKey[];
 }
 
 type History<T> = { seq: number; value: T | null }[];
@@ -112,6 +116,13 @@ export class SchemaDelta {
       constraints: (t) => [...(this.consOf.get(t) ?? [])].flatMap((k) => at(this.cons.get(k), seq) ?? []),
       index: (k) => at(this.idx.get(k), seq) ?? undefined,
       enumValues: (k) => at(this.enums.get(k), seq) ?? [],
+      referencing: (t) => {
+        const out = new Set<RelationKey>();
+        for (const [from, keys] of this.consOf) {
+          for (const k of keys) if (at(this.cons.get(k), seq)?.references === t) out.add(from);
+        }
+        return [...out];
+      },
     };
   }
 
@@ -135,7 +146,7 @@ export class SchemaDelta {
     };
     const addConstraint = (t: RelationKey, f: ReturnType<typeof constraintFact>, fallbackName: string) => {
       if (!f) return;
-      setCon(t, f.name ?? fallbackName, { name: f.name ?? fallbackName, kind: f.kind, validated: !f.notValid, checksNotNull: f.checksNotNull, columns: f.columns, transaction });
+      setCon(t, f.name ?? fallbackName, { name: f.name ?? fallbackName, kind: f.kind, validated: !f.notValid, checksNotNull: f.checksNotNull, columns: f.columns, transaction, ...(f.kind === 'foreign-key' ? { references: f.references ? existing(f.references) : null } : {}) });
       if (f.kind === 'primary-key' || (f.kind === 'not-null' && !f.notValid)) {
         for (const c of f.columns) {
           const prev = before.column(t, c);
@@ -249,6 +260,8 @@ export class SchemaDelta {
         const k = existing(n);
         if (d.removeType === 'OBJECT_TABLE' || d.removeType === 'OBJECT_MATVIEW') {
           if (SchemaDelta.at(this.tables.get(k), this.seq + 1)) this.put(this.tables, k, null);
+          // Its constraints go with it (sql-droptable.html), foreign keys to other tables included.
+          for (const c of [...(this.consOf.get(k) ?? [])]) if (SchemaDelta.at(this.cons.get(c), this.seq + 1)) this.put(this.cons, c, null);
         } else if (d.removeType === 'OBJECT_INDEX') {
           if (SchemaDelta.at(this.idx.get(k), this.seq + 1)) this.put(this.idx, k, null);
         }
