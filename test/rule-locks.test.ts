@@ -152,7 +152,6 @@ forEachServer('rule lock claims against pg_locks', (server: TestServer) => {
 /** Rules whose bad fixtures cannot be run, and why. */
 const LEFT_OUT: Record<string, string> = {
   'unanalyzable-statement': 'its fixtures are statements PostgreSQL rejects too (a DO body that does not parse): they take no lock',
-  'ban-alter-domain-with-add-constraint': 'the facts do not yet name the SHARE locks on the tables that use the domain',
   'ban-truncate-cascade': 'the facts do not yet name the ACCESS EXCLUSIVE locks on the tables CASCADE reaches',
 };
 

@@ -42,3 +42,43 @@ describe('DROP TABLE: the tables tied to it by foreign keys', () => {
     assert.deepEqual(locks('CREATE TABLE tags (id int, account_id int REFERENCES accounts (id)); DROP TABLE tags; CREATE TABLE x (id int); DROP TABLE accounts CASCADE').filter((l) => l.includes('tags')), []);
   });
 });
+
+describe('ALTER DOMAIN: SHARE on the tables whose columns use the domain, for the forms that check rows', () => {
+  const unnamed = (d: string) => `SHARE tables using domain "public"."${d}" <domain public.${d}>`;
+  test('an existing domain: one unnamed lock for its tables', () => {
+    assert.deepEqual(locks('ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0)'), [unnamed('d')]);
+    assert.deepEqual(locks('ALTER DOMAIN d VALIDATE CONSTRAINT c'), [unnamed('d')]);
+    assert.deepEqual(locks('ALTER DOMAIN d SET NOT NULL', 15), [unnamed('d')]);
+  });
+  test('forms that check no rows lock no table', () => {
+    for (const sql of ['ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID', 'ALTER DOMAIN d DROP NOT NULL', 'ALTER DOMAIN d SET DEFAULT 1', 'ALTER DOMAIN d DROP CONSTRAINT c', 'ALTER DOMAIN d RENAME CONSTRAINT c TO e', 'ALTER DOMAIN d OWNER TO app']) {
+      assert.deepEqual(locks(sql), [], sql);
+    }
+  });
+  test('ADD NOT NULL: 17+ (before, PostgreSQL refuses it as a syntax error and locks nothing)', () => {
+    assert.deepEqual(locks('ALTER DOMAIN d ADD NOT NULL', 18), [unnamed('d')]);
+    assert.deepEqual(locks('ALTER DOMAIN d ADD CONSTRAINT d_nn NOT NULL', 17), [unnamed('d')]);
+    assert.deepEqual(locks('ALTER DOMAIN d ADD NOT NULL', 16), []);
+    const unit = loadUnit('m.sql', 'ALTER DOMAIN d ADD NOT NULL', config({ pgVersion: 16 }).settings);
+    assert.match(unit.syntaxErrors.map((e) => e.message).join('\n'), /ALTER DOMAIN \.\.\. ADD NOT NULL does not exist before PostgreSQL 17/);
+    assert.deepEqual(loadUnit('m.sql', 'ALTER DOMAIN d ADD NOT NULL', config({ pgVersion: 17 }).settings).syntaxErrors, []);
+  });
+  test('the tables the migration gives the domain are named: created ones as new, an existing one it adds a column to as existing', () => {
+    assert.deepEqual(locks('CREATE DOMAIN s AS int; CREATE TABLE h (id int, v s); ALTER TABLE leads ADD COLUMN score s; ALTER DOMAIN s ADD CHECK (VALUE > 0)'), ['SHARE public.h (new)', 'SHARE public.leads']);
+    // An existing domain: the others are still unnamed.
+    assert.deepEqual(locks('CREATE TABLE h (id int, v d); ALTER DOMAIN d ADD CHECK (VALUE > 0)'), ['SHARE public.h (new)', unnamed('d')]);
+  });
+  test('a domain over the domain counts; a dropped table, a partitioned table and an array column do not', () => {
+    assert.deepEqual(locks('CREATE DOMAIN a AS int; CREATE DOMAIN b AS a; CREATE TABLE t (x b); ALTER DOMAIN a ADD CHECK (VALUE > 0)'), ['SHARE public.t (new)']);
+    assert.deepEqual(locks('CREATE DOMAIN a AS int; CREATE TABLE t (x a); DROP TABLE t; ALTER DOMAIN a ADD CHECK (VALUE > 0)'), []);
+    assert.deepEqual(locks('CREATE DOMAIN a AS int; CREATE TABLE p (k int, x a) PARTITION BY LIST (k); CREATE TABLE t (y a[]); ALTER DOMAIN a ADD CHECK (VALUE > 0)'), []);
+  });
+  test('a table whose columns the delta does not know (AS SELECT, PARTITION OF, LIKE): an unnamed lock, on new tables only', () => {
+    const l = last('CREATE DOMAIN a AS int; CREATE TABLE p (k int, x a) PARTITION BY LIST (k); CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1); ALTER DOMAIN a ADD CHECK (VALUE > 0)').locks;
+    assert.deepEqual(l.map((x) => [x.relation, x.existing]), [['tables using domain "public"."a"', false]]);
+  });
+  test('the check is a scan in the effects, per lock', () => {
+    assert.deepEqual(last('CREATE TABLE h (id int, v d); ALTER DOMAIN d ADD CHECK (VALUE > 0)').effects.map((e) => [e.kind, e.table]), [['scan', 'public.h'], ['scan', null]]);
+    assert.deepEqual(last('ALTER DOMAIN d ADD CHECK (VALUE > 0) NOT VALID').effects, []);
+  });
+});

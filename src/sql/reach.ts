@@ -8,6 +8,13 @@
  *
  * PostgreSQL behaviour relied on, as pg_locks shows it on 15 and 18
  * (test/rule-locks.test.ts):
+ * - `ALTER DOMAIN d ADD CONSTRAINT ... CHECK (...)` (without NOT VALID), `ADD NOT NULL`
+ *   (17+), `SET NOT NULL` and `VALIDATE CONSTRAINT` check the rows of every column of
+ *   `d` (or of a domain over it) under a SHARE lock on its table, materialized view or
+ *   partition (none on a partitioned table, a view, or a composite type); the other
+ *   forms lock no table. sql-alterdomain.html says the columns are checked; the lock
+ *   level is not in explicit-locking.html, it is what pg_locks shows. A column of an
+ *   array or composite over `d` makes those forms fail instead (`cannot alter type`).
  * - `DROP TABLE t` takes ACCESS EXCLUSIVE on every table `t` references by foreign
  *   key (the key's triggers on that table are dropped too); with `CASCADE`, on every
  *   table referencing `t` as well (its foreign key is dropped), one level: those
@@ -17,13 +24,39 @@
  */
 import type { Node } from 'libpg-query';
 import { quoteName } from './describe.js';
+import type { Effect } from './costs.js';
 import type { LockFact } from './facts.js';
 import type { LockMode } from './lock-modes.js';
 import type { Reach } from './locks.js';
-import type { RelationKey } from './names.js';
+import { constraintFact } from './alter.js';
+import { stringList } from './locks.js';
+import { fromNameList, type RelationKey, type RelationName } from './names.js';
 import type { SchemaView } from './schema-delta.js';
 
 const DROP_TABLE = 'sql-droptable.html';
+const ALTER_DOMAIN = 'sql-alterdomain.html';
+
+/** The version that has `ALTER DOMAIN ... ADD [CONSTRAINT c] NOT NULL` (before it, a syntax error; src/sql/versions.ts). */
+export const DOMAIN_ADD_NOT_NULL_SINCE = 17;
+
+/**
+ * The form of an `ALTER DOMAIN` that checks the domain's columns (so locks their
+ * tables), or null: `ADD` a CHECK without NOT VALID, `ADD NOT NULL` (17+),
+ * `SET NOT NULL`, `VALIDATE CONSTRAINT`. The others (defaults, DROP, RENAME,
+ * OWNER, SET SCHEMA, NOT VALID) check nothing.
+ */
+export function domainCheck(node: Node, pgVersion: number): string | null {
+  if (!('AlterDomainStmt' in node)) return null;
+  const s = node.AlterDomainStmt;
+  if (s.subtype === 'O') return 'ALTER DOMAIN ... SET NOT NULL';
+  if (s.subtype === 'V') return 'ALTER DOMAIN ... VALIDATE CONSTRAINT';
+  if (s.subtype !== 'C' || !s.def || !('Constraint' in s.def)) return null;
+  const c = constraintFact(s.def.Constraint);
+  if (!c || c.notValid) return null;
+  if (c.kind === 'check') return 'ALTER DOMAIN ... ADD CHECK';
+  if (c.kind === 'not-null') return pgVersion >= DOMAIN_ADD_NOT_NULL_SINCE ? 'ALTER DOMAIN ... ADD NOT NULL' : null;
+  return null;
+}
 
 /** How a reach set reads in messages and in `migrun plan`: `tables referencing "accounts"`. */
 export function reachText(r: Reach): string {
@@ -47,7 +80,7 @@ function named(key: RelationKey, mode: LockMode, operation: string, manual: stri
  * A set the delta knows in full (every table involved was created by the unit) has
  * no unnamed lock. Never throws.
  */
-export function reachedLocks(node: Node, locks: readonly LockFact[], view: SchemaView, cascade: boolean): LockFact[] {
+export function reachedLocks(node: Node, locks: readonly LockFact[], view: SchemaView, cascade: boolean, resolve: (n: RelationName) => RelationKey, pgVersion: number): LockFact[] {
   const out: LockFact[] = [];
   const namedKeys = new Set(locks.flatMap((l) => (l.key !== null ? [l.key] : [])));
   const push = (l: LockFact) => {
@@ -67,6 +100,24 @@ export function reachedLocks(node: Node, locks: readonly LockFact[], view: Schem
       for (const r of view.referencing(t)) push(named(r, 'ACCESS EXCLUSIVE', 'DROP TABLE ... CASCADE', DROP_TABLE, view));
       if (!complete) push(unnamed({ via: 'referencing', of: t }, 'ACCESS EXCLUSIVE', 'DROP TABLE ... CASCADE', DROP_TABLE));
     }
+  } else if ('AlterDomainStmt' in node) {
+    const form = domainCheck(node, pgVersion);
+    const n = fromNameList(stringList({ List: { items: node.AlterDomainStmt.typeName ?? [] } }));
+    if (form && n) {
+      const domain = resolve(n);
+      const users = view.domainUsers(domain);
+      for (const t of users.tables) push(named(t, 'SHARE', form, ALTER_DOMAIN, view));
+      // A domain the migration created is used by the migration's tables only: all in the delta unless one of them hides its columns.
+      // Such a hidden table is one the migration created, though: no one else's rows.
+      if (!(view.domain(domain) && users.complete)) push({ ...unnamed({ via: 'domain', of: domain }, 'SHARE', form, ALTER_DOMAIN), existing: !view.domain(domain) });
+    }
   }
   return out;
+}
+
+/** The scans behind `reachedLocks`' ALTER DOMAIN locks: one per table (or set of tables) whose rows it checks. */
+export function reachedEffects(locks: readonly LockFact[]): Effect[] {
+  return locks
+    .filter((l) => l.manual === ALTER_DOMAIN)
+    .map((l) => ({ kind: 'scan' as const, table: l.key, reason: `${l.operation} checks every row of the columns that use the domain`, manual: ALTER_DOMAIN }));
 }
