@@ -82,3 +82,25 @@ describe('ALTER DOMAIN: SHARE on the tables whose columns use the domain, for th
     assert.deepEqual(last('ALTER DOMAIN d ADD CHECK (VALUE > 0) NOT VALID').effects, []);
   });
 });
+
+describe('TRUNCATE ... CASCADE: ACCESS EXCLUSIVE on the tables referencing the truncated ones, in turn', () => {
+  test('without CASCADE only the named tables', () => {
+    assert.deepEqual(locks('TRUNCATE accounts'), ['ACCESS EXCLUSIVE accounts']);
+  });
+  test('an existing table: the set of tables referencing it, recursively, unnamed', () => {
+    assert.deepEqual(locks('TRUNCATE accounts, audit.leads CASCADE'), [
+      'ACCESS EXCLUSIVE accounts',
+      'ACCESS EXCLUSIVE audit.leads',
+      'ACCESS EXCLUSIVE tables referencing "public"."accounts", and the tables referencing those <referencing* public.accounts>',
+      'ACCESS EXCLUSIVE tables referencing "audit"."leads", and the tables referencing those <referencing* audit.leads>',
+    ]);
+  });
+  test('tables the migration created: named along the chain; nothing unnamed when every table involved is new', () => {
+    assert.deepEqual(locks('CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a); CREATE TABLE c (b_id int REFERENCES b); TRUNCATE a CASCADE'), ['ACCESS EXCLUSIVE a (new)', 'ACCESS EXCLUSIVE public.b (new)', 'ACCESS EXCLUSIVE public.c (new)']);
+    assert.deepEqual(locks('CREATE TABLE tags (lead_id int REFERENCES leads (id)); TRUNCATE leads CASCADE'), [
+      'ACCESS EXCLUSIVE leads',
+      'ACCESS EXCLUSIVE public.tags (new)',
+      'ACCESS EXCLUSIVE tables referencing "public"."leads", and the tables referencing those <referencing* public.leads>',
+    ]);
+  });
+});

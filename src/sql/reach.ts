@@ -15,6 +15,10 @@
  *   forms lock no table. sql-alterdomain.html says the columns are checked; the lock
  *   level is not in explicit-locking.html, it is what pg_locks shows. A column of an
  *   array or composite over `d` makes those forms fail instead (`cannot alter type`).
+ * - `TRUNCATE ... CASCADE` takes ACCESS EXCLUSIVE on every table with a foreign key
+ *   to a truncated one, recursively (sql-truncate.html: CASCADE "Automatically truncate
+ *   all tables that have foreign-key references to any of the named tables"); without
+ *   CASCADE no other table is locked (a referencing table outside the list makes it fail).
  * - `DROP TABLE t` takes ACCESS EXCLUSIVE on every table `t` references by foreign
  *   key (the key's triggers on that table are dropped too); with `CASCADE`, on every
  *   table referencing `t` as well (its foreign key is dropped), one level: those
@@ -34,6 +38,7 @@ import { fromNameList, type RelationKey, type RelationName } from './names.js';
 import type { SchemaView } from './schema-delta.js';
 
 const DROP_TABLE = 'sql-droptable.html';
+const TRUNCATE = 'sql-truncate.html';
 const ALTER_DOMAIN = 'sql-alterdomain.html';
 
 /** The version that has `ALTER DOMAIN ... ADD [CONSTRAINT c] NOT NULL` (before it, a syntax error; src/sql/versions.ts). */
@@ -99,6 +104,24 @@ export function reachedLocks(node: Node, locks: readonly LockFact[], view: Schem
       if (!cascade) continue;
       for (const r of view.referencing(t)) push(named(r, 'ACCESS EXCLUSIVE', 'DROP TABLE ... CASCADE', DROP_TABLE, view));
       if (!complete) push(unnamed({ via: 'referencing', of: t }, 'ACCESS EXCLUSIVE', 'DROP TABLE ... CASCADE', DROP_TABLE));
+    }
+  } else if ('TruncateStmt' in node && cascade) {
+    const truncated = locks.filter((l) => l.key !== null).map((l) => l.key!);
+    // The tables the delta shows referencing them, in turn.
+    const seen = new Set<RelationKey>(truncated);
+    const queue = [...truncated];
+    while (queue.length) {
+      const t = queue.shift()!;
+      for (const r of view.referencing(t)) {
+        if (seen.has(r)) continue;
+        seen.add(r);
+        queue.push(r);
+        push(named(r, 'ACCESS EXCLUSIVE', 'TRUNCATE ... CASCADE', TRUNCATE, view));
+      }
+    }
+    // Only when every table involved is new can no other table reference them.
+    if (![...seen].every((t) => view.tableCreated(t))) {
+      for (const t of truncated) push(unnamed({ via: 'referencing', of: t, recursive: true }, 'ACCESS EXCLUSIVE', 'TRUNCATE ... CASCADE', TRUNCATE));
     }
   } else if ('AlterDomainStmt' in node) {
     const form = domainCheck(node, pgVersion);
