@@ -20,10 +20,17 @@ const locks = (sql: string, pgVersion = 18) => last(sql, pgVersion).locks.map((l
 
 describe('DROP TABLE: the tables tied to it by foreign keys', () => {
   test('an existing table: the tables it references, unnamed; with CASCADE the tables referencing it too', () => {
-    assert.deepEqual(locks('DROP TABLE calls'), ['ACCESS EXCLUSIVE calls', 'ACCESS EXCLUSIVE tables "public"."calls" references <referenced public.calls>']);
+    assert.deepEqual(locks('DROP TABLE calls'), [
+      'ACCESS EXCLUSIVE calls',
+      'ACCESS EXCLUSIVE tables "public"."calls" references <referenced public.calls>',
+      'ACCESS EXCLUSIVE the partitioned table "public"."calls" is a partition of <partition-parent public.calls>',
+      'ACCESS EXCLUSIVE partitions of "public"."calls" <partitions public.calls>',
+    ]);
     assert.deepEqual(locks('DROP TABLE audit."Calls" CASCADE'), [
       'ACCESS EXCLUSIVE audit."Calls"',
       'ACCESS EXCLUSIVE tables "audit"."Calls" references <referenced audit."Calls">',
+      'ACCESS EXCLUSIVE the partitioned table "audit"."Calls" is a partition of <partition-parent audit."Calls">',
+      'ACCESS EXCLUSIVE partitions of "audit"."Calls" <partitions audit."Calls">',
       'ACCESS EXCLUSIVE tables referencing "audit"."Calls" <referencing audit."Calls">',
     ]);
   });
@@ -34,9 +41,17 @@ describe('DROP TABLE: the tables tied to it by foreign keys', () => {
     assert.deepEqual(locks('CREATE TABLE tags (id int, account_id int REFERENCES accounts (id)); DROP TABLE accounts CASCADE'), [
       'ACCESS EXCLUSIVE accounts',
       'ACCESS EXCLUSIVE tables "public"."accounts" references <referenced public.accounts>',
+      'ACCESS EXCLUSIVE the partitioned table "public"."accounts" is a partition of <partition-parent public.accounts>',
+      'ACCESS EXCLUSIVE partitions of "public"."accounts" <partitions public.accounts>',
       'ACCESS EXCLUSIVE public.tags (new)',
       'ACCESS EXCLUSIVE tables referencing "public"."accounts" <referencing public.accounts>',
     ]);
+  });
+  test('partitions: a new partition names its partitioned table; a new partitioned table still has a set of partitions (an existing table may have been attached)', () => {
+    assert.deepEqual(locks('CREATE TABLE e2020 PARTITION OF events FOR VALUES IN (2020); DROP TABLE e2020'), ['ACCESS EXCLUSIVE e2020 (new)', 'ACCESS EXCLUSIVE public.events']);
+    assert.deepEqual(locks('CREATE TABLE e (k int) PARTITION BY LIST (k); DROP TABLE e'), ['ACCESS EXCLUSIVE e (new)', 'ACCESS EXCLUSIVE partitions of "public"."e" <partitions public.e> (new)']);
+    assert.deepEqual(locks('CREATE TABLE e2020 (k int); ALTER TABLE events ATTACH PARTITION e2020 FOR VALUES IN (2020); DROP TABLE e2020'), ['ACCESS EXCLUSIVE e2020 (new)', 'ACCESS EXCLUSIVE public.events']);
+    assert.deepEqual(locks('CREATE TABLE e2020 PARTITION OF events FOR VALUES IN (2020); ALTER TABLE events DETACH PARTITION e2020; DROP TABLE e2020'), ['ACCESS EXCLUSIVE e2020 (new)']);
   });
   test('a foreign key dropped with its table no longer ties the tables', () => {
     assert.deepEqual(locks('CREATE TABLE tags (id int, account_id int REFERENCES accounts (id)); DROP TABLE tags; CREATE TABLE x (id int); DROP TABLE accounts CASCADE').filter((l) => l.includes('tags')), []);

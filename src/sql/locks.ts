@@ -46,13 +46,15 @@ export interface LockRequirement {
  * - `referencing`: tables with a FOREIGN KEY to `of`; `recursive`: and the tables
  *   referencing those, in turn (TRUNCATE ... CASCADE);
  * - `referenced`: the tables `of`'s foreign keys reference (DROP TABLE drops those keys' triggers on them);
+ * - `partition-parent`: the partitioned table `of` is a partition of, if it is one;
+ * - `partitions`: `of`'s partitions, and theirs in turn, if it is partitioned;
  * - `domain`: tables and materialized views with a column of domain `of`, or of a
  *   domain over it (ALTER DOMAIN checking a constraint; a partitioned table's partitions,
  *   not the partitioned table, which has no rows of its own).
  * test/rule-locks.test.ts resolves the set in the catalog and checks each member's lock.
  */
 export interface Reach {
-  via: 'referencing' | 'referenced' | 'domain';
+  via: 'referencing' | 'referenced' | 'partition-parent' | 'partitions' | 'domain';
   /** The table's (or the domain's) schema-qualified, case-correct key. */
   of: string;
   recursive?: boolean;

@@ -19,6 +19,8 @@
  *   to a truncated one, recursively (sql-truncate.html: CASCADE "Automatically truncate
  *   all tables that have foreign-key references to any of the named tables"); without
  *   CASCADE no other table is locked (a referencing table outside the list makes it fail).
+ * - `DROP TABLE t` of a partition takes ACCESS EXCLUSIVE on its partitioned table; of a
+ *   partitioned table, on each partition (dropped with it), and theirs in turn.
  * - `DROP TABLE t` takes ACCESS EXCLUSIVE on every table `t` references by foreign
  *   key (the key's triggers on that table are dropped too); with `CASCADE`, on every
  *   table referencing `t` as well (its foreign key is dropped), one level: those
@@ -68,6 +70,8 @@ export function reachText(r: Reach): string {
   const name = quoteName(r.of);
   if (r.via === 'referencing') return `tables referencing ${name}${r.recursive ? ', and the tables referencing those' : ''}`;
   if (r.via === 'referenced') return `tables ${name} references`;
+  if (r.via === 'partition-parent') return `the partitioned table ${name} is a partition of`;
+  if (r.via === 'partitions') return `partitions of ${name}`;
   return `tables using domain ${name}`;
 }
 
@@ -101,6 +105,12 @@ export function reachedLocks(node: Node, locks: readonly LockFact[], view: Schem
         if (c.kind === 'foreign-key' && c.references) push(named(c.references, 'ACCESS EXCLUSIVE', 'DROP TABLE', DROP_TABLE, view));
       }
       if (!complete) push(unnamed({ via: 'referenced', of: t }, 'ACCESS EXCLUSIVE', 'DROP TABLE', DROP_TABLE));
+      // A partition: its partitioned table; a partitioned table: its partitions, which go with it.
+      const st = view.table(t);
+      if (st?.partitionOf) push(named(st.partitionOf, 'ACCESS EXCLUSIVE', 'DROP TABLE', DROP_TABLE, view));
+      else if (!complete) push(unnamed({ via: 'partition-parent', of: t }, 'ACCESS EXCLUSIVE', 'DROP TABLE', DROP_TABLE));
+      // Partitions of a new partitioned table may be existing tables it attached: never known in full.
+      if (!complete || st?.partitioned) push({ ...unnamed({ via: 'partitions', of: t }, 'ACCESS EXCLUSIVE', 'DROP TABLE', DROP_TABLE), existing: !complete });
       if (!cascade) continue;
       for (const r of view.referencing(t)) push(named(r, 'ACCESS EXCLUSIVE', 'DROP TABLE ... CASCADE', DROP_TABLE, view));
       if (!complete) push(unnamed({ via: 'referencing', of: t }, 'ACCESS EXCLUSIVE', 'DROP TABLE ... CASCADE', DROP_TABLE));

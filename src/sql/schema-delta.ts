@@ -93,16 +93,20 @@ export interface SchemaView {
   enumValues(type: RelationKey): EnumValueState[];
   /** Tables with a FOREIGN KEY the migration added (still in place) that references `table`, in the order first seen. */
   referencing(table: RelationKey): RelationKey[];
+  /** A table the migration created, still in place, as the delta has it (its columns by name, whether it is partitioned or a partition). */
+  table(key: RelationKey): TableState | undefined;
   /** A domain the migration created, still in place. */
   domain(key: RelationKey): DomainState | undefined;
   /** The tables the migration created or changed that have a column of domain `key` (see `DomainUsers`). */
   domainUsers(key: RelationKey): DomainUsers;
 }
 
-interface TableState {
+export interface TableState {
   columns: string[];
   /** PARTITION BY: no rows of its own. */
   partitioned?: boolean;
+  /** `PARTITION OF p` (or attached to p by the migration): p's key. */
+  partitionOf?: RelationKey;
   /** Its columns are not all in the delta (AS SELECT, LIKE, PARTITION OF, INHERITS, materialized view). */
   opaque?: boolean;
 }
@@ -146,6 +150,7 @@ export class SchemaDelta {
       constraints: (t) => [...(this.consOf.get(t) ?? [])].flatMap((k) => at(this.cons.get(k), seq) ?? []),
       index: (k) => at(this.idx.get(k), seq) ?? undefined,
       enumValues: (k) => at(this.enums.get(k), seq) ?? [],
+      table: (k) => at(this.tables.get(k), seq) ?? undefined,
       domain: (k) => at(this.domains.get(k), seq) ?? undefined,
       domainUsers: (k) => this.domainUsers(k, seq),
       referencing: (t) => {
@@ -232,7 +237,9 @@ export class SchemaDelta {
       }
       const elts = node.CreateStmt.tableElts ?? [];
       const opaque = (node.CreateStmt.inhRelations ?? []).length > 0 || elts.some((e) => 'TableLikeClause' in e) || !!node.CreateStmt.ofTypename;
-      this.put(this.tables, t, { columns, ...(node.CreateStmt.partspec ? { partitioned: true } : {}), ...(opaque ? { opaque: true } : {}) });
+      const parent = node.CreateStmt.partbound ? node.CreateStmt.inhRelations?.[0] : undefined;
+      const parentName = parent && 'RangeVar' in parent ? fromRangeVar(parent.RangeVar) : null;
+      this.put(this.tables, t, { columns, ...(node.CreateStmt.partspec ? { partitioned: true } : {}), ...(opaque ? { opaque: true } : {}), ...(parentName ? { partitionOf: existing(parentName) } : {}) });
       for (const e of node.CreateStmt.tableElts ?? []) if ('Constraint' in e) addConstraint(t, constraintFact(e.Constraint), `${name.name}_${e.Constraint.contype ?? ''}`);
     } else if ('CreateTableAsStmt' in node || ('SelectStmt' in node && node.SelectStmt.intoClause)) {
       const rv = 'CreateTableAsStmt' in node ? node.CreateTableAsStmt.into?.rel : 'SelectStmt' in node ? node.SelectStmt.intoClause?.rel : undefined;
@@ -292,6 +299,17 @@ export class SchemaDelta {
             const prev = before.constraint(t, sub.from);
             setCon(t, sub.from, null);
             if (prev) setCon(t, sub.to, { ...prev, name: sub.to });
+            break;
+          }
+          case 'attach-partition':
+          case 'detach-partition': {
+            // A partition the migration created changes parent.
+            const k = sub.partition ? existing(sub.partition) : null;
+            const part = k ? SchemaDelta.at(this.tables.get(k), this.seq + 1) : null;
+            if (k && part) {
+              const { partitionOf: _old, ...rest } = part;
+              this.put(this.tables, k, sub.kind === 'attach-partition' ? { ...rest, partitionOf: t } : rest);
+            }
             break;
           }
           case 'rename-table': {

@@ -5,6 +5,8 @@
  * - `referencing`: `pg_constraint` foreign keys (`contype = 'f'`) whose `confrelid` is
  *   the table; `recursive`: and those referencing the tables found, in turn;
  * - `referenced`: the `confrelid` of the table's own foreign keys;
+ * - `partition-parent` / `partitions`: `pg_inherits` of a declarative partition
+ *   (`relispartition`): its parent, or the table's partitions, in turn;
  * - `domain`: relations with storage (`relkind` `r`, `m`: tables, partitions,
  *   materialized views) with a live column whose type is the domain or a domain
  *   over it (`pg_type.typbasetype`, in turn).
@@ -18,6 +20,11 @@ const QUERIES: Record<Reach['via'], string> = {
       UNION SELECT c.conrelid, r.depth + 1 FROM pg_constraint c JOIN r ON c.confrelid = r.oid WHERE c.contype = 'f' AND $2::boolean AND r.depth < 50)
     SELECT DISTINCT oid::int AS oid, oid::regclass::text AS name FROM r`,
   referenced: `SELECT DISTINCT confrelid::int AS oid, confrelid::regclass::text AS name FROM pg_constraint WHERE contype = 'f' AND conrelid = to_regclass($1) AND $2::boolean IS NOT NULL`,
+  'partition-parent': `SELECT i.inhparent::int AS oid, i.inhparent::regclass::text AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhrelid = to_regclass($1) AND c.relispartition AND $2::boolean IS NOT NULL`,
+  partitions: `WITH RECURSIVE p(oid) AS (
+      SELECT i.inhrelid FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1) AND c.relispartition AND $2::boolean IS NOT NULL
+      UNION SELECT i.inhrelid FROM pg_inherits i JOIN p ON i.inhparent = p.oid JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relispartition)
+    SELECT oid::int AS oid, oid::regclass::text AS name FROM p`,
   domain: `WITH RECURSIVE d(oid) AS (
       SELECT to_regtype($1)::oid
       UNION SELECT t.oid FROM pg_type t JOIN d ON t.typbasetype = d.oid WHERE t.typtype = 'd')
