@@ -36,7 +36,7 @@ import type { LockMode } from './lock-modes.js';
 import type { Reach } from './locks.js';
 import { constraintFact } from './alter.js';
 import { stringList } from './locks.js';
-import { fromNameList, type RelationKey, type RelationName } from './names.js';
+import { fromNameList, splitKey, type RelationKey, type RelationName } from './names.js';
 import type { SchemaView } from './schema-delta.js';
 
 const DROP_TABLE = 'sql-droptable.html';
@@ -80,7 +80,7 @@ function unnamed(reach: Reach, mode: LockMode, operation: string, manual: string
 }
 
 function named(key: RelationKey, mode: LockMode, operation: string, manual: string, view: SchemaView): LockFact {
-  return { relation: key, target: null, relationKind: 'table', mode, operation, manual, key, existing: !view.tableCreated(key) };
+  return { relation: key, target: splitKey(key), relationKind: 'table', mode, operation, manual, key, existing: !view.tableCreated(key) };
 }
 
 /**
