@@ -26,7 +26,10 @@
  *
  * - `f.kind`: classification (class, command tag, whether it may run in a transaction block).
  * - `f.locks`: each relation's lock (mode, manual page), `key` schema-qualified and
- *   case-correct, `existing` false when the unit created the table earlier.
+ *   case-correct, `existing` false when the unit created the table earlier; locks on
+ *   tables the statement does not name (tied by foreign keys, partitions, a domain's
+ *   columns: src/sql/reach.ts) are named from the schema delta where it knows them, else
+ *   one lock with `key` null and a `reach` that says which set it is.
  * - `f.alter`: typed ALTER TABLE subcommands (src/sql/alter.ts), each with its own lock;
  *   `f.table` the altered table's key.
  * - `f.dml`: an UPDATE / DELETE / INSERT ... SELECT, its table and whether it is bounded to a batch; `f.cascade`: DROP/TRUNCATE ... CASCADE.

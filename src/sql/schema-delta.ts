@@ -122,6 +122,8 @@ export class SchemaDelta {
   private readonly cons = new Map<string, History<ConstraintState>>();
   /** The history keys of `cons` by table, so that `constraints(t)` reads only that table's. */
   private readonly consOf = new Map<RelationKey, Set<string>>();
+  /** The history keys of `cons` that ever held a FOREIGN KEY to a table, by that table, so that `referencing(t)` reads only those. */
+  private readonly refBy = new Map<RelationKey, Set<string>>();
   private readonly idx = new Map<RelationKey, History<IndexState>>();
   private readonly enums = new Map<RelationKey, History<EnumValueState[]>>();
 
@@ -155,9 +157,7 @@ export class SchemaDelta {
       domainUsers: (k) => this.domainUsers(k, seq),
       referencing: (t) => {
         const out = new Set<RelationKey>();
-        for (const [from, keys] of this.consOf) {
-          for (const k of keys) if (at(this.cons.get(k), seq)?.references === t) out.add(from);
-        }
+        for (const k of this.refBy.get(t) ?? []) if (at(this.cons.get(k), seq)?.references === t) out.add(k.slice(0, k.indexOf('\0')));
         return [...out];
       },
     };
@@ -208,6 +208,11 @@ export class SchemaDelta {
       const names = this.consOf.get(t) ?? new Set<string>();
       names.add(key);
       this.consOf.set(t, names);
+      if (c?.references) {
+        const refs = this.refBy.get(c.references) ?? new Set<string>();
+        refs.add(key);
+        this.refBy.set(c.references, refs);
+      }
     };
     const addConstraint = (t: RelationKey, f: ReturnType<typeof constraintFact>, fallbackName: string) => {
       if (!f) return;
