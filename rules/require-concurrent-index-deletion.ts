@@ -2,6 +2,7 @@ import { defineRule } from '../src/core/rule.js';
 import type { MigrationUnit, Statement } from '../src/core/unit.js';
 import { quoteName } from '../src/sql/describe.js';
 import { droppedIndexKey, dropsTable, indexCreations, tableOfIndex, type IndexCreation } from '../src/sql/index-tables.js';
+import { claim, factsOf } from '../src/sql/facts.js';
 import { dropObjectNames, dropObjectRelations } from '../src/sql/locks.js';
 import type { RelationName } from '../src/sql/names.js';
 import { concurrentIndexFix } from '../src/fix/index-fixes.js';
@@ -38,6 +39,9 @@ export default defineRule({
       const dropped = dropObjectRelations(d.objects);
       if (dropped.length > 0 && dropped.every((n) => goesWithItsTable(unit, s, n, creations!))) return [];
       const names = dropObjectNames(d.objects).map(quoteName).join(', ');
+      // ACCESS EXCLUSIVE on the index and on its table (sql-dropindex.html; explicit-locking.html#LOCKING-TABLES).
+      const f = factsOf(s);
+      const lock = f.locks.find((l) => l.relationKind === 'index' && l.key !== null);
       return [
         {
           ruleId: 'require-concurrent-index-deletion',
@@ -45,6 +49,7 @@ export default defineRule({
           note: 'DROP INDEX takes an ACCESS EXCLUSIVE lock on the index\'s table, which blocks all reads and writes, and queues behind any running query on it.',
           help: 'Use DROP INDEX CONCURRENTLY IF EXISTS (SHARE UPDATE EXCLUSIVE: blocks neither reads nor writes), outside a transaction block.',
           span: s.span,
+          ...(lock ? { lock: claim(lock, f.effects) } : {}),
           ...concurrentIndexFix(unit, s, context.settings),
         },
       ];

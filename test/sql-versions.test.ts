@@ -27,6 +27,7 @@ const SAMPLES: Record<string, string> = {
   'ALTER TABLE ... ALTER COLUMN ... SET COMPRESSION': 'ALTER TABLE leads ALTER COLUMN notes SET COMPRESSION lz4',
   'ALTER TABLE ... ALTER COLUMN ... SET EXPRESSION': "ALTER TABLE leads ALTER COLUMN full_name SET EXPRESSION AS (first_name || ' ' || last_name)",
   'CREATE INDEX ... NULLS NOT DISTINCT': 'CREATE UNIQUE INDEX CONCURRENTLY idx_leads_email ON leads (email) NULLS NOT DISTINCT',
+  'ALTER DOMAIN ... ADD NOT NULL': 'ALTER DOMAIN email_address ADD CONSTRAINT email_address_not_null NOT NULL',
   MERGE: 'MERGE INTO leads l USING imports i ON l.id = i.id WHEN NOT MATCHED THEN INSERT (id) VALUES (i.id)',
 };
 

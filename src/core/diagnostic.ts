@@ -45,7 +45,7 @@ export interface Diagnostic {
    * The table-level lock the finding is about, from the statement facts (src/sql/facts.ts `claim`):
    * test/rule-locks.test.ts checks it against pg_locks on real servers. Not shown by reporters.
    */
-  lock?: { relation: string; mode: string; rewrites?: boolean | 'maybe' };
+  lock?: { relation: string; mode: string; rewrites?: boolean | 'maybe'; reach?: { via: 'referencing' | 'referenced' | 'partition-parent' | 'partitions' | 'domain'; of: string; recursive?: boolean } };
 }
 
 /** A diagnostic placed in a file, with its configured severity and 1-based positions. */

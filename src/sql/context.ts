@@ -22,6 +22,7 @@ import { dmlFact, saysCascade } from './dml.js';
 import { DO_BLOCK_TRANSACTION } from './do-blocks.js';
 import type { LockFact, StatementFacts } from './facts.js';
 import { locksOf } from './locks.js';
+import { reachedEffects, reachedLocks } from './reach.js';
 import { creationKey, fromRangeVar, relationKey, resetsAllSettings, resolvedKey, searchPathChange, SearchPaths } from './names.js';
 import { SchemaDelta } from './schema-delta.js';
 import { SettingsTracker, timeoutInForce } from './settings.js';
@@ -158,6 +159,8 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
     const key = l.target ? resolvedKey(l.target, s.context) : null;
     return { ...l, key, existing: l.relationKind === 'index' || key === null || !s.context.createdTables.has(key) };
   });
+  const cascade = saysCascade(s.node);
+  locks.push(...reachedLocks(s.node, locks, view, cascade, (n) => resolvedKey(n, s.context), pgVersion));
   const rv = 'AlterTableStmt' in s.node ? s.node.AlterTableStmt.relation : 'RenameStmt' in s.node ? s.node.RenameStmt.relation : undefined;
   const tname = fromRangeVar(rv);
   const table = tname ? resolvedKey(tname, s.context) : null;
@@ -167,8 +170,8 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
     return n ? resolvedKey(n, s.context) : null;
   };
   const dml = dmlFact(s.node, keyOf, view);
-  const effects = effectsOf(s.node, alter, table, view, pgVersion, keyOf, { timeZone: inForce.get('timezone')?.value ?? null, dml });
-  return { kind: info, pgVersion, locks, table, alter, effects, dml, cascade: saysCascade(s.node), schema: view, settings: inForce, transaction, connection };
+  const effects = [...effectsOf(s.node, alter, table, view, pgVersion, keyOf, { timeZone: inForce.get('timezone')?.value ?? null, dml }), ...reachedEffects(locks)];
+  return { kind: info, pgVersion, locks, table, alter, effects, dml, cascade, schema: view, settings: inForce, transaction, connection };
 }
 
 /**

@@ -22,7 +22,8 @@ const article = (mode: string) => (/^[AEIOU]/.test(mode) ? 'an' : 'a');
  * for an index, what its table gets too (`... on index "i" and a SHARE lock on its table`).
  */
 export function lockSentence(lock: LockRequirement): string {
-  const name = quoteName(lock.relation);
+  // A set of tables the statement does not name reads as it is (`tables referencing "accounts"`).
+  const name = lock.reach ? lock.relation : quoteName(lock.relation);
   let on = name;
   if (lock.relationKind === 'index') {
     if (lock.tableMode === lock.mode) on = `index ${name} and its table`;

@@ -26,7 +26,10 @@
  *
  * - `f.kind`: classification (class, command tag, whether it may run in a transaction block).
  * - `f.locks`: each relation's lock (mode, manual page), `key` schema-qualified and
- *   case-correct, `existing` false when the unit created the table earlier.
+ *   case-correct, `existing` false when the unit created the table earlier; locks on
+ *   tables the statement does not name (tied by foreign keys, partitions, a domain's
+ *   columns: src/sql/reach.ts) are named from the schema delta where it knows them, else
+ *   one lock with `key` null and a `reach` that says which set it is.
  * - `f.alter`: typed ALTER TABLE subcommands (src/sql/alter.ts), each with its own lock;
  *   `f.table` the altered table's key.
  * - `f.dml`: an UPDATE / DELETE / INSERT ... SELECT, its table and whether it is bounded to a batch; `f.cascade`: DROP/TRUNCATE ... CASCADE.
@@ -51,7 +54,7 @@ import type { StatementInfo } from './classify.js';
 import type { Effect } from './costs.js';
 import type { DmlFact } from './dml.js';
 import type { LockMode } from './lock-modes.js';
-import type { LockRequirement } from './locks.js';
+import type { LockRequirement, Reach } from './locks.js';
 import type { RelationKey } from './names.js';
 import type { SchemaView } from './schema-delta.js';
 import type { SettingsInForce } from './settings.js';
@@ -113,13 +116,15 @@ export interface LockClaim {
   mode: LockMode;
   /** The statement also rewrites that relation (its relfilenode changes); `maybe` when the facts cannot tell (src/sql/costs.ts `Effect.maybe`). */
   rewrites?: boolean | 'maybe';
+  /** A set of tables the statement does not name (src/sql/reach.ts): `relation` then describes it. */
+  reach?: Reach;
 }
 
 /** The claim for a lock fact (and whether the statement rewrites that table, from `effects`). */
 export function claim(lock: LockFact, effects: readonly Effect[] = []): LockClaim {
   const writes = effects.filter((e) => e.table === lock.key && (e.kind === 'rewrite' || e.kind === 'new-storage'));
   const rewrites = writes.some((e) => !e.maybe) ? true : writes.length ? ('maybe' as const) : undefined;
-  return { relation: lock.relation, mode: lock.mode, ...(rewrites !== undefined ? { rewrites } : {}) };
+  return { relation: lock.relation, mode: lock.mode, ...(rewrites !== undefined ? { rewrites } : {}), ...(lock.reach ? { reach: lock.reach } : {}) };
 }
 
 /**

@@ -33,6 +33,31 @@ export interface LockRequirement {
   operation: string;
   /** The manual page the lock level comes from. */
   manual: string;
+  /**
+   * Set on a lock the statement takes on tables it does not name, which the catalog
+   * decides (src/sql/reach.ts): `relation` then says which (`tables referencing "leads"`)
+   * and `target` is null.
+   */
+  reach?: Reach;
+}
+
+/**
+ * A set of tables a statement locks without naming them, as the catalog defines it:
+ * - `referencing`: tables with a FOREIGN KEY to `of`; `recursive`: and the tables
+ *   referencing those, in turn (TRUNCATE ... CASCADE);
+ * - `referenced`: the tables `of`'s foreign keys reference (DROP TABLE drops those keys' triggers on them);
+ * - `partition-parent`: the partitioned table `of` is a partition of, if it is one;
+ * - `partitions`: `of`'s partitions, and theirs in turn, if it is partitioned;
+ * - `domain`: tables and materialized views with a column of domain `of`, or of a
+ *   domain over it (ALTER DOMAIN checking a constraint; a partitioned table's partitions,
+ *   not the partitioned table, which has no rows of its own).
+ * test/rule-locks.test.ts resolves the set in the catalog and checks each member's lock.
+ */
+export interface Reach {
+  via: 'referencing' | 'referenced' | 'partition-parent' | 'partitions' | 'domain';
+  /** The table's (or the domain's) schema-qualified, case-correct key. */
+  of: string;
+  recursive?: boolean;
 }
 
 const MANUAL = {

@@ -28,6 +28,23 @@ export interface ColumnState {
   notNull: boolean | null;
   /** Added (or its table created) by the migration: no existing rows have it. */
   addedInUnit: boolean;
+  /** The key its type resolves to (`public.positive_amount`) with its statement's search_path, for a type the SQL names; null for an array or when unknown. */
+  typeKey?: RelationKey | null;
+}
+
+/** A domain the migration created (`CREATE DOMAIN`), still in place. */
+export interface DomainState {
+  key: RelationKey;
+  /** The key of the type it is over (a domain over a domain chains). */
+  base: RelationKey | null;
+}
+
+/** The tables of the delta with a column of a domain, and whether the delta knows all the migration's tables' columns. */
+export interface DomainUsers {
+  /** Tables with storage (not partitioned tables) that have a column of the domain or of a domain over it, in the order first seen. */
+  tables: RelationKey[];
+  /** False when the migration created a table whose columns the delta does not know (AS SELECT, LIKE, PARTITION OF, INHERITS, a materialized view). */
+  complete: boolean;
 }
 
 export interface ConstraintState {
@@ -41,6 +58,8 @@ export interface ConstraintState {
   columns: readonly string[];
   /** The transaction block it was added in (facts' `transaction.id`), to tell a VALIDATE in the same one. */
   transaction: string | null;
+  /** A FOREIGN KEY: the key of the table it references (resolved with its statement's search_path). */
+  references?: RelationKey | null;
 }
 
 export interface IndexState {
@@ -72,6 +91,24 @@ export interface SchemaView {
   index(key: RelationKey): IndexState | undefined;
   /** Enum values added by `ALTER TYPE ... ADD VALUE` (or created with `CREATE TYPE ... AS ENUM`), keyed by the type's key. */
   enumValues(type: RelationKey): EnumValueState[];
+  /** Tables with a FOREIGN KEY the migration added (still in place) that references `table`, in the order first seen. */
+  referencing(table: RelationKey): RelationKey[];
+  /** A table the migration created, still in place, as the delta has it (its columns by name, whether it is partitioned or a partition). */
+  table(key: RelationKey): TableState | undefined;
+  /** A domain the migration created, still in place. */
+  domain(key: RelationKey): DomainState | undefined;
+  /** The tables the migration created or changed that have a column of domain `key` (see `DomainUsers`). */
+  domainUsers(key: RelationKey): DomainUsers;
+}
+
+export interface TableState {
+  columns: string[];
+  /** PARTITION BY: no rows of its own. */
+  partitioned?: boolean;
+  /** `PARTITION OF p` (or attached to p by the migration): p's key. */
+  partitionOf?: RelationKey;
+  /** Its columns are not all in the delta (AS SELECT, LIKE, PARTITION OF, INHERITS, materialized view). */
+  opaque?: boolean;
 }
 
 type History<T> = { seq: number; value: T | null }[];
@@ -79,18 +116,22 @@ type History<T> = { seq: number; value: T | null }[];
 /** The delta; `apply` each statement in order, `view()` before applying it. */
 export class SchemaDelta {
   private seq = 0;
-  /** @internal read by DeltaView */
-  readonly tables = new Map<RelationKey, History<{ columns: string[] }>>();
-  /** @internal read by DeltaView */
+  // The histories are read by DeltaView (below), hence not private.
+  /** @internal */
+  readonly tables = new Map<RelationKey, History<TableState>>();
+  /** @internal */
+  readonly domains = new Map<RelationKey, History<DomainState>>();
+  /** @internal */
   readonly cols = new Map<string, History<ColumnState>>();
-  /** @internal read by DeltaView */
+  /** @internal */
   readonly cons = new Map<string, History<ConstraintState>>();
-  /** The history keys of `cons` by table, so that `constraints(t)` reads only that table's. */
-  /** @internal read by DeltaView */
+  /** @internal The history keys of `cons` by table, so that `constraints(t)` reads only that table's. */
   readonly consOf = new Map<RelationKey, Set<string>>();
-  /** @internal read by DeltaView */
+  /** @internal The history keys of `cons` that ever held a FOREIGN KEY to a table, by that table, so that `referencing(t)` reads only those. */
+  readonly refBy = new Map<RelationKey, Set<string>>();
+  /** @internal */
   readonly idx = new Map<RelationKey, History<IndexState>>();
-  /** @internal read by DeltaView */
+  /** @internal */
   readonly enums = new Map<RelationKey, History<EnumValueState[]>>();
 
   /** @internal The value of a history as of `seq` (the last entry recorded before it). */
@@ -111,6 +152,35 @@ export class SchemaDelta {
     return new DeltaView(this, this.seq + 1);
   }
 
+  /** @internal The tables using domain `key` (or a domain over it) as of `seq`, for DeltaView. */
+  domainUsers(key: RelationKey, seq: number): DomainUsers {
+    const at = SchemaDelta.at;
+    // The domain and the migration's domains over it, in turn.
+    const over = new Set<RelationKey>([key]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [k, h] of this.domains) {
+        const d = at(h, seq);
+        if (d && d.base !== null && over.has(d.base) && !over.has(k)) {
+          over.add(k);
+          grew = true;
+        }
+      }
+    }
+    const tables: RelationKey[] = [];
+    for (const [k, h] of this.cols) {
+      const c = at(h, seq);
+      if (!c?.typeKey || !over.has(c.typeKey)) continue;
+      const t = k.slice(0, k.indexOf('\0'));
+      const tbl = at(this.tables.get(t), seq);
+      // Dropped (null), or partitioned: no rows of its own to check.
+      if (tbl === null || tbl?.partitioned) continue;
+      if (!tables.includes(t)) tables.push(t);
+    }
+    const complete = [...this.tables.values()].every((h) => !at(h, seq)?.opaque);
+    return { tables, complete };
+  }
+
   /**
    * Records what one statement changes.
    * @param path the search_path it runs with; @param isTemp whether a temporary table of that name exists;
@@ -128,18 +198,24 @@ export class SchemaDelta {
       const names = this.consOf.get(t) ?? new Set<string>();
       names.add(key);
       this.consOf.set(t, names);
+      if (c?.references) {
+        const refs = this.refBy.get(c.references) ?? new Set<string>();
+        refs.add(key);
+        this.refBy.set(c.references, refs);
+      }
     };
     const addConstraint = (t: RelationKey, f: ReturnType<typeof constraintFact>, fallbackName: string) => {
       if (!f) return;
-      setCon(t, f.name ?? fallbackName, { name: f.name ?? fallbackName, kind: f.kind, validated: !f.notValid, checksNotNull: f.checksNotNull, columns: f.columns, transaction });
+      setCon(t, f.name ?? fallbackName, { name: f.name ?? fallbackName, kind: f.kind, validated: !f.notValid, checksNotNull: f.checksNotNull, columns: f.columns, transaction, ...(f.kind === 'foreign-key' ? { references: f.references ? existing(f.references) : null } : {}) });
       if (f.kind === 'primary-key' || (f.kind === 'not-null' && !f.notValid)) {
         for (const c of f.columns) {
           const prev = before.column(t, c);
-          setCol(t, { name: c, type: prev?.type ?? null, notNull: true, addedInUnit: prev?.addedInUnit ?? false }, c);
+          setCol(t, { name: c, type: prev?.type ?? null, notNull: true, addedInUnit: prev?.addedInUnit ?? false, typeKey: prev?.typeKey ?? null }, c);
         }
       }
     };
-    const colState = (c: ColumnFact, addedInUnit: boolean): ColumnState => ({ name: c.name, type: c.type, notNull: c.notNull, addedInUnit });
+    const typeKey = (t: ColumnFact['type']) => (t && !t.array ? lookupKey({ schema: t.schema, name: t.name }, path, isTemp) : null);
+    const colState = (c: ColumnFact, addedInUnit: boolean): ColumnState => ({ name: c.name, type: c.type, notNull: c.notNull, addedInUnit, typeKey: typeKey(c.type) });
 
     if ('CreateStmt' in node) {
       const name = fromRangeVar(node.CreateStmt.relation);
@@ -154,12 +230,16 @@ export class SchemaDelta {
           for (const k of c.constraints) addConstraint(t, k, `${name.name}_${c.name}_${k.kind}`);
         }
       }
-      this.put(this.tables, t, { columns });
+      const elts = node.CreateStmt.tableElts ?? [];
+      const opaque = (node.CreateStmt.inhRelations ?? []).length > 0 || elts.some((e) => 'TableLikeClause' in e) || !!node.CreateStmt.ofTypename;
+      const parent = node.CreateStmt.partbound ? node.CreateStmt.inhRelations?.[0] : undefined;
+      const parentName = parent && 'RangeVar' in parent ? fromRangeVar(parent.RangeVar) : null;
+      this.put(this.tables, t, { columns, ...(node.CreateStmt.partspec ? { partitioned: true } : {}), ...(opaque ? { opaque: true } : {}), ...(parentName ? { partitionOf: existing(parentName) } : {}) });
       for (const e of node.CreateStmt.tableElts ?? []) if ('Constraint' in e) addConstraint(t, constraintFact(e.Constraint), `${name.name}_${e.Constraint.contype ?? ''}`);
     } else if ('CreateTableAsStmt' in node || ('SelectStmt' in node && node.SelectStmt.intoClause)) {
       const rv = 'CreateTableAsStmt' in node ? node.CreateTableAsStmt.into?.rel : 'SelectStmt' in node ? node.SelectStmt.intoClause?.rel : undefined;
       const name = fromRangeVar(rv);
-      if (name) this.put(this.tables, creationKey(name, path), { columns: [] });
+      if (name) this.put(this.tables, creationKey(name, path), { columns: [], opaque: true });
     } else if ('AlterTableStmt' in node || 'RenameStmt' in node) {
       const rv = 'AlterTableStmt' in node ? node.AlterTableStmt.relation : (node as { RenameStmt: { relation?: Parameters<typeof fromRangeVar>[0] } }).RenameStmt.relation;
       const name = fromRangeVar(rv);
@@ -176,13 +256,13 @@ export class SchemaDelta {
           }
           case 'alter-column-type': {
             const prev = before.column(t, sub.column);
-            setCol(t, { name: sub.column, type: sub.type, notNull: prev?.notNull ?? null, addedInUnit: prev?.addedInUnit ?? false }, sub.column);
+            setCol(t, { name: sub.column, type: sub.type, notNull: prev?.notNull ?? null, addedInUnit: prev?.addedInUnit ?? false, typeKey: typeKey(sub.type) }, sub.column);
             break;
           }
           case 'set-not-null':
           case 'drop-not-null': {
             const prev = before.column(t, sub.column);
-            setCol(t, { name: sub.column, type: prev?.type ?? null, notNull: sub.kind === 'set-not-null', addedInUnit: prev?.addedInUnit ?? false }, sub.column);
+            setCol(t, { name: sub.column, type: prev?.type ?? null, notNull: sub.kind === 'set-not-null', addedInUnit: prev?.addedInUnit ?? false, typeKey: prev?.typeKey ?? null }, sub.column);
             break;
           }
           case 'drop-column': {
@@ -205,7 +285,7 @@ export class SchemaDelta {
           case 'rename-column': {
             const prev = before.column(t, sub.from);
             setCol(t, null, sub.from);
-            setCol(t, { name: sub.to, type: prev?.type ?? null, notNull: prev?.notNull ?? null, addedInUnit: prev?.addedInUnit ?? false }, sub.to);
+            setCol(t, { name: sub.to, type: prev?.type ?? null, notNull: prev?.notNull ?? null, addedInUnit: prev?.addedInUnit ?? false, typeKey: prev?.typeKey ?? null }, sub.to);
             const tbl = SchemaDelta.at(this.tables.get(t), this.seq + 1);
             if (tbl) this.put(this.tables, t, { columns: tbl.columns.map((c) => (c === sub.from ? sub.to : c)) });
             break;
@@ -214,6 +294,17 @@ export class SchemaDelta {
             const prev = before.constraint(t, sub.from);
             setCon(t, sub.from, null);
             if (prev) setCon(t, sub.to, { ...prev, name: sub.to });
+            break;
+          }
+          case 'attach-partition':
+          case 'detach-partition': {
+            // A partition the migration created changes parent.
+            const k = sub.partition ? existing(sub.partition) : null;
+            const part = k ? SchemaDelta.at(this.tables.get(k), this.seq + 1) : null;
+            if (k && part) {
+              const { partitionOf: _old, ...rest } = part;
+              this.put(this.tables, k, sub.kind === 'attach-partition' ? { ...rest, partitionOf: t } : rest);
+            }
             break;
           }
           case 'rename-table': {
@@ -241,14 +332,35 @@ export class SchemaDelta {
       this.put(this.idx, key, { key, table: t, unique: !!s.unique, concurrently: !!s.concurrent });
     } else if ('DropStmt' in node) {
       const d = node.DropStmt;
+      if (d.removeType === 'OBJECT_DOMAIN') {
+        // DROP DOMAIN lists TypeName nodes.
+        for (const o of d.objects ?? []) {
+          const names = 'TypeName' in o ? (o.TypeName.names ?? []).flatMap((x) => ('String' in x && x.String.sval !== undefined ? [x.String.sval] : [])) : [];
+          const n = fromNameList(names);
+          const k = n ? existing(n) : null;
+          if (k && SchemaDelta.at(this.domains.get(k), this.seq + 1)) this.put(this.domains, k, null);
+        }
+        return;
+      }
       for (const n of dropObjectRelations(d.objects)) {
         const k = existing(n);
         if (d.removeType === 'OBJECT_TABLE' || d.removeType === 'OBJECT_MATVIEW') {
-          if (SchemaDelta.at(this.tables.get(k), this.seq + 1)) this.put(this.tables, k, null);
+          // A table the migration did not create is marked gone too (its columns then count for nothing).
+          if (SchemaDelta.at(this.tables.get(k), this.seq + 1) !== null) this.put(this.tables, k, null);
+          // Its constraints go with it (sql-droptable.html), foreign keys to other tables included.
+          for (const c of [...(this.consOf.get(k) ?? [])]) if (SchemaDelta.at(this.cons.get(c), this.seq + 1)) this.put(this.cons, c, null);
         } else if (d.removeType === 'OBJECT_INDEX') {
           if (SchemaDelta.at(this.idx.get(k), this.seq + 1)) this.put(this.idx, k, null);
         }
       }
+    } else if ('CreateDomainStmt' in node) {
+      const n = fromNameList(stringList({ List: { items: node.CreateDomainStmt.domainname ?? [] } }));
+      if (!n) return;
+      const key = creationKey(n, path);
+      const base = node.CreateDomainStmt.typeName;
+      const names = (base?.names ?? []).flatMap((x) => ('String' in x && x.String.sval !== undefined ? [x.String.sval] : []));
+      const baseName = (base?.arrayBounds ?? []).length ? null : fromNameList(names);
+      this.put(this.domains, key, { key, base: baseName ? lookupKey(baseName, path, isTemp) : null });
     } else if ('CreateEnumStmt' in node) {
       const n = fromNameList(stringList({ List: { items: node.CreateEnumStmt.typeName ?? [] } }));
       if (!n) return;
@@ -303,5 +415,19 @@ class DeltaView implements SchemaView {
   }
   enumValues(k: RelationKey): EnumValueState[] {
     return SchemaDelta.at(this.d.enums.get(k), this.seq) ?? [];
+  }
+  table(k: RelationKey): TableState | undefined {
+    return SchemaDelta.at(this.d.tables.get(k), this.seq) ?? undefined;
+  }
+  domain(k: RelationKey): DomainState | undefined {
+    return SchemaDelta.at(this.d.domains.get(k), this.seq) ?? undefined;
+  }
+  domainUsers(k: RelationKey): DomainUsers {
+    return this.d.domainUsers(k, this.seq);
+  }
+  referencing(t: RelationKey): RelationKey[] {
+    const out = new Set<RelationKey>();
+    for (const k of this.d.refBy.get(t) ?? []) if (SchemaDelta.at(this.d.cons.get(k), this.seq)?.references === t) out.add(k.slice(0, k.indexOf('\0')));
+    return [...out];
   }
 }

@@ -89,6 +89,14 @@ export const VERSIONED_STATEMENTS: readonly VersionedStatement[] = [
     uses: (n) => 'IndexStmt' in n && !!n.IndexStmt.nulls_not_distinct,
   },
   {
+    // 17 gave domain NOT NULL constraints a catalog entry and this spelling; before it, only SET NOT NULL (release-17.html).
+    form: 'ALTER DOMAIN ... ADD NOT NULL',
+    since: 17,
+    manual: 'sql-alterdomain.html',
+    keyword: /\bnot\s+null\b/i,
+    uses: (n) => 'AlterDomainStmt' in n && n.AlterDomainStmt.subtype === 'C' && !!n.AlterDomainStmt.def && 'Constraint' in n.AlterDomainStmt.def && n.AlterDomainStmt.def.Constraint.contype === 'CONSTR_NOTNULL',
+  },
+  {
     form: 'MERGE',
     since: 15,
     manual: 'sql-merge.html',

@@ -1,7 +1,7 @@
 /** `migrun plan --offline`: a plan for review without a database (nothing connects). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cleanEnv, fixtureCopy, migrun } from './helpers.js';
+import { cleanEnv, fixtureCopy, migrationsDir, migrun } from './helpers.js';
 
 test('plan --offline plans every migration without connecting, answering checks as on a database without the change', async () => {
   const dir = fixtureCopy('basic');
@@ -24,4 +24,14 @@ test('plan without --offline and without a reachable server is a connection erro
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout, /planned/);
   assert.ok(!(r.stdout + r.stderr).includes('offline-secret'));
+});
+
+test('plan --offline shows the locks on tables a statement does not name: the ones the migration made by name, the others as the set they are', async () => {
+  const dir = migrationsDir({
+    '001_domain.sql': 'CREATE TABLE refunds (id bigint PRIMARY KEY, amount positive_amount);\nALTER DOMAIN positive_amount ADD CONSTRAINT positive_amount_check CHECK (VALUE > 0);\nALTER DOMAIN positive_amount ADD CONSTRAINT positive_amount_max CHECK (VALUE < 1000) NOT VALID;\n',
+  });
+  const r = await migrun(['plan', '--offline', dir, '--database-url', 'postgres://app:offline-secret@127.0.0.1:1/app'], { env: cleanEnv() });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /ADD CONSTRAINT positive_amount_check CHECK \(VALUE > 0\)\n\s+SHARE on public\.refunds, SHARE on tables using domain "public"\."positive_amount"\n/);
+  assert.match(r.stdout, /CHECK \(VALUE < 1000\) NOT VALID\n\s+no table lock/);
 });

@@ -38,6 +38,14 @@ CREATE INDEX CONCURRENTLY leads_region_idx ON "Leads" (region);`);
     assert.deepEqual(stepWants(index!.statements), [{ relation: '"Leads"', mode: 'SHARE UPDATE EXCLUSIVE' }, { relation: '"Leads"', mode: 'SHARE' }]);
   });
 
+  it('wants the locks on tables a statement does not name when the facts name them; a set the catalog decides is left out', () => {
+    const p = plan(`ALTER TABLE orders ADD COLUMN total amount;
+ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0);`);
+    const [ddl] = p.steps;
+    assert.deepEqual(ddl!.statements[1]!.locks.map((l) => `${l.mode} on ${l.relation}`), ['SHARE on public.orders', 'SHARE on tables using domain "public"."amount"']);
+    assert.deepEqual(stepWants(ddl!.statements), [{ relation: 'orders', mode: 'ACCESS EXCLUSIVE' }, { relation: 'public.orders', mode: 'SHARE' }]);
+  });
+
   it('splits around statements that cannot run in a transaction block, in order', () => {
     const p = plan(`ALTER TABLE t ADD COLUMN c int;
 INSERT INTO log VALUES (1);
