@@ -28,7 +28,7 @@ export default defineRule({
         lock: claim(lock, factsOf(s).effects),
         fix: edits
           ? { title: `Insert SET lock_timeout = '${value}' before it`, applicability: 'safe', edits }
-          : { title: `Set lock_timeout on the connection the migration runs on (a SET sent through a pool may land on another connection): e.g. the connection option options: '-c lock_timeout=${value}'`, applicability: 'display-only', edits: [] },
+          : { title: `Set lock_timeout on the connection the migration runs on (a SET sent through a pool may land on another connection): e.g. ${unit.idioms?.connectionSetting?.replace('$name', 'lock_timeout').replace('$value', value) ?? `the connection option options: '-c lock_timeout=${value}'`}`, applicability: 'display-only', edits: [] },
       };
     });
   },

@@ -27,7 +27,7 @@ export default defineRule({
         lock: claim(lock, factsOf(s).effects),
         fix: edits
           ? { title: `Insert SET statement_timeout = '${value}' before it`, applicability: 'safe', edits }
-          : { title: `Set statement_timeout on the connection the migration runs on (a SET sent through a pool may land on another connection): e.g. the connection option options: '-c statement_timeout=${value}'`, applicability: 'display-only', edits: [] },
+          : { title: `Set statement_timeout on the connection the migration runs on (a SET sent through a pool may land on another connection): e.g. ${unit.idioms?.connectionSetting?.replace('$name', 'statement_timeout').replace('$value', value) ?? `the connection option options: '-c statement_timeout=${value}'`}`, applicability: 'display-only', edits: [] },
       };
     });
   },

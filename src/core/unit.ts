@@ -194,6 +194,12 @@ export interface FrameworkIdioms {
    * transaction of its own.
    */
   batchedBackfill?: string;
+  /**
+   * How a setting is given to every connection the client opens (`require-lock-timeout`,
+   * `require-statement-timeout` when a SET cannot reach the statement's connection): code with
+   * `$name` and `$value` standing for the setting and its value. Absent: libpq's `options: '-c ...'`.
+   */
+  connectionSetting?: string;
 }
 
 /**

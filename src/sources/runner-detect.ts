@@ -113,6 +113,17 @@ export class RunnerDetector {
   }
 
   /**
+   * The first of `packages` that the nearest package.json at or above `file`'s folder depends on,
+   * with where that was read (`package.json (dependency \`ley\`)`); null when it names none.
+   * @throws the file system's error for anything but a missing file or folder.
+   */
+  async dependency<T extends string>(file: string, packages: readonly T[]): Promise<{ pkg: T; detectedBy: string } | null> {
+    const manifest = await this.manifest(dirname(file));
+    const pkg = manifest ? packages.find((p) => manifest.deps.has(p)) : undefined;
+    return pkg ? { pkg, detectedBy: `${this.at(manifest!.path)} (dependency \`${pkg}\`)` } : null;
+  }
+
+  /**
    * The runner the project's files show for the `.sql` migration `file`, or null when they show none.
    * @throws the file system's error for anything but a missing file or folder.
    */

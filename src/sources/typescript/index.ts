@@ -125,7 +125,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
   const nodes = new NodeIndex(sf);
   const phases = findPhases(nodes);
   const imports = importsOf(sf, nodes);
-  const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text), frameworks: FRAMEWORKS };
+  const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text), frameworks: FRAMEWORKS, runner: settings.runnerMetadata?.codeRunner ?? null };
   unit.comments = scriptComments(sf);
   unit.phaseRegions = phases.map((p) => ({ phase: p.phase, span: { start: p.fn.getStart(), end: p.fn.getEnd() } }));
   env.framework = detectFramework(sf, phases, imports, nodes, FRAMEWORKS);
@@ -142,7 +142,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
   const transactions = new CodeTransactions(env);
   const mark = (n: Node, added: Statement[]) => {
     const tx = transactions.of(n);
-    const root = connectionOf(n);
+    const root = connectionOf(n, env);
     const binding = { root, key: root === null ? '' : bindingKey(root, n) };
     for (const s of added) {
       connections.set(s, binding);
@@ -305,8 +305,10 @@ function settingOnlyCalls(collector: Collector): Span[] {
 type Pin = 'phase' | 'anchor' | null;
 
 /** The identifier a query or builder call runs through (`queryRunner`, `client`, `trx`; `db` of `sql\`...\`.execute(db)`), or null. */
-function connectionOf(n: Node): string | null {
+function connectionOf(n: Node, env: Env): string | null {
   let cur: Node = n;
+  // postgres.js: the tag is the handle, `` sql`...` `` runs on `sql` (a pool, a `sql.begin` callback's transaction, a runner's).
+  if (env.framework === 'postgres-js' && Node.isTaggedTemplateExpression(n) && Node.isIdentifier(n.getTag())) return n.getTag().getText();
   // kysely: sql`...`.execute(db) and sql.raw('...').execute(db) run on the handle passed to execute.
   const pa = n.getParent();
   const method = pa && Node.isPropertyAccessExpression(pa) ? pa.getName() : null;

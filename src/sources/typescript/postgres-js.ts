@@ -7,11 +7,17 @@
  * runs in autocommit on whichever connection of the pool is free, so a `SET lock_timeout`
  * there may not reach the next query; `sql.begin` reserves one connection and wraps its
  * callback in `BEGIN` / `COMMIT` (recognised as a managed callback by transactions.ts).
+ *
+ * ley and postgres-shift, the migration tools made for postgres.js, do add one: each runs every
+ * pending migration inside one `sql.begin(...)` and passes its transaction handle as the
+ * migration's `sql` (ley's `up(sql)` / `exports.up`, postgres-shift's `export default (sql)`), on
+ * one connection. miglint reads which from the project's package.json (`env.runner`): the
+ * migration is then in a transaction, and a SET on its `sql` reaches the next query.
  */
 import type { CallExpression, TaggedTemplateExpression } from 'ts-morph';
 import { Node, SyntaxKind } from './morph.js';
 import { callQuery, isFragment, templateQuery, type RawQuery } from './queries.js';
-import type { Env, FrameworkSupport } from './types.js';
+import type { Env, FrameworkSupport, PhaseFunction } from './types.js';
 
 /** Names bound to a postgres.js handle: the phases' parameters, `postgres(...)` results and `begin` / `savepoint` callback parameters. */
 function handles(env: Env): Set<string> {
@@ -53,16 +59,49 @@ function rawQuery(node: CallExpression | TaggedTemplateExpression, env: Env): Ra
   return callQuery(node, env, { executor: 'raw', bindings: false });
 }
 
+/** Whether the phase uses its parameter as a tag, `` sql`...` ``: postgres.js's form (a pg client or pool is never a tag). */
+function tagsWithParam(p: PhaseFunction): boolean {
+  return !!p.param && p.fn.getDescendantsOfKind(SyntaxKind.TaggedTemplateExpression).some((t) => Node.isIdentifier(t.getTag()) && t.getTag().getText() === p.param);
+}
+
+/** How each migration tool made for postgres.js runs the migrations it calls. */
+const RUNNER_TRANSACTION: Record<NonNullable<Env['runner']>['name'], string> = {
+  ley: 'ley runs all pending migrations in one transaction (`sql.begin`) on one connection and passes it as their `sql`',
+  'postgres-shift': 'postgres-shift runs all pending migrations in one transaction (`sql.begin`) and passes it as their `sql`',
+};
+
+/** A template literal's text for `` sql`...` ``: backquotes, backslashes and `${` escaped. */
+const templateText = (s: string) => s.replace(/[\\`]/g, (c) => `\\${c}`).replace(/\$\{/g, '\\${');
+
 export const postgresJs: FrameworkSupport = {
   framework: 'postgres-js',
   name: 'postgres.js',
-  idioms: { batchedBackfill: 'in postgres.js, a loop of sql`UPDATE ... WHERE id >= ${lo} AND id < ${hi}` over key ranges, outside sql.begin, so each batch commits on its own' },
+  // postgres.js sends `connection` as startup parameters of every connection it opens (it has no `options: '-c ...'`).
+  idioms: {
+    connectionSetting: "postgres(url, { connection: { $name: '$value' } })",
+    batchedBackfill: 'in postgres.js, a loop of sql`UPDATE ... WHERE id >= ${lo} AND id < ${hi}` over key ranges, outside sql.begin, so each batch commits on its own',
+  },
   // Outside `sql.begin`, each query takes any free connection of the pool.
   connections: 'pool',
   // An umzug migration typed `MigrationFn<Sql>` imports the type; one in JS names it by `sql.begin` / `sql.unsafe` / `sql.file`.
-  detect: { imports: /^postgres$/, byUse: { order: 45, test: (uses) => uses.has('begin') || uses.has('unsafe') || uses.has('file') } },
+  // ley's and postgres-shift's JS migrations import nothing: `` sql`...` `` on the parameter names it.
+  detect: { imports: /^postgres$/, byUse: { order: 45, test: (uses, phase) => uses.has('begin') || uses.has('unsafe') || uses.has('file') || tagsWithParam(phase) } },
   rawQuery,
   // `sql.file('x.sql')` runs a file miglint does not read here.
   runsSql: (call, receiver, method, env) => env.framework === 'postgres-js' && (method === 'file' || method === 'unsafe') && handlesOf(env).has(receiver.getText()) && !!call,
-  wrapped: () => ({ inTransaction: false, reason: 'postgres.js runs each query in autocommit on any connection of its pool unless the code uses sql.begin(...); umzug adds no transaction' }),
+  wrapped: (env) =>
+    env.runner
+      ? { inTransaction: true, reason: `${RUNNER_TRANSACTION[env.runner.name]} (${env.runner.detectedBy})` }
+      : { inTransaction: false, reason: 'postgres.js runs each query in autocommit on any connection of its pool unless the code uses sql.begin(...); umzug adds no transaction' },
+  // Under ley or postgres-shift the phase's `sql` is the run's one transaction; otherwise a pool (`connections`).
+  pin(root, phase, wrapped, env) {
+    if (env.framework !== 'postgres-js' || !env.runner || !wrapped) return undefined;
+    const param = env.phases.find((p) => p.phase === phase)?.param;
+    return param && root === param ? 'phase' : undefined;
+  },
+  rawStatement(env, phase) {
+    if (!env.runner || !phase.param) return null;
+    const param = phase.param;
+    return { awaits: true, code: (sql) => `await ${param}\`${templateText(sql)}\`` };
+  },
 };

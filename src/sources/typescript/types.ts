@@ -1,6 +1,7 @@
 /** Types shared by the TypeScript/JavaScript frontend's modules. */
 import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpression, MethodDeclaration, Node, SourceFile, TaggedTemplateExpression } from 'ts-morph';
 import type { Edit, Span } from '../../core/diagnostic.js';
+import type { RunnerMetadata } from '../../core/rule.js';
 import type { SourceText } from '../../core/source-text.js';
 import type { ClientSetting, Executor, Framework, MigrationUnit, Phase } from '../../core/unit.js';
 import type { FrameworkModule } from '../registry.js';
@@ -41,6 +42,8 @@ export interface Env {
   placeholders: Placeholders;
   /** The frontend's framework modules (frameworks.ts), in detection order. */
   frameworks: readonly FrameworkSupport[];
+  /** The tool the project depends on that calls the migration's functions (ley, postgres-shift), from its package.json; null: none found. */
+  runner: NonNullable<RunnerMetadata['codeRunner']> | null;
 }
 
 /** A builder call translated into the SQL the framework would send. */
