@@ -191,8 +191,9 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
   unit.unanalysed = [...collector.unanalysed];
 
   const w = frameworkSupport(env.framework).wrapped(env);
-  const client = frameworkSupport(env.framework).clientSettings?.(env);
-  if (client?.length) unit.clientSettings = client;
+  const client = frameworkSupport(env.framework).clientConfiguration?.(env);
+  if (client?.settings.length) unit.clientSettings = client.settings;
+  if (client?.unanalysed.length) unit.unanalysed.push(...client.unanalysed);
   unit.wrapped = settings.assumeInTransaction !== null ? { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' } : w;
 
   unit.sessions = findSessions(env);

@@ -3,7 +3,7 @@ import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpres
 import type { Edit, Span } from '../../core/diagnostic.js';
 import type { RunnerMetadata } from '../../core/rule.js';
 import type { SourceText } from '../../core/source-text.js';
-import type { ClientSetting, Executor, Framework, MigrationUnit, Phase } from '../../core/unit.js';
+import type { ClientSetting, Executor, Framework, MigrationUnit, Phase, UnanalysedFact } from '../../core/unit.js';
 import type { FrameworkModule } from '../registry.js';
 import type { ConstTable } from './literals.js';
 import type { NodeIndex } from './nodes.js';
@@ -83,8 +83,12 @@ export interface FrameworkSupport extends FrameworkModule {
   framework: Framework;
   /** Translates a builder call into SQL; null when the call is not one of the framework's builders. */
   builder?(call: CallExpression, env: Env): BuiltSql[] | null;
-  /** Settings the client library opens every connection with (`MigrationUnit.clientSettings`); absent: none. */
-  clientSettings?(env: Env): ClientSetting[];
+  /**
+   * What the client library's configuration in the file says: the settings it opens every
+   * connection with (`MigrationUnit.clientSettings`), and what of it could not be read (options
+   * from elsewhere, hooks that may rewrite the queries), as located facts. Absent: nothing.
+   */
+  clientConfiguration?(env: Env): { settings: ClientSetting[]; unanalysed: UnanalysedFact[] };
   /** Whether the framework wraps each migration in a transaction (before `assumeInTransaction`). */
   wrapped(env: Env): MigrationUnit['wrapped'];
   /** Edits turning the wrapping transaction off for `phase` (computed eagerly: the syntax tree is gone later). */
