@@ -99,3 +99,12 @@ test("a pool's display-only timeout fix names postgres.js's own option, `connect
   assert.equal(f?.fix?.applicability, 'display-only');
   assert.match(f!.fix!.title, /e\.g\. postgres\(url, \{ connection: \{ lock_timeout: '5s' \} \}\)$/);
 });
+
+test('sql.file(path) is reported as a file it did not read with the migration, naming the path', () => {
+  const text = lines("import postgres from 'postgres';", 'export async function up(sql) {', "  await sql.file('migrations/0002.sql');", '  await sql.file(join(dir, name));', '}');
+  const unit = unitOf(text, 'm.ts');
+  assert.deepEqual(
+    unit.unanalysed.map((u) => u.message.replace(/, which miglint does not read.*/, '')),
+    ['Not analysed: `sql.file(...)` runs the SQL file `migrations/0002.sql`', 'Not analysed: `sql.file(...)` runs the SQL file the result of `join(...)`'],
+  );
+});

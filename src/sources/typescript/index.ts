@@ -176,8 +176,15 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
       sawQuery = true;
       collector.unanalysed.push({
         scope: 'statement',
-        message: `Not analysed: the SQL passed to \`${unknown.call}\` is ${unknown.source}, which miglint cannot reconstruct, so it was not checked.`,
-        help: 'Write the SQL in the call (a string literal, a template with only names and values interpolated, or a same-file const) so miglint can check it; SQL read from a .sql file is checked by linting that file.',
+        ...(unknown.file
+          ? {
+              message: `Not analysed: \`${unknown.call}\` runs the SQL file ${unknown.source}, which miglint does not read from here (nor in which transaction and with which settings this call runs it), so its statements were not checked with this migration.`,
+              help: 'Lint the .sql file too (it is read as a file of its own), or write its SQL in the migration so miglint sees it in context.',
+            }
+          : {
+              message: `Not analysed: the SQL passed to \`${unknown.call}\` is ${unknown.source}, which miglint cannot reconstruct, so it was not checked.`,
+              help: 'Write the SQL in the call (a string literal, a template with only names and values interpolated, or a same-file const) so miglint can check it; SQL read from a .sql file is checked by linting that file.',
+            }),
         span: { start: n.getStart(), end: n.getEnd() },
         phase: phaseOf(n, phases),
       });
