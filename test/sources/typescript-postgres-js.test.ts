@@ -62,7 +62,7 @@ describe('ley and postgres-shift run the migrations in one transaction', () => {
   test("under ley the parameter is the run's transaction: one connection, a SET on it covers the next query", () => {
     const unit = unitOf(leyJs, 'm.js', { runnerMetadata: LEY });
     assert.equal(unit.wrapped.inTransaction, true);
-    assert.match(unit.wrapped.reason, /^ley runs all pending migrations in one transaction .*dependency `ley`/);
+    assert.match(unit.wrapped.reason, /^ley runs all pending migrations in one sql\.begin transaction on one connection .*, per package\.json \(dependency `ley`\)$/);
     const [set, alter] = [statement(unit, 'SET lock_timeout'), statement(unit, 'ALTER TABLE users ADD')];
     assert.equal(connectionKey(set), connectionKey(alter));
     assert.equal(alter.context.lockTimeoutSet, true);

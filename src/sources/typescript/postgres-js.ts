@@ -66,8 +66,8 @@ function tagsWithParam(p: PhaseFunction): boolean {
 
 /** How each migration tool made for postgres.js runs the migrations it calls. */
 const RUNNER_TRANSACTION: Record<NonNullable<Env['runner']>['name'], string> = {
-  ley: 'ley runs all pending migrations in one transaction (`sql.begin`) on one connection and passes it as their `sql`',
-  'postgres-shift': 'postgres-shift runs all pending migrations in one transaction (`sql.begin`) and passes it as their `sql`',
+  ley: 'ley runs all pending migrations in one sql.begin transaction on one connection and passes it as their `sql`',
+  'postgres-shift': 'postgres-shift runs all pending migrations in one sql.begin transaction and passes it as their `sql`',
 };
 
 /** A template literal's text for `` sql`...` ``: backquotes, backslashes and `${` escaped. */
@@ -91,7 +91,7 @@ export const postgresJs: FrameworkSupport = {
   runsSql: (call, receiver, method, env) => env.framework === 'postgres-js' && (method === 'file' || method === 'unsafe') && handlesOf(env).has(receiver.getText()) && !!call,
   wrapped: (env) =>
     env.runner
-      ? { inTransaction: true, reason: `${RUNNER_TRANSACTION[env.runner.name]} (${env.runner.detectedBy})` }
+      ? { inTransaction: true, reason: `${RUNNER_TRANSACTION[env.runner.name]}, per ${env.runner.detectedBy}` }
       : { inTransaction: false, reason: 'postgres.js runs each query in autocommit on any connection of its pool unless the code uses sql.begin(...); umzug adds no transaction' },
   // Under ley or postgres-shift the phase's `sql` is the run's one transaction; otherwise a pool (`connections`).
   pin(root, phase, wrapped, env) {
