@@ -80,6 +80,12 @@ describe('ley and postgres-shift run the migrations in one transaction', () => {
     assert.equal(statement(unit, 'CREATE INDEX').context.inTransaction, true);
   });
 
+  test("the batched-backfill advice does not say to batch inside ley's transaction", () => {
+    const text = lines('exports.up = async (sql) => {', '  await sql`UPDATE leads SET region = 1`;', '};');
+    assert.match(unitOf(text, 'm.js').idioms!.batchedBackfill!, /^in postgres\.js, .* outside sql\.begin/);
+    assert.match(unitOf(text, 'm.js', { runnerMetadata: LEY }).idioms!.batchedBackfill!, /^in a script of its own outside ley \(which runs every migration in the run's one transaction/);
+  });
+
   test('read from the nearest package.json, end to end; `assumeInTransaction` still decides over it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'miglint-ley-'));
     mkdirSync(join(dir, 'migrations'));

@@ -130,7 +130,8 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
   unit.phaseRegions = phases.map((p) => ({ phase: p.phase, span: { start: p.fn.getStart(), end: p.fn.getEnd() } }));
   env.framework = detectFramework(sf, phases, imports, nodes, FRAMEWORKS);
   const support = frameworkSupport(env.framework);
-  if (support.idioms) unit.idioms = support.idioms;
+  const idioms = support.idiomsOf?.(env) ?? support.idioms;
+  if (idioms) unit.idioms = idioms;
 
   const collector = new Collector(env.placeholders);
   const anchors = new Map<Statement, Anchor>();

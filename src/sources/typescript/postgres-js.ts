@@ -81,6 +81,14 @@ export const postgresJs: FrameworkSupport = {
     connectionSetting: "postgres(url, { connection: { $name: '$value' } })",
     batchedBackfill: 'in postgres.js, a loop of sql`UPDATE ... WHERE id >= ${lo} AND id < ${hi}` over key ranges, outside sql.begin, so each batch commits on its own',
   },
+  // Under ley or postgres-shift nothing in a migration commits before the whole run does.
+  idiomsOf: (env) =>
+    env.runner
+      ? {
+          ...postgresJs.idioms,
+          batchedBackfill: `in a script of its own outside ${env.runner.name} (which runs every migration in the run's one transaction, so no batch would commit before the run does), a loop of sql\`UPDATE ... WHERE id >= \${lo} AND id < \${hi}\` over key ranges on a postgres() pool, each batch committing on its own`,
+        }
+      : undefined,
   // Outside `sql.begin`, each query takes any free connection of the pool.
   connections: 'pool',
   // An umzug migration typed `MigrationFn<Sql>` imports the type; one in JS names it by `sql.begin` / `sql.unsafe` / `sql.file`.

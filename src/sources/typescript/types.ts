@@ -3,7 +3,7 @@ import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpres
 import type { Edit, Span } from '../../core/diagnostic.js';
 import type { RunnerMetadata } from '../../core/rule.js';
 import type { SourceText } from '../../core/source-text.js';
-import type { ClientSetting, Executor, Framework, MigrationUnit, Phase, UnanalysedFact } from '../../core/unit.js';
+import type { ClientSetting, Executor, Framework, FrameworkIdioms, MigrationUnit, Phase, UnanalysedFact } from '../../core/unit.js';
 import type { FrameworkModule } from '../registry.js';
 import type { ConstTable } from './literals.js';
 import type { NodeIndex } from './nodes.js';
@@ -81,6 +81,8 @@ export interface BuilderHooks {
  */
 export interface FrameworkSupport extends FrameworkModule {
   framework: Framework;
+  /** Its idioms for this file, when they depend on how it runs (`idioms` otherwise). */
+  idiomsOf?(env: Env): FrameworkIdioms | undefined;
   /** Translates a builder call into SQL; null when the call is not one of the framework's builders. */
   builder?(call: CallExpression, env: Env): BuiltSql[] | null;
   /**
