@@ -6,7 +6,7 @@ import type { Diagnostic } from './diagnostic.js';
 import type { MigrationUnit } from './unit.js';
 
 /** How a project runs its `.sql` migrations; decides transaction wrapping and the fix's directive (see src/sources/sql-runners.ts). */
-export const SQL_RUNNERS = ['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway', 'diesel', 'prisma', 'drizzle', 'db-migrate', 'postgres-migrations', 'pop', 'goose'] as const;
+export const SQL_RUNNERS = ['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway', 'diesel', 'prisma', 'drizzle', 'db-migrate', 'postgres-migrations', 'postgres-shift', 'pop', 'goose'] as const;
 export type SqlRunner = (typeof SQL_RUNNERS)[number];
 
 export interface LintSettings {

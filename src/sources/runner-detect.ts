@@ -10,7 +10,7 @@
  * 5. db-migrate: `migrations/sqls/<name>-up.sql`/`-down.sql` with `database.json` in the project, a
  *    `db-migrate` dependency, or its generated JS wrapper in the folder above;
  * 6. graphile-migrate: `.gmrc` (or `.gmrc.js`/`.gmrc.cjs`) in the project, or its dependency;
- * 7. the dependencies of the nearest package.json: `dbmate`, `postgres-migrations`;
+ * 7. the dependencies of the nearest package.json: `dbmate`, `postgres-migrations`, `postgres-shift`;
  * then (sql-runners.ts, reading the file itself) dbmate's and goose's markers, the postgres-migrations
  * directive, pop's `.autocommit.` names, Flyway's and golang-migrate's file names.
  *
@@ -150,7 +150,7 @@ export class RunnerDetector {
       if ((await this.entries(dirname(dir))).has(wrapper)) return { runner: 'db-migrate', detectedBy: this.at(join(dirname(dir), wrapper)) };
     }
     for (const f of ['.gmrc', '.gmrc.js', '.gmrc.cjs']) if (markers.has(f)) return { runner: 'graphile-migrate', detectedBy: this.at(markers.get(f)!) };
-    for (const pkg of ['graphile-migrate', 'dbmate', 'postgres-migrations'] as const) if (deps.has(pkg)) return { runner: pkg, detectedBy: dep(pkg) };
+    for (const pkg of ['graphile-migrate', 'dbmate', 'postgres-migrations', 'postgres-shift'] as const) if (deps.has(pkg)) return { runner: pkg, detectedBy: dep(pkg) };
     return null;
   }
 }
