@@ -31,6 +31,7 @@ import { NodeIndex } from './nodes.js';
 import { FRAMEWORKS, frameworkSupport } from './frameworks.js';
 import { Node, SyntaxKind } from './morph.js';
 import { Placeholders } from './placeholders.js';
+import { loopSources } from './loops.js';
 import { isJsx, openSourceFile, ParserStackError, type OpenSourceFile } from './project.js';
 import { rawQueryOf } from './queries.js';
 import { bindingKey } from './scopes.js';
@@ -173,6 +174,13 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
       continue;
     }
     const unknown = unknownSqlOf(n, env);
+    // `for (const s of upStatements) await sql.unsafe(s)`: each element of a same-file const array is a query of its own (loops.ts).
+    const looped = unknown && !unknown.file && Node.isCallExpression(n) && env.framework !== 'migrun' && !support.templatesAreFragments ? loopSources(n, env) : null;
+    if (looped) {
+      sawQuery = true;
+      for (const src of looped) mark(n, collector.addSql(src, { start: n.getStart(), end: n.getEnd() }, 'raw', phaseOf(n, phases)));
+      continue;
+    }
     if (unknown) {
       sawQuery = true;
       collector.unanalysed.push({
