@@ -68,6 +68,15 @@ describe('ley and postgres-shift run the migrations in one transaction', () => {
     assert.equal(alter.context.lockTimeoutSet, true);
   });
 
+  test("ley's node-postgres driver wraps the run too: a pg-style migration under ley is in its transaction", () => {
+    const text = lines('exports.up = async (client) => {', "  await client.query('CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email ON users (email)');", '};');
+    assert.equal(unitOf(text, 'm.js').wrapped.inTransaction, false);
+    const unit = unitOf(text, 'm.js', { runnerMetadata: LEY });
+    assert.equal(unit.framework, 'pg');
+    assert.match(unit.wrapped.reason, /^ley runs all pending migrations in one transaction \(BEGIN \.\.\. COMMIT\) on one node-postgres Client/);
+    assert.equal(statement(unit, 'CREATE INDEX').context.inTransaction, true);
+  });
+
   test('the lock-timeout fix inserts a query on the parameter, in the file\'s style (no semicolons here)', () => {
     const unit = unitOf(shiftJs, 'm.js', { runnerMetadata: { codeRunner: { name: 'postgres-shift', detectedBy: 'package.json (dependency `postgres-shift`)' } } });
     const edits = unit.edits.insertStatementBefore?.(statement(unit, 'ALTER TABLE'), "SET lock_timeout = '5s'");
