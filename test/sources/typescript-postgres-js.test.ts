@@ -123,3 +123,31 @@ test('sql.file(path) is reported as a file it did not read with the migration, n
     ['Not analysed: `sql.file(...)` runs the SQL file `migrations/0002.sql`', 'Not analysed: `sql.file(...)` runs the SQL file the result of `join(...)`'],
   );
 });
+
+describe('how postgres.js sends a query', () => {
+  const up = (...body: string[]) => lines("import postgres from 'postgres';", 'const sql = postgres();', 'export async function up() {', ...body, '}');
+  test('a query run through .simple(), .values(), .execute() or .cursor() is a query; .describe() runs nothing', () => {
+    const text = up(
+      '  await sql`ALTER TABLE a ADD COLUMN x int`.simple();',
+      '  await sql`ALTER TABLE b ADD COLUMN x int`.values();',
+      '  await sql.unsafe(`ALTER TABLE c ADD COLUMN x int`).simple();',
+      '  await sql`ALTER TABLE d ADD COLUMN x int`.execute();',
+      '  await sql`ALTER TABLE e ADD COLUMN x int`.describe();',
+    );
+    assert.deepEqual(unitOf(text).statements.map((s) => s.sql), ['ALTER TABLE a ADD COLUMN x int', 'ALTER TABLE b ADD COLUMN x int', 'ALTER TABLE c ADD COLUMN x int', 'ALTER TABLE d ADD COLUMN x int']);
+  });
+
+  test('two statements in one template are refused (42601) unless .simple(); sql.unsafe(text) without parameters takes them', () => {
+    const text = up(
+      '  await sql`ALTER TABLE a ADD COLUMN x int; ALTER TABLE a ADD COLUMN y int`;',
+      '  await sql`ALTER TABLE b ADD COLUMN x int; ALTER TABLE b ADD COLUMN y int`.simple();',
+      "  await sql.unsafe('ALTER TABLE c ADD COLUMN x int; ALTER TABLE c ADD COLUMN y int');",
+      "  await sql.unsafe('UPDATE d SET x = $1; UPDATE d SET y = $1', [1]);",
+    );
+    const unit = unitOf(text);
+    const at = unit.syntaxErrors.map((e) => text.slice(e.offset, e.offset + 22));
+    assert.deepEqual(at, ['ALTER TABLE a ADD COLU', 'UPDATE d SET y = $1\', ']);
+    assert.match(unit.syntaxErrors[0]!.message, /^postgres\.js sends a sql`\.\.\.` template as one prepared statement .*42601 syntax_error/);
+    assert.match(unit.syntaxErrors[1]!.message, /^postgres\.js sends a query with parameters as one prepared statement/);
+  });
+});

@@ -168,6 +168,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
     if (q) {
       sawQuery = true;
       const added = collector.addSql(q.sql, { start: n.getStart(), end: n.getEnd() }, q.executor, phaseOf(n, phases));
+      if (q.oneStatementOnly && added.length > 1) collector.syntaxErrors.push({ message: q.oneStatementOnly, offset: added[1]!.span.start });
       mark(n, added);
       const anchor = q.executor === 'raw' ? anchorOf(n, q.receiver, q.method) : null;
       if (anchor) for (const s of added) anchors.set(s, anchor);

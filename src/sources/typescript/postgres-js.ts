@@ -14,7 +14,7 @@
  * one connection. miglint reads which from the project's package.json (`env.runner`): the
  * migration is then in a transaction, and a SET on its `sql` reaches the next query.
  */
-import type { CallExpression, TaggedTemplateExpression } from 'ts-morph';
+import type { CallExpression, Node as TsNode, TaggedTemplateExpression } from 'ts-morph';
 import { Node, SyntaxKind } from './morph.js';
 import { callQuery, isFragment, templateQuery, type RawQuery } from './queries.js';
 import type { Env, FrameworkSupport, PhaseFunction } from './types.js';
@@ -46,17 +46,48 @@ const handlesOf = (env: Env) => {
   return h;
 };
 
+/** Methods of a postgres.js query that run it (`.simple()` on the simple protocol, `.values()` / `.raw()` for the rows' shape, cursors). */
+const RUNNING_METHODS = new Set(['simple', 'execute', 'values', 'raw', 'cursor', 'forEach', 'readable', 'writable']);
+
+/**
+ * The expression that stands for the query `node` (itself, or the outermost chain of running
+ * methods called on it: `` sql`...`.simple() ``), and whether `.simple()` is among them.
+ */
+function queryChain(node: CallExpression | TaggedTemplateExpression): { top: TsNode; simple: boolean } {
+  let top: TsNode = node;
+  let simple = false;
+  for (;;) {
+    const access = top.getParent();
+    const call = access?.getParent();
+    if (!access || !Node.isPropertyAccessExpression(access) || access.getExpression() !== top || !RUNNING_METHODS.has(access.getName()) || !call || !Node.isCallExpression(call) || call.getExpression() !== access) break;
+    simple ||= access.getName() === 'simple';
+    top = call;
+  }
+  return { top, simple };
+}
+
+/** The 42601 a second statement in a prepared statement gets, for `oneStatementOnly`. */
+const ONE_STATEMENT =
+  'postgres.js sends a sql`...` template as one prepared statement (the extended protocol), and PostgreSQL refuses a second statement in it: "cannot insert multiple commands into a prepared statement" (42601 syntax_error); send one statement per template, or add .simple()';
+
 function rawQuery(node: CallExpression | TaggedTemplateExpression, env: Env): RawQuery | null {
   if (env.framework !== 'postgres-js') return null;
+  const { top, simple } = queryChain(node);
   if (Node.isTaggedTemplateExpression(node)) {
     const tag = node.getTag();
-    if (!Node.isIdentifier(tag) || !handlesOf(env).has(tag.getText()) || isFragment(node)) return null;
-    return templateQuery(node, env, 'raw', 'sql');
+    if (!Node.isIdentifier(tag) || !handlesOf(env).has(tag.getText()) || isFragment(top)) return null;
+    const q = templateQuery(node, env, 'raw', 'sql');
+    return q && !simple ? { ...q, oneStatementOnly: ONE_STATEMENT } : q;
   }
   const callee = node.getExpression();
   if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== 'unsafe' || !handlesOf(env).has(callee.getExpression().getText())) return null;
-  if (isFragment(node)) return null;
-  return callQuery(node, env, { executor: 'raw', bindings: false });
+  // `sql.unsafe('now()')` inside a template is a fragment of that query, not a query.
+  if (isFragment(top)) return null;
+  const q = callQuery(node, env, { executor: 'raw', bindings: false });
+  // With parameters (a second argument that is not an options object or `[]`) postgres.js uses the extended protocol too.
+  const args = node.getArguments()[1];
+  const params = !!args && !Node.isObjectLiteralExpression(args) && !(Node.isArrayLiteralExpression(args) && args.getElements().length === 0);
+  return q && params && !simple ? { ...q, oneStatementOnly: ONE_STATEMENT.replace('a sql`...` template', 'a query with parameters') } : q;
 }
 
 /** Whether the phase uses its parameter as a tag, `` sql`...` ``: postgres.js's form (a pg client or pool is never a tag). */
