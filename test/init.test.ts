@@ -33,7 +33,7 @@ describe('miglint init', () => {
     const dir = project({ 'package.json': JSON.stringify({ devDependencies: { knex: '^3', pg: '^8' } }), 'db/migrations/001_x.up.sql': 'SELECT 1;\n', 'db/migrations/001_x.down.sql': 'SELECT 1;\n' });
     const r = await init(dir);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^frameworks: knex, pg\nSQL runner: golang-migrate \(from db\/migrations\/001_x\.(up|down)\.sql/);
+    assert.match(r.stdout, /^frameworks: knex, node-postgres\nSQL runner: golang-migrate \(from db\/migrations\/001_x\.(up|down)\.sql/);
     const config = JSON.parse(readFileSync(join(dir, '.miglintrc.json'), 'utf8'));
     assert.equal(config.sqlRunner, 'golang-migrate');
     // The configuration it wrote is valid: miglint runs with it.
@@ -41,6 +41,23 @@ describe('miglint init', () => {
     writeFileSync(join(dir, '.miglintrc.json'), '{"pgVersion": 17}\n');
     assert.match((await init(dir)).stdout, /\.miglintrc\.json exists: left as it is/);
     assert.equal(readFileSync(join(dir, '.miglintrc.json'), 'utf8'), '{"pgVersion": 17}\n');
+  });
+  test('every TS/JS framework miglint reads, by its packages: Slonik, postgres.js and the rest', async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ slonik: '^46' }, 'Slonik'],
+      [{ '@slonik/migrator': '^0.12', umzug: '^3' }, 'Slonik, umzug'],
+      [{ '@silverhand/slonik': '^31' }, 'Slonik'],
+      [{ postgres: '^3.4' }, 'postgres.js'],
+      [{ ley: '^0.8', postgres: '^3.4' }, 'postgres.js'],
+      [{ 'postgres-shift': '^0.1' }, 'postgres.js'],
+      [{ 'db-migrate': '^0.11', 'db-migrate-pg': '^1' }, 'db-migrate'],
+      [{ '@mikro-orm/migrations': '^6' }, 'MikroORM'],
+      [{ typeorm: '^0.3', pg: '^8' }, 'TypeORM, node-postgres'],
+    ];
+    for (const [deps, expected] of cases) {
+      const r = await init(project({ 'package.json': JSON.stringify({ dependencies: deps }) }));
+      assert.equal(r.stdout.split('\n')[0], `frameworks: ${expected}`, JSON.stringify(deps));
+    }
   });
   test('diesel, dbmate and per-directory migrations', async () => {
     const diesel = project({ 'diesel.toml': '', 'migrations/2024-01-01-000000_x/up.sql': 'SELECT 1;\n' });

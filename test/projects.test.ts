@@ -34,6 +34,7 @@ const EXPECTED: Record<string, string[]> = {
   'db-migrate': ['require-concurrent-index-creation', 'ban-concurrent-index-creation-in-transaction', 'no-swallowed-ddl-error', 'require-lock-timeout'],
   'mikro-orm': ['require-concurrent-index-creation', 'ban-concurrent-index-creation-in-transaction', 'require-lock-timeout'],
   'postgres-js': ['require-concurrent-index-creation', 'ban-concurrent-index-creation-in-transaction', 'no-swallowed-ddl-error', 'require-lock-timeout'],
+  ley: ['ban-concurrent-index-creation-in-transaction', 'require-concurrent-index-creation', 'no-swallowed-ddl-error', 'require-lock-timeout'],
   slonik: ['require-concurrent-index-creation', 'ban-concurrent-index-creation-in-transaction', 'no-swallowed-ddl-error', 'require-lock-timeout'],
   'migrun-sql': [],
   prisma: ['ban-concurrent-index-creation-in-transaction', 'require-concurrent-index-creation', 'require-lock-timeout'],

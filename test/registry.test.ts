@@ -180,3 +180,22 @@ describe('the rules and the languages they run on', () => {
     }
   });
 });
+
+describe("the frontends' framework lists", () => {
+  test('name every framework module of the frontend, with its id and name, in detection order', async () => {
+    const { FRAMEWORKS } = await import('../src/sources/typescript/frameworks.js');
+    const { PYTHON_FRAMEWORKS } = await import('../src/sources/python/frameworks.js');
+    const { frontendById } = await import('../src/sources/registry.js');
+    const listed = (id: 'ts' | 'python') => (frontendById(id)?.frameworks ?? []).map((f) => `${f.framework}: ${f.name}`);
+    assert.deepEqual(listed('ts'), FRAMEWORKS.map((f) => `${f.framework}: ${f.name}`));
+    assert.deepEqual([...listed('python')].sort(), PYTHON_FRAMEWORKS.map((f) => `${f.framework}: ${f.name}`).sort());
+  });
+
+  test('miglint --help names them all', async () => {
+    const { miglintIn } = await import('./support/cli.js');
+    const r = await miglintIn(['--help'], process.cwd());
+    assert.equal(r.code, 0);
+    const flat = r.stdout.replace(/\s+/g, ' ');
+    for (const name of ['Slonik', 'postgres.js', 'knex', 'TypeORM', 'MikroORM', 'db-migrate', 'node-postgres', 'Django', 'Alembic']) assert.match(flat, new RegExp(` ${name.replace('.', '\\.')}[,)]`), `${name} in --help`);
+  });
+});

@@ -17,21 +17,25 @@ import type { SqlRunner } from '../core/rule.js';
 import { DEFAULT_SETTINGS } from '../core/rule.js';
 import { DEFAULT_IGNORES } from '../lint/discover.js';
 import { isMigrationSource, supportedExtensions } from '../sources/index.js';
+import { frontendById } from '../sources/registry.js';
 import { RunnerDetector } from '../sources/runner-detect.js';
 import { effectiveRunner } from '../sources/sql-runners.js';
 import { initSqlParser, parseSql } from '../sql/parse.js';
 import { parseArgs, type CliOutput } from './args.js';
 
-/** The npm packages of the migration frameworks miglint reads, by the name it gives them. */
-const FRAMEWORK_PACKAGES: Record<string, string> = {
-  typeorm: 'TypeORM',
-  knex: 'knex',
-  'node-pg-migrate': 'node-pg-migrate',
-  sequelize: 'Sequelize',
-  umzug: 'umzug',
-  kysely: 'kysely',
-  pg: 'pg',
-};
+/** Migration runners that are no framework module of their own (they call the migrations of several), by package. */
+const RUNNER_PACKAGES: Record<string, string> = { umzug: 'umzug' };
+
+/**
+ * The TS/JS frameworks (and runners) the project's package.json dependencies name, by the names
+ * miglint gives them, in the frontend's order: `frameworks` of the TS/JS frontend (registry.ts),
+ * then RUNNER_PACKAGES.
+ */
+function npmFrameworks(deps: Record<string, string>): string[] {
+  const labels = (frontendById('ts')?.frameworks ?? []).filter((f) => f.packages.some((p) => p in deps)).map((f) => f.name);
+  for (const [pkg, label] of Object.entries(RUNNER_PACKAGES)) if (pkg in deps) labels.push(label);
+  return labels;
+}
 
 /** The Python libraries miglint reads, by their distribution name (lower case) and the name miglint gives them. */
 const PYTHON_PACKAGES: Record<string, string> = { alembic: 'Alembic', django: 'Django', sqlalchemy: 'SQLAlchemy', 'flask-sqlalchemy': 'Flask-SQLAlchemy' };
@@ -54,12 +58,7 @@ export async function detectProject(dir: string): Promise<Detected> {
   const pkg = existsSync(pkgPath) ? (JSON.parse(readFileSync(pkgPath, 'utf8')) as Record<string, any>) : null;
   const deps = { ...(pkg?.dependencies ?? {}), ...(pkg?.devDependencies ?? {}) } as Record<string, string>;
   const python = pythonLibraries(dir);
-  const frameworks = [
-    ...Object.entries(FRAMEWORK_PACKAGES)
-      .filter(([name]) => name in deps)
-      .map(([, label]) => label),
-    ...python,
-  ];
+  const frameworks = [...npmFrameworks(deps), ...python];
   const kinds = `*.{${supportedExtensions().map((e) => e.slice(1)).join(',')}}`;
   // Alembic keeps its revisions in `<script_location>/versions/`.
   const patterns = [`**/migrations/**/${kinds}`, `**/migration/**/${kinds}`, '**/db/migrate/**/*.sql', ...(python.includes('Alembic') ? ['**/versions/*.py'] : [])];

@@ -18,6 +18,7 @@ import { displayPath, lintSource, newRunResult, runFiles, type RunOptions, type 
 import { selectFiles } from '../lint/since.js';
 import type { Reporter } from '../report/types.js';
 import { prepareFrontends } from '../sources/index.js';
+import { frameworkEntries } from '../sources/registry.js';
 
 /** Reporters by format, loaded on use: the CI formats' libraries stay out of an editor's or a hook's start-up. */
 const REPORTERS: Record<string, () => Promise<Reporter>> = {
@@ -98,7 +99,9 @@ function workersSetting(value: string | undefined): number | 'auto' {
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, cwd = process.cwd()): Promise<number> {
   if (argv[0] === 'init') return (await import('./init.js')).initCommand(argv.slice(1), io, cwd);
   const program = new Command('miglint')
-    .description('Find what breaks production in PostgreSQL migrations (SQL, TypeORM, knex, node-pg-migrate, Sequelize, kysely, pg).')
+    .description(`Find what breaks production in PostgreSQL migrations (SQL, ${frameworkEntries()
+      .map((f) => f.name)
+      .join(', ')}).`)
     .version(version())
     .argument('[paths...]', 'files, directories or globs to lint', ['.'])
     .addHelpText('after', '\nCommands:\n  miglint lsp [--stdio]     run the language server on stdio (for editors)\n  miglint init [--pre-commit]  write a starter configuration (and a pre-commit hook)')

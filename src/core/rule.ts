@@ -6,7 +6,7 @@ import type { Diagnostic } from './diagnostic.js';
 import type { MigrationUnit } from './unit.js';
 
 /** How a project runs its `.sql` migrations; decides transaction wrapping and the fix's directive (see src/sources/sql-runners.ts). */
-export const SQL_RUNNERS = ['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway', 'diesel', 'prisma', 'drizzle', 'db-migrate', 'postgres-migrations', 'pop', 'goose'] as const;
+export const SQL_RUNNERS = ['psql', 'migrun', 'golang-migrate', 'dbmate', 'graphile-migrate', 'flyway', 'diesel', 'prisma', 'drizzle', 'db-migrate', 'postgres-migrations', 'postgres-shift', 'pop', 'goose'] as const;
 export type SqlRunner = (typeof SQL_RUNNERS)[number];
 
 export interface LintSettings {
@@ -37,8 +37,17 @@ export interface LintSettings {
   runnerMetadata?: RunnerMetadata | null;
 }
 
-/** What the project's files say about how one `.sql` migration runs: its runner and its transaction setting. */
+/**
+ * What the project's files say about how one migration runs: for a `.sql` file its runner and its
+ * transaction setting; for a TS/JS file the program that calls its `up`/`down` (`codeRunner`).
+ */
 export interface RunnerMetadata {
+  /**
+   * The migration tool the project depends on that calls a TS/JS migration's functions, when it
+   * decides how they run (ley and postgres-shift run every pending migration in one postgres.js
+   * `sql.begin` transaction); `detectedBy` names the package.json and dependency.
+   */
+  codeRunner?: { name: CodeRunner; detectedBy: string };
   /** The runner the project's own files show runs this migration (Prisma's migration_lock.toml), when the configuration did not name one. */
   runner?: SqlRunner;
   /** Which file or dependency showed the runner, e.g. "prisma/migrations/migration_lock.toml". */
@@ -50,6 +59,10 @@ export interface RunnerMetadata {
   /** For Prisma Migrate: how the version the project depends on runs migration.sql (src/sources/prisma-version.ts). */
   prisma?: { mode: 'one-string' | 'per-statement' | 'unknown'; version: string | null; source: string };
 }
+
+/** The TS/JS migration tools read from a project's dependencies (`RunnerMetadata.codeRunner`). */
+export const CODE_RUNNERS = ['ley', 'postgres-shift'] as const;
+export type CodeRunner = (typeof CODE_RUNNERS)[number];
 
 export const DEFAULT_SETTINGS: LintSettings = {
   pgVersion: 15,

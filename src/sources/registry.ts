@@ -112,10 +112,27 @@ export interface LanguageFrontend {
    */
   readonly invalidUtf8Note?: string;
   /**
+   * The migration frameworks its modules read, as a cheap list (importing the modules loads the
+   * language's parser): each with its module's id and name and the packages whose presence among
+   * a project's dependencies shows it (`miglint init`, `miglint --help`). A test keeps it in step
+   * with the modules.
+   */
+  readonly frameworks?: readonly FrameworkEntry[];
+  /**
    * Editors' language ids (LSP `languageId`) of this language, each with the extension an
    * untitled document of it is linted as: `{ typescript: '.ts', javascript: '.js' }`.
    */
   readonly editorLanguages?: Readonly<Record<string, string>>;
+}
+
+/** A framework in its language frontend's `frameworks` list. */
+export interface FrameworkEntry {
+  /** Its module's `framework` id. */
+  readonly framework: Framework;
+  /** Its module's `name`. */
+  readonly name: string;
+  /** The packages (npm for TS/JS, PyPI for Python) that show a project uses it, e.g. `['knex']`; empty: none does. */
+  readonly packages: readonly string[];
 }
 
 /**
@@ -174,6 +191,11 @@ export function frontendFor(file: string): LanguageFrontend | null {
 /** The registered frontend with this id, or null. */
 export function frontendById(id: LanguageId): LanguageFrontend | null {
   return registered.find((f) => f.id === id) ?? null;
+}
+
+/** The frameworks of every registered frontend (`LanguageFrontend.frameworks`), in registration order. */
+export function frameworkEntries(): FrameworkEntry[] {
+  return registered.flatMap((f) => f.frameworks ?? []);
 }
 
 /** Every extension some frontend reads, e.g. `['.sql', '.ts', ...]`, in registration order. */

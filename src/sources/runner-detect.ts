@@ -11,7 +11,7 @@
  * 5. db-migrate: `migrations/sqls/<name>-up.sql`/`-down.sql` with `database.json` in the project, a
  *    `db-migrate` dependency, or its generated JS wrapper in the folder above;
  * 6. graphile-migrate: `.gmrc` (or `.gmrc.js`/`.gmrc.cjs`) in the project, or its dependency;
- * 7. the dependencies of the nearest package.json: `dbmate`, `postgres-migrations`;
+ * 7. the dependencies of the nearest package.json: `dbmate`, `postgres-migrations`, `postgres-shift`;
  * then (sql-runners.ts, reading the file itself) dbmate's and goose's markers, the postgres-migrations
  * directive, pop's `.autocommit.` and `.<dialect>.` names, Flyway's and golang-migrate's file names.
  *
@@ -115,6 +115,17 @@ export class RunnerDetector {
   }
 
   /**
+   * The first of `packages` that the nearest package.json at or above `file`'s folder depends on,
+   * with where that was read (`package.json (dependency \`ley\`)`); null when it names none.
+   * @throws the file system's error for anything but a missing file or folder.
+   */
+  async dependency<T extends string>(file: string, packages: readonly T[]): Promise<{ pkg: T; detectedBy: string } | null> {
+    const manifest = await this.manifest(dirname(file));
+    const pkg = manifest ? packages.find((p) => manifest.deps.has(p)) : undefined;
+    return pkg ? { pkg, detectedBy: `${this.at(manifest!.path)} (dependency \`${pkg}\`)` } : null;
+  }
+
+  /**
    * The runner the project's files show for the `.sql` migration `file`, or null when they show none.
    * @throws the file system's error for anything but a missing file or folder.
    */
@@ -146,7 +157,7 @@ export class RunnerDetector {
       if ((await this.entries(dirname(dir))).has(wrapper)) return { runner: 'db-migrate', detectedBy: this.at(join(dirname(dir), wrapper)) };
     }
     for (const f of ['.gmrc', '.gmrc.js', '.gmrc.cjs']) if (markers.has(f)) return { runner: 'graphile-migrate', detectedBy: this.at(markers.get(f)!) };
-    for (const pkg of ['graphile-migrate', 'dbmate', 'postgres-migrations'] as const) if (deps.has(pkg)) return { runner: pkg, detectedBy: dep(pkg) };
+    for (const pkg of ['graphile-migrate', 'dbmate', 'postgres-migrations', 'postgres-shift'] as const) if (deps.has(pkg)) return { runner: pkg, detectedBy: dep(pkg) };
     return null;
   }
 }

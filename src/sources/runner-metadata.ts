@@ -4,13 +4,15 @@
  * - Flyway: `executeInTransaction=false` in `<script>.sql.conf` (a Java properties file);
  * - Prisma Migrate: which version the project depends on (prisma-version.ts), which decides
  *   whether migration.sql is one query string or statement by statement;
- * and, when the configuration does not name the runner, which runner it is (runner-detect.ts).
+ * and, when the configuration does not name the runner, which runner it is (runner-detect.ts);
+ * for a TS/JS migration, whether the project depends on a tool that calls its functions in a
+ * transaction of its own (ley, postgres-shift: `codeRunner`).
  * Reading them lets the `.sql` frontend know a migration runs outside a transaction,
  * which is what the index fixes tell users of these runners to do.
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { LintSettings, RunnerMetadata } from '../core/rule.js';
+import { CODE_RUNNERS, type LintSettings, type RunnerMetadata } from '../core/rule.js';
 import { prismaExecution } from './prisma-version.js';
 import { RunnerDetector } from './runner-detect.js';
 
@@ -51,10 +53,15 @@ export function flywayExecuteInTransaction(conf: string): boolean | null {
  * What the project says about how the `.sql` migration `file` runs: its runner (detected by `detector`
  * unless the configuration names one), the transaction setting beside it for diesel and Flyway, and
  * for Prisma Migrate how the Prisma version the project depends on runs it.
+ * For a TS/JS file, the tool of `CODE_RUNNERS` the nearest package.json depends on, if any.
  * @returns null for other files, or when nothing beside the file says anything.
  * @throws the file system's error for anything but a missing file.
  */
 export async function readRunnerMetadata(file: string, settings: LintSettings, detector: RunnerDetector = new RunnerDetector()): Promise<RunnerMetadata | null> {
+  if (/\.[cm]?[jt]s$/i.test(file)) {
+    const found = await detector.dependency(file, CODE_RUNNERS);
+    return found ? { codeRunner: { name: found.pkg, detectedBy: found.detectedBy } } : null;
+  }
   if (!file.toLowerCase().endsWith('.sql')) return null;
   let runner = settings.sqlRunner;
   const meta: RunnerMetadata = {};

@@ -20,6 +20,9 @@
  *   unless the whole run uses `--non-transactional`, and sends the file as one query string;
  * - postgres-migrations (npm) wraps the file unless it contains `-- postgres-migrations disable-transaction`,
  *   and sends it as one query string;
+ * - postgres-shift (npm, for postgres.js) runs all pending migrations in one `sql.begin` transaction, a `.sql`
+ *   one (`00001_name.sql`, `00001_name/index.sql`) with `sql.file(path)`: no parameters, so one simple query
+ *   string; it has no switch;
  * - pop (gobuffalo/pop with ory/x popx, as in ory/kratos) wraps each file unless it is named
  *   `*.autocommit.up.sql` / `*.autocommit.down.sql`, and sends it as one query string;
  * - goose wraps the file unless it has `-- +goose NO TRANSACTION`, and runs its statements one by one.
@@ -87,6 +90,15 @@ const TRAITS: Record<SqlRunner, RunnerTraits> = {
       "db-migrate's transaction cannot be switched off per migration: run the whole `db-migrate up` with `--non-transactional` (and set `dbMigrate.nonTransactional` in miglint's configuration), keeping the statement alone in its own migration, or run it outside db-migrate",
   },
   'postgres-migrations': { label: 'postgres-migrations', wraps: true, queryString: 'file', directive: '-- postgres-migrations disable-transaction' },
+  'postgres-shift': {
+    label: 'postgres-shift',
+    wraps: true,
+    queryString: 'file',
+    directive: null,
+    switchAdvice:
+      'postgres-shift runs all pending migrations in one transaction and has no switch: take the statement out of its migrations folder and run it outside postgres-shift (a script of its own, run after it, on its own connection)',
+    splitSteps: 'a script run outside postgres-shift, after it (postgres-shift runs every migration in its folder inside one transaction)',
+  },
   pop: { label: 'pop', wraps: true, queryString: 'file', directive: null, switchAdvice: 'rename the file to <version>_<name>.autocommit.up.sql (or .down.sql): pop runs such files without a transaction' },
   goose: { label: 'goose', wraps: true, queryString: null, directive: '-- +goose NO TRANSACTION' },
 };
@@ -251,6 +263,8 @@ export function wrapping(file: string, text: string, comments: SqlComment[], run
         ? 'db-migrate runs with `--non-transactional` (configuration `dbMigrate.nonTransactional`)'
         : runner === 'drizzle'
           ? "drizzle's migrate runs all pending migrations in one transaction"
+          : runner === 'postgres-shift'
+            ? 'postgres-shift runs all pending migrations in one sql.begin transaction'
           : wraps
             ? `${label} runs each migration in a transaction`
             : scope

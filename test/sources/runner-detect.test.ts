@@ -95,6 +95,10 @@ describe('runner detection', () => {
       runner: 'postgres-migrations',
       detectedBy: 'package.json (dependency `postgres-migrations`)',
     });
+    assert.deepEqual(await detect({ 'package.json': JSON.stringify({ dependencies: { postgres: '^3', 'postgres-shift': '^0.1' } }), 'migrations/00001_init/index.sql': '' }, 'migrations/00001_init/index.sql'), {
+      runner: 'postgres-shift',
+      detectedBy: 'package.json (dependency `postgres-shift`)',
+    });
     assert.equal(await detect({ 'package.json': '{}', 'migrations/0001_a.sql': '' }, 'migrations/0001_a.sql'), null);
   });
 

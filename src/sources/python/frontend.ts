@@ -15,6 +15,11 @@ export const pythonFrontend: LanguageFrontend = {
   extensions: ['.py'],
   comments: { line: ['#'] },
   editorLanguages: { python: '.py' },
+  frameworks: [
+    { framework: 'django', name: 'Django', packages: ['django'] },
+    { framework: 'alembic', name: 'Alembic', packages: ['alembic'] },
+    { framework: 'sqlalchemy', name: 'SQLAlchemy', packages: ['sqlalchemy', 'flask-sqlalchemy'] },
+  ],
   async prepare() {
     if (analysis) return;
     const a = await import('./index.js');

@@ -22,6 +22,20 @@ export const typescriptFrontend: LanguageFrontend = {
   skipsInWalk: (file) => file.toLowerCase().endsWith('.d.ts'),
   comments: { line: ['//'], block: [['/*', '*/']] },
   editorLanguages: { typescript: '.ts', javascript: '.js' },
+  // In the order of frameworks.ts (pg last: other libraries depend on it).
+  frameworks: [
+    { framework: 'migrun', name: 'migrun', packages: [] },
+    { framework: 'mikro-orm', name: 'MikroORM', packages: ['@mikro-orm/migrations', '@mikro-orm/core'] },
+    { framework: 'typeorm', name: 'TypeORM', packages: ['typeorm'] },
+    { framework: 'node-pg-migrate', name: 'node-pg-migrate', packages: ['node-pg-migrate'] },
+    { framework: 'knex', name: 'knex', packages: ['knex'] },
+    { framework: 'kysely', name: 'Kysely', packages: ['kysely'] },
+    { framework: 'db-migrate', name: 'db-migrate', packages: ['db-migrate', 'db-migrate-pg'] },
+    { framework: 'slonik', name: 'Slonik', packages: ['slonik', '@slonik/migrator', '@silverhand/slonik'] },
+    { framework: 'postgres-js', name: 'postgres.js', packages: ['postgres', 'ley', 'postgres-shift'] },
+    { framework: 'sequelize', name: 'Sequelize', packages: ['sequelize', 'sequelize-cli'] },
+    { framework: 'pg', name: 'node-postgres', packages: ['pg'] },
+  ],
   async prepare() {
     analysis ??= await import('./index.js');
   },

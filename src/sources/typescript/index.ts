@@ -31,6 +31,7 @@ import { NodeIndex } from './nodes.js';
 import { FRAMEWORKS, frameworkSupport } from './frameworks.js';
 import { Node, SyntaxKind } from './morph.js';
 import { Placeholders } from './placeholders.js';
+import { loopSources } from './loops.js';
 import { isJsx, openSourceFile, ParserStackError, type OpenSourceFile } from './project.js';
 import { rawQueryOf } from './queries.js';
 import { bindingKey } from './scopes.js';
@@ -125,12 +126,13 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
   const nodes = new NodeIndex(sf);
   const phases = findPhases(nodes);
   const imports = importsOf(sf, nodes);
-  const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text), frameworks: FRAMEWORKS };
+  const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text), frameworks: FRAMEWORKS, runner: settings.runnerMetadata?.codeRunner ?? null };
   unit.comments = scriptComments(sf);
   unit.phaseRegions = phases.map((p) => ({ phase: p.phase, span: { start: p.fn.getStart(), end: p.fn.getEnd() } }));
   env.framework = detectFramework(sf, phases, imports, nodes, FRAMEWORKS);
   const support = frameworkSupport(env.framework);
-  if (support.idioms) unit.idioms = support.idioms;
+  const idioms = support.idiomsOf?.(env) ?? support.idioms;
+  if (idioms) unit.idioms = idioms;
 
   const collector = new Collector(env.placeholders);
   const anchors = new Map<Statement, Anchor>();
@@ -142,7 +144,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
   const transactions = new CodeTransactions(env);
   const mark = (n: Node, added: Statement[]) => {
     const tx = transactions.of(n);
-    const root = connectionOf(n);
+    const root = connectionOf(n, env);
     const binding = { root, key: root === null ? '' : bindingKey(root, n) };
     for (const s of added) {
       connections.set(s, binding);
@@ -166,18 +168,33 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
     if (q) {
       sawQuery = true;
       const added = collector.addSql(q.sql, { start: n.getStart(), end: n.getEnd() }, q.executor, phaseOf(n, phases));
+      if (q.oneStatementOnly && added.length > 1) collector.syntaxErrors.push({ message: q.oneStatementOnly, offset: added[1]!.span.start });
       mark(n, added);
       const anchor = q.executor === 'raw' ? anchorOf(n, q.receiver, q.method) : null;
       if (anchor) for (const s of added) anchors.set(s, anchor);
       continue;
     }
     const unknown = unknownSqlOf(n, env);
+    // `for (const s of upStatements) await sql.unsafe(s)`: each element of a same-file const array is a query of its own (loops.ts).
+    const looped = unknown && !unknown.file && Node.isCallExpression(n) && env.framework !== 'migrun' && !support.templatesAreFragments ? loopSources(n, env) : null;
+    if (looped) {
+      sawQuery = true;
+      for (const src of looped) mark(n, collector.addSql(src, { start: n.getStart(), end: n.getEnd() }, 'raw', phaseOf(n, phases)));
+      continue;
+    }
     if (unknown) {
       sawQuery = true;
       collector.unanalysed.push({
         scope: 'statement',
-        message: `Not analysed: the SQL passed to \`${unknown.call}\` is ${unknown.source}, which miglint cannot reconstruct, so it was not checked.`,
-        help: 'Write the SQL in the call (a string literal, a template with only names and values interpolated, or a same-file const) so miglint can check it; SQL read from a .sql file is checked by linting that file.',
+        ...(unknown.file
+          ? {
+              message: `Not analysed: \`${unknown.call}\` runs the SQL file ${unknown.source}, which miglint does not read from here (nor in which transaction and with which settings this call runs it), so its statements were not checked with this migration.`,
+              help: 'Lint the .sql file too (it is read as a file of its own), or write its SQL in the migration so miglint sees it in context.',
+            }
+          : {
+              message: `Not analysed: the SQL passed to \`${unknown.call}\` is ${unknown.source}, which miglint cannot reconstruct, so it was not checked.`,
+              help: 'Write the SQL in the call (a string literal, a template with only names and values interpolated, or a same-file const) so miglint can check it; SQL read from a .sql file is checked by linting that file.',
+            }),
         span: { start: n.getStart(), end: n.getEnd() },
         phase: phaseOf(n, phases),
       });
@@ -191,8 +208,9 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
   unit.unanalysed = [...collector.unanalysed];
 
   const w = frameworkSupport(env.framework).wrapped(env);
-  const client = frameworkSupport(env.framework).clientSettings?.(env);
-  if (client?.length) unit.clientSettings = client;
+  const client = frameworkSupport(env.framework).clientConfiguration?.(env);
+  if (client?.settings.length) unit.clientSettings = client.settings;
+  if (client?.unanalysed.length) unit.unanalysed.push(...client.unanalysed);
   unit.wrapped = settings.assumeInTransaction !== null ? { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' } : w;
 
   unit.sessions = findSessions(env);
@@ -305,8 +323,10 @@ function settingOnlyCalls(collector: Collector): Span[] {
 type Pin = 'phase' | 'anchor' | null;
 
 /** The identifier a query or builder call runs through (`queryRunner`, `client`, `trx`; `db` of `sql\`...\`.execute(db)`), or null. */
-function connectionOf(n: Node): string | null {
+function connectionOf(n: Node, env: Env): string | null {
   let cur: Node = n;
+  // postgres.js: the tag is the handle, `` sql`...` `` runs on `sql` (a pool, a `sql.begin` callback's transaction, a runner's).
+  if (env.framework === 'postgres-js' && Node.isTaggedTemplateExpression(n) && Node.isIdentifier(n.getTag())) return n.getTag().getText();
   // kysely: sql`...`.execute(db) and sql.raw('...').execute(db) run on the handle passed to execute.
   const pa = n.getParent();
   const method = pa && Node.isPropertyAccessExpression(pa) ? pa.getName() : null;

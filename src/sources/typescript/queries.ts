@@ -20,6 +20,11 @@ export interface RawQuery {
   /** The receiver's text (`queryRunner`, `client`, `pgm.db`), or null for a tagged template. */
   receiver: string | null;
   method: string;
+  /**
+   * Set when the library sends the SQL as one prepared statement (postgres.js's `` sql`...` ``
+   * without `.simple()`): PostgreSQL refuses a second statement in it, and this says so.
+   */
+  oneStatementOnly?: string;
 }
 
 const QUERY_METHODS = new Set(['query', 'raw', 'sql', 'unsafe']);

@@ -25,11 +25,14 @@ function boundNames(nameNode: Node, out: string[]): string[] {
   return out;
 }
 
-/** The variable declarations directly in a block (or file, or case clause), by name, in order: computed once per block. */
-const blockDeclarations = new WeakMap<Node, Map<string, Node[]>>();
+/**
+ * The variable declarations directly in a block (or file, or case clause), by name, in order: computed once per block.
+ * Keyed by the compiler's node: ts-morph keeps the same SourceFile wrapper when the next file overwrites it.
+ */
+const blockDeclarations = new WeakMap<object, Map<string, Node[]>>();
 
 function declaredDirectlyIn(block: Node & { getStatements(): Node[] }): Map<string, Node[]> {
-  let map = blockDeclarations.get(block);
+  let map = blockDeclarations.get(block.compilerNode);
   if (!map) {
     map = new Map();
     for (const st of block.getStatements()) {
@@ -42,7 +45,7 @@ function declaredDirectlyIn(block: Node & { getStatements(): Node[] }): Map<stri
         }
       }
     }
-    blockDeclarations.set(block, map);
+    blockDeclarations.set(block.compilerNode, map);
   }
   return map;
 }

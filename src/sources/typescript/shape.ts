@@ -31,7 +31,11 @@ function phaseFunction(phase: string, fn: FunctionLike): PhaseFunction {
   return { phase: phase as 'up' | 'down', fn, param, paramType: first?.getTypeNode()?.getText() ?? null, paramCount: params.length };
 }
 
-/** The migration's `up` and `down` functions, in every shape the frameworks accept. */
+/**
+ * The migration's `up` and `down` functions, in every shape the frameworks accept; in a file with
+ * neither, a default-exported function is its `up` (postgres-shift's `export default async
+ * function (sql) { ... }`, which it calls with the run's transaction).
+ */
 export function findPhases(nodes: NodeIndex): PhaseFunction[] {
   const out: PhaseFunction[] = [];
   const seen = new Set<Node>();
@@ -51,6 +55,14 @@ export function findPhases(nodes: NodeIndex): PhaseFunction[] {
       // exports.up = ..., module.exports.up = ...
       const left = n.getLeft();
       if (Node.isPropertyAccessExpression(left) && /^(module\.)?exports$/.test(left.getExpression().getText())) add(left.getName(), n.getRight());
+    }
+  }
+  if (out.length) return out;
+  for (const n of nodes.all) {
+    const fn = Node.isFunctionDeclaration(n) && n.isDefaultExport() ? n : Node.isExportAssignment(n) && !n.isExportEquals() ? unwrap(n.getExpression()) : undefined;
+    if (isFunctionLike(fn) && fn.getParameters().length > 0) {
+      out.push(phaseFunction('up', fn));
+      break;
     }
   }
   return out;

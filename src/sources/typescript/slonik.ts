@@ -26,8 +26,8 @@ import { sqlSourceOf, stringValue, unwrap } from './literals.js';
 import { Node, SyntaxKind } from './morph.js';
 import type { RawQuery } from './queries.js';
 import { moduleSpecifier } from './shape.js';
+import { clientConfiguration } from './slonik-pool.js';
 import { methodCall } from './sqlgen.js';
-import type { ClientSetting } from '../../core/unit.js';
 import type { Env, FrameworkSupport, PhaseFunction } from './types.js';
 
 /** The query methods of a slonik pool, connection and transaction connection; the first argument is the query token. */
@@ -231,50 +231,6 @@ function phaseConnection(p: PhaseFunction, wrapped: boolean, env: Env): string |
   return namesOf(env).contextConnection.get(p.fn) ?? (wrapped ? p.param : null);
 }
 
-/** slonik's client configuration defaults that become connection settings (createClientConfiguration), in ms. */
-const CLIENT_TIMEOUTS = [
-  { option: 'statementTimeout', setting: 'statement_timeout' },
-  { option: 'idleInTransactionSessionTimeout', setting: 'idle_in_transaction_session_timeout' },
-] as const;
-const DEFAULT_TIMEOUT_MS = 60_000;
-
-/**
- * The timeouts slonik opens its connections with: `statementTimeout` and
- * `idleInTransactionSessionTimeout`, 60000 ms each by default, passed to PostgreSQL as
- * connection settings; `'DISABLE_TIMEOUT'` sets none, and slonik turns `0` into 1 ms. A pool
- * the file does not create is taken to have the defaults; the file's own `createPool(url,
- * options)` calls decide otherwise, and an option miglint cannot read (or calls that disagree)
- * leave the setting unknown, that is not in force.
- */
-function clientSettings(env: Env): ClientSetting[] {
-  if (env.framework !== 'slonik') return [];
-  const calls = env.nodes.ofKind(SyntaxKind.CallExpression).filter((c) => c.getExpression().getText() === 'createPool');
-  const out: ClientSetting[] = [];
-  for (const { option, setting } of CLIENT_TIMEOUTS) {
-    const values = new Set<string | null>();
-    for (const c of calls) values.add(optionValue(c.getArguments()[1], option, env));
-    if (!calls.length) values.add(`${DEFAULT_TIMEOUT_MS}ms`);
-    const [only] = values;
-    if (values.size !== 1 || only === null || only === undefined || only === 'off') continue;
-    out.push({ name: setting, value: only, by: calls.length ? `the \`${option}\` of the pool's createPool(...)` : `slonik's default \`${option}\` (60 s) of the pool the migration is given` });
-  }
-  return out;
-}
-
-/** A createPool option's timeout as a setting value (`60000ms`), `off` for `'DISABLE_TIMEOUT'`, null when it cannot be read. */
-function optionValue(options: TsNode | undefined, option: string, env: Env): string | null {
-  if (!options) return `${DEFAULT_TIMEOUT_MS}ms`;
-  const o = unwrap(options);
-  if (!Node.isObjectLiteralExpression(o)) return null;
-  // A spread may set it to anything.
-  if (o.getProperties().some((p) => Node.isSpreadAssignment(p))) return null;
-  const p = o.getProperty(option);
-  if (!p) return `${DEFAULT_TIMEOUT_MS}ms`;
-  const v = Node.isPropertyAssignment(p) ? unwrap(p.getInitializerOrThrow()) : undefined;
-  if (v && Node.isNumericLiteral(v)) return `${Math.max(1, Number(v.getLiteralValue()))}ms`;
-  return stringValue(v, env.consts) === 'DISABLE_TIMEOUT' ? 'off' : null;
-}
-
 /** A template literal's text for `sql.unsafe\`...\``: backquotes, backslashes and `${` escaped. */
 const templateText = (s: string) => s.replace(/[\\`]/g, (c) => `\\${c}`).replace(/\$\{/g, '\\${');
 
@@ -301,7 +257,8 @@ export const slonik: FrameworkSupport = {
     if (p && phaseConnection(p, wrapped, env) === root) return 'phase';
     return namesOf(env).connections.has(root) ? 'anchor' : null;
   },
-  clientSettings,
+  // The pools the file creates (slonik-pool.ts).
+  clientConfiguration,
   wrapped(env) {
     const migrator = env.imports.some((i) => /^@slonik\/migrator(\/|$)/.test(i)) || env.phases.some((p) => contextNames(p).has('connection'));
     if (migrator) {

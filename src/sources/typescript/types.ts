@@ -1,8 +1,9 @@
 /** Types shared by the TypeScript/JavaScript frontend's modules. */
 import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpression, MethodDeclaration, Node, SourceFile, TaggedTemplateExpression } from 'ts-morph';
 import type { Edit, Span } from '../../core/diagnostic.js';
+import type { RunnerMetadata } from '../../core/rule.js';
 import type { SourceText } from '../../core/source-text.js';
-import type { ClientSetting, Executor, Framework, MigrationUnit, Phase } from '../../core/unit.js';
+import type { ClientSetting, Executor, Framework, FrameworkIdioms, MigrationUnit, Phase, UnanalysedFact } from '../../core/unit.js';
 import type { FrameworkModule } from '../registry.js';
 import type { ConstTable } from './literals.js';
 import type { NodeIndex } from './nodes.js';
@@ -41,6 +42,8 @@ export interface Env {
   placeholders: Placeholders;
   /** The frontend's framework modules (frameworks.ts), in detection order. */
   frameworks: readonly FrameworkSupport[];
+  /** The tool the project depends on that calls the migration's functions (ley, postgres-shift), from its package.json; null: none found. */
+  runner: NonNullable<RunnerMetadata['codeRunner']> | null;
 }
 
 /** A builder call translated into the SQL the framework would send. */
@@ -86,10 +89,16 @@ export interface BuilderHooks {
  */
 export interface FrameworkSupport extends FrameworkModule {
   framework: Framework;
+  /** Its idioms for this file, when they depend on how it runs (`idioms` otherwise). */
+  idiomsOf?(env: Env): FrameworkIdioms | undefined;
   /** Translates a builder call into SQL; null when the call is not one of the framework's builders. */
   builder?(call: CallExpression, env: Env): BuiltSql[] | null;
-  /** Settings the client library opens every connection with (`MigrationUnit.clientSettings`); absent: none. */
-  clientSettings?(env: Env): ClientSetting[];
+  /**
+   * What the client library's configuration in the file says: the settings it opens every
+   * connection with (`MigrationUnit.clientSettings`), and what of it could not be read (options
+   * from elsewhere, hooks that may rewrite the queries), as located facts. Absent: nothing.
+   */
+  clientConfiguration?(env: Env): { settings: ClientSetting[]; unanalysed: UnanalysedFact[] };
   /** Whether the framework wraps each migration in a transaction (before `assumeInTransaction`). */
   wrapped(env: Env): MigrationUnit['wrapped'];
   /** Edits turning the wrapping transaction off for `phase` (computed eagerly: the syntax tree is gone later). */

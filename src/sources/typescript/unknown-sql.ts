@@ -29,8 +29,10 @@ const SQL_METHODS = new Set(['query', 'raw', 'sql']);
 export interface UnknownSql {
   /** The call as the user would name it, e.g. `knex.raw(...)`. */
   call: string;
-  /** Where the SQL comes from, e.g. "the result of `readFileSync(...)`". */
+  /** Where the SQL comes from, e.g. "the result of `readFileSync(...)`"; for a file runner, where the path comes from. */
   source: string;
+  /** The call runs the SQL file its argument names (postgres.js's `sql.file(path)`), rather than SQL text. */
+  file?: boolean;
 }
 
 /** Shortens code for a message: whitespace collapsed, at most about 40 characters. */
@@ -103,6 +105,10 @@ export function unknownSqlOf(node: Node, env: Env): UnknownSql | null {
   let arg = node.getArguments()[0];
   if (!arg) return null;
   arg = unwrap(arg);
+  if (env.framework === 'postgres-js' && method === 'file') {
+    const path = Node.isStringLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg) ? `\`${arg.getLiteralText()}\`` : describe(arg, env);
+    return { call: `${code(receiver)}.file(...)`, source: path, file: true };
+  }
   if (Node.isObjectLiteralExpression(arg)) {
     // pg: client.query({ text, values })
     const text = arg.getProperty('text');
