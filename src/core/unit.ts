@@ -6,6 +6,7 @@ import type { Node } from 'libpg-query';
 import type { Edit, Span } from './diagnostic.js';
 import type { SourceText } from './source-text.js';
 import type { StatementFacts } from '../sql/facts.js';
+import type { TypeFact } from '../sql/alter.js';
 
 /**
  * Which migration framework (or library) a unit is written for: the id of a framework
@@ -84,6 +85,12 @@ export interface Statement {
    * connection (a `.sql` file).
    */
   connection?: string | null;
+  /**
+   * The types columns of the altered table had before the statement, known from outside the
+   * file (a framework's state of earlier migrations, `BuiltSql.priorColumnTypes`); the facts'
+   * `alter-column-type` reads its old type here when the unit's schema delta does not say it.
+   */
+  priorColumnTypes?: Record<string, TypeFact>;
   /** Filled in by `computeContexts` once the unit is complete. */
   context: StatementContext;
   /** Filled in by `computeContexts` with the context; read it with `factsOf` (src/sql/facts.ts), which throws when it is missing. */

@@ -149,7 +149,7 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
   const rv = 'AlterTableStmt' in s.node ? s.node.AlterTableStmt.relation : 'RenameStmt' in s.node ? s.node.RenameStmt.relation : undefined;
   const tname = fromRangeVar(rv);
   const table = tname ? resolvedKey(tname, s.context) : null;
-  const alter = alterSubcommands(s.node, pgVersion).map((sub) => (sub.kind === 'alter-column-type' && table !== null ? { ...sub, oldType: view.column(table, sub.column)?.type ?? null } : sub));
+  const alter = alterSubcommands(s.node, pgVersion).map((sub) => (sub.kind === 'alter-column-type' && table !== null ? { ...sub, oldType: view.column(table, sub.column)?.type ?? s.priorColumnTypes?.[sub.column] ?? null } : sub));
   const keyOf = (r: Parameters<typeof fromRangeVar>[0]) => {
     const n = fromRangeVar(r);
     return n ? resolvedKey(n, s.context) : null;

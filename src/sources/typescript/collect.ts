@@ -8,6 +8,7 @@
 import type { Span } from '../../core/diagnostic.js';
 import type { Executor, Phase, Statement, SyntaxErrorFact, UnanalysedFact } from '../../core/unit.js';
 import { doBlockInnerStatements } from '../../sql/do-blocks.js';
+import { typeFact, type TypeFact } from '../../sql/alter.js';
 import { parseSql } from '../../sql/parse.js';
 import type { RenderedSql, SqlSource } from './literals.js';
 import type { Placeholders } from './placeholders.js';
@@ -127,6 +128,7 @@ export class Collector {
           phase,
           context: blankContext(),
         };
+        if (item.priorColumnTypes) statement.priorColumnTypes = priorTypes(item.priorColumnTypes);
         this.statements.push(statement);
         this.callSpans.push({ ...item.span });
         // A call whose names or values are not all known cannot be rewritten as SQL text.
@@ -136,6 +138,19 @@ export class Collector {
     }
     return this.statements.slice(first);
   }
+}
+
+/** Column types given as SQL text (`varchar(50)`) as type facts; a text that does not parse as a type is left out. */
+function priorTypes(types: Record<string, string>): Record<string, TypeFact> {
+  const out: Record<string, TypeFact> = {};
+  for (const [column, text] of Object.entries(types)) {
+    const node = parseSql(`SELECT NULL::${text}`).statements[0]?.node;
+    const target = node && 'SelectStmt' in node ? node.SelectStmt.targetList?.[0] : undefined;
+    const value = target && 'ResTarget' in target ? target.ResTarget.val : undefined;
+    const fact = value && 'TypeCast' in value ? typeFact(value.TypeCast.typeName) : null;
+    if (fact) out[column] = fact;
+  }
+  return out;
 }
 
 function fileOffset(r: RenderedSql, sqlOffset: number, fallback: number): number {

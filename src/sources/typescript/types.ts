@@ -54,6 +54,12 @@ export interface BuiltSql {
   sameBatch?: boolean;
   /** Who runs it, when not the framework's builder (migrun's `ctx.backfill` runs on `execDml`). */
   executor?: Executor;
+  /**
+   * The SQL types columns of the statement's table had before it, as the framework's own
+   * state knows them from outside this file (Django's earlier migrations): column → type,
+   * e.g. `{ code: 'varchar(50)' }`. The unit's schema delta, when it says the type, wins.
+   */
+  priorColumnTypes?: Record<string, string>;
   /** Fix edits for this call, computed while the syntax tree exists. */
   hooks?: BuilderHooks;
   /**
