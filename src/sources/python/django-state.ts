@@ -29,7 +29,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Placeholders } from '../typescript/placeholders.js';
 import { isUnknown, readField, text, type FieldDef, type UnknownField } from './django-fields.js';
-import { descendants, named, parsePython, type PyNode } from './parse.js';
+import { named, parsePython, type PyNode } from './parse.js';
 import { Bindings, keywords, positional, unparen } from './strings.js';
 import { PyValues } from './values.js';
 
@@ -71,11 +71,19 @@ export class AppState {
   /** Why models before this point are not known (set by an unreadable operation or history), or null. */
   unknown: string | null = null;
 
+  /**
+   * Other apps this migration depends on, for the models its relations point at: the app's
+   * migrations directory and the newest of its migrations depended on.
+   */
+  others = new Map<string, { dir: string; name: string }>();
+  private readonly otherStates = new Map<string, AppState | null>();
+
   constructor(readonly app: string) {}
 
   clone(): AppState {
     const s = new AppState(this.app);
     s.unknown = this.unknown;
+    s.others = this.others;
     for (const [k, m] of this.models) s.models.set(k, { ...m, fields: new Map(m.fields) });
     return s;
   }
@@ -99,7 +107,13 @@ export class AppState {
     if (to === null) return undefined;
     if (to === 'self') return this.model(self);
     const [app, model] = to.includes('.') ? to.split('.', 2) : [this.app, to];
-    return app === this.app ? this.model(model!) : undefined;
+    if (app === this.app) return this.model(model!);
+    // Another app's model, as that app's migrations this one depends on leave it.
+    if (!this.otherStates.has(app!)) {
+      const dep = this.others.get(app!);
+      this.otherStates.set(app!, dep ? stateAfter(dep.dir, app!, dep.name) : null);
+    }
+    return this.otherStates.get(app!)?.model(model!);
   }
 
   apply(op: StateOp): void {
@@ -295,12 +309,22 @@ export function classAttrs(cls: PyNode): Map<string, PyNode> {
 export function summarize(name: string, app: string, source: string): MigrationSummary {
   const tree = parsePython(source);
   try {
-    const root = tree.rootNode;
+    return summarizeTree(name, app, source, tree.rootNode);
+  } finally {
+    tree.delete();
+  }
+}
+
+/** `summarize` of a tree already parsed. */
+function summarizeTree(name: string, app: string, source: string, root: PyNode): MigrationSummary {
+  {
     const empty = (problem: string): MigrationSummary => ({ name, deps: [], replaces: [], ops: [], problem });
     if (root.hasError) return empty(`the migration \`${name}\` does not parse`);
     const cls = root.namedChildren.find((n) => n?.type === 'class_definition' && n.childForFieldName('name')?.text === 'Migration');
     if (!cls) return empty(`the migration \`${name}\` has no \`class Migration\``);
-    const v = new PyValues(new Bindings([...descendants(root)]), new Placeholders(source));
+    // Names bound at the top of the module or of the class (`FIELDS = [...]`, `state_operations = [...]`): no walk of every node.
+    const assignments = [...named(root), ...named(cls.childForFieldName('body') ?? cls)].flatMap((st) => (st.type === 'expression_statement' ? named(st).filter((x) => x.type === 'assignment') : []));
+    const v = new PyValues(new Bindings(assignments), new Placeholders(source));
     const attrs = classAttrs(cls);
     const ops = attrs.get('operations');
     const own = (list: PyNode | undefined) => migrationRefs(list, v).flatMap((r) => (r.app === app ? [r.name] : []));
@@ -309,34 +333,56 @@ export function summarize(name: string, app: string, source: string): MigrationS
     const items = listItems(ops, v);
     if (!items) return { ...base, ops: [], problem: `the operations of the migration \`${name}\` are not a list miglint can read` };
     return { ...base, ops: stateOps(items, v), problem: null };
-  } finally {
-    tree.delete();
+  }
+}
+
+/**
+ * Lets the cache take the linted file's summary from the tree the linter parsed, when its text
+ * is the file's content on disk (a later unit of the run then needs no second parse).
+ */
+function remember(file: string, app: string, own: { text: string; root: PyNode }): void {
+  const hit = cache.get(file);
+  if (hit && Date.now() - hit.checkedAt < RECHECK_MS) return;
+  try {
+    const st = statSync(file);
+    if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return;
+    if (st.size !== Buffer.byteLength(own.text) || readFileSync(file, 'utf8') !== own.text) return;
+    cache.set(file, { size: st.size, mtimeMs: st.mtimeMs, checkedAt: Date.now(), summary: summarizeTree(basename(file).replace(/\.py$/, ''), app, own.text, own.root) });
+  } catch {
+    // Not on disk (an editor's unsaved buffer): nothing to remember.
   }
 }
 
 /** Summaries by file path, with the size and mtime they were read at. */
-const cache = new Map<string, { size: number; mtimeMs: number; summary: MigrationSummary }>();
+const cache = new Map<string, { size: number; mtimeMs: number; checkedAt: number; summary: MigrationSummary }>();
+/** How long a file's size and mtime, once checked, are taken as they were (ms): a run stats each sibling about once a second, not once per unit. */
+const RECHECK_MS = 1000;
 /** Directory listings (migration names) by directory, with the directory's mtime. */
 const listings = new Map<string, { mtimeMs: number; names: string[] }>();
 
 /** The summary of `<dir>/<name>.py` (from the cache while the file is unchanged), or null when there is no such file. */
 function summaryOf(dir: string, name: string, app: string): MigrationSummary | null {
   const path = join(dir, `${name}.py`);
+  const hit = cache.get(path);
+  const now = Date.now();
+  if (hit && now - hit.checkedAt < RECHECK_MS) return hit.summary;
   let st;
   try {
     st = statSync(path);
   } catch {
     return null;
   }
-  const hit = cache.get(path);
-  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.summary;
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) {
+    hit.checkedAt = now;
+    return hit.summary;
+  }
   let summary: MigrationSummary;
   try {
     summary = summarize(name, app, readFileSync(path, 'utf8'));
   } catch (e) {
     summary = { name, deps: [], replaces: [], ops: [], problem: `the migration \`${name}\` could not be read (${(e as Error).message})` };
   }
-  cache.set(path, { size: st.size, mtimeMs: st.mtimeMs, summary });
+  cache.set(path, { size: st.size, mtimeMs: st.mtimeMs, checkedAt: now, summary });
   return summary;
 }
 
@@ -412,19 +458,72 @@ export function ancestors(dir: string, app: string, self: string, deps: string[]
   return { order: [], problem: `the squashed migrations of \`${app}\` replace each other in a way miglint cannot order` };
 }
 
+/** The state of `app` once its migration `name` in `dir` (and its ancestors) ran. */
+export function stateAfter(dir: string, app: string, name: string): AppState | null {
+  return after(dir, app, name).state;
+}
+
+/** States after a migration, by path, with the summaries they were replayed from (valid while each is current). Never changed once made. */
+const afters = new Map<string, { used: MigrationSummary[]; state: AppState | null; problem: string | null }>();
+
+/**
+ * The state after migration `name`, memoised: a migration with one dependency (the usual chain) is
+ * its dependency's state and its own operations; a merge, a squash or a missing file is replayed
+ * from all its ancestors (`ancestors`).
+ */
+function after(dir: string, app: string, name: string, depth = 0): { used: MigrationSummary[]; state: AppState | null; problem: string | null } {
+  const path = join(dir, `${name}.py`);
+  const hit = afters.get(path);
+  if (hit && hit.used.every((u) => summaryOf(dir, u.name, app) === u)) return hit;
+  const s = summaryOf(dir, name, app);
+  let result: { used: MigrationSummary[]; state: AppState | null; problem: string | null };
+  if (s && !s.problem && s.deps.length === 1 && s.replaces.length === 0 && s.deps[0] !== name && depth < 2000) {
+    const prev = after(dir, app, s.deps[0]!, depth + 1);
+    if (prev.state) {
+      const state = prev.state.clone();
+      for (const op of s.ops) state.apply(op);
+      result = { used: [...prev.used, s], state, problem: null };
+    } else result = { used: [...prev.used, s], state: null, problem: prev.problem };
+  } else if (s && !s.problem && s.deps.length === 0 && s.replaces.length === 0) {
+    const state = new AppState(app);
+    for (const op of s.ops) state.apply(op);
+    result = { used: [s], state, problem: null };
+  } else {
+    const { order, problem } = ancestors(dir, app, '', [name]);
+    const state = problem ? null : new AppState(app);
+    if (state) for (const m of order) for (const op of m.ops) state.apply(op);
+    result = { used: problem ? (s ? [s] : []) : order, state, problem };
+  }
+  // A missing file is looked for again next time (its result is not kept).
+  if (s) afters.set(path, result);
+  return result;
+}
+
 /**
  * The state of `app` just before the migration `file` (a path `<app>/migrations/<name>.py`),
  * whose same-app dependencies are `deps` (read from its own text). A file outside a
  * `migrations/` directory gets an empty state that says why it is unknown.
  */
-export function stateBefore(file: string, app: string, deps: string[]): AppState {
+export function stateBefore(file: string, app: string, refs: { app: string; name: string }[], own?: { text: string; root: PyNode }): AppState {
   const state = new AppState(app);
   const dir = dirname(file);
+  const deps = refs.flatMap((r) => (r.app === app ? [r.name] : []));
+  for (const r of refs) {
+    const known = state.others.get(r.app);
+    if (r.app !== app && r.name !== '__first__' && r.name !== '__latest__' && (!known || known.name < r.name)) state.others.set(r.app, { dir: join(dirname(dirname(dir)), r.app, 'migrations'), name: r.name });
+  }
   if (basename(dir) !== 'migrations') {
     state.unknown = 'the file is not in an app\'s `migrations/` directory, so miglint cannot read the migrations before it';
     return state;
   }
-  const { order, problem } = ancestors(dir, app, basename(file).replace(/\.py$/, ''), deps);
+  const self = basename(file).replace(/\.py$/, '');
+  if (own) remember(join(dir, `${self}.py`), app, own);
+  if (deps.length === 1 && deps[0] !== self) {
+    // The usual chain: the memoised state after the one dependency.
+    const prev = after(dir, app, deps[0]!);
+    if (prev.state) return Object.assign(prev.state.clone(), { others: state.others });
+  }
+  const { order, problem } = ancestors(dir, app, self, deps);
   if (problem) {
     state.unknown = problem;
     return state;

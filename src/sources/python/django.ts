@@ -19,7 +19,9 @@
 import { basename, dirname } from 'node:path';
 import type { MigrationUnit, Phase } from '../../core/unit.js';
 import { qname } from '../../sql/write.js';
+import { alterField } from './django-alter.js';
 import { dictValue, opName, translate, type TableOf } from './django-operations.js';
+import { migrationRefs, stateBefore, stateOps, type AppState } from './django-state.js';
 import { oneLine, type PhaseRegion, type PyEnv } from './env.js';
 import { named, type PyNode } from './parse.js';
 import { keywords, positional, unparen } from './strings.js';
@@ -88,13 +90,20 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
     const model = v.str(kw.get('name') ?? positional(op)[0]);
     if (model && dbTable) tables.set(model.toLowerCase(), v.str(dbTable) ?? '');
   }
+  // The app's models as its earlier migrations leave them, moved past each operation of this file (django-state.ts).
+  const state = stateBefore(env.file, app, migrationRefs(attrs.get('dependencies'), new PyValues(env.bindings, env.placeholders)), { text: env.source.text, root: env.root });
   const tableOf: TableOf = (v, model) => {
     const m = v.str(model);
     if (m === null) return v.name(model);
-    return tables.get(m.toLowerCase()) || `${app}_${m.toLowerCase()}`;
+    const known = state.model(m);
+    return tables.get(m.toLowerCase()) || (known?.explicitTable ? known.table : '') || `${app}_${m.toLowerCase()}`;
   };
 
-  const read = (op: PyNode): void => {
+  const read = (op: PyNode, st: AppState = state): void => {
+    readOp(op, st);
+    for (const change of stateOps([op], new PyValues(env.bindings, env.placeholders))) st.apply(change);
+  };
+  const readOp = (op: PyNode, st: AppState): void => {
     if (op.type !== 'call') {
       notAnalysed(op, `Not analysed: the operation \`${oneLine(op.text)}\` is not an operation call miglint can read, so what it sends was not checked.`, 'Write the operation as a call in the `operations` list so miglint can check it, or check what it sends by hand (`python manage.py sqlmigrate <app> <migration>`).');
       return;
@@ -135,18 +144,23 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
       const dbOps = kw.get('database_operations') ?? a[0];
       if (!dbOps) return;
       const u = unparen(dbOps);
-      if (u.type === 'list' || u.type === 'tuple') for (const inner of named(u)) read(inner);
+      // Django runs them on a copy of the state; the state moves on by the state_operations (applied by `read`).
+      const scratch = st.clone();
+      if (u.type === 'list' || u.type === 'tuple') for (const inner of named(u)) read(inner, scratch);
       else notAnalysed(u, `Not analysed: the \`database_operations\` of \`SeparateDatabaseAndState\` are \`${oneLine(u.text)}\`, not a list miglint can read, so they were not checked.`, 'Write the database operations as a list literal so miglint can check them.');
       return;
     }
     if (name === 'AlterField') {
-      // What AlterField sends depends on the field as an earlier migration left it (Django's schema
-      // editor compares the two): a type change, SET/DROP NOT NULL, a new default, or nothing at all.
-      notAnalysed(
-        op,
-        `Not analysed: \`AlterField\` on \`${v.str(kw.get('model_name') ?? a[0]) ?? '?'}.${v.str(kw.get('name') ?? a[1]) ?? '?'}\` changes the field from its definition in an earlier migration, which miglint does not read, so what it sends (ALTER COLUMN ... TYPE, SET or DROP NOT NULL, or nothing) was not checked.`,
-        'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check the change by hand; suppress this once checked.',
-      );
+      // What AlterField sends depends on the field as the earlier migrations left it (django-alter.ts compares the two, as Django's schema editor does).
+      const r = alterField(op, v, st);
+      const field = `\`${v.str(kw.get('model_name') ?? a[0]) ?? '?'}.${v.str(kw.get('name') ?? a[1]) ?? '?'}\``;
+      const help = 'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check the change by hand; suppress this once checked.';
+      if ('unknown' in r) {
+        notAnalysed(op, `Not analysed: \`AlterField\` on ${field} changes the field from its earlier definition, which miglint could not read (${r.unknown}), so what it sends (ALTER COLUMN ... TYPE, SET or DROP NOT NULL, or nothing) was not checked.`, help);
+        return;
+      }
+      env.addBuilt(r.built, 'up');
+      if (r.unanalysed) notAnalysed(op, `Not analysed: \`AlterField\` on ${field}: ${r.unanalysed}, so those statements were not checked.`, help);
       return;
     }
     if (name === 'AlterModelTable') {
