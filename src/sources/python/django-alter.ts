@@ -61,6 +61,48 @@ export function alterField(op: PyNode, v: PyValues, state: AppState): AlterResul
   };
 }
 
+/**
+ * `RenameField` as Django runs it: `alter_field` from the field under its old name to the same
+ * field under the new one, so the column is renamed unless `db_column` fixes it, and a foreign
+ * key's constraint is dropped and added again. Null when the field's definition is not known
+ * (the caller then writes the plain RENAME COLUMN).
+ */
+export function renameField(op: PyNode, v: PyValues, state: AppState): AlterResult | null {
+  const kw = keywords(op);
+  const a = positional(op);
+  const model = v.str(kw.get('model_name') ?? a[0]);
+  const from = v.str(kw.get('old_name') ?? a[1]);
+  const to = v.str(kw.get('new_name') ?? a[2]);
+  if (model === null || from === null || to === null) return null;
+  const f = state.field(model, from);
+  if (isUnknown(f)) return null;
+  const m = state.model(model)!;
+  if (!m.managed) return { built: [] };
+  const sql = alterFieldSql(m.table, state.app, from, f, f, (t) => relatedTable(state, t, model), (t, toField) => relatedType(state, t, toField, model), to);
+  if ('unknown' in sql) return null;
+  return { built: sql.statements.map((s) => ({ sql: s.sql, span: { start: op.startIndex, end: op.endIndex }, interpolated: v.interpolated || s.interpolated })), ...(sql.unanalysed ? { unanalysed: sql.unanalysed } : {}) };
+}
+
+/**
+ * `RemoveField` of a field the state knows: its column (`<name>_id` for a foreign key,
+ * `db_column`), or the join table of a many-to-many field (`<table>_<name>`, Django's
+ * auto-created through table). Null when the field is not known.
+ */
+export function removeField(op: PyNode, v: PyValues, state: AppState): BuiltSql[] | null {
+  const kw = keywords(op);
+  const a = positional(op);
+  const model = v.str(kw.get('model_name') ?? a[0]);
+  const name = v.str(kw.get('name') ?? a[1]);
+  if (model === null || name === null) return null;
+  const f = state.field(model, name);
+  if (isUnknown(f)) return null;
+  const m = state.model(model)!;
+  const span = { start: op.startIndex, end: op.endIndex };
+  if (!m.managed) return [];
+  if (isManyToMany(f)) return 'through' in f.kw ? [] : [{ sql: `DROP TABLE ${qname(`${m.table}_${name.toLowerCase()}`)} CASCADE`, span, interpolated: v.interpolated }];
+  return [{ sql: `ALTER TABLE ${qname(m.table)} DROP COLUMN ${qname(columnOf(name, f))} CASCADE`, span, interpolated: v.interpolated }];
+}
+
 /** The table and key column a relation's `to` points at: this app's from the state, another app's by Django's default naming. */
 function relatedTable(state: AppState, to: string | null, self: string): { table: string; column: string } | null {
   if (to === null) return null;
@@ -140,9 +182,10 @@ export function alterFieldSql(
   neu: FieldDef,
   toTable: (to: string | null) => { table: string; column: string } | null,
   related: (to: string | null, toField: string | null) => string | null,
+  newName = name,
 ): { statements: Sql[]; unanalysed?: string } | { unknown: string } {
   const oldCol = columnOf(name, old);
-  const newCol = columnOf(name, neu);
+  const newCol = columnOf(newName, neu);
   const sameTarget = isRelation(old) && isRelation(neu) && target(old, app) === target(neu, app) && old.kw.to_field === neu.kw.to_field;
   if (!shouldAlter(old, neu, oldCol, newCol, sameTarget)) return { statements: [] };
   if (isManyToMany(old) || isManyToMany(neu)) return { unknown: 'it changes a many-to-many field, whose join table miglint does not follow' };

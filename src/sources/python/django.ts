@@ -19,7 +19,8 @@
 import { basename, dirname } from 'node:path';
 import type { MigrationUnit, Phase } from '../../core/unit.js';
 import { qname } from '../../sql/write.js';
-import { alterField } from './django-alter.js';
+import { alterField, removeField, renameField } from './django-alter.js';
+import type { BuiltSql } from '../typescript/types.js';
 import { dictValue, opName, translate, type TableOf } from './django-operations.js';
 import { migrationRefs, stateBefore, stateOps, type AppState } from './django-state.js';
 import { oneLine, type PhaseRegion, type PyEnv } from './env.js';
@@ -167,13 +168,25 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
       // Renames the model's table: from its name so far to the one stated.
       const model = kw.get('name') ?? a[0];
       const oldTable = tableOf(v, model);
-      const to = v.name(kw.get('table') ?? a[1]);
+      const tableArg = kw.get('table') ?? a[1];
+      const m0 = v.str(model);
+      // `table=None` puts the table back to Django's default name.
+      const to = tableArg && unparen(tableArg).type === 'none' && m0 ? `${app}_${m0.toLowerCase()}` : v.name(tableArg);
       env.addBuilt([v.built(`ALTER TABLE ${qname(oldTable)} RENAME TO ${qname(to)}`, op)], 'up');
       const m = v.str(model);
       if (m) tables.set(m.toLowerCase(), to);
       return;
     }
     if (NO_SQL.has(name)) return;
+    // Fields the state knows: their columns, not their names (django-alter.ts).
+    const renamed = name === 'RenameField' ? renameField(op, v, st) : null;
+    const removed = name === 'RemoveField' ? removeField(op, v, st) : null;
+    if ((renamed && !('unknown' in renamed)) || removed) {
+      const r = renamed as { built: BuiltSql[]; unanalysed?: string } | null;
+      env.addBuilt(removed ?? r!.built, 'up');
+      if (r?.unanalysed) notAnalysed(op, `Not analysed: \`RenameField\`: ${r.unanalysed}, so those statements were not checked.`, 'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check it by hand; suppress this once checked.');
+      return;
+    }
     const built = translate(name, op, env, tableOf);
     if (built) {
       env.addBuilt(built, 'up');
