@@ -152,6 +152,15 @@ function effectiveDefault(f: FieldDef): string | null {
   return null;
 }
 
+/**
+ * Whether two effective defaults are equal as Django compares them (the values, a callable
+ * called): a literal or an empty container's type (`dict`, `list`) equals itself; now() or any
+ * other callable (`uuid.uuid4`) gives a new value each time.
+ */
+function sameDefault(a: string | null, b: string): boolean {
+  return a === b && (/^("|-?\d|True$|False$)/.test(b) || /^(dict|list|set|tuple|str|int|float|bool)$/.test(b));
+}
+
 /** A Python default as a SQL value: a literal when it is one, else a parameter. */
 function defaultValue(py: string): { sql: string; interpolated: boolean } {
   if (py.startsWith('"')) return { sql: literal(JSON.parse(py) as string), interpolated: false };
@@ -188,6 +197,8 @@ export function alterFieldSql(
   const newCol = columnOf(newName, neu);
   const sameTarget = isRelation(old) && isRelation(neu) && target(old, app) === target(neu, app) && old.kw.to_field === neu.kw.to_field;
   if (!shouldAlter(old, neu, oldCol, newCol, sameTarget)) return { statements: [] };
+  // Many-to-many fields with their own `through` models on both sides: Django's alter_field does nothing (the through models' operations do).
+  if (isManyToMany(old) && isManyToMany(neu) && 'through' in old.kw && 'through' in neu.kw) return { statements: [] };
   if (isManyToMany(old) || isManyToMany(neu)) return { unknown: 'it changes a many-to-many field, whose join table miglint does not follow' };
   for (const [f, which] of [[old, 'earlier'], [neu, 'new']] as const) {
     for (const k of ['null', 'unique', 'db_index', 'primary_key', 'db_constraint']) if (k in f.kw && flag(f, k, false) === null) return { unknown: `the ${which} definition's \`${k}\` is \`${f.kw[k]}\`, not True or False` };
@@ -267,7 +278,7 @@ export function alterFieldSql(
   let needsDefault = false;
   const newDefault = effectiveDefault(neu);
   if (oldNull && !newNull && !('db_default' in neu.kw)) {
-    if (newDefault !== null && effectiveDefault(old) !== newDefault) {
+    if (newDefault !== null && !sameDefault(effectiveDefault(old), newDefault)) {
       needsDefault = true;
       const d = defaultValue(newDefault);
       interpolated ||= d.interpolated;
