@@ -6,15 +6,19 @@
  *
  * Table names are `<app_label>_<model_name lower-cased>` (the app label is the
  * directory above `migrations/`), or the `db_table` a `CreateModel`/`AlterModelTable`
- * of the same migration states. Django runs a migration in one transaction on
+ * of this migration or an earlier one states. Django runs a migration in one transaction on
  * PostgreSQL unless the class says `atomic = False`
  * (https://docs.djangoproject.com/en/stable/howto/writing-migrations/#non-atomic-migrations).
  *
+ * The app's models as its earlier migrations leave them (django-state.ts, moved past each
+ * operation of this file) decide `AlterField` (django-alter.ts compares the field's two
+ * definitions as Django's schema editor does), and the columns of `RenameField`/`RemoveField`.
+ *
  * Fail closed: an operation whose SQL this file does not decide (`RunPython`, whose code
- * runs, `AlterField`, which depends on the field's earlier definition, an operation class
+ * runs, an `AlterField` whose earlier definition cannot be read, an operation class
  * miglint does not know, an entry that is not a call) is an `unanalyzable-statement`
  * fact at the operation. `SeparateDatabaseAndState`'s `database_operations` are read
- * like the list; its `state_operations` send no SQL.
+ * like the list (on a copy of the state); its `state_operations` send no SQL and move the state.
  */
 import { basename, dirname } from 'node:path';
 import type { MigrationUnit, Phase } from '../../core/unit.js';
