@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isUnknown } from '../../src/sources/python/django-fields.js';
-import { stateBefore } from '../../src/sources/python/django-state.js';
+import { stateBefore } from '../../src/sources/python/django-history.js';
 import { loadUnit, prepareFrontends } from '../../src/sources/index.js';
 import { config, lint } from '../support/lint.js';
 
