@@ -244,12 +244,13 @@ test('AlterField: operations of the same file move the state; an unmanaged model
   ]);
 });
 
-test('RenameField and RemoveField of a known foreign key use its column', () => {
-  const r = altered([], ['migrations.RenameField("visit", "lead", "prospect")', 'migrations.RemoveField("visit", "prospect")']);
+test('RenameField and RemoveField of a known foreign key use its column; RenameModel of a model with a db_table sends nothing', () => {
+  const r = altered([], ['migrations.RenameField("visit", "lead", "prospect")', 'migrations.RemoveField("visit", "prospect")', 'migrations.AlterModelTable("lead", "leads")', 'migrations.RenameModel("Lead", "Prospect")']);
   assert.deepEqual(r.sql.map((s) => s.replace(/_[0-9a-f]{8}(?=_|")/g, '_HASH')), [
     'ALTER TABLE "crm_visit" DROP CONSTRAINT "crm_visit_lead_id_HASH_fk_crm_lead_id"',
     'ALTER TABLE "crm_visit" RENAME COLUMN "lead_id" TO "prospect_id"',
     'ALTER TABLE "crm_visit" ADD CONSTRAINT "crm_visit_prospect_id_HASH_fk_crm_lead_id" FOREIGN KEY ("prospect_id") REFERENCES "crm_lead" ("id") DEFERRABLE INITIALLY DEFERRED',
     'ALTER TABLE "crm_visit" DROP COLUMN "prospect_id" CASCADE',
+    'ALTER TABLE "crm_lead" RENAME TO "leads"',
   ]);
 });

@@ -183,6 +183,8 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
       return;
     }
     if (NO_SQL.has(name)) return;
+    // RenameModel of a model with its own db_table keeps the table (Django's alter_db_table: same name, nothing sent).
+    if (name === 'RenameModel' && st.model(v.str(kw.get('old_name') ?? a[0]) ?? '')?.explicitTable) return;
     // Fields the state knows: their columns, not their names (django-alter.ts).
     const renamed = name === 'RenameField' ? renameField(op, v, st) : null;
     const removed = name === 'RemoveField' ? removeField(op, v, st) : null;
