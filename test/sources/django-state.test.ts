@@ -224,6 +224,12 @@ test('AlterField: a foreign key whose definition changes is dropped and added ag
   ]);
   // Django's names, as its _create_index_name computes them (md5 of the table and columns).
   assert.match(r.sql[0]!, /_fk_crm_lead_id"$/);
+  // A relation to another model: its key type decides (a uuid key here), not the class.
+  const other = altered(['("token", models.UUIDField(unique=True))'], [
+    'migrations.CreateModel(name="Tag", fields=[("token", models.UUIDField(primary_key=True))])',
+    'migrations.AlterField("visit", "lead", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="APP.tag", null=True))',
+  ]);
+  assert.match(other.sql.join('\n'), /ALTER COLUMN "lead_id" TYPE uuid USING "lead_id"::uuid/);
 });
 
 test('AlterField: operations of the same file move the state; an unmanaged model sends nothing; unknown definitions keep the not-analysed fact and say why', () => {

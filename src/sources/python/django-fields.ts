@@ -114,7 +114,7 @@ export const dbConstraintOf = (f: FieldDef) => isRelation(f) && flag(f, 'db_cons
 const NOT_TYPE = new Set([
   'blank', 'choices', 'db_column', 'editable', 'error_messages', 'help_text', 'limit_choices_to', 'on_delete', 'related_name', 'related_query_name', 'validators', 'verbose_name',
   'null', 'default', 'db_default', 'unique', 'db_index', 'db_comment', 'db_tablespace', 'unique_for_date', 'unique_for_month', 'unique_for_year', 'auto_now', 'auto_now_add',
-  'serialize', 'auto_created', 'upload_to', 'storage', 'width_field', 'height_field', 'db_constraint', 'to', 'to_field', 'swappable', 'name',
+  'serialize', 'auto_created', 'upload_to', 'storage', 'width_field', 'height_field', 'db_constraint', 'swappable', 'name',
 ]);
 
 /** Whether two fields of one class differ only in keywords that do not change the column type (the type is then the same, whatever it is). */
