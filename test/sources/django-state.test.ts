@@ -260,3 +260,21 @@ test('RenameField and RemoveField of a known foreign key use its column; RenameM
     'ALTER TABLE "crm_lead" RENAME TO "leads"',
   ]);
 });
+
+test("a relation to another app's model has that model's key type, from the other app's migrations an ancestor depends on", () => {
+  const tags = app({ '0001_initial': { ops: ['migrations.CreateModel(name="Tag", fields=[("token", models.UUIDField(primary_key=True))])'] } });
+  const crm = app({
+    '0001_initial': { deps: [`${tags.label}:0001_initial`], ops: [lead('("tag", models.IntegerField(null=True))')] },
+    '0002_b': { deps: ['0001_initial'], ops: [] },
+  });
+  const text = migration(crm.label, { deps: ['0002_b'], ops: [`migrations.AlterField("lead", "tag", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="${tags.label}.tag", null=True))`] });
+  const u = loadUnit(crm.path('0003_c'), text, config().settings);
+  const sql = u.statements.map((s) => s.sql.replaceAll(crm.label, 'crm').replaceAll(tags.label, 'tags').replace(/_[0-9a-f]{8}(?=_|")/g, '_HASH'));
+  assert.deepEqual(sql, [
+    'ALTER TABLE "crm_lead" RENAME COLUMN "tag" TO "tag_id"',
+    'ALTER TABLE "crm_lead" ALTER COLUMN "tag_id" TYPE uuid USING "tag_id"::uuid',
+    'CREATE INDEX "crm_lead_tag_id_HASH" ON "crm_lead" ("tag_id")',
+    'ALTER TABLE "crm_lead" ADD CONSTRAINT "crm_lead_tag_id_HASH_fk_tags_tag_token" FOREIGN KEY ("tag_id") REFERENCES "tags_tag" ("token") DEFERRABLE INITIALLY DEFERRED',
+  ]);
+  assert.deepEqual(u.unanalysed, []);
+});

@@ -35,6 +35,8 @@ export interface MigrationSummary {
   deps: string[];
   /** `replaces` entries of `app`, by name. */
   replaces: string[];
+  /** Dependencies on other apps' migrations (for the models relations point at). */
+  otherDeps?: { app: string; name: string }[];
   ops: StateOp[];
   /** Why the file could not be read (it does not parse, has no Migration class or no operations list), or null. */
   problem: string | null;
@@ -63,7 +65,7 @@ function summarizeTree(name: string, app: string, source: string, root: PyNode):
     const attrs = classAttrs(cls);
     const ops = attrs.get('operations');
     const own = (list: PyNode | undefined) => migrationRefs(list, v).flatMap((r) => (r.app === app ? [r.name] : []));
-    const base = { name, deps: own(attrs.get('dependencies')), replaces: own(attrs.get('replaces')) };
+    const base = { name, deps: own(attrs.get('dependencies')), replaces: own(attrs.get('replaces')), otherDeps: migrationRefs(attrs.get('dependencies'), v).filter((r) => r.app !== app) };
     if (!ops) return { ...base, ops: [], problem: null };
     const items = listItems(ops, v);
     if (!items) return { ...base, ops: [], problem: `the operations of the migration \`${name}\` are not a list miglint can read` };
@@ -243,10 +245,18 @@ export function stateBefore(file: string, app: string, refs: { app: string; name
   const state = new AppState(app);
   const dir = dirname(file);
   const deps = refs.flatMap((r) => (r.app === app ? [r.name] : []));
+  // Other apps: the newest of their migrations this one or its ancestors depend on.
   const newest = new Map<string, string>();
-  for (const r of refs) if (r.app !== app && r.name !== '__first__' && r.name !== '__latest__' && (newest.get(r.app) ?? '') < r.name) newest.set(r.app, r.name);
-  for (const [other, name] of newest) state.others.set(other, () => stateAfter(join(dirname(dirname(dir)), other, 'migrations'), other, name));
+  const others = (rs: { app: string; name: string }[]) => {
+    for (const r of rs) if (r.app !== app && r.name !== '__first__' && r.name !== '__latest__' && (newest.get(r.app) ?? '') < r.name) newest.set(r.app, r.name);
+  };
+  others(refs);
+  const link = (s: AppState) => {
+    for (const [other, name] of newest) s.others.set(other, () => stateAfter(join(dirname(dirname(dir)), other, 'migrations'), other, name));
+    return s;
+  };
   if (basename(dir) !== 'migrations') {
+    link(state);
     state.unknown = 'the file is not in an app\'s `migrations/` directory, so miglint cannot read the migrations before it';
     return state;
   }
@@ -255,13 +265,19 @@ export function stateBefore(file: string, app: string, refs: { app: string; name
   if (deps.length === 1 && deps[0] !== self) {
     // The usual chain: the memoised state after the one dependency.
     const prev = after(dir, app, deps[0]!);
-    if (prev.state) return Object.assign(prev.state.clone(), { others: state.others });
+    if (prev.state) {
+      for (const u of prev.used) others(u.otherDeps ?? []);
+      return link(Object.assign(prev.state.clone(), { others: new Map() }));
+    }
   }
   const { order, problem } = ancestors(dir, app, self, deps);
   if (problem) {
     state.unknown = problem;
-    return state;
+    return link(state);
   }
-  for (const s of order) for (const op of s.ops) state.apply(op);
-  return state;
+  for (const s of order) {
+    others(s.otherDeps ?? []);
+    for (const op of s.ops) state.apply(op);
+  }
+  return link(state);
 }
