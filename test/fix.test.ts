@@ -14,7 +14,7 @@ import { initSqlParser } from '../src/sql/parse.js';
 import { config, lint } from './support/lint.js';
 import { fixturesDir } from './support/paths.js';
 import { matchSnapshot } from './support/snapshot.js';
-import { fixtureConfig, fixtureInputs, optIn } from './support/fixtures.js';
+import { fixtureConfig, fixtureInputs, fixtureName, optIn } from './support/fixtures.js';
 
 await initSqlParser();
 
@@ -27,28 +27,29 @@ for (const rule of rules) {
       for (const unsafe of [false, true]) {
         test(`${file}${unsafe ? ' with unsafe fixes' : ''}`, (t) => {
           const text = readFileSync(path, 'utf8');
+          const name = fixtureName(id, file);
           const cfg = config(fixtureConfig(file, optIn(rule)));
           const opts = { rules, only: new Set([id]), unsafe };
-          const findings = lint(file, text, { rules: [id], config: fixtureConfig(file, optIn(rule)) });
+          const findings = lint(name, text, { rules: [id], config: fixtureConfig(file, optIn(rule)) });
           const fixable = findings.filter((f) => isApplicable(f.fix, unsafe));
           const expected = `${path}.${unsafe ? 'unsafe-fixed' : 'fixed'}`;
           if (fixable.length === 0) {
-            assert.equal(fixText(file, text, cfg, opts).output, text, 'nothing applicable, nothing changes');
+            assert.equal(fixText(name, text, cfg, opts).output, text, 'nothing applicable, nothing changes');
             assert.ok(!existsSync(expected), `${expected} exists, but no fix applies: a stale expected output`);
             if (!unsafe) t.diagnostic(`${file}: no safe fix`);
             return;
           }
-          const result = fixText(file, text, cfg, opts);
+          const result = fixText(name, text, cfg, opts);
           assert.equal(result.error, null);
           assert.notEqual(result.output, text);
-          const safeOutput = fixText(file, text, cfg, { ...opts, unsafe: false }).output;
+          const safeOutput = fixText(name, text, cfg, { ...opts, unsafe: false }).output;
           if (!unsafe || result.output !== safeOutput) matchSnapshot(result.output, expected);
           else assert.ok(!existsSync(expected), `${expected} exists, but the unsafe fixes give what the safe ones give: a stale expected output`);
-          assert.equal(syntaxProblem(file, result.output), null, 'the fixed file parses');
-          const after = lint(file, result.output, { rules: [id], config: fixtureConfig(file, optIn(rule)) });
+          assert.equal(syntaxProblem(name, result.output), null, 'the fixed file parses');
+          const after = lint(name, result.output, { rules: [id], config: fixtureConfig(file, optIn(rule)) });
           const leftover = new Set(findings.filter((f) => !isApplicable(f.fix, unsafe)).map((f) => f.message));
           for (const f of after) assert.ok(leftover.has(f.message), `re-linting still reports a fixed finding: ${f.message}`);
-          assert.equal(fixText(file, result.output, cfg, opts).output, result.output, 'fixing twice equals fixing once');
+          assert.equal(fixText(name, result.output, cfg, opts).output, result.output, 'fixing twice equals fixing once');
         });
       }
     }
@@ -69,7 +70,7 @@ describe('rule metadata matches the fixes it emits', () => {
     test(`${rule.meta.id} (fixable: ${rule.meta.fixable})`, () => {
       const findings = fixtureInputs(rule.meta.id)
         .filter((f) => f.startsWith('bad'))
-        .flatMap((file) => lint(file, readFileSync(join(fixturesDir, 'rules', rule.meta.id, file), 'utf8'), { rules: [rule.meta.id], config: fixtureConfig(file, optIn(rule)) }).map((f) => ({ ...f, file })));
+        .flatMap((file) => lint(fixtureName(rule.meta.id, file), readFileSync(join(fixturesDir, 'rules', rule.meta.id, file), 'utf8'), { rules: [rule.meta.id], config: fixtureConfig(file, optIn(rule)) }).map((f) => ({ ...f, file })));
       assert.ok(findings.length > 0, `${rule.meta.id}: its bad fixtures raise nothing`);
       const fixed = findings.filter(hasFix);
       const unfixed = findings.filter((f) => !hasFix(f));

@@ -12,7 +12,7 @@ import { initSqlParser } from '../src/sql/parse.js';
 import { fixturesDir, repoRoot } from './support/paths.js';
 import { lint, render } from './support/lint.js';
 import { matchSnapshot } from './support/snapshot.js';
-import { fixtureConfig, fixtureInputs, optIn } from './support/fixtures.js';
+import { fixtureConfig, fixtureInputs, fixtureName, optIn } from './support/fixtures.js';
 
 /** Ids the rule catalogue fixes outside the usual prefixes (a state of the analysis, not a hazard). */
 const CATALOGUE_IDS_WITHOUT_PREFIX = new Set(['unanalyzable-statement', 'constraint-missing-not-valid', 'changing-column-type', 'disallowed-unique-constraint', 'transaction-nesting', 'identifier-too-long']);
@@ -66,14 +66,14 @@ for (const rule of rules) {
       const text = readFileSync(path, 'utf8');
       if (file.startsWith('bad')) {
         test(`fires on ${file}`, () => {
-          const findings = lint(file, text, { rules: [id], config: fixtureConfig(file, optIn(rule)) });
+          const findings = lint(fixtureName(id, file), text, { rules: [id], config: fixtureConfig(file, optIn(rule)) });
           assert.ok(findings.length > 0, `${id} did not fire on ${file}`);
           assert.deepEqual([...new Set(findings.map((f) => f.ruleId))], [id], 'only the rule under test may report');
           matchSnapshot(render(`fixtures/rules/${id}/${file}`, text, findings), `${path}.snap`);
         });
       } else {
         test(`is silent on ${file}`, () => {
-          const findings = lint(file, text, { rules: [id], config: fixtureConfig(file, optIn(rule)) });
+          const findings = lint(fixtureName(id, file), text, { rules: [id], config: fixtureConfig(file, optIn(rule)) });
           assert.deepEqual(findings.map((f) => `${f.line}:${f.column} ${f.ruleId} ${f.message}`), []);
         });
       }

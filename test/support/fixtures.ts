@@ -36,8 +36,28 @@ export function optIn(rule: { meta: { id: string; recommended: boolean } }): str
   return rule.meta.recommended ? undefined : rule.meta.id;
 }
 
-/** The bad.* and good.* inputs of a rule's fixture folder, sorted. */
+/**
+ * The bad.* and good.* inputs of a rule's fixture folder, sorted. A folder `bad.django-state/`
+ * (any `bad.*`/`good.*` folder) is a Django project whose migrations are read together: its
+ * input is the last migration of each `<app>/migrations/`, as a path below the rule's folder
+ * (`bad.django-state/leads/migrations/0002_alter_lead_amount.py`), linted with the earlier ones
+ * as its siblings (lint it under `fixtureName`).
+ */
 export function fixtureInputs(id: string): string[] {
   const dir = join(fixturesDir, 'rules', id);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => /^(bad|good)\b.*\.(sql|ts|js|mjs|cjs|py)$/.test(f)).sort() : [];
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((f) => /^(bad|good)\b.*\.(sql|ts|js|mjs|cjs|py)$/.test(f));
+  for (const project of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && /^(bad|good)\./.test(e.name))) {
+    for (const app of readdirSync(join(dir, project.name))) {
+      const migrations = join(dir, project.name, app, 'migrations');
+      const last = existsSync(migrations) ? readdirSync(migrations).filter((f) => /^\d{4}_\w+\.py$/.test(f)).sort().at(-1) : undefined;
+      if (last) files.push(`${project.name}/${app}/migrations/${last}`);
+    }
+  }
+  return files.sort();
+}
+
+/** The name to lint a fixture input under: a project fixture's path (so its sibling migrations are read), else the file name. */
+export function fixtureName(id: string, file: string): string {
+  return file.includes('/') ? join(fixturesDir, 'rules', id, file) : file;
 }

@@ -6,20 +6,28 @@
  *
  * Table names are `<app_label>_<model_name lower-cased>` (the app label is the
  * directory above `migrations/`), or the `db_table` a `CreateModel`/`AlterModelTable`
- * of the same migration states. Django runs a migration in one transaction on
+ * of this migration or an earlier one states. Django runs a migration in one transaction on
  * PostgreSQL unless the class says `atomic = False`
  * (https://docs.djangoproject.com/en/stable/howto/writing-migrations/#non-atomic-migrations).
  *
+ * The app's models as its earlier migrations leave them (django-state.ts, moved past each
+ * operation of this file) decide `AlterField` (django-alter.ts compares the field's two
+ * definitions as Django's schema editor does), and the columns of `RenameField`/`RemoveField`.
+ *
  * Fail closed: an operation whose SQL this file does not decide (`RunPython`, whose code
- * runs, `AlterField`, which depends on the field's earlier definition, an operation class
+ * runs, an `AlterField` whose earlier definition cannot be read, an operation class
  * miglint does not know, an entry that is not a call) is an `unanalyzable-statement`
  * fact at the operation. `SeparateDatabaseAndState`'s `database_operations` are read
- * like the list; its `state_operations` send no SQL.
+ * like the list (on a copy of the state); its `state_operations` send no SQL and move the state.
  */
 import { basename, dirname } from 'node:path';
 import type { MigrationUnit, Phase } from '../../core/unit.js';
 import { qname } from '../../sql/write.js';
+import { alterField, removeField, renameField } from './django-alter.js';
+import type { BuiltSql } from '../typescript/types.js';
 import { dictValue, opName, translate, type TableOf } from './django-operations.js';
+import { stateBefore } from './django-history.js';
+import { migrationRefs, stateOps, type AppState } from './django-state.js';
 import { oneLine, type PhaseRegion, type PyEnv } from './env.js';
 import { named, type PyNode } from './parse.js';
 import { keywords, positional, unparen } from './strings.js';
@@ -96,13 +104,20 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
     const model = v.str(kw.get('name') ?? positional(op)[0]);
     if (model && dbTable) tables.set(model.toLowerCase(), v.str(dbTable) ?? '');
   }
+  // The app's models as its earlier migrations leave them, moved past each operation of this file (django-state.ts).
+  const state = stateBefore(env.file, app, migrationRefs(attrs.get('dependencies'), new PyValues(env.bindings, env.placeholders)), { text: env.source.text, root: env.root });
   const tableOf: TableOf = (v, model) => {
     const m = v.str(model);
     if (m === null) return v.name(model);
-    return tables.get(m.toLowerCase()) || `${app}_${m.toLowerCase()}`;
+    const known = state.model(m);
+    return tables.get(m.toLowerCase()) || (known?.explicitTable ? known.table : '') || `${app}_${m.toLowerCase()}`;
   };
 
-  const read = (op: PyNode): void => {
+  const read = (op: PyNode, st: AppState = state): void => {
+    readOp(op, st);
+    for (const change of stateOps([op], new PyValues(env.bindings, env.placeholders))) st.apply(change);
+  };
+  const readOp = (op: PyNode, st: AppState): void => {
     if (op.type !== 'call') {
       notAnalysed(op, `Not analysed: the operation \`${oneLine(op.text)}\` is not an operation call miglint can read, so what it sends was not checked.`, 'Write the operation as a call in the `operations` list so miglint can check it, or check what it sends by hand (`python manage.py sqlmigrate <app> <migration>`).');
       return;
@@ -143,18 +158,23 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
       const dbOps = kw.get('database_operations') ?? a[0];
       if (!dbOps) return;
       const u = unparen(dbOps);
-      if (u.type === 'list' || u.type === 'tuple') for (const inner of named(u)) read(inner);
+      // Django runs them on a copy of the state; the state moves on by the state_operations (applied by `read`).
+      const scratch = st.clone();
+      if (u.type === 'list' || u.type === 'tuple') for (const inner of named(u)) read(inner, scratch);
       else notAnalysed(u, `Not analysed: the \`database_operations\` of \`SeparateDatabaseAndState\` are \`${oneLine(u.text)}\`, not a list miglint can read, so they were not checked.`, 'Write the database operations as a list literal so miglint can check them.');
       return;
     }
     if (name === 'AlterField') {
-      // What AlterField sends depends on the field as an earlier migration left it (Django's schema
-      // editor compares the two): a type change, SET/DROP NOT NULL, a new default, or nothing at all.
-      notAnalysed(
-        op,
-        `Not analysed: \`AlterField\` on \`${v.str(kw.get('model_name') ?? a[0]) ?? '?'}.${v.str(kw.get('name') ?? a[1]) ?? '?'}\` changes the field from its definition in an earlier migration, which miglint does not read, so what it sends (ALTER COLUMN ... TYPE, SET or DROP NOT NULL, or nothing) was not checked.`,
-        'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check the change by hand; suppress this once checked.',
-      );
+      // What AlterField sends depends on the field as the earlier migrations left it (django-alter.ts compares the two, as Django's schema editor does).
+      const r = alterField(op, v, st);
+      const field = `\`${v.str(kw.get('model_name') ?? a[0]) ?? '?'}.${v.str(kw.get('name') ?? a[1]) ?? '?'}\``;
+      const help = 'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check the change by hand; suppress this once checked.';
+      if ('unknown' in r) {
+        notAnalysed(op, `Not analysed: \`AlterField\` on ${field} changes the field from its earlier definition, which miglint could not read (${r.unknown}), so what it sends (ALTER COLUMN ... TYPE, SET or DROP NOT NULL, or nothing) was not checked.`, help);
+        return;
+      }
+      env.addBuilt(r.built, 'up');
+      if (r.unanalysed) notAnalysed(op, `Not analysed: \`AlterField\` on ${field}: ${r.unanalysed}, so those statements were not checked.`, help);
       return;
     }
     if (name === 'AlterModelTable') {
@@ -170,6 +190,17 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
       return;
     }
     if (NO_SQL.has(name)) return;
+    // RenameModel of a model with its own db_table keeps the table (Django's alter_db_table: same name, nothing sent).
+    if (name === 'RenameModel' && st.model(v.str(kw.get('old_name') ?? a[0]) ?? '')?.explicitTable) return;
+    // Fields the state knows: their columns, not their names (django-alter.ts).
+    const renamed = name === 'RenameField' ? renameField(op, v, st) : null;
+    const removed = name === 'RemoveField' ? removeField(op, v, st) : null;
+    if ((renamed && !('unknown' in renamed)) || removed) {
+      const r = renamed as { built: BuiltSql[]; unanalysed?: string } | null;
+      env.addBuilt(removed ?? r!.built, 'up');
+      if (r?.unanalysed) notAnalysed(op, `Not analysed: \`RenameField\`: ${r.unanalysed}, so those statements were not checked.`, 'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check it by hand; suppress this once checked.');
+      return;
+    }
     const built = translate(name, op, env, tableOf);
     if (built) {
       env.addBuilt(built, 'up');
