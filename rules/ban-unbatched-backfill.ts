@@ -10,8 +10,9 @@ function batchedAlternative(unit: MigrationUnit): string {
 
 /**
  * A backfill in the migration: an UPDATE or DELETE of an existing table whose
- * WHERE does not bound it to one batch, or an INSERT ... SELECT from an existing
- * table (src/sql/dml.ts decides "bounded"). It runs as one statement in one
+ * WHERE does not bound it to one batch or a few targeted rows, or an INSERT ... SELECT
+ * from an existing table (src/sql/dml.ts decides "bounded": a boolean selection and a
+ * value rewrite, SET col ... WHERE col = const, are backfills). It runs as one statement in one
  * transaction: every matching row stays locked (FOR UPDATE row locks) until it
  * commits, the WAL burst lags replicas, and in the migration's transaction the DDL
  * locks taken earlier are held throughout (sql-update.html; explicit-locking.html).
