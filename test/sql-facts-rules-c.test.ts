@@ -88,6 +88,9 @@ describe('dml facts: is a data change bounded to one batch', () => {
     assert.equal(bound('UPDATE users SET id = 2 WHERE id = 1'), 'bounded');
     assert.equal(bound("CREATE TABLE r (k text PRIMARY KEY, v int); UPDATE r SET k = 'b' WHERE k = 'a'"), 'bounded');
     assert.equal(bound("CREATE TABLE r (id int, k text UNIQUE); UPDATE r SET k = 'b' WHERE k = 'a'"), 'bounded');
+    // `= NULL` is null for every row: it matches none (IS NULL is another matter).
+    assert.equal(bound("UPDATE errors SET seen_at = '1980-01-01' WHERE seen_at = NULL"), 'bounded');
+    assert.equal(bound("UPDATE errors SET seen_at = '1980-01-01' WHERE seen_at IS NULL"), 'unbounded');
     // A foreign key is a key for ranges but not unique: reassigning its value moves every row that holds it.
     assert.equal(bound('UPDATE posts SET author_id = 2 WHERE author_id = 1'), 'unbounded');
   });

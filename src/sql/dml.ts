@@ -10,7 +10,8 @@
  *   with no wildcard (`%`, `_`; functions-matching.html: then it is an equality), `col = (SELECT ...)`
  *   whose subquery names no column of the outer table (a scalar subquery yields at most one value,
  *   functions-subquery.html / sql-expressions.html#SQL-SYNTAX-SCALAR-SUBQUERIES) -- provided the
- *   constant is not a boolean and the column is not one the UPDATE sets (below);
+ *   constant is not a boolean and the column is not one the UPDATE sets (below); `col = NULL` matches
+ *   no row at all (it is null for every row, functions-comparison.html);
  * - batched (one batch): `col BETWEEN a AND b`, or both a lower (`>`, `>=`) and an upper (`<`, `<=`)
  *   bound by constants on the same key column (a primary-key column the migration declared, `id`,
  *   or `*_id`); `col IN (SELECT ... LIMIT n)` / `= ANY (SELECT ... LIMIT n)`;
@@ -92,6 +93,9 @@ const oneValue = (n: Node | undefined, outer: ReadonlySet<string>): boolean => !
 /** A boolean constant: `true`, `false`, or a constant cast to boolean (`'t'::boolean`). */
 const isBoolConst = (n: Node | undefined): boolean => !!n && (('A_Const' in n && 'boolval' in n.A_Const) || ('TypeCast' in n && isConst(n.TypeCast.arg) && /^bool(ean)?$/.test(lastName(n.TypeCast.typeName?.names))));
 
+/** The constant NULL (perhaps cast). */
+const isNullConst = (n: Node | undefined): boolean => !!n && (('A_Const' in n && !!n.A_Const.isnull) || ('TypeCast' in n && isNullConst(n.TypeCast.arg)));
+
 /** A boolean constant as SQL: `true`, `false`, or the cast as written (`'t'::boolean`). */
 function boolText(n: Node): string {
   if ('A_Const' in n) return n.A_Const.boolval?.boolval ? 'true' : 'false';
@@ -140,6 +144,8 @@ export function classifyBound(cond: Node, ctx: BoundContext): Bound {
   const upper = new Set<string>();
   /** An equality-like selection of `col` by constants `values`: targeted unless by a boolean or a rewrite of `col`. */
   const targeted = (col: string, values: (Node | undefined)[]): Bound => {
+    // `col = NULL` is null for every row (functions-comparison.html): it matches none.
+    if (values.length && values.every(isNullConst)) return BOUNDED;
     const flag = values.find(isBoolConst);
     if (flag) return no('its WHERE selects by a boolean', `its WHERE selects by a boolean (${col} = ${boolText(flag)}), which matches a large share of the rows, not a few`);
     if (sets.has(col) && !unique(col)) return no('it rewrites the column it selects on', `it rewrites the column it selects on (SET ${col} = ... WHERE ${col} = ...): a data migration of every row holding the old value, not a few rows`);
