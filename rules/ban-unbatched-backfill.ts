@@ -10,8 +10,10 @@ function batchedAlternative(unit: MigrationUnit): string {
 
 /**
  * A backfill in the migration: an UPDATE or DELETE of an existing table whose
- * WHERE does not bound it to one batch, or an INSERT ... SELECT from an existing
- * table (src/sql/dml.ts decides "bounded"). It runs as one statement in one
+ * WHERE does not bound it to one batch or a few targeted rows, or an INSERT ... SELECT
+ * from an existing table (src/sql/dml.ts decides "bounded": a boolean selection and a
+ * value rewrite, SET col ... WHERE col = const, are backfills; the message names the
+ * reason). It runs as one statement in one
  * transaction: every matching row stays locked (FOR UPDATE row locks) until it
  * commits, the WAL burst lags replicas, and in the migration's transaction the DDL
  * locks taken earlier are held throughout (sql-update.html; explicit-locking.html).
@@ -39,7 +41,7 @@ export default defineRule({
         return [
           {
             ruleId: 'ban-unbatched-backfill',
-            message: `INSERT ... SELECT copies every matching row of existing table ${from} in one statement.`,
+            message: `INSERT ... SELECT copies every matching row of existing table ${from} in one statement${d.bound === 'none' ? '' : ` (${d.reason})`}.`,
             note: `${d.bound === 'none' ? 'The SELECT has no WHERE and no LIMIT' : `The SELECT is not one batch: ${d.why}`}; the copy runs as one transaction, holding its ROW EXCLUSIVE lock on ${quoteName(d.relation)} and a long-running snapshot (vacuum cannot clean up behind it), with a WAL burst that lags replicas.${inTx}`,
             help,
             span: s.span,
@@ -51,7 +53,7 @@ export default defineRule({
       return [
         {
           ruleId: 'ban-unbatched-backfill',
-          message: `${d.verb} of existing table ${quoteName(d.relation)} ${d.bound === 'none' ? 'without WHERE' : 'not bounded to a batch'}: a backfill in one statement.`,
+          message: `${d.verb} of existing table ${quoteName(d.relation)} ${d.bound === 'none' ? 'without WHERE' : `not bounded to a batch (${d.reason})`}: a backfill in one statement.`,
           note: `${d.bound === 'none' ? 'It has no WHERE, so it touches every row' : `${d.why[0]!.toUpperCase()}${d.why.slice(1)}`}. One statement is one transaction: each row it ${d.verb === 'UPDATE' ? 'updates' : 'deletes'} stays row-locked (blocking other writers of that row) until it commits, and the WAL burst lags replicas.${inTx}`,
           help,
           span: s.span,

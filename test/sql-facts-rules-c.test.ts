@@ -48,6 +48,73 @@ describe('dml facts: is a data change bounded to one batch', () => {
     assert.equal(bound('UPDATE leads SET a = 1 WHERE tenant_id = (SELECT t.id FROM tenants t WHERE t.owner = leads.owner)'), 'unbounded');
     assert.equal(bound('UPDATE leads SET a = 1 WHERE tenant_id IN (SELECT id FROM tenants)'), 'unbounded');
   });
+  test('a boolean selection is a large share of the rows, not a few', () => {
+    const reason = (sql: string) => last(sql).dml?.reason;
+    for (const sql of [
+      'UPDATE interested_codes SET x = 1 WHERE is_rejection = false',
+      'DELETE FROM posts WHERE deleted = true',
+      'UPDATE t SET x = 1 WHERE true = deleted',
+      "UPDATE t SET x = 1 WHERE flag = 't'::boolean",
+      'UPDATE t SET x = 1 WHERE flag IN (true)',
+      'UPDATE t SET x = 1 WHERE flag = ANY(ARRAY[true])',
+      'UPDATE t SET x = 1 WHERE flag IS TRUE',
+      'UPDATE t SET x = 1 WHERE flag IS NOT FALSE',
+      'UPDATE t SET x = 1 WHERE flag',
+      'INSERT INTO archive SELECT * FROM posts WHERE deleted = true',
+    ]) {
+      assert.equal(bound(sql), 'unbounded', sql);
+      assert.equal(reason(sql), 'its WHERE selects by a boolean', sql);
+    }
+    // A boolean next to a targeted equality is still targeted; a parameter's value is not known.
+    assert.equal(bound("UPDATE t SET x = 1 WHERE deleted = false AND name = 'default'"), 'bounded');
+    assert.equal(bound('UPDATE t SET x = 1 WHERE deleted = $1'), 'bounded');
+  });
+  test('a value rewrite (SET col ... WHERE col = const) migrates every row holding the old value', () => {
+    const reason = (sql: string) => last(sql).dml?.reason;
+    for (const sql of [
+      "UPDATE users SET status = 'b' WHERE status = 'a'",
+      "UPDATE users SET status = 'b', x = 1 WHERE status IN ('a', 'c')",
+      "UPDATE users SET status = 'b' WHERE status = ANY('{a,c}')",
+      "UPDATE users SET status = $1 WHERE status = $2",
+      "UPDATE users SET name = 'b' WHERE name LIKE 'a'",
+      "UPDATE users u SET status = 'b' WHERE u.status = 'a'",
+    ]) {
+      assert.equal(bound(sql), 'unbounded', sql);
+      assert.equal(reason(sql), 'it rewrites the column it selects on', sql);
+    }
+    // Targeted by another column, or by a key whose value names one row.
+    assert.equal(bound("UPDATE users SET status = 'b' WHERE status = 'a' AND tenant_id = 7"), 'bounded');
+    assert.equal(bound("UPDATE users SET status = 'b' WHERE name = 'a'"), 'bounded');
+    assert.equal(bound('UPDATE users SET id = 2 WHERE id = 1'), 'bounded');
+    assert.equal(bound("CREATE TABLE r (k text PRIMARY KEY, v int); UPDATE r SET k = 'b' WHERE k = 'a'"), 'bounded');
+    assert.equal(bound("CREATE TABLE r (id int, k text UNIQUE); UPDATE r SET k = 'b' WHERE k = 'a'"), 'bounded');
+    // `= NULL` is null for every row: it matches none (IS NULL is another matter).
+    assert.equal(bound("UPDATE errors SET seen_at = '1980-01-01' WHERE seen_at = NULL"), 'bounded');
+    assert.equal(bound("UPDATE errors SET seen_at = '1980-01-01' WHERE seen_at IS NULL"), 'unbounded');
+    // A foreign key is a key for ranges but not unique: reassigning its value moves every row that holds it.
+    assert.equal(bound('UPDATE posts SET author_id = 2 WHERE author_id = 1'), 'unbounded');
+  });
+  test('the reason names the open predicate', () => {
+    const reason = (sql: string) => last(sql).dml?.reason;
+    assert.equal(reason('UPDATE leads SET a = 1'), 'it has no WHERE');
+    assert.equal(reason('UPDATE leads SET a = 1 WHERE a IS NULL'), 'its WHERE tests IS [NOT] NULL');
+    assert.equal(reason("UPDATE leads SET a = 1 WHERE status <> 'x'"), 'its WHERE is an inequality');
+    assert.equal(reason("UPDATE leads SET a = 1 WHERE status != 'x'"), 'its WHERE is an inequality');
+    assert.equal(reason("UPDATE leads SET a = 1 WHERE status NOT IN ('x')"), 'its WHERE is an inequality');
+    assert.equal(reason("UPDATE leads SET a = 1 WHERE status IS DISTINCT FROM 'x'"), 'its WHERE is an inequality');
+    assert.equal(reason("DELETE FROM leads WHERE NOT (status = 'x')"), 'its WHERE is a negation');
+    assert.equal(reason('UPDATE leads SET a = 1 WHERE id > 5'), 'its WHERE is a one-sided range');
+    assert.equal(reason('UPDATE leads SET a = 1 WHERE created_at < now()'), 'its WHERE compares with a non-constant');
+    assert.equal(reason("UPDATE leads SET a = 1 WHERE created_at >= '2020-01-01' AND created_at < '2021-01-01'"), 'its WHERE is a range on a non-key column');
+    assert.equal(reason("UPDATE leads SET a = 1 WHERE created_at BETWEEN '2020-01-01' AND '2021-01-01'"), 'its WHERE is a range on a non-key column');
+    assert.equal(reason('UPDATE leads SET a = 1 WHERE id IN (SELECT lead_id FROM c)'), 'its WHERE is a subquery without LIMIT');
+    assert.equal(reason('UPDATE leads SET a = 1 WHERE EXISTS (SELECT 1 FROM c WHERE c.lead_id = leads.id)'), 'its WHERE is EXISTS');
+    assert.equal(reason("UPDATE leads SET a = 1 WHERE name LIKE 'x%'"), 'its WHERE is a LIKE pattern');
+    // A join condition next to IS NULL: the more specific of the two.
+    assert.equal(reason('UPDATE leads SET a = c.x FROM c WHERE c.lead_id = leads.id AND leads.a IS NULL'), 'its WHERE is a join condition');
+    assert.equal(reason('UPDATE leads SET a = c.x FROM c WHERE lower(c.k) = lower(leads.k) AND leads.a IS NULL'), 'its WHERE tests IS [NOT] NULL');
+    assert.equal(last('UPDATE leads SET a = 1 WHERE id = 3').dml?.reason, '');
+  });
   test('an UPDATE of a system catalog is a catalog edit, not a data change', () => {
     assert.equal(last("UPDATE pg_index SET indisready = false WHERE indrelid = (SELECT oid FROM pg_class WHERE relname = 'post')").dml, null);
     assert.equal(last('UPDATE pg_catalog.pg_class SET relhasindex = false').dml, null);
