@@ -1,5 +1,6 @@
 import { defineRule } from '../src/core/rule.js';
 import type { MigrationUnit, Phase, Statement } from '../src/core/unit.js';
+import { quoteName } from '../src/sql/describe.js';
 import { factsOf } from '../src/sql/facts.js';
 import { robustnessGaps, type RobustnessGap } from '../src/sql/robust.js';
 import type { Fix } from '../src/core/diagnostic.js';
@@ -74,6 +75,13 @@ function builderFix(unit: MigrationUnit, s: Statement, g: RobustnessGap): Fix | 
  * it fails part-way (a concurrent index build that fails leaves an INVALID index
  * behind), the statements that ran stay committed and a rerun fails on them.
  */
+/** The name of the index a CREATE INDEX CONCURRENTLY builds, schema-qualified as its table is (an index lives in its table's schema). */
+function leftoverName(s: Statement): string {
+  const n = 'IndexStmt' in s.node ? s.node.IndexStmt : null;
+  const schema = n?.relation?.schemaname;
+  return n?.idxname ? (schema ? `${quoteName(schema)}.${quoteName(n.idxname)}` : quoteName(n.idxname)) : 'the index';
+}
+
 export default defineRule({
   meta: {
     id: ID,
@@ -105,7 +113,7 @@ export default defineRule({
           ruleId: ID,
           message: `${g.form} without ${g.missing}: ${why}, so a rerun fails here.`,
           note: leftover
-            ? `A failed CREATE INDEX CONCURRENTLY leaves an INVALID index of its name behind, so rerunning the migration stops here with an "already exists" error until someone drops it.`
+            ? `A failed CREATE INDEX CONCURRENTLY leaves an INVALID index of its name behind, so rerunning the migration stops here with an "already exists" error until someone drops it. IF NOT EXISTS lets the rerun go on, but it skips that INVALID index rather than building it: queries do not use an INVALID index, so drop it before the rerun (DROP INDEX CONCURRENTLY IF EXISTS ${leftoverName(s)}), or build the index with migrun's execIndex, which drops an INVALID leftover and builds it again.`
             : `The migration does not run in one transaction block, so what ran before a failure stays committed, and rerunning it stops at this ${g.form} with ${g.missing === 'IF NOT EXISTS' ? 'an "already exists"' : 'a "does not exist"'} error.`,
           help:
             s.origin !== 'builder'
