@@ -19,10 +19,12 @@ export default defineRule({
   },
   check(unit) {
     const undone = columnsAddedByUp(unit);
+    let downOnly: boolean | undefined;
     return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
       if (sub.kind !== 'drop-column' || columnAddedInUnit(f, sub.column)) return [];
       // The down direction dropping what this migration's up added is its undo, not a drop of a column in use.
-      if (s.phase === 'down' && undone.has(`${f.table}.${sub.column}`)) return [];
+      // A down-only file (diesel's down.sql, golang-migrate's and pop's .down.sql) reverses an up file miglint lints on its own, as for ban-drop-table.
+      if (s.phase === 'down' && (undone.has(`${f.table}.${sub.column}`) || (downOnly ??= unit.statements.every((x) => x.phase !== 'up')))) return [];
       // A builder that drops the column on its own (TypeORM's changeColumn recreating it) says so, and what to do instead.
       if (s.builderEffect) {
         return [
