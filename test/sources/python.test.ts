@@ -101,6 +101,22 @@ test('an Alembic constraint named None is added without a name (the naming conve
   ]);
 });
 
+test('sa.DateTime(True) is timestamptz: its first positional argument is timezone', () => {
+  const text = [
+    'from alembic import op',
+    'import sqlalchemy as sa',
+    'def upgrade():',
+    '    op.add_column("users", sa.Column("disabled_at", sa.DateTime(True), nullable=True))',
+    '    op.add_column("users", sa.Column("seen_at", sa.DateTime(timezone=True), nullable=True))',
+    '    op.add_column("users", sa.Column("local_at", sa.DateTime(), nullable=True))',
+  ].join('\n');
+  assert.deepEqual(unit('versions/f.py', text).statements.map((s) => s.sql), [
+    'ALTER TABLE "users" ADD COLUMN "disabled_at" timestamptz',
+    'ALTER TABLE "users" ADD COLUMN "seen_at" timestamptz',
+    'ALTER TABLE "users" ADD COLUMN "local_at" timestamp',
+  ]);
+});
+
 test('Alembic builders become the SQL Alembic sends', () => {
   const text = [
     'from alembic import op',

@@ -132,7 +132,9 @@ export class PyValues {
         return 'boolean';
       case 'DateTime':
       case 'TIMESTAMP': {
-        const tz = call?.childForFieldName('arguments') ? /timezone\s*=\s*True/.test(call.text) : false;
+        // DateTime(timezone=False): the first positional argument is `timezone` (`sa.DateTime(True)`).
+        const first = call ? positional(call)[0] : undefined;
+        const tz = call ? /timezone\s*=\s*True/.test(call.text) || first?.type === 'true' : false;
         return tz ? 'timestamptz' : 'timestamp';
       }
       case 'Date':
