@@ -49,7 +49,7 @@ function packageDir(name: string): string | null {
 function tools(baseline: string | null): Tool[] {
   const out: Tool[] = [
     { name: 'node -e 0', command: () => [process.execPath, '-e', '0'] },
-    { name: 'miglint', command: (_input, files) => [process.execPath, join(repoRoot, 'bin', 'miglint.js'), ...files] },
+    { name: 'miglint', command: (_input, files) => (files.length ? [process.execPath, join(repoRoot, 'bin', 'miglint.js'), ...files] : null) },
   ];
   if (baseline) out.push({ name: 'miglint (baseline)', command: (_input, files) => [process.execPath, baseline, ...files] });
   // The native binary itself, as squawk-cli's launcher would exec it (so the launcher's Node.js start-up is not counted).
@@ -85,7 +85,7 @@ function filesOf(input: string): string[] {
       if (e.name.startsWith('.') || SKIPPED_DIRS.has(e.name)) continue;
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && /\.(sql|ts|js)$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
+      else if (e.isFile() && /\.(sql|ts|js|py)$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
     }
   };
   walk(input);

@@ -18,7 +18,7 @@ export interface PhaseRegion {
 }
 
 export class PyEnv {
-  /** Every node of the file, in document order. */
+  /** Every named node of the file (no punctuation or keywords), in document order. */
   readonly nodes: PyNode[];
   readonly bindings: Bindings;
   readonly placeholders: Placeholders;
@@ -37,7 +37,7 @@ export class PyEnv {
     readonly source: SourceText,
     readonly root: PyNode,
   ) {
-    this.nodes = [...descendants(root)];
+    this.nodes = [...descendants(root, true)];
     this.bindings = new Bindings(this.nodes);
     this.placeholders = new Placeholders(source.text);
     this.collector = new Collector(this.placeholders, {
