@@ -26,6 +26,11 @@ if (process.argv[2] === 'lsp') {
   const { startLanguageServer } = await import(code ? `${code}/server.js` : '../dist/src/lsp/server.js');
   await startLanguageServer({ input: process.stdin, output: process.stdout, cwd: process.cwd() });
 } else {
+  // A reader that goes away (`miglint ... | head`) closes the pipe: the rest of the output has no one to
+  // read it, so it is dropped, and the run still ends with its exit code (not a crash on EPIPE).
+  process.stdout.on('error', (e) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
   const { main } = await import(code ? `${code}/miglint.js` : '../dist/src/cli/miglint.js');
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -8,7 +8,7 @@
  * for the many calls that test what the CLI does rather than its process.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -193,5 +193,19 @@ describe('what miglint does not read is reported, never a silent pass', () => {
     const fix = await miglintIn(['--fix', '.'], dir);
     assert.equal(fix.code, 1);
     assert.deepEqual(readFileSync(join(dir, '0001.sql')), text, 'the bytes are left as they were');
+  });
+});
+
+describe('a reader that stops reading', () => {
+  test('`miglint ... | head`: the output past what was read is dropped, and the run ends with its exit code, not an EPIPE crash', async () => {
+    // Far more output than a pipe buffers (64 KiB), so miglint is still writing when the reader closes.
+    const dir = project({ '0001.sql': Array.from({ length: 3000 }, (_, i) => `CREATE INDEX i${i} ON leads (c${i});\n`).join('') });
+    const child = spawn(process.execPath, [BIN, '0001.sql'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    assert.equal(stderr, '', 'nothing on standard error');
+    assert.equal(code, 1, 'the exit code of a run with findings');
   });
 });
