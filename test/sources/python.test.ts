@@ -117,6 +117,29 @@ test('sa.DateTime(True) is timestamptz: its first positional argument is timezon
   ]);
 });
 
+test('a name bound once in its function is read there: upgrade() and downgrade() may each bind it; a module constant is read in both', () => {
+  const text = [
+    'from alembic import op',
+    'TABLE_SQL = "CREATE TABLE t (id bigint)"',
+    'def upgrade():',
+    '    connection = op.get_bind()',
+    '    update_query = "UPDATE users SET a = 1 WHERE 1=1"',
+    '    connection.execute(update_query)',
+    '    op.execute(TABLE_SQL)',
+    '    twice = "SELECT 1"',
+    '    twice = "SELECT 2"',
+    '    op.execute(twice)',
+    'def downgrade():',
+    '    connection = op.get_bind()',
+    '    update_query = "UPDATE users SET b = 2"',
+    '    connection.execute(update_query)',
+  ].join('\n');
+  const u = unit('versions/f.py', text);
+  assert.deepEqual(u.statements.map((s) => `${s.phase} ${s.sql}`), ['up UPDATE users SET a = 1 WHERE 1=1', 'up CREATE TABLE t (id bigint)', 'down UPDATE users SET b = 2']);
+  assert.equal(u.unanalysed.length, 1, 'the name bound twice in upgrade() is not guessed');
+  assert.match(u.unanalysed[0]!.message, /twice/);
+});
+
 test('Alembic builders become the SQL Alembic sends', () => {
   const text = [
     'from alembic import op',

@@ -60,7 +60,7 @@ export class PyEnv {
     this.calls.push(span);
     if (!arg) return [];
     // `q = text("... :id ...")` then `conn.execute(q, {...})`: the name's one binding is the text() call.
-    const named = unparen(arg).type === 'identifier' ? this.bindings.resolve(unparen(arg).text) : null;
+    const named = unparen(arg).type === 'identifier' ? this.bindings.resolve(unparen(arg)) : null;
     const inner = textCallArg(unparen(arg)) ?? (named ? textCallArg(unparen(named)) : null);
     const src = sqlSourceOf(inner ?? arg, this.bindings, inner ? 'text' : bindParams);
     if (!src) {

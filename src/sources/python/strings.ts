@@ -5,7 +5,7 @@
  * Read: plain, raw (`r`), byte (`b`) and triple-quoted literals with their escapes
  * (`\n`, `\x41`, `\u05e9`, `\N{...}`, a backslash-newline continuation, and a CRLF
  * inside a triple-quoted literal, which Python reads as `\n`), implicit concatenation
- * (`"a" "b"`), `+`, names bound once in the file (`SQL = """..."""`), `sa.text(...)`,
+ * (`"a" "b"`), `+`, names bound once in their scope (`SQL = """..."""`), `sa.text(...)`,
  * and the parts no one can know as placeholders: f-string `{expr}`, `%`-formatting
  * (`%s`, `%(name)s`), `.format(...)` fields, and the driver's or SQLAlchemy's bind
  * parameters (`%s` with a parameters argument, `:name` in `text()`), which the
@@ -14,8 +14,14 @@
 import type { Piece, SqlSource } from '../../sql/embedded.js';
 import { kids, named, type PyNode } from './parse.js';
 
-/** Names bound exactly once in the file (`NAME = <expr>`), for SQL passed by name. */
+/**
+ * Names bound exactly once in their scope (`NAME = <expr>`), for SQL passed by name. A name
+ * assigned in a function is that function's local (Python's scoping: execution model, "Resolution
+ * of names"), so `q = "..."` in `upgrade()` and another `q = "..."` in `downgrade()` are two
+ * bindings; a name a function does not assign is looked up in the enclosing functions, then the module.
+ */
 export class Bindings {
+  /** `<scope>:<name>` → its one expression; the scope is the enclosing function's start offset, -1 for the module. */
   private readonly once = new Map<string, PyNode>();
   private readonly many = new Set<string>();
 
@@ -25,18 +31,31 @@ export class Bindings {
       const left = n.childForFieldName('left');
       const right = n.childForFieldName('right');
       if (left?.type !== 'identifier') continue;
-      const name = left.text;
-      if (this.once.has(name) || this.many.has(name) || !right) {
-        this.once.delete(name);
-        this.many.add(name);
-      } else this.once.set(name, right);
+      const key = `${scopeOf(n)[0] ?? -1}:${left.text}`;
+      if (this.once.has(key) || this.many.has(key) || !right) {
+        this.once.delete(key);
+        this.many.add(key);
+      } else this.once.set(key, right);
     }
   }
 
-  /** The expression a name is bound to, when the file binds it exactly once. */
-  resolve(name: string): PyNode | null {
-    return this.once.get(name) ?? null;
+  /** The expression the name `id` (an identifier where it is used) is bound to, when its scope binds it exactly once. */
+  resolve(id: PyNode): PyNode | null {
+    for (const scope of [...scopeOf(id), -1]) {
+      const key = `${scope}:${id.text}`;
+      if (this.many.has(key)) return null;
+      const bound = this.once.get(key);
+      if (bound) return bound;
+    }
+    return null;
   }
+}
+
+/** The start offsets of the functions enclosing a node, innermost first. */
+function scopeOf(n: PyNode): number[] {
+  const out: number[] = [];
+  for (let p = n.parent; p; p = p.parent) if (p.type === 'function_definition') out.push(p.startIndex);
+  return out;
 }
 
 const MAX_DEPTH = 8;
@@ -110,7 +129,7 @@ function collect(node: PyNode, bindings: Bindings, depth: number, out: Piece[], 
       for (const s of named(n)) if (s.type === 'string') out.push(...stringPieces(s, state));
       return true;
     case 'identifier': {
-      const bound = bindings.resolve(n.text);
+      const bound = bindings.resolve(n);
       return bound ? collect(bound, bindings, depth + 1, out, state) : false;
     }
     case 'call': {

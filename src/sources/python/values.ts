@@ -181,7 +181,7 @@ export class PyValues {
   resolve(n: PyNode): PyNode {
     let u = unparen(n);
     for (let i = 0; i < 4 && u.type === 'identifier'; i++) {
-      const b = this.bindings.resolve(u.text);
+      const b = this.bindings.resolve(u);
       if (!b) break;
       u = unparen(b);
     }
