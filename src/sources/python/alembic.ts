@@ -74,8 +74,8 @@ export function analyseAlembic(env: PyEnv, unit: MigrationUnit): void {
   const binds = bindNames(env);
   let blocks = 0;
   const blockOf = new Map<number, string>();
-  for (const n of env.nodes) {
-    if (n.type === 'with_statement' && /\.autocommit_block\s*\(\s*\)/.test(kids(n).find((c) => c.type === 'with_clause')?.text ?? '')) {
+  for (const n of env.ofType('with_statement')) {
+    if (/\.autocommit_block\s*\(\s*\)/.test(kids(n).find((c) => c.type === 'with_clause')?.text ?? '')) {
       blockOf.set(n.startIndex, `autocommit:${++blocks}`);
     }
   }
@@ -84,8 +84,7 @@ export function analyseAlembic(env: PyEnv, unit: MigrationUnit): void {
     return null;
   };
 
-  for (const call of env.nodes) {
-    if (call.type !== 'call') continue;
+  for (const call of env.ofType('call')) {
     const fn = call.childForFieldName('function');
     if (fn?.type !== 'attribute') continue;
     const method = fn.childForFieldName('attribute')?.text ?? '';
@@ -134,8 +133,7 @@ export function analyseAlembic(env: PyEnv, unit: MigrationUnit): void {
 /** Names bound to `op.get_bind()` (`conn = op.get_bind()`). */
 export function bindNames(env: PyEnv): Set<string> {
   const out = new Set<string>();
-  for (const n of env.nodes) {
-    if (n.type !== 'assignment') continue;
+  for (const n of env.ofType('assignment')) {
     const left = n.childForFieldName('left');
     const right = n.childForFieldName('right');
     if (left?.type === 'identifier' && right && /^op\.get_bind\(\s*\)$/.test(right.text.replace(/\s+/g, ''))) out.add(left.text);

@@ -121,7 +121,7 @@ export function pythonEdits(env: PyEnv, unit: MigrationUnit, djangoClass: PyNode
   const calls = new Map<number, CallShape>();
   if (alembic || django) {
     const starts = new Set(unit.statements.filter((s) => s.origin === 'builder').map((s) => s.span.start));
-    for (const n of env.nodes) if (n.type === 'call' && starts.has(n.startIndex)) {
+    for (const n of env.ofType('call')) if (starts.has(n.startIndex)) {
       const shape = shapeOf(n, env, alembic);
       if (shape) calls.set(n.startIndex, shape);
     }
@@ -133,7 +133,7 @@ export function pythonEdits(env: PyEnv, unit: MigrationUnit, djangoClass: PyNode
     const perCall = new Map<number, number>();
     for (const sp of callSpans) perCall.set(sp.start, (perCall.get(sp.start) ?? 0) + 1);
     const byStart = new Map<number, PyNode>();
-    for (const n of env.nodes) if (n.type === 'call' && /^op\.execute$/.test(n.childForFieldName('function')?.text ?? '')) byStart.set(n.startIndex, n);
+    for (const n of env.ofType('call')) if (/^op\.execute$/.test(n.childForFieldName('function')?.text ?? '')) byStart.set(n.startIndex, n);
     statements.forEach((st, i) => {
       const call = byStart.get(callSpans[i]!.start);
       const stmt = call ? statementOf(call) : null;

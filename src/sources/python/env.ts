@@ -8,7 +8,7 @@ import type { Phase, Statement, UnanalysedFact } from '../../core/unit.js';
 import { Collector } from '../typescript/collect.js';
 import { Placeholders } from '../typescript/placeholders.js';
 import type { BuiltSql } from '../typescript/types.js';
-import { descendants, type PyNode } from './parse.js';
+import { namedNodes, type PyNode } from './parse.js';
 import { Bindings, sqlSourceOf, textCallArg, unparen } from './strings.js';
 
 /** A module-level `def upgrade()` / `def downgrade()` (Alembic), or Django's operations and reverse_sql. */
@@ -20,6 +20,8 @@ export interface PhaseRegion {
 export class PyEnv {
   /** Every named node of the file (no punctuation or keywords), in document order. */
   readonly nodes: PyNode[];
+  /** Where each node type stands in `nodes` (see `ofType`). */
+  private readonly byType: Map<string, number[]>;
   readonly bindings: Bindings;
   readonly placeholders: Placeholders;
   readonly collector: Collector;
@@ -37,13 +39,21 @@ export class PyEnv {
     readonly source: SourceText,
     readonly root: PyNode,
   ) {
-    this.nodes = [...descendants(root, true)];
-    this.bindings = new Bindings(this.nodes);
+    const { all, byType } = namedNodes(root);
+    this.nodes = all;
+    this.byType = byType;
+    this.bindings = new Bindings(this.ofType('assignment'));
     this.placeholders = new Placeholders(source.text);
     this.collector = new Collector(this.placeholders, {
       interpolatedValue: 'If the SQL is right, pass the changing part as a name bound once in this file to a string, or as a bind parameter (sa.text("... :name").bindparams(name=...)), so miglint can read it; check this statement by hand.',
       wholeStatement: 'Write the statement in the call (an f-string, % or .format that fills in only names and values), or check what it runs by hand.',
     });
+  }
+
+  /** The named nodes of these types, in document order (faster than filtering `nodes` by `type`). */
+  ofType(...types: string[]): PyNode[] {
+    if (types.length === 1) return (this.byType.get(types[0]!) ?? []).map((i) => this.nodes[i]!);
+    return types.flatMap((t) => this.byType.get(t) ?? []).sort((a, b) => a - b).map((i) => this.nodes[i]!);
   }
 
   get unanalysed(): UnanalysedFact[] {

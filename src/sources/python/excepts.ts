@@ -81,8 +81,7 @@ function retriedThenRaised(tryStmt: PyNode, handler: PyNode): boolean {
 export function findSwallowedExcepts(env: PyEnv): { fact: SwallowedCatchFact; rethrow: Edit[] | null }[] {
   const out: { fact: SwallowedCatchFact; rethrow: Edit[] | null }[] = [];
   if (!env.collector.statements.length) return out;
-  for (const t of env.nodes) {
-    if (t.type !== 'try_statement') continue;
+  for (const t of env.ofType('try_statement')) {
     const body = t.childForFieldName('body');
     if (!body) continue;
     const ddl = ddlIn(span(body), env);

@@ -41,7 +41,7 @@ export function pythonUnit(file: string, text: string, settings: LintSettings): 
   const tree = parsePython(text);
   try {
     const env = new PyEnv(file, source, tree.rootNode);
-    unit.comments = env.nodes.filter((n) => n.type === 'comment').map((n) => ({ text: n.text, span: { start: n.startIndex, end: n.endIndex } }));
+    unit.comments = env.ofType('comment').map((n) => ({ text: n.text, span: { start: n.startIndex, end: n.endIndex } }));
     const syntax = firstSyntaxError(tree.rootNode);
     if (syntax) unit.syntaxErrors.push(syntax);
     // Two modules may read one file (Alembic's own calls, then SQLAlchemy's executes): back in code order.
@@ -85,8 +85,7 @@ const POSTGRES = /(?:startswith\(\s*["']postgres|==\s*["']postgres(?:ql)?["'])/;
  */
 function dropOtherDialects(env: PyEnv): void {
   const blocks: { start: number; end: number }[] = [];
-  for (const n of env.nodes) {
-    if (n.type !== 'if_statement' && n.type !== 'elif_clause') continue;
+  for (const n of env.ofType('if_statement', 'elif_clause')) {
     const cond = n.childForFieldName('condition');
     const body = n.childForFieldName('consequence');
     if (!cond || !body || /\bnot\b|!=/.test(cond.text)) continue;

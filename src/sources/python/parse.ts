@@ -104,6 +104,34 @@ export function named(n: PyNode): PyNode[] {
 }
 
 /**
+ * The named descendants of `root` (itself first) in document order, and where each type stands
+ * in that list: the type is read once per node, from the cursor (a node's `type` is a call into
+ * the parser's WebAssembly on every read).
+ */
+export function namedNodes(root: PyNode): { all: PyNode[]; byType: Map<string, number[]> } {
+  const all: PyNode[] = [];
+  const byType = new Map<string, number[]>();
+  const cursor = root.walk();
+  try {
+    for (;;) {
+      if (cursor.nodeIsNamed) {
+        const type = cursor.nodeType;
+        const at = byType.get(type);
+        if (at) at.push(all.length);
+        else byType.set(type, [all.length]);
+        all.push(cursor.currentNode);
+      }
+      if (cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) return { all, byType };
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+/**
  * Every descendant of `root` (itself first) in document order, without recursion (deep files do
  * not overflow the stack); with `namedOnly`, only the named ones (no punctuation or keywords: a
  * node object is made only for those, about half of a file's nodes).

@@ -211,7 +211,7 @@ export function analyseSqlAlchemy(env: PyEnv, unit: MigrationUnit, host: 'alembi
   }
 
   // Openings, in document order (so a later opening of the same name wins inside its range).
-  for (const n of env.nodes) {
+  for (const n of env.ofType('with_statement', 'assignment')) {
     if (n.type === 'with_statement') {
       for (const item of n.descendantsOfType('with_item')) {
         const value = item?.childForFieldName('value');
@@ -244,8 +244,7 @@ export function analyseSqlAlchemy(env: PyEnv, unit: MigrationUnit, host: 'alembi
   const helpers = findHelpers(env, resolve);
   const uses: HandleUse[] = [];
   const modeCalls = new Map<string, number[]>();
-  for (const call of env.nodes) {
-    if (call.type !== 'call') continue;
+  for (const call of env.ofType('call')) {
     const helper = helpers.get(call.childForFieldName('function')?.text ?? '');
     if (helper && !(helper.def.startIndex <= call.startIndex && call.endIndex <= helper.def.endIndex)) {
       uses.push(...expandHelper(helper, call, env, phaseOf(call)));
@@ -326,8 +325,7 @@ interface Helper {
 
 function findHelpers(env: PyEnv, resolve: (recv: string, at: number) => Handle | null): Map<string, Helper> {
   const out = new Map<string, Helper>();
-  for (const def of env.nodes) {
-    if (def.type !== 'function_definition') continue;
+  for (const def of env.ofType('function_definition')) {
     const name = def.childForFieldName('name')?.text;
     const paramsNode = def.childForFieldName('parameters');
     if (!name || !paramsNode) continue;
