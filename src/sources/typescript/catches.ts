@@ -147,7 +147,7 @@ function retriedThenThrown(tryStmt: Node): boolean {
 export function findSwallowedCatches(env: Env, statements: Statement[], callSpans: Span[]): SwallowedCatchFact[] {
   const out: SwallowedCatchFact[] = [];
   const semicolons = usesSemicolons(env);
-  for (const n of env.nodes.all) check(n);
+  for (const n of env.nodes.ofKinds(SyntaxKind.TryStatement, SyntaxKind.CallExpression)) check(n);
   return out;
 
   /** A handler that runs DDL of its own builds an alternative (a fallback): that is handling. */

@@ -154,7 +154,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
       txKeys.set(s, tx.key);
     }
   };
-  for (const n of nodes.all) {
+  for (const n of nodes.ofKinds(SyntaxKind.CallExpression, SyntaxKind.TaggedTemplateExpression)) {
     if (!Node.isCallExpression(n) && !Node.isTaggedTemplateExpression(n)) continue;
     if (support.builder && Node.isCallExpression(n)) {
       const built = support.builder(n, env);

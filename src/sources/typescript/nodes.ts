@@ -1,45 +1,91 @@
 /**
- * Every node of the file, wrapped once, in document order: the analyses filter
- * this list instead of walking the tree again (each ts-morph walk costs about
- * as much as the parse).
+ * Every node of the file in document order, indexed by kind: the analyses ask for the nodes
+ * of the kinds they read instead of walking the tree again (each ts-morph walk costs about as
+ * much as the parse). The index holds the compiler's nodes; a ts-morph wrapper is made only for
+ * a node an analysis asks for (wrapping every node, and forgetting them all when the file is
+ * released, was a fifth of a re-lint).
  */
-import type { KindToNodeMappings, SourceFile } from 'ts-morph';
-import { Node, type SyntaxKind } from './morph.js';
+import type { KindToNodeMappings, SourceFile, ts as Ts } from 'ts-morph';
+import { Node, ts, type SyntaxKind } from './morph.js';
 
 export class NodeIndex {
-  readonly all: Node[] = [];
-  private readonly index = new Map<Node, number>();
-  private readonly byKind = new Map<SyntaxKind, Node[]>();
+  private readonly raw: Ts.Node[] = [];
+  private readonly at = new Map<Ts.Node, number>();
+  private readonly byKind = new Map<SyntaxKind, number[]>();
+  private readonly wrapped: (Node | undefined)[] = [];
+  private readonly kindCache = new Map<SyntaxKind, Node[]>();
 
-  constructor(sf: SourceFile) {
-    sf.forEachDescendant((n) => {
-      this.index.set(n, this.all.length);
-      this.all.push(n);
-      const kind = n.getKind();
-      const list = this.byKind.get(kind);
-      if (list) list.push(n);
-      else this.byKind.set(kind, [n]);
-    });
+  constructor(private readonly sf: SourceFile) {
+    // Pre-order, without recursion (a deeply nested file does not overflow the stack).
+    const stack: Ts.Node[] = [];
+    const pushChildren = (n: Ts.Node) => {
+      const kids: Ts.Node[] = [];
+      ts.forEachChild(n, (c) => {
+        kids.push(c);
+      });
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    };
+    pushChildren(sf.compilerNode);
+    while (stack.length) {
+      const n = stack.pop()!;
+      const i = this.raw.length;
+      this.at.set(n, i);
+      this.raw.push(n);
+      const list = this.byKind.get(n.kind as number as SyntaxKind);
+      if (list) list.push(i);
+      else this.byKind.set(n.kind as number as SyntaxKind, [i]);
+      pushChildren(n);
+    }
+  }
+
+  private wrap(i: number): Node {
+    let w = this.wrapped[i];
+    // The file's own wrapper factory, so a node is the same object however it is reached.
+    if (!w) w = this.wrapped[i] = (this.sf as unknown as { _getNodeFromCompilerNode(n: Ts.Node): Node })._getNodeFromCompilerNode(this.raw[i]!);
+    return w;
+  }
+
+  /** Every node, wrapped (prefer `ofKind`/`ofKinds`: this wraps them all). */
+  get all(): Node[] {
+    return this.raw.map((_, i) => this.wrap(i));
   }
 
   /** Nodes of one kind, in document order. */
   ofKind<K extends SyntaxKind>(kind: K): Array<KindToNodeMappings[K]> {
-    return (this.byKind.get(kind) ?? []) as Array<KindToNodeMappings[K]>;
+    let list = this.kindCache.get(kind);
+    if (!list) this.kindCache.set(kind, (list = (this.byKind.get(kind) ?? []).map((i) => this.wrap(i))));
+    return list as Array<KindToNodeMappings[K]>;
+  }
+
+  /** Nodes of any of these kinds, in document order. */
+  ofKinds(...kinds: SyntaxKind[]): Node[] {
+    return kinds
+      .flatMap((k) => this.byKind.get(k) ?? [])
+      .sort((a, b) => a - b)
+      .map((i) => this.wrap(i));
   }
 
   /** The descendants of `node`, in document order (a contiguous run of the pre-order list). */
   within(node: Node): Node[] {
     if (Node.isSourceFile(node)) return this.all;
-    const i = this.index.get(node);
+    const i = this.at.get(node.compilerNode);
     if (i === undefined) return [];
     const end = node.getEnd();
     let j = i + 1;
-    while (j < this.all.length && this.all[j]!.getPos() < end) j++;
-    return this.all.slice(i + 1, j);
+    while (j < this.raw.length && this.raw[j]!.pos < end) j++;
+    const out: Node[] = [];
+    for (let k = i + 1; k < j; k++) out.push(this.wrap(k));
+    return out;
   }
 
   /** Descendants of `node` of one kind. */
   withinOfKind<K extends SyntaxKind>(node: Node, kind: K): Array<KindToNodeMappings[K]> {
-    return this.within(node).filter((n) => n.getKind() === kind) as Array<KindToNodeMappings[K]>;
+    const i = this.at.get(node.compilerNode);
+    if (Node.isSourceFile(node)) return this.ofKind(kind);
+    if (i === undefined) return [];
+    const end = node.getEnd();
+    const out: Node[] = [];
+    for (let k = i + 1; k < this.raw.length && this.raw[k]!.pos < end; k++) if ((this.raw[k]!.kind as number) === (kind as number)) out.push(this.wrap(k));
+    return out as Array<KindToNodeMappings[K]>;
   }
 }

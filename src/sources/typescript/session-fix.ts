@@ -270,7 +270,7 @@ function wrap(u: SessionUses, env: Env): SessionFix | null {
   }
 
   // Lines inside multi-line literals keep their text.
-  const literals = env.nodes.all.filter((n) => Node.isNoSubstitutionTemplateLiteral(n) || Node.isTemplateExpression(n) || Node.isStringLiteral(n));
+  const literals = env.nodes.ofKinds(SyntaxKind.NoSubstitutionTemplateLiteral, SyntaxKind.TemplateExpression, SyntaxKind.StringLiteral);
   const insideLiteral = (offset: number) => literals.some((l) => l.getStart() < offset && offset < l.getEnd());
 
   const hasCommit = u.ends.some((c) => commits(c, env) && c.getStart() >= regionStart && c.getStart() < regionEnd);

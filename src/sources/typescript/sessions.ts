@@ -78,7 +78,7 @@ export function findOpenings(env: Env): readonly Opening[] {
 
 function scanOpenings(env: Env): Opening[] {
   const out: Opening[] = [];
-  for (const n of env.nodes.all) {
+  for (const n of env.nodes.ofKinds(SyntaxKind.VariableDeclaration, SyntaxKind.BinaryExpression)) {
     if (Node.isVariableDeclaration(n)) {
       const init = n.getInitializer();
       const name = n.getNameNode();

@@ -45,7 +45,7 @@ export function findPhases(nodes: NodeIndex): PhaseFunction[] {
     seen.add(f);
     out.push(phaseFunction(name, f));
   };
-  for (const n of nodes.all) {
+  for (const n of nodes.ofKinds(SyntaxKind.FunctionDeclaration, SyntaxKind.VariableDeclaration, SyntaxKind.MethodDeclaration, SyntaxKind.PropertyDeclaration, SyntaxKind.PropertyAssignment, SyntaxKind.BinaryExpression)) {
     if (Node.isFunctionDeclaration(n)) add(n.getName() ?? '', n);
     else if (Node.isVariableDeclaration(n)) add(n.getName(), n.getInitializer());
     else if (Node.isMethodDeclaration(n)) add(n.getName(), n);
@@ -58,7 +58,7 @@ export function findPhases(nodes: NodeIndex): PhaseFunction[] {
     }
   }
   if (out.length) return out;
-  for (const n of nodes.all) {
+  for (const n of nodes.ofKinds(SyntaxKind.FunctionDeclaration, SyntaxKind.ExportAssignment)) {
     const fn = Node.isFunctionDeclaration(n) && n.isDefaultExport() ? n : Node.isExportAssignment(n) && !n.isExportEquals() ? unwrap(n.getExpression()) : undefined;
     if (isFunctionLike(fn) && fn.getParameters().length > 0) {
       out.push(phaseFunction('up', fn));
