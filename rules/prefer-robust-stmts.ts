@@ -69,12 +69,6 @@ function builderFix(unit: MigrationUnit, s: Statement, g: RobustnessGap): Fix | 
   return { title: `Add ${g.missing} with \`${shown}\``, applicability: 'safe', edits };
 }
 
-/**
- * CREATE / DROP (and ALTER TABLE ... ADD COLUMN / DROP COLUMN / DROP CONSTRAINT)
- * without `IF [NOT] EXISTS` in a migration that does not run in one transaction: when
- * it fails part-way (a concurrent index build that fails leaves an INVALID index
- * behind), the statements that ran stay committed and a rerun fails on them.
- */
 /** The name of the index a CREATE INDEX CONCURRENTLY builds, schema-qualified as its table is (an index lives in its table's schema). */
 function leftoverName(s: Statement): string {
   const n = 'IndexStmt' in s.node ? s.node.IndexStmt : null;
@@ -82,6 +76,12 @@ function leftoverName(s: Statement): string {
   return n?.idxname ? (schema ? `${quoteName(schema)}.${quoteName(n.idxname)}` : quoteName(n.idxname)) : 'the index';
 }
 
+/**
+ * CREATE / DROP (and ALTER TABLE ... ADD COLUMN / DROP COLUMN / DROP CONSTRAINT)
+ * without `IF [NOT] EXISTS` in a migration that does not run in one transaction: when
+ * it fails part-way (a concurrent index build that fails leaves an INVALID index
+ * behind), the statements that ran stay committed and a rerun fails on them.
+ */
 export default defineRule({
   meta: {
     id: ID,
