@@ -140,6 +140,22 @@ test('a name bound once in its function is read there: upgrade() and downgrade()
   assert.match(u.unanalysed[0]!.message, /twice/);
 });
 
+test('Alembic add_column(if_not_exists=True) and drop_column(if_exists=True) send IF [NOT] EXISTS', () => {
+  const text = [
+    'from alembic import op',
+    'import sqlalchemy as sa',
+    'def upgrade():',
+    '    op.add_column("leads", sa.Column("score", sa.Integer(), nullable=True), if_not_exists=True)',
+    '    op.drop_column("leads", "legacy", if_exists=True)',
+    '    op.drop_column("leads", "other")',
+  ].join('\n');
+  assert.deepEqual(unit('versions/f.py', text).statements.map((s) => s.sql), [
+    'ALTER TABLE "leads" ADD COLUMN IF NOT EXISTS "score" integer',
+    'ALTER TABLE "leads" DROP COLUMN IF EXISTS "legacy"',
+    'ALTER TABLE "leads" DROP COLUMN "other"',
+  ]);
+});
+
 test('Alembic builders become the SQL Alembic sends', () => {
   const text = [
     'from alembic import op',

@@ -199,10 +199,10 @@ function builder(method: string, call: PyNode, batch: string | null, env: PyEnv)
     }
     case 'add_column': {
       const col = k('column') ?? arg(1, 0);
-      return out(alterTableSql(tbl(0), [`ADD COLUMN ${columnOf(col, v)}`]));
+      return out(alterTableSql(tbl(0), [`ADD COLUMN ${v.bool(k('if_not_exists')) === true ? 'IF NOT EXISTS ' : ''}${columnOf(col, v)}`]));
     }
     case 'drop_column':
-      return out(alterTableSql(tbl(0), [`DROP COLUMN ${qname(v.name(k('column_name') ?? arg(1, 0)))}`]));
+      return out(alterTableSql(tbl(0), [`DROP COLUMN ${v.bool(k('if_exists')) === true ? 'IF EXISTS ' : ''}${qname(v.name(k('column_name') ?? arg(1, 0)))}`]));
     case 'alter_column': {
       const t = tbl(0);
       const col = v.name(k('column_name') ?? arg(1, 0));
