@@ -221,11 +221,6 @@ export function classifyBound(cond: Node, ctx: BoundContext): Bound {
   return judge(cond);
 }
 
-/** Whether a condition bounds the rows (classifyBound with only a key test and the outer names). */
-export function boundsRows(cond: Node, isKey: (column: string) => boolean, outer: ReadonlySet<string> = new Set()): boolean {
-  return classifyBound(cond, { isKey, outer }).bounded;
-}
-
 function selectSources(sel: Node | undefined, keyOf: KeyOf, schema: SchemaView): { key: RelationKey; relation: string }[] {
   if (!sel || !('SelectStmt' in sel)) return [];
   const s = sel.SelectStmt;

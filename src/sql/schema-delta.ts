@@ -190,7 +190,6 @@ export class SchemaDelta {
     this.seq++;
     const before = this.view();
     const existing = (n: RelationName) => lookupKey(n, path, isTemp);
-    const colKey = (t: string, c: string) => `${t}\0${c}`;
     const setCol = (t: RelationKey, c: ColumnState | null, name: string) => this.put(this.cols, colKey(t, name), c);
     const setCon = (t: RelationKey, name: string, c: ConstraintState | null) => {
       const key = colKey(t, name);
@@ -335,7 +334,7 @@ export class SchemaDelta {
       if (d.removeType === 'OBJECT_DOMAIN') {
         // DROP DOMAIN lists TypeName nodes.
         for (const o of d.objects ?? []) {
-          const names = 'TypeName' in o ? (o.TypeName.names ?? []).flatMap((x) => ('String' in x && x.String.sval !== undefined ? [x.String.sval] : [])) : [];
+          const names = 'TypeName' in o ? stringList({ List: { items: o.TypeName.names ?? [] } }) : [];
           const n = fromNameList(names);
           const k = n ? existing(n) : null;
           if (k && SchemaDelta.at(this.domains.get(k), this.seq + 1)) this.put(this.domains, k, null);
@@ -358,7 +357,7 @@ export class SchemaDelta {
       if (!n) return;
       const key = creationKey(n, path);
       const base = node.CreateDomainStmt.typeName;
-      const names = (base?.names ?? []).flatMap((x) => ('String' in x && x.String.sval !== undefined ? [x.String.sval] : []));
+      const names = stringList({ List: { items: base?.names ?? [] } });
       const baseName = (base?.arrayBounds ?? []).length ? null : fromNameList(names);
       this.put(this.domains, key, { key, base: baseName ? lookupKey(baseName, path, isTemp) : null });
     } else if ('CreateEnumStmt' in node) {
