@@ -43,7 +43,7 @@ export interface MigrationSummary {
 }
 
 /** Reads a migration's text into its summary (parses it, then frees the tree). */
-export function summarize(name: string, app: string, source: string): MigrationSummary {
+function summarize(name: string, app: string, source: string): MigrationSummary {
   const tree = parsePython(source);
   try {
     return summarizeTree(name, app, source, tree.rootNode);
@@ -54,23 +54,21 @@ export function summarize(name: string, app: string, source: string): MigrationS
 
 /** `summarize` of a tree already parsed. */
 function summarizeTree(name: string, app: string, source: string, root: PyNode): MigrationSummary {
-  {
-    const empty = (problem: string): MigrationSummary => ({ name, deps: [], replaces: [], ops: [], problem });
-    if (root.hasError) return empty(`the migration \`${name}\` does not parse`);
-    const cls = root.namedChildren.find((n) => n?.type === 'class_definition' && n.childForFieldName('name')?.text === 'Migration');
-    if (!cls) return empty(`the migration \`${name}\` has no \`class Migration\``);
-    // Names bound at the top of the module or of the class (`FIELDS = [...]`, `state_operations = [...]`): no walk of every node.
-    const assignments = [...named(root), ...named(cls.childForFieldName('body') ?? cls)].flatMap((st) => (st.type === 'expression_statement' ? named(st).filter((x) => x.type === 'assignment') : []));
-    const v = new PyValues(new Bindings(assignments), new Placeholders(source));
-    const attrs = classAttrs(cls);
-    const ops = attrs.get('operations');
-    const own = (list: PyNode | undefined) => migrationRefs(list, v).flatMap((r) => (r.app === app ? [r.name] : []));
-    const base = { name, deps: own(attrs.get('dependencies')), replaces: own(attrs.get('replaces')), otherDeps: migrationRefs(attrs.get('dependencies'), v).filter((r) => r.app !== app) };
-    if (!ops) return { ...base, ops: [], problem: null };
-    const items = listItems(ops, v);
-    if (!items) return { ...base, ops: [], problem: `the operations of the migration \`${name}\` are not a list miglint can read` };
-    return { ...base, ops: stateOps(items, v), problem: null };
-  }
+  const empty = (problem: string): MigrationSummary => ({ name, deps: [], replaces: [], ops: [], problem });
+  if (root.hasError) return empty(`the migration \`${name}\` does not parse`);
+  const cls = root.namedChildren.find((n) => n?.type === 'class_definition' && n.childForFieldName('name')?.text === 'Migration');
+  if (!cls) return empty(`the migration \`${name}\` has no \`class Migration\``);
+  // Names bound at the top of the module or of the class (`FIELDS = [...]`, `state_operations = [...]`): no walk of every node.
+  const assignments = [...named(root), ...named(cls.childForFieldName('body') ?? cls)].flatMap((st) => (st.type === 'expression_statement' ? named(st).filter((x) => x.type === 'assignment') : []));
+  const v = new PyValues(new Bindings(assignments), new Placeholders(source));
+  const attrs = classAttrs(cls);
+  const ops = attrs.get('operations');
+  const own = (list: PyNode | undefined) => migrationRefs(list, v).flatMap((r) => (r.app === app ? [r.name] : []));
+  const base = { name, deps: own(attrs.get('dependencies')), replaces: own(attrs.get('replaces')), otherDeps: migrationRefs(attrs.get('dependencies'), v).filter((r) => r.app !== app) };
+  if (!ops) return { ...base, ops: [], problem: null };
+  const items = listItems(ops, v);
+  if (!items) return { ...base, ops: [], problem: `the operations of the migration \`${name}\` are not a list miglint can read` };
+  return { ...base, ops: stateOps(items, v), problem: null };
 }
 
 /**
@@ -145,7 +143,7 @@ function listing(dir: string): string[] {
  * dependencies, or why they cannot all be read.
  * @param dir the app's migrations directory; @param self the linted migration's name (never read from disk).
  */
-export function ancestors(dir: string, app: string, self: string, deps: string[]): { order: MigrationSummary[]; problem: string | null } {
+function ancestors(dir: string, app: string, self: string, deps: string[]): { order: MigrationSummary[]; problem: string | null } {
   // Squashes to use in place of what they replace: found among the ancestors, or in the directory for a missing file.
   const squashOf = new Map<string, string>();
   const keep = (s: MigrationSummary) => !s.replaces.includes(self);
@@ -196,7 +194,7 @@ export function ancestors(dir: string, app: string, self: string, deps: string[]
 }
 
 /** The state of `app` once its migration `name` in `dir` (and its ancestors) ran. */
-export function stateAfter(dir: string, app: string, name: string): AppState | null {
+function stateAfter(dir: string, app: string, name: string): AppState | null {
   return after(dir, app, name).state;
 }
 

@@ -10,7 +10,7 @@ import type { PyEnv } from './env.js';
 import { named, type PyNode } from './parse.js';
 import { keywords, positional, unparen } from './strings.js';
 import { PyValues } from './values.js';
-import { dbType, isAutoField, isUnknown, readField, typeSuffix } from './django-fields.js';
+import { dbType, isAuto, isUnknown, readField, typeSuffix } from './django-fields.js';
 
 /** The table of a model (a string naming it, or an expression): `<app>_<model>` or a `db_table` of this migration. */
 export type TableOf = (v: PyValues, model: PyNode | undefined) => string;
@@ -221,9 +221,11 @@ function dbDefaultSql(n: PyNode, v: PyValues): string {
  */
 function djangoType(field: PyNode, v: PyValues): string {
   const f = readField(field, v);
-  const t = isUnknown(f) ? null : dbType(f, () => 'bigint');
-  if (t !== null && !isUnknown(f)) return isAutoField(f) ? `${t} ${typeSuffix(f)}` : t;
+  if (!isUnknown(f)) {
+    const t = dbType(f, () => 'bigint');
+    if (t !== null) return isAuto(f) ? `${t} ${typeSuffix(f)}` : t;
+  }
   v.interpolated = true;
-  const cls = (field.childForFieldName('function')?.text ?? '').split('.').pop() ?? '';
+  const cls = isUnknown(f) ? ((field.childForFieldName('function')?.text ?? '').split('.').pop() ?? '') : f.cls;
   return `"${cls || 'unknown'}"`;
 }

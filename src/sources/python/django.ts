@@ -27,7 +27,7 @@ import { alterField, removeField, renameField } from './django-alter.js';
 import type { BuiltSql } from '../typescript/types.js';
 import { dictValue, opName, translate, type TableOf } from './django-operations.js';
 import { stateBefore } from './django-history.js';
-import { migrationRefs, stateOps, type AppState } from './django-state.js';
+import { classAttrs, migrationRefs, stateOps, type AppState } from './django-state.js';
 import { oneLine, type PhaseRegion, type PyEnv } from './env.js';
 import { named, type PyNode } from './parse.js';
 import { keywords, positional, unparen } from './strings.js';
@@ -72,14 +72,7 @@ const NO_SQL = new Set(['AlterModelOptions', 'AlterModelManagers']);
 /** Reads a Django migration into the unit. */
 export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): void {
   const app = appLabel(env, cls);
-  const body = cls.childForFieldName('body');
-  const attrs = new Map<string, PyNode>();
-  for (const st of body ? named(body) : []) {
-    const a = st.type === 'expression_statement' ? named(st)[0] : null;
-    const left = a?.type === 'assignment' ? a.childForFieldName('left') : null;
-    const right = a?.childForFieldName('right');
-    if (left?.type === 'identifier' && right) attrs.set(left.text, right);
-  }
+  const attrs = classAttrs(cls);
   const atomicNode = attrs.get('atomic');
   const atomic = atomicNode ? unparen(atomicNode).type !== 'false' : true;
   const ops = attrs.get('operations');

@@ -42,7 +42,7 @@ export class PyEnv {
     const { all, byType } = namedNodes(root);
     this.nodes = all;
     this.byType = byType;
-    this.bindings = new Bindings(this.ofType('assignment'));
+    this.bindings = new Bindings(this.ofType('assignment'), this.ofType('function_definition'));
     this.placeholders = new Placeholders(source.text);
     this.collector = new Collector(this.placeholders, {
       interpolatedValue: 'If the SQL is right, pass the changing part as a name bound once in this file to a string, or as a bind parameter (sa.text("... :name").bindparams(name=...)), so miglint can read it; check this statement by hand.',

@@ -131,22 +131,3 @@ export function namedNodes(root: PyNode): { all: PyNode[]; byType: Map<string, n
   }
 }
 
-/**
- * Every descendant of `root` (itself first) in document order, without recursion (deep files do
- * not overflow the stack); with `namedOnly`, only the named ones (no punctuation or keywords: a
- * node object is made only for those, about half of a file's nodes).
- */
-export function* descendants(root: PyNode, namedOnly = false): Generator<PyNode> {
-  const cursor = root.walk();
-  try {
-    for (;;) {
-      if (!namedOnly || cursor.nodeIsNamed) yield cursor.currentNode;
-      if (cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent()) return;
-      }
-    }
-  } finally {
-    cursor.delete();
-  }
-}

@@ -25,13 +25,21 @@ export class Bindings {
   private readonly once = new Map<string, PyNode>();
   private readonly many = new Set<string>();
 
-  constructor(all: Iterable<PyNode>) {
+  /** The functions' spans, by start: the scopes (innermost last among those containing an offset). */
+  private readonly functions: { start: number; end: number }[];
+
+  /**
+   * @param all the assignments to read (other nodes are skipped);
+   * @param functions the file's function definitions (their spans are the scopes; none: every name is the module's).
+   */
+  constructor(all: Iterable<PyNode>, functions: Iterable<PyNode> = []) {
+    this.functions = [...functions].map((f) => ({ start: f.startIndex, end: f.endIndex })).sort((a, b) => a.start - b.start);
     for (const n of all) {
       if (n.type !== 'assignment') continue;
       const left = n.childForFieldName('left');
       const right = n.childForFieldName('right');
       if (left?.type !== 'identifier') continue;
-      const key = `${scopeOf(n)[0] ?? -1}:${left.text}`;
+      const key = `${this.scopeOf(n)[0] ?? -1}:${left.text}`;
       if (this.once.has(key) || this.many.has(key) || !right) {
         this.once.delete(key);
         this.many.add(key);
@@ -39,9 +47,20 @@ export class Bindings {
     }
   }
 
+  /** The start offsets of the functions enclosing a node, innermost first (from their spans: no walk up the tree). */
+  private scopeOf(n: PyNode): number[] {
+    const at = n.startIndex;
+    const out: number[] = [];
+    for (const f of this.functions) {
+      if (f.start > at) break;
+      if (at < f.end && f.start < at) out.unshift(f.start);
+    }
+    return out;
+  }
+
   /** The expression the name `id` (an identifier where it is used) is bound to, when its scope binds it exactly once. */
   resolve(id: PyNode): PyNode | null {
-    for (const scope of [...scopeOf(id), -1]) {
+    for (const scope of [...this.scopeOf(id), -1]) {
       const key = `${scope}:${id.text}`;
       if (this.many.has(key)) return null;
       const bound = this.once.get(key);
@@ -51,12 +70,6 @@ export class Bindings {
   }
 }
 
-/** The start offsets of the functions enclosing a node, innermost first. */
-function scopeOf(n: PyNode): number[] {
-  const out: number[] = [];
-  for (let p = n.parent; p; p = p.parent) if (p.type === 'function_definition') out.push(p.startIndex);
-  return out;
-}
 
 const MAX_DEPTH = 8;
 
