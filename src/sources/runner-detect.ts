@@ -35,6 +35,8 @@ export class RunnerDetector {
   private readonly listings = new Map<string, Promise<ReadonlySet<string>>>();
   private readonly manifests = new Map<string, Promise<{ path: string; deps: ReadonlySet<string> } | null>>();
   private readonly byDir = new Map<string, Promise<ProjectFacts>>();
+  /** Per folder, its first file of a name only pop writes (null: none), read once per listing. */
+  private readonly popNames = new Map<string, string | null>();
 
   constructor(private readonly cwd: string = process.cwd()) {}
 
@@ -142,8 +144,9 @@ export class RunnerDetector {
     if (here.has(`${name}.conf`)) return { runner: 'flyway', detectedBy: this.at(join(dir, `${name}.conf`)) };
     // `<version>_<name>.up.sql` is golang-migrate's name too; beside files only pop names (`.postgres.up.sql`), it is pop's.
     if (GOLANG_MIGRATE_NAME.test(name) && !isPopOnlyName(name)) {
-      const pop = [...here].find(isPopOnlyName);
-      if (pop !== undefined) return { runner: 'pop', detectedBy: `${this.at(join(dir, pop))} beside it (a name only pop writes)` };
+      let pop = this.popNames.get(dir);
+      if (pop === undefined) this.popNames.set(dir, (pop = [...here].find(isPopOnlyName) ?? null));
+      if (pop !== null) return { runner: 'pop', detectedBy: `${this.at(join(dir, pop))} beside it (a name only pop writes)` };
     }
     const { markers, manifest } = await this.facts(dir);
     const deps = manifest?.deps ?? new Set<string>();

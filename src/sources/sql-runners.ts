@@ -143,9 +143,9 @@ export function atLineStart(text: string, c: SqlComment): boolean {
  * `^(\d+)_([^.]+)(\.[a-z0-9]+)?\.(up|down)\.(sql|fizz)$` with one of its dialect names. Without
  * the dialect the name is golang-migrate's too, which then wins (it is the more common).
  */
-const POP_DIALECT_NAME = /^\d+_[^./\\]+\.(?:postgres|postgresql|pg|cockroach|cockroachdb|crdb|mysql|mariadb|sqlite3?|mssql|sqlserver)\.(?:up|down)\.sql$/i;
 /** pop's dialect names of the databases that are not PostgreSQL, with the name a message shows. */
 const OTHER_POP_DIALECTS: Record<string, string> = { cockroach: 'CockroachDB', cockroachdb: 'CockroachDB', crdb: 'CockroachDB', mysql: 'MySQL', mariadb: 'MariaDB', sqlite: 'SQLite', sqlite3: 'SQLite', mssql: 'SQL Server', sqlserver: 'SQL Server' };
+const POP_DIALECT_NAME = new RegExp(String.raw`^\d+_[^./\\]+\.(?:postgres|postgresql|pg|${Object.keys(OTHER_POP_DIALECTS).join('|')})\.(?:up|down)\.sql$`, 'i');
 
 /**
  * The database a migration file is for when its name says it is not PostgreSQL: pop runs
@@ -159,7 +159,7 @@ export function otherDatabaseByName(file: string): string | null {
 
 /** Whether the file name is one only pop writes: with a dialect (`.postgres.up.sql`) or `.autocommit.`. */
 export function isPopOnlyName(name: string): boolean {
-  return POP_DIALECT_NAME.test(name) || otherDatabaseByName(name) !== null || POP_AUTOCOMMIT.test(name);
+  return POP_DIALECT_NAME.test(name) || POP_AUTOCOMMIT.test(name);
 }
 
 /** golang-migrate's file names: `<version>_<title>.up.sql` / `.down.sql` (a number, an underscore). */

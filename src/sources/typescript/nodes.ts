@@ -45,11 +45,6 @@ export class NodeIndex {
     return w;
   }
 
-  /** Every node, wrapped (prefer `ofKind`/`ofKinds`: this wraps them all). */
-  get all(): Node[] {
-    return this.raw.map((_, i) => this.wrap(i));
-  }
-
   /** Nodes of one kind, in document order. */
   ofKind<K extends SyntaxKind>(kind: K): Array<KindToNodeMappings[K]> {
     let list = this.kindCache.get(kind);
@@ -63,19 +58,6 @@ export class NodeIndex {
       .flatMap((k) => this.byKind.get(k) ?? [])
       .sort((a, b) => a - b)
       .map((i) => this.wrap(i));
-  }
-
-  /** The descendants of `node`, in document order (a contiguous run of the pre-order list). */
-  within(node: Node): Node[] {
-    if (Node.isSourceFile(node)) return this.all;
-    const i = this.at.get(node.compilerNode);
-    if (i === undefined) return [];
-    const end = node.getEnd();
-    let j = i + 1;
-    while (j < this.raw.length && this.raw[j]!.pos < end) j++;
-    const out: Node[] = [];
-    for (let k = i + 1; k < j; k++) out.push(this.wrap(k));
-    return out;
   }
 
   /** Descendants of `node` of one kind. */
