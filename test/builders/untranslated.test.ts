@@ -54,6 +54,8 @@ describe('Sequelize queryInterface calls it cannot translate', () => {
       { code: "queryInterface.addConstraint('users', { fields: ['a'], type: 'default', defaultValue: 1 })", sql: [], unanalysed: ["queryInterface.addConstraint('users', { fields: ['a'], type: 'default', defaultValue: 1 })"] },
       { code: "queryInterface.createFunction('f', [], 'void', 'plpgsql', 'BEGIN END;')", sql: [], unanalysed: ["queryInterface.createFunction('f', [], 'void', 'plpgsql', 'BEGIN END;')"] },
       { code: "queryInterface.addColumn('users', 'age')", sql: [], unanalysed: ["queryInterface.addColumn('users', 'age')"] },
+      { code: "queryInterface.update(null, 'users', { active: true }, {})", sql: [], unanalysed: ["queryInterface.update(null, 'users', { active: true }, {})"] },
+      { code: "queryInterface.delete(null, 'sessions', {})", sql: [], unanalysed: ["queryInterface.delete(null, 'sessions', {})"] },
     ],
     sequelize,
     'migration.js',

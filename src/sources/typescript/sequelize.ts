@@ -184,6 +184,8 @@ const SCHEMA_METHODS = new Set([
   'addConstraint', 'removeConstraint', 'createSchema', 'dropSchema', 'dropAllTables', 'dropAllSchemas', 'dropEnum', 'dropAllEnums',
   'createFunction', 'dropFunction', 'renameFunction', 'createTrigger', 'dropTrigger', 'renameTrigger',
   'bulkInsert', 'bulkUpdate', 'bulkDelete',
+  // Writes by model instance: what they send depends on the model, so they are reported as not analysed.
+  'insert', 'upsert', 'update', 'delete', 'increment', 'decrement',
 ]);
 
 /**
