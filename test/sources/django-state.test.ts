@@ -114,6 +114,15 @@ test('what the replay cannot read makes the definitions unknown, with the reason
   assert.match(kw(field(a, '0009', ['0001_missing'], 'lead', 'name')) as string, /the migration `0001_missing` it depends on is not in app\d+\/migrations\//);
   assert.match(kw(field(a, '0009', ['0003_cycle_a'], 'lead', 'name')) as string, /depend on each other in a cycle/);
   assert.match(kw(field(a, '0009', ['0001_initial'], 'lead', 'ghost')) as string, /no earlier migration gives the model `lead` a field `ghost`/);
+  const unread = app({
+    '0001_initial': { ops: [lead('("name", models.CharField(max_length=9))')] },
+    '0002_computed': { deps: ['0001_initial'], extra: ['dependencies = BASE_DEPENDENCIES'], ops: [] },
+  });
+  assert.match(kw(field(unread, '0009', ['0002_computed'], 'lead', 'name')) as string, /the dependencies of the migration `0002_computed`: `BASE_DEPENDENCIES` is not a list miglint can read/);
+  const swappable = app({
+    '0001_initial': { ops: [lead('("name", models.CharField(max_length=9))')], extra: ['dependencies = [migrations.swappable_dependency(settings.AUTH_USER_MODEL)]'] },
+  });
+  assert.deepEqual(kw(field(swappable, '0009', ['0001_initial'], 'lead', 'name')), { max_length: '9' }, 'a swappable dependency is another app');
   const outside = stateBefore(join(root, 'loose.py'), 'x', []);
   assert.match(outside.unknown!, /not in an app's `migrations\/` directory/);
 });

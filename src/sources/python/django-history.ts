@@ -63,8 +63,13 @@ function summarizeTree(name: string, app: string, source: string, root: PyNode):
   const v = new PyValues(new Bindings(assignments), new Placeholders(source));
   const attrs = classAttrs(cls);
   const ops = attrs.get('operations');
-  const own = (list: PyNode | undefined) => migrationRefs(list, v).flatMap((r) => (r.app === app ? [r.name] : []));
-  const base = { name, deps: own(attrs.get('dependencies')), replaces: own(attrs.get('replaces')), otherDeps: migrationRefs(attrs.get('dependencies'), v).filter((r) => r.app !== app) };
+  const deps = migrationRefs(attrs.get('dependencies'), v);
+  const replaces = migrationRefs(attrs.get('replaces'), v);
+  const own = (refs: { app: string; name: string }[]) => refs.flatMap((r) => (r.app === app ? [r.name] : []));
+  const base = { name, deps: own(deps.refs), replaces: own(replaces.refs), otherDeps: deps.refs.filter((r) => r.app !== app) };
+  // Unread dependencies would leave out the migrations before this one: its state is then not known.
+  const refsProblem = deps.problem ? `the dependencies of the migration \`${name}\`: ${deps.problem}` : replaces.problem ? `the replaces of the migration \`${name}\`: ${replaces.problem}` : null;
+  if (refsProblem) return { ...base, ops: [], problem: refsProblem };
   if (!ops) return { ...base, ops: [], problem: null };
   const items = listItems(ops, v);
   if (!items) return { ...base, ops: [], problem: `the operations of the migration \`${name}\` are not a list miglint can read` };

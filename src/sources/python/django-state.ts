@@ -153,15 +153,21 @@ export class AppState {
 const defaultTable = (app: string, model: string) => `${app}_${model.toLowerCase()}`;
 
 /** The `(app, name)` tuples of a `dependencies` or `replaces` list. */
-export function migrationRefs(list: PyNode | undefined, v: PyValues): { app: string; name: string }[] {
-  const u = list ? unparen(list) : null;
-  if (!u || (u.type !== 'list' && u.type !== 'tuple')) return [];
-  return named(u).flatMap((e) => {
+export function migrationRefs(list: PyNode | undefined, v: PyValues): { refs: { app: string; name: string }[]; problem: string | null } {
+  if (!list) return { refs: [], problem: null };
+  const items = listItems(list, v);
+  if (!items) return { refs: [], problem: `\`${list.text.replace(/\s+/g, ' ').slice(0, 40)}\` is not a list miglint can read` };
+  const refs: { app: string; name: string }[] = [];
+  for (const e of items) {
+    // `migrations.swappable_dependency(settings.AUTH_USER_MODEL)`: the first migration of the user model's app, another app.
+    if (e.type === 'call' && /(^|\.)swappable_dependency$/.test(e.childForFieldName('function')?.text ?? '')) continue;
     const [a, n] = e.type === 'tuple' ? named(e) : [];
     const app = v.str(a);
     const name = v.str(n);
-    return app !== null && name !== null ? [{ app, name }] : [];
-  });
+    if (app === null || name === null) return { refs, problem: `the entry \`${e.text.replace(/\s+/g, ' ').slice(0, 40)}\` is not an (app, migration) pair of strings` };
+    refs.push({ app, name });
+  }
+  return { refs, problem: null };
 }
 
 /** The state changes of a list of operations (SeparateDatabaseAndState and RunSQL give theirs through `state_operations`). */

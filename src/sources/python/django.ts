@@ -98,7 +98,9 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
     if (model && dbTable) tables.set(model.toLowerCase(), v.str(dbTable) ?? '');
   }
   // The app's models as its earlier migrations leave them, moved past each operation of this file (django-state.ts).
-  const state = stateBefore(env.file, app, migrationRefs(attrs.get('dependencies'), new PyValues(env.bindings, env.placeholders)), { text: env.source.text, root: env.root });
+  const deps = migrationRefs(attrs.get('dependencies'), new PyValues(env.bindings, env.placeholders));
+  const state = stateBefore(env.file, app, deps.refs, { text: env.source.text, root: env.root });
+  if (deps.problem) state.unknown ??= `the migration's dependencies: ${deps.problem}, so the migrations before it were not read`;
   const tableOf: TableOf = (v, model) => {
     const m = v.str(model);
     if (m === null) return v.name(model);
