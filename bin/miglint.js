@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { statSync } from 'node:fs';
-import module from 'node:module';
 import { setFlagsFromString } from 'node:v8';
+import { enableCompileCache } from './compile-cache.js';
 
-// Node.js 22.1 and later keep the compiled code of miglint's modules (and the TypeScript compiler's)
-// on disk between runs; loading them is most of a short run's start-up. Older versions lack it.
-module.enableCompileCache?.();
+// Compiled code of the modules a run loads (the TypeScript compiler's most of all) is kept on disk
+// between runs: compiling it is most of a short run's start-up.
+enableCompileCache();
 
 // Run the parsers' WebAssembly (libpg-query, tree-sitter) on V8's baseline compiler only. By default
 // V8 recompiles hot functions with its optimising compiler in the background; for the PostgreSQL

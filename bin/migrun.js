@@ -1,4 +1,9 @@
 #!/usr/bin/env node
+import { enableCompileCache } from './compile-cache.js';
+
+// Compiled code of the modules a run loads is kept on disk between runs (see compile-cache.js).
+enableCompileCache();
+
 // A reader that goes away (`migrun plan | head`) closes the pipe: the rest of the output is dropped,
 // and the run still ends with its exit code (not a crash on EPIPE).
 process.stdout.on('error', (e) => {

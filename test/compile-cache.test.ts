@@ -1,0 +1,54 @@
+/**
+ * bin/compile-cache.js: the compiled code of a run's modules is kept in the user's cache directory
+ * (never the shared temporary directory), a run with a warm cache reports exactly what a run
+ * without one does, and `MIGLINT_COMPILE_CACHE=0` leaves nothing on disk.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { repoRoot } from './support/paths.js';
+
+const BIN = join(repoRoot, 'bin', 'miglint.js');
+const FIXTURE = join(repoRoot, 'fixtures', 'rules', 'require-concurrent-index-creation', 'bad.typeorm.ts');
+
+function run(env: Record<string, string>) {
+  const r = spawnSync(process.execPath, [BIN, '--format', 'json', FIXTURE], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: { ...process.env, MIGLINT_CACHE_DIR: '', MIGLINT_COMPILE_CACHE: '', ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every file below `dir`, with its size in bytes. */
+function filesIn(dir: string): { path: string; bytes: number }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .map((path) => ({ path, bytes: statSync(path).size }));
+}
+
+describe('compile cache', () => {
+  test('is written under $XDG_CACHE_HOME/miglint, and a warm run reports what a cold one does', () => {
+    const xdg = mkdtempSync(join(tmpdir(), 'miglint-xdg-'));
+    const cold = run({ XDG_CACHE_HOME: xdg });
+    assert.equal(cold.code, 1, cold.stderr);
+    const cached = filesIn(join(xdg, 'miglint'));
+    // The TypeScript compiler alone compiles to megabytes of code.
+    assert.ok(cached.reduce((n, f) => n + f.bytes, 0) > 1_000_000, `cache files: ${JSON.stringify(cached)}`);
+    const warm = run({ XDG_CACHE_HOME: xdg });
+    assert.equal(warm.code, 1, warm.stderr);
+    assert.equal(warm.stdout, cold.stdout);
+    assert.equal(warm.stderr, cold.stderr);
+  });
+
+  test('MIGLINT_CACHE_DIR names the directory; MIGLINT_COMPILE_CACHE=0 writes nothing', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'miglint-cache-')), 'here');
+    const off = run({ MIGLINT_CACHE_DIR: dir, MIGLINT_COMPILE_CACHE: '0' });
+    assert.equal(off.code, 1, off.stderr);
+    assert.deepEqual(filesIn(dir), []);
+    const on = run({ MIGLINT_CACHE_DIR: dir });
+    assert.equal(on.stdout, off.stdout);
+    assert.ok(filesIn(dir).length > 0);
+  });
+});
