@@ -33,7 +33,7 @@ function noDropFixWhy(unit: MigrationUnit, s: Statement): string {
   // Reported all the same: once the build is taken out of its block (the other rule's fix), it needs the drop.
   if (s.context.inTransaction) return 'the build runs inside a transaction block, where CONCURRENTLY fails (ban-concurrent-index-creation-in-transaction): take it out first';
   if (unit.wrapped.oneQueryString || unit.wrapped.concurrentDropCaveat) return `${unit.wrapped.concurrentDropCaveat ?? unit.wrapped.oneQueryString}, and a second statement beside the build puts both in one transaction block, where CONCURRENTLY fails: drop an INVALID leftover by hand before a rerun`;
-  if (unit.framework === 'django' && s.phase === 'down') return 'Django unapplies the operations last to first, so an operation before this one runs after it: write both statements in one RunSQL of their own';
+  if (unit.framework === 'django' && s.phase === 'down') return 'Django unapplies the operations last to first, so an operation before this one would run after it: put the drop first in the same reverse_sql, e.g. reverse_sql=["DROP INDEX CONCURRENTLY IF EXISTS ...", "CREATE INDEX CONCURRENTLY ..."], which Django runs one statement at a time';
   return 'miglint cannot insert it here: the build shares its call or line with other code, or is not awaited';
 }
 

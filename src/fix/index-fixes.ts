@@ -13,7 +13,7 @@ import type { MigrationUnit, Statement } from '../core/unit.js';
 import { classify } from '../sql/classify.js';
 import { factsOf } from '../sql/facts.js';
 import { robustnessGaps } from '../sql/robust.js';
-import { concurrentBuildDropSql, droppedJustBefore, gapFixable } from './robust-edits.js';
+import { concurrentBuildDropSql, droppedJustBefore, gapFixable, knownIndexName } from './robust-edits.js';
 
 type MaybeFix = { fix?: Fix };
 
@@ -230,7 +230,7 @@ function withDrop(unit: MigrationUnit, s: Statement, drop: string | null, tx: Le
 export function concurrentIndexFix(unit: MigrationUnit, s: Statement, settings: LintSettings): MaybeFix {
   const own = statementEdits(unit, s);
   const isCreate = 'IndexStmt' in s.node;
-  const drop = isCreate && !s.interpolated ? leftoverDrop(unit, s) : null;
+  const drop = isCreate && knownIndexName(s) ? leftoverDrop(unit, s) : null;
   const title =
     s.origin === 'builder'
       ? `Make the builder call ${isCreate ? 'build' : 'drop'} the index concurrently${drop ? `, after \`${drop}\`` : ''}`

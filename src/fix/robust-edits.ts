@@ -10,6 +10,7 @@
  */
 import type { Fix } from '../core/diagnostic.js';
 import type { MigrationUnit, Statement } from '../core/unit.js';
+import { isPlaceholder } from '../sql/describe.js';
 import { factsOf } from '../sql/facts.js';
 import { sqlIdent } from '../sql/names.js';
 import { concurrentDropIfExistsKey, createdIndexKey, type RobustnessGap } from '../sql/robust.js';
@@ -52,12 +53,25 @@ export function droppedJustBefore(unit: MigrationUnit, index: number): boolean {
 }
 
 /**
+ * Whether the name (and schema) of the index a CREATE INDEX builds are known exactly: written in
+ * the file, not an interpolated value, and so is its table's (the rest of an interpolated statement does
+ * not matter to its drop).
+ */
+export function knownIndexName(s: Statement): boolean {
+  const n = 'IndexStmt' in s.node ? s.node.IndexStmt : null;
+  if (!n?.idxname) return false;
+  // An interpolated table name may carry a schema (`${table}` = `audit.leads`), which is the index's.
+  const unknown = (name: string) => isPlaceholder(name) || /^\$\{.*\}$/s.test(name);
+  return !s.interpolated || ![n.idxname, n.relation?.schemaname ?? '', n.relation?.relname ?? ''].some(unknown);
+}
+
+/**
  * The fix inserting the `DROP INDEX CONCURRENTLY IF EXISTS` of a concurrent build just before
  * it (the frontend's `insertStatementJustBefore`), safe; null when the build runs in a
  * transaction block (it fails there anyway), its SQL is interpolated, or the frontend cannot insert.
  */
 export function leftoverDropFix(unit: MigrationUnit, s: Statement): Fix | null {
-  if (s.context.inTransaction || s.interpolated) return null;
+  if (s.context.inTransaction || !knownIndexName(s)) return null;
   const drop = concurrentBuildDropSql(s);
   const edits = unit.edits.insertStatementJustBefore?.(s, drop);
   return edits?.length ? { title: `Insert \`${drop}\` just before the build`, applicability: 'safe', edits } : null;
