@@ -81,3 +81,51 @@ describe('prefer-robust-stmts inserts the drop just before a concurrent build', 
     assert.deepEqual(robust('m.sql', text).map((f) => f.ruleId), [RULE]);
   });
 });
+
+describe('a transaction switch does not leave statements a rerun would stop at', () => {
+  const all = (file: string, text: string, unsafe: boolean) => fixText(file, text, config(), { rules, only: null, unsafe });
+
+  test("Django: AddIndex after an AddField in an atomic migration: atomic = False would leave the AddField committed with no fix, so the index fix advises a migration of its own", () => {
+    const text = [
+      'from django.db import migrations, models',
+      '',
+      '',
+      'class Migration(migrations.Migration):',
+      '    dependencies = [("leads", "0001_initial")]',
+      '    operations = [',
+      '        migrations.AddField("lead", "note_count", models.IntegerField(null=True)),',
+      '        migrations.AddIndex("lead", models.Index(fields=["phone"], name="lead_phone_idx")),',
+      '    ]',
+      '',
+    ].join('\n');
+    const [f] = lint('leads/migrations/0002_phone.py', text, { rules: ['require-concurrent-index-creation'] });
+    assert.equal(f?.fix?.applicability, 'display-only');
+    assert.match(f!.fix!.title, /split: move it into a migration of its own/);
+    assert.equal(all('leads/migrations/0002_phone.py', text, true).output, text);
+  });
+
+  test('Alembic: the autocommit block commits the add_column before it, which then gets if_not_exists=True (the fixed file lints clean of both rules)', () => {
+    const text = ['from alembic import op', 'import sqlalchemy as sa', '', 'revision = "0002"', 'down_revision = "0001"', '', '', 'def upgrade():', '    op.add_column("leads", sa.Column("city", sa.Text()))', '    op.create_index("ix_leads_phone", "leads", ["phone"])', ''].join('\n');
+    const r = all('versions/0002_phone.py', text, true);
+    assert.equal(r.error, null);
+    assert.equal(
+      r.output,
+      [
+        'from alembic import op',
+        'import sqlalchemy as sa',
+        '',
+        'revision = "0002"',
+        'down_revision = "0001"',
+        '',
+        '',
+        'def upgrade():',
+        '    op.add_column("leads", sa.Column("city", sa.Text()), if_not_exists=True)',
+        '    with op.get_context().autocommit_block():',
+        '        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_leads_phone")',
+        '        op.create_index("ix_leads_phone", "leads", ["phone"], postgresql_concurrently=True)',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(lint('versions/0002_phone.py', r.output, { rules: ['prefer-robust-stmts', 'require-concurrent-index-creation'] }), []);
+  });
+});
