@@ -270,7 +270,7 @@ export function concurrentIndexFix(unit: MigrationUnit, s: Statement, settings: 
   const edits = withDrop(unit, s, drop, tx);
   // Without the drop just before it, a failed concurrent build could not be rerun (prefer-robust-stmts): write it by hand.
   if (!edits) return { fix: { title: `${title}${tx.note} (rewrite by hand: miglint cannot insert \`${drop};\` just before the statement here)`, applicability: 'display-only', edits: [] } };
-  return { fix: { title: `${title}${tx.note}`, applicability: tx.applicability, edits: [...own, ...edits] } };
+  return { fix: { title: `${title}${tx.note}`, applicability: tx.applicability, edits: [...own, ...edits].sort((a, b) => a.start - b.start) } };
 }
 
 /** The fix of `ban-concurrent-index-creation-in-transaction`. */
