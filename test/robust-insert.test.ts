@@ -69,6 +69,14 @@ describe('prefer-robust-stmts inserts the drop just before a concurrent build', 
     assert.match(f!.help!, /last to first/);
   });
 
+  test("postgres.js: another template of the same tag, awaited, before the build's statement", () => {
+    const text = ["import postgres from 'postgres';", 'export async function up(sql) {', '  await sql`create index concurrently if not exists leads_phone_idx on leads (phone)`;', '}', ''].join('\n');
+    const r = fix('migrations/0001_phone.js', text);
+    assert.equal(r.error, null);
+    assert.equal(r.output, text.replace('  await sql`create', '  await sql`drop index concurrently if exists leads_phone_idx`;\n  await sql`create'));
+    assert.deepEqual(robust('migrations/0001_phone.js', r.output), []);
+  });
+
   test('a schema-qualified build gets a schema-qualified drop; an identifier that needs quotes keeps them', () => {
     const text = 'CREATE INDEX CONCURRENTLY "Leads_Phone" ON crm.leads (phone);\n';
     const r = fix('m.sql', text);

@@ -143,6 +143,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
   let sawQuery = false;
   const transactions = new CodeTransactions(env);
   const holders = new Map<Statement, Holder>();
+  const tagged = new Map<Statement, string>();
   const mark = (n: Node, added: Statement[]) => {
     const holder = holderOf(n);
     added.forEach((s, i) => {
@@ -177,6 +178,9 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
       mark(n, added);
       const anchor = q.executor === 'raw' ? anchorOf(n, q.receiver, q.method) : null;
       if (anchor) for (const s of added) anchors.set(s, anchor);
+      // A tag that is a name (postgres.js's sql`...`): a new statement can be another template of the same tag.
+      const tag = q.executor === 'raw' && Node.isTaggedTemplateExpression(n) && Node.isIdentifier(n.getTag()) ? n.getTag().getText() : null;
+      if (tag) for (const s of added) tagged.set(s, tag);
       continue;
     }
     const unknown = unknownSqlOf(n, env);
@@ -231,7 +235,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
     const tx = txKeys.get(s);
     s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.key}` : tx ? `transaction:${tx}` : null;
   }
-  unit.edits = frontendEdits(env, frameworkSupport(env.framework), collector, { anchors, pins, holders }, open.alive);
+  unit.edits = frontendEdits(env, frameworkSupport(env.framework), collector, { anchors, pins, holders, tagged }, open.alive);
 }
 
 interface Anchor {
@@ -272,6 +276,13 @@ interface EditFacts {
   pins: Map<Statement, Pin>;
   /** The first statement of each call that is a statement of its own. */
   holders: Map<Statement, Holder>;
+  /** Statements of a tagged template whose tag is a name (`sql`), with the tag. */
+  tagged: Map<Statement, string>;
+}
+
+/** `sql` as the text of a template literal (backslashes, backticks and `${` escaped). */
+function templateText(sql: string): string {
+  return `\`${sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')}\``;
 }
 
 /**
@@ -279,7 +290,7 @@ interface EditFacts {
  * (only findings that fire have fixes), and handed out as copies.
  * @throws Error when asked after the unit's `release()` (the tree is gone): a bug in the caller.
  */
-function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector, { anchors, pins, holders }: EditFacts, alive: () => boolean): FrontendEdits {
+function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector, { anchors, pins, holders, tagged }: EditFacts, alive: () => boolean): FrontendEdits {
   const eol = env.source.eol;
   const needTree = () => {
     if (!alive()) throw new Error(`${env.file}: a fix asked for an edit after the unit was released (its syntax tree is gone)`);
@@ -354,6 +365,7 @@ function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector
         if (maker.awaits && !h.awaited) return null;
         code = maker.code(sql, quote);
       } else if (a && h.awaited) code = `await ${a.code(sql, quote).replace(/^await /, '')}`;
+      else if (tagged.has(statement) && h.awaited) code = `await ${tagged.get(statement)}${templateText(sql)}`;
       else return null;
       const edits = [{ start: h.offset, end: h.offset, text: `${h.indent}${code}${semicolons(null) ? ';' : ''}${eol}` }, ...((maker && (pin === 'phase' || !a) ? copy(maker.extraEdits) : null) ?? [])];
       return edits.sort((x, y) => x.start - y.start);
