@@ -31,7 +31,9 @@ function usingIndexFix(unit: MigrationUnit, s: Statement, k: ConstraintFact, loc
   const byHand = (why: string, sql?: string): Fix => ({ title: `Build the unique index concurrently, then ADD CONSTRAINT ... UNIQUE USING INDEX (by hand: ${why})${sql ? `: \`${sql.replace(/\s+/g, ' ')}\`` : ''}`, applicability: 'display-only', edits: [] });
   if (!name || k.columns.length === 0) return byHand('the constraint has no name PostgreSQL would not truncate, or no plain column list');
   const idx = sqlIdent(name);
-  const sql = `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${idx} ON ${lock.relation} (${cols});\nALTER TABLE ${lock.relation} ADD CONSTRAINT ${idx} UNIQUE USING INDEX ${idx}`;
+  // The index goes into its table's schema; the DROP of an INVALID leftover of a failed build names it there.
+  const qualified = /^(?:"(?:[^"]|"")*"|[^".]+)\./.exec(lock.relation)?.[0] ?? '';
+  const sql = `DROP INDEX CONCURRENTLY IF EXISTS ${qualified}${idx};\nCREATE UNIQUE INDEX CONCURRENTLY ${idx} ON ${lock.relation} (${cols});\nALTER TABLE ${lock.relation} ADD CONSTRAINT ${idx} UNIQUE USING INDEX ${idx}`;
   if (k.indexOptions.length) return byHand(`${k.indexOptions.join(', ')} must be carried over to the index or the constraint`, sql);
   if (unit.language !== 'sql' || s.origin !== 'sql-file' || s.interpolated || !s.sqlToFile || f.alter.length !== 1) return byHand('only a one-subcommand ALTER TABLE in a .sql file is rewritten in place', sql);
   if (unit.wrapped.oneQueryString) return byHand(`${unit.wrapped.oneQueryString}, so the index build would run in a transaction block: put it in a migration file of its own`, sql);

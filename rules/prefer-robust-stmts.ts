@@ -1,9 +1,9 @@
 import { defineRule } from '../src/core/rule.js';
 import type { MigrationUnit, Phase, Statement } from '../src/core/unit.js';
-import { quoteName } from '../src/sql/describe.js';
 import { factsOf } from '../src/sql/facts.js';
 import { robustnessGaps, type RobustnessGap } from '../src/sql/robust.js';
-import type { Fix } from '../src/core/diagnostic.js';
+import type { Diagnostic } from '../src/core/diagnostic.js';
+import { concurrentBuildDropSql, droppedJustBefore, gapFix, leftoverDropFix } from '../src/fix/robust-edits.js';
 
 const ID = 'prefer-robust-stmts';
 
@@ -28,64 +28,57 @@ function committedBeforeALaterFailure(unit: MigrationUnit): Set<Statement> {
   return out;
 }
 
-function insertAt(s: Statement, at: number | null): number | null {
-  if (at === null || s.interpolated || !s.sqlToFile) return null;
-  return s.sqlToFile(at);
+/** Why the fix cannot insert the DROP INDEX CONCURRENTLY IF EXISTS, for the help. */
+function noDropFixWhy(unit: MigrationUnit, s: Statement): string {
+  // Reported all the same: once the build is taken out of its block (the other rule's fix), it needs the drop.
+  if (s.context.inTransaction) return 'the build runs inside a transaction block, where CONCURRENTLY fails (ban-concurrent-index-creation-in-transaction): take it out first';
+  if (unit.wrapped.oneQueryString || unit.wrapped.concurrentDropCaveat) return `${unit.wrapped.concurrentDropCaveat ?? unit.wrapped.oneQueryString}, and a second statement beside the build puts both in one transaction block, where CONCURRENTLY fails: drop an INVALID leftover by hand before a rerun`;
+  if (unit.framework === 'django' && s.phase === 'down') return 'Django unapplies the operations last to first, so an operation before this one would run after it: put the drop first in the same reverse_sql, e.g. reverse_sql=["DROP INDEX CONCURRENTLY IF EXISTS ...", "CREATE INDEX CONCURRENTLY ..."], which Django runs one statement at a time';
+  return 'miglint cannot insert it here: the build shares its call or line with other code, or is not awaited';
 }
 
-/**
- * The fix replacing a builder call, whose framework has no IF [NOT] EXISTS form for it, by the
- * framework's raw query of the same SQL with ` IF [NOT] EXISTS` inserted: only for a call that
- * sends this one statement (no other statement or unanalysed part within its span), so nothing
- * else the call sends is lost, and only for a DROP or CREATE INDEX, whose translation is exact.
- */
-function rawFix(unit: MigrationUnit, s: Statement, g: RobustnessGap): Fix | null {
-  if (g.at === null || s.interpolated || !unit.edits.replaceWithRawQuery) return null;
-  // Column definitions are translated approximately (an enum, a comment, a generated default the framework adds): never written back.
-  if ('CreateStmt' in s.node || g.form === 'ADD COLUMN') return null;
-  const within = (o: { span: { start: number; end: number } }) => o !== s && o.span.start < s.span.end && s.span.start < o.span.end;
-  if (unit.statements.some(within) || unit.unanalysed.some(within)) return null;
-  const head = s.sql.slice(0, g.at);
-  const edits = unit.edits.replaceWithRawQuery(s, `${head} ${/[A-Z]/.test(head) ? g.missing : g.missing.toLowerCase()}${s.sql.slice(g.at)}`);
-  return edits?.length ? { title: `Add ${g.missing} by writing the statement as a raw query`, applicability: 'safe', edits } : null;
+/** The finding on a named CREATE INDEX CONCURRENTLY without the DROP INDEX CONCURRENTLY IF EXISTS of its name just before it. */
+function concurrentBuildFinding(unit: MigrationUnit, s: Statement): Diagnostic {
+  const drop = concurrentBuildDropSql(s);
+  const ine = 'IndexStmt' in s.node && !!s.node.IndexStmt.if_not_exists;
+  const fix = leftoverDropFix(unit, s);
+  const form = ine ? 'CREATE INDEX CONCURRENTLY IF NOT EXISTS' : 'CREATE INDEX CONCURRENTLY';
+  return {
+    ruleId: ID,
+    message: ine
+      ? `${form} without \`${drop}\` just before it: after a failed build, a rerun skips the INVALID index the failure left behind instead of building it.`
+      : `${form} without \`${drop}\` just before it: a failed concurrent build leaves an INVALID index of this name behind, so a rerun fails here.`,
+    note: `A failed CREATE INDEX CONCURRENTLY leaves an INVALID index of its name behind (sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY). ${
+      ine ? 'IF NOT EXISTS makes the rerun skip it: queries never use an INVALID index, and an INVALID unique index enforces nothing, so the migration is recorded as done without the index.' : 'Rerunning the migration stops here with an "already exists" error until someone drops it.'
+    } \`${drop}\` just before the build, on the same connection, removes such a leftover (and, on a rerun after a build that succeeded, the valid index, which is then built again), so every run ends with a valid index.`,
+    help: fix
+      ? `Run \`${drop}\` just before the build (the fix inserts it as a statement of its own), or build the index with migrun's execIndex, which drops an INVALID leftover and builds it again.`
+      : `Run \`${drop}\` just before the build, as a statement of its own on the same connection (${noDropFixWhy(unit, s)}), or build the index with migrun's execIndex, which drops an INVALID leftover and builds it again.`,
+    span: s.span,
+    ...(fix ? { fix } : {}),
+  };
 }
 
-/** The fix inserting ` IF [NOT] EXISTS` into SQL written in the file. */
-function sqlFix(s: Statement, g: RobustnessGap): Fix | null {
-  const at = insertAt(s, g.at);
-  return at === null ? null : { title: `Add ${g.missing}`, applicability: 'safe', edits: [{ start: at, end: at, text: ` ${g.missing}` }] };
-}
-
-/**
- * The fix making a builder call send IF [NOT] EXISTS through the framework's own form of it (an
- * `ifNotExists: true` option, a chained `.ifNotExists()`, TypeORM's `ifNotExists` argument, knex's
- * `dropTableIfExists`); null when the framework has none for this call. The edits of one call are
- * the same for each of its statements (the fix engine shares identical edits).
- */
-function builderFix(unit: MigrationUnit, s: Statement, g: RobustnessGap): Fix | null {
-  const edits = unit.edits.setBuilderOptions?.(s, g.missing === 'IF NOT EXISTS' ? { ifNotExists: true } : { ifExists: true });
-  if (!edits?.length) return rawFix(unit, s, g);
-  const shown = edits.map((e) => e.text.replace(/^[\s,]+|[\s,]+$/g, '')).join(' ');
-  return { title: `Add ${g.missing} with \`${shown}\``, applicability: 'safe', edits };
-}
-
-/** The name of the index a CREATE INDEX CONCURRENTLY builds, schema-qualified as its table is (an index lives in its table's schema). */
-function leftoverName(s: Statement): string {
-  const n = 'IndexStmt' in s.node ? s.node.IndexStmt : null;
-  const schema = n?.relation?.schemaname;
-  return n?.idxname ? (schema ? `${quoteName(schema)}.${quoteName(n.idxname)}` : quoteName(n.idxname)) : 'the index';
+/** The help for a builder call that has no IF [NOT] EXISTS form, in the framework's words where it has them. */
+function builderHelp(unit: MigrationUnit, g: RobustnessGap, how: string | null): string {
+  if (how) return `Make the builder call send the ${g.form} with ${g.missing} (${how}) so the migration can be rerun, or run the whole migration in one transaction (where PostgreSQL allows it).`;
+  const robust = unit.idioms?.robustBuilder?.(g.form, g.missing);
+  if (robust) return `${robust}, or run the whole migration in one transaction (where PostgreSQL allows it).`;
+  return `This builder call has no option that makes it send ${g.missing}: write the statement with ${g.missing} as a raw query, or run the whole migration in one transaction (where PostgreSQL allows it).`;
 }
 
 /**
  * CREATE / DROP (and ALTER TABLE ... ADD COLUMN / DROP COLUMN / DROP CONSTRAINT)
  * without `IF [NOT] EXISTS` in a migration that does not run in one transaction: when
- * it fails part-way (a concurrent index build that fails leaves an INVALID index
- * behind), the statements that ran stay committed and a rerun fails on them.
+ * it fails part-way, the statements that ran stay committed and a rerun fails on them.
+ * A named CREATE INDEX CONCURRENTLY is robust only with a DROP INDEX CONCURRENTLY IF
+ * EXISTS of its name just before it (a failed build leaves an INVALID index, which IF
+ * NOT EXISTS would skip).
  */
 export default defineRule({
   meta: {
     id: ID,
-    description: 'CREATE / DROP in a migration that does not run in one transaction should use IF [NOT] EXISTS, so a rerun after a failure works.',
+    description: 'CREATE / DROP in a migration that does not run in one transaction should use IF [NOT] EXISTS, and a concurrent index build should drop an INVALID leftover first, so a rerun after a failure works.',
     fixable: 'sometimes',
     recommended: true,
     defaultSeverity: 'warning',
@@ -94,35 +87,27 @@ export default defineRule({
   },
   check(unit) {
     let exposed: Set<Statement> | null = null;
-    return unit.statements.flatMap((s) => {
-      // Builder calls of a frontend that cannot rewrite them as raw queries (the Python ones, for now) are left out:
-      // their frameworks' IF [NOT] EXISTS options (Alembic's if_not_exists) are not modelled there yet.
-      if (s.origin === 'builder' && !unit.edits.replaceWithRawQuery) return [];
+    return unit.statements.flatMap((s, i): Diagnostic[] => {
       // Outside up/down (a helper method): when and in which transaction it runs is not known from the file.
       if (s.phase === 'other') return [];
+      // A failed named CREATE INDEX CONCURRENTLY leaves an INVALID index of its name behind, even as the last statement.
+      if ('IndexStmt' in s.node && s.node.IndexStmt.concurrent && s.node.IndexStmt.idxname) {
+        // migrun's execIndex (and migrun's plan of a .sql file, which runs the build with it) drops an INVALID leftover before each build.
+        if (s.executor === 'migrun-index' || s.executor === 'migrun-sql') return [];
+        return droppedJustBefore(unit, i) ? [] : [concurrentBuildFinding(unit, s)];
+      }
       const gaps = robustnessGaps(s.node, s.sql);
       if (gaps.length === 0) return [];
       exposed ??= committedBeforeALaterFailure(unit);
-      // A failed CREATE INDEX CONCURRENTLY leaves an INVALID index of its name behind, even as the last statement.
-      const leftover = factsOf(s).kind.tag === 'CREATE INDEX CONCURRENTLY';
-      if (!leftover && !exposed.has(s)) return [];
-      const why = leftover ? 'a failed concurrent build leaves an INVALID index of this name behind' : 'a later statement of this migration runs in another transaction, and if it fails this one stays committed';
+      if (!exposed.has(s)) return [];
+      const why = 'a later statement of this migration runs in another transaction, and if it fails this one stays committed';
       return gaps.map((g) => {
-        const fix = s.origin === 'builder' ? builderFix(unit, s, g) : sqlFix(s, g);
+        const { fix, how } = gapFix(unit, s, g);
         return {
           ruleId: ID,
           message: `${g.form} without ${g.missing}: ${why}, so a rerun fails here.`,
-          note: leftover
-            ? `A failed CREATE INDEX CONCURRENTLY leaves an INVALID index of its name behind, so rerunning the migration stops here with an "already exists" error until someone drops it. IF NOT EXISTS lets the rerun go on, but it skips that INVALID index rather than building it: queries do not use an INVALID index, so drop it before the rerun (DROP INDEX CONCURRENTLY IF EXISTS ${leftoverName(s)}), or build the index with migrun's execIndex, which drops an INVALID leftover and builds it again.`
-            : `The migration does not run in one transaction block, so what ran before a failure stays committed, and rerunning it stops at this ${g.form} with ${g.missing === 'IF NOT EXISTS' ? 'an "already exists"' : 'a "does not exist"'} error.`,
-          help:
-            s.origin !== 'builder'
-              ? `Add ${g.missing} to the ${g.form} so the migration can be rerun, or run the whole migration in one transaction (where PostgreSQL allows it).`
-              : fix
-                ? fix.title.includes('`')
-                  ? `Make the builder call send the ${g.form} with ${g.missing} (the fix adds ${fix.title.slice(fix.title.indexOf('`'))}) so the migration can be rerun, or run the whole migration in one transaction (where PostgreSQL allows it).`
-                  : `The builder has no option for ${g.missing} here: write the statement with ${g.missing} as a raw query (the fix does), or run the whole migration in one transaction (where PostgreSQL allows it).`
-                : `This builder call has no option that makes it send ${g.missing}: write the statement with ${g.missing} as a raw query, or run the whole migration in one transaction (where PostgreSQL allows it).`,
+          note: `The migration does not run in one transaction block, so what ran before a failure stays committed, and rerunning it stops at this ${g.form} with ${g.missing === 'IF NOT EXISTS' ? 'an "already exists"' : 'a "does not exist"'} error.`,
+          help: s.origin !== 'builder' ? `Add ${g.missing} to the ${g.form} so the migration can be rerun, or run the whole migration in one transaction (where PostgreSQL allows it).` : builderHelp(unit, g, how),
           span: s.span,
           ...(fix ? { fix } : {}),
         };

@@ -31,7 +31,7 @@ export default defineRule({
           ruleId: 'require-concurrent-index-creation',
           message: `CREATE INDEX on existing table ${quoteName(table)} without CONCURRENTLY.`,
           note: `CREATE INDEX takes a SHARE lock on ${quoteName(table)} for the whole build, which blocks writes (INSERT, UPDATE, DELETE); on a large table that is minutes of failed or queued writes.${other}`,
-          help: 'Use CREATE INDEX CONCURRENTLY (it takes SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes), with IF NOT EXISTS, outside a transaction block.',
+          help: 'Use CREATE INDEX CONCURRENTLY (it takes SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes) outside a transaction block, after DROP INDEX CONCURRENTLY IF EXISTS of its name (a failed concurrent build leaves an INVALID index behind).',
           span: s.span,
           ...(lock ? { lock: claim(lock, f.effects) } : {}),
           ...concurrentIndexFix(unit, s, context.settings),

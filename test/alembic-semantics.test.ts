@@ -98,7 +98,7 @@ function project(revision: string): string {
  * Runs `alembic upgrade head` on a fresh database holding `leads`; the SQLSTATE it failed with (null: success),
  * whether the index is valid, and the rows of `query` afterwards.
  */
-async function upgrade(server: TestServer, revision: string, query?: string, setup?: string): Promise<{ sqlstate: string | null; validIndex: boolean; output: string; rows: Record<string, unknown>[] }> {
+async function upgrade(server: TestServer, revision: string, query?: string, setup?: string, before?: (url: string) => Promise<void>): Promise<{ sqlstate: string | null; validIndex: boolean; output: string; rows: Record<string, unknown>[] }> {
   const url = await server.freshDatabase('alembic');
   const c = new pg.Client({ connectionString: url });
   c.on('error', () => undefined);
@@ -106,6 +106,7 @@ async function upgrade(server: TestServer, revision: string, query?: string, set
   try {
     await c.query('CREATE TABLE leads (id bigint PRIMARY KEY, phone text)');
     if (setup) await c.query(setup);
+    if (before) await before(url);
     const dir = project(revision);
     const run = await new Promise<{ code: number; output: string }>((resolve) => {
       execFile(PYTHON, ['-m', 'alembic', 'upgrade', 'head'], { cwd: dir, env: { ...process.env, DATABASE_URL: url }, timeout: 60_000 }, (err, stdout, stderr) =>
@@ -210,16 +211,50 @@ forEachServer('Alembic runs migrations as miglint assumes', (server) => {
     assert.equal(r.validIndex, true);
   });
 
-  test("miglint's fix of a plain op.create_index runs (the raw-SQL form, which Alembic 1.8 takes without if_not_exists)", { skip, timeout: 90_000 }, async () => {
+  test("miglint's fix of a plain op.create_index runs: CONCURRENTLY after the drop of a leftover, in an autocommit block (Alembic 1.8 takes both forms)", { skip, timeout: 90_000 }, async () => {
     const raw = migration('    op.execute("CREATE INDEX ix_leads_phone ON leads (phone)")');
     const fixed = fixText('versions/0001_phone.py', raw, config(), { rules, only: new Set(['require-concurrent-index-creation']), unsafe: true });
     assert.equal(fixed.error, null);
-    assert.match(fixed.output, /autocommit_block\(\):\n {8}op\.execute\("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_leads_phone/);
+    assert.match(fixed.output, /autocommit_block\(\):\n {8}op\.execute\("DROP INDEX CONCURRENTLY IF EXISTS ix_leads_phone"\)\n {8}op\.execute\("CREATE INDEX CONCURRENTLY ix_leads_phone/);
     const r = await upgrade(server, fixed.output);
     assert.equal(r.sqlstate, null, r.output);
     assert.equal(r.validIndex, true);
-    // The builder form gets the same block (its if_not_exists needs Alembic 1.12, which the fix's title says).
     const builder = fixText('versions/0001_phone.py', PLAIN_INDEX, config(), { rules, only: new Set(['require-concurrent-index-creation']), unsafe: true });
-    assert.match(builder.output, /autocommit_block\(\):\n {8}op\.create_index\("ix_leads_phone", "leads", \["phone"\], postgresql_concurrently=True, if_not_exists=True\)/);
+    assert.equal(builder.error, null);
+    assert.match(builder.output, /autocommit_block\(\):\n {8}op\.execute\("DROP INDEX CONCURRENTLY IF EXISTS ix_leads_phone"\)\n {8}op\.create_index\("ix_leads_phone", "leads", \["phone"\], postgresql_concurrently=True\)/);
+    const b = await upgrade(server, builder.output);
+    assert.equal(b.sqlstate, null, b.output);
+    assert.equal(b.validIndex, true);
+  });
+
+  test("prefer-robust-stmts' fix makes a rerun after a failed concurrent build end with a valid index (IF NOT EXISTS would keep the INVALID one)", { skip, timeout: 90_000 }, async () => {
+    // A failed build of the unique index (duplicates), the duplicates then removed: the INVALID leftover a rerun meets.
+    const leftover = "INSERT INTO leads VALUES (1, '555'), (2, '555')";
+    const setup = async (url: string) => {
+      const c = new pg.Client({ connectionString: url });
+      c.on('error', () => undefined);
+      await c.connect();
+      try {
+        await c.query(leftover);
+        await c.query('CREATE UNIQUE INDEX CONCURRENTLY ix_leads_phone ON leads (phone)').catch(() => undefined);
+        await c.query('DELETE FROM leads WHERE id = 2');
+        const v = await c.query<{ valid: boolean }>("SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('ix_leads_phone')");
+        assert.deepEqual(v.rows, [{ valid: false }], 'the failed build left an INVALID index');
+      } finally {
+        await c.end();
+      }
+    };
+    const skipping = migration('    with op.get_context().autocommit_block():\n        op.execute("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ix_leads_phone ON leads (phone)")');
+    const before = lint('versions/0001_phone.py', skipping, { rules: ['prefer-robust-stmts'] });
+    assert.deepEqual(before.map((f) => [f.ruleId, f.fix?.applicability]), [['prefer-robust-stmts', 'safe']]);
+    const as = await upgrade(server, skipping, undefined, undefined, setup);
+    assert.equal(as.sqlstate, null, as.output);
+    assert.equal(as.validIndex, false, 'IF NOT EXISTS skipped the INVALID index');
+    const fixed = fixText('versions/0001_phone.py', skipping, config(), { rules, only: new Set(['prefer-robust-stmts']), unsafe: false });
+    assert.equal(fixed.error, null);
+    assert.deepEqual(lint('versions/0001_phone.py', fixed.output, { rules: ['prefer-robust-stmts'] }), []);
+    const r = await upgrade(server, fixed.output, undefined, undefined, setup);
+    assert.equal(r.sqlstate, null, r.output);
+    assert.equal(r.validIndex, true, 'the drop let the rerun build it');
   });
 });

@@ -97,8 +97,14 @@ describe('reporters', () => {
     assert.equal(out[0].fixableErrorCount, 1);
     const m = out[0].messages[0];
     assert.deepEqual([m.ruleId, m.severity, m.line, m.column, m.endLine, m.endColumn], ['require-concurrent-index-creation', 2, 2, 1, 2, INDEX.length]);
-    assert.deepEqual(m.fix.range, [text.indexOf('INDEX') + 5, text.indexOf('INDEX') + 5]);
-    assert.equal(m.fix.text, ' CONCURRENTLY IF NOT EXISTS');
+    // Two edits (the drop of an INVALID leftover on its own line, CONCURRENTLY in the statement), merged into ESLint's one range.
+    const line = text.indexOf('CREATE');
+    assert.deepEqual(m.fix.edits, [
+      { range: [line, line], text: 'DROP INDEX CONCURRENTLY IF EXISTS idx_a;\n' },
+      { range: [line + 12, line + 12], text: ' CONCURRENTLY' },
+    ]);
+    assert.deepEqual(m.fix.range, [line, line + 12]);
+    assert.equal(m.fix.text, 'DROP INDEX CONCURRENTLY IF EXISTS idx_a;\nCREATE INDEX CONCURRENTLY');
     assert.equal(m.fix.applicability, 'safe');
   });
   test('sarif 2.1.0 with rule metadata and regions', () => {

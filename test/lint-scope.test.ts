@@ -10,7 +10,7 @@ import { miglintIn } from './support/cli.js';
 import { repoRoot } from './support/paths.js';
 
 const BIN = join(repoRoot, 'bin', 'miglint.js');
-const INDEX = (n: string) => `CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_${n} ON leads (${n});\n`;
+const INDEX = (n: string) => `DROP INDEX CONCURRENTLY IF EXISTS idx_${n};\nCREATE INDEX CONCURRENTLY idx_${n} ON leads (${n});\n`;
 const BAD = (n: string) => `CREATE INDEX idx_${n} ON leads (${n});\n`;
 const GIT_ENV = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
 
@@ -60,7 +60,7 @@ describe('--since <git-ref>', () => {
     const r = await miglint(['--since', 'main', 'db'], dir);
     assert.equal(r.code, 1, r.stderr);
     assert.deepEqual(r.linted, ['0003_c.sql', '0004_d_renamed.sql', '0005_e.sql', '0006_f.sql']);
-    assert.deepEqual(r.found.sort(), ['0003_c.sql:2', '0004_d_renamed.sql:1', '0005_e.sql:1', '0006_f.sql:1']);
+    assert.deepEqual(r.found.sort(), ['0003_c.sql:3', '0004_d_renamed.sql:1', '0005_e.sql:1', '0006_f.sql:1']);
     // Without --since, the unchanged 0001 is reported too.
     assert.ok((await miglint(['db'], dir)).found.includes('0001_a.sql:1'));
   });

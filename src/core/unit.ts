@@ -181,16 +181,32 @@ export interface FrontendEdits {
    * in TS/JS as the first query of its phase's function (after leading SET queries).
    */
   insertStatementBefore?: (statement: Statement, sql: string) => Edit[] | null;
+  /**
+   * Inserts a statement executing `sql` immediately before `statement`, as a statement of its own
+   * on the same connection and in the same direction, so that nothing runs between them: in SQL
+   * just before it (with the runner's chunk separator where it has one); in TS/JS a new call of the
+   * same receiver (a builder call: the framework's raw query) before the call's statement, awaited
+   * as that one is; Alembic an `op.execute(...)` before the call's statement; Django a
+   * `migrations.RunSQL(sql, reverse_sql=migrations.RunSQL.noop)` before the operation. Null when it
+   * cannot: the statement is not the first its call sends, the runner sends the file as one query
+   * string (both would then run in one implicit transaction block), the call is not awaited, the
+   * direction runs its operations in reverse (Django's unapply).
+   */
+  insertStatementJustBefore?: (statement: Statement, sql: string) => Edit[] | null;
   /** Sets options on a builder call's options object, e.g. `{ concurrently: true }`; null if the builder has none. */
   setBuilderOptions?: (statement: Statement, options: Record<string, boolean>) => Edit[] | null;
+  /** What the options `setBuilderOptions` sets need of the framework, as a clause (`Alembic 1.16 or newer`); null: nothing beyond what the file uses. */
+  builderOptionsNeed?: (statement: Statement, options: Record<string, boolean>) => string | null;
   /** Replaces a builder call with the framework's raw-query call running `sql`; null if it cannot. */
   replaceWithRawQuery?: (statement: Statement, sql: string) => Edit[] | null;
   /**
    * Runs this one statement outside the framework's wrapping transaction (Alembic's
    * `with op.get_context().autocommit_block():`), with what else that changes (`caveat`,
-   * which makes the fix unsafe); null when the framework has no per-statement way out.
+   * which makes the fix unsafe); null when the framework has no per-statement way out. `first`:
+   * SQL to run just before the statement inside the same block (the DROP INDEX CONCURRENTLY IF
+   * EXISTS of a concurrent build).
    */
-  runOutsideTransaction?: (statement: Statement) => { edits: Edit[]; how: string; caveat: string } | null;
+  runOutsideTransaction?: (statement: Statement, first?: string) => { edits: Edit[]; how: string; caveat: string } | null;
   /** Makes a swallowing handler rethrow its error at its end (`throw err;` in TS/JS); null if it cannot (no error binding). */
   rethrow?: (handler: SwallowedCatchFact) => Edit[] | null;
   /** The rethrow fix's title in the language's words (Python: a bare `raise`); absent: `Rethrow <error> at the end of the catch`. */
@@ -234,6 +250,12 @@ export interface FrameworkIdioms {
    * absent: the libpq connection option `options: '-c name=value'`.
    */
   connectionSetting?: (name: string, value: string) => string;
+  /**
+   * How to make a builder operation that has no IF [NOT] EXISTS option rerunnable, in the
+   * framework's terms (Django: `SeparateDatabaseAndState` with a `RunSQL` saying IF NOT EXISTS);
+   * absent: write the statement as a raw query.
+   */
+  robustBuilder?: (form: string, missing: string) => string;
 }
 
 /**

@@ -12,6 +12,8 @@ import type { LintSettings } from '../core/rule.js';
 import type { MigrationUnit, Statement } from '../core/unit.js';
 import { classify } from '../sql/classify.js';
 import { factsOf } from '../sql/facts.js';
+import { robustnessGaps } from '../sql/robust.js';
+import { concurrentBuildDropSql, droppedJustBefore, gapFixable, knownIndexName } from './robust-edits.js';
 
 type MaybeFix = { fix?: Fix };
 
@@ -29,8 +31,8 @@ function concurrentInsertion(s: Statement): { at: number; text: string } | null 
   if ('IndexStmt' in s.node) {
     const m = /^CREATE\s+(?:UNIQUE\s+)?INDEX\b/i.exec(s.sql);
     if (!m) return null;
-    const ine = s.node.IndexStmt.idxname && !s.node.IndexStmt.if_not_exists ? ' IF NOT EXISTS' : '';
-    return { at: m[0].length, text: sameCase(m[0], ` CONCURRENTLY${ine}`) };
+    // A named build gets the DROP INDEX CONCURRENTLY IF EXISTS of its name just before it (robust-edits.ts), not IF NOT EXISTS.
+    return { at: m[0].length, text: sameCase(m[0], ' CONCURRENTLY') };
   }
   if ('DropStmt' in s.node) {
     const d = s.node.DropStmt;
@@ -48,14 +50,10 @@ function statementEdits(unit: MigrationUnit, s: Statement): Edit[] | null {
   if (!ins) return null;
   if (s.origin === 'builder') {
     const isCreate = 'IndexStmt' in s.node;
-    // A builder without IF NOT EXISTS for the index (Sequelize's addIndex, TypeORM's createIndex) would build it
-    // concurrently without it, and a failed build's INVALID leftover stops a rerun: the raw query says both, where there is one.
-    const idx = 'IndexStmt' in s.node ? s.node.IndexStmt : null;
-    const sayNotExists = !idx || !idx.idxname || idx.if_not_exists || unit.edits.setBuilderOptions?.(s, { ifNotExists: true }) != null;
-    const viaOptions = unit.edits.setBuilderOptions?.(s, isCreate ? { concurrently: true, ifNotExists: true } : { concurrently: true, ifExists: true });
-    if (viaOptions && sayNotExists) return viaOptions;
+    const viaOptions = unit.edits.setBuilderOptions?.(s, isCreate ? { concurrently: true } : { concurrently: true, ifExists: true });
+    if (viaOptions) return viaOptions;
     const fixedSql = s.sql.slice(0, ins.at) + ins.text + s.sql.slice(ins.at);
-    return unit.edits.replaceWithRawQuery?.(s, fixedSql) ?? viaOptions ?? null;
+    return unit.edits.replaceWithRawQuery?.(s, fixedSql) ?? null;
   }
   if (s.interpolated || !s.sqlToFile) return null;
   const at = s.sqlToFile(ins.at);
@@ -89,7 +87,7 @@ function countsOf(unit: MigrationUnit): UnitCounts {
 }
 
 /** Edits (and their applicability) that take `s` out of its transaction block, or a display-only fix. */
-export function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql): { edits: Edit[]; applicability: Fix['applicability']; note: string } {
+export function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql, first?: string): Left {
   const split = `; split: move \`${oneLine(sql)};\` into ${unit.wrapped.splitSteps ?? 'a migration of its own'}, after this one,`;
   const counts = countsOf(unit);
   switch (s.context.transaction) {
@@ -106,14 +104,14 @@ export function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql)
       if (counts.transactionControl.has(scope)) {
         return { edits: [], applicability: 'display-only', note: `${split} since this migration manages its transaction with BEGIN/COMMIT itself and switching the framework's off would leave a block open` };
       }
-      const left = leaveFrameworkTransaction(unit, s, counts, scope);
+      const left = leaveFrameworkTransaction(unit, s, counts, scope, first);
       if (left.edits.length === 0) return left;
       // A SET LOCAL timeout ends with the transaction the statement leaves: it becomes a session-level SET.
       const keep = sessionTimeouts(unit, s);
       if (!keep) return { edits: [], applicability: 'display-only', note: `${left.note}, and make the SET LOCAL of its timeouts a session-level SET (SET LOCAL ends with the transaction)` };
       if (keep.edits.length === 0) return left;
       const what = keep.lines.length > 1 ? `the SET LOCALs on lines ${keep.lines.join(' and ')} become session-level SETs, so the timeouts still hold` : `the SET LOCAL on line ${keep.lines[0]} becomes a session-level SET, so the timeout still holds`;
-      return { edits: [...left.edits, ...keep.edits], applicability: 'unsafe', note: `${left.note}; and ${what} outside the transaction (also for what the connection runs after this migration: unsafe)` };
+      return { ...left, edits: [...left.edits, ...keep.edits], applicability: 'unsafe', note: `${left.note}; and ${what} outside the transaction (also for what the connection runs after this migration: unsafe)` };
     }
     case 'explicit':
       return { edits: [], applicability: 'display-only', note: `${split} outside any BEGIN ... COMMIT` };
@@ -128,16 +126,45 @@ export function leaveTransaction(unit: MigrationUnit, s: Statement, sql = s.sql)
   }
 }
 
+/**
+ * How a statement leaves its transaction block: the edits, their applicability, the note for the
+ * fix title, and whether the `first` statement asked for was placed (inside Alembic's block).
+ */
+interface Left {
+  edits: Edit[];
+  applicability: Fix['applicability'];
+  note: string;
+  firstPlaced?: boolean;
+}
+
+/**
+ * The statements (other than `s`) that leaving the transaction would leave committed before a
+ * later failure and that have an IF [NOT] EXISTS gap no fix closes (a Django operation, an ALTER
+ * TABLE of two subcommands): a rerun after that failure would stop at them.
+ */
+function exposedUnfixable(unit: MigrationUnit, s: Statement, exposed: (o: Statement) => boolean): Statement[] {
+  return unit.statements.filter((o) => o !== s && o.phase !== 'other' && exposed(o) && robustnessGaps(o.node, o.sql).some((g) => !gapFixable(unit, o, g)));
+}
+
 /** The framework-wrapped case of `leaveTransaction`, once batching and BEGIN/COMMIT of its own are ruled out. */
-function leaveFrameworkTransaction(unit: MigrationUnit, s: Statement, counts: UnitCounts, scope: string): { edits: Edit[]; applicability: Fix['applicability']; note: string } {
-  // A framework with a per-statement way out (Alembic's autocommit_block) takes only this statement out.
-  const out = unit.edits.runOutsideTransaction?.(s) ?? null;
-  if (out) return { edits: out.edits, applicability: 'unsafe', note: `; ${out.how} (unsafe: ${out.caveat})` };
+function leaveFrameworkTransaction(unit: MigrationUnit, s: Statement, counts: UnitCounts, scope: string, first?: string): Left {
+  const splitNote = (n: number) =>
+    `; split: move it into ${unit.wrapped.splitSteps ?? 'a migration of its own'}, since running it outside the transaction would leave ${n} other statement(s) committed before a later failure that no fix makes rerunnable (a rerun would stop at them)`;
+  // A framework with a per-statement way out (Alembic's autocommit_block) takes only this statement out; what ran before it is committed.
+  const out = unit.edits.runOutsideTransaction?.(s, first) ?? null;
+  if (out) {
+    const at = countsOf(unit).position.get(s) ?? 0;
+    const stuck = exposedUnfixable(unit, s, (o) => o.phase === s.phase && (countsOf(unit).position.get(o) ?? 0) < at);
+    if (stuck.length) return { edits: [], applicability: 'display-only', note: splitNote(stuck.length) };
+    return { edits: out.edits, applicability: 'unsafe', note: `; ${out.how} (unsafe: ${out.caveat})`, firstPlaced: first !== undefined };
+  }
   const edits = unit.edits.disableTransaction?.(s.phase) ?? null;
   if (!edits) {
     const how = unit.wrapped.switchAdvice ?? (unit.language !== 'sql' ? "run it outside the framework's transaction" : "run it outside the runner's transaction");
     return { edits: [], applicability: 'display-only', note: `; ${how}` };
   }
+  const stuck = exposedUnfixable(unit, s, (o) => scope === '*' || o.phase === scope);
+  if (stuck.length) return { edits: [], applicability: 'display-only', note: splitNote(stuck.length) };
   const others = (counts.needingTransaction.get(scope) ?? 0) - (needsTransaction(s) ? 1 : 0);
   if (others > 0) {
     return { edits, applicability: 'unsafe', note: `; unsafe: switching the transaction off also leaves ${others} other statement(s) in this migration without one (better: split them into their own migration)` };
@@ -178,15 +205,39 @@ function oneLine(sql: string): string {
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
 
+/**
+ * The DROP INDEX CONCURRENTLY IF EXISTS a named CREATE INDEX needs just before it once it is
+ * concurrent (a failed build leaves an INVALID index of its name), or null: not a named build, or
+ * the drop is there already.
+ */
+function leftoverDrop(unit: MigrationUnit, s: Statement): string | null {
+  if (!('IndexStmt' in s.node) || !s.node.IndexStmt.idxname) return null;
+  const i = countsOf(unit).position.get(s) ?? -1;
+  return i >= 0 && droppedJustBefore(unit, i) ? null : concurrentBuildDropSql(s);
+}
+
+/**
+ * Edits (with the transaction's) that add `drop` just before `s`: inside Alembic's autocommit
+ * block when `tx` placed it there, else the frontend's statement just before; null when it cannot.
+ */
+function withDrop(unit: MigrationUnit, s: Statement, drop: string | null, tx: Left): Edit[] | null {
+  if (drop === null || tx.firstPlaced) return tx.edits;
+  const before = unit.edits.insertStatementJustBefore?.(s, drop) ?? null;
+  return before ? [...before, ...tx.edits] : null;
+}
+
 /** The fix of `require-concurrent-index-creation` / `-deletion`. */
 export function concurrentIndexFix(unit: MigrationUnit, s: Statement, settings: LintSettings): MaybeFix {
   const own = statementEdits(unit, s);
   const isCreate = 'IndexStmt' in s.node;
+  const drop = isCreate && knownIndexName(s) ? leftoverDrop(unit, s) : null;
   const title =
     s.origin === 'builder'
-      ? `Make the builder call ${isCreate ? 'build' : 'drop'} the index concurrently`
+      ? `Make the builder call ${isCreate ? 'build' : 'drop'} the index concurrently${drop ? `, after \`${drop}\`` : ''}`
       : isCreate
-        ? 'Use CREATE INDEX CONCURRENTLY IF NOT EXISTS'
+        ? drop
+          ? `Use CREATE INDEX CONCURRENTLY, after \`${drop}\``
+          : 'Use CREATE INDEX CONCURRENTLY'
         : 'Use DROP INDEX CONCURRENTLY IF EXISTS';
   if (!own) {
     const why =
@@ -197,7 +248,7 @@ export function concurrentIndexFix(unit: MigrationUnit, s: Statement, settings: 
   }
   const ins = concurrentInsertion(s);
   const fixedSql = ins ? s.sql.slice(0, ins.at) + ins.text + s.sql.slice(ins.at) : s.sql;
-  const tx = leaveTransaction(unit, s, fixedSql);
+  const tx = leaveTransaction(unit, s, fixedSql, drop ?? undefined);
   if (tx.applicability === 'display-only') return { fix: { title: `${title}${tx.note}`, applicability: 'display-only', edits: [] } };
   if (!isCreate && unit.wrapped.concurrentDropCaveat && unit.statements.length > 1) {
     // Prisma 7.4+: a DROP INDEX CONCURRENTLY beside other statements makes the whole file one query string.
@@ -210,13 +261,16 @@ export function concurrentIndexFix(unit: MigrationUnit, s: Statement, settings: 
     const timeouts = `-c lock_timeout=${settings.lockTimeout} -c statement_timeout=${settings.statementTimeout}`;
     return {
       fix: {
-        title: `${title}${tx.note}, keeping it the only statement of its migration file: ${unit.wrapped.oneQueryString}, and PostgreSQL runs a string of several statements as one transaction block, where CONCURRENTLY fails; so set lock_timeout and statement_timeout on the connection (e.g. PGOPTIONS='${timeouts}'), not with SET in this file`,
+        title: `${isCreate ? 'Use CREATE INDEX CONCURRENTLY' : title}${tx.note}, keeping it the only statement of its migration file: ${unit.wrapped.oneQueryString}, and PostgreSQL runs a string of several statements as one transaction block, where CONCURRENTLY fails; so set lock_timeout and statement_timeout on the connection (e.g. PGOPTIONS='${timeouts}'), not with SET in this file${drop ? `, and before a rerun after a failed build drop its INVALID index by hand (\`${drop}\`)` : ''}`,
         applicability: 'display-only',
         edits: [],
       },
     };
   }
-  return { fix: { title: `${title}${tx.note}`, applicability: tx.applicability, edits: [...own, ...tx.edits] } };
+  const edits = withDrop(unit, s, drop, tx);
+  // Without the drop just before it, a failed concurrent build could not be rerun (prefer-robust-stmts): write it by hand.
+  if (!edits) return { fix: { title: `${title}${tx.note} (rewrite by hand: miglint cannot insert \`${drop};\` just before the statement here)`, applicability: 'display-only', edits: [] } };
+  return { fix: { title: `${title}${tx.note}`, applicability: tx.applicability, edits: [...own, ...edits].sort((a, b) => a.start - b.start) } };
 }
 
 /** The fix of `ban-concurrent-index-creation-in-transaction`. */

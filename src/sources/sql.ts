@@ -112,6 +112,16 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
         if (/\S/.test(indent)) return [{ start: first.span.start, end: first.span.start, text: `${sql}; ` }];
         return [{ start: lineStart, end: lineStart, text: `${indent}${sql};${source.eol}` }];
       },
+      insertStatementJustBefore: (target, sql) => {
+        // One query string (or Prisma, which makes a file with a DROP INDEX CONCURRENTLY one): the two would share an implicit transaction block.
+        if (container.has(target) || scope === 'file' || scope === 'section' || runner === 'prisma') return null;
+        const lineStart = source.offsetAt({ line: source.positionAt(target.span.start).line, column: 1 });
+        const indent = text.slice(lineStart, target.span.start);
+        // drizzle-kit sends each chunk as one query string: the new statement gets a chunk of its own.
+        const sep = scope === 'breakpoint' ? `${source.eol}${indent}--> statement-breakpoint` : '';
+        if (/\S/.test(indent)) return sep ? null : [{ start: target.span.start, end: target.span.start, text: `${sql}; ` }];
+        return [{ start: lineStart, end: lineStart, text: `${indent}${sql};${sep}${source.eol}` }];
+      },
     },
   };
 }

@@ -12,6 +12,8 @@
  */
 import type { Node } from 'libpg-query';
 import { alterSubcommands } from './alter.js';
+import { dropObjectRelations } from './locks.js';
+import { fromRangeVar, relationKey, resolvedKey, splitKey, type NameContext, type RelationKey } from './names.js';
 
 export interface RobustnessGap {
   /** The statement or subcommand, for messages: `CREATE TABLE`, `DROP INDEX`, `ADD COLUMN`. */
@@ -83,4 +85,30 @@ export function robustnessGaps(node: Node, sql: string): RobustnessGap[] {
     });
   }
   return [];
+}
+
+/**
+ * The key of the index a named CREATE INDEX builds: its name in its table's schema (an index
+ * always lives in its table's schema, sql-createindex.html), the table resolved through the
+ * statement's search_path; null for an unnamed index or another statement.
+ */
+export function createdIndexKey(node: Node, context: NameContext): RelationKey | null {
+  if (!('IndexStmt' in node)) return null;
+  const s = node.IndexStmt;
+  const table = fromRangeVar(s.relation);
+  if (!table || !s.idxname) return null;
+  return relationKey(splitKey(resolvedKey(table, context)).schema, s.idxname);
+}
+
+/**
+ * The key of the one index a `DROP INDEX CONCURRENTLY IF EXISTS` drops (resolved through the
+ * statement's search_path, as PostgreSQL finds it); null for any other statement (without
+ * CONCURRENTLY or IF EXISTS, or naming several indexes, which CONCURRENTLY does not allow).
+ */
+export function concurrentDropIfExistsKey(node: Node, context: NameContext): RelationKey | null {
+  if (!('DropStmt' in node)) return null;
+  const d = node.DropStmt;
+  if (d.removeType !== 'OBJECT_INDEX' || !d.concurrent || !d.missing_ok) return null;
+  const names = dropObjectRelations(d.objects);
+  return names.length === 1 ? resolvedKey(names[0]!, context) : null;
 }

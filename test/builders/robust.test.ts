@@ -93,10 +93,10 @@ describe('prefer-robust-stmts fixes builder calls in their framework\'s words', 
       fixed: sequelize7("queryInterface.removeColumn('users', 'age', { ifExists: true });\n    await queryInterface.sequelize.query('UPDATE users SET a = 1')"),
     },
     {
-      name: 'Sequelize 6 addIndex CONCURRENTLY (no IF NOT EXISTS option): the raw query of it',
+      name: 'Sequelize 6 addIndex CONCURRENTLY: the raw query of the drop of an INVALID leftover just before it',
       file: 'm.js',
       text: sequelize6("queryInterface.addIndex('users', ['age'], { name: 'users_age_idx', concurrently: true })"),
-      fixed: sequelize6('queryInterface.sequelize.query(\'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_age_idx" ON "users" ("age")\')'),
+      fixed: sequelize6("queryInterface.sequelize.query('DROP INDEX CONCURRENTLY IF EXISTS users_age_idx');\n    await queryInterface.addIndex('users', ['age'], { name: 'users_age_idx', concurrently: true })"),
     },
     {
       // Outside Kysely's transaction (it ended it): the table stays committed when the UPDATE fails.
@@ -170,12 +170,13 @@ describe('prefer-robust-stmts fixes builder calls in their framework\'s words', 
 
 describe('the concurrent-index fix of a builder without IF NOT EXISTS', () => {
   const opts = { rules, only: new Set(['require-concurrent-index-creation']), unsafe: false };
-  test('Sequelize addIndex becomes the raw query with CONCURRENTLY IF NOT EXISTS', () => {
+  const drop = "queryInterface.sequelize.query('DROP INDEX CONCURRENTLY IF EXISTS users_age_idx');\n    await ";
+  test('Sequelize addIndex keeps the builder, sets concurrently and gets the drop of an INVALID leftover before it', () => {
     const r = fixText('m.js', sequelize6("queryInterface.addIndex('users', ['age'], { name: 'users_age_idx' })"), config(), opts);
-    assert.equal(r.output, sequelize6('queryInterface.sequelize.query(\'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_age_idx" ON "users" ("age")\')'));
+    assert.equal(r.output, sequelize6(`${drop}queryInterface.addIndex('users', ['age'], { name: 'users_age_idx', concurrently: true })`));
   });
   test('with an option the translation does not write (include), it keeps the builder and sets concurrently', () => {
     const r = fixText('m.js', sequelize6("queryInterface.addIndex('users', ['age'], { name: 'users_age_idx', include: ['name'] })"), config(), opts);
-    assert.equal(r.output, sequelize6("queryInterface.addIndex('users', ['age'], { name: 'users_age_idx', include: ['name'], concurrently: true })"));
+    assert.equal(r.output, sequelize6(`${drop}queryInterface.addIndex('users', ['age'], { name: 'users_age_idx', include: ['name'], concurrently: true })`));
   });
 });

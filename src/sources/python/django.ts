@@ -52,6 +52,9 @@ export const django = {
   idioms: {
     batchedBackfill: 'in Django, a RunPython that updates one key range at a time (Model.objects.filter(pk__gte=lo, pk__lt=hi).update(...)) in a migration with `atomic = False`, so each range commits on its own',
     builderTypeChange: 'the operation is not rewritten: change the model field it names, in the model too',
+    // Django's operations have no IF [NOT] EXISTS: the database side goes into RunSQL, the state side stays the operation.
+    robustBuilder: (form: string, missing: string) =>
+      `Django's operations have no ${missing} form: write the operation as migrations.SeparateDatabaseAndState(database_operations=[migrations.RunSQL("<the ${form} with ${missing}>", reverse_sql="<its reverse, with IF [NOT] EXISTS>")], state_operations=[<this operation>]) (python manage.py sqlmigrate prints the SQL it sends)`,
     // Django runs a migration's operations on one connection; unapplying runs their reverses last to first.
     runFirst: (sql: string, phase: Phase) =>
       phase === 'down'

@@ -20,6 +20,18 @@ import { named, sameNode, type PyNode } from './parse.js';
 import { keywords } from './strings.js';
 
 const ALEMBIC_OPTIONS: Record<string, string> = { concurrently: 'postgresql_concurrently', ifNotExists: 'if_not_exists', ifExists: 'if_exists' };
+/**
+ * The `op.*` calls with `if_not_exists` / `if_exists`, and the Alembic release that added them
+ * (Alembic's changelog: create_index / drop_index 1.12.0; create_table / drop_table 1.13.3, #1520;
+ * add_column / drop_column 1.16.0, #1626; drop_constraint 1.16.0, #1650).
+ */
+const ALEMBIC_IF_EXISTS_SINCE: Record<string, string> = { create_index: '1.12', drop_index: '1.12', create_table: '1.13.3', drop_table: '1.13.3', add_column: '1.16', drop_column: '1.16', drop_constraint: '1.16' };
+
+/** `text` as a Python string literal (double quotes unless it holds one and no single quote). */
+export function pyString(text: string): string {
+  const q = text.includes('"') && !text.includes("'") ? "'" : '"';
+  return `${q}${text.replace(/\\/g, '\\\\').replace(new RegExp(q, 'g'), `\\${q}`).replace(/\n/g, '\\n')}${q}`;
+}
 const DJANGO_CONCURRENT: Record<string, string> = { AddIndex: 'AddIndexConcurrently', RemoveIndex: 'RemoveIndexConcurrently' };
 
 /** The file's indentation step: the first indented line's whitespace, else four spaces. */
@@ -57,6 +69,8 @@ export function statementOf(n: PyNode): PyNode | null {
 interface CallShape {
   callee: Span;
   calleeName: string;
+  /** The callee as written (`op.create_index`, `batch_op.add_column`). */
+  calleeText: string;
   kwValues: Map<string, Span>;
   /** Where `, name=value` is inserted (after the last argument), or where `name=value` goes in an empty call. */
   insertAt: number;
@@ -79,6 +93,7 @@ function shapeOf(call: PyNode, env: PyEnv, alembic: boolean): CallShape | null {
   return {
     callee: { start: fn.startIndex, end: fn.endIndex },
     calleeName: fn.text.split('.').pop() ?? '',
+    calleeText: fn.text,
     kwValues,
     insertAt: last ? last.endIndex : args.startIndex + 1,
     empty: !last,
@@ -114,6 +129,46 @@ function djangoImport(name: string, text: string, eol: string, importEnd: number
   return [{ start: importEnd, end: importEnd, text: `${eol}${line}` }];
 }
 
+/**
+ * Where a statement goes that must run just before each statement that is the first its call
+ * sends, in the up or down function (Alembic: the `op.*` call's own line) or the `operations`
+ * list (Django: the operation's line; only `up`, since Django unapplies last to first): the start
+ * of that line and its indentation. Calls sharing their line with other code are left out.
+ */
+function justBeforeEdits(env: PyEnv, unit: MigrationUnit): Map<Statement, { offset: number; indent: string }> {
+  const out = new Map<Statement, { offset: number; indent: string }>();
+  const alembic = unit.framework === 'alembic';
+  if (!alembic && unit.framework !== 'django') return out;
+  const { statements, callSpans } = env.collector;
+  const byCall = new Map<string, PyNode>();
+  for (const n of env.ofType('call')) byCall.set(`${n.startIndex}:${n.endIndex}`, n);
+  const text = env.source.text;
+  statements.forEach((st, i) => {
+    const span = callSpans[i]!;
+    const prev = callSpans[i - 1];
+    if (prev && prev.start === span.start && prev.end === span.end) return;
+    if (st.phase === 'other' || (!alembic && st.phase !== 'up')) return;
+    const call = byCall.get(`${span.start}:${span.end}`);
+    if (!call) return;
+    let at: PyNode | null = null;
+    if (alembic) {
+      const stmt = statementOf(call);
+      if (/^op\./.test(call.childForFieldName('function')?.text ?? '') && stmt?.type === 'expression_statement' && sameNode(named(stmt)[0], call)) at = stmt;
+    } else {
+      // An element of `operations = [...]` or of a SeparateDatabaseAndState's `database_operations=[...]`.
+      const list = call.parent;
+      const owner = list?.type === 'list' ? list.parent : null;
+      const ok = (owner?.type === 'assignment' && owner.childForFieldName('left')?.text === 'operations') || (owner?.type === 'keyword_argument' && owner.childForFieldName('name')?.text === 'database_operations');
+      if (ok && /^\s*from\s+django\.db\s+import\s+[^\n]*\bmigrations\b/m.test(text)) at = call;
+    }
+    if (!at) return;
+    const lineStart = text.lastIndexOf('\n', at.startIndex - 1) + 1;
+    const indent = text.slice(lineStart, at.startIndex);
+    if (/^[ \t]*$/.test(indent)) out.set(st, { offset: lineStart, indent });
+  });
+  return out;
+}
+
 /** Builds the unit's edit operations (call before the tree is deleted). */
 export function pythonEdits(env: PyEnv, unit: MigrationUnit, djangoClass: PyNode | null): FrontendEdits {
   const alembic = unit.framework === 'alembic';
@@ -142,6 +197,7 @@ export function pythonEdits(env: PyEnv, unit: MigrationUnit, djangoClass: PyNode
       if (wrap) rawWraps.set(st.span.start, wrap);
     });
   }
+  const before = justBeforeEdits(env, unit);
   const atomic = django && djangoClass ? atomicEdit(djangoClass, env) : null;
   const importEnd = named(env.root).filter((n) => n.type === 'import_from_statement' || n.type === 'import_statement').at(-1)?.endIndex ?? null;
   const rethrows = new Map<string, Edit[]>();
@@ -156,10 +212,29 @@ export function pythonEdits(env: PyEnv, unit: MigrationUnit, djangoClass: PyNode
     rethrow: (c) => rethrows.get(`${c.span.start}:${c.span.end}`)?.map((e) => ({ ...e })) ?? null,
     rethrowTitle: 'Re-raise the error at the end of the except (a bare `raise`)',
   };
+  if (alembic || django) {
+    edits.insertStatementJustBefore = (s: Statement, sql: string) => {
+      const b = before.get(s);
+      if (!b) return null;
+      return [{ start: b.offset, end: b.offset, text: `${b.indent}${alembic ? `op.execute(${pyString(sql)})` : `migrations.RunSQL(${pyString(sql)}, reverse_sql=migrations.RunSQL.noop),`}${env.source.eol}` }];
+    };
+  }
   if (alembic) {
-    edits.setBuilderOptions = (s: Statement, options: Record<string, boolean>) => {
+    // Only `op.` calls: a batch block's calls (`batch_op.add_column`) are left alone.
+    const optionCall = (s: Statement, options: Record<string, boolean>) => {
       const shape = calls.get(s.span.start);
-      if (!shape || !/^(create_index|drop_index)$/.test(shape.calleeName)) return null;
+      if (!shape || !/^op\./.test(shape.calleeText)) return null;
+      const since = ALEMBIC_IF_EXISTS_SINCE[shape.calleeName];
+      const index = /^(create_index|drop_index)$/.test(shape.calleeName);
+      return Object.keys(options).every((o) => (o === 'concurrently' ? index : (o === 'ifNotExists' || o === 'ifExists') && since !== undefined)) ? { shape, since } : null;
+    };
+    edits.builderOptionsNeed = (s: Statement, options: Record<string, boolean>) => {
+      const c = optionCall(s, options);
+      return c?.since && (options.ifNotExists || options.ifExists) ? `Alembic ${c.since} or newer` : null;
+    };
+    edits.setBuilderOptions = (s: Statement, options: Record<string, boolean>) => {
+      const shape = optionCall(s, options)?.shape;
+      if (!shape) return null;
       const out: Edit[] = [];
       const added: string[] = [];
       for (const [opt, value] of Object.entries(options)) {
@@ -173,13 +248,19 @@ export function pythonEdits(env: PyEnv, unit: MigrationUnit, djangoClass: PyNode
       if (added.length) out.push({ start: shape.insertAt, end: shape.insertAt, text: shape.empty ? added.join(', ') : `, ${added.join(', ')}` });
       return out;
     };
-    edits.runOutsideTransaction = (s: Statement) => {
+    edits.runOutsideTransaction = (s: Statement, first?: string) => {
       const wrap = s.origin === 'builder' ? calls.get(s.span.start)?.autocommit : rawWraps.get(s.span.start);
       if (!wrap) return null;
+      const out = wrap.map((e) => ({ ...e }));
+      if (first !== undefined) {
+        // The statement to run first goes inside the block, at the wrapped statement's indentation.
+        const indent = /^[ \t]*/.exec(env.source.text.slice(out[0]!.start))![0];
+        out[0]!.text += `${indent}op.execute(${pyString(first)})${env.source.eol}${indentUnit(env.source.text)}`;
+      }
       return {
-        edits: wrap.map((e) => ({ ...e })),
-        how: 'run it in `with op.get_context().autocommit_block():`',
-        caveat: `the block commits everything the migration ran before it, so a failure after it no longer rolls that back${s.origin === 'builder' ? '; `if_not_exists` needs Alembic 1.12 or newer' : ''}`,
+        edits: out,
+        how: `run it in \`with op.get_context().autocommit_block():\`${first !== undefined ? `, after \`op.execute(${pyString(first)})\`` : ''}`,
+        caveat: 'the block commits everything the migration ran before it, so a failure after it no longer rolls that back',
       };
     };
   }

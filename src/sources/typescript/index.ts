@@ -142,7 +142,13 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
   const txKeys = new Map<Statement, string>();
   let sawQuery = false;
   const transactions = new CodeTransactions(env);
+  const holders = new Map<Statement, Holder>();
+  const tagged = new Map<Statement, string>();
   const mark = (n: Node, added: Statement[]) => {
+    const holder = holderOf(n);
+    added.forEach((s, i) => {
+      if (holder && i === 0) holders.set(s, holder);
+    });
     const tx = transactions.of(n);
     const root = connectionOf(n, env);
     const binding = { root, key: root === null ? '' : bindingKey(root, n) };
@@ -172,6 +178,9 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
       mark(n, added);
       const anchor = q.executor === 'raw' ? anchorOf(n, q.receiver, q.method) : null;
       if (anchor) for (const s of added) anchors.set(s, anchor);
+      // A tag that is a name (postgres.js's sql`...`): a new statement can be another template of the same tag.
+      const tag = q.executor === 'raw' && Node.isTaggedTemplateExpression(n) && Node.isIdentifier(n.getTag()) ? n.getTag().getText() : null;
+      if (tag) for (const s of added) tagged.set(s, tag);
       continue;
     }
     const unknown = unknownSqlOf(n, env);
@@ -226,7 +235,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
     const tx = txKeys.get(s);
     s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.key}` : tx ? `transaction:${tx}` : null;
   }
-  unit.edits = frontendEdits(env, frameworkSupport(env.framework), collector, anchors, pins, open.alive);
+  unit.edits = frontendEdits(env, frameworkSupport(env.framework), collector, { anchors, pins, holders, tagged }, open.alive);
 }
 
 interface Anchor {
@@ -235,12 +244,53 @@ interface Anchor {
   code: (sql: string, quote: (s: string) => string) => string;
 }
 
+/** The statement a query or builder call is the whole of, as a place to insert a statement just before it. */
+interface Holder {
+  /** Start of the statement's line (nothing but blanks before the statement on it). */
+  offset: number;
+  indent: string;
+  /** `await <the call>;`: a statement inserted before it, awaited, completes before the call starts. */
+  awaited: boolean;
+}
+
+/**
+ * The expression statement that is `call` (or `await call`, or a chain on it such as Kysely's
+ * `` await sql`...`.execute(db) ``), alone at the start of its line; null otherwise.
+ */
+function holderOf(call: Node): Holder | null {
+  let top: Node = call;
+  for (let p = top.getParent(); p && ((Node.isPropertyAccessExpression(p) || Node.isCallExpression(p)) && p.getExpression() === top); p = top.getParent()) top = p;
+  const parent = top.getParent();
+  const holder = parent && Node.isAwaitExpression(parent) ? parent.getParent() : parent;
+  if (!holder || !Node.isExpressionStatement(holder)) return null;
+  const text = call.getSourceFile().getFullText();
+  const start = holder.getStart();
+  const ls = lineStart(text, start);
+  if (/\S/.test(text.slice(ls, start))) return null;
+  return { offset: ls, indent: lineIndent(text, start), awaited: parent !== holder };
+}
+
+/** What the edit operations need of the analysis, per statement. */
+interface EditFacts {
+  anchors: Map<Statement, Anchor>;
+  pins: Map<Statement, Pin>;
+  /** The first statement of each call that is a statement of its own. */
+  holders: Map<Statement, Holder>;
+  /** Statements of a tagged template whose tag is a name (`sql`), with the tag. */
+  tagged: Map<Statement, string>;
+}
+
+/** `sql` as the text of a template literal (backslashes, backticks and `${` escaped). */
+function templateText(sql: string): string {
+  return `\`${sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')}\``;
+}
+
 /**
  * The edits a fix may ask for. Each is computed from the syntax tree the first time a fix asks
  * (only findings that fire have fixes), and handed out as copies.
  * @throws Error when asked after the unit's `release()` (the tree is gone): a bug in the caller.
  */
-function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector, anchors: Map<Statement, Anchor>, pins: Map<Statement, Pin>, alive: () => boolean): FrontendEdits {
+function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector, { anchors, pins, holders, tagged }: EditFacts, alive: () => boolean): FrontendEdits {
   const eol = env.source.eol;
   const needTree = () => {
     if (!alive()) throw new Error(`${env.file}: a fix asked for an edit after the unit was released (its syntax tree is gone)`);
@@ -299,6 +349,26 @@ function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector
       }
       const a = anchors.get(statement);
       return a ? [{ start: a.offset, end: a.offset, text: `${a.indent}${a.code(sql, quote)}${semicolons(null) ? ';' : ''}${eol}` }] : null;
+    },
+    insertStatementJustBefore: (statement, sql) => {
+      const h = holders.get(statement);
+      if (!h || statement.phase === 'other') return null;
+      needTree();
+      // On the phase's connection: the phase's raw query (the same receiver as its raw queries); elsewhere the call's own receiver.
+      const a = anchors.get(statement);
+      const pin = pins.get(statement) ?? null;
+      const fn = env.phases.find((p) => p.phase === statement.phase);
+      const maker = pin !== 'anchor' && fn && support.rawStatement ? support.rawStatement(env, fn) : null;
+      let code: string;
+      if (maker && (pin === 'phase' || !a)) {
+        // Awaited as the call is, so it completes first; a framework that collects its statements (node-pg-migrate's pgm.sql) needs no await.
+        if (maker.awaits && !h.awaited) return null;
+        code = maker.code(sql, quote);
+      } else if (a && h.awaited) code = `await ${a.code(sql, quote).replace(/^await /, '')}`;
+      else if (tagged.has(statement) && h.awaited) code = `await ${tagged.get(statement)}${templateText(sql)}`;
+      else return null;
+      const edits = [{ start: h.offset, end: h.offset, text: `${h.indent}${code}${semicolons(null) ? ';' : ''}${eol}` }, ...((maker && (pin === 'phase' || !a) ? copy(maker.extraEdits) : null) ?? [])];
+      return edits.sort((x, y) => x.start - y.start);
     },
     setBuilderOptions: (statement, options) => collector.hooks.get(statement)?.setOptions?.(options) ?? null,
     replaceWithRawQuery: (statement, sql) => collector.hooks.get(statement)?.replaceWithRaw?.(sql, quote) ?? null,
