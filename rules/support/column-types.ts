@@ -50,10 +50,21 @@ function fixFor(p: TypePreference, d: DefinedColumn, s: Statement, unit: Migrati
   return { title: p.fixTitle(d, text), applicability: 'unsafe', edits: [{ start, end, text }] };
 }
 
+/**
+ * The columns a statement's node defines, read once per node for all seven type-preference rules
+ * (a node's columns depend on the node alone; the language server's shared parses keep them across edits).
+ */
+const columnsByNode = new WeakMap<object, readonly DefinedColumn[]>();
+function columnsOf(node: Statement['node']): readonly DefinedColumn[] {
+  let columns = columnsByNode.get(node);
+  if (!columns) columnsByNode.set(node, (columns = definedColumns(node)));
+  return columns;
+}
+
 /** The findings of a type-preference rule on a unit. */
 export function checkTypePreference(unit: MigrationUnit, p: TypePreference): Diagnostic[] {
   return unit.statements.flatMap((s) =>
-    definedColumns(s.node).flatMap((d) => {
+    columnsOf(s.node).flatMap((d) => {
       if (!p.matches(d, s)) return [];
       const table = d.table ? quoteName(sqlName(d.table)) : 'the table';
       return [{ ruleId: p.ruleId, message: p.message(d, table), note: p.note(d), help: p.help(d), span: s.span, fix: fixFor(p, d, s, unit) }];

@@ -11,6 +11,7 @@ import { SourceText } from '../core/source-text.js';
 import type { ConfigLoader, Direction, ResolvedConfig } from '../config/index.js';
 import type { FileReport } from '../report/types.js';
 import { frontendFor, prepareFrontends } from '../sources/index.js';
+import { withParseMemo, type ParseMemo } from '../sql/parse.js';
 import { readRunnerMetadata } from '../sources/runner-metadata.js';
 import { RunnerDetector } from '../sources/runner-detect.js';
 import { INTERNAL_ERROR, lintText, toFinding, UNANALYZABLE_FILE, unsupportedFileFinding } from './engine.js';
@@ -36,6 +37,8 @@ export interface RunOptions {
    * and never with `fix: 'write'` or `debug`.
    */
   workers?: number | 'auto';
+  /** Earlier SQL parses to reuse, by text (`withParseMemo`; the language server keeps one per open document). */
+  parseMemo?: ParseMemo | null;
 }
 
 export interface RunResult {
@@ -101,7 +104,7 @@ export async function lintWithConfig(file: string, text: string, config: Resolve
         }
       }
     }
-    const run = lintText(file, current, config, engine);
+    const run = withParseMemo(options.parseMemo ?? null, () => lintText(file, current, config, engine));
     return { text: current, source: run.source, findings: run.findings, unit: run.unit };
   } catch (e) {
     result.internalErrors++;

@@ -13,12 +13,15 @@ import { lintOne, newRunResult, type RunOptions } from '../lint/run.js';
 import { isAfter } from '../lint/since.js';
 import { isMigrationSource, languageFrontends, prepareAllFrontends } from '../sources/index.js';
 import { codeActions } from './actions.js';
+import { DocumentParses } from './parse-cache.js';
 import { toLspDiagnostic, type LintedDocument } from './diagnostics.js';
 import type { PositionEncoding } from './positions.js';
 
 export class Linter {
   private loader = Linter.newLoader();
   private readonly runOptions: RunOptions;
+  /** Each open document's SQL parses, reused by its next lint. */
+  private readonly parses = new Map<string, DocumentParses>();
 
   private constructor(cwd: string) {
     this.runOptions = { cwd, rules, only: null, fix: 'off', unsafeFixes: false };
@@ -32,6 +35,11 @@ export class Linter {
 
   private static newLoader(): ConfigLoader {
     return new ConfigLoader(new Set(rules.map((r) => r.meta.id)));
+  }
+
+  /** Drops what is kept for a document (it was closed). */
+  forget(uri: string): void {
+    this.parses.delete(uri);
   }
 
   /** Forgets every configuration read so far (a configuration file changed). */
@@ -54,7 +62,10 @@ export class Linter {
     try {
       const { startAfter } = await this.loader.forFile(path);
       if (startAfter !== null && !isAfter(path, startAfter)) return base; // as the CLI: not linted
-      const { findings, source: linted } = await lintOne(path, text, this.loader, this.runOptions, newRunResult());
+      let parses = this.parses.get(doc.uri);
+      if (!parses) this.parses.set(doc.uri, (parses = new DocumentParses()));
+      parses.nextLint();
+      const { findings, source: linted } = await lintOne(path, text, this.loader, { ...this.runOptions, parseMemo: parses }, newRunResult());
       return { ...base, source: linted, findings, diagnostics: findings.map((f) => toLspDiagnostic(f, linted, encoding, doc.version, doc.uri)) };
     } catch (e) {
       const message = `miglint could not lint this file: ${(e as Error).message}`;

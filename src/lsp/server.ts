@@ -126,6 +126,7 @@ class MiglintLanguageServer {
     });
     c.onDidCloseTextDocument(({ textDocument: t }) => {
       this.documents.delete(t.uri);
+      this.loaded?.forget(t.uri);
       clearTimeout(this.timers.get(t.uri));
       this.timers.delete(t.uri);
       if (!this.pull) void c.sendDiagnostics({ uri: t.uri, diagnostics: [] });

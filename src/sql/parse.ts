@@ -91,6 +91,38 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function parseSql(input: string): ParsedSql {
   if (!loaded) throw new Error('parseSql called before initSqlParser() resolved');
+  if (!memo) return parseUncached(input);
+  let parsed = memo.get(input);
+  if (!parsed) memo.set(input, (parsed = parseUncached(input)));
+  return parsed;
+}
+
+/** Earlier parses by their input text, for `withParseMemo`. */
+export interface ParseMemo {
+  get(sql: string): ParsedSql | undefined;
+  set(sql: string, parsed: ParsedSql): void;
+}
+
+let memo: ParseMemo | null = null;
+
+/**
+ * Runs `fn` with `parseSql` answering a text it has parsed before from `m` (the language
+ * server keeps a document's parses across edits: an edit re-parses only the SQL it changed).
+ * The same `ParsedSql` object, nodes included, is then handed to every caller of that text:
+ * callers treat it as read-only (test/lsp/relint.test.ts checks that every rule fixture, linted
+ * with each parse shared and deep-frozen, gets the same findings).
+ */
+export function withParseMemo<T>(m: ParseMemo | null, fn: () => T): T {
+  const outer = memo;
+  memo = m;
+  try {
+    return fn();
+  } finally {
+    memo = outer;
+  }
+}
+
+function parseUncached(input: string): ParsedSql {
   const errors: SqlSyntaxError[] = [];
   let sql = input;
   let nulCount = 0;

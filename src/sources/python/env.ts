@@ -8,7 +8,7 @@ import type { Phase, Statement, UnanalysedFact } from '../../core/unit.js';
 import { Collector } from '../typescript/collect.js';
 import { Placeholders } from '../typescript/placeholders.js';
 import type { BuiltSql } from '../typescript/types.js';
-import { namedNodes, type PyNode } from './parse.js';
+import { nodesOfTypes, type PyNode } from './parse.js';
 import { Bindings, sqlSourceOf, textCallArg, unparen } from './strings.js';
 
 /** A module-level `def upgrade()` / `def downgrade()` (Alembic), or Django's operations and reverse_sql. */
@@ -17,11 +17,16 @@ export interface PhaseRegion {
   span: Span;
 }
 
+/** The node types the frontend's passes ask `ofType` for, indexed together in one walk (another type costs a walk of its own). */
+const INDEXED_TYPES = ['assignment', 'call', 'comment', 'elif_clause', 'function_definition', 'if_statement', 'try_statement', 'with_statement'];
+
 export class PyEnv {
-  /** Every named node of the file (no punctuation or keywords), in document order. */
-  readonly nodes: PyNode[];
+  /** The named nodes of `INDEXED_TYPES` (no punctuation or keywords), in document order. */
+  private readonly nodes: PyNode[];
   /** Where each node type stands in `nodes` (see `ofType`). */
   private readonly byType: Map<string, number[]>;
+  /** The nodes of other types asked for, by the types' names joined with NUL. */
+  private readonly others = new Map<string, PyNode[]>();
   readonly bindings: Bindings;
   readonly placeholders: Placeholders;
   readonly collector: Collector;
@@ -39,7 +44,7 @@ export class PyEnv {
     readonly source: SourceText,
     readonly root: PyNode,
   ) {
-    const { all, byType } = namedNodes(root);
+    const { all, byType } = nodesOfTypes(root, INDEXED_TYPES);
     this.nodes = all;
     this.byType = byType;
     this.bindings = new Bindings(this.ofType('assignment'), this.ofType('function_definition'));
@@ -52,6 +57,12 @@ export class PyEnv {
 
   /** The named nodes of these types, in document order (faster than filtering `nodes` by `type`). */
   ofType(...types: string[]): PyNode[] {
+    if (!types.every((t) => INDEXED_TYPES.includes(t))) {
+      const key = types.join('\0');
+      let found = this.others.get(key);
+      if (!found) this.others.set(key, (found = nodesOfTypes(this.root, types).all));
+      return [...found];
+    }
     if (types.length === 1) return (this.byType.get(types[0]!) ?? []).map((i) => this.nodes[i]!);
     return types.flatMap((t) => this.byType.get(t) ?? []).sort((a, b) => a - b).map((i) => this.nodes[i]!);
   }

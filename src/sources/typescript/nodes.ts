@@ -38,6 +38,11 @@ export class NodeIndex {
     }
   }
 
+  /** The compiler's node of the file. */
+  get file(): Ts.SourceFile {
+    return this.sf.compilerNode;
+  }
+
   private wrap(i: number): Node {
     let w = this.wrapped[i];
     // The file's own wrapper factory, so a node is the same object however it is reached.
@@ -52,10 +57,27 @@ export class NodeIndex {
     return list as Array<KindToNodeMappings[K]>;
   }
 
+  /** The compiler's nodes of one kind, in document order (no wrappers made). */
+  rawOfKind(kind: SyntaxKind): Ts.Node[] {
+    return (this.byKind.get(kind) ?? []).map((i) => this.raw[i]!);
+  }
+
   /** Nodes of any of these kinds, in document order. */
   ofKinds(...kinds: SyntaxKind[]): Node[] {
     return kinds
       .flatMap((k) => this.byKind.get(k) ?? [])
+      .sort((a, b) => a - b)
+      .map((i) => this.wrap(i));
+  }
+
+  /**
+   * Nodes of any of these kinds that pass `keep`, a test of the compiler's node (cheaper than a
+   * wrapper: only the nodes kept get one), in document order.
+   */
+  ofKindsWhere(kinds: SyntaxKind[], keep: (n: Ts.Node) => boolean): Node[] {
+    return kinds
+      .flatMap((k) => this.byKind.get(k) ?? [])
+      .filter((i) => keep(this.raw[i]!))
       .sort((a, b) => a - b)
       .map((i) => this.wrap(i));
   }

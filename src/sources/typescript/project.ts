@@ -1,21 +1,21 @@
 /**
- * The one ts-morph Project the frontend reuses: an in-memory file system, no
- * tsconfig, no lib files and no type checking, so that a file costs a parse.
+ * The ts-morph Project a file is parsed in: an in-memory file system, no tsconfig,
+ * no lib files and no type checking, so that a file costs a parse. Each file gets a
+ * project of its own (about 0.1 ms), dropped whole when the file is released:
+ * removing the file from a shared project instead makes ts-morph visit and forget
+ * every node wrapper the analysis made (a tenth of a re-lint of a 500-line TypeORM file).
  */
 import type { SourceFile } from 'ts-morph';
 import { Project, ScriptKind, ts } from './morph.js';
 
-let project: Project | null = null;
-
-function getProject(): Project {
-  project ??= new Project({
+function newProject(): Project {
+  return new Project({
     useInMemoryFileSystem: true,
     skipAddingFilesFromTsConfig: true,
     skipFileDependencyResolution: true,
     skipLoadingLibFiles: true,
     compilerOptions: { allowJs: true, noLib: true, noResolve: true, target: ts.ScriptTarget.ESNext },
   });
-  return project;
 }
 
 function scriptKind(file: string): ScriptKind {
@@ -54,27 +54,27 @@ export interface OpenSourceFile {
   sf: SourceFile;
   /** Whether the tree can still be read (not released, not overwritten by a later file). */
   alive: () => boolean;
-  /** Removes the file from the project; idempotent. */
+  /** Ends the file's life (its project is left to the garbage collector); idempotent. */
   release: () => void;
 }
 
 let generation = 0;
 
 /**
- * Parses `text` as the file `file` into the shared project. The file stays until `release()`,
- * or until the next call opens another file (the project holds one file at a time), whichever
- * comes first; its nodes must not be read after that (`alive()` says whether they can).
+ * Parses `text` as the file `file` into a project of its own. The file is alive until `release()`,
+ * or until the next call opens another file, whichever comes first; its nodes must not be read
+ * after that (`alive()` says whether they can).
  * @throws ParserStackError when the parser runs out of call stack.
  */
 export function openSourceFile(file: string, text: string): OpenSourceFile {
-  const p = getProject();
+  const p = newProject();
   const ext = /\.[cm]?[jt]sx?$/i.exec(file)?.[0]?.toLowerCase() ?? '.ts';
   // ts-morph drops a byte order mark, which would shift every offset by one: hide it behind a space instead.
   const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
   const mine = ++generation;
   let sf: SourceFile;
   try {
-    sf = p.createSourceFile(`/miglint/migration${ext}`, source, { overwrite: true, scriptKind: scriptKind(file) });
+    sf = p.createSourceFile(`/miglint/migration${ext}`, source, { scriptKind: scriptKind(file) });
   } catch (e) {
     if (isStackOverflow(e)) throw new ParserStackError();
     throw e;
@@ -84,9 +84,7 @@ export function openSourceFile(file: string, text: string): OpenSourceFile {
     sf,
     alive: () => !released && generation === mine,
     release: () => {
-      if (released) return;
       released = true;
-      if (generation === mine) p.removeSourceFile(sf);
     },
   };
 }

@@ -2,7 +2,7 @@
  * The shape of a migration module: its `up`/`down` functions, what it imports,
  * and which framework it is written for.
  */
-import type { ExportDeclaration, ImportDeclaration, SourceFile } from 'ts-morph';
+import type { ExportDeclaration, ImportDeclaration, SourceFile, ts as Ts } from 'ts-morph';
 import { Node, SyntaxKind, ts } from './morph.js';
 import type { Framework, Phase } from '../../core/unit.js';
 import { unwrap } from './literals.js';
@@ -45,7 +45,14 @@ export function findPhases(nodes: NodeIndex): PhaseFunction[] {
     seen.add(f);
     out.push(phaseFunction(name, f));
   };
-  for (const n of nodes.ofKinds(SyntaxKind.FunctionDeclaration, SyntaxKind.VariableDeclaration, SyntaxKind.MethodDeclaration, SyntaxKind.PropertyDeclaration, SyntaxKind.PropertyAssignment, SyntaxKind.BinaryExpression)) {
+  // Only a declaration named up/down, or an assignment to `<x>.up`/`<x>.down`, can add one: the others get no wrapper.
+  const file = nodes.file;
+  const named = (n: Ts.Node) => {
+    if (ts.isBinaryExpression(n)) return n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) && PHASES.has(n.left.name.getText(file));
+    const name = (n as Ts.Node & { name?: Ts.Node }).name;
+    return name !== undefined && PHASES.has(name.getText(file));
+  };
+  for (const n of nodes.ofKindsWhere([SyntaxKind.FunctionDeclaration, SyntaxKind.VariableDeclaration, SyntaxKind.MethodDeclaration, SyntaxKind.PropertyDeclaration, SyntaxKind.PropertyAssignment, SyntaxKind.BinaryExpression], named)) {
     if (Node.isFunctionDeclaration(n)) add(n.getName() ?? '', n);
     else if (Node.isVariableDeclaration(n)) add(n.getName(), n.getInitializer());
     else if (Node.isMethodDeclaration(n)) add(n.getName(), n);
@@ -85,10 +92,12 @@ export function importsOf(sf: SourceFile, nodes: NodeIndex): string[] {
     const v = moduleSpecifier(d);
     if (v !== null) out.push(v);
   }
-  for (const n of nodes.ofKind(SyntaxKind.CallExpression)) {
-    const callee = n.getExpression();
-    const arg = n.getArguments()[0];
-    if ((callee.getText() === 'require' || callee.getKind() === SyntaxKind.ImportKeyword) && arg && Node.isStringLiteral(arg)) out.push(arg.getLiteralText());
+  // Read on the compiler's nodes: a wrapper for every call's callee and argument cost more than the rest of this.
+  const file = nodes.file;
+  for (const n of nodes.rawOfKind(SyntaxKind.CallExpression) as Ts.CallExpression[]) {
+    const callee = n.expression;
+    const arg = n.arguments[0];
+    if ((callee.kind === ts.SyntaxKind.ImportKeyword || callee.getText(file) === 'require') && arg && ts.isStringLiteral(arg)) out.push(arg.text);
   }
   // `@param {import('knex').Knex} knex` in JSDoc names the framework of a JavaScript migration.
   for (const m of sf.getFullText().matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)) out.push(m[1]!);
