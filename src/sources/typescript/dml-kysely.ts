@@ -17,6 +17,9 @@ import type { BuiltSql, Env } from './types.js';
 
 const VERBS = new Set(['updateTable', 'deleteFrom', 'insertInto']);
 const RUNS = /^execute(TakeFirst(OrThrow)?)?$/;
+/** Links that add a common table expression, and a write in one's query. */
+const CTES = new Set(['with', 'withRecursive']);
+const WRITES_IN = /\.\s*(updateTable|deleteFrom|insertInto|mergeInto)\s*\(/;
 
 /** `` sql`now()` `` (a template without substitutions) as its SQL, or null for other nodes. */
 function fragment(n: Node, v: SqlValues): string | null {
@@ -114,10 +117,24 @@ export function kyselyDml(call: CallExpression, env: Env): BuiltSql[] | null {
   if (!isOutermost(call)) return null;
   const { links, base } = chainDown(call);
   if (!isHandle(base, env)) return null;
-  const verbAt = links.findIndex((l) => VERBS.has(l.method));
-  if (verbAt < 0 || !links.some((l) => RUNS.test(l.method))) return null;
-  if (links.slice(0, verbAt).some((l) => l.method !== 'withSchema')) return null;
+  if (!links.some((l) => RUNS.test(l.method))) return null;
+  const verbAt = links.findIndex((l) => VERBS.has(l.method) || l.method === 'mergeInto');
+  const before = verbAt < 0 ? links : links.slice(0, verbAt);
+  // A write inside a CTE (`db.with('x', (qb) => qb.updateTable(...)...)`) runs whatever the outer query is.
+  const cteWrites = before.some((l) => CTES.has(l.method) && l.args.some((a) => WRITES_IN.test(a.getText())));
+  if (verbAt < 0 && !cteWrites) return null;
+  const help = 'Write the statement with sql`...`.execute(db) so miglint can check it.';
+  const other = before.find((l) => l.method !== 'withSchema');
+  if (other) {
+    const why = CTES.has(other.method)
+      ? `a \`${other.method}(...)\` common table expression, which miglint does not translate`
+      : other.method === 'withPlugin'
+        ? 'a `withPlugin(...)` query, whose plugin may rewrite the names and values Kysely sends'
+        : `\`${other.method}(...)\` before the query`;
+    return notTranslated(call, `${why}, in this Kysely query`, help);
+  }
   const verb = links[verbAt]!;
+  if (verb.method === 'mergeInto') return notTranslated(call, "miglint does not translate Kysely's `mergeInto(...)` (a MERGE statement) into SQL", help);
   const v = new SqlValues(env, fragment);
   try {
     const schemaLink = links.slice(0, verbAt).find((l) => l.method === 'withSchema');
@@ -147,6 +164,6 @@ export function kyselyDml(call: CallExpression, env: Env): BuiltSql[] | null {
     return [v.built(sql, call)];
   } catch (e) {
     if (!(e instanceof Unreadable)) throw e;
-    return notTranslated(call, `miglint cannot translate ${e.what} in this Kysely query`, 'Write the statement with sql`...`.execute(db) so miglint can check it.');
+    return notTranslated(call, `miglint cannot translate ${e.what} in this Kysely query`, help);
   }
 }
