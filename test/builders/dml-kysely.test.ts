@@ -77,7 +77,7 @@ describe('Kysely data-change chains miglint cannot read are reported, not skippe
 describe('why a Kysely write is not analysed', () => {
   test('the message names the CTE, the plugin or MERGE', () => {
     const messages = (code: string) => unitOf(wrap(code)).unanalysed.map((u) => u.message);
-    assert.match(messages("db.with('ids', (qb) => qb.selectFrom('users').select('id')).updateTable('users').set({ a: 1 }).execute()")[0]!, /a `with\(\.\.\.\)` common table expression, which miglint does not translate, in this Kysely query/);
+    assert.match(messages("db.with('ids', (qb) => qb.selectFrom('users').select('id')).updateTable('users').set({ a: 1 }).execute()")[0]!, /miglint does not translate the `with\(\.\.\.\)` common table expression of this Kysely query/);
     assert.match(messages("db.withPlugin(new CamelCasePlugin()).updateTable('users').set({ a: 1 }).execute()")[0]!, /whose plugin may rewrite the names and values/);
     assert.match(messages("db.mergeInto('users').using('s', 'users.id', 's.id').whenMatched().thenDelete().execute()")[0]!, /`mergeInto\(\.\.\.\)` \(a MERGE statement\)/);
   });

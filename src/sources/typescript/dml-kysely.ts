@@ -127,11 +127,11 @@ export function kyselyDml(call: CallExpression, env: Env): BuiltSql[] | null {
   const other = before.find((l) => l.method !== 'withSchema');
   if (other) {
     const why = CTES.has(other.method)
-      ? `a \`${other.method}(...)\` common table expression, which miglint does not translate`
+      ? `miglint does not translate the \`${other.method}(...)\` common table expression of this Kysely query`
       : other.method === 'withPlugin'
-        ? 'a `withPlugin(...)` query, whose plugin may rewrite the names and values Kysely sends'
-        : `\`${other.method}(...)\` before the query`;
-    return notTranslated(call, `${why}, in this Kysely query`, help);
+        ? 'this Kysely query runs through `withPlugin(...)`, whose plugin may rewrite the names and values it sends'
+        : `miglint does not translate \`${other.method}(...)\` before the verb of this Kysely query`;
+    return notTranslated(call, why, help);
   }
   const verb = links[verbAt]!;
   if (verb.method === 'mergeInto') return notTranslated(call, "miglint does not translate Kysely's `mergeInto(...)` (a MERGE statement) into SQL", help);
