@@ -221,6 +221,9 @@ export function knexDml(call: CallExpression, env: Env): BuiltSql[] | null {
     if (!isHandle(base.getExpression(), env)) return null;
     tableArg = base.getArguments()[0];
   } else if (!isHandle(base, env)) return null;
+  if (links.some((l) => l.method === 'upsert')) {
+    return notTranslated(call, 'knex\'s pg dialect refuses to compile `upsert(...)` ("Upsert is not yet supported for dialect postgresql"), so this query fails when it runs', 'Write `insert(...).onConflict(...).merge()` instead.');
+  }
   const verbLink = links.find((l) => VERBS.has(l.method));
   if (!verbLink) return null;
   const v = new SqlValues(env, fragment);
@@ -268,7 +271,9 @@ export function knexDml(call: CallExpression, env: Env): BuiltSql[] | null {
         sql = `delete from ${table}${where}${ret}`;
         break;
       case 'insert':
-        sql = `insert into ${table} ${insertBody(verbLink.args[0], v)}${conflict}${ret}`;
+        // A where on an insert is the `do update ... where` of `onConflict(...).merge()` (knex ignores it otherwise).
+        if (wheres.length && !conflict.includes(' do update ')) throw new Unreadable('a `where` on an insert without `onConflict(...).merge()`');
+        sql = `insert into ${table} ${insertBody(verbLink.args[0], v)}${conflict}${conflict.includes(' do update ') ? where : ''}${ret}`;
         break;
       default:
         sql = `truncate ${table} restart identity`;
