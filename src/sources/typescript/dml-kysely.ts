@@ -11,7 +11,7 @@
 import type { CallExpression } from 'ts-morph';
 import { Node } from './morph.js';
 import { chainDown, isOutermost, type Link } from './chains.js';
-import { ident, isHandle, SqlValues, Unreadable } from './dml-builders.js';
+import { ident, isHandle, SqlValues, translated, Unreadable } from './dml-builders.js';
 import { notTranslated } from './sqlgen.js';
 import type { BuiltSql, Env } from './types.js';
 
@@ -74,7 +74,7 @@ function setList(links: Link[], v: SqlValues): string {
     }
     const o = v.record(a);
     if (!o) throw new Unreadable(a && (Node.isArrowFunction(a) || Node.isFunctionExpression(a)) ? 'an expression-builder callback in `set(...)`' : 'the values of `set(...)`');
-    for (const [k, val] of o) out.push(`${ident(k)} = ${v.sql(val)}`);
+    out.push(...v.assignments(o));
   }
   if (!out.length) throw new Unreadable('an update without `set(...)`');
   return out.join(', ');
@@ -82,12 +82,8 @@ function setList(links: Link[], v: SqlValues): string {
 
 /** `values(...)`: the columns in the order they first appear, a missing value `default`. */
 function valuesBody(arg: Node | undefined, v: SqlValues): string {
-  const rows = (v.array(arg) ?? [arg]).map((r) => v.record(r));
-  if (!arg || rows.some((r) => !r)) throw new Unreadable('the rows of `values(...)`');
-  const maps = rows as Map<string, Node>[];
-  const columns = [...new Set(maps.flatMap((r) => [...r.keys()]))];
-  if (!columns.length) return ' default values';
-  return ` (${columns.map(ident).join(', ')}) values ${maps.map((r) => `(${columns.map((c) => (r.has(c) ? v.sql(r.get(c)) : 'default')).join(', ')})`).join(', ')}`;
+  const rows = v.rows(arg, 'the rows of `values(...)`', { sort: false, values: 'values', missing: 'default' });
+  return rows === null ? ' default values' : ` ${rows}`;
 }
 
 /** `onConflict((oc) => oc.column('a').doNothing())` / `.columns([...])` / `.constraint('c')`. */
@@ -136,7 +132,7 @@ export function kyselyDml(call: CallExpression, env: Env): BuiltSql[] | null {
   const verb = links[verbAt]!;
   if (verb.method === 'mergeInto') return notTranslated(call, "miglint does not translate Kysely's `mergeInto(...)` (a MERGE statement) into SQL", help);
   const v = new SqlValues(env, fragment);
-  try {
+  return translated(call, v, () => {
     const schemaLink = links.slice(0, verbAt).find((l) => l.method === 'withSchema');
     const schema = schemaLink ? str(v, schemaLink.args[0], 'a schema name that is not a literal') : null;
     const name = str(v, verb.args[0], 'a table name that is not a literal');
@@ -161,9 +157,6 @@ export function kyselyDml(call: CallExpression, env: Env): BuiltSql[] | null {
     if (verb.method === 'updateTable') sql = `update ${table} set ${set}${where}${returning}`;
     else if (verb.method === 'deleteFrom') sql = `delete from ${table}${where}${returning}`;
     else sql = `insert into ${table}${valuesBody(links.find((l) => l.method === 'values')?.args[0], v)}${conflict}${returning}`;
-    return [v.built(sql, call)];
-  } catch (e) {
-    if (!(e instanceof Unreadable)) throw e;
-    return notTranslated(call, `miglint cannot translate ${e.what} in this Kysely query`, help);
-  }
+    return sql;
+  }, (what) => notTranslated(call, `miglint cannot translate ${what} in this Kysely query`, help));
 }

@@ -26,7 +26,7 @@
 import type { CallExpression } from 'ts-morph';
 import { Node } from './morph.js';
 import { chainDown, isOutermost, type Link } from './chains.js';
-import { ident, SqlValues, Unreadable } from './dml-builders.js';
+import { ident, SqlValues, translated, Unreadable } from './dml-builders.js';
 import { unwrap } from './literals.js';
 import { declarationOf } from './scopes.js';
 import { isPhaseParam, methodCall, notTranslated } from './sqlgen.js';
@@ -177,16 +177,12 @@ function criteriaSql(e: Node | undefined, v: SqlValues): string {
 function setList(e: Node | undefined, v: SqlValues): string {
   const o = v.record(e);
   if (!o || !o.size) throw new Unreadable('the values');
-  return [...o].map(([k, val]) => `${ident(k)} = ${v.sql(val)}`).join(', ');
+  return v.assignments(o).join(', ');
 }
 
 /** `INSERT` values: columns in the order the first row names them (TypeORM's, for a target without metadata). */
 function insertBody(e: Node | undefined, v: SqlValues): string {
-  const rows = (v.array(e) ?? [e]).map((r) => v.record(r));
-  if (!e || rows.some((r) => !r)) throw new Unreadable('the values of the insert');
-  const maps = rows as Map<string, Node>[];
-  const columns = [...new Set(maps.flatMap((r) => [...r.keys()]))];
-  return `(${columns.map(ident).join(', ')}) VALUES ${maps.map((r) => `(${columns.map((c) => (r.has(c) ? v.sql(r.get(c)) : 'DEFAULT')).join(', ')})`).join(', ')}`;
+  return v.rows(e, 'the values of the insert', { sort: false, values: 'VALUES', missing: 'DEFAULT' }) ?? 'DEFAULT VALUES';
 }
 
 /** A where string with TypeORM's `:name` / `:...name` parameters replaced by the values of `params`. */
@@ -212,12 +208,7 @@ function whereString(l: Link, v: SqlValues): string {
 /** The statement `run` writes for `call`, or the call as not analysed when `run` throws `Unreadable`. */
 function built(call: CallExpression, env: Env, run: (v: SqlValues) => string): BuiltSql[] {
   const v = new SqlValues(env, fragment);
-  try {
-    return [v.built(run(v), call)];
-  } catch (e) {
-    if (!(e instanceof Unreadable)) throw e;
-    return notTranslated(call, `miglint cannot translate ${e.what} in this TypeORM call`, 'Write the statement with `queryRunner.query(\'...\')` so miglint can check it.');
-  }
+  return translated(call, v, () => run(v), (what) => notTranslated(call, `miglint cannot translate ${what} in this TypeORM call`, HELP));
 }
 
 /** `manager.update(...)` & co.; on a repository, its target comes first. */
