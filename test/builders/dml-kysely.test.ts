@@ -30,6 +30,12 @@ describe('Kysely data-change builders', () => {
       { code: "db.insertInto('roles').values([{ name: 'a', id: 1 }, { name: 'b' }]).execute()", sql: [`insert into "roles" ("name", "id") values ('a', 1), ('b', default)`] },
       { code: "db.insertInto('roles').values({ name: 'a' }).onConflict((oc) => oc.column('name').doNothing()).execute()", sql: [`insert into "roles" ("name") values ('a') on conflict ("name") do nothing`] },
       { code: "db.updateTable('users').set({ name }).where('id', '=', userId).execute()", sql: ['update "users" set "name" = $1 where "id" = $2'], interpolated: true },
+      // Through consts holding the start of the chain (Kysely's builders are immutable).
+      {
+        code: "(async () => { const app = db.withSchema('app'); const q = app.updateTable('users').set({ a: 1 }); await q.where('id', '=', 1).execute(); })()",
+        sql: ['update "app"."users" set "a" = 1 where "id" = 1'],
+        spans: ["q.where('id', '=', 1).execute()"],
+      },
     ],
     wrap,
   );
@@ -64,6 +70,11 @@ describe('Kysely data-change chains miglint cannot read are reported, not skippe
         "db.mergeInto('users as u').using('staged as s', 'u.id', 's.id').whenMatched().thenDelete().execute()",
         "db.with('gone', (qb) => qb.deleteFrom('users').where('a', 'is', null).returning('id')).selectFrom('gone').selectAll().execute()",
       ].map((code) => ({ code, sql: [], unanalysed: [code] })),
+      {
+        code: "(async () => { const camel = db.withPlugin(new CamelCasePlugin()); await camel.updateTable('users').set({ isActive: true }).execute(); })()",
+        sql: [],
+        unanalysed: ["camel.updateTable('users').set({ isActive: true }).execute()"],
+      },
     ],
     wrap,
   );

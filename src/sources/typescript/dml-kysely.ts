@@ -12,6 +12,8 @@ import type { CallExpression } from 'ts-morph';
 import { Node } from './morph.js';
 import { chainDown, isOutermost, type Link } from './chains.js';
 import { ident, isHandle, SqlValues, translated, Unreadable } from './dml-builders.js';
+import { unwrap } from './literals.js';
+import { declarationOf } from './scopes.js';
 import { notTranslated } from './sqlgen.js';
 import type { BuiltSql, Env } from './types.js';
 
@@ -106,13 +108,34 @@ function onConflict(l: Link, v: SqlValues): string {
 }
 
 /**
+ * The links of the chain ending at `call` from the handle it starts on, also through consts
+ * holding part of it (`const app = db.withSchema('app'); await app.updateTable(...)...`: Kysely's
+ * builders are immutable, so the const's chain is exactly the start of this one); null when it
+ * does not start on the migration's handle.
+ */
+function chainOnHandle(call: CallExpression, env: Env): { links: Link[]; base: Node } | null {
+  let { links, base } = chainDown(call);
+  for (let depth = 0; !isHandle(base, env); depth++) {
+    const u = unwrap(base);
+    const d = depth < 4 && Node.isIdentifier(u) ? declarationOf(u.getText(), u) : undefined;
+    const init = d && Node.isVariableDeclaration(d) && d.getVariableStatement()?.getDeclarationKind() === 'const' ? d.getInitializer() : undefined;
+    const inner = init ? unwrap(init) : undefined;
+    if (!inner || !Node.isCallExpression(inner)) return null;
+    const more = chainDown(inner);
+    links = [...more.links, ...links];
+    base = more.base;
+  }
+  return { links, base };
+}
+
+/**
  * The statement a Kysely data-change chain ending at `call` sends, or null when `call` is
  * not the outermost call of an executed update/delete/insert chain on the migration's handle.
  */
 export function kyselyDml(call: CallExpression, env: Env): BuiltSql[] | null {
   if (!isOutermost(call)) return null;
-  const { links, base } = chainDown(call);
-  if (!isHandle(base, env)) return null;
+  const { links, base } = chainOnHandle(call, env) ?? {};
+  if (!links || !base) return null;
   if (!links.some((l) => RUNS.test(l.method))) return null;
   const verbAt = links.findIndex((l) => VERBS.has(l.method) || l.method === 'mergeInto');
   const before = verbAt < 0 ? links : links.slice(0, verbAt);
