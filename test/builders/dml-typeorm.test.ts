@@ -97,8 +97,10 @@ describe('TypeORM data-change calls miglint cannot read are reported, not skippe
         // Conditions on a repository builder's alias name the entity's properties, not columns.
         "queryRunner.manager.getRepository(User).createQueryBuilder('u').delete().where('u.id = :id', { id: 1 }).execute()",
         "queryRunner.manager.increment(User, { id: 1 }, 'profile.logins', 1)",
+        // A query builder in a variable may be changed by other statements.
+        "(async () => { const qb = queryRunner.manager.createQueryBuilder().update('users'); qb.where('id = 1'); await qb.set({ a: 1 }).execute(); })()",
       ].map((code) => {
-        const inner = /await (m\.update\(.*\)|repo\.save\(.*\)|em\.getRepository.*\));/.exec(code);
+        const inner = /await (m\.update\(.*\)|repo\.save\(.*\)|em\.getRepository.*\)|qb\.set\(.*\));/.exec(code);
         return { code, sql: [], unanalysed: [inner ? inner[1]! : code] };
       }),
       {
@@ -123,7 +125,8 @@ describe('TypeORM data-change calls miglint cannot read are reported, not skippe
       wrap(
         "queryRunner.manager.find('users'); await queryRunner.manager.createQueryBuilder().select('id').from('users', 'u').getMany(); " +
           "const repo = queryRunner.manager.getRepository(User); await repo.findOne({ where: { id: 1 } }); await repo.createQueryBuilder('u').where('u.id = 1').getMany(); " +
-          "await getRepository(User).count(); await queryRunner.manager.getRepository(User).createQueryBuilder('u').select('u.id').execute()",
+          "await getRepository(User).count(); await queryRunner.manager.getRepository(User).createQueryBuilder('u').select('u.id').execute(); " +
+          "const qb = queryRunner.manager.createQueryBuilder(); await qb.select('id').from('users', 'u').getMany()",
       ),
     );
     assert.deepEqual(unit.statements.map((s) => s.sql), []);

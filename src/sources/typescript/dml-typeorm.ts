@@ -314,6 +314,32 @@ function queryBuilderChain(call: CallExpression, qb: CallExpression, rest: Link[
   });
 }
 
+/**
+ * A write run on a query builder held in a variable (`const qb = manager.createQueryBuilder();
+ * await qb.update('t').set(...).execute()`): TypeORM's builders are mutable, so other statements
+ * may add to it (`qb.where(...)`); reported as not analysed. Null when `call` is no such write.
+ */
+function heldBuilder(call: CallExpression, env: Env): BuiltSql[] | null {
+  const { links, base } = chainDown(call);
+  const u = unwrap(base);
+  const d = Node.isIdentifier(u) ? declarationOf(u.getText(), u) : undefined;
+  const first = d && Node.isVariableDeclaration(d) ? d.getInitializer() : undefined;
+  let init: Node | undefined = first ? unwrap(first) : undefined;
+  if (init && Node.isAwaitExpression(init)) init = unwrap(init.getExpression());
+  if (!init || !Node.isCallExpression(init)) return null;
+  const found = builderCall(init);
+  const source = found ? sourceOf(methodCall(found.qb)!.receiver, env) : null;
+  if (!found || !source) return null;
+  const held = chainDown(init).links;
+  const rest = [...held.slice(held.length - found.after), ...links];
+  const verb = rest.find((l) => ['update', 'delete', 'insert', 'relation', ...Object.keys(UNMODELLED_VERBS)].includes(l.method));
+  const last = rest[rest.length - 1];
+  const writes = !!verb && (verb.method === 'relation' ? !!last && RELATION_WRITES.has(last.method) : rest.some((l) => l.method === 'execute'));
+  if (!writes) return null;
+  if (source.kind === 'global') return onGlobal(call, source);
+  return notTranslated(call, `this TypeORM write runs on the query builder \`${u.getText()}\` held in a variable, which other statements may change (TypeORM's builders are mutable)`, HELP);
+}
+
 /** A write through TypeORM's global default connection: not the migration's query runner. */
 function onGlobal(call: CallExpression, source: { what: string }): BuiltSql[] {
   return notTranslated(
@@ -341,7 +367,7 @@ export function typeormDml(call: CallExpression, env: Env): BuiltSql[] | null {
   }
   if (!isOutermost(call)) return null;
   const found = builderCall(call);
-  if (!found) return null;
+  if (!found) return heldBuilder(call, env);
   const source = sourceOf(methodCall(found.qb)!.receiver, env);
   if (!source) return null;
   const { links } = chainDown(call);
