@@ -97,6 +97,7 @@ describe('TypeORM data-change calls miglint cannot read are reported, not skippe
         // Conditions on a repository builder's alias name the entity's properties, not columns.
         "queryRunner.manager.getRepository(User).createQueryBuilder('u').delete().where('u.id = :id', { id: 1 }).execute()",
         "queryRunner.manager.increment(User, { id: 1 }, 'profile.logins', 1)",
+        "queryRunner.manager.increment(User, { id: 1 }, 'logins', 'one')",
         // A query builder in a variable may be changed by other statements.
         "(async () => { const qb = queryRunner.manager.createQueryBuilder().update('users'); qb.where('id = 1'); await qb.set({ a: 1 }).execute(); })()",
       ].map((code) => {

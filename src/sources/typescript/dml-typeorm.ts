@@ -231,7 +231,9 @@ function managerCall(call: CallExpression, method: string, env: Env, repo: Sourc
         if (column === null || column.includes('.')) throw new Unreadable(`the column of \`${method}(...)\` (a name that is not a literal, or a property of an embedded entity)`);
         if (!v.record(b)) throw new Unreadable(`the criteria of \`${method}(...)\` (an object)`);
         const n = v.str(d);
-        const amount = n !== null && n.trim() !== '' && !isNaN(Number(n)) ? n.trim() : v.sql(d);
+        // TypeORM throws "Value ... is not a number." for any other string.
+        if (n !== null && (n.trim() === '' || isNaN(Number(n)))) throw new Unreadable(`the amount of \`${method}(...)\`, a string that is not a number (TypeORM throws)`);
+        const amount = n !== null ? n.trim() : v.sql(d);
         return `UPDATE ${table} SET ${ident(column)} = ${ident(column)} ${method === 'increment' ? '+' : '-'} ${amount} WHERE ${criteriaSql(b, v)}`;
       }
       case 'delete':
