@@ -16,7 +16,7 @@ before(async () => {
 
 const wrap = (code: string) =>
   lines(
-    "import { Entity, In, IsNull, MigrationInterface, Not, QueryRunner } from 'typeorm';",
+    "import { Entity, getConnection, getRepository, In, IsNull, MigrationInterface, Not, QueryRunner } from 'typeorm';",
     "import { Imported } from '../entities/imported';",
     "@Entity('app_users')",
     'class User {}',
@@ -56,6 +56,16 @@ describe('TypeORM data-change calls', () => {
         interpolated: true,
       },
       { code: "queryRunner.manager.createQueryBuilder().insert().into('roles').values({ name: 'a' }).execute()", sql: [`INSERT INTO "roles" ("name") VALUES ('a')`] },
+      // A repository's query builder writes to the repository's table unless the chain names one.
+      { code: "queryRunner.manager.getRepository(User).createQueryBuilder().update().set({ n: 0 }).where('n IS NULL').execute()", sql: ['UPDATE "app_users" SET "n" = 0 WHERE n IS NULL'] },
+      { code: "queryRunner.manager.getRepository(User).createQueryBuilder('u').update({ n: 0 }).where('id = :id', { id: 1 }).execute()", sql: ['UPDATE "app_users" SET "n" = 0 WHERE id = 1'] },
+      { code: "queryRunner.connection.getRepository('users').createQueryBuilder().delete().where('a IS NULL').execute()", sql: ['DELETE FROM "users" WHERE a IS NULL'] },
+      { code: "queryRunner.manager.getRepository(User).createQueryBuilder().insert().values({ name: 'a' }).execute()", sql: [`INSERT INTO "app_users" ("name") VALUES ('a')`] },
+      // increment / decrement / clear (EntityManager.increment: "col" = "col" + value; clearTable: TRUNCATE TABLE).
+      { code: "queryRunner.manager.increment(User, { id: 1 }, 'logins', 2)", sql: ['UPDATE "app_users" SET "logins" = "logins" + 2 WHERE "id" = 1'] },
+      { code: "queryRunner.manager.getRepository('users').decrement({ kind: 'a' }, 'credits', '3')", sql: [`UPDATE "users" SET "credits" = "credits" - 3 WHERE "kind" = 'a'`] },
+      { code: 'queryRunner.manager.clear(UserProfile)', sql: ['TRUNCATE TABLE "user_profile"'] },
+      { code: "queryRunner.manager.getRepository('sessions').clear()", sql: ['TRUNCATE TABLE "sessions"'] },
     ],
     wrap,
   );
@@ -69,6 +79,31 @@ describe('TypeORM data-change calls miglint cannot read are reported, not skippe
       { code: "queryRunner.manager.update('users', { user: { id: 1 } }, { a: 1 })", sql: [], unanalysed: ["queryRunner.manager.update('users', { user: { id: 1 } }, { a: 1 })"] },
       { code: "queryRunner.manager.update('users', 1, { ...changes, a: 1 })", sql: [], unanalysed: ["queryRunner.manager.update('users', 1, { ...changes, a: 1 })"] },
       { code: "queryRunner.manager.save('users', { id: 1 })", sql: [], unanalysed: ["queryRunner.manager.save('users', { id: 1 })"] },
+      ...[
+        // Writes that depend on the entity's metadata or on rows read at run time.
+        "queryRunner.manager.getRepository(User).softDelete({ id: 1 })",
+        "queryRunner.manager.restore(User, { id: 1 })",
+        "queryRunner.manager.softRemove(user)",
+        "queryRunner.manager.getRepository(User).upsert({ id: 1, name: 'a' }, ['id'])",
+        "queryRunner.manager.createQueryBuilder().softDelete().from(User).where('id = 1').execute()",
+        "queryRunner.manager.createQueryBuilder().relation(User, 'roles').of(1).add(2)",
+        // The manager through a const, a repository through a const, a transaction's manager.
+        "(async () => { const m = queryRunner.manager; await m.update(Imported, { id: 1 }, { a: 1 }); })()",
+        "(async () => { const repo = queryRunner.manager.getRepository(User); await repo.save({ id: 1 }); })()",
+        "queryRunner.manager.transaction(async (em) => { await em.getRepository(User).softDelete({ id: 1 }); })",
+        // TypeORM's global default connection: another connection than the migration's.
+        "getRepository(User).update({ id: 1 }, { a: 1 })",
+        "getConnection().createQueryBuilder().update('users').set({ a: 1 }).execute()",
+        // Conditions on a repository builder's alias name the entity's properties, not columns.
+        "queryRunner.manager.getRepository(User).createQueryBuilder('u').delete().where('u.id = :id', { id: 1 }).execute()",
+        "queryRunner.manager.increment(User, { id: 1 }, 'profile.logins', 1)",
+        "queryRunner.manager.increment(User, { id: 1 }, 'logins', 'one')",
+        // A query builder in a variable may be changed by other statements.
+        "(async () => { const qb = queryRunner.manager.createQueryBuilder().update('users'); qb.where('id = 1'); await qb.set({ a: 1 }).execute(); })()",
+      ].map((code) => {
+        const inner = /await (m\.update\(.*\)|repo\.save\(.*\)|em\.getRepository.*\)|qb\.set\(.*\));/.exec(code);
+        return { code, sql: [], unanalysed: [inner ? inner[1]! : code] };
+      }),
       {
         code: "queryRunner.manager.createQueryBuilder().update(Imported).set({ a: 1 }).where('a IS NULL').execute()",
         sql: [],
@@ -87,8 +122,24 @@ describe('TypeORM data-change calls miglint cannot read are reported, not skippe
     assert.deepEqual(unit.statements.map((s) => [s.origin, s.sql]), [['literal', 'UPDATE users SET a = 1']]);
   });
   test('a select through the manager is not a write', () => {
-    const unit = unitOf(wrap("queryRunner.manager.find('users'); await queryRunner.manager.createQueryBuilder().select('id').from('users', 'u').getMany()"));
+    const unit = unitOf(
+      wrap(
+        "queryRunner.manager.find('users'); await queryRunner.manager.createQueryBuilder().select('id').from('users', 'u').getMany(); " +
+          "const repo = queryRunner.manager.getRepository(User); await repo.findOne({ where: { id: 1 } }); await repo.createQueryBuilder('u').where('u.id = 1').getMany(); " +
+          "await getRepository(User).count(); await queryRunner.manager.getRepository(User).createQueryBuilder('u').select('u.id').execute(); " +
+          "const qb = queryRunner.manager.createQueryBuilder(); await qb.select('id').from('users', 'u').getMany()",
+      ),
+    );
     assert.deepEqual(unit.statements.map((s) => s.sql), []);
     assert.deepEqual(unit.unanalysed, []);
+  });
+});
+
+describe('why a TypeORM write is not analysed', () => {
+  const messages = (code: string) => unitOf(wrap(code)).unanalysed.map((u) => u.message);
+  test('soft deletes name the delete-date column, global writes the other connection', () => {
+    assert.match(messages("queryRunner.manager.getRepository(User).softDelete({ id: 1 })")[0]!, /`softDelete\(\.\.\.\)` \(an UPDATE of the entity's `@DeleteDateColumn`\)/);
+    assert.match(messages("getRepository(User).update({ id: 1 }, { a: 1 })")[0]!, /goes through `getRepository\(\.\.\.\)`, the default connection, not the migration's query runner/);
+    assert.match(messages("queryRunner.manager.createQueryBuilder().relation(User, 'roles').of(1).add(2)")[0]!, /`relation\(\.\.\.\)` writes/);
   });
 });

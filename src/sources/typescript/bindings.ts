@@ -15,7 +15,7 @@
  */
 import { Node } from './morph.js';
 import { stringValue, unwrap, type Piece, type SqlSource } from './literals.js';
-import { qname } from './sqlgen.js';
+import { literalSql, qname } from './sqlgen.js';
 import type { Env } from './types.js';
 
 type Style = 'knex' | 'sequelize';
@@ -200,9 +200,8 @@ function valueSql(found: { node: Node | null; text: string } | null, kind: 'valu
   const node = found?.node ? unwrap(found.node) : null;
   const text = found?.text ?? fallback;
   if (node) {
-    const s = stringValue(node, env.consts);
-    if (s !== null) return kind === 'ident' ? qname(s) : `'${s.replace(/'/g, "''")}'`;
-    if (kind === 'value' && (Node.isNumericLiteral(node) || Node.isTrueLiteral(node) || Node.isFalseLiteral(node) || Node.isNullLiteral(node))) return node.getText();
+    const s = kind === 'ident' ? stringValue(node, env.consts) : literalSql(node, env.consts);
+    if (s !== null) return kind === 'ident' ? qname(s) : s;
   }
   return kind === 'ident' ? env.placeholders.ident(text) : env.placeholders.param(text);
 }

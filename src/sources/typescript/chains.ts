@@ -6,6 +6,8 @@ import { methodCall } from './sqlgen.js';
 export interface Link {
   method: string;
   args: Node[];
+  /** The link's call (`.where('a', 1)` of the chain). */
+  call: CallExpression;
 }
 
 /** Whether `call` is the last call of its chain (its result is not called on). */
@@ -21,7 +23,7 @@ export function chainFrom(first: CallExpression): { links: Link[]; outer: CallEx
   let call: CallExpression = first;
   for (;;) {
     const mc = methodCall(call);
-    if (mc) links.push({ method: mc.method, args: call.getArguments() });
+    if (mc) links.push({ method: mc.method, args: call.getArguments(), call });
     if (isOutermost(call)) return { links, outer: call };
     call = call.getParentOrThrow().getParentOrThrow() as CallExpression;
   }
@@ -34,7 +36,7 @@ export function chainDown(outer: CallExpression): { links: Link[]; base: Node } 
   while (Node.isCallExpression(cur)) {
     const callee = cur.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) break;
-    links.unshift({ method: callee.getName(), args: cur.getArguments() });
+    links.unshift({ method: callee.getName(), args: cur.getArguments(), call: cur });
     cur = callee.getExpression();
   }
   return { links, base: cur };

@@ -14,11 +14,12 @@
  */
 import type { CallExpression } from 'ts-morph';
 import { Node } from './morph.js';
-import { unwrap } from './literals.js';
+import { applyBindings } from './bindings.js';
+import { sqlSourceOf, unwrap } from './literals.js';
 import { declarationOf } from './scopes.js';
-import { isPhaseParam, literal, methodCall, Values } from './sqlgen.js';
+import { isPhaseParam, literalSql, methodCall, qname, Values } from './sqlgen.js';
 import { isCallback } from './transactions.js';
-import type { Env } from './types.js';
+import type { BuiltSql, Env } from './types.js';
 
 /**
  * Whether `receiver` is a query handle of the migration: the phase function's parameter
@@ -67,15 +68,36 @@ export class Unreadable extends Error {
   }
 }
 
-/** A name as the builders quote it for PostgreSQL: each dot-separated part in double quotes (`"s"."t"`), `*` as is, `x as y` as `"x" as "y"`. */
+/** A name as the builders quote it for PostgreSQL: `qname` (`"s"."t"`), with `*` as is and `x as y` as `"x" as "y"`. */
 export function ident(name: string): string {
   const alias = /^(.*?)\s+as\s+(.*)$/i.exec(name.trim());
   if (alias) return `${ident(alias[1]!)} as ${ident(alias[2]!)}`;
   return name
     .trim()
     .split('.')
-    .map((p) => (p === '*' ? '*' : `"${p.replace(/"/g, '""')}"`))
+    .map((p) => (p === '*' ? '*' : qname(p)))
     .join('.');
+}
+
+/** How a builder writes insert rows: columns sorted (knex) or in first-seen order, the keyword's case, and a missing value. */
+export interface RowsStyle {
+  sort: boolean;
+  values: 'values' | 'VALUES';
+  missing: 'DEFAULT' | 'default';
+}
+
+/**
+ * The statement `run` writes for `call` (or the statements it returns), or the call as not
+ * analysed, with `why(part)`, when it throws `Unreadable`.
+ */
+export function translated(call: CallExpression, v: SqlValues, run: () => string | BuiltSql[], why: (what: string) => BuiltSql[]): BuiltSql[] {
+  try {
+    const out = run();
+    return typeof out === 'string' ? [v.built(out, call)] : out;
+  } catch (e) {
+    if (e instanceof Unreadable) return why(e.what);
+    throw e;
+  }
 }
 
 /**
@@ -96,12 +118,8 @@ export class SqlValues extends Values {
   sql(e: Node | undefined): string {
     if (!e) return 'DEFAULT';
     const n = this.resolve(e);
-    const s = this.str(n);
-    if (s !== null) return literal(s);
-    if (Node.isNumericLiteral(n)) return n.getText();
-    if (Node.isPrefixUnaryExpression(n) && Node.isNumericLiteral(n.getOperand())) return n.getText();
-    if (Node.isTrueLiteral(n) || Node.isFalseLiteral(n)) return n.getText();
-    if (Node.isNullLiteral(n)) return 'NULL';
+    const lit = literalSql(n, this.env.consts);
+    if (lit !== null) return lit;
     const f = this.fragment(n, this);
     if (f !== null) return f;
     if (isCallback(n)) throw new Unreadable('a callback');
@@ -140,26 +158,44 @@ export class SqlValues extends Values {
     return n && Node.isArrayLiteralExpression(n) ? n.getElements() : null;
   }
 
-  /**
-   * Replaces the `?` bindings of a raw SQL fragment by the values in `bindings` (an array
-   * literal): knex's positional form, `??` an identifier. Throws `Unreadable` when there are
-   * bindings it cannot read.
-   */
-  rawSql(sql: string, bindings: Node | undefined): string {
-    if (!bindings) return sql;
-    const items = this.array(bindings);
-    if (!items) throw new Unreadable('the bindings of a raw fragment');
-    let i = 0;
-    return sql.replace(/\\\?|\?\??/g, (m) => {
-      if (m === '\\?') return '?';
-      const item = items[i++];
-      if (!item) throw new Unreadable('the bindings of a raw fragment');
-      if (m === '??') {
-        const name = this.str(item);
-        if (name === null) throw new Unreadable('a name bound with `??`');
-        return ident(name);
-      }
-      return this.sql(item);
-    });
+  /** `"k" = value` for each column of an object of values (a SET list, `merge({...})`). */
+  assignments(o: Map<string, Node>): string[] {
+    return [...o].map(([k, val]) => `${ident(k)} = ${this.sql(val)}`);
   }
+
+  /**
+   * The rows of an insert (an object of columns, or an array of them) as `("a", "b") values
+   * (1, DEFAULT), ...` in the builder's `style`, or null when the rows name no column; throws
+   * `Unreadable(what)` when they are not object literals.
+   */
+  rows(arg: Node | undefined, what: string, style: RowsStyle): string | null {
+    const rows = (this.array(arg) ?? [arg]).map((r) => this.record(r));
+    if (!arg || rows.some((r) => !r)) throw new Unreadable(what);
+    const maps = rows as Map<string, Node>[];
+    const columns = [...new Set(maps.flatMap((r) => [...r.keys()]))];
+    if (style.sort) columns.sort();
+    if (!columns.length) return null;
+    return `(${columns.map(ident).join(', ')}) ${style.values} ${maps.map((r) => `(${columns.map((c) => (r.has(c) ? this.sql(r.get(c)) : style.missing)).join(', ')})`).join(', ')}`;
+  }
+
+  /**
+   * The SQL of a knex raw fragment or `whereRaw` call, `(sql, bindings)`, with its `?` / `??` /
+   * `:name` bindings replaced as `knex.raw` queries have them (bindings.ts); throws `Unreadable`
+   * when the SQL is not a literal.
+   */
+  rawSql(call: CallExpression, what: string): string {
+    const arg = call.getArguments()[0];
+    const src = arg ? sqlSourceOf(arg, this.env.consts) : null;
+    if (!src || src.interpolated) throw new Unreadable(what);
+    const bound = applyBindings(src, call, 'raw', this.env);
+    if (bound !== src && !literalBindings(call.getArguments()[1], this)) this.interpolated = true;
+    return bound.pieces.map((p) => (p.kind === 'placeholder' ? '' : p.text)).join('');
+  }
+}
+
+/** Whether every binding is a literal in the call (so none becomes a placeholder). */
+function literalBindings(b: Node | undefined, v: SqlValues): boolean {
+  const n = b ? v.resolve(b) : undefined;
+  const items = n && Node.isArrayLiteralExpression(n) ? n.getElements() : n && Node.isObjectLiteralExpression(n) ? [...(v.props(n)?.values() ?? [])] : null;
+  return !!items && items.every((x) => literalSql(unwrap(x), v.env.consts) !== null);
 }

@@ -11,7 +11,7 @@
 import type { CallExpression } from 'ts-morph';
 import { Node } from './morph.js';
 import { chainDown, isOutermost, type Link } from './chains.js';
-import { ident, isHandle, SqlValues, Unreadable } from './dml-builders.js';
+import { ident, isHandle, SqlValues, translated, Unreadable } from './dml-builders.js';
 import { notTranslated } from './sqlgen.js';
 import type { BuiltSql, Env } from './types.js';
 
@@ -28,9 +28,7 @@ function fragment(n: Node, v: SqlValues): string | null {
   const method = callee.getName();
   if (method === 'now' && /\.fn$/.test(callee.getExpression().getText())) return 'CURRENT_TIMESTAMP';
   if (method === 'raw' && isHandle(callee.getExpression(), v.env)) {
-    const sql = v.str(n.getArguments()[0]);
-    if (sql === null) throw new Unreadable('a `raw(...)` fragment whose SQL is not a literal');
-    return v.rawSql(sql, n.getArguments()[1]);
+    return v.rawSql(n, 'a `raw(...)` fragment whose SQL is not a literal');
   }
   // A query builder on the handle as a value: a subquery.
   let root: Node = n;
@@ -149,9 +147,7 @@ function whereSql(l: Link, v: SqlValues): Where | null {
       case 'ILike':
         return `${col(a)} ${not ? 'not ' : ''}${kind.toLowerCase()} ${v.sql(b)}`;
       case 'Raw': {
-        const s = v.str(a);
-        if (s === null) throw new Unreadable(`\`${l.method}(...)\` whose SQL is not a literal`);
-        return neg(v.rawSql(s, b));
+        return neg(v.rawSql(l.call, `\`${l.method}(...)\` whose SQL is not a literal`));
       }
       default:
         throw new Unreadable(`\`${l.method}(...)\``);
@@ -201,12 +197,7 @@ function setList(links: Link[], v: SqlValues): string[] {
 
 /** `insert(...)` values (knex's `_prepInsert`: the columns of all rows, sorted; a missing value is `DEFAULT`). */
 function insertBody(arg: Node | undefined, v: SqlValues): string {
-  const rows = (v.array(arg) ?? [arg]).map((r) => v.record(r));
-  if (!arg || rows.some((r) => !r)) throw new Unreadable('the rows of `insert(...)`');
-  const maps = rows as Map<string, Node>[];
-  const columns = [...new Set(maps.flatMap((r) => [...r.keys()]))].sort();
-  if (!columns.length) return 'default values';
-  return `(${columns.map(ident).join(', ')}) values ${maps.map((r) => `(${columns.map((c) => (r.has(c) ? v.sql(r.get(c)) : 'DEFAULT')).join(', ')})`).join(', ')}`;
+  return v.rows(arg, 'the rows of `insert(...)`', { sort: true, values: 'values', missing: 'DEFAULT' }) ?? 'default values';
 }
 
 /**
@@ -221,11 +212,14 @@ export function knexDml(call: CallExpression, env: Env): BuiltSql[] | null {
     if (!isHandle(base.getExpression(), env)) return null;
     tableArg = base.getArguments()[0];
   } else if (!isHandle(base, env)) return null;
+  if (links.some((l) => l.method === 'upsert')) {
+    return notTranslated(call, 'knex\'s pg dialect refuses to compile `upsert(...)` ("Upsert is not yet supported for dialect postgresql"), so this query fails when it runs', 'Write `insert(...).onConflict(...).merge()` instead.');
+  }
   const verbLink = links.find((l) => VERBS.has(l.method));
   if (!verbLink) return null;
   const v = new SqlValues(env, fragment);
   const why = (what: string) => notTranslated(call, `miglint cannot translate ${what} in this knex query`, 'Write the statement with `knex.raw(...)` (literal SQL, values as bindings) so miglint can check it.');
-  try {
+  return translated(call, v, () => {
     let schema: string | null = null;
     const wheres: Where[] = [];
     let returning: string | null = null;
@@ -268,16 +262,15 @@ export function knexDml(call: CallExpression, env: Env): BuiltSql[] | null {
         sql = `delete from ${table}${where}${ret}`;
         break;
       case 'insert':
-        sql = `insert into ${table} ${insertBody(verbLink.args[0], v)}${conflict}${ret}`;
+        // A where on an insert is the `do update ... where` of `onConflict(...).merge()` (knex ignores it otherwise).
+        if (wheres.length && !conflict.includes(' do update ')) throw new Unreadable('a `where` on an insert without `onConflict(...).merge()`');
+        sql = `insert into ${table} ${insertBody(verbLink.args[0], v)}${conflict}${conflict.includes(' do update ') ? where : ''}${ret}`;
         break;
       default:
         sql = `truncate ${table} restart identity`;
     }
-    return [v.built(sql, call)];
-  } catch (e) {
-    if (e instanceof Unreadable) return why(e.what);
-    throw e;
-  }
+    return sql;
+  }, why);
 }
 
 function throwUnreadable(what: string): never {
@@ -288,7 +281,7 @@ function throwUnreadable(what: string): never {
 function mergeSet(l: Link, links: Link[], v: SqlValues): string {
   const arg = l.args[0];
   const o = arg ? v.record(arg) : null;
-  if (o) return [...o].map(([k, val]) => `${ident(k)} = ${v.sql(val)}`).join(', ');
+  if (o) return v.assignments(o).join(', ');
   const listed = arg ? v.array(arg) : null;
   if (arg && !listed) throw new Unreadable('the columns of `merge(...)`');
   let columns: string[];

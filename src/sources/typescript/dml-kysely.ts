@@ -11,12 +11,17 @@
 import type { CallExpression } from 'ts-morph';
 import { Node } from './morph.js';
 import { chainDown, isOutermost, type Link } from './chains.js';
-import { ident, isHandle, SqlValues, Unreadable } from './dml-builders.js';
+import { ident, isHandle, SqlValues, translated, Unreadable } from './dml-builders.js';
+import { unwrap } from './literals.js';
+import { declarationOf } from './scopes.js';
 import { notTranslated } from './sqlgen.js';
 import type { BuiltSql, Env } from './types.js';
 
 const VERBS = new Set(['updateTable', 'deleteFrom', 'insertInto']);
 const RUNS = /^execute(TakeFirst(OrThrow)?)?$/;
+/** Links that add a common table expression, and a write in one's query. */
+const CTES = new Set(['with', 'withRecursive']);
+const WRITES_IN = /\.\s*(updateTable|deleteFrom|insertInto|mergeInto)\s*\(/;
 
 /** `` sql`now()` `` (a template without substitutions) as its SQL, or null for other nodes. */
 function fragment(n: Node, v: SqlValues): string | null {
@@ -71,7 +76,7 @@ function setList(links: Link[], v: SqlValues): string {
     }
     const o = v.record(a);
     if (!o) throw new Unreadable(a && (Node.isArrowFunction(a) || Node.isFunctionExpression(a)) ? 'an expression-builder callback in `set(...)`' : 'the values of `set(...)`');
-    for (const [k, val] of o) out.push(`${ident(k)} = ${v.sql(val)}`);
+    out.push(...v.assignments(o));
   }
   if (!out.length) throw new Unreadable('an update without `set(...)`');
   return out.join(', ');
@@ -79,12 +84,8 @@ function setList(links: Link[], v: SqlValues): string {
 
 /** `values(...)`: the columns in the order they first appear, a missing value `default`. */
 function valuesBody(arg: Node | undefined, v: SqlValues): string {
-  const rows = (v.array(arg) ?? [arg]).map((r) => v.record(r));
-  if (!arg || rows.some((r) => !r)) throw new Unreadable('the rows of `values(...)`');
-  const maps = rows as Map<string, Node>[];
-  const columns = [...new Set(maps.flatMap((r) => [...r.keys()]))];
-  if (!columns.length) return ' default values';
-  return ` (${columns.map(ident).join(', ')}) values ${maps.map((r) => `(${columns.map((c) => (r.has(c) ? v.sql(r.get(c)) : 'default')).join(', ')})`).join(', ')}`;
+  const rows = v.rows(arg, 'the rows of `values(...)`', { sort: false, values: 'values', missing: 'default' });
+  return rows === null ? ' default values' : ` ${rows}`;
 }
 
 /** `onConflict((oc) => oc.column('a').doNothing())` / `.columns([...])` / `.constraint('c')`. */
@@ -107,19 +108,54 @@ function onConflict(l: Link, v: SqlValues): string {
 }
 
 /**
+ * The links of the chain ending at `call` from the handle it starts on, also through consts
+ * holding part of it (`const app = db.withSchema('app'); await app.updateTable(...)...`: Kysely's
+ * builders are immutable, so the const's chain is exactly the start of this one); null when it
+ * does not start on the migration's handle.
+ */
+function chainOnHandle(call: CallExpression, env: Env): { links: Link[]; base: Node } | null {
+  let { links, base } = chainDown(call);
+  for (let depth = 0; !isHandle(base, env); depth++) {
+    const u = unwrap(base);
+    const d = depth < 4 && Node.isIdentifier(u) ? declarationOf(u.getText(), u) : undefined;
+    const init = d && Node.isVariableDeclaration(d) && d.getVariableStatement()?.getDeclarationKind() === 'const' ? d.getInitializer() : undefined;
+    const inner = init ? unwrap(init) : undefined;
+    if (!inner || !Node.isCallExpression(inner)) return null;
+    const more = chainDown(inner);
+    links = [...more.links, ...links];
+    base = more.base;
+  }
+  return { links, base };
+}
+
+/**
  * The statement a Kysely data-change chain ending at `call` sends, or null when `call` is
  * not the outermost call of an executed update/delete/insert chain on the migration's handle.
  */
 export function kyselyDml(call: CallExpression, env: Env): BuiltSql[] | null {
   if (!isOutermost(call)) return null;
-  const { links, base } = chainDown(call);
-  if (!isHandle(base, env)) return null;
-  const verbAt = links.findIndex((l) => VERBS.has(l.method));
-  if (verbAt < 0 || !links.some((l) => RUNS.test(l.method))) return null;
-  if (links.slice(0, verbAt).some((l) => l.method !== 'withSchema')) return null;
+  const { links, base } = chainOnHandle(call, env) ?? {};
+  if (!links || !base) return null;
+  if (!links.some((l) => RUNS.test(l.method))) return null;
+  const verbAt = links.findIndex((l) => VERBS.has(l.method) || l.method === 'mergeInto');
+  const before = verbAt < 0 ? links : links.slice(0, verbAt);
+  // A write inside a CTE (`db.with('x', (qb) => qb.updateTable(...)...)`) runs whatever the outer query is.
+  const cteWrites = before.some((l) => CTES.has(l.method) && l.args.some((a) => WRITES_IN.test(a.getText())));
+  if (verbAt < 0 && !cteWrites) return null;
+  const help = 'Write the statement with sql`...`.execute(db) so miglint can check it.';
+  const other = before.find((l) => l.method !== 'withSchema');
+  if (other) {
+    const why = CTES.has(other.method)
+      ? `miglint does not translate the \`${other.method}(...)\` common table expression of this Kysely query`
+      : other.method === 'withPlugin'
+        ? 'this Kysely query runs through `withPlugin(...)`, whose plugin may rewrite the names and values it sends'
+        : `miglint does not translate \`${other.method}(...)\` before the verb of this Kysely query`;
+    return notTranslated(call, why, help);
+  }
   const verb = links[verbAt]!;
+  if (verb.method === 'mergeInto') return notTranslated(call, "miglint does not translate Kysely's `mergeInto(...)` (a MERGE statement) into SQL", help);
   const v = new SqlValues(env, fragment);
-  try {
+  return translated(call, v, () => {
     const schemaLink = links.slice(0, verbAt).find((l) => l.method === 'withSchema');
     const schema = schemaLink ? str(v, schemaLink.args[0], 'a schema name that is not a literal') : null;
     const name = str(v, verb.args[0], 'a table name that is not a literal');
@@ -144,9 +180,6 @@ export function kyselyDml(call: CallExpression, env: Env): BuiltSql[] | null {
     if (verb.method === 'updateTable') sql = `update ${table} set ${set}${where}${returning}`;
     else if (verb.method === 'deleteFrom') sql = `delete from ${table}${where}${returning}`;
     else sql = `insert into ${table}${valuesBody(links.find((l) => l.method === 'values')?.args[0], v)}${conflict}${returning}`;
-    return [v.built(sql, call)];
-  } catch (e) {
-    if (!(e instanceof Unreadable)) throw e;
-    return notTranslated(call, `miglint cannot translate ${e.what} in this Kysely query`, 'Write the statement with sql`...`.execute(db) so miglint can check it.');
-  }
+    return sql;
+  }, (what) => notTranslated(call, `miglint cannot translate ${what} in this Kysely query`, help));
 }

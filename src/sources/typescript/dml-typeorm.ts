@@ -1,14 +1,22 @@
 /**
  * TypeORM's data-change calls on the migration's query runner, as the statement TypeORM's
  * query builders write for PostgreSQL (typeorm src/entity-manager/EntityManager.ts,
- * src/query-builder/UpdateQueryBuilder.ts, QueryBuilder.ts):
+ * src/query-builder/UpdateQueryBuilder.ts, QueryBuilder.ts, PostgresQueryRunner.clearTable):
  * - `queryRunner.manager.update(target, criteria, values)`, `.delete(target, criteria)`,
- *   `.updateAll(target, values)`, `.deleteAll(target)`, `.insert(target, values)`: criteria
- *   an object (`{ id: 1, deletedAt: IsNull() }`, `In([...])`, `Not(...)`, ...) or ids
+ *   `.updateAll(target, values)`, `.deleteAll(target)`, `.insert(target, values)`,
+ *   `.increment/.decrement(target, criteria, column, n)` and `.clear(target)` (TRUNCATE TABLE):
+ *   criteria an object (`{ id: 1, deletedAt: IsNull() }`, `In([...])`, `Not(...)`, ...) or ids
  *   (`whereInIds`: the primary column, taken to be `id`);
  * - `queryRunner.manager.createQueryBuilder().update(target).set({...}).where('sql', params)
- *   .andWhere(...).orWhere(...).execute()`, `.delete().from(target)`, `.insert().into(target).values(...)`
- *   (also on `queryRunner.connection`).
+ *   .andWhere(...).orWhere(...).execute()`, `.delete().from(target)`, `.insert().into(target).values(...)`;
+ * - the same on a repository (`manager.getRepository(target).update(criteria, values)`,
+ *   `.createQueryBuilder().update().set(...)`), on `queryRunner.connection`, on a const holding
+ *   any of these, and on the manager a `manager.transaction(async (m) => ...)` callback gets.
+ * Writes that depend on entity metadata or rows read at run time (`save`, `upsert`, `remove`,
+ * `softDelete`, `softRemove`, `restore`, `recover`, `relation(...).add(...)`), and any write
+ * through TypeORM's global `getRepository()` / `getManager()` / `getConnection()` (another
+ * connection than the migration's), are reported as not analysed, with the reason. Reads
+ * (`find`, `count`, a select builder) are not statements.
  * The target is a table only when it can be known: a string, or an entity class declared in
  * the file with `@Entity('name')` / `@Entity({ name })` (`@Entity()` alone: the class name in
  * snake_case, TypeORM's default naming). An imported entity class, or anything else this cannot
@@ -18,22 +26,84 @@
 import type { CallExpression } from 'ts-morph';
 import { Node } from './morph.js';
 import { chainDown, isOutermost, type Link } from './chains.js';
-import { ident, SqlValues, Unreadable } from './dml-builders.js';
+import { ident, SqlValues, translated, Unreadable } from './dml-builders.js';
 import { unwrap } from './literals.js';
+import { declarationOf } from './scopes.js';
 import { isPhaseParam, methodCall, notTranslated } from './sqlgen.js';
+import { isCallback } from './transactions.js';
 import type { BuiltSql, Env } from './types.js';
 
-const MANAGER_METHODS = new Set(['update', 'delete', 'updateAll', 'deleteAll', 'insert']);
-/** Manager and repository methods that write but are not translated (they depend on entity metadata). */
-const UNMODELLED = new Set(['save', 'remove', 'softDelete', 'softRemove', 'restore', 'recover', 'increment', 'decrement', 'upsert', 'clear']);
+const MANAGER_METHODS = new Set(['update', 'delete', 'updateAll', 'deleteAll', 'insert', 'increment', 'decrement', 'clear']);
+/** Manager and repository methods that write but are not translated (they depend on entity metadata or on rows read at run time), and why. */
+const UNMODELLED: Record<string, string> = {
+  save: 'an INSERT or an UPDATE per entity, depending on whether its row exists when the migration runs',
+  upsert: "an INSERT ... ON CONFLICT built from the entity's columns and unique keys",
+  remove: 'a DELETE per loaded entity, by its primary key',
+  softDelete: "an UPDATE of the entity's `@DeleteDateColumn`",
+  softRemove: 'an UPDATE of the `@DeleteDateColumn` per loaded entity',
+  restore: "an UPDATE that clears the entity's `@DeleteDateColumn`",
+  recover: 'an UPDATE that clears the `@DeleteDateColumn` per loaded entity',
+};
+/** Query-builder verbs that write but are not translated, and why. */
+const UNMODELLED_VERBS: Record<string, string> = {
+  softDelete: UNMODELLED.softDelete!,
+  restore: UNMODELLED.restore!,
+};
+/** RelationQueryBuilder's writes (`relation(User, 'roles').of(1).add(2)`): rows of a junction table or a foreign key. */
+const RELATION_WRITES = new Set(['add', 'remove', 'set', 'addAndRemove']);
 const OPERATORS: Record<string, string> = { LessThan: '<', LessThanOrEqual: '<=', MoreThan: '>', MoreThanOrEqual: '>=', Equal: '=', Like: 'LIKE', ILike: 'ILIKE' };
+const HELP = 'Write the statement with `queryRunner.query(\'...\')` so miglint can check it.';
 
-/** Whether `n` is `qr.manager`, `qr.connection` or `qr.connection.manager` on the migration's query runner. */
-function isManager(n: Node, env: Env): boolean {
+/**
+ * What a receiver stands for: the migration's entity manager (`qr.manager`, `qr.connection`,
+ * `qr.connection.manager`, a const holding one, the manager a `manager.transaction(async (m) => ...)`
+ * callback is given), a repository of it (`manager.getRepository(Target)`, also through a const),
+ * TypeORM's global default connection (`getRepository(X)`, `getManager()`, `getConnection()`
+ * imported from typeorm: not the migration's query runner), or null.
+ */
+type Source = { kind: 'manager' } | { kind: 'repository'; target: Node | undefined } | { kind: 'global'; what: string };
+
+function sourceOf(n: Node, env: Env, depth = 0): Source | null {
   const u = unwrap(n);
-  if (!Node.isPropertyAccessExpression(u) || !['manager', 'connection'].includes(u.getName())) return false;
-  const inner = unwrap(u.getExpression());
-  return isPhaseParam(inner, env) || (Node.isPropertyAccessExpression(inner) && inner.getName() === 'connection' && isPhaseParam(inner.getExpression(), env));
+  if (depth > 4) return null;
+  if (Node.isPropertyAccessExpression(u) && ['manager', 'connection'].includes(u.getName())) {
+    const inner = unwrap(u.getExpression());
+    if (isPhaseParam(inner, env)) return { kind: 'manager' };
+    const outer = sourceOf(inner, env, depth + 1);
+    return outer?.kind === 'repository' ? null : outer;
+  }
+  if (Node.isCallExpression(u)) {
+    const callee = u.getExpression();
+    if (Node.isIdentifier(callee) && /^get(Repository|Manager|Connection)$/.test(callee.getText()) && env.imports.some((i) => /^typeorm(\/|$)/.test(i))) {
+      return { kind: 'global', what: `\`${callee.getText()}(...)\`` };
+    }
+    const mc = methodCall(u);
+    if (mc?.method === 'getRepository') {
+      const on = sourceOf(mc.receiver, env, depth + 1);
+      if (on?.kind === 'manager') return { kind: 'repository', target: u.getArguments()[0] };
+      return on?.kind === 'global' ? on : null;
+    }
+    return null;
+  }
+  if (!Node.isIdentifier(u)) return null;
+  const d = declarationOf(u.getText(), u);
+  if (d && Node.isVariableDeclaration(d) && d.getVariableStatement()?.getDeclarationKind() === 'const' && Node.isIdentifier(d.getNameNode())) {
+    const first = d.getInitializer();
+    let init: Node | undefined = first ? unwrap(first) : undefined;
+    if (init && Node.isAwaitExpression(init)) init = init.getExpression();
+    return init ? sourceOf(init, env, depth + 1) : null;
+  }
+  if (d && Node.isParameterDeclaration(d)) {
+    // `manager.transaction(async (m) => ...)`, also `transaction('SERIALIZABLE', async (m) => ...)`.
+    const fn = d.getParent();
+    const call = fn?.getParent();
+    if (!fn || !isCallback(fn) || (fn as never as { getParameters(): Node[] }).getParameters()[0] !== d || !call || !Node.isCallExpression(call)) return null;
+    const mc = methodCall(call);
+    if (mc?.method !== 'transaction' || !call.getArguments().includes(fn as never)) return null;
+    const on = sourceOf(mc.receiver, env, depth + 1);
+    return on?.kind === 'manager' || on?.kind === 'global' ? on : null;
+  }
+  return null;
 }
 
 /** `() => 'CURRENT_TIMESTAMP'` (TypeORM's raw value) as its SQL. */
@@ -107,16 +177,12 @@ function criteriaSql(e: Node | undefined, v: SqlValues): string {
 function setList(e: Node | undefined, v: SqlValues): string {
   const o = v.record(e);
   if (!o || !o.size) throw new Unreadable('the values');
-  return [...o].map(([k, val]) => `${ident(k)} = ${v.sql(val)}`).join(', ');
+  return v.assignments(o).join(', ');
 }
 
 /** `INSERT` values: columns in the order the first row names them (TypeORM's, for a target without metadata). */
 function insertBody(e: Node | undefined, v: SqlValues): string {
-  const rows = (v.array(e) ?? [e]).map((r) => v.record(r));
-  if (!e || rows.some((r) => !r)) throw new Unreadable('the values of the insert');
-  const maps = rows as Map<string, Node>[];
-  const columns = [...new Set(maps.flatMap((r) => [...r.keys()]))];
-  return `(${columns.map(ident).join(', ')}) VALUES ${maps.map((r) => `(${columns.map((c) => (r.has(c) ? v.sql(r.get(c)) : 'DEFAULT')).join(', ')})`).join(', ')}`;
+  return v.rows(e, 'the values of the insert', { sort: false, values: 'VALUES', missing: 'DEFAULT' }) ?? 'DEFAULT VALUES';
 }
 
 /** A where string with TypeORM's `:name` / `:...name` parameters replaced by the values of `params`. */
@@ -142,18 +208,13 @@ function whereString(l: Link, v: SqlValues): string {
 /** The statement `run` writes for `call`, or the call as not analysed when `run` throws `Unreadable`. */
 function built(call: CallExpression, env: Env, run: (v: SqlValues) => string): BuiltSql[] {
   const v = new SqlValues(env, fragment);
-  try {
-    return [v.built(run(v), call)];
-  } catch (e) {
-    if (!(e instanceof Unreadable)) throw e;
-    return notTranslated(call, `miglint cannot translate ${e.what} in this TypeORM call`, 'Write the statement with `queryRunner.query(\'...\')` so miglint can check it.');
-  }
+  return translated(call, v, () => run(v), (what) => notTranslated(call, `miglint cannot translate ${what} in this TypeORM call`, HELP));
 }
 
-/** `manager.update(...)` & co. */
-function managerCall(call: CallExpression, method: string, env: Env, repoTarget?: Node): BuiltSql[] {
+/** `manager.update(...)` & co.; on a repository, its target comes first. */
+function managerCall(call: CallExpression, method: string, env: Env, repo: Source | null): BuiltSql[] {
   const args = call.getArguments();
-  const [target, b, c] = repoTarget ? [repoTarget, ...args] : args;
+  const [target, b, c, d] = repo?.kind === 'repository' ? [repo.target, ...args] : args;
   return built(call, env, (v) => {
     const table = tableOf(target, v);
     switch (method) {
@@ -163,26 +224,73 @@ function managerCall(call: CallExpression, method: string, env: Env, repoTarget?
       }
       case 'updateAll':
         return `UPDATE ${table} SET ${setList(b, v)}`;
+      case 'increment':
+      case 'decrement': {
+        // EntityManager.increment: `update(target).set({ [path]: () => '"col" + value' }).where(criteria)`.
+        const column = v.str(c);
+        if (column === null || column.includes('.')) throw new Unreadable(`the column of \`${method}(...)\` (a name that is not a literal, or a property of an embedded entity)`);
+        if (!v.record(b)) throw new Unreadable(`the criteria of \`${method}(...)\` (an object)`);
+        const n = v.str(d);
+        // TypeORM throws "Value ... is not a number." for any other string.
+        if (n !== null && (n.trim() === '' || isNaN(Number(n)))) throw new Unreadable(`the amount of \`${method}(...)\`, a string that is not a number (TypeORM throws)`);
+        const amount = n !== null ? n.trim() : v.sql(d);
+        return `UPDATE ${table} SET ${ident(column)} = ${ident(column)} ${method === 'increment' ? '+' : '-'} ${amount} WHERE ${criteriaSql(b, v)}`;
+      }
       case 'delete':
         return `DELETE FROM ${table} WHERE ${criteriaSql(b, v)}`;
       case 'deleteAll':
         return `DELETE FROM ${table}`;
+      case 'clear':
+        // The query runner's clearTable: PostgresQueryRunner sends `TRUNCATE TABLE <table>`.
+        return `TRUNCATE TABLE ${table}`;
       default:
         return `INSERT INTO ${table} ${insertBody(b, v)}`;
     }
   });
 }
 
-/** `manager.createQueryBuilder().update(t).set({...}).where(...).execute()` & co. */
-function queryBuilderChain(call: CallExpression, links: Link[], env: Env): BuiltSql[] | null {
-  const at = links.findIndex((l) => l.method === 'createQueryBuilder');
-  const rest = links.slice(at + 1);
+/** The `createQueryBuilder(...)` call a chain ending at `outer` is built on, and how many links come after it. */
+function builderCall(outer: CallExpression): { qb: CallExpression; after: number } | null {
+  let cur: Node = outer;
+  for (let after = 0; Node.isCallExpression(cur); after++) {
+    const mc = methodCall(cur);
+    if (!mc) return null;
+    if (mc.method === 'createQueryBuilder') return { qb: cur, after };
+    cur = mc.receiver;
+  }
+  return null;
+}
+
+/**
+ * `manager.createQueryBuilder().update(t).set({...}).where(...).execute()` & co., also on a
+ * repository (`getRepository(T).createQueryBuilder().update().set(...)`: the target is the
+ * repository's unless the chain names one).
+ */
+function queryBuilderChain(call: CallExpression, qb: CallExpression, rest: Link[], env: Env, source: Source): BuiltSql[] | null {
   const verb = rest[0];
-  if (!verb || !['update', 'delete', 'insert'].includes(verb.method) || !rest.some((l) => l.method === 'execute')) return null;
+  const last = rest[rest.length - 1];
+  if (!verb) return null;
+  const runs = rest.some((l) => l.method === 'execute');
+  const relation = verb.method === 'relation' && !!last && RELATION_WRITES.has(last.method);
+  const unmodelled = runs ? UNMODELLED_VERBS[verb.method] : undefined;
+  if (!relation && !unmodelled && !(runs && ['update', 'delete', 'insert'].includes(verb.method))) return null;
+  if (source.kind === 'global') return onGlobal(call, source);
+  if (relation) return notTranslated(call, "miglint does not translate TypeORM's `relation(...)` writes into SQL (rows of a junction table, or a foreign key, from the entity's relation metadata)", HELP);
+  if (unmodelled) return notTranslated(call, `miglint does not translate TypeORM's \`${verb.method}()\` (${unmodelled}) into SQL`, HELP);
   return built(call, env, (v) => {
-    if (links[at]!.args.length) throw new Unreadable('`createQueryBuilder(...)` with arguments');
-    let target = verb.args[0];
-    let set = verb.method === 'update' && verb.args[1] ? setList(verb.args[1], v) : '';
+    const repo = source.kind === 'repository' ? source : null;
+    const qbArgs = qb.getArguments();
+    // A repository's builder takes an alias; a `where` naming it (`u.id = 1`) needs the entity's columns.
+    const alias = repo && qbArgs.length === 1 ? v.str(qbArgs[0]) : null;
+    if (qbArgs.length && alias === null) throw new Unreadable('`createQueryBuilder(...)` with arguments');
+    let target = repo ? repo.target : verb.args[0];
+    let setArg = verb.method === 'update' ? verb.args[1] : undefined;
+    if (repo && verb.args.length) {
+      // `update({...})` sets on the repository's target; `update(Target, {...})` names another.
+      if (verb.method === 'update' && v.record(verb.args[0])) setArg = verb.args[0];
+      else [target, setArg] = [verb.args[0], verb.method === 'update' ? verb.args[1] : undefined];
+    }
+    let set = setArg ? setList(setArg, v) : '';
     let values = '';
     const wheres: string[] = [];
     for (const l of rest.slice(1)) {
@@ -190,6 +298,7 @@ function queryBuilderChain(call: CallExpression, links: Link[], env: Env): Built
       else if (l.method === 'set') set = setList(l.args[0], v);
       else if (l.method === 'values') values = insertBody(l.args[0], v);
       else if (l.method === 'where' || l.method === 'andWhere' || l.method === 'orWhere') {
+        if (alias && new RegExp(`(^|[^\\w."])${alias.replace(/[^\w]/g, '\\$&')}\\.`).test(v.str(l.args[0]) ?? '')) throw new Unreadable(`a condition on the alias \`${alias}\` (its properties are the entity's columns)`);
         const w = whereString(l, v);
         wheres.push(wheres.length ? `${l.method === 'orWhere' ? 'OR' : 'AND'} ${w}` : w);
       } else if (l.method === 'whereInIds') wheres.push(`${wheres.length ? 'AND ' : ''}${criteriaSql(l.args[0], v)}`);
@@ -208,23 +317,61 @@ function queryBuilderChain(call: CallExpression, links: Link[], env: Env): Built
 }
 
 /**
+ * A write run on a query builder held in a variable (`const qb = manager.createQueryBuilder();
+ * await qb.update('t').set(...).execute()`): TypeORM's builders are mutable, so other statements
+ * may add to it (`qb.where(...)`); reported as not analysed. Null when `call` is no such write.
+ */
+function heldBuilder(call: CallExpression, env: Env): BuiltSql[] | null {
+  const { links, base } = chainDown(call);
+  const u = unwrap(base);
+  const d = Node.isIdentifier(u) ? declarationOf(u.getText(), u) : undefined;
+  const first = d && Node.isVariableDeclaration(d) ? d.getInitializer() : undefined;
+  let init: Node | undefined = first ? unwrap(first) : undefined;
+  if (init && Node.isAwaitExpression(init)) init = unwrap(init.getExpression());
+  if (!init || !Node.isCallExpression(init)) return null;
+  const found = builderCall(init);
+  const source = found ? sourceOf(methodCall(found.qb)!.receiver, env) : null;
+  if (!found || !source) return null;
+  const held = chainDown(init).links;
+  const rest = [...held.slice(held.length - found.after), ...links];
+  const verb = rest.find((l) => ['update', 'delete', 'insert', 'relation', ...Object.keys(UNMODELLED_VERBS)].includes(l.method));
+  const last = rest[rest.length - 1];
+  const writes = !!verb && (verb.method === 'relation' ? !!last && RELATION_WRITES.has(last.method) : rest.some((l) => l.method === 'execute'));
+  if (!writes) return null;
+  if (source.kind === 'global') return onGlobal(call, source);
+  return notTranslated(call, `this TypeORM write runs on the query builder \`${u.getText()}\` held in a variable, which other statements may change (TypeORM's builders are mutable)`, HELP);
+}
+
+/** A write through TypeORM's global default connection: not the migration's query runner. */
+function onGlobal(call: CallExpression, source: { what: string }): BuiltSql[] {
+  return notTranslated(
+    call,
+    `this TypeORM write goes through ${source.what}, the default connection, not the migration's query runner: it runs on another connection, outside the migration's transaction`,
+    'Write the statement with `queryRunner.query(\'...\')` (or `queryRunner.manager`) so it runs in the migration and miglint can check it.',
+  );
+}
+
+/**
  * The statement a TypeORM data-change call on the migration's query runner sends (module
- * comment), or null when `call` is not one.
+ * comment), or null when `call` is not one. Reads (`find`, `count`, a select builder) are not.
  */
 export function typeormDml(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call);
-  if (mc && (MANAGER_METHODS.has(mc.method) || UNMODELLED.has(mc.method))) {
-    // `manager.update(Target, ...)`, or `manager.getRepository(Target).update(...)`.
-    const repo = Node.isCallExpression(mc.receiver) ? methodCall(mc.receiver) : null;
-    const onRepo = repo?.method === 'getRepository' && isManager(repo.receiver, env);
-    if (onRepo || isManager(mc.receiver, env)) {
-      if (UNMODELLED.has(mc.method)) return notTranslated(call, `miglint does not translate TypeORM's \`${mc.method}(...)\` into SQL`, 'Write the statement with `queryRunner.query(\'...\')` so miglint can check it.');
-      const target = onRepo ? (mc.receiver as CallExpression).getArguments()[0] : undefined;
-      return managerCall(call, mc.method, env, target);
+  if (mc && (MANAGER_METHODS.has(mc.method) || mc.method in UNMODELLED)) {
+    // `manager.update(Target, ...)`, `manager.getRepository(Target).update(...)`, also through consts.
+    const source = sourceOf(mc.receiver, env);
+    if (source?.kind === 'global') return onGlobal(call, source);
+    if (source) {
+      const why = UNMODELLED[mc.method];
+      if (why) return notTranslated(call, `miglint does not translate TypeORM's \`${mc.method}(...)\` (${why}) into SQL`, HELP);
+      return managerCall(call, mc.method, env, source);
     }
   }
   if (!isOutermost(call)) return null;
-  const { links, base } = chainDown(call);
-  if (!isManager(base, env) || links[0]?.method !== 'createQueryBuilder') return null;
-  return queryBuilderChain(call, links, env);
+  const found = builderCall(call);
+  if (!found) return heldBuilder(call, env);
+  const source = sourceOf(methodCall(found.qb)!.receiver, env);
+  if (!source) return null;
+  const { links } = chainDown(call);
+  return queryBuilderChain(call, found.qb, links.slice(links.length - found.after), env, source);
 }

@@ -279,6 +279,9 @@ function declaredIn(fn: Node): Set<string> {
   return names;
 }
 
+/** The frameworks whose migrations each code runner (`env.runner`) drives on its one connection. */
+const RUNNER_DRIVERS: Record<NonNullable<Env['runner']>['name'], readonly Env['framework'][]> = { ley: ['pg', 'postgres-js'], 'postgres-shift': ['postgres-js'] };
+
 function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, openings: readonly Opening[]): Pin {
   const param = env.phases.find((p) => p.phase === phase)?.param ?? null;
   const session = root !== null && openings.some((o) => o.name === root && o.kind !== 'sequelize-transaction');
@@ -286,6 +289,10 @@ function pinOf(env: Env, root: string | null, phase: Phase, wrapped: boolean, op
     name !== null &&
     (/pool/i.test(name) ||
       env.nodes.ofKind(SyntaxKind.VariableDeclaration).some((d) => d.getName() === name && /^new\s+([\w$]+\.)?Pool\b/.test(d.getInitializer()?.getText() ?? '')));
+  // A code runner that runs every pending migration in one transaction on one connection passes that
+  // connection as the phase's parameter (ley: a node-postgres Client or a postgres.js transaction;
+  // postgres-shift: a postgres.js transaction); otherwise the framework's own rule below.
+  if (wrapped && env.runner && RUNNER_DRIVERS[env.runner.name].includes(env.framework) && param !== null && root === param) return 'phase';
   const support = frameworkSupport(env.framework);
   const own = support.pin?.(root, phase, wrapped, env);
   if (own !== undefined) return own;

@@ -203,8 +203,8 @@ function columnOp(ctx: TableContext, plan: TablePlan, links: Link[], outer: Call
   // Column modifiers that knex queues with the table's other statements, in call order.
   for (const l of links.slice(1)) {
     if (!first.args[0] || (increments && l.method === 'primary')) continue;
-    if (l.method === 'primary' || l.method === 'unique' || l.method === 'index') tableOp(ctx, plan, [{ method: l.method, args: [first.args[0], ...l.args] }], outer);
-    else if (l.method === 'references') tableOp(ctx, plan, [{ method: 'foreign', args: [first.args[0]!] }, ...links.slice(links.indexOf(l))], outer);
+    if (l.method === 'primary' || l.method === 'unique' || l.method === 'index') tableOp(ctx, plan, [{ method: l.method, args: [first.args[0], ...l.args], call: l.call }], outer);
+    else if (l.method === 'references') tableOp(ctx, plan, [{ method: 'foreign', args: [first.args[0]!], call: l.call }, ...links.slice(links.indexOf(l))], outer);
   }
   return true;
 }

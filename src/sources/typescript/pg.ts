@@ -32,12 +32,6 @@ export const pg: FrameworkSupport = {
     if (!mc || !source || unwrap(mc.receiver).getText() !== u.name) return null;
     return { path: `\`${source}.${mc.method}(...)\` (autocommit, no connection held)`, edits: [{ start: mc.receiver.getStart(), end: mc.receiver.getEnd(), text: source }] };
   },
-  // Under ley the phase's parameter is that Client, in the run's transaction.
-  pin(root, phase, wrapped, env) {
-    if (env.framework !== 'pg' || env.runner?.name !== 'ley' || !wrapped) return undefined;
-    const param = env.phases.find((p) => p.phase === phase)?.param;
-    return param && root === param ? 'phase' : undefined;
-  },
   wrapped(env) {
     // ley with its pg driver (when the project has no postgres.js) sends BEGIN, runs every pending migration on its one Client, then COMMIT.
     if (env.runner?.name === 'ley') return { inTransaction: true, reason: `ley runs all pending migrations in one transaction (BEGIN ... COMMIT) on one node-postgres Client, per ${env.runner.detectedBy}` };

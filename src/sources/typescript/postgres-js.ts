@@ -16,6 +16,7 @@
  */
 import type { CallExpression, Node as TsNode, TaggedTemplateExpression } from 'ts-morph';
 import { Node, SyntaxKind } from './morph.js';
+import { templateBody } from './edits.js';
 import { callQuery, isFragment, templateQuery, type RawQuery } from './queries.js';
 import type { Env, FrameworkSupport, PhaseFunction } from './types.js';
 
@@ -101,9 +102,6 @@ const RUNNER_TRANSACTION: Record<NonNullable<Env['runner']>['name'], string> = {
   'postgres-shift': 'postgres-shift runs all pending migrations in one sql.begin transaction and passes it as their `sql`',
 };
 
-/** A template literal's text for `` sql`...` ``: backquotes, backslashes and `${` escaped. */
-const templateText = (s: string) => s.replace(/[\\`]/g, (c) => `\\${c}`).replace(/\$\{/g, '\\${');
-
 export const postgresJs: FrameworkSupport = {
   framework: 'postgres-js',
   name: 'postgres.js',
@@ -132,15 +130,9 @@ export const postgresJs: FrameworkSupport = {
     env.runner
       ? { inTransaction: true, reason: `${RUNNER_TRANSACTION[env.runner.name]}, per ${env.runner.detectedBy}` }
       : { inTransaction: false, reason: 'postgres.js runs each query in autocommit on any connection of its pool unless the code uses sql.begin(...); umzug adds no transaction' },
-  // Under ley or postgres-shift the phase's `sql` is the run's one transaction; otherwise a pool (`connections`).
-  pin(root, phase, wrapped, env) {
-    if (env.framework !== 'postgres-js' || !env.runner || !wrapped) return undefined;
-    const param = env.phases.find((p) => p.phase === phase)?.param;
-    return param && root === param ? 'phase' : undefined;
-  },
   rawStatement(env, phase) {
     if (!env.runner || !phase.param) return null;
     const param = phase.param;
-    return { awaits: true, code: (sql) => `await ${param}\`${templateText(sql)}\`` };
+    return { awaits: true, code: (sql) => `await ${param}\`${templateBody(sql)}\`` };
   },
 };

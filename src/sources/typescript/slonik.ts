@@ -22,6 +22,7 @@
  */
 import type { CallExpression, Node as TsNode, TaggedTemplateExpression } from 'ts-morph';
 import type { Piece, SqlSource } from '../../sql/embedded.js';
+import { templateBody } from './edits.js';
 import { sqlSourceOf, stringValue, unwrap } from './literals.js';
 import { Node, SyntaxKind } from './morph.js';
 import type { RawQuery } from './queries.js';
@@ -231,9 +232,6 @@ function phaseConnection(p: PhaseFunction, wrapped: boolean, env: Env): string |
   return namesOf(env).contextConnection.get(p.fn) ?? (wrapped ? p.param : null);
 }
 
-/** A template literal's text for `sql.unsafe\`...\``: backquotes, backslashes and `${` escaped. */
-const templateText = (s: string) => s.replace(/[\\`]/g, (c) => `\\${c}`).replace(/\$\{/g, '\\${');
-
 export const slonik: FrameworkSupport = {
   framework: 'slonik',
   name: 'Slonik',
@@ -276,6 +274,6 @@ export const slonik: FrameworkSupport = {
     const names = namesOf(env);
     const tag = contextNames(phase).get('sql') ?? [...names.tags][names.tags.size - 1]!;
     // The file's own form: `sql.unsafe\`...\`` from slonik 33 on, a bare `sql\`...\`` before.
-    return { awaits: true, code: (sql) => `await ${connection}.query(${tag}${names.members ? '.unsafe' : ''}\`${templateText(sql)}\`)` };
+    return { awaits: true, code: (sql) => `await ${connection}.query(${tag}${names.members ? '.unsafe' : ''}\`${templateBody(sql)}\`)` };
   },
 };

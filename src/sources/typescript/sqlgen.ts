@@ -3,9 +3,9 @@
  * writing the SQL statement a builder call sends.
  */
 import type { CallExpression } from 'ts-morph';
-import { Node } from './morph.js';
+import { Node, SyntaxKind } from './morph.js';
 import type { Span } from '../../core/diagnostic.js';
-import { constString, stringValue, unwrap } from './literals.js';
+import { constString, stringValue, unwrap, type ConstTable } from './literals.js';
 import { literal } from '../../sql/write.js';
 
 export { alterTableSql, column, columnDef, createIndexSql, createTableSql, dropIndexSql, dropTableSql, literal, nameFrom, qname, referencesSql, type ColumnSpec, type IndexSpec } from '../../sql/write.js';
@@ -106,11 +106,9 @@ export class Values {
     const n = e ? this.resolve(e) : undefined;
     if (!n) return 'NULL';
     const s = this.str(n);
-    if (s !== null) return stringsAreSql ? s : literal(s);
-    if (Node.isNumericLiteral(n)) return n.getText();
-    if (Node.isTrueLiteral(n) || Node.isFalseLiteral(n)) return n.getText();
-    if (Node.isNullLiteral(n)) return 'NULL';
-    if (Node.isPrefixUnaryExpression(n) && Node.isNumericLiteral(n.getOperand())) return n.getText();
+    if (s !== null && stringsAreSql) return s;
+    const lit = literalSql(n, this.env.consts);
+    if (lit !== null) return lit;
     const text = n.getText();
     if (/\.fn\.now\(\)$|\.NOW$|^Sequelize\.literal\(['"]CURRENT_TIMESTAMP['"]\)$/.test(text)) return 'now()';
     if (Node.isCallExpression(n)) {
@@ -133,6 +131,20 @@ export class Values {
   }
 }
 
+
+/**
+ * A value written as a literal in the code, as that SQL literal: a string (also a same-file
+ * const) quoted, a number (also negative) and `true`/`false` as written, `null` as NULL; null
+ * when `n` is not one (a variable, a call).
+ */
+export function literalSql(n: Node, consts: ConstTable): string | null {
+  const s = stringValue(n, consts);
+  if (s !== null) return literal(s);
+  if (Node.isNumericLiteral(n) || Node.isTrueLiteral(n) || Node.isFalseLiteral(n)) return n.getText();
+  if (Node.isPrefixUnaryExpression(n) && n.getOperatorToken() === SyntaxKind.MinusToken && Node.isNumericLiteral(n.getOperand())) return n.getText();
+  if (Node.isNullLiteral(n)) return 'NULL';
+  return null;
+}
 
 /** The receiver and method of a call `a.b.method(...)`, or null. */
 export function methodCall(call: CallExpression): { receiver: Node; method: string } | null {
