@@ -10,7 +10,7 @@ import type { Edit, Span } from '../../core/diagnostic.js';
 import type { FrontendEdits, Phase, Statement } from '../../core/unit.js';
 import { classify } from '../../sql/classify.js';
 import type { Collector } from './collect.js';
-import { applyInsertion, jsString, lineIndent, lineStart, planInsertion, prefersSingleQuotes, rethrowEdit, usesSemicolons, type InsertionPlan } from './edits.js';
+import { applyInsertion, jsString, lineIndent, lineStart, planInsertion, prefersSingleQuotes, rethrowEdit, templateBody, usesSemicolons, type InsertionPlan } from './edits.js';
 import { Node } from './morph.js';
 import type { Env, FrameworkSupport, RawStatementMaker } from './types.js';
 
@@ -57,11 +57,6 @@ export interface EditFacts {
   holders: Map<Statement, Holder>;
   /** Statements of a tagged template whose tag is a name (`sql`), with the tag. */
   tagged: Map<Statement, string>;
-}
-
-/** `sql` as the text of a template literal (backslashes, backticks and `${` escaped). */
-function templateText(sql: string): string {
-  return `\`${sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')}\``;
 }
 
 /**
@@ -144,7 +139,7 @@ export function frontendEdits(env: Env, support: FrameworkSupport, collector: Co
         if (maker.awaits && !h.awaited) return null;
         code = maker.code(sql, quote);
       } else if (a && h.awaited) code = `await ${a.code(sql, quote).replace(/^await /, '')}`;
-      else if (tagged.has(statement) && h.awaited) code = `await ${tagged.get(statement)}${templateText(sql)}`;
+      else if (tagged.has(statement) && h.awaited) code = `await ${tagged.get(statement)}\`${templateBody(sql)}\``;
       else return null;
       const edits = [{ start: h.offset, end: h.offset, text: `${h.indent}${code}${semicolons(null) ? ';' : ''}${eol}` }, ...((maker && (pin === 'phase' || !a) ? copy(maker.extraEdits) : null) ?? [])];
       return edits.sort((x, y) => x.start - y.start);
