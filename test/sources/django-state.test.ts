@@ -287,3 +287,38 @@ test("a relation to another app's model has that model's key type, from the othe
   ]);
   assert.deepEqual(u.unanalysed, []);
 });
+
+test("AddField and AlterField send one effective default: '' for a blank string field (not a GenericIPAddressField), now's value for auto_now, none for default=None", () => {
+  const fields = {
+    slug: 'models.SlugField(blank=True)',
+    code: 'thirdparty.CodeField(max_length=8, blank=True)',
+    ip: 'models.GenericIPAddressField(blank=True)',
+    seen: 'models.DateTimeField(auto_now_add=True)',
+    n: 'models.IntegerField(default=None)',
+    k: 'models.IntegerField(default=3)',
+  };
+  const entries = Object.entries(fields);
+  // AddField: the column with the default for the existing rows.
+  const added = altered([], entries.map(([n, f]) => `migrations.AddField("lead", "${n}", ${f})`));
+  assert.deepEqual(added.sql, [
+    `ALTER TABLE "crm_lead" ADD COLUMN "slug" varchar(50) NOT NULL DEFAULT ''`,
+    `ALTER TABLE "crm_lead" ADD COLUMN "code" "CodeField" NOT NULL DEFAULT ''`,
+    'ALTER TABLE "crm_lead" ADD COLUMN "ip" inet NOT NULL',
+    'ALTER TABLE "crm_lead" ADD COLUMN "seen" timestamp with time zone NOT NULL DEFAULT $1',
+    'ALTER TABLE "crm_lead" ADD COLUMN "n" integer NOT NULL',
+    'ALTER TABLE "crm_lead" ADD COLUMN "k" integer NOT NULL DEFAULT 3',
+  ]);
+  // AlterField from null=True: the same defaults set for the change (the unknown class's type is kept, its arguments unchanged).
+  const nullable = entries.map(([n, f]) => `("${n}", ${f.replace(/\)$/, ', null=True)')})`);
+  const alteredTo = altered(nullable, entries.map(([n, f]) => `migrations.AlterField("lead", "${n}", ${f})`));
+  assert.deepEqual(alteredTo.sql.filter((s) => /SET DEFAULT/.test(s) || /SET NOT NULL$/.test(s)), [
+    `ALTER TABLE "crm_lead" ALTER COLUMN "slug" SET DEFAULT '', ALTER COLUMN "slug" SET NOT NULL`,
+    `ALTER TABLE "crm_lead" ALTER COLUMN "code" SET DEFAULT '', ALTER COLUMN "code" SET NOT NULL`,
+    'ALTER TABLE "crm_lead" ALTER COLUMN "ip" SET NOT NULL',
+    'ALTER TABLE "crm_lead" ALTER COLUMN "seen" SET DEFAULT $1, ALTER COLUMN "seen" SET NOT NULL',
+    'ALTER TABLE "crm_lead" ALTER COLUMN "n" SET NOT NULL',
+    'ALTER TABLE "crm_lead" ALTER COLUMN "k" SET NOT NULL',
+  ]);
+  // The same default before and after: no SET DEFAULT, the rows are filled by an UPDATE (the four steps).
+  assert.ok(alteredTo.sql.includes('UPDATE "crm_lead" SET "k" = 3 WHERE "k" IS NULL'));
+});
