@@ -322,3 +322,19 @@ test("AddField and AlterField send one effective default: '' for a blank string 
   // The same default before and after: no SET DEFAULT, the rows are filled by an UPDATE (the four steps).
   assert.ok(alteredTo.sql.includes('UPDATE "crm_lead" SET "k" = 3 WHERE "k" IS NULL'));
 });
+
+test('RenameField goes the AlterField path: the renamed column keeps its known type for a later type change', () => {
+  const r = altered(['("amount", models.IntegerField(db_column="amt"))', '("n", models.IntegerField())'], [
+    // db_column fixes the column: nothing is sent.
+    'migrations.RenameField("lead", "amount", "total")',
+    'migrations.RenameField("lead", "n", "count")',
+    'migrations.AlterField("lead", "count", models.BigIntegerField())',
+    'migrations.AlterField("lead", "total", models.BigIntegerField(db_column="amt"))',
+  ]);
+  assert.deepEqual(r.sql, [
+    'ALTER TABLE "crm_lead" RENAME COLUMN "n" TO "count"',
+    'ALTER TABLE "crm_lead" ALTER COLUMN "count" TYPE bigint USING "count"::bigint',
+    'ALTER TABLE "crm_lead" ALTER COLUMN "amt" TYPE bigint USING "amt"::bigint',
+  ]);
+  assert.deepEqual(r.prior, ['count: int4', 'amt: int4']);
+});

@@ -44,16 +44,7 @@ export function alterField(op: PyNode, v: PyValues, state: AppState): AlterResul
   if (model === null || name === null) return { unknown: 'its model or field name is not a string literal' };
   const neu = readField(kw.get('field') ?? a[2], v);
   if (isUnknown(neu)) return { unknown: neu.unknown };
-  const old = state.field(model, name);
-  if (isUnknown(old)) return { unknown: old.unknown };
-  const m = state.model(model)!;
-  if (!m.managed) return { built: [] };
-  const sql = alterFieldSql(m.table, state.app, name, old, neu, (to) => relatedTable(state, to, model), (to, toField) => relatedType(state, to, toField, model));
-  if ('unknown' in sql) return sql;
-  return {
-    built: sql.statements.map((s) => ({ sql: s.sql, span: { start: op.startIndex, end: op.endIndex }, interpolated: v.interpolated || s.interpolated, ...(s.prior ? { priorColumnTypes: s.prior } : {}) })),
-    ...(sql.unanalysed ? { unanalysed: sql.unanalysed } : {}),
-  };
+  return alterKnown(op, v, state, model, name, neu, name);
 }
 
 /**
@@ -69,13 +60,26 @@ export function renameField(op: PyNode, v: PyValues, state: AppState): AlterResu
   const from = v.str(kw.get('old_name') ?? a[1]);
   const to = v.str(kw.get('new_name') ?? a[2]);
   if (model === null || from === null || to === null) return null;
-  const f = state.field(model, from);
-  if (isUnknown(f)) return null;
+  const r = alterKnown(op, v, state, model, from, null, to);
+  return 'unknown' in r ? null : r;
+}
+
+/**
+ * The one path of AlterField and RenameField: `alter_field` of the field `name` of `model` as the
+ * state knows it to `neu` (null: the same definition) under `newName`, with the operation as span
+ * and each statement's earlier column types (`priorColumnTypes`).
+ */
+function alterKnown(op: PyNode, v: PyValues, state: AppState, model: string, name: string, neu: FieldDef | null, newName: string): AlterResult {
+  const old = state.field(model, name);
+  if (isUnknown(old)) return { unknown: old.unknown };
   const m = state.model(model)!;
   if (!m.managed) return { built: [] };
-  const sql = alterFieldSql(m.table, state.app, from, f, f, (t) => relatedTable(state, t, model), (t, toField) => relatedType(state, t, toField, model), to);
-  if ('unknown' in sql) return null;
-  return { built: sql.statements.map((s) => ({ sql: s.sql, span: { start: op.startIndex, end: op.endIndex }, interpolated: v.interpolated || s.interpolated })), ...(sql.unanalysed ? { unanalysed: sql.unanalysed } : {}) };
+  const sql = alterFieldSql(m.table, state.app, name, old, neu ?? old, (to) => relatedTable(state, to, model), (to, toField) => relatedType(state, to, toField, model), newName);
+  if ('unknown' in sql) return sql;
+  return {
+    built: sql.statements.map((s) => ({ sql: s.sql, span: { start: op.startIndex, end: op.endIndex }, interpolated: v.interpolated || s.interpolated, ...(s.prior ? { priorColumnTypes: s.prior } : {}) })),
+    ...(sql.unanalysed ? { unanalysed: sql.unanalysed } : {}),
+  };
 }
 
 /**
