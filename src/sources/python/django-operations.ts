@@ -21,14 +21,6 @@ export function opName(op: PyNode): string {
   return (op.childForFieldName('function')?.text ?? '').split('.').pop() ?? '';
 }
 
-export function dictValue(dict: PyNode, key: string): PyNode | null {
-  for (const pair of named(dict)) {
-    const k = pair.childForFieldName('key');
-    if (k && k.text.replace(/^['"]|['"]$/g, '') === key) return pair.childForFieldName('value');
-  }
-  return null;
-}
-
 /** django.contrib.postgres.operations' extension operations and the extension each creates. */
 const EXTENSIONS: Record<string, string> = {
   BloomExtension: 'bloom',
