@@ -87,10 +87,12 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
 
   const isList = !!list && (list.type === 'list' || list.type === 'tuple');
   const operations = isList ? named(list) : [];
+  // Each operation's change to the app's models, read once: for the replay below and for the file's summary, which later units of the run replay.
   const values = new PyValues(env.bindings, env.placeholders);
+  const changes = operations.map((op) => stateOps([op], values));
   // The app's models as its earlier migrations leave them, moved past each operation of this file (django-state.ts).
   const deps = migrationRefs(attrs.get('dependencies'), values);
-  const state = stateBefore(env.file, app, deps.refs, { text: env.source.text, root: env.root });
+  const state = stateBefore(env.file, app, deps.refs, { text: env.source.text, root: env.root, ...(isList ? { ops: changes.flat() } : {}) });
   if (deps.problem) state.unknown ??= `the migration's dependencies: ${deps.problem}, so the migrations before it were not read`;
   // A model's table as the state says it just before the operation: a `db_table` stated in this migration or an earlier one, else Django's `<app>_<model>`.
   // A CreateModel's own table is the one its change states (`change`: the operation's state changes, not applied yet).
@@ -203,7 +205,7 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
       'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check it by hand; suppress this once checked.',
     );
   };
-  for (const op of operations) read(op, state);
+  operations.forEach((op, i) => read(op, state, changes[i]));
   unit.phaseRegions = regions;
   unit.framework = 'django';
   unit.wrapped = atomic
