@@ -79,8 +79,10 @@ describe('miglint init', () => {
       'alembic/versions/0001_init.py': 'def upgrade():\n    pass\n',
     });
     const r = await init(alembic, '--pre-commit');
-    // flask-sqlalchemy does not name sqlalchemy itself.
-    assert.match(r.stdout, /^frameworks: Alembic, Flask-SQLAlchemy\nSQL runner: no .sql migrations found\nmigration directories: alembic\/versions\n/);
+    // Flask-SQLAlchemy is one of the packages of the SQLAlchemy module (the Python frontend's framework list), named once.
+    assert.match(r.stdout, /^frameworks: Alembic, SQLAlchemy\nSQL runner: no .sql migrations found\nmigration directories: alembic\/versions\n/);
+    const both = project({ 'requirements.txt': 'flask-sqlalchemy\nsqlalchemy>=2\ndjango-extensions\n', 'manage.py': '' });
+    assert.match((await init(both)).stdout, /^frameworks: Django, SQLAlchemy\n/);
     assert.match(readFileSync(join(alembic, '.pre-commit-config.yaml'), 'utf8'), /files: '\^\(alembic\/versions\)\/'\n\s+types_or: \[sql, ts, javascript, python\]/);
     const django = project({ 'pyproject.toml': '[project]\ndependencies = ["Django>=5", "django-extensions"]\n', 'shop/migrations/0001_initial.py': 'from django.db import migrations\n' });
     assert.match((await init(django)).stdout, /^frameworks: Django\nSQL runner: no .sql migrations found\nmigration directories: shop\/migrations\n/);

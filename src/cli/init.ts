@@ -37,8 +37,8 @@ function npmFrameworks(deps: Record<string, string>): string[] {
   return labels;
 }
 
-/** The Python libraries miglint reads, by their distribution name (lower case) and the name miglint gives them. */
-const PYTHON_PACKAGES: Record<string, string> = { alembic: 'Alembic', django: 'Django', sqlalchemy: 'SQLAlchemy', 'flask-sqlalchemy': 'Flask-SQLAlchemy' };
+/** Files at a project's root that show a Python framework without a manifest naming it, by framework id. */
+const PYTHON_MARKERS: Record<string, string> = { alembic: 'alembic.ini', django: 'manage.py' };
 /** Python manifests that list a project's dependencies. */
 const PYTHON_MANIFESTS = ['pyproject.toml', 'setup.py', 'setup.cfg', 'Pipfile'];
 /** How many `.sql` files detection reads at most (the first that shows a runner decides). */
@@ -66,19 +66,19 @@ export async function detectProject(dir: string): Promise<Detected> {
   return { frameworks, sqlRunner: await detectSqlRunner(dir, files), migrationDirs: dirsOf(files) };
 }
 
-/** The Python libraries the project's manifests name (and alembic.ini / manage.py show), in PYTHON_PACKAGES order. */
+/**
+ * The Python frameworks (and libraries) the project's manifests name by one of their packages
+ * (`frameworks` of the Python frontend, registry.ts), or whose marker file (alembic.ini, manage.py)
+ * it has, by the names miglint gives them, in the frontend's order.
+ */
 function pythonLibraries(dir: string): string[] {
   const texts: string[] = [];
   for (const f of readdirSync(dir)) if (/^requirements.*\.(txt|in)$/i.test(f) || PYTHON_MANIFESTS.includes(f)) texts.push(readFileSync(join(dir, f), 'utf8').toLowerCase());
   const text = texts.join('\n');
   // A distribution name as a whole word: `sqlalchemy` is not found inside `flask-sqlalchemy`, `django` not inside `django-extensions`.
   const named = (pkg: string) => new RegExp(`(^|[^a-z0-9_.-])${pkg.replace(/[-_.]/g, '[-_.]')}(?![a-z0-9_.-])`, 'm').test(text);
-  const found = new Set(Object.keys(PYTHON_PACKAGES).filter(named));
-  if (existsSync(join(dir, 'alembic.ini'))) found.add('alembic');
-  if (existsSync(join(dir, 'manage.py'))) found.add('django');
-  return Object.entries(PYTHON_PACKAGES)
-    .filter(([pkg]) => found.has(pkg))
-    .map(([, label]) => label);
+  const marked = (framework: string) => PYTHON_MARKERS[framework] !== undefined && existsSync(join(dir, PYTHON_MARKERS[framework]));
+  return (frontendById('python')?.frameworks ?? []).filter((f) => f.packages.some(named) || marked(f.framework)).map((f) => f.name);
 }
 
 /** The migration directories of the files found: each file's directory, or its parent for one-directory-per-migration runners. */

@@ -159,3 +159,21 @@ test('column definitions as the frameworks send them: SERIAL keys, identity, gen
   ]);
   assert.ok(d.statements.every((s) => !s.interpolated));
 });
+
+test('Alembic existing_type states the old type for the type change (an unknown one states nothing and marks nothing interpolated)', () => {
+  const u = alembic(
+    'op.alter_column("t", "a", existing_type=sa.Integer(), type_=sa.BigInteger())',
+    'op.alter_column("t", "b", existing_type=sa.ARRAY(sa.String(20)), type_=sa.ARRAY(sa.Text()))',
+    'op.alter_column("t", "c", existing_type=MyType(), type_=sa.Text())',
+    'op.alter_column("t", "d", existing_type=sa.ARRAY(MyType()), type_=sa.Text())',
+  );
+  assert.deepEqual(
+    u.statements.map((s) => [s.sql, s.interpolated, Object.entries(s.priorColumnTypes ?? {}).map(([c, t]) => `${c}: ${t.text}`)]),
+    [
+      ['ALTER TABLE "t" ALTER COLUMN "a" TYPE bigint', false, ['a: int4']],
+      ['ALTER TABLE "t" ALTER COLUMN "b" TYPE text[]', false, ['b: varchar(20)[]']],
+      ['ALTER TABLE "t" ALTER COLUMN "c" TYPE text', false, []],
+      ['ALTER TABLE "t" ALTER COLUMN "d" TYPE text', false, []],
+    ],
+  );
+});

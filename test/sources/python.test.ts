@@ -350,3 +350,61 @@ test('a CRLF inside a triple-quoted literal is the LF Python reads, mapped to bo
   assert.equal(s.sql, "COMMENT ON TABLE t IS 'a\nb'");
   assert.equal(s.sqlToFile!(s.sql.indexOf('b')), text.indexOf("b'"));
 });
+
+test('local string constants: a name assigned once, before the use and where it runs, is read; the others are not analysed, with the reason', () => {
+  const text = [
+    'from alembic import op',
+    'import sqlalchemy as sa',
+    'from sqlalchemy import text',
+    'from elsewhere import sql_expressions',
+    'TABLE = "users"',
+    'STMT = "SELECT 9"',
+    '',
+    'def upgrade():',
+    '    update_query = "UPDATE users SET a = 1 " "WHERE id = 1"',
+    '    op.execute(update_query)',
+    '    op.execute(sa.text(update_query))',
+    '    q = "ALTER TABLE users " + "ADD COLUMN b int"',
+    '    connection = op.get_bind()',
+    '    connection.execute(text(q))',
+    '    op.execute(f"ALTER TABLE {TABLE} DROP COLUMN c")',
+    '    twice = "SELECT 1"',
+    '    twice = "SELECT 2"',
+    '    op.execute(twice)',
+    '    for t in ["a", "b"]:',
+    '        looped = "SELECT 3"',
+    '        op.execute(looped)',
+    '    op.execute(looped)',
+    '    if op.get_context().dialect.name == "postgresql":',
+    '        maybe = "SELECT 4"',
+    '    op.execute(maybe)',
+    '    op.execute(later)',
+    '    later = "SELECT 5"',
+    '    op.execute(t)',
+    '    op.execute(sql_expressions)',
+    '',
+    'def helper(STMT):',
+    '    op.execute(STMT)',
+    '',
+  ].join('\n');
+  const u = unit('versions/0001_x.py', text);
+  const line = (o: number) => text.slice(0, o).split('\n').length;
+  assert.deepEqual(
+    u.statements.map((s) => `${line(s.span.start)} ${s.sql}`),
+    // A statement's span is its SQL, in the literal the name is bound to.
+    ['9 UPDATE users SET a = 1 WHERE id = 1', '9 UPDATE users SET a = 1 WHERE id = 1', '12 ALTER TABLE users ADD COLUMN b int', '15 ALTER TABLE users DROP COLUMN c', '20 SELECT 3'],
+  );
+  assert.equal(u.statements[3]!.interpolated, false);
+  assert.deepEqual(
+    u.unanalysed.map((x) => `${line(x.span.start)} ${/reconstruct \((.*)\), so it was not checked/.exec(x.message)?.[1]}`),
+    [
+      '18 `twice` is assigned more than once in `upgrade()`',
+      '22 `looped` is assigned inside a `for` loop (line 20) that does not hold this use, so it may be unbound or another value here',
+      '25 `maybe` is assigned inside an `if` (line 24) that does not hold this use, so it may be unbound or another value here',
+      '26 `later` is assigned only after this use (line 27)',
+      '28 `t` is a `for` loop variable',
+      '29 `sql_expressions` is imported',
+      '32 `STMT` is a parameter',
+    ],
+  );
+});

@@ -19,7 +19,6 @@ import { phaseAt, type PhaseRegion, type PyEnv } from './env.js';
 import { kids, named, type PyNode } from './parse.js';
 import { keywords, positional, unparen } from './strings.js';
 import { PyValues } from './values.js';
-import { Placeholders } from '../typescript/placeholders.js';
 import { extraBuilder } from './alembic-more.js';
 
 /**
@@ -218,10 +217,10 @@ function builder(method: string, call: PyNode, batch: string | null, env: PyEnv)
       const sqls = cmds.length ? [alterTableSql(t, cmds)] : [];
       const rename = k('new_column_name');
       if (rename) sqls.push(`ALTER TABLE ${qname(t)} RENAME COLUMN ${qname(col)} TO ${qname(v.name(rename))}`);
-      // `existing_type=sa.String(50)` says the old type (it sends nothing): read apart (placeholders of its own), so an unknown one changes nothing.
-      const existing = new PyValues(env.bindings, new Placeholders(''));
-      const oldType = k('existing_type') ? existing.type(k('existing_type')) : null;
-      const stated = oldType !== null && !existing.interpolated ? { priorColumnTypes: { [col]: oldType } } : {};
+      // `existing_type=sa.String(50)` says the old type (it sends nothing): an unknown one changes nothing.
+      const existing = k('existing_type');
+      const oldType = existing ? v.knownType(existing) : null;
+      const stated = oldType !== null ? { priorColumnTypes: { [col]: oldType } } : {};
       return sqls.map((s, i) => ({ ...v.built(s, call), ...(i === 0 ? stated : {}) }));
     }
     case 'create_foreign_key': {

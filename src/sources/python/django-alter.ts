@@ -22,7 +22,7 @@
  */
 import { literal, qname } from '../../sql/write.js';
 import type { BuiltSql } from '../typescript/types.js';
-import { checkOf, columnOf, dbConstraintOf, dbIndexOf, dbType, djangoIndexName, flag, isAuto, isManyToMany, isRelation, isUnknown, NON_DB, nullOf, readField, sameTypeArguments, text, typeSuffix, typeTemplate, uniqueOf, type FieldDef } from './django-fields.js';
+import { checkOf, columnOf, dbConstraintOf, dbDefaultSql, dbIndexOf, dbType, defaultSql, djangoIndexName, effectiveDefault, flag, isAuto, isManyToMany, isRelation, isUnknown, NON_DB, nullOf, readField, sameTypeArguments, text, typeSuffix, typeTemplate, uniqueOf, type FieldDef } from './django-fields.js';
 import type { AppState } from './django-state.js';
 import type { PyNode } from './parse.js';
 import { keywords, positional } from './strings.js';
@@ -31,9 +31,6 @@ import type { PyValues } from './values.js';
 /** What an AlterField sends, or why miglint cannot say. */
 export type AlterResult = { built: BuiltSql[]; unanalysed?: string } | { unknown: string };
 
-
-/** String fields whose blank value is '' (`empty_strings_allowed`), for `effective_default`. */
-const STRINGY = /^(CharField|TextField|SlugField|EmailField|URLField|FileField|ImageField|FilePathField|CountryField|PhoneNumberField|CICharField|CITextField|CIEmailField|BinaryField|GenericIPAddressField)$/;
 
 /**
  * The SQL of `migrations.AlterField(model_name, name, field)` on PostgreSQL, or why it is not known.
@@ -47,16 +44,7 @@ export function alterField(op: PyNode, v: PyValues, state: AppState): AlterResul
   if (model === null || name === null) return { unknown: 'its model or field name is not a string literal' };
   const neu = readField(kw.get('field') ?? a[2], v);
   if (isUnknown(neu)) return { unknown: neu.unknown };
-  const old = state.field(model, name);
-  if (isUnknown(old)) return { unknown: old.unknown };
-  const m = state.model(model)!;
-  if (!m.managed) return { built: [] };
-  const sql = alterFieldSql(m.table, state.app, name, old, neu, (to) => relatedTable(state, to, model), (to, toField) => relatedType(state, to, toField, model));
-  if ('unknown' in sql) return sql;
-  return {
-    built: sql.statements.map((s) => ({ sql: s.sql, span: { start: op.startIndex, end: op.endIndex }, interpolated: v.interpolated || s.interpolated, ...(s.prior ? { priorColumnTypes: s.prior } : {}) })),
-    ...(sql.unanalysed ? { unanalysed: sql.unanalysed } : {}),
-  };
+  return alterKnown(op, v, state, model, name, neu, name);
 }
 
 /**
@@ -72,13 +60,26 @@ export function renameField(op: PyNode, v: PyValues, state: AppState): AlterResu
   const from = v.str(kw.get('old_name') ?? a[1]);
   const to = v.str(kw.get('new_name') ?? a[2]);
   if (model === null || from === null || to === null) return null;
-  const f = state.field(model, from);
-  if (isUnknown(f)) return null;
+  const r = alterKnown(op, v, state, model, from, null, to);
+  return 'unknown' in r ? null : r;
+}
+
+/**
+ * The one path of AlterField and RenameField: `alter_field` of the field `name` of `model` as the
+ * state knows it to `neu` (null: the same definition) under `newName`, with the operation as span
+ * and each statement's earlier column types (`priorColumnTypes`).
+ */
+function alterKnown(op: PyNode, v: PyValues, state: AppState, model: string, name: string, neu: FieldDef | null, newName: string): AlterResult {
+  const old = state.field(model, name);
+  if (isUnknown(old)) return { unknown: old.unknown };
   const m = state.model(model)!;
   if (!m.managed) return { built: [] };
-  const sql = alterFieldSql(m.table, state.app, from, f, f, (t) => relatedTable(state, t, model), (t, toField) => relatedType(state, t, toField, model), to);
-  if ('unknown' in sql) return null;
-  return { built: sql.statements.map((s) => ({ sql: s.sql, span: { start: op.startIndex, end: op.endIndex }, interpolated: v.interpolated || s.interpolated })), ...(sql.unanalysed ? { unanalysed: sql.unanalysed } : {}) };
+  const sql = alterFieldSql(m.table, state.app, name, old, neu ?? old, (to) => relatedTable(state, to, model), (to, toField) => relatedType(state, to, toField, model), newName);
+  if ('unknown' in sql) return sql;
+  return {
+    built: sql.statements.map((s) => ({ sql: s.sql, span: { start: op.startIndex, end: op.endIndex }, interpolated: v.interpolated || s.interpolated, ...(s.prior ? { priorColumnTypes: s.prior } : {}) })),
+    ...(sql.unanalysed ? { unanalysed: sql.unanalysed } : {}),
+  };
 }
 
 /**
@@ -142,14 +143,6 @@ function shouldAlter(old: FieldDef, neu: FieldDef, oldCol: string, newCol: strin
   return false;
 }
 
-/** `effective_default`: the `default`, '' for a blank string field that is not null, now() for auto_now; null for none. */
-function effectiveDefault(f: FieldDef): string | null {
-  if ('default' in f.kw) return f.kw.default === 'None' ? null : f.kw.default!;
-  if (nullOf(f) === false && flag(f, 'blank', false) === true && STRINGY.test(f.cls)) return '""';
-  if (flag(f, 'auto_now', false) || flag(f, 'auto_now_add', false)) return 'now()';
-  return null;
-}
-
 /**
  * Whether two effective defaults are equal as Django compares them (the values, a callable
  * called): a literal or an empty container's type (`dict`, `list`) equals itself; now() or any
@@ -157,21 +150,6 @@ function effectiveDefault(f: FieldDef): string | null {
  */
 function sameDefault(a: string | null, b: string): boolean {
   return a === b && (/^("|-?\d|True$|False$)/.test(b) || /^(dict|list|set|tuple|str|int|float|bool)$/.test(b));
-}
-
-/** A Python default as a SQL value: a literal when it is one, else a parameter. */
-function defaultValue(py: string): { sql: string; interpolated: boolean } {
-  if (py.startsWith('"')) return { sql: literal(JSON.parse(py) as string), interpolated: false };
-  if (/^-?\d+(\.\d+)?$/.test(py)) return { sql: py, interpolated: false };
-  if (py === 'True' || py === 'False') return { sql: py.toLowerCase(), interpolated: false };
-  return { sql: '$1', interpolated: true };
-}
-
-/** A `db_default` as SQL: a literal, `Now()`, `RandomUUID()`; else a parameter. */
-function dbDefaultValue(py: string): { sql: string; interpolated: boolean } {
-  if (/^(models\.functions\.|functions\.)?Now\(\)$/.test(py)) return { sql: 'now()', interpolated: false };
-  if (/RandomUUID\(\)$/.test(py)) return { sql: 'gen_random_uuid()', interpolated: false };
-  return defaultValue(py);
 }
 
 const isText = (t: string | null, base: string) => !!t && t.startsWith(base) && !t.includes('[');
@@ -266,7 +244,7 @@ function alterFieldSql(
   }
   // 8. db_default.
   if ('db_default' in neu.kw && neu.kw.db_default !== old.kw.db_default) {
-    const d = dbDefaultValue(neu.kw.db_default!);
+    const d = dbDefaultSql(neu.kw.db_default!);
     interpolated ||= d.interpolated;
     actions.push(`ALTER COLUMN ${col} SET DEFAULT ${d.sql}`);
   } else if ('db_default' in old.kw && !('db_default' in neu.kw)) actions.push(`ALTER COLUMN ${col} DROP DEFAULT`);
@@ -278,7 +256,7 @@ function alterFieldSql(
   if (oldNull && !newNull && !('db_default' in neu.kw)) {
     if (newDefault !== null && !sameDefault(effectiveDefault(old), newDefault)) {
       needsDefault = true;
-      const d = defaultValue(newDefault);
+      const d = defaultSql(newDefault);
       interpolated ||= d.interpolated;
       actions.push(`ALTER COLUMN ${col} SET DEFAULT ${d.sql}`);
     }
@@ -289,7 +267,7 @@ function alterFieldSql(
     const first = fourWay ? actions : [...actions, ...nullActions];
     if (first.length) add(`ALTER TABLE ${q} ${first.join(', ')}`, { interpolated, ...(prior ? { prior } : {}) });
     if (fourWay) {
-      const d = 'db_default' in neu.kw ? dbDefaultValue(neu.kw.db_default!) : defaultValue(newDefault ?? 'None');
+      const d = 'db_default' in neu.kw ? dbDefaultSql(neu.kw.db_default!) : defaultSql(newDefault ?? 'None');
       add(`UPDATE ${q} SET ${col} = ${d.sql} WHERE ${col} IS NULL`, { interpolated: d.interpolated });
       for (const n of nullActions) add(`ALTER TABLE ${q} ${n}`);
     }

@@ -6,6 +6,7 @@
  * column name (`Field.db_parameters`, `Field.column`).
  */
 import { createHash } from 'node:crypto';
+import { literal } from '../../sql/write.js';
 import { named, type PyNode } from './parse.js';
 import { keywords, positional, unparen } from './strings.js';
 import type { PyValues } from './values.js';
@@ -254,4 +255,55 @@ export function djangoIndexName(table: string, columns: string[], suffix = ''): 
   let name = `${t.slice(0, other)}_${columns.join('_').slice(0, other)}_${hashSuffix}`;
   if (name[0] === '_' || /\d/.test(name[0]!)) name = `D${name.slice(0, -1)}`;
   return name;
+}
+
+/**
+ * Field classes whose blank value is '' (`Field.empty_strings_allowed`, b'' for BinaryField):
+ * Django's string fields and common third-party ones. A class miglint does not know that takes a
+ * `max_length` is taken for a CharField subclass. GenericIPAddressField, JSONField and the number,
+ * date and UUID fields do not allow empty strings.
+ */
+const EMPTY_STRINGS = /^(CharField|TextField|SlugField|EmailField|URLField|FileField|ImageField|FilePathField|CountryField|PhoneNumberField|CICharField|CITextField|CIEmailField|BinaryField)$/;
+
+const knownClass = (f: FieldDef) => f.cls in TYPES || f.cls in VARCHAR || f.cls === 'DecimalField' || f.cls === 'ArrayField' || isRelation(f) || isManyToMany(f);
+
+/**
+ * Django's `effective_default` (base/schema.py `_effective_default`), the value the schema editor
+ * sends for the existing rows when a column becomes NOT NULL (AddField, AlterField): the `default`
+ * (as `FieldDef.kw` writes it; `None` is none), '' for a blank string field that is not null,
+ * `now()` for `auto_now`/`auto_now_add` (a value Django computes); null when there is none.
+ */
+export function effectiveDefault(f: FieldDef): string | null {
+  if ('default' in f.kw) return f.kw.default === 'None' ? null : f.kw.default!;
+  if (nullOf(f) === false && flag(f, 'blank', false) === true && (EMPTY_STRINGS.test(f.cls) || (!knownClass(f) && 'max_length' in f.kw))) return '""';
+  if (flag(f, 'auto_now', false) || flag(f, 'auto_now_add', false)) return 'now()';
+  return null;
+}
+
+/**
+ * A Python value (as `FieldDef.kw` writes it) as the SQL value Django sends for it: a string,
+ * number or bool literal as itself; anything else (a callable, a datetime Django computes) a parameter.
+ */
+export function defaultSql(py: string): { sql: string; interpolated: boolean } {
+  if (py.startsWith('"')) {
+    try {
+      return { sql: literal(JSON.parse(py) as string), interpolated: false };
+    } catch {
+      return { sql: '$1', interpolated: true };
+    }
+  }
+  if (/^-?\d+(\.\d+)?$/.test(py)) return { sql: py, interpolated: false };
+  if (py === 'True' || py === 'False') return { sql: py.toLowerCase(), interpolated: false };
+  return { sql: '$1', interpolated: true };
+}
+
+/**
+ * A `db_default` (Django 5.0) as SQL: a literal as `defaultSql` reads it, `Now()` now() (stable),
+ * `RandomUUID()` of django.contrib.postgres.functions gen_random_uuid() (volatile); other
+ * expressions a parameter.
+ */
+export function dbDefaultSql(py: string): { sql: string; interpolated: boolean } {
+  if (/(^|\.)Now\(\)$/.test(py)) return { sql: 'now()', interpolated: false };
+  if (/(^|\.)RandomUUID\(\)$/.test(py)) return { sql: 'gen_random_uuid()', interpolated: false };
+  return defaultSql(py);
 }

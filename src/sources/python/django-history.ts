@@ -18,7 +18,8 @@
  * cache per path, shared by the units of a run, its size and mtime checked again after a
  * second, so the language server sees a saved sibling); the linted file's own tree seeds the
  * cache when its text is the file on disk. The state after each migration is memoised along
- * the chain of single dependencies. The linted file's own operations come from its text.
+ * the chain of single dependencies. The linted file's own operations come from its text, their state
+ * changes as its frontend read them (`OwnMigration.ops`), not read a second time.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -42,6 +43,16 @@ export interface MigrationSummary {
   problem: string | null;
 }
 
+/**
+ * The linted migration as its frontend has it: its text and tree, and (when its `operations` is a
+ * list literal) the state changes of its operations, read once by the caller.
+ */
+export interface OwnMigration {
+  text: string;
+  root: PyNode;
+  ops?: StateOp[];
+}
+
 /** Reads a migration's text into its summary (parses it, then frees the tree). */
 function summarize(name: string, app: string, source: string): MigrationSummary {
   const tree = parsePython(source);
@@ -52,8 +63,8 @@ function summarize(name: string, app: string, source: string): MigrationSummary 
   }
 }
 
-/** `summarize` of a tree already parsed. */
-function summarizeTree(name: string, app: string, source: string, root: PyNode): MigrationSummary {
+/** `summarize` of a tree already parsed; `given`: its operations' state changes, already read (the linted file's). */
+function summarizeTree(name: string, app: string, source: string, root: PyNode, given?: StateOp[]): MigrationSummary {
   const empty = (problem: string): MigrationSummary => ({ name, deps: [], replaces: [], ops: [], problem });
   if (root.hasError) return empty(`the migration \`${name}\` does not parse`);
   const cls = root.namedChildren.find((n) => n?.type === 'class_definition' && n.childForFieldName('name')?.text === 'Migration');
@@ -71,6 +82,7 @@ function summarizeTree(name: string, app: string, source: string, root: PyNode):
   const refsProblem = deps.problem ? `the dependencies of the migration \`${name}\`: ${deps.problem}` : replaces.problem ? `the replaces of the migration \`${name}\`: ${replaces.problem}` : null;
   if (refsProblem) return { ...base, ops: [], problem: refsProblem };
   if (!ops) return { ...base, ops: [], problem: null };
+  if (given) return { ...base, ops: given, problem: null };
   const items = listItems(ops, v);
   if (!items) return { ...base, ops: [], problem: `the operations of the migration \`${name}\` are not a list miglint can read` };
   return { ...base, ops: stateOps(items, v), problem: null };
@@ -80,14 +92,14 @@ function summarizeTree(name: string, app: string, source: string, root: PyNode):
  * Lets the cache take the linted file's summary from the tree the linter parsed, when its text
  * is the file's content on disk (a later unit of the run then needs no second parse).
  */
-function remember(file: string, app: string, own: { text: string; root: PyNode }): void {
+function remember(file: string, app: string, own: OwnMigration): void {
   const hit = cache.get(file);
   if (hit && Date.now() - hit.checkedAt < RECHECK_MS) return;
   try {
     const st = statSync(file);
     if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return;
     if (st.size !== Buffer.byteLength(own.text) || readFileSync(file, 'utf8') !== own.text) return;
-    cache.set(file, { size: st.size, mtimeMs: st.mtimeMs, checkedAt: Date.now(), summary: summarizeTree(basename(file).replace(/\.py$/, ''), app, own.text, own.root) });
+    cache.set(file, { size: st.size, mtimeMs: st.mtimeMs, checkedAt: Date.now(), summary: summarizeTree(basename(file).replace(/\.py$/, ''), app, own.text, own.root, own.ops) });
   } catch {
     // Not on disk (an editor's unsaved buffer): nothing to remember.
   }
@@ -244,7 +256,7 @@ function after(dir: string, app: string, name: string, depth = 0): { used: Migra
  * whose same-app dependencies are `deps` (read from its own text). A file outside a
  * `migrations/` directory gets an empty state that says why it is unknown.
  */
-export function stateBefore(file: string, app: string, refs: { app: string; name: string }[], own?: { text: string; root: PyNode }): AppState {
+export function stateBefore(file: string, app: string, refs: { app: string; name: string }[], own?: OwnMigration): AppState {
   const state = new AppState(app);
   const dir = dirname(file);
   const deps = refs.flatMap((r) => (r.app === app ? [r.name] : []));

@@ -10,7 +10,7 @@ import type { PyEnv } from './env.js';
 import { named, type PyNode } from './parse.js';
 import { keywords, positional, unparen } from './strings.js';
 import { PyValues } from './values.js';
-import { dbType, isAuto, isUnknown, readField, typeSuffix } from './django-fields.js';
+import { dbDefaultSql, dbType, defaultSql, effectiveDefault, isAuto, isUnknown, readField, typeSuffix } from './django-fields.js';
 
 /** The table of a model (a string naming it, or an expression): `<app>_<model>` or a `db_table` of this migration. */
 export type TableOf = (v: PyValues, model: PyNode | undefined) => string;
@@ -19,14 +19,6 @@ export type TableOf = (v: PyValues, model: PyNode | undefined) => string;
 export function opName(op: PyNode): string {
   if (op.type !== 'call') return '';
   return (op.childForFieldName('function')?.text ?? '').split('.').pop() ?? '';
-}
-
-export function dictValue(dict: PyNode, key: string): PyNode | null {
-  for (const pair of named(dict)) {
-    const k = pair.childForFieldName('key');
-    if (k && k.text.replace(/^['"]|['"]$/g, '') === key) return pair.childForFieldName('value');
-  }
-  return null;
 }
 
 /** django.contrib.postgres.operations' extension operations and the extension each creates. */
@@ -179,39 +171,24 @@ function constraintSql(c: PyNode, table: string, v: PyValues, notValid: boolean)
 const isManyToMany = (field: PyNode) => /(^|\.)ManyToManyField$/.test(field.childForFieldName('function')?.text ?? '');
 const isForeignKey = (field: PyNode) => /(^|\.)(ForeignKey|OneToOneField)$/.test(field.childForFieldName('function')?.text ?? '');
 
-/** A Django model field as a column definition: NOT NULL unless `null=True`; a `default` is not in the database (Django fills it in). */
+/**
+ * A Django model field as a column definition: NOT NULL unless `null=True`; a `db_default` is the
+ * column's default. A `default` is not in the database (Django fills it in), but Django adds a NOT
+ * NULL column with its `effective_default` (django-fields.ts, as AlterField reads it) by setting
+ * that default for the existing rows and dropping it again.
+ */
 function fieldColumn(col: string, field: PyNode, v: PyValues): string {
   const fk = field.type === 'call' ? keywords(field) : new Map<string, PyNode>();
   const notNull = v.bool(fk.get('null')) !== true;
-  const dbDefault = fk.get('db_default');
-  // Django adds a NOT NULL column with a default by setting the default for the existing rows and dropping it again.
-  // A string field with `blank=True` and no default has the effective default '' (Django's schema editor,
-  // `effective_default`), which it sends for the existing rows the same way.
+  const f = readField(field, v);
+  const effective = isUnknown(f) ? (fk.has('default') ? '?' : null) : effectiveDefault(f);
+  const d = !isUnknown(f) && 'db_default' in f.kw ? dbDefaultSql(f.kw.db_default!) : notNull && effective !== null ? defaultSql(effective) : null;
+  if (d?.interpolated) v.interpolated = true;
+  const def = d ? ` DEFAULT ${d.sql}` : '';
   const cls = (field.childForFieldName('function')?.text ?? '').split('.').pop() ?? '';
-  const blankString = v.bool(fk.get('blank')) === true && (/^(CharField|TextField|SlugField|EmailField|URLField|BinaryField)$/.test(cls) || fk.has('max_length'));
-  const dbDef = dbDefault ? dbDefaultSql(dbDefault, v) : null;
-  const def = dbDef ? ` DEFAULT ${dbDef}` : notNull && (fk.get('default') || blankString) ? ' DEFAULT $1' : '';
-  if (def && !dbDef) v.interpolated = true;
   // Django writes PRIMARY KEY or UNIQUE into the column definition (`_iter_column_sql`).
   const key = v.bool(fk.get('primary_key')) === true ? ' PRIMARY KEY' : v.bool(fk.get('unique')) === true || /OneToOneField$/.test(cls) ? ' UNIQUE' : '';
   return `${qname(isForeignKey(field) ? `${col}_id` : col)} ${djangoType(field, v)}${notNull && !key.includes('PRIMARY') ? ' NOT NULL' : ''}${key}${def}`;
-}
-
-/**
- * A `db_default` as SQL: a literal, `Now()` (now(), stable), `RandomUUID()` of
- * django.contrib.postgres.functions (gen_random_uuid(), volatile); other expressions a parameter.
- */
-function dbDefaultSql(n: PyNode, v: PyValues): string {
-  const u = unparen(n);
-  const s = v.str(u);
-  if (s !== null) return literal(s);
-  if (u.type === 'integer' || u.type === 'float') return u.text;
-  if (u.type === 'true' || u.type === 'false') return u.text.toLowerCase();
-  const fn = u.type === 'call' && positional(u).length === 0 ? (u.childForFieldName('function')?.text ?? '').split('.').pop() : null;
-  if (fn === 'Now') return 'now()';
-  if (fn === 'RandomUUID') return 'gen_random_uuid()';
-  v.interpolated = true;
-  return '$1';
 }
 
 /**

@@ -138,6 +138,8 @@ export class AppState {
         return;
       case 'table':
         if (m) Object.assign(m, op.table === null ? { table: defaultTable(this.app, m.name), explicitTable: false } : { table: op.table, explicitTable: true });
+        // A model the replay does not know (its history unread) still has the table stated, with no fields known.
+        else if (op.table !== null) this.models.set(op.model.toLowerCase(), { name: op.model, table: op.table, explicitTable: true, managed: true, fields: new Map() });
         return;
       case 'managed':
         if (m) m.managed = op.managed;

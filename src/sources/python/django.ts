@@ -25,9 +25,9 @@ import type { MigrationUnit, Phase } from '../../core/unit.js';
 import { qname } from '../../sql/write.js';
 import { alterField, removeField, renameField } from './django-alter.js';
 import type { BuiltSql } from '../typescript/types.js';
-import { dictValue, opName, translate, type TableOf } from './django-operations.js';
+import { opName, translate, type TableOf } from './django-operations.js';
 import { stateBefore } from './django-history.js';
-import { classAttrs, migrationRefs, stateOps, type AppState } from './django-state.js';
+import { classAttrs, migrationRefs, stateOps, type AppState, type StateOp } from './django-state.js';
 import { oneLine, type PhaseRegion, type PyEnv } from './env.js';
 import { named, type PyNode } from './parse.js';
 import { keywords, positional, unparen } from './strings.js';
@@ -88,34 +88,33 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
     notAnalysed(list, `Not analysed: the migration's \`operations\` is \`${oneLine(list.text)}\`, not a list miglint can read, so none of its operations were checked.`, 'Write the operations as a list literal in the Migration class so miglint can check them.');
   }
 
-  // db_table options stated in this migration name the models' tables (AlterModelTable renames them, in order, below).
-  const tables = new Map<string, string>();
-  const operations = list && (list.type === 'list' || list.type === 'tuple') ? named(list) : [];
-  for (const op of allOperations(operations)) {
-    if (opName(op) !== 'CreateModel') continue;
-    const kw = keywords(op);
-    const v = new PyValues(env.bindings, env.placeholders);
-    const opts = kw.get('options');
-    const dbTable = opts && unparen(opts).type === 'dictionary' ? dictValue(unparen(opts), 'db_table') : null;
-    const model = v.str(kw.get('name') ?? positional(op)[0]);
-    if (model && dbTable) tables.set(model.toLowerCase(), v.str(dbTable) ?? '');
-  }
+  const isList = !!list && (list.type === 'list' || list.type === 'tuple');
+  const operations = isList ? named(list) : [];
+  // Each operation's change to the app's models, read once: for the replay below and for the file's summary, which later units of the run replay.
+  const values = new PyValues(env.bindings, env.placeholders);
+  const changes = operations.map((op) => stateOps([op], values));
   // The app's models as its earlier migrations leave them, moved past each operation of this file (django-state.ts).
-  const deps = migrationRefs(attrs.get('dependencies'), new PyValues(env.bindings, env.placeholders));
-  const state = stateBefore(env.file, app, deps.refs, { text: env.source.text, root: env.root });
+  const deps = migrationRefs(attrs.get('dependencies'), values);
+  const state = stateBefore(env.file, app, deps.refs, { text: env.source.text, root: env.root, ...(isList ? { ops: changes.flat() } : {}) });
   if (deps.problem) state.unknown ??= `the migration's dependencies: ${deps.problem}, so the migrations before it were not read`;
-  const tableOf: TableOf = (v, model) => {
-    const m = v.str(model);
-    if (m === null) return v.name(model);
-    const known = state.model(m);
-    return tables.get(m.toLowerCase()) || (known?.explicitTable ? known.table : '') || `${app}_${m.toLowerCase()}`;
-  };
+  // A model's table as the state says it just before the operation: a `db_table` stated in this migration or an earlier one, else Django's `<app>_<model>`.
+  // A CreateModel's own table is the one its change states (`change`: the operation's state changes, not applied yet).
+  const tableOf =
+    (st: AppState, change: StateOp[] = []): TableOf =>
+    (v, model) => {
+      const m = v.str(model);
+      if (m === null) return v.name(model);
+      const created = change.find((c) => c.kind === 'create' && c.model.toLowerCase() === m.toLowerCase());
+      if (created?.kind === 'create' && created.table !== null) return created.table;
+      const known = st.model(m);
+      return known?.explicitTable ? known.table : `${app}_${m.toLowerCase()}`;
+    };
 
-  const read = (op: PyNode, st: AppState = state): void => {
-    readOp(op, st);
-    for (const change of stateOps([op], new PyValues(env.bindings, env.placeholders))) st.apply(change);
+  const read = (op: PyNode, st: AppState, change: StateOp[] = stateOps([op], values)): void => {
+    readOp(op, st, change);
+    for (const c of change) st.apply(c);
   };
-  const readOp = (op: PyNode, st: AppState): void => {
+  const readOp = (op: PyNode, st: AppState, change: StateOp[]): void => {
     if (op.type !== 'call') {
       notAnalysed(op, `Not analysed: the operation \`${oneLine(op.text)}\` is not an operation call miglint can read, so what it sends was not checked.`, 'Write the operation as a call in the `operations` list so miglint can check it, or check what it sends by hand (`python manage.py sqlmigrate <app> <migration>`).');
       return;
@@ -178,13 +177,12 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
     if (name === 'AlterModelTable') {
       // Renames the model's table: from its name so far to the one stated.
       const model = kw.get('name') ?? a[0];
-      const oldTable = tableOf(v, model);
+      const oldTable = tableOf(st)(v, model);
       const m = v.str(model);
       const table = kw.get('table') ?? a[1];
       // `table=None` goes back to Django's default name, `<app>_<model>`.
       const to = table && v.isNone(table) && m ? `${app}_${m.toLowerCase()}` : v.name(table);
       if (to !== oldTable) env.addBuilt([v.built(`ALTER TABLE ${qname(oldTable)} RENAME TO ${qname(to)}`, op)], 'up');
-      if (m) tables.set(m.toLowerCase(), to);
       return;
     }
     if (NO_SQL.has(name)) return;
@@ -199,7 +197,7 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
       if (r?.unanalysed) notAnalysed(op, `Not analysed: \`RenameField\`: ${r.unanalysed}, so those statements were not checked.`, 'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check it by hand; suppress this once checked.');
       return;
     }
-    const built = translate(name, op, env, tableOf);
+    const built = translate(name, op, env, tableOf(st, change));
     if (built) {
       env.addBuilt(built, 'up');
       return;
@@ -210,24 +208,12 @@ export function analyseDjango(env: PyEnv, unit: MigrationUnit, cls: PyNode): voi
       'Lint the SQL Django sends (`python manage.py sqlmigrate <app> <migration>` into a .sql file), or check it by hand; suppress this once checked.',
     );
   };
-  for (const op of operations) read(op);
+  operations.forEach((op, i) => read(op, state, changes[i]));
   unit.phaseRegions = regions;
   unit.framework = 'django';
   unit.wrapped = atomic
     ? { inTransaction: true, reason: 'Django runs each migration in a transaction on PostgreSQL (the class does not say `atomic = False`)', switchAdvice: 'set `atomic = False` on the Migration class' }
     : { inTransaction: false, reason: 'the Migration class says `atomic = False`' };
-}
-
-/** The operations of a list, with those inside `SeparateDatabaseAndState(database_operations=[...])`. */
-function* allOperations(ops: PyNode[]): Generator<PyNode> {
-  for (const op of ops) {
-    if (opName(op) !== 'SeparateDatabaseAndState') {
-      yield op;
-      continue;
-    }
-    const inner = unparen(keywords(op).get('database_operations') ?? positional(op)[0] ?? op);
-    if (inner.type === 'list' || inner.type === 'tuple') yield* allOperations(named(inner));
-  }
 }
 
 /**

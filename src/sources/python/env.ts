@@ -17,8 +17,11 @@ export interface PhaseRegion {
   span: Span;
 }
 
-/** The node types the frontend's passes ask `ofType` for, indexed together in one walk (another type costs a walk of its own). */
-const INDEXED_TYPES = ['assignment', 'call', 'comment', 'elif_clause', 'function_definition', 'if_statement', 'try_statement', 'with_statement'];
+/** The node types that bind a name (see `Bindings`). */
+const BINDERS = ['assignment', 'augmented_assignment', 'for_statement', 'named_expression', 'as_pattern', 'parameters', 'lambda_parameters', 'import_statement', 'import_from_statement', 'global_statement', 'nonlocal_statement', 'function_definition', 'class_definition'];
+
+/** The node types the frontend's passes ask `ofType` for (and the binders), indexed together in one walk (another type costs a walk of its own). */
+const INDEXED_TYPES = [...new Set(['call', 'comment', 'elif_clause', 'if_statement', 'try_statement', 'with_statement', ...BINDERS])];
 
 export class PyEnv {
   /** The named nodes of `INDEXED_TYPES` (no punctuation or keywords), in document order. */
@@ -47,7 +50,11 @@ export class PyEnv {
     const { all, byType } = nodesOfTypes(root, INDEXED_TYPES);
     this.nodes = all;
     this.byType = byType;
-    this.bindings = new Bindings(this.ofType('assignment'), this.ofType('function_definition'));
+    this.bindings = new Bindings(
+      // Each kind apart (what they bind does not depend on their order): no sort of the file's nodes.
+      BINDERS.flatMap((t) => this.ofType(t)),
+      this.ofType('function_definition'),
+    );
     this.placeholders = new Placeholders(source.text);
     this.collector = new Collector(this.placeholders, {
       interpolatedValue: 'If the SQL is right, pass the changing part as a name bound once in this file to a string, or as a bind parameter (sa.text("... :name").bindparams(name=...)), so miglint can read it; check this statement by hand.',
@@ -85,9 +92,12 @@ export class PyEnv {
     const inner = textCallArg(unparen(arg)) ?? (named ? textCallArg(unparen(named)) : null);
     const src = sqlSourceOf(inner ?? arg, this.bindings, inner ? 'text' : bindParams);
     if (!src) {
+      // A name: why it is not read (bound more than once, in a loop, a parameter, ...).
+      const name = unparen(inner ?? arg);
+      const why = name.type === 'identifier' ? this.bindings.why(name) : null;
       this.collector.unanalysed.push({
         scope: 'statement',
-        message: `Not analysed: the SQL passed to \`${callName}\` is \`${oneLine(arg.text)}\`, which miglint cannot reconstruct, so it was not checked.`,
+        message: `Not analysed: the SQL passed to \`${callName}\` is \`${oneLine(arg.text)}\`, which miglint cannot reconstruct${why ? ` (${why})` : ''}, so it was not checked.`,
         help: 'Write the SQL in the call (a string literal, or a name bound once in this file to one) so miglint can check it, or check what it runs by hand.',
         span,
         phase,

@@ -18,33 +18,97 @@ import { kids, named, type PyNode } from './parse.js';
  * Names bound exactly once in their scope (`NAME = <expr>`), for SQL passed by name. A name
  * assigned in a function is that function's local (Python's scoping: execution model, "Resolution
  * of names"), so `q = "..."` in `upgrade()` and another `q = "..."` in `downgrade()` are two
- * bindings; a name a function does not assign is looked up in the enclosing functions, then the module.
+ * bindings; a name a function does not bind is looked up in the enclosing functions, then the module.
+ *
+ * Every way Python binds a name counts (a parameter, a `for` target, `+=`, `:=`, `as`, an import,
+ * a `def`, unpacking, `global`): a name bound so, or assigned more than once, is not resolved. Nor
+ * is one whose single assignment may not have run where it is used: one inside an `if`, loop,
+ * `try` or `match` block that does not also hold the use (a `with` or class body runs through), or
+ * one assigned after the use in the same function. `why` says which.
  */
 export class Bindings {
-  /** `<scope>:<name>` → its one expression; the scope is the enclosing function's start offset, -1 for the module. */
+  /** `<scope>:<name>` → its one assignment; the scope is the enclosing function's start offset, -1 for the module. */
   private readonly once = new Map<string, PyNode>();
-  private readonly many = new Set<string>();
+  /** `<scope>:<name>` → why the name has no single binding there (`bound more than once`, `a parameter`, ...). */
+  private readonly many = new Map<string, string>();
+
+  /** The guarding block of each assignment looked up so far (`guardingBlock`), by its start: the walk up the tree is done once. */
+  private readonly guards = new Map<number, { block: { startIndex: number; endIndex: number }; what: string } | null>();
 
   /** The functions' spans, by start: the scopes (innermost last among those containing an offset). */
-  private readonly functions: { start: number; end: number }[];
+  private readonly functions: { start: number; end: number; name: string }[];
 
   /**
-   * @param all the assignments to read (other nodes are skipped);
+   * @param all the binding nodes to read: assignments, and (for the other ways to bind a name)
+   *   augmented assignments, `for` statements, named expressions, `as` patterns, parameter lists,
+   *   imports, `global`/`nonlocal` statements, function and class definitions; other nodes are skipped;
    * @param functions the file's function definitions (their spans are the scopes; none: every name is the module's).
    */
   constructor(all: Iterable<PyNode>, functions: Iterable<PyNode> = []) {
-    this.functions = [...functions].map((f) => ({ start: f.startIndex, end: f.endIndex })).sort((a, b) => a.start - b.start);
+    this.functions = [...functions].map((f) => ({ start: f.startIndex, end: f.endIndex, name: f.childForFieldName('name')?.text ?? '?' })).sort((a, b) => a.start - b.start);
     for (const n of all) {
-      if (n.type !== 'assignment') continue;
-      const left = n.childForFieldName('left');
-      const right = n.childForFieldName('right');
-      if (left?.type !== 'identifier') continue;
-      const key = `${this.scopeOf(n)[0] ?? -1}:${left.text}`;
-      if (this.once.has(key) || this.many.has(key) || !right) {
-        this.once.delete(key);
-        this.many.add(key);
-      } else this.once.set(key, right);
+      switch (n.type) {
+        case 'assignment': {
+          const left = n.childForFieldName('left');
+          const right = n.childForFieldName('right');
+          if (left?.type === 'identifier') {
+            const key = this.key(n, left.text);
+            if (!right) this.opaque(key, 'declared without a value');
+            else if (this.once.has(key) || this.many.has(key)) this.opaque(key, `assigned more than once in ${this.scopeName(n)}`);
+            else this.once.set(key, n);
+          } else if (left) for (const id of targets(left)) this.opaque(this.key(n, id.text), 'assigned by unpacking');
+          break;
+        }
+        case 'augmented_assignment':
+          for (const id of targets(n.childForFieldName('left'))) this.opaque(this.key(n, id.text), `changed by \`${n.childForFieldName('operator')?.text ?? '+='}\``);
+          break;
+        case 'for_statement':
+          for (const id of targets(n.childForFieldName('left'))) this.opaque(this.key(n, id.text), 'a `for` loop variable');
+          break;
+        case 'named_expression':
+          for (const id of targets(n.childForFieldName('name'))) this.opaque(this.key(n, id.text), 'bound by `:=`');
+          break;
+        case 'as_pattern':
+          for (const id of targets(n.childForFieldName('alias'))) this.opaque(this.key(n, id.text), 'bound by `as`');
+          break;
+        case 'parameters':
+        case 'lambda_parameters':
+          for (const p of named(n)) for (const id of paramNames(p)) this.opaque(this.key(p, id.text), 'a parameter');
+          break;
+        case 'import_statement':
+        case 'import_from_statement':
+          for (const imported of n.childrenForFieldName('name')) {
+            const id = imported?.type === 'aliased_import' ? imported.childForFieldName('alias') : imported?.type === 'dotted_name' ? named(imported)[0] : null;
+            if (id) this.opaque(this.key(n, id.text), 'imported');
+          }
+          break;
+        case 'global_statement':
+        case 'nonlocal_statement':
+          for (const id of named(n)) if (id.type === 'identifier') (this.opaque(this.key(n, id.text), `declared \`${n.type.split('_')[0]}\``), this.opaque(`-1:${id.text}`, `declared \`${n.type.split('_')[0]}\` in a function`));
+          break;
+        case 'function_definition':
+        case 'class_definition': {
+          const id = n.childForFieldName('name');
+          if (id) this.opaque(this.key(n, id.text), `a \`${n.type === 'class_definition' ? 'class' : 'def'}\``);
+          break;
+        }
+      }
     }
+  }
+
+  private key(n: PyNode, name: string): string {
+    return `${this.scopeOf(n)[0] ?? -1}:${name}`;
+  }
+
+  private opaque(key: string, why: string): void {
+    this.once.delete(key);
+    if (!this.many.has(key)) this.many.set(key, why);
+  }
+
+  private scopeName(n: PyNode): string {
+    const s = this.scopeOf(n)[0];
+    const f = s === undefined ? undefined : this.functions.find((x) => x.start === s);
+    return f ? `\`${f.name}()\`` : 'the module';
   }
 
   /** The start offsets of the functions enclosing a node, innermost first (from their spans: no walk up the tree). */
@@ -58,16 +122,79 @@ export class Bindings {
     return out;
   }
 
-  /** The expression the name `id` (an identifier where it is used) is bound to, when its scope binds it exactly once. */
+  /** The expression the name `id` (an identifier where it is used) is bound to, when its scope binds it exactly once, before the use and where the use sees it. */
   resolve(id: PyNode): PyNode | null {
-    for (const scope of [...this.scopeOf(id), -1]) {
-      const key = `${scope}:${id.text}`;
-      if (this.many.has(key)) return null;
-      const bound = this.once.get(key);
-      if (bound) return bound;
-    }
-    return null;
+    const r = this.lookup(id);
+    return 'bound' in r ? r.bound : null;
   }
+
+  /** Why the name `id` is not resolved (`\`q\` is assigned more than once in \`upgrade()\``), or null when it is. */
+  why(id: PyNode): string | null {
+    const r = this.lookup(id);
+    return 'why' in r ? r.why : null;
+  }
+
+  private lookup(id: PyNode): { bound: PyNode } | { why: string } {
+    const scopes = this.scopeOf(id);
+    for (const scope of [...scopes, -1]) {
+      const key = `${scope}:${id.text}`;
+      const many = this.many.get(key);
+      if (many) return { why: `\`${id.text}\` is ${many}` };
+      const a = this.once.get(key);
+      if (!a) continue;
+      // The use's own scope: the assignment must come first (a later one leaves the name unbound there).
+      if (scope === (scopes[0] ?? -1) && a.startIndex > id.startIndex) return { why: `\`${id.text}\` is assigned only after this use (line ${a.startPosition.row + 1})` };
+      let guard = this.guards.get(a.startIndex);
+      if (guard === undefined) this.guards.set(a.startIndex, (guard = guardingBlock(a)));
+      if (guard && !(guard.block.startIndex <= id.startIndex && id.endIndex <= guard.block.endIndex)) return { why: `\`${id.text}\` is assigned inside ${guard.what} (line ${a.startPosition.row + 1}) that does not hold this use, so it may be unbound or another value here` };
+      return { bound: a.childForFieldName('right')! };
+    }
+    return { why: `\`${id.text}\` is not assigned in this file` };
+  }
+}
+
+/** The names a binding target binds: `q`, `a, b`, `(a, [b, *c])`. */
+function targets(n: PyNode | null | undefined): PyNode[] {
+  if (!n) return [];
+  if (n.type === 'identifier') return [n];
+  if (/^(pattern_list|tuple_pattern|list_pattern|tuple|list|parenthesized_expression|list_splat_pattern|as_pattern_target)$/.test(n.type)) return named(n).flatMap(targets);
+  return [];
+}
+
+/** The names one parameter binds: `x`, `x=1`, `x: int`, `*args`, `**kw`. */
+function paramNames(p: PyNode): PyNode[] {
+  if (p.type === 'identifier') return [p];
+  const name = p.childForFieldName('name');
+  if (name?.type === 'identifier') return [name];
+  const first = named(p)[0];
+  return first?.type === 'identifier' ? [first] : first ? paramNames(first) : [];
+}
+
+/** Blocks a name may be assigned in without running before what follows: the statement and the word a message uses. */
+const GUARDS: Record<string, string> = {
+  if_statement: 'an `if`',
+  elif_clause: 'an `elif`',
+  else_clause: 'an `else`',
+  for_statement: 'a `for` loop',
+  while_statement: 'a `while` loop',
+  try_statement: 'a `try`',
+  except_clause: 'an `except`',
+  finally_clause: 'a `finally`',
+  case_clause: 'a `case`',
+};
+
+/**
+ * The innermost `if`/loop/`try`/`case` block around an assignment, up to its function or the
+ * module (a `with` or class body is passed through: it runs), or null when there is none.
+ */
+function guardingBlock(a: PyNode): { block: { startIndex: number; endIndex: number }; what: string } | null {
+  for (let p = a.parent; p && p.type !== 'function_definition' && p.type !== 'module' && p.type !== 'lambda'; p = p.parent) {
+    if (p.type !== 'block') continue;
+    const owner = p.parent;
+    const what = owner ? GUARDS[owner.type] : undefined;
+    if (what) return { block: { startIndex: p.startIndex, endIndex: p.endIndex }, what };
+  }
+  return null;
 }
 
 
@@ -136,10 +263,10 @@ function collect(node: PyNode, bindings: Bindings, depth: number, out: Piece[], 
   const n = unparen(node);
   switch (n.type) {
     case 'string':
-      out.push(...stringPieces(n, state));
+      out.push(...stringPieces(n, state, bindings, depth));
       return true;
     case 'concatenated_string':
-      for (const s of named(n)) if (s.type === 'string') out.push(...stringPieces(s, state));
+      for (const s of named(n)) if (s.type === 'string') out.push(...stringPieces(s, state, bindings, depth));
       return true;
     case 'identifier': {
       const bound = bindings.resolve(n);
@@ -182,8 +309,12 @@ function placeholder(n: PyNode, state: State): Piece {
   return { kind: 'placeholder', from: n.startIndex, to: n.endIndex, expr: n.text };
 }
 
-/** The pieces of one literal: its content with escapes decoded, f-string fields as placeholders. */
-function stringPieces(s: PyNode, state: State): Piece[] {
+/**
+ * The pieces of one literal: its content with escapes decoded, f-string fields as placeholders,
+ * but a field that is only a name bound to a string without placeholders (`f"ALTER TABLE {TABLE} ..."`
+ * after `TABLE = "users"`) as that string's pieces.
+ */
+function stringPieces(s: PyNode, state: State, bindings: Bindings, depth: number): Piece[] {
   const start = kids(s).find((c) => c.type === 'string_start');
   const prefix = (start?.text ?? '').replace(/['"]+$/, '').toLowerCase();
   const raw = prefix.includes('r');
@@ -193,11 +324,23 @@ function stringPieces(s: PyNode, state: State): Piece[] {
     if (c.type === 'string_content') out.push(...contentPieces(c, raw, triple));
     else if (c.type === 'interpolation') {
       const e = c.childForFieldName('expression');
+      const constant = e?.type === 'identifier' && !kids(c).some((k) => k.type === 'type_conversion' || k.type === 'format_specifier') ? constantPieces(e, bindings, depth) : null;
+      if (constant) {
+        out.push(...constant);
+        continue;
+      }
       state.interpolated = true;
       out.push({ kind: 'placeholder', from: c.startIndex, to: c.endIndex, expr: e?.text ?? c.text });
     }
   }
   return out;
+}
+
+/** The pieces of a name bound to a string that holds no placeholder, or null. */
+function constantPieces(id: PyNode, bindings: Bindings, depth: number): Piece[] | null {
+  const pieces: Piece[] = [];
+  const inner: State = { interpolated: false };
+  return collect(id, bindings, depth + 1, pieces, inner) && !inner.interpolated ? pieces : null;
 }
 
 function contentPieces(c: PyNode, raw: boolean, triple: boolean): Piece[] {

@@ -94,9 +94,21 @@ export class PyValues {
     return '$1';
   }
 
-  /** A SQLAlchemy column type (`sa.String(255)`, `postgresql.JSONB()`) as PostgreSQL's type. */
+  /** A SQLAlchemy column type (`sa.String(255)`, `postgresql.JSONB()`) as PostgreSQL's type; one miglint does not know is a placeholder (interpolated). */
   type(n: PyNode | null | undefined): string {
     if (!n) return 'text';
+    const t = this.knownType(n);
+    if (t !== null) return t;
+    this.interpolated = true;
+    return `"${this.placeholders.name(unparen(n).text)}"`;
+  }
+
+  /**
+   * A SQLAlchemy column type as PostgreSQL's type, or null for one miglint does not know (an
+   * array of one too). Marks nothing interpolated and names no placeholder: for a type that is
+   * only stated (Alembic's `existing_type`), which sends nothing.
+   */
+  knownType(n: PyNode): string | null {
     const u = unparen(n);
     const call = u.type === 'call' ? u : null;
     const callee = (call ? call.childForFieldName('function') : u)?.text ?? '';
@@ -169,11 +181,12 @@ export class PyValues {
       case 'INT8RANGE':
       case 'NUMRANGE':
         return base.toLowerCase();
-      case 'ARRAY':
-        return `${this.type(args[0])}[]`;
+      case 'ARRAY': {
+        const base = args[0] ? this.knownType(args[0]) : 'text';
+        return base === null ? null : `${base}[]`;
+      }
       default:
-        this.interpolated = true;
-        return `"${this.placeholders.name(u.text)}"`;
+        return null;
     }
   }
 
