@@ -88,6 +88,15 @@ describe('facts from earlier migration files', () => {
     assert.match(lines(await lint(copy))[0] ?? '', /int4 \(its type since the earlier migration 1_init\.up\.sql\) is not binary coercible to varchar\(20\)/);
   });
 
+  test("dbmate: only each earlier file's `-- migrate:up` section counts", async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'miglint-history-'));
+    const m = join(copy, 'db', 'migrations');
+    mkdirSync(m, { recursive: true });
+    writeFileSync(join(m, '20240101_init.sql'), '-- migrate:up\nCREATE TABLE t (c varchar(10));\nALTER TABLE t ALTER COLUMN c TYPE varchar(15);\n\n-- migrate:down\nALTER TABLE t ALTER COLUMN c TYPE integer;\n');
+    writeFileSync(join(m, '20240201_widen.sql'), '-- migrate:up\nALTER TABLE t ALTER COLUMN c TYPE varchar(20);\n\n-- migrate:down\nSELECT 1;\n');
+    assert.deepEqual(lines(await lint(copy)).filter((l) => l.includes('20240201_widen.sql:2 ')), [], 'varchar(15) from the up section, not integer from the down one');
+  });
+
   test("each runner's order: versions as numbers, Flyway's dotted versions, pop's other dialects left out", () => {
     const dir = mkdtempSync(join(tmpdir(), 'miglint-order-'));
     for (const n of ['10_b.up.sql', '2_a.up.sql', '2_a.down.sql', '1_x.mysql.up.sql', '1_x.postgres.up.sql', 'V1.10__c.sql', 'V1.2__b.sql', 'V1__a.sql', 'R__views.sql', 'U1.2__b.sql', 'notes.sql']) writeFileSync(join(dir, n), 'SELECT 1;\n');
