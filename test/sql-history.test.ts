@@ -97,6 +97,22 @@ describe('facts from earlier migration files', () => {
     assert.deepEqual(lines(await lint(copy)).filter((l) => l.includes('20240201_widen.sql:2 ')), [], 'varchar(15) from the up section, not integer from the down one');
   });
 
+  test("drizzle-kit: the journal's order; a guarded ADD CONSTRAINT in a DO block keeps the columns known, another statement there does not", async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'miglint-history-'));
+    const m = join(copy, 'drizzle');
+    mkdirSync(join(m, 'meta'), { recursive: true });
+    const tags = ['0000_init', '0001_fk', '0002_widen', '0003_do_alter', '0004_widen'];
+    writeFileSync(join(m, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'postgresql', entries: tags.map((tag, idx) => ({ idx, tag, when: idx, breakpoints: true })) }));
+    writeFileSync(join(m, '0000_init.sql'), 'CREATE TABLE "p" ("id" integer PRIMARY KEY);\n--> statement-breakpoint\nCREATE TABLE "t" ("c" varchar(10), "p_id" integer);\n');
+    writeFileSync(join(m, '0001_fk.sql'), 'DO $$ BEGIN\n ALTER TABLE "t" ADD CONSTRAINT "t_p_fk" FOREIGN KEY ("p_id") REFERENCES "p"("id");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;\n');
+    writeFileSync(join(m, '0002_widen.sql'), 'ALTER TABLE "t" ALTER COLUMN "c" SET DATA TYPE varchar(20);\n');
+    writeFileSync(join(m, '0003_do_alter.sql'), 'DO $$ BEGIN\n ALTER TABLE "t" ALTER COLUMN "c" SET DATA TYPE text;\nEXCEPTION\n WHEN others THEN null;\nEND $$;\n');
+    writeFileSync(join(m, '0004_widen.sql'), 'ALTER TABLE "t" ALTER COLUMN "c" SET DATA TYPE varchar(30);\n');
+    const r = await lint(copy);
+    assert.deepEqual(lines(r).filter((l) => l.startsWith('drizzle/0002_widen.sql:')), [], 'varchar(10) from 0000 to varchar(20)');
+    assert.match(lines(r).find((l) => l.startsWith('drizzle/0004_widen.sql:1 ')) ?? '', /may rewrite it/, 'the DO block of 0003 may or may not have changed the type');
+  });
+
   test("each runner's order: versions as numbers, Flyway's dotted versions, pop's other dialects left out", () => {
     const dir = mkdtempSync(join(tmpdir(), 'miglint-order-'));
     for (const n of ['10_b.up.sql', '2_a.up.sql', '2_a.down.sql', '1_x.mysql.up.sql', '1_x.postgres.up.sql', 'V1.10__c.sql', 'V1.2__b.sql', 'V1__a.sql', 'R__views.sql', 'U1.2__b.sql', 'notes.sql']) writeFileSync(join(dir, n), 'SELECT 1;\n');
