@@ -9,7 +9,8 @@
  *   a statement it did not analyse), runs code (`CALL`, `EXECUTE`), or is a migration miglint does not
  *   read (goose's `.go`, pop's `.fizz`) makes everything before it unknown: the replay starts again,
  *   from an unknown state, after it;
- * - a statement inside a DO block makes what was known of the tables it names unknown (it may run or not);
+ * - a statement inside a DO block makes what was known of the tables it names unknown (it may run or not), except
+ *   ADD CONSTRAINT of a kind that changes no column (drizzle-kit's guarded foreign keys), which is left out;
  * - `CREATE TABLE IF NOT EXISTS` / `ADD COLUMN IF NOT EXISTS` count only where the replay knows that
  *   the table or column did not exist (else the table's facts become unknown);
  * - a Flyway repeatable migration (`R__*.sql`) that changes tables makes the whole folder unknown (it
@@ -85,6 +86,9 @@ function summarize(m: OrderedMigration, text: string, settings: LintSettings): F
       continue;
     }
     if (!REPLAYED.has(kind) && !(kind === 'SelectStmt' && 'SelectStmt' in s.node && s.node.SelectStmt.intoClause)) continue;
+    // A constraint other than PRIMARY KEY / NOT NULL added in a DO block (drizzle-kit's `DO $$ BEGIN ... EXCEPTION WHEN
+    // duplicate_object ...`): whether it runs or fails, no column's type or nullability changes, and a CHECK it may add stays unknown.
+    if (inDo && kind === 'AlterTableStmt' && alterSubcommands(s.node, settings.pgVersion).every((sub) => sub.kind === 'add-constraint' && sub.constraint.kind !== 'primary-key' && sub.constraint.kind !== 'not-null')) continue;
     const path = s.context.searchPath ?? DEFAULT_SEARCH_PATH;
     statements.push({ node: s.node, path, inDo, tables: inDo ? namedTables(s) : [] });
   }
