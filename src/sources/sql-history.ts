@@ -30,7 +30,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Node } from 'libpg-query';
 import type { LintSettings, SqlRunner } from '../core/rule.js';
-import type { Statement } from '../core/unit.js';
+import type { MigrationUnit, Statement } from '../core/unit.js';
 import { alterSubcommands } from '../sql/alter.js';
 import { computeContexts } from '../sql/context.js';
 import { DO_BLOCK_TRANSACTION } from '../sql/do-blocks.js';
@@ -70,6 +70,11 @@ function summarize(m: OrderedMigration, text: string, settings: LintSettings): F
   const unit = sqlUnit(m.path, text, settings);
   delete unit.prior; // its own prior is never asked: only its statements are replayed
   computeContexts(unit, { runtimeSetsTimeouts: false, pgVersion: settings.pgVersion });
+  return summarizeUnit(m, unit, settings);
+}
+
+/** The summary of a unit whose contexts are computed. */
+function summarizeUnit(m: Pick<OrderedMigration, 'name'>, unit: MigrationUnit, settings: LintSettings): FileSummary {
   if (unit.syntaxErrors.length) return { statements: [], problem: `${m.name} does not parse` };
   const unread = unit.unanalysed.find((u) => u.phase !== 'down');
   if (unread) return { statements: [], problem: `${m.name}: ${unread.message}` };
@@ -133,6 +138,27 @@ function summaryOf(m: OrderedMigration, settings: LintSettings): { summary: File
   }
   summaries.set(key, { size: st.size, mtimeMs: st.mtimeMs, checkedAt: now, summary });
   return { summary, stamp: `${st.size}:${st.mtimeMs}` };
+}
+
+/**
+ * Lets the cache take a linted `.sql` unit's summary from the unit itself when its text is the file on
+ * disk (a later file of its folder then needs no second parse of it). Call after its contexts are computed.
+ */
+export function rememberSqlUnit(unit: MigrationUnit, text: string, settings: LintSettings): void {
+  const runner = unit.runner?.name as SqlRunner | undefined;
+  if (!runner || !unit.prior) return;
+  const path = resolve(unit.file);
+  const place = orderPlace(path, runner);
+  if (!place?.name) return;
+  const key = `${runner}\0${settings.pgVersion}\0${path}`;
+  if (summaries.has(key)) return;
+  try {
+    const st = statSync(path);
+    if (st.size !== Buffer.byteLength(text) || readFileSync(path, 'utf8') !== text) return;
+    summaries.set(key, { size: st.size, mtimeMs: st.mtimeMs, checkedAt: Date.now(), summary: summarizeUnit({ name: place.name }, unit, { ...settings, sqlRunner: runner }) });
+  } catch {
+    // Not on disk (an editor's unsaved buffer): nothing to remember.
+  }
 }
 
 /** A stretch of the replay between two files whose effect is unknown: one delta. */
