@@ -257,9 +257,15 @@ class FolderHistory {
     const v = h[i]!.value!;
     while (i > 0 && h[i - 1]!.value !== null && same(h[i - 1]!.value!, v)) i--;
     const at = h[i]!.seq;
-    let file: number | null = null;
-    for (const st of seg.starts) if (st.seq <= at) file = st.file;
-    return file === null ? null : migrations[file]!.name;
+    // The last file that started at or before it (binary search: starts are in order).
+    let lo = 0;
+    let hi = seg.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (seg.starts[mid]!.seq <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? null : migrations[seg.starts[lo - 1]!.file]!.name;
   }
 }
 

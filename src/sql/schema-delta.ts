@@ -153,8 +153,15 @@ export class SchemaDelta {
   /** @internal The value of a history as of `seq` (the last entry recorded before it). */
   static at<T>(h: History<T> | undefined, seq: number): T | null | undefined {
     if (!h) return undefined;
-    for (let i = h.length - 1; i >= 0; i--) if (h[i]!.seq < seq) return h[i]!.value;
-    return undefined;
+    // Entries are in sequence order: the last before `seq` by binary search (a folder's history of one column may be long).
+    let lo = 0;
+    let hi = h.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (h[mid]!.seq < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? undefined : h[lo - 1]!.value;
   }
 
   private put<T>(map: Map<string, History<T>>, key: string, value: T | null): void {
