@@ -48,11 +48,13 @@ export default defineRule({
       if (column === undefined || columnAddedInUnit(f, column)) return [];
       const scan = subcommandEffect(f, i, 'scan');
       if (!scan) return [];
+      const before = f.table !== null ? f.columnBefore(f.table, column) : null;
+      const since = before?.notNull === false && before.notNullFrom ? ` (it is nullable since the earlier migration ${before.notNullFrom})` : '';
       const how = f.pgVersion >= 18 ? 'ADD CONSTRAINT ... NOT NULL col NOT VALID, then VALIDATE CONSTRAINT in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on)' : f.pgVersion >= 12 ? 'ADD CONSTRAINT ... CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later transaction, then SET NOT NULL (the valid CHECK spares the scan) and drop the CHECK' : 'before PostgreSQL 12 no form avoids the scan: keep a validated CHECK (col IS NOT NULL) NOT VALID constraint instead of NOT NULL, or run it in a maintenance window';
       return [
         {
           ruleId: 'adding-not-nullable-field',
-          message: `${sub.kind === 'set-not-null' ? 'SET NOT NULL' : 'ADD CONSTRAINT ... NOT NULL'} on column ${quoteName(column)} of existing table ${quoteName(lock.relation)}.`,
+          message: `${sub.kind === 'set-not-null' ? 'SET NOT NULL' : 'ADD CONSTRAINT ... NOT NULL'} on column ${quoteName(column)}${since} of existing table ${quoteName(lock.relation)}.`,
           note: `${lockSentence(lock)}, held on PostgreSQL ${f.pgVersion} while every row is checked for NULLs${f.pgVersion < 12 && /CHECK/.test(scan.reason) ? ' (a valid CHECK (col IS NOT NULL) spares that scan only from PostgreSQL 12)' : ''}: on a large table that is a long outage.`,
           help: `On PostgreSQL ${f.pgVersion}: ${how}.`,
           span: s.span,

@@ -4,7 +4,8 @@ import { claim } from '../src/sql/facts.js';
 import { columnAddedInUnit, existingTableAlters } from './support/existing.js';
 
 /**
- * `ALTER COLUMN ... DROP NOT NULL` on a column the migration did not add: readers
+ * `ALTER COLUMN ... DROP NOT NULL` on a column the migration did not add, unless the facts know it is
+ * nullable already (an earlier migration file made it so, src/sql/prior.ts): readers
  * written against the NOT NULL column (non-nullable fields in the application's
  * types, `NOT IN` subqueries) meet NULLs once new code writes them.
  */
@@ -21,6 +22,8 @@ export default defineRule({
   check(unit) {
     return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
       if (sub.kind !== 'drop-not-null' || columnAddedInUnit(f, sub.column)) return [];
+      // A column known to be nullable already (from this migration or an earlier one): DROP NOT NULL changes nothing.
+      if (f.table !== null && f.columnBefore(f.table, sub.column).notNull === false) return [];
       return [
         {
           ruleId: 'ban-drop-not-null',

@@ -7,6 +7,7 @@ import type { Edit, Span } from './diagnostic.js';
 import type { SourceText } from './source-text.js';
 import type { StatementFacts } from '../sql/facts.js';
 import type { TypeFact } from '../sql/alter.js';
+import type { PriorSchema } from '../sql/prior.js';
 
 /**
  * Which migration framework (or library) a unit is written for: the id of a framework
@@ -356,6 +357,12 @@ export interface MigrationUnit {
    * 60 s unless its pool is configured otherwise). Unset: the server's defaults.
    */
   clientSettings?: readonly ClientSetting[];
+  /**
+   * The schema before the migration, where something outside the file knows it (a `.sql` file's earlier
+   * migrations in its runner's order: src/sources/sql-history.ts). Read lazily, only for facts of the
+   * `up` direction the unit's own delta leaves unknown (src/sql/prior.ts).
+   */
+  prior?: PriorSchema;
 }
 
 /** A setting a client library sets when it opens a connection (a startup parameter: `RESET` returns to it). */

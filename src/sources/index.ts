@@ -11,6 +11,7 @@ import type { LintSettings } from '../core/rule.js';
 import type { MigrationUnit } from '../core/unit.js';
 import { computeContexts } from '../sql/context.js';
 import { initSqlParser } from '../sql/parse.js';
+import { rememberSqlUnit } from './sql-history.js';
 import { frontendFor, languageFrontends, type LanguageFrontend } from './registry.js';
 
 export { frontendFor, languageFrontends, registerFrontend, supportedExtensions, type LanguageFrontend } from './registry.js';
@@ -60,5 +61,7 @@ export function loadUnit(file: string, text: string, settings: LintSettings): Mi
   if (!frontend) throw new Error(`loadUnit: no frontend reads ${file}`);
   const unit = frontend.parse(file, text, settings);
   computeContexts(unit, { runtimeSetsTimeouts: settings.runtimeSetsTimeouts || settings.sqlRunner === 'migrun', pgVersion: settings.pgVersion });
+  // A `.sql` migration's own statements serve the later files of its folder (sql-history.ts) without a second parse.
+  if (unit.prior) rememberSqlUnit(unit, text, settings);
   return unit;
 }

@@ -17,6 +17,7 @@ import { parseSql, type SqlComment } from '../sql/parse.js';
 import { doBlockInnerStatements } from '../sql/do-blocks.js';
 import { sqlDirections } from './sql-phases.js';
 import { disableTransactionEdits, effectiveRunner, queryStringScope, wrapping } from './sql-runners.js';
+import { sqlPrior } from './sql-history.js';
 
 /**
  * The text the parser sees: a BOM becomes a space, and template placeholders
@@ -89,7 +90,9 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
     });
   }
 
+  const prior = sqlPrior(file, runner, settings);
   return {
+    ...(prior ? { prior } : {}),
     file,
     source,
     language: 'sql',

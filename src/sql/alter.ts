@@ -90,7 +90,7 @@ export type AlterSubcommand = Common &
   (
     | { kind: 'add-column'; column: ColumnFact; ifNotExists: boolean }
     /** `oldType`: the column's type before, when the unit says it (statement facts fill it from the schema delta). */
-    | { kind: 'alter-column-type'; column: string; type: TypeFact | null; using: boolean; oldType: TypeFact | null }
+    | { kind: 'alter-column-type'; column: string; type: TypeFact | null; using: boolean; oldType: TypeFact | null; /** Set when `oldType` is known from an earlier migration file: that file's name. */ oldTypeFrom?: string }
     | { kind: 'set-not-null'; column: string }
     | { kind: 'drop-not-null'; column: string }
     /** `SET DEFAULT expr`, or `DROP DEFAULT` (default null). */

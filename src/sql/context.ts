@@ -25,6 +25,8 @@ import { locksOf } from './locks.js';
 import { reachedEffects, reachedLocks } from './reach.js';
 import { creationKey, fromRangeVar, relationKey, resetsAllSettings, resolvedKey, searchPathChange, SearchPaths } from './names.js';
 import { SchemaDelta } from './schema-delta.js';
+import { knownColumn, priorNotNullCheck, type PriorSchema } from './prior.js';
+import type { RelationKey } from './names.js';
 import { SettingsTracker, timeoutInForce } from './settings.js';
 import { versionErrors } from './versions.js';
 
@@ -118,7 +120,7 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
       lockTimeoutSet: timeoutInForce(inForce, 'lock_timeout'),
       statementTimeoutSet: timeoutInForce(inForce, 'statement_timeout'),
     };
-    const facts = statementFacts(s, info, settings.pgVersion, st.schema, inForce, { owner, id: tx }, conn);
+    const facts = statementFacts(s, info, settings.pgVersion, st.schema, inForce, { owner, id: tx }, conn, s.phase === 'up' ? unit.prior : undefined);
     s.facts = facts;
 
     for (const t of info.creates) st.created.add(creationKey(t, searchPath));
@@ -153,8 +155,10 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
  * The facts of one statement (src/sql/facts.ts), given the state before it.
  * @param schema the delta before the statement (not yet applied).
  */
-function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersion: number, schema: SchemaDelta, inForce: StatementFacts['settings'], transaction: StatementFacts['transaction'], connection: string): StatementFacts {
+function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersion: number, schema: SchemaDelta, inForce: StatementFacts['settings'], transaction: StatementFacts['transaction'], connection: string, prior: PriorSchema | undefined): StatementFacts {
   const view = schema.view();
+  const columnBefore = (t: RelationKey, c: string) => knownColumn(view, prior, s.priorColumnTypes, t, c);
+  const notNullCheckBefore = (t: RelationKey, c: string) => priorNotNullCheck(view, prior, t, c);
   const locks: LockFact[] = locksOf(s.node, pgVersion).map((l) => {
     const key = l.target ? resolvedKey(l.target, s.context) : null;
     return { ...l, key, existing: l.relationKind === 'index' || key === null || !s.context.createdTables.has(key) };
@@ -164,14 +168,18 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
   const rv = 'AlterTableStmt' in s.node ? s.node.AlterTableStmt.relation : 'RenameStmt' in s.node ? s.node.RenameStmt.relation : undefined;
   const tname = fromRangeVar(rv);
   const table = tname ? resolvedKey(tname, s.context) : null;
-  const alter = alterSubcommands(s.node, pgVersion).map((sub) => (sub.kind === 'alter-column-type' && table !== null ? { ...sub, oldType: view.column(table, sub.column)?.type ?? s.priorColumnTypes?.[sub.column] ?? null } : sub));
+  const alter = alterSubcommands(s.node, pgVersion).map((sub) => {
+    if (sub.kind !== 'alter-column-type' || table === null) return sub;
+    const before = columnBefore(table, sub.column);
+    return { ...sub, oldType: before.type, ...(before.typeFrom !== undefined ? { oldTypeFrom: before.typeFrom } : {}) };
+  });
   const keyOf = (r: Parameters<typeof fromRangeVar>[0]) => {
     const n = fromRangeVar(r);
     return n ? resolvedKey(n, s.context) : null;
   };
   const dml = dmlFact(s.node, keyOf, view);
-  const effects = [...effectsOf(s.node, alter, table, view, pgVersion, keyOf, { timeZone: inForce.get('timezone')?.value ?? null, dml }), ...reachedEffects(locks)];
-  return { kind: info, pgVersion, locks, table, alter, effects, dml, cascade, schema: view, settings: inForce, transaction, connection };
+  const effects = [...effectsOf(s.node, alter, table, view, pgVersion, keyOf, { timeZone: inForce.get('timezone')?.value ?? null, dml, columnBefore, notNullCheckBefore }), ...reachedEffects(locks)];
+  return { kind: info, pgVersion, locks, table, alter, effects, dml, cascade, schema: view, columnBefore, settings: inForce, transaction, connection };
 }
 
 /**

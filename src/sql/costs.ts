@@ -26,6 +26,7 @@ import type { Node } from 'libpg-query';
 import type { AlterSubcommand, TypeFact } from './alter.js';
 import type { DmlFact } from './dml.js';
 import type { SchemaView } from './schema-delta.js';
+import type { KnownColumn } from './prior.js';
 import { fromRangeVar, type RelationKey } from './names.js';
 
 export interface Effect {
@@ -98,8 +99,17 @@ export function utcTimestampSwap(from: TypeFact, to: TypeFact, pgVersion: number
  * @param session `timeZone`: the session's `TimeZone` setting in force (as written), null when the migration does not set it;
  * `dml`: its data-change fact (dml.ts): an UPDATE/DELETE or INSERT ... SELECT not bounded to a batch scans.
  */
-export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: RelationKey | null, schema: SchemaView, pgVersion: number, keyOf: (rv: Parameters<typeof fromRangeVar>[0]) => RelationKey | null, session: { timeZone?: string | null; dml?: DmlFact | null } = {}): Effect[] {
+export function effectsOf(
+  node: Node,
+  alter: readonly AlterSubcommand[],
+  table: RelationKey | null,
+  schema: SchemaView,
+  pgVersion: number,
+  keyOf: (rv: Parameters<typeof fromRangeVar>[0]) => RelationKey | null,
+  session: { timeZone?: string | null; dml?: DmlFact | null; columnBefore?: (t: RelationKey, c: string) => KnownColumn; notNullCheckBefore?: (t: RelationKey, c: string) => { name: string; from: string } | null } = {},
+): Effect[] {
   const timeZone = session.timeZone ?? null;
+  const columnBefore = session.columnBefore ?? ((t: RelationKey, c: string): KnownColumn => ({ type: schema.column(t, c)?.type ?? null, notNull: schema.column(t, c)?.notNull ?? null }));
   const dml = session.dml ?? null;
   const out: Effect[] = [];
   const inRange = (v?: { since?: number; before?: number }) => !v || ((v.since === undefined || pgVersion >= v.since) && (v.before === undefined || pgVersion < v.before));
@@ -132,11 +142,13 @@ export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: 
           else if (!sub.oldType) add({ ...at, kind: 'rewrite', maybe: true, reason: "the column's old type is not known from this migration, and a change that is not binary coercible rewrites the table and rebuilds its indexes" });
           else if (sub.type && utcTimestampSwap(sub.oldType, sub.type, pgVersion, timeZone)) break;
           else if (sub.type && sub.oldType.name === 'timestamp' && sub.type.name === 'timestamptz' && pgVersion >= 12) add({ ...at, kind: 'rewrite', ...(timeZone === null ? { maybe: true as const } : {}), reason: `${sub.oldType.text} to ${sub.type.text} rewrites unless the session's TimeZone is UTC (${timeZone === null ? "this migration does not set it, so the server's default decides" : `it is ${timeZone}`})` });
-          else if (!sub.type || !binaryCoercible(sub.oldType, sub.type)) add({ ...at, kind: 'rewrite', reason: `${sub.oldType.text} is not binary coercible to ${sub.type?.text ?? 'the new type'}: every row is rewritten and the indexes rebuilt` });
+          else if (!sub.type || !binaryCoercible(sub.oldType, sub.type)) add({ ...at, kind: 'rewrite', reason: `${sub.oldType.text}${sub.oldTypeFrom ? ` (its type since the earlier migration ${sub.oldTypeFrom})` : ''} is not binary coercible to ${sub.type?.text ?? 'the new type'}: every row is rewritten and the indexes rebuilt` });
           break;
         }
         case 'set-not-null': {
-          const proof = table !== null && schema.constraints(table).some((k) => k.kind === 'check' && k.validated && k.checksNotNull === sub.column);
+          // A column that already is NOT NULL: nothing to check (sql-altertable.html, SET NOT NULL).
+          if (table !== null && columnBefore(table, sub.column).notNull === true) break;
+          const proof = table !== null && (schema.constraints(table).some((k) => k.kind === 'check' && k.validated && k.checksNotNull === sub.column) || !!session.notNullCheckBefore?.(table, sub.column));
           if (!(proof && pgVersion >= 12)) add({ ...at, kind: 'scan', reason: proof ? 'before PostgreSQL 12 a valid CHECK (col IS NOT NULL) does not spare the scan' : 'every row is checked for NULLs' });
           break;
         }
@@ -146,7 +158,7 @@ export function effectsOf(node: Node, alter: readonly AlterSubcommand[], table: 
           if ((k.kind === 'unique' || k.kind === 'primary-key') && !k.usingIndex) add({ ...at, kind: 'index-build', reason: `${k.kind === 'unique' ? 'UNIQUE' : 'PRIMARY KEY'} without USING INDEX builds its index` });
           if (k.kind === 'exclude') add({ ...at, kind: 'index-build', reason: 'an EXCLUDE constraint builds its index' });
           if (k.kind === 'primary-key' && table !== null) {
-            const nullable = k.columns.filter((c) => schema.column(table, c)?.notNull !== true);
+            const nullable = k.columns.filter((c) => columnBefore(table, c).notNull !== true);
             if (nullable.length) add({ ...at, kind: 'scan', reason: `PRIMARY KEY sets NOT NULL on ${nullable.join(', ')}, which checks every row` });
           }
           break;

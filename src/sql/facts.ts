@@ -57,6 +57,7 @@ import type { LockMode } from './lock-modes.js';
 import type { LockRequirement, Reach } from './locks.js';
 import type { RelationKey } from './names.js';
 import type { SchemaView } from './schema-delta.js';
+import type { KnownColumn } from './prior.js';
 import type { SettingsInForce } from './settings.js';
 
 export type { AlterSubcommand, ColumnFact, ConstraintFact, DefaultFact, TypeFact } from './alter.js';
@@ -64,6 +65,7 @@ export type { Effect } from './costs.js';
 export type { DmlFact } from './dml.js';
 export type { SchemaView, ColumnState, ConstraintState, IndexState, EnumValueState } from './schema-delta.js';
 export type { SettingFact, SettingsInForce } from './settings.js';
+export type { KnownColumn, PriorColumn, PriorSchema } from './prior.js';
 export { timeoutInForce } from './settings.js';
 
 /** A table-level lock with the relation resolved. */
@@ -103,6 +105,12 @@ export interface StatementFacts {
   cascade: boolean;
   /** The unit's schema delta before this statement (same direction). */
   schema: SchemaView;
+  /**
+   * A column's type and nullability before this statement: from the unit's delta, else what the frontend
+   * stated, else (up direction) from the earlier migrations of its folder, with the file that says it
+   * (src/sql/prior.ts). The first question about an earlier file may read the folder's migrations.
+   */
+  columnBefore(table: RelationKey, column: string): KnownColumn;
   settings: SettingsInForce;
   transaction: TransactionFact;
   /** The session's key (context.ts `connectionKey`): statements with the same key share a connection. */

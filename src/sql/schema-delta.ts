@@ -30,6 +30,11 @@ export interface ColumnState {
   addedInUnit: boolean;
   /** The key its type resolves to (`public.positive_amount`) with its statement's search_path, for a type the SQL names; null for an array or when unknown. */
   typeKey?: RelationKey | null;
+  /**
+   * The record changes a column the migration found in place (ALTER COLUMN TYPE, SET / DROP NOT NULL, a
+   * PRIMARY KEY), so what it leaves unknown (null) is as it was before the migration: see `keepsPrior`.
+   */
+  fromBefore?: boolean;
 }
 
 /** A domain the migration created (`CREATE DOMAIN`), still in place. */
@@ -81,6 +86,13 @@ export interface EnumValueState {
 export interface SchemaView {
   /** Whether the table was created by the migration before this statement (and not dropped since). */
   tableCreated(table: RelationKey): boolean;
+  /**
+   * Whether the state from before the migration still holds for `table` before this statement, as far as
+   * the migration goes: it did not create, drop, rename, move or forget the table, and (with `part`) did not
+   * add, drop or rename that column or constraint. A column it only retyped or made (not) NULL keeps the
+   * rest of its prior state (`column()` says what changed).
+   */
+  keepsPrior(table: RelationKey, part?: { column: string } | { constraint: string }): boolean;
   /** A column the migration created or changed, as it is before this statement; undefined when the migration has not touched it. */
   column(table: RelationKey, column: string): ColumnState | undefined;
   /** The columns of a table created in the migration, in order (empty for other tables). */
@@ -131,14 +143,25 @@ export class SchemaDelta {
   readonly refBy = new Map<RelationKey, Set<string>>();
   /** @internal */
   readonly idx = new Map<RelationKey, History<IndexState>>();
+  /** @internal The history keys of `cols` by table, so that a table's columns are found without a walk of all. */
+  readonly colsOf = new Map<RelationKey, Set<string>>();
+  /** @internal The sequence numbers of the statements that created, dropped, renamed, moved or forgot each table. */
+  readonly tableEvents = new Map<RelationKey, number[]>();
   /** @internal */
   readonly enums = new Map<RelationKey, History<EnumValueState[]>>();
 
   /** @internal The value of a history as of `seq` (the last entry recorded before it). */
   static at<T>(h: History<T> | undefined, seq: number): T | null | undefined {
     if (!h) return undefined;
-    for (let i = h.length - 1; i >= 0; i--) if (h[i]!.seq < seq) return h[i]!.value;
-    return undefined;
+    // Entries are in sequence order: the last before `seq` by binary search (a folder's history of one column may be long).
+    let lo = 0;
+    let hi = h.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (h[mid]!.seq < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? undefined : h[lo - 1]!.value;
   }
 
   private put<T>(map: Map<string, History<T>>, key: string, value: T | null): void {
@@ -150,6 +173,34 @@ export class SchemaDelta {
   /** The view before the next statement applied (one small object: the delta and a sequence number). */
   view(): SchemaView {
     return new DeltaView(this, this.seq + 1);
+  }
+
+  /** The sequence number of the last statement applied (0 before any): `viewAt(seq + 1)` is the view after it. */
+  get applied(): number {
+    return this.seq;
+  }
+
+  /** The view before the statement of sequence number `seq` (1 for the first statement applied). */
+  viewAt(seq: number): SchemaView {
+    return new DeltaView(this, seq);
+  }
+
+  /** A table-level event at the current statement: the table's earlier columns and constraints no longer hold. */
+  private replaceTable(t: RelationKey): void {
+    for (const k of this.colsOf.get(t) ?? []) if (SchemaDelta.at(this.cols.get(k), this.seq + 1)) this.put(this.cols, k, null);
+    for (const k of this.consOf.get(t) ?? []) if (SchemaDelta.at(this.cons.get(k), this.seq + 1)) this.put(this.cons, k, null);
+    const ev = this.tableEvents.get(t) ?? [];
+    if (ev[ev.length - 1] !== this.seq) ev.push(this.seq);
+    this.tableEvents.set(t, ev);
+  }
+
+  /**
+   * Records, as one statement, that what is known of `tables` (their columns and constraints) no longer
+   * holds: for a statement that may change them in ways the delta does not follow (a DO block's).
+   */
+  forget(tables: Iterable<RelationKey>): void {
+    this.seq++;
+    for (const t of tables) this.replaceTable(t);
   }
 
   /** @internal The tables using domain `key` (or a domain over it) as of `seq`, for DeltaView. */
@@ -190,7 +241,15 @@ export class SchemaDelta {
     this.seq++;
     const before = this.view();
     const existing = (n: RelationName) => lookupKey(n, path, isTemp);
-    const setCol = (t: RelationKey, c: ColumnState | null, name: string) => this.put(this.cols, colKey(t, name), c);
+    const setCol = (t: RelationKey, c: ColumnState | null, name: string) => {
+      const key = colKey(t, name);
+      this.put(this.cols, key, c);
+      const names = this.colsOf.get(t) ?? new Set<string>();
+      names.add(key);
+      this.colsOf.set(t, names);
+    };
+    /** Whether a change to the column of this prior state leaves the rest as it was before the migration. */
+    const fromBefore = (prev: ColumnState | undefined) => (prev === undefined || prev.fromBefore === true ? { fromBefore: true } : {});
     const setCon = (t: RelationKey, name: string, c: ConstraintState | null) => {
       const key = colKey(t, name);
       this.put(this.cons, key, c);
@@ -209,7 +268,7 @@ export class SchemaDelta {
       if (f.kind === 'primary-key' || (f.kind === 'not-null' && !f.notValid)) {
         for (const c of f.columns) {
           const prev = before.column(t, c);
-          setCol(t, { name: c, type: prev?.type ?? null, notNull: true, addedInUnit: prev?.addedInUnit ?? false, typeKey: prev?.typeKey ?? null }, c);
+          setCol(t, { name: c, type: prev?.type ?? null, notNull: true, addedInUnit: prev?.addedInUnit ?? false, typeKey: prev?.typeKey ?? null, ...fromBefore(prev) }, c);
         }
       }
     };
@@ -220,6 +279,7 @@ export class SchemaDelta {
       const name = fromRangeVar(node.CreateStmt.relation);
       if (!name) return;
       const t = creationKey(name, path);
+      this.replaceTable(t);
       const columns: string[] = [];
       for (const e of node.CreateStmt.tableElts ?? []) {
         if ('ColumnDef' in e) {
@@ -238,7 +298,11 @@ export class SchemaDelta {
     } else if ('CreateTableAsStmt' in node || ('SelectStmt' in node && node.SelectStmt.intoClause)) {
       const rv = 'CreateTableAsStmt' in node ? node.CreateTableAsStmt.into?.rel : 'SelectStmt' in node ? node.SelectStmt.intoClause?.rel : undefined;
       const name = fromRangeVar(rv);
-      if (name) this.put(this.tables, creationKey(name, path), { columns: [], opaque: true });
+      if (name) {
+        const t = creationKey(name, path);
+        this.replaceTable(t);
+        this.put(this.tables, t, { columns: [], opaque: true });
+      }
     } else if ('AlterTableStmt' in node || 'RenameStmt' in node) {
       const rv = 'AlterTableStmt' in node ? node.AlterTableStmt.relation : (node as { RenameStmt: { relation?: Parameters<typeof fromRangeVar>[0] } }).RenameStmt.relation;
       const name = fromRangeVar(rv);
@@ -255,13 +319,13 @@ export class SchemaDelta {
           }
           case 'alter-column-type': {
             const prev = before.column(t, sub.column);
-            setCol(t, { name: sub.column, type: sub.type, notNull: prev?.notNull ?? null, addedInUnit: prev?.addedInUnit ?? false, typeKey: typeKey(sub.type) }, sub.column);
+            setCol(t, { name: sub.column, type: sub.type, notNull: prev?.notNull ?? null, addedInUnit: prev?.addedInUnit ?? false, typeKey: typeKey(sub.type), ...fromBefore(prev) }, sub.column);
             break;
           }
           case 'set-not-null':
           case 'drop-not-null': {
             const prev = before.column(t, sub.column);
-            setCol(t, { name: sub.column, type: prev?.type ?? null, notNull: sub.kind === 'set-not-null', addedInUnit: prev?.addedInUnit ?? false, typeKey: prev?.typeKey ?? null }, sub.column);
+            setCol(t, { name: sub.column, type: prev?.type ?? null, notNull: sub.kind === 'set-not-null', addedInUnit: prev?.addedInUnit ?? false, typeKey: prev?.typeKey ?? null, ...fromBefore(prev) }, sub.column);
             break;
           }
           case 'drop-column': {
@@ -307,21 +371,36 @@ export class SchemaDelta {
             break;
           }
           case 'rename-table': {
-            // The new key gets the old one's records; the old key is gone.
+            // The new key gets the old one's records (what they leave unknown is not the new key's prior state); the old key is gone.
             const to = relationKey(splitSchema(t), sub.to);
+            if (to === t) break;
             const tbl = SchemaDelta.at(this.tables.get(t), this.seq + 1);
+            const cols = [...(this.colsOf.get(t) ?? [])].map((k) => [k.slice(t.length + 1), SchemaDelta.at(this.cols.get(k), this.seq + 1)] as const);
+            const cons = [...(this.consOf.get(t) ?? [])].map((k) => [k.slice(t.length + 1), SchemaDelta.at(this.cons.get(k), this.seq + 1)] as const);
+            this.replaceTable(to);
+            this.replaceTable(t);
             if (tbl) {
               this.put(this.tables, to, tbl);
               this.put(this.tables, t, null);
             }
-            for (const [k, h] of [...this.cols.entries()]) if (k.startsWith(`${t}\0`)) this.put(this.cols, colKey(to, k.slice(t.length + 1)), SchemaDelta.at(h, this.seq + 1) ?? null);
-            for (const k of [...(this.consOf.get(t) ?? [])]) setCon(to, k.slice(t.length + 1), SchemaDelta.at(this.cons.get(k), this.seq + 1) ?? null);
+            for (const [c, v] of cols) if (v) setCol(to, { ...v, fromBefore: false }, c);
+            for (const [c, v] of cons) if (v) setCon(to, c, v);
             break;
           }
           default:
             break;
         }
       }
+    } else if ('AlterObjectSchemaStmt' in node && (node.AlterObjectSchemaStmt.objectType === 'OBJECT_TABLE' || node.AlterObjectSchemaStmt.objectType === 'OBJECT_MATVIEW')) {
+      // SET SCHEMA moves the table: neither key keeps what the delta knew (sql-altertable.html).
+      const s = node.AlterObjectSchemaStmt;
+      const name = fromRangeVar(s.relation);
+      if (!name || !s.newschema) return;
+      const t = existing(name);
+      const to = relationKey(s.newschema, name.name);
+      if (SchemaDelta.at(this.tables.get(t), this.seq + 1)) this.put(this.tables, t, null);
+      this.replaceTable(t);
+      this.replaceTable(to);
     } else if ('IndexStmt' in node) {
       const s = node.IndexStmt;
       const table = fromRangeVar(s.relation);
@@ -346,8 +425,8 @@ export class SchemaDelta {
         if (d.removeType === 'OBJECT_TABLE' || d.removeType === 'OBJECT_MATVIEW') {
           // A table the migration did not create is marked gone too (its columns then count for nothing).
           if (SchemaDelta.at(this.tables.get(k), this.seq + 1) !== null) this.put(this.tables, k, null);
-          // Its constraints go with it (sql-droptable.html), foreign keys to other tables included.
-          for (const c of [...(this.consOf.get(k) ?? [])]) if (SchemaDelta.at(this.cons.get(c), this.seq + 1)) this.put(this.cons, c, null);
+          // Its columns and constraints go with it (sql-droptable.html), foreign keys to other tables included.
+          this.replaceTable(k);
         } else if (d.removeType === 'OBJECT_INDEX') {
           if (SchemaDelta.at(this.idx.get(k), this.seq + 1)) this.put(this.idx, k, null);
         }
@@ -383,7 +462,8 @@ function splitSchema(key: RelationKey): string {
   return s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s;
 }
 
-const colKey = (t: string, c: string) => `${t}\0${c}`;
+/** The history key of a table's column or constraint (`public.t`, `c` → `public.t\0c`). */
+export const colKey = (t: string, c: string) => `${t}\0${c}`;
 
 /**
  * The delta as it is before the statement of sequence number `seq`: reads the histories as of
@@ -396,6 +476,16 @@ class DeltaView implements SchemaView {
   ) {}
   tableCreated(t: RelationKey): boolean {
     return !!SchemaDelta.at(this.d.tables.get(t), this.seq);
+  }
+  keepsPrior(t: RelationKey, part?: { column: string } | { constraint: string }): boolean {
+    const ev = this.d.tableEvents.get(t);
+    if (ev && ev[0]! < this.seq) return false;
+    if (!part) return true;
+    if ('column' in part) {
+      const c = SchemaDelta.at(this.d.cols.get(colKey(t, part.column)), this.seq);
+      return c === undefined || (c !== null && c.fromBefore === true);
+    }
+    return SchemaDelta.at(this.d.cons.get(colKey(t, part.constraint)), this.seq) === undefined;
   }
   column(t: RelationKey, c: string): ColumnState | undefined {
     return SchemaDelta.at(this.d.cols.get(colKey(t, c)), this.seq) ?? undefined;
