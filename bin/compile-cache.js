@@ -9,7 +9,8 @@
 // another directory; `MIGLINT_COMPILE_CACHE=0` turns the cache off.
 //
 // Node.js 22.1 and later have it built in (`module.enableCompileCache`); on older versions the
-// v8-compile-cache-lib package does the same for modules loaded through the CommonJS loader. A cache
+// v8-compile-cache-lib package does the same for modules loaded through the CommonJS loader, from
+// the first load of ts-morph or the TypeScript compiler on. A cache
 // that cannot be written (a read-only home) only makes the run compile as without it.
 import module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -42,6 +43,18 @@ export function enableCompileCache() {
   }
   // One cache per V8 version and architecture: code compiled by another V8 is rejected anyway.
   const dir = join(root, `v8-${process.versions.v8}-${process.arch}`);
-  createRequire(import.meta.url)('v8-compile-cache-lib').install({ cacheDir: dir, prefix: 'miglint' });
+  // The package reads its whole cache (megabytes, the TypeScript compiler's code) when installed:
+  // installed only when the TypeScript compiler is about to load, so an SQL or Python run reads none of it.
+  const load = module._load;
+  module._load = function (request, ...rest) {
+    if (TS_COMPILER.test(request)) {
+      module._load = load;
+      createRequire(import.meta.url)('v8-compile-cache-lib').install({ cacheDir: dir, prefix: 'miglint' });
+    }
+    return load.call(this, request, ...rest);
+  };
   return dir;
 }
+
+/** A request of the CommonJS loader for ts-morph or the TypeScript compiler (a package name, or a file of one). */
+const TS_COMPILER = /^(ts-morph|typescript)$|[\\/]node_modules[\\/](ts-morph|typescript|@ts-morph[\\/]common)[\\/]/;

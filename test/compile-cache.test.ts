@@ -14,8 +14,8 @@ import { repoRoot } from './support/paths.js';
 const BIN = join(repoRoot, 'bin', 'miglint.js');
 const FIXTURE = join(repoRoot, 'fixtures', 'rules', 'require-concurrent-index-creation', 'bad.typeorm.ts');
 
-function run(env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [BIN, '--format', 'json', FIXTURE], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: { ...process.env, MIGLINT_CACHE_DIR: '', MIGLINT_COMPILE_CACHE: '', ...env } });
+function run(env: Record<string, string>, file = FIXTURE) {
+  const r = spawnSync(process.execPath, [BIN, '--format', 'json', file], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: { ...process.env, MIGLINT_CACHE_DIR: '', MIGLINT_COMPILE_CACHE: '', ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -50,5 +50,12 @@ describe('compile cache', () => {
     const on = run({ MIGLINT_CACHE_DIR: dir });
     assert.equal(on.stdout, off.stdout);
     assert.ok(filesIn(dir).length > 0);
+  });
+
+  test('an SQL-only run neither reads nor writes it (it holds the TypeScript compiler)', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'miglint-cache-')), 'sql');
+    const r = run({ MIGLINT_CACHE_DIR: dir }, join(repoRoot, 'fixtures', 'rules', 'require-concurrent-index-creation', 'bad.sql'));
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(filesIn(dir), []);
   });
 });
