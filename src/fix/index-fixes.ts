@@ -143,7 +143,16 @@ interface Left {
  * TABLE of two subcommands): a rerun after that failure would stop at them.
  */
 function exposedUnfixable(unit: MigrationUnit, s: Statement, exposed: (o: Statement) => boolean): Statement[] {
-  return unit.statements.filter((o) => o !== s && o.phase !== 'other' && exposed(o) && robustnessGaps(o.node, o.sql).some((g) => !gapFixable(unit, o, g)));
+  return unit.statements.filter((o) => o !== s && o.phase !== 'other' && exposed(o) && hasUnfixableGap(unit, o));
+}
+
+/** Per statement, whether it has an IF [NOT] EXISTS gap no fix closes: asked for every finding of a file, so read once each. */
+const unfixableGap = new WeakMap<Statement, boolean>();
+
+function hasUnfixableGap(unit: MigrationUnit, o: Statement): boolean {
+  let known = unfixableGap.get(o);
+  if (known === undefined) unfixableGap.set(o, (known = robustnessGaps(o.node, o.sql).some((g) => !gapFixable(unit, o, g))));
+  return known;
 }
 
 /** The framework-wrapped case of `leaveTransaction`, once batching and BEGIN/COMMIT of its own are ruled out. */
