@@ -37,7 +37,8 @@ import { DO_BLOCK_TRANSACTION } from '../sql/do-blocks.js';
 import { factsOf } from '../sql/facts.js';
 import { creationKey, DEFAULT_SEARCH_PATH, fromRangeVar, lookupKey, type RelationKey } from '../sql/names.js';
 import type { PriorColumn, PriorSchema } from '../sql/prior.js';
-import { colKey, SchemaDelta } from '../sql/schema-delta.js';
+import { SchemaDelta } from '../sql/schema-delta.js';
+import { colKey } from '../sql/schema-view.js';
 import { orderedMigrations, orderPlace, placeOf, type OrderedMigration } from './sql-order.js';
 import { sqlUnit } from './sql.js';
 

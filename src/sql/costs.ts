@@ -25,7 +25,7 @@
 import type { Node } from 'libpg-query';
 import type { AlterSubcommand, TypeFact } from './alter.js';
 import type { DmlFact } from './dml.js';
-import type { SchemaView } from './schema-delta.js';
+import type { SchemaView } from './schema-view.js';
 import type { KnownColumn } from './prior.js';
 import { fromRangeVar, type RelationKey } from './names.js';
 

@@ -33,7 +33,7 @@
 import type { Node } from 'libpg-query';
 import type { RangeVar } from 'libpg-query';
 import type { RelationKey } from './names.js';
-import type { SchemaView } from './schema-delta.js';
+import type { SchemaView } from './schema-view.js';
 
 export interface DmlFact {
   verb: 'UPDATE' | 'DELETE' | 'INSERT ... SELECT';

@@ -56,14 +56,14 @@ import type { DmlFact } from './dml.js';
 import type { LockMode } from './lock-modes.js';
 import type { LockRequirement, Reach } from './locks.js';
 import type { RelationKey } from './names.js';
-import type { SchemaView } from './schema-delta.js';
+import type { SchemaView } from './schema-view.js';
 import type { KnownColumn } from './prior.js';
 import type { SettingsInForce } from './settings.js';
 
 export type { AlterSubcommand, ColumnFact, ConstraintFact, DefaultFact, TypeFact } from './alter.js';
 export type { Effect } from './costs.js';
 export type { DmlFact } from './dml.js';
-export type { SchemaView, ColumnState, ConstraintState, IndexState, EnumValueState } from './schema-delta.js';
+export type { SchemaView, ColumnState, ConstraintState, IndexState, EnumValueState } from './schema-view.js';
 export type { SettingFact, SettingsInForce } from './settings.js';
 export type { KnownColumn, PriorColumn, PriorSchema } from './prior.js';
 export { timeoutInForce } from './settings.js';

@@ -8,7 +8,7 @@
  */
 import type { TypeFact } from './alter.js';
 import type { RelationKey } from './names.js';
-import type { SchemaView } from './schema-delta.js';
+import type { SchemaView } from './schema-view.js';
 
 /** A column as it was before the migration, where earlier migrations say it. */
 export interface PriorColumn {

@@ -37,7 +37,7 @@ import type { Reach } from './locks.js';
 import { constraintFact } from './alter.js';
 import { stringList } from './locks.js';
 import { fromNameList, splitKey, type RelationKey, type RelationName } from './names.js';
-import type { SchemaView } from './schema-delta.js';
+import type { SchemaView } from './schema-view.js';
 
 const DROP_TABLE = 'sql-droptable.html';
 const TRUNCATE = 'sql-truncate.html';

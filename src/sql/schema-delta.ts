@@ -16,119 +16,15 @@
  * (sql-droptable.html); `RENAME TO` keeps the table's columns and constraints.
  */
 import type { Node } from 'libpg-query';
-import { alterSubcommands, columnFact, constraintFact, type ColumnFact, type ConstraintKind, type TypeFact } from './alter.js';
+import { alterSubcommands, columnFact, constraintFact, type ColumnFact } from './alter.js';
 import { dropObjectRelations, stringList } from './locks.js';
 import { creationKey, fromNameList, fromRangeVar, lookupKey, relationKey, type RelationKey, type RelationName } from './names.js';
-
-export interface ColumnState {
-  name: string;
-  /** Null when the migration changes the column without saying its type (e.g. `SET NOT NULL` on a column it did not add). */
-  type: TypeFact | null;
-  /** Null when unknown (the migration never said). */
-  notNull: boolean | null;
-  /** Added (or its table created) by the migration: no existing rows have it. */
-  addedInUnit: boolean;
-  /** The key its type resolves to (`public.positive_amount`) with its statement's search_path, for a type the SQL names; null for an array or when unknown. */
-  typeKey?: RelationKey | null;
-  /**
-   * The record changes a column the migration found in place (ALTER COLUMN TYPE, SET / DROP NOT NULL, a
-   * PRIMARY KEY), so what it leaves unknown (null) is as it was before the migration: see `keepsPrior`.
-   */
-  fromBefore?: boolean;
-}
-
-/** A domain the migration created (`CREATE DOMAIN`), still in place. */
-export interface DomainState {
-  key: RelationKey;
-  /** The key of the type it is over (a domain over a domain chains). */
-  base: RelationKey | null;
-}
-
-/** The tables of the delta with a column of a domain, and whether the delta knows all the migration's tables' columns. */
-export interface DomainUsers {
-  /** Tables with storage (not partitioned tables) that have a column of the domain or of a domain over it, in the order first seen. */
-  tables: RelationKey[];
-  /** False when the migration created a table whose columns the delta does not know (AS SELECT, LIKE, PARTITION OF, INHERITS, a materialized view). */
-  complete: boolean;
-}
-
-export interface ConstraintState {
-  name: string;
-  kind: ConstraintKind;
-  /** False after `NOT VALID` until a `VALIDATE CONSTRAINT`. */
-  validated: boolean;
-  /** A CHECK `col IS NOT NULL`: that column. */
-  checksNotNull: string | null;
-  /** The columns it is on, as declared (PRIMARY KEY, UNIQUE, FOREIGN KEY); empty when not known. */
-  columns: readonly string[];
-  /** The transaction block it was added in (facts' `transaction.id`), to tell a VALIDATE in the same one. */
-  transaction: string | null;
-  /** A FOREIGN KEY: the key of the table it references (resolved with its statement's search_path). */
-  references?: RelationKey | null;
-}
-
-export interface IndexState {
-  key: RelationKey;
-  table: RelationKey;
-  unique: boolean;
-  concurrently: boolean;
-}
-
-export interface EnumValueState {
-  value: string;
-  /** `create-type`: listed in the unit's `CREATE TYPE ... AS ENUM`; `add-value`: added by `ALTER TYPE ... ADD VALUE`. */
-  source: 'create-type' | 'add-value';
-  /** The transaction block the `ADD VALUE` ran in (null in autocommit). */
-  transaction: string | null;
-}
-
-/** What the delta knows before one statement. */
-export interface SchemaView {
-  /** Whether the table was created by the migration before this statement (and not dropped since). */
-  tableCreated(table: RelationKey): boolean;
-  /**
-   * Whether the state from before the migration still holds for `table` before this statement, as far as
-   * the migration goes: it did not create, drop, rename, move or forget the table, and (with `part`) did not
-   * add, drop or rename that column or constraint. A column it only retyped or made (not) NULL keeps the
-   * rest of its prior state (`column()` says what changed).
-   */
-  keepsPrior(table: RelationKey, part?: { column: string } | { constraint: string }): boolean;
-  /** A column the migration created or changed, as it is before this statement; undefined when the migration has not touched it. */
-  column(table: RelationKey, column: string): ColumnState | undefined;
-  /** The columns of a table created in the migration, in order (empty for other tables). */
-  columns(table: RelationKey): ColumnState[];
-  constraint(table: RelationKey, name: string): ConstraintState | undefined;
-  /** Constraints the migration added to the table, still in place. */
-  constraints(table: RelationKey): ConstraintState[];
-  index(key: RelationKey): IndexState | undefined;
-  /** Enum values added by `ALTER TYPE ... ADD VALUE` (or created with `CREATE TYPE ... AS ENUM`), keyed by the type's key. */
-  enumValues(type: RelationKey): EnumValueState[];
-  /** Tables with a FOREIGN KEY the migration added (still in place) that references `table`, in the order first seen. */
-  referencing(table: RelationKey): RelationKey[];
-  /** A table the migration created, still in place, as the delta has it (its columns by name, whether it is partitioned or a partition). */
-  table(key: RelationKey): TableState | undefined;
-  /** A domain the migration created, still in place. */
-  domain(key: RelationKey): DomainState | undefined;
-  /** The tables the migration created or changed that have a column of domain `key` (see `DomainUsers`). */
-  domainUsers(key: RelationKey): DomainUsers;
-}
-
-export interface TableState {
-  columns: string[];
-  /** PARTITION BY: no rows of its own. */
-  partitioned?: boolean;
-  /** `PARTITION OF p` (or attached to p by the migration): p's key. */
-  partitionOf?: RelationKey;
-  /** Its columns are not all in the delta (AS SELECT, LIKE, PARTITION OF, INHERITS, materialized view). */
-  opaque?: boolean;
-}
-
-type History<T> = { seq: number; value: T | null }[];
+import { colKey, DeltaView, historyAt, type ColumnState, type ConstraintState, type DomainState, type DomainUsers, type EnumValueState, type History, type IndexState, type SchemaView, type TableState } from './schema-view.js';
 
 /** The delta; `apply` each statement in order, `view()` before applying it. */
 export class SchemaDelta {
   private seq = 0;
-  // The histories are read by DeltaView (below), hence not private.
+  // The histories are read by DeltaView (schema-view.ts), hence not private.
   /** @internal */
   readonly tables = new Map<RelationKey, History<TableState>>();
   /** @internal */
@@ -149,20 +45,6 @@ export class SchemaDelta {
   readonly tableEvents = new Map<RelationKey, number[]>();
   /** @internal */
   readonly enums = new Map<RelationKey, History<EnumValueState[]>>();
-
-  /** @internal The value of a history as of `seq` (the last entry recorded before it). */
-  static at<T>(h: History<T> | undefined, seq: number): T | null | undefined {
-    if (!h) return undefined;
-    // Entries are in sequence order: the last before `seq` by binary search (a folder's history of one column may be long).
-    let lo = 0;
-    let hi = h.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (h[mid]!.seq < seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === 0 ? undefined : h[lo - 1]!.value;
-  }
 
   private put<T>(map: Map<string, History<T>>, key: string, value: T | null): void {
     const h = map.get(key) ?? [];
@@ -187,8 +69,8 @@ export class SchemaDelta {
 
   /** A table-level event at the current statement: the table's earlier columns and constraints no longer hold. */
   private replaceTable(t: RelationKey): void {
-    for (const k of this.colsOf.get(t) ?? []) if (SchemaDelta.at(this.cols.get(k), this.seq + 1)) this.put(this.cols, k, null);
-    for (const k of this.consOf.get(t) ?? []) if (SchemaDelta.at(this.cons.get(k), this.seq + 1)) this.put(this.cons, k, null);
+    for (const k of this.colsOf.get(t) ?? []) if (historyAt(this.cols.get(k), this.seq + 1)) this.put(this.cols, k, null);
+    for (const k of this.consOf.get(t) ?? []) if (historyAt(this.cons.get(k), this.seq + 1)) this.put(this.cons, k, null);
     const ev = this.tableEvents.get(t) ?? [];
     if (ev[ev.length - 1] !== this.seq) ev.push(this.seq);
     this.tableEvents.set(t, ev);
@@ -205,7 +87,7 @@ export class SchemaDelta {
 
   /** @internal The tables using domain `key` (or a domain over it) as of `seq`, for DeltaView. */
   domainUsers(key: RelationKey, seq: number): DomainUsers {
-    const at = SchemaDelta.at;
+    const at = historyAt;
     // The domain and the migration's domains over it, in turn.
     const over = new Set<RelationKey>([key]);
     for (let grew = true; grew; ) {
@@ -312,7 +194,7 @@ export class SchemaDelta {
         switch (sub.kind) {
           case 'add-column': {
             setCol(t, colState(sub.column, true), sub.column.name);
-            const tbl = SchemaDelta.at(this.tables.get(t), this.seq + 1);
+            const tbl = historyAt(this.tables.get(t), this.seq + 1);
             if (tbl) this.put(this.tables, t, { columns: [...tbl.columns, sub.column.name] });
             for (const k of sub.column.constraints) addConstraint(t, k, `${name.name}_${sub.column.name}_${k.kind}`);
             break;
@@ -330,7 +212,7 @@ export class SchemaDelta {
           }
           case 'drop-column': {
             setCol(t, null, sub.column);
-            const tbl = SchemaDelta.at(this.tables.get(t), this.seq + 1);
+            const tbl = historyAt(this.tables.get(t), this.seq + 1);
             if (tbl) this.put(this.tables, t, { columns: tbl.columns.filter((c) => c !== sub.column) });
             break;
           }
@@ -349,7 +231,7 @@ export class SchemaDelta {
             const prev = before.column(t, sub.from);
             setCol(t, null, sub.from);
             setCol(t, { name: sub.to, type: prev?.type ?? null, notNull: prev?.notNull ?? null, addedInUnit: prev?.addedInUnit ?? false, typeKey: prev?.typeKey ?? null }, sub.to);
-            const tbl = SchemaDelta.at(this.tables.get(t), this.seq + 1);
+            const tbl = historyAt(this.tables.get(t), this.seq + 1);
             if (tbl) this.put(this.tables, t, { columns: tbl.columns.map((c) => (c === sub.from ? sub.to : c)) });
             break;
           }
@@ -363,7 +245,7 @@ export class SchemaDelta {
           case 'detach-partition': {
             // A partition the migration created changes parent.
             const k = sub.partition ? existing(sub.partition) : null;
-            const part = k ? SchemaDelta.at(this.tables.get(k), this.seq + 1) : null;
+            const part = k ? historyAt(this.tables.get(k), this.seq + 1) : null;
             if (k && part) {
               const { partitionOf: _old, ...rest } = part;
               this.put(this.tables, k, sub.kind === 'attach-partition' ? { ...rest, partitionOf: t } : rest);
@@ -374,9 +256,9 @@ export class SchemaDelta {
             // The new key gets the old one's records (what they leave unknown is not the new key's prior state); the old key is gone.
             const to = relationKey(splitSchema(t), sub.to);
             if (to === t) break;
-            const tbl = SchemaDelta.at(this.tables.get(t), this.seq + 1);
-            const cols = [...(this.colsOf.get(t) ?? [])].map((k) => [k.slice(t.length + 1), SchemaDelta.at(this.cols.get(k), this.seq + 1)] as const);
-            const cons = [...(this.consOf.get(t) ?? [])].map((k) => [k.slice(t.length + 1), SchemaDelta.at(this.cons.get(k), this.seq + 1)] as const);
+            const tbl = historyAt(this.tables.get(t), this.seq + 1);
+            const cols = [...(this.colsOf.get(t) ?? [])].map((k) => [k.slice(t.length + 1), historyAt(this.cols.get(k), this.seq + 1)] as const);
+            const cons = [...(this.consOf.get(t) ?? [])].map((k) => [k.slice(t.length + 1), historyAt(this.cons.get(k), this.seq + 1)] as const);
             this.replaceTable(to);
             this.replaceTable(t);
             if (tbl) {
@@ -398,7 +280,7 @@ export class SchemaDelta {
       if (!name || !s.newschema) return;
       const t = existing(name);
       const to = relationKey(s.newschema, name.name);
-      if (SchemaDelta.at(this.tables.get(t), this.seq + 1)) this.put(this.tables, t, null);
+      if (historyAt(this.tables.get(t), this.seq + 1)) this.put(this.tables, t, null);
       this.replaceTable(t);
       this.replaceTable(to);
     } else if ('IndexStmt' in node) {
@@ -416,7 +298,7 @@ export class SchemaDelta {
           const names = 'TypeName' in o ? stringList({ List: { items: o.TypeName.names ?? [] } }) : [];
           const n = fromNameList(names);
           const k = n ? existing(n) : null;
-          if (k && SchemaDelta.at(this.domains.get(k), this.seq + 1)) this.put(this.domains, k, null);
+          if (k && historyAt(this.domains.get(k), this.seq + 1)) this.put(this.domains, k, null);
         }
         return;
       }
@@ -424,11 +306,11 @@ export class SchemaDelta {
         const k = existing(n);
         if (d.removeType === 'OBJECT_TABLE' || d.removeType === 'OBJECT_MATVIEW') {
           // A table the migration did not create is marked gone too (its columns then count for nothing).
-          if (SchemaDelta.at(this.tables.get(k), this.seq + 1) !== null) this.put(this.tables, k, null);
+          if (historyAt(this.tables.get(k), this.seq + 1) !== null) this.put(this.tables, k, null);
           // Its columns and constraints go with it (sql-droptable.html), foreign keys to other tables included.
           this.replaceTable(k);
         } else if (d.removeType === 'OBJECT_INDEX') {
-          if (SchemaDelta.at(this.idx.get(k), this.seq + 1)) this.put(this.idx, k, null);
+          if (historyAt(this.idx.get(k), this.seq + 1)) this.put(this.idx, k, null);
         }
       }
     } else if ('CreateDomainStmt' in node) {
@@ -449,7 +331,7 @@ export class SchemaDelta {
       const n = fromNameList(stringList({ List: { items: s.typeName ?? [] } }));
       if (!n || !s.newVal || s.oldVal) return;
       const k = existing(n);
-      this.put(this.enums, k, [...(SchemaDelta.at(this.enums.get(k), this.seq + 1) ?? []), { value: s.newVal, source: 'add-value', transaction }]);
+      this.put(this.enums, k, [...(historyAt(this.enums.get(k), this.seq + 1) ?? []), { value: s.newVal, source: 'add-value', transaction }]);
     }
   }
 }
@@ -460,63 +342,4 @@ function splitSchema(key: RelationKey): string {
   if (!m) return '';
   const s = m[1]!;
   return s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s;
-}
-
-/** The history key of a table's column or constraint (`public.t`, `c` → `public.t\0c`). */
-export const colKey = (t: string, c: string) => `${t}\0${c}`;
-
-/**
- * The delta as it is before the statement of sequence number `seq`: reads the histories as of
- * then. A class rather than closures: every statement keeps its view in its facts.
- */
-class DeltaView implements SchemaView {
-  constructor(
-    private readonly d: SchemaDelta,
-    private readonly seq: number,
-  ) {}
-  tableCreated(t: RelationKey): boolean {
-    return !!SchemaDelta.at(this.d.tables.get(t), this.seq);
-  }
-  keepsPrior(t: RelationKey, part?: { column: string } | { constraint: string }): boolean {
-    const ev = this.d.tableEvents.get(t);
-    if (ev && ev[0]! < this.seq) return false;
-    if (!part) return true;
-    if ('column' in part) {
-      const c = SchemaDelta.at(this.d.cols.get(colKey(t, part.column)), this.seq);
-      return c === undefined || (c !== null && c.fromBefore === true);
-    }
-    return SchemaDelta.at(this.d.cons.get(colKey(t, part.constraint)), this.seq) === undefined;
-  }
-  column(t: RelationKey, c: string): ColumnState | undefined {
-    return SchemaDelta.at(this.d.cols.get(colKey(t, c)), this.seq) ?? undefined;
-  }
-  columns(t: RelationKey): ColumnState[] {
-    return (SchemaDelta.at(this.d.tables.get(t), this.seq)?.columns ?? []).flatMap((c) => SchemaDelta.at(this.d.cols.get(colKey(t, c)), this.seq) ?? []);
-  }
-  constraint(t: RelationKey, n: string): ConstraintState | undefined {
-    return SchemaDelta.at(this.d.cons.get(colKey(t, n)), this.seq) ?? undefined;
-  }
-  constraints(t: RelationKey): ConstraintState[] {
-    return [...(this.d.consOf.get(t) ?? [])].flatMap((k) => SchemaDelta.at(this.d.cons.get(k), this.seq) ?? []);
-  }
-  index(k: RelationKey): IndexState | undefined {
-    return SchemaDelta.at(this.d.idx.get(k), this.seq) ?? undefined;
-  }
-  enumValues(k: RelationKey): EnumValueState[] {
-    return SchemaDelta.at(this.d.enums.get(k), this.seq) ?? [];
-  }
-  table(k: RelationKey): TableState | undefined {
-    return SchemaDelta.at(this.d.tables.get(k), this.seq) ?? undefined;
-  }
-  domain(k: RelationKey): DomainState | undefined {
-    return SchemaDelta.at(this.d.domains.get(k), this.seq) ?? undefined;
-  }
-  domainUsers(k: RelationKey): DomainUsers {
-    return this.d.domainUsers(k, this.seq);
-  }
-  referencing(t: RelationKey): RelationKey[] {
-    const out = new Set<RelationKey>();
-    for (const k of this.d.refBy.get(t) ?? []) if (SchemaDelta.at(this.d.cons.get(k), this.seq)?.references === t) out.add(k.slice(0, k.indexOf('\0')));
-    return [...out];
-  }
 }
