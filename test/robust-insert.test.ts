@@ -43,6 +43,26 @@ describe('prefer-robust-stmts inserts the drop just before a concurrent build', 
     }
   });
 
+  test('TS/JS: a build run by a loop over an array of statements gets no fix (a drop before the call would run on every pass)', () => {
+    const text = [
+      "import type { Knex } from 'knex';",
+      'const upStatements = [',
+      "  'CREATE INDEX CONCURRENTLY idx_a ON users (email)',",
+      "  'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX idx_a',",
+      '];',
+      'export async function up(knex: Knex): Promise<void> {',
+      '  for (const statement of upStatements) {',
+      '    await knex.raw(statement);',
+      '  }',
+      '}',
+      'export const config = { transaction: false };',
+      '',
+    ].join('\n');
+    const f = robust('migrations/20240101_email.ts', text).find((x) => x.message.startsWith('CREATE INDEX CONCURRENTLY'));
+    assert.ok(f, 'the loop-run build is reported');
+    assert.equal(f.fix, undefined);
+  });
+
   test('TS/JS: a build that is not the first statement of its call gets no fix', () => {
     const text = ['import type { Knex } from "knex";', 'export async function up(knex: Knex) {', "  await knex.raw('SELECT 1; CREATE INDEX CONCURRENTLY leads_phone_idx ON leads (phone)');", '}', 'export const config = { transaction: false };', ''].join('\n');
     const f = robust('migrations/20240101_phone.ts', text).find((x) => x.message.startsWith('CREATE INDEX CONCURRENTLY'));

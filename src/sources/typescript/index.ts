@@ -37,7 +37,7 @@ import { detectFramework, findPhases, importsOf, phaseOf } from './shape.js';
 import { CodeTransactions } from './transactions.js';
 import { unknownSqlOf } from './unknown-sql.js';
 import type { Env } from './types.js';
-import { anchorOf, frontendEdits, holderOf, type Anchor, type Holder, type Pin } from './unit-edits.js';
+import { anchorOf, frontendEdits, type Anchor, type Pin } from './unit-edits.js';
 
 /**
  * The TypeScript parser's own errors in the file (the first, at most: the rest
@@ -140,13 +140,11 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
   const txKeys = new Map<Statement, string>();
   let sawQuery = false;
   const transactions = new CodeTransactions(env);
-  const holders = new Map<Statement, Holder>();
+  /** The call each call's first statement comes from (not a loop's: a statement inserted before the call would run on every pass). */
+  const calls = new Map<Statement, Node>();
   const tagged = new Map<Statement, string>();
-  const mark = (n: Node, added: Statement[]) => {
-    const holder = holderOf(n);
-    added.forEach((s, i) => {
-      if (holder && i === 0) holders.set(s, holder);
-    });
+  const mark = (n: Node, added: Statement[], looped = false) => {
+    if (!looped && added[0]) calls.set(added[0], n);
     const tx = transactions.of(n);
     const root = connectionOf(n, env);
     const binding = { root, key: root === null ? '' : bindingKey(root, n) };
@@ -186,7 +184,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
     const looped = unknown && !unknown.file && Node.isCallExpression(n) && env.framework !== 'migrun' && !support.templatesAreFragments ? loopSources(n, env) : null;
     if (looped) {
       sawQuery = true;
-      for (const src of looped) mark(n, collector.addSql(src, { start: n.getStart(), end: n.getEnd() }, 'raw', phaseOf(n, phases)));
+      for (const src of looped) mark(n, collector.addSql(src, { start: n.getStart(), end: n.getEnd() }, 'raw', phaseOf(n, phases)), true);
       continue;
     }
     if (unknown) {
@@ -233,7 +231,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
     const tx = txKeys.get(s);
     s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.key}` : tx ? `transaction:${tx}` : null;
   }
-  unit.edits = frontendEdits(env, frameworkSupport(env.framework), collector, { anchors, pins, holders, tagged }, open.alive);
+  unit.edits = frontendEdits(env, frameworkSupport(env.framework), collector, { anchors, pins, calls, tagged }, open.alive);
 }
 
 

@@ -24,7 +24,7 @@ export interface Anchor {
 }
 
 /** The statement a query or builder call is the whole of, as a place to insert a statement just before it. */
-export interface Holder {
+interface Holder {
   /** Start of the statement's line (nothing but blanks before the statement on it). */
   offset: number;
   indent: string;
@@ -36,7 +36,7 @@ export interface Holder {
  * The expression statement that is `call` (or `await call`, or a chain on it such as Kysely's
  * `` await sql`...`.execute(db) ``), alone at the start of its line; null otherwise.
  */
-export function holderOf(call: Node): Holder | null {
+function holderOf(call: Node): Holder | null {
   let top: Node = call;
   for (let p = top.getParent(); p && ((Node.isPropertyAccessExpression(p) || Node.isCallExpression(p)) && p.getExpression() === top); p = top.getParent()) top = p;
   const parent = top.getParent();
@@ -53,8 +53,8 @@ export function holderOf(call: Node): Holder | null {
 export interface EditFacts {
   anchors: Map<Statement, Anchor>;
   pins: Map<Statement, Pin>;
-  /** The first statement of each call that is a statement of its own. */
-  holders: Map<Statement, Holder>;
+  /** The call each call's first statement comes from (not a loop's), for a statement inserted just before it. */
+  calls: Map<Statement, Node>;
   /** Statements of a tagged template whose tag is a name (`sql`), with the tag. */
   tagged: Map<Statement, string>;
 }
@@ -64,7 +64,7 @@ export interface EditFacts {
  * (only findings that fire have fixes), and handed out as copies.
  * @throws Error when asked after the unit's `release()` (the tree is gone): a bug in the caller.
  */
-export function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector, { anchors, pins, holders, tagged }: EditFacts, alive: () => boolean): FrontendEdits {
+export function frontendEdits(env: Env, support: FrameworkSupport, collector: Collector, { anchors, pins, calls, tagged }: EditFacts, alive: () => boolean): FrontendEdits {
   const eol = env.source.eol;
   const needTree = () => {
     if (!alive()) throw new Error(`${env.file}: a fix asked for an edit after the unit was released (its syntax tree is gone)`);
@@ -125,23 +125,26 @@ export function frontendEdits(env: Env, support: FrameworkSupport, collector: Co
       return a ? [{ start: a.offset, end: a.offset, text: `${a.indent}${a.code(sql, quote)}${semicolons(null) ? ';' : ''}${eol}` }] : null;
     },
     insertStatementJustBefore: (statement, sql) => {
-      const h = holders.get(statement);
-      if (!h || statement.phase === 'other') return null;
+      const call = calls.get(statement);
+      if (!call || statement.phase === 'other') return null;
       needTree();
+      const h = holderOf(call);
+      if (!h) return null;
       // On the phase's connection: the phase's raw query (the same receiver as its raw queries); elsewhere the call's own receiver.
       const a = anchors.get(statement);
       const pin = pins.get(statement) ?? null;
       const fn = env.phases.find((p) => p.phase === statement.phase);
       const maker = pin !== 'anchor' && fn && support.rawStatement ? support.rawStatement(env, fn) : null;
+      const viaPhase = !!maker && (pin === 'phase' || !a);
       let code: string;
-      if (maker && (pin === 'phase' || !a)) {
+      if (maker && viaPhase) {
         // Awaited as the call is, so it completes first; a framework that collects its statements (node-pg-migrate's pgm.sql) needs no await.
         if (maker.awaits && !h.awaited) return null;
         code = maker.code(sql, quote);
       } else if (a && h.awaited) code = `await ${a.code(sql, quote).replace(/^await /, '')}`;
       else if (tagged.has(statement) && h.awaited) code = `await ${tagged.get(statement)}\`${templateBody(sql)}\``;
       else return null;
-      const edits = [{ start: h.offset, end: h.offset, text: `${h.indent}${code}${semicolons(null) ? ';' : ''}${eol}` }, ...((maker && (pin === 'phase' || !a) ? copy(maker.extraEdits) : null) ?? [])];
+      const edits = [{ start: h.offset, end: h.offset, text: `${h.indent}${code}${semicolons(null) ? ';' : ''}${eol}` }, ...((maker && viaPhase ? copy(maker.extraEdits) : null) ?? [])];
       return edits.sort((x, y) => x.start - y.start);
     },
     setBuilderOptions: (statement, options) => collector.hooks.get(statement)?.setOptions?.(options) ?? null,
