@@ -205,6 +205,25 @@ test('the other branches of an `if` testing for PostgreSQL are left out (they ho
   ]);
 });
 
+test('a compound condition on the database (`== "postgresql" and ...`, `mysql or ...`) leaves every branch read: each may run on PostgreSQL', () => {
+  const text = [
+    'from alembic import op',
+    'HAS_EXT = False',
+    'FORCE = True',
+    'def upgrade():',
+    '    bind = op.get_bind()',
+    '    if bind.dialect.name == "postgresql" and HAS_EXT:',
+    '        op.execute("CREATE INDEX a_trgm ON a USING gin (name gin_trgm_ops)")',
+    '    else:',
+    '        op.execute("CREATE INDEX a_name ON a (name)")',
+    '    if bind.dialect.name == "mysql" or FORCE:',
+    '        op.execute("ALTER TABLE a ADD COLUMN y int")',
+  ].join('\n');
+  const u = unit('migrations/versions/0001_x.py', text);
+  assert.deepEqual(u.syntaxErrors, []);
+  assert.deepEqual(u.statements.map((s) => s.sql), ['CREATE INDEX a_trgm ON a USING gin (name gin_trgm_ops)', 'CREATE INDEX a_name ON a (name)', 'ALTER TABLE a ADD COLUMN y int']);
+});
+
 test('an except inside a SQL helper swallows the DDL its callers send through it', () => {
   const text = [
     IMPORTS,

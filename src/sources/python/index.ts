@@ -88,7 +88,8 @@ function dropOtherDialects(env: PyEnv): void {
   for (const n of env.ofType('if_statement', 'elif_clause')) {
     const cond = n.childForFieldName('condition');
     const body = n.childForFieldName('consequence');
-    if (!cond || !body || /\bnot\b|!=/.test(cond.text)) continue;
+    // A negated or compound condition (`== "postgresql" and HAS_EXT`) says nothing of which branch is PostgreSQL's: all are read.
+    if (!cond || !body || /\bnot\b|!=|\b(?:and|or)\b/.test(cond.text)) continue;
     if (OTHER_DIALECT.test(cond.text)) blocks.push({ start: body.startIndex, end: body.endIndex });
     else if (n.type === 'if_statement' && POSTGRES.test(cond.text)) {
       // `if url.startswith("postgres"): ... else: <MySQL's SQL>`: the other branches are not PostgreSQL's.
