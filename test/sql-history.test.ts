@@ -88,6 +88,21 @@ describe('facts from earlier migration files', () => {
     assert.match(lines(await lint(copy))[0] ?? '', /int4 \(its type since the earlier migration 1_init\.up\.sql\) is not binary coercible to varchar\(20\)/);
   });
 
+  test('a repeatable Flyway migration changed to alter tables makes the folder unknown in a run that had read it before', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'miglint-history-'));
+    const m = join(copy, 'db', 'migration');
+    mkdirSync(m, { recursive: true });
+    writeFileSync(join(m, 'V1__init.sql'), 'CREATE TABLE t (c varchar(10));\n');
+    writeFileSync(join(m, 'V2__widen.sql'), 'ALTER TABLE t ALTER COLUMN c TYPE varchar(20);\n');
+    writeFileSync(join(m, 'R__views.sql'), 'CREATE OR REPLACE VIEW v AS SELECT 1;\n');
+    const widen = (r: RunResult) => lines(r).filter((l) => l.startsWith('db/migration/V2__widen.sql:1 changing-column-type'));
+    assert.deepEqual(widen(await lint(copy)), [], 'varchar(10) from V1, widened');
+    writeFileSync(join(m, 'R__views.sql'), 'ALTER TABLE t ALTER COLUMN c TYPE integer;\n');
+    utimesSync(join(m, 'R__views.sql'), new Date(), new Date(Date.now() + 5000));
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal(widen(await lint(copy)).length, 1, 'the repeatable migration runs at no fixed place: the old type is unknown');
+  });
+
   test("dbmate: only each earlier file's `-- migrate:up` section counts", async () => {
     const copy = mkdtempSync(join(tmpdir(), 'miglint-history-'));
     const m = join(copy, 'db', 'migrations');
@@ -95,6 +110,19 @@ describe('facts from earlier migration files', () => {
     writeFileSync(join(m, '20240101_init.sql'), '-- migrate:up\nCREATE TABLE t (c varchar(10));\nALTER TABLE t ALTER COLUMN c TYPE varchar(15);\n\n-- migrate:down\nALTER TABLE t ALTER COLUMN c TYPE integer;\n');
     writeFileSync(join(m, '20240201_widen.sql'), '-- migrate:up\nALTER TABLE t ALTER COLUMN c TYPE varchar(20);\n\n-- migrate:down\nSELECT 1;\n');
     assert.deepEqual(lines(await lint(copy)).filter((l) => l.includes('20240201_widen.sql:2 ')), [], 'varchar(15) from the up section, not integer from the down one');
+  });
+
+  test('DROP SCHEMA ... CASCADE in an earlier file makes what came before it unknown (its tables go with it)', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'miglint-history-'));
+    const m = join(copy, 'db', 'migrations');
+    mkdirSync(m, { recursive: true });
+    writeFileSync(join(m, '20240101_init.sql'), '-- migrate:up\nCREATE SCHEMA app;\nCREATE TABLE app.t (c varchar(10));\n\n-- migrate:down\nSELECT 1;\n');
+    writeFileSync(join(m, '20240201_reset.sql'), '-- migrate:up\nDROP SCHEMA app CASCADE;\n\n-- migrate:down\nSELECT 1;\n');
+    writeFileSync(join(m, '20240301_widen.sql'), '-- migrate:up\nALTER TABLE app.t ALTER COLUMN c TYPE varchar(20);\n\n-- migrate:down\nSELECT 1;\n');
+    // varchar(10) → varchar(20) would be exempt (binary-coercible) were the old type known; after the drop it is not.
+    const widen = lines(await lint(copy)).filter((l) => l.includes('20240301_widen.sql:2 changing-column-type'));
+    assert.equal(widen.length, 1, 'the type change is reported: varchar(10) is not known to hold after the drop');
+    assert.doesNotMatch(widen[0]!, /varchar\(10\)/);
   });
 
   test("drizzle-kit: the journal's order; a guarded ADD CONSTRAINT in a DO block keeps the columns known, another statement there does not", async () => {

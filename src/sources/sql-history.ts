@@ -34,6 +34,7 @@ import type { MigrationUnit, Statement } from '../core/unit.js';
 import { alterSubcommands } from '../sql/alter.js';
 import { computeContexts } from '../sql/context.js';
 import { DO_BLOCK_TRANSACTION } from '../sql/do-blocks.js';
+import { saysCascade } from '../sql/dml.js';
 import { factsOf } from '../sql/facts.js';
 import { creationKey, DEFAULT_SEARCH_PATH, fromRangeVar, lookupKey, type RelationKey } from '../sql/names.js';
 import type { PriorColumn, PriorSchema } from '../sql/prior.js';
@@ -61,6 +62,8 @@ interface FileSummary {
 
 /** Statement kinds the schema delta records (others do not change tables' columns or constraints). */
 const REPLAYED = new Set(['CreateStmt', 'CreateTableAsStmt', 'AlterTableStmt', 'RenameStmt', 'DropStmt', 'AlterObjectSchemaStmt']);
+/** The objects whose DROP ... CASCADE the schema delta follows (the table's own columns and constraints go with it). */
+const CASCADE_FOLLOWED = new Set(['OBJECT_TABLE', 'OBJECT_MATVIEW', 'OBJECT_INDEX']);
 /** Statements that run code miglint does not see. */
 const RUNS_CODE = new Set(['CallStmt', 'ExecuteStmt']);
 /** How long a file's size and mtime, once checked, are taken as they were (ms). */
@@ -84,6 +87,8 @@ function summarizeUnit(m: Pick<OrderedMigration, 'name'>, unit: MigrationUnit, s
     if (s.phase !== 'up') continue;
     const kind = Object.keys(s.node)[0]!;
     if (RUNS_CODE.has(kind)) return { statements: [], problem: `${m.name} runs code miglint does not read (${kind === 'CallStmt' ? 'CALL' : 'EXECUTE'})` };
+    // DROP SCHEMA / TYPE / DOMAIN / EXTENSION ... CASCADE drops tables or columns the delta does not follow.
+    if ('DropStmt' in s.node && saysCascade(s.node) && !CASCADE_FOLLOWED.has(s.node.DropStmt.removeType ?? '')) return { statements: [], problem: `${m.name} drops with CASCADE what miglint does not follow (tables or columns go with it)` };
     const inDo = s.codeTransaction === DO_BLOCK_TRANSACTION;
     if (kind === 'DoStmt') {
       // A DO block whose body gave no statements but may still change tables: not followed.
@@ -179,28 +184,31 @@ class FolderHistory {
   private readonly stamps: string[] = [];
   /** Set when nothing of the folder can be known (a repeatable migration that changes tables). */
   private unknownAll: string | null = null;
+  /** The repeatable migrations' stamps, as read for `unknownAll`. */
+  private readonly floatingStamps: string[] = [];
 
   constructor(
     readonly migrations: readonly OrderedMigration[],
     private readonly settings: LintSettings,
-    floating: readonly OrderedMigration[],
+    private readonly floating: readonly OrderedMigration[],
   ) {
     for (const f of floating) {
-      const s = summaryOf(f, settings).summary;
+      const { summary: s, stamp } = summaryOf(f, settings);
+      this.floatingStamps.push(stamp);
       if (s.problem || s.statements.length) this.unknownAll = `the repeatable migration ${f.name} runs at no fixed place`;
     }
   }
 
-  /** Whether the files replayed so far are unchanged on disk (each rechecked at most once a second). */
+  /** Whether the files replayed so far, and the repeatable migrations, are unchanged on disk (each rechecked at most once a second). */
   fresh(): boolean {
     for (let i = 0; i < this.stamps.length; i++) if (summaryOf(this.migrations[i]!, this.settings).stamp !== this.stamps[i]) return false;
-    return true;
+    return this.floating.every((f, i) => summaryOf(f, this.settings).stamp === this.floatingStamps[i]);
   }
 
   /** The view of the state before file `k` (replaying up to it), or null when nothing is known. */
   before(k: number): { segment: Segment; seq: number } | null {
     if (this.unknownAll) return null;
-    while (this.at.length <= k && this.at.length < this.migrations.length) this.replay(this.at.length);
+    while (this.at.length < k && this.at.length < this.migrations.length) this.replay(this.at.length);
     const place = k < this.at.length ? this.at[k]! : this.end();
     return { segment: this.segments[place.segment]!, seq: place.seq };
   }
