@@ -31,6 +31,9 @@ describe('Sequelize bulk calls', () => {
       { code: "queryInterface.bulkUpdate('users', values, {})", sql: [], unanalysed: ["queryInterface.bulkUpdate('users', values, {})"] },
       { code: "queryInterface.bulkDelete('sessions', where)", sql: [], unanalysed: ["queryInterface.bulkDelete('sessions', where)"] },
       { code: "queryInterface.bulkDelete('sessions', { id: { [Op.in]: ids } })", sql: [], unanalysed: ["queryInterface.bulkDelete('sessions', { id: { [Op.in]: ids } })"] },
+      // A spread or a computed name hides columns: never translated with them left out.
+      { code: "queryInterface.bulkUpdate('users', { ...extra, a: 1 }, {})", sql: [], unanalysed: ["queryInterface.bulkUpdate('users', { ...extra, a: 1 }, {})"] },
+      { code: "queryInterface.bulkInsert('plans', [{ [key]: 1 }])", sql: [], unanalysed: ["queryInterface.bulkInsert('plans', [{ [key]: 1 }])"] },
     ],
     sequelize,
     'migration.js',
@@ -48,6 +51,7 @@ describe('node-pg-migrate createTable columns it cannot read', () => {
       { code: "pgm.createTable('t', columns)", sql: [], unanalysed: ["pgm.createTable('t', columns)"] },
       { code: "pgm.createTable('t', { ...common, name: 'text' })", sql: [], unanalysed: ["pgm.createTable('t', { ...common, name: 'text' })"] },
       { code: "pgm.createTable('t', { id: idColumn })", sql: [], unanalysed: ["pgm.createTable('t', { id: idColumn })"] },
+      { code: "pgm.createTable('t', { [key]: 'text' })", sql: [], unanalysed: ["pgm.createTable('t', { [key]: 'text' })"] },
     ],
     pgm,
     'migration.js',

@@ -140,11 +140,9 @@ export class SqlValues extends Values {
   record(e: Node | undefined): Map<string, Node> | null {
     const n = e ? this.resolve(e) : undefined;
     if (!n || !Node.isObjectLiteralExpression(n)) return null;
-    for (const p of n.getProperties()) {
-      const named = (Node.isPropertyAssignment(p) && !Node.isComputedPropertyName(p.getNameNode())) || Node.isShorthandPropertyAssignment(p);
-      if (!named) throw new Unreadable('an object with a spread, a computed name or a method');
-    }
-    return this.props(n);
+    const cols = this.columns(n);
+    if (!cols) throw new Unreadable('an object with a spread, a computed name or a method');
+    return cols;
   }
 
   /** Whether the expression is the literal `null`. */

@@ -198,7 +198,7 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
     case 'createTable': {
       // Columns given as a variable, a spread or a value miglint cannot read: not translated (reported), never guessed as `text`.
       const cols = a1 ? v.resolve(a1) : undefined;
-      if (!cols || !Node.isObjectLiteralExpression(cols) || cols.getProperties().some((p) => !Node.isPropertyAssignment(p) || !readableColumn(v, p.getInitializer()!))) return null;
+      if (!cols || !Node.isObjectLiteralExpression(cols) || !v.columns(cols) || cols.getProperties().some((p) => !Node.isPropertyAssignment(p) || !readableColumn(v, p.getInitializer()!))) return null;
       const o = opts(a2);
       const defs = columnSpecs(v, a1).map(columnDef);
       defs.push(...constraintClauses(v, table(), null, o.get('constraints')));

@@ -5,7 +5,7 @@
  * `sequelize.transaction()` are in one (not modelled per statement here).
  */
 import type { CallExpression } from 'ts-morph';
-import { Node, SyntaxKind } from './morph.js';
+import { Node } from './morph.js';
 import {
   Values,
   alterTableSql,
@@ -115,7 +115,7 @@ function whereSql(v: Values, e: Node | undefined): string | null {
 function bulkWhere(v: Values, e: Node): string | null {
   const n = v.resolve(e);
   if (Node.isNullLiteral(n) || (Node.isObjectLiteralExpression(n) && n.getProperties().length === 0)) return '';
-  if (Node.isObjectLiteralExpression(n) && n.getProperties().some((p) => !Node.isPropertyAssignment(p))) return null;
+  if (Node.isObjectLiteralExpression(n) && (!v.columns(n) || n.getProperties().some((p) => !Node.isPropertyAssignment(p)))) return null;
   const w = whereSql(v, n);
   return w === null ? null : ` WHERE ${w}`;
 }
@@ -309,15 +309,16 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
       // bulkInsert(table, records[, options]): one INSERT of every record, over the columns of all of them (DEFAULT where one lacks it), as bulkInsertQuery does.
       const n = a1 ? v.resolve(a1) : undefined;
       if (!n || !Node.isArrayLiteralExpression(n) || !n.getElements().length) return null;
-      const rows = n.getElements().map((e) => v.props(e));
-      if (rows.some((r) => !r || !r.size) || (n.getElements() as Node[]).some((e) => Node.isObjectLiteralExpression(v.resolve(e)) && v.resolve(e).getDescendantsOfKind(SyntaxKind.SpreadAssignment).length)) return null;
+      // A record with a spread or a computed name hides its columns: not translated (reported).
+      const rows = n.getElements().map((e) => v.columns(e));
+      if (rows.some((r) => !r || !r.size)) return null;
       const cols = [...new Set(rows.flatMap((r) => [...r!.keys()]))];
       const values = rows.map((r) => `(${cols.map((c) => (r!.has(c) ? v.defaultSql(r!.get(c)) : 'DEFAULT')).join(', ')})`);
       return one(`INSERT INTO ${qname(table())} (${cols.map((c) => qname(c)).join(', ')}) VALUES ${values.join(', ')}`);
     }
     case 'bulkUpdate': {
       // bulkUpdate(table, values, where[, options]): an empty `where` updates every row.
-      const set = v.props(a1);
+      const set = v.columns(a1);
       const where = a2 ? bulkWhere(v, a2) : '';
       if (!set || !set.size || where === null) return null;
       return one(`UPDATE ${qname(table())} SET ${[...set].map(([k, val]) => `${qname(k)} = ${v.defaultSql(val)}`).join(', ')}${where}`);

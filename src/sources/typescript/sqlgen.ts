@@ -86,6 +86,18 @@ export class Values {
     return out;
   }
 
+  /**
+   * The properties of an object literal of columns (also through a const), or null when `e` is
+   * not one or any of its properties is not a plain named one: a spread, a computed name or a
+   * method hides which columns it holds.
+   */
+  columns(e: Node | undefined): Map<string, Node> | null {
+    const n = e ? this.resolve(e) : undefined;
+    if (!n || !Node.isObjectLiteralExpression(n)) return null;
+    const named = (p: Node) => (Node.isPropertyAssignment(p) && !Node.isComputedPropertyName(p.getNameNode())) || Node.isShorthandPropertyAssignment(p);
+    return n.getProperties().every(named) ? this.props(n) : null;
+  }
+
   /** Follows `const` names to their initializers. */
   resolve(e: Node): Node {
     let n = unwrap(e);
