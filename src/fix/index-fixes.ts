@@ -1,6 +1,7 @@
 /**
- * Fixes for index work: add CONCURRENTLY (with IF [NOT] EXISTS so a rerun after
- * a failed build works) and take the statement out of its transaction block.
+ * Fixes for index work: add CONCURRENTLY (with `DROP INDEX CONCURRENTLY IF EXISTS` of its name
+ * just before a build, so a rerun after a failed build works) and take the statement out of its
+ * transaction block.
  *
  * PostgreSQL behaviour relied on (sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY,
  * sql-dropindex.html): the CONCURRENTLY forms cannot run inside a transaction block;

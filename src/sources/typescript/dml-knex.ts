@@ -13,6 +13,7 @@ import { Node } from './morph.js';
 import { chainDown, isOutermost, type Link } from './chains.js';
 import { ident, isHandle, SqlValues, translated, Unreadable } from './dml-builders.js';
 import { notTranslated } from './sqlgen.js';
+import { isCallback } from './transactions.js';
 import type { BuiltSql, Env } from './types.js';
 
 const VERBS = new Set(['update', 'increment', 'decrement', 'del', 'delete', 'insert', 'truncate']);
@@ -121,7 +122,7 @@ function whereSql(l: Link, v: SqlValues): Where | null {
         if (l.args.length === 1) {
           const raw = fragment(v.resolve(a), v);
           if (raw !== null) return neg(raw);
-          throw new Unreadable(isCallbackLike(a) ? 'a callback `where`' : `the argument of \`${l.method}(...)\``);
+          throw new Unreadable(isCallback(a) ? 'a callback `where`' : `the argument of \`${l.method}(...)\``);
         }
         if (l.args.length === 2) return v.isNull(b) ? `${col(a)} is ${not ? 'not null' : 'null'}` : neg(`${col(a)} = ${v.sql(b)}`);
         const op = v.str(b)?.toLowerCase().trim();
@@ -160,8 +161,6 @@ function whereSql(l: Link, v: SqlValues): Where | null {
   }
   return { bool, sql };
 }
-
-const isCallbackLike = (n: Node) => Node.isArrowFunction(n) || Node.isFunctionExpression(n);
 
 /** The `set` list of knex's `_prepUpdate`: the update's columns, then the counters (`"c" = "c" + n`). */
 function setList(links: Link[], v: SqlValues): string[] {

@@ -15,6 +15,7 @@ import { ident, isHandle, SqlValues, translated, Unreadable } from './dml-builde
 import { unwrap } from './literals.js';
 import { declarationOf } from './scopes.js';
 import { notTranslated } from './sqlgen.js';
+import { isCallback } from './transactions.js';
 import type { BuiltSql, Env } from './types.js';
 
 const VERBS = new Set(['updateTable', 'deleteFrom', 'insertInto']);
@@ -48,7 +49,7 @@ function whereSql(l: Link, v: SqlValues): string {
   if (l.args.length === 1) {
     const raw = a ? fragment(v.resolve(a), v) : null;
     if (raw !== null) return raw;
-    throw new Unreadable(a && (Node.isArrowFunction(a) || Node.isFunctionExpression(a)) ? 'an expression-builder callback' : `the argument of \`${l.method}(...)\``);
+    throw new Unreadable(isCallback(a) ? 'an expression-builder callback' : `the argument of \`${l.method}(...)\``);
   }
   const col = ident(str(v, a, `a column of \`${l.method}(...)\` that is not a literal`));
   const op = str(v, b, `the operator of \`${l.method}(...)\``).toLowerCase().trim();
@@ -75,7 +76,7 @@ function setList(links: Link[], v: SqlValues): string {
       continue;
     }
     const o = v.record(a);
-    if (!o) throw new Unreadable(a && (Node.isArrowFunction(a) || Node.isFunctionExpression(a)) ? 'an expression-builder callback in `set(...)`' : 'the values of `set(...)`');
+    if (!o) throw new Unreadable(isCallback(a) ? 'an expression-builder callback in `set(...)`' : 'the values of `set(...)`');
     out.push(...v.assignments(o));
   }
   if (!out.length) throw new Unreadable('an update without `set(...)`');
