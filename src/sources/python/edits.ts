@@ -143,6 +143,8 @@ function justBeforeEdits(env: PyEnv, unit: MigrationUnit): Map<Statement, { offs
   const byCall = new Map<string, PyNode>();
   for (const n of env.ofType('call')) byCall.set(`${n.startIndex}:${n.endIndex}`, n);
   const text = env.source.text;
+  // The RunSQL a fix writes needs `migrations` imported from django.db: read once per file.
+  const importsMigrations = !alembic && /^\s*from\s+django\.db\s+import\s+[^\n]*\bmigrations\b/m.test(text);
   statements.forEach((st, i) => {
     const span = callSpans[i]!;
     const prev = callSpans[i - 1];
@@ -159,7 +161,7 @@ function justBeforeEdits(env: PyEnv, unit: MigrationUnit): Map<Statement, { offs
       const list = call.parent;
       const owner = list?.type === 'list' ? list.parent : null;
       const ok = (owner?.type === 'assignment' && owner.childForFieldName('left')?.text === 'operations') || (owner?.type === 'keyword_argument' && owner.childForFieldName('name')?.text === 'database_operations');
-      if (ok && /^\s*from\s+django\.db\s+import\s+[^\n]*\bmigrations\b/m.test(text)) at = call;
+      if (ok && importsMigrations) at = call;
     }
     if (!at) return;
     const lineStart = text.lastIndexOf('\n', at.startIndex - 1) + 1;
