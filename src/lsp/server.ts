@@ -167,9 +167,12 @@ class MiglintLanguageServer {
     const open = this.documents.get(uri);
     if (!open) return null;
     if (open.linted?.version === open.doc.version) return open.linted;
-    const linted = await (await this.getLinter()).lint(open.doc, this.encoding);
+    const linter = await this.getLinter();
+    const linted = await linter.lint(open.doc, this.encoding);
+    // Closed while it was linted: the lint kept its parses for a document that is gone.
+    if (this.documents.get(uri) !== open) linter.forget(uri);
     // Only the newest result is kept: an older version's lint finishing late is dropped.
-    if (this.documents.get(uri) === open && open.doc.version === linted.version) open.linted = linted;
+    else if (open.doc.version === linted.version) open.linted = linted;
     return linted;
   }
 
