@@ -35,6 +35,13 @@ function lines(r: RunResult): string[] {
 
 const at = (r: RunResult, file: string, line: number) => lines(r).filter((l) => l.startsWith(`${file}:${line} `));
 
+/** Lets the history see a file rewritten in place: a new mtime, and past the one-second recheck. */
+let rewrites = 0;
+async function rewritten(path: string): Promise<void> {
+  utimesSync(path, new Date(), new Date(Date.now() + 5000 + 1000 * ++rewrites));
+  await new Promise((r) => setTimeout(r, 1100));
+}
+
 describe('facts from earlier migration files', () => {
   test('golang-migrate: old types, nullability and a validated CHECK from earlier up files; down files do not count', async () => {
     const dir = join(HISTORY, 'golang-migrate');
@@ -112,7 +119,7 @@ describe('facts from earlier migration files', () => {
     assert.deepEqual(lines(await lint(copy)).filter((l) => l.includes('20240201_widen.sql:2 ')), [], 'varchar(15) from the up section, not integer from the down one');
   });
 
-  test('DROP SCHEMA ... CASCADE in an earlier file makes what came before it unknown (its tables go with it)', async () => {
+  test('DROP SCHEMA or TYPE ... CASCADE in an earlier file makes the facts it takes with it unknown; a view\'s CASCADE does not', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'miglint-history-'));
     const m = join(copy, 'db', 'migrations');
     mkdirSync(m, { recursive: true });
@@ -123,6 +130,15 @@ describe('facts from earlier migration files', () => {
     const widen = lines(await lint(copy)).filter((l) => l.includes('20240301_widen.sql:2 changing-column-type'));
     assert.equal(widen.length, 1, 'the type change is reported: varchar(10) is not known to hold after the drop');
     assert.doesNotMatch(widen[0]!, /varchar\(10\)/);
+    // DROP TYPE ... CASCADE takes the columns of that type with it: what came before is unknown.
+    writeFileSync(join(m, '20240201_reset.sql'), '-- migrate:up\nDROP TYPE mood CASCADE;\n\n-- migrate:down\nSELECT 1;\n');
+    await rewritten(join(m, '20240201_reset.sql'));
+    const byType = lines(await lint(copy)).filter((l) => l.includes('20240301_widen.sql:2 changing-column-type'));
+    assert.equal(byType.length, 1, 'after DROP TYPE ... CASCADE the old type is not known');
+    // A view's CASCADE drops views only: varchar(10) from the first file still holds, and the widening is exempt.
+    writeFileSync(join(m, '20240201_reset.sql'), '-- migrate:up\nDROP VIEW IF EXISTS v CASCADE;\n\n-- migrate:down\nSELECT 1;\n');
+    await rewritten(join(m, '20240201_reset.sql'));
+    assert.deepEqual(lines(await lint(copy)).filter((l) => l.includes('20240301_widen.sql:2 changing-column-type')), []);
   });
 
   test("drizzle-kit: the journal's order; a guarded ADD CONSTRAINT in a DO block keeps the columns known, another statement there does not", async () => {

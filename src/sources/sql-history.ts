@@ -62,8 +62,13 @@ interface FileSummary {
 
 /** Statement kinds the schema delta records (others do not change tables' columns or constraints). */
 const REPLAYED = new Set(['CreateStmt', 'CreateTableAsStmt', 'AlterTableStmt', 'RenameStmt', 'DropStmt', 'AlterObjectSchemaStmt']);
-/** The objects whose DROP ... CASCADE the schema delta follows (the table's own columns and constraints go with it). */
-const CASCADE_FOLLOWED = new Set(['OBJECT_TABLE', 'OBJECT_MATVIEW', 'OBJECT_INDEX']);
+/**
+ * The objects whose DROP ... CASCADE leaves the known columns right: the schema delta follows a
+ * table's, a schema's (its tables go) and an index's; views, routines, triggers, sequences, rules
+ * and policies take with them only objects the delta does not record (a sequence: a column's default).
+ * A type's, a domain's or an extension's takes the columns of that type with it.
+ */
+const CASCADE_FOLLOWED = new Set(['OBJECT_TABLE', 'OBJECT_MATVIEW', 'OBJECT_INDEX', 'OBJECT_SCHEMA', 'OBJECT_VIEW', 'OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_AGGREGATE', 'OBJECT_TRIGGER', 'OBJECT_SEQUENCE', 'OBJECT_RULE', 'OBJECT_POLICY']);
 /** Statements that run code miglint does not see. */
 const RUNS_CODE = new Set(['CallStmt', 'ExecuteStmt']);
 /** How long a file's size and mtime, once checked, are taken as they were (ms). */
@@ -87,7 +92,7 @@ function summarizeUnit(m: Pick<OrderedMigration, 'name'>, unit: MigrationUnit, s
     if (s.phase !== 'up') continue;
     const kind = Object.keys(s.node)[0]!;
     if (RUNS_CODE.has(kind)) return { statements: [], problem: `${m.name} runs code miglint does not read (${kind === 'CallStmt' ? 'CALL' : 'EXECUTE'})` };
-    // DROP SCHEMA / TYPE / DOMAIN / EXTENSION ... CASCADE drops tables or columns the delta does not follow.
+    // DROP TYPE / DOMAIN / EXTENSION ... CASCADE drops columns the delta does not follow.
     if ('DropStmt' in s.node && saysCascade(s.node) && !CASCADE_FOLLOWED.has(s.node.DropStmt.removeType ?? '')) return { statements: [], problem: `${m.name} drops with CASCADE what miglint does not follow (tables or columns go with it)` };
     const inDo = s.codeTransaction === DO_BLOCK_TRANSACTION;
     if (kind === 'DoStmt') {

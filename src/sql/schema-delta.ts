@@ -302,6 +302,17 @@ export class SchemaDelta {
         }
         return;
       }
+      if (d.removeType === 'OBJECT_SCHEMA') {
+        // DROP SCHEMA ... CASCADE drops its tables and indexes (sql-dropschema.html; without CASCADE it fails unless the schema is empty).
+        const schemas = new Set((d.objects ?? []).flatMap((o) => ('String' in o && o.String.sval !== undefined ? [o.String.sval] : [])));
+        for (const t of new Set([...this.tables.keys(), ...this.colsOf.keys(), ...this.consOf.keys()])) {
+          if (!schemas.has(splitSchema(t))) continue;
+          if (historyAt(this.tables.get(t), this.seq + 1)) this.put(this.tables, t, null);
+          this.replaceTable(t);
+        }
+        for (const k of this.idx.keys()) if (schemas.has(splitSchema(k)) && historyAt(this.idx.get(k), this.seq + 1)) this.put(this.idx, k, null);
+        return;
+      }
       for (const n of dropObjectRelations(d.objects)) {
         const k = existing(n);
         if (d.removeType === 'OBJECT_TABLE' || d.removeType === 'OBJECT_MATVIEW') {
