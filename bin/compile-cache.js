@@ -1,21 +1,24 @@
-// Keeps V8's compiled code of the CommonJS modules a run loads (the TypeScript compiler, ts-morph,
-// libpg-query's loader, commander) on disk between runs. Compiling the TypeScript compiler's 9 MB
-// is most of a short TS/JS run's start-up: on Node.js 20, one TypeORM migration took about 330 ms
-// of CPU without the cache and 240 ms with it. The cost is memory: the cached code comes in whole
-// where compiling is lazy, about 28 MiB more peak memory for a 579-file TypeORM folder.
+// Keeps V8's compiled code of the TypeScript compiler and ts-morph on disk between runs. Compiling
+// the compiler's 9 MB of JavaScript is most of a short TS/JS run's start-up.
 //
 // The cache lives in the user's own cache directory (`$XDG_CACHE_HOME/miglint`, else
 // `~/.cache/miglint`; `%LOCALAPPDATA%\miglint` on Windows), never in the shared temporary directory,
 // where another user could leave compiled code for this process to run. `MIGLINT_CACHE_DIR` names
-// another directory; `MIGLINT_COMPILE_CACHE=0` turns the cache off.
+// another directory; `MIGLINT_COMPILE_CACHE=0` turns the cache off. A cache that cannot be read or
+// written (a read-only home, a full disk) only makes the run compile as it would without one.
 //
-// Node.js 22.1 and later have it built in (`module.enableCompileCache`); on older versions the
-// v8-compile-cache-lib package does the same for modules loaded through the CommonJS loader, from
-// the first load of ts-morph or the TypeScript compiler on. A cache
-// that cannot be written (a read-only home) only makes the run compile as without it.
-import module, { createRequire } from 'node:module';
+// Node.js 22.1 and later have it built in (`module.enableCompileCache`). On older versions this file
+// does the same for the three big CommonJS files (see `codeCache`). It replaces the
+// v8-compile-cache-lib package, measured here to cost more than it saved: that package keeps one blob
+// for every checkout it has seen (25 MB after four), reads all of it on each run, hashes every module's
+// source, and writes the whole blob back on every run, as V8 produces new cache data even when the
+// cached data was accepted.
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import module from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
 
 /** The directory to keep compiled code in, or null when there is none to use. */
 function cacheRoot() {
@@ -43,24 +46,91 @@ export function enableCompileCache() {
     return dir;
   }
   // One cache per V8 version and architecture: code compiled by another V8 is rejected anyway.
-  const dir = join(root, `v8-${process.versions.v8}-${process.arch}`);
-  // The package reads its whole cache (megabytes, the TypeScript compiler's code) when installed:
-  // installed only when the TypeScript compiler is about to load, so an SQL or Python run reads none of it.
-  // It is taken off again once that load returns (ts-morph loads the compiler synchronously), which
-  // writes what is new and lets its in-memory copy of the cache file go.
-  const load = module._load;
-  module._load = function (request, ...rest) {
-    if (!TS_COMPILER.test(request)) return load.call(this, request, ...rest);
-    module._load = load;
-    const cache = createRequire(import.meta.url)('v8-compile-cache-lib').install({ cacheDir: dir, prefix: 'miglint' });
-    try {
-      return load.call(this, request, ...rest);
-    } finally {
-      cache?.uninstall();
-    }
-  };
+  const dir = join(root, `code-${process.versions.v8}-${process.arch}`);
+  codeCache(dir);
   return dir;
 }
 
-/** A request of the CommonJS loader for ts-morph or the TypeScript compiler (a package name, or a file of one). */
-const TS_COMPILER = /^(ts-morph|typescript)$|[\\/]node_modules[\\/](ts-morph|typescript|@ts-morph[\\/]common)[\\/]/;
+/** The CommonJS files worth a cache entry: the TypeScript compiler and ts-morph (megabytes each). */
+const CACHED = /[\\/]node_modules[\\/](?:typescript[\\/]lib[\\/]typescript\.js|ts-morph[\\/]dist[\\/]ts-morph\.js|@ts-morph[\\/]common[\\/]dist[\\/][\w-]+\.js)$/;
+
+/** Entries not rewritten for this long are removed when another is written (ms): old checkouts' and versions'. */
+const STALE_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Compiles the files `CACHED` matches with V8 code cache data kept in `dir`, one file per module
+ * (named by a hash of its path), and writes the data of those that had none (or had it rejected) when
+ * the process exits, when it also holds the functions the run compiled lazily.
+ *
+ * An entry is used only for the same file: its path, size, inode, and modification and change times
+ * (the change time moves whenever the file is rewritten, so an `npm ci` that restores the same
+ * modification time still invalidates it). V8 checks the rest (its version, flags, the source length).
+ */
+function codeCache(dir) {
+  const Module = module;
+  const compile = Module.prototype._compile;
+  const toWrite = [];
+  Module.prototype._compile = function (content, filename) {
+    if (!CACHED.test(filename)) return compile.call(this, content, filename);
+    const entry = join(dir, `${createHash('sha256').update(filename).digest('hex').slice(0, 32)}.v8`);
+    const stamp = stampOf(filename);
+    const cached = stamp && readEntry(entry, stamp);
+    const script = new Script(Module.wrap(content), { filename, cachedData: cached ?? undefined });
+    if (stamp && (!cached || script.cachedDataRejected)) toWrite.push({ entry, stamp, script });
+    const fn = script.runInThisContext({ displayErrors: true });
+    return fn.call(this.exports, this.exports, requireFor(this), this, filename, dirname(filename));
+  };
+  process.once('exit', () => {
+    if (toWrite.length) writeEntries(dir, toWrite);
+  });
+}
+
+/** What identifies one version of a file on disk, as a string; null when it cannot be read. */
+function stampOf(filename) {
+  const s = statSync(filename, { bigint: true, throwIfNoEntry: false });
+  return s ? JSON.stringify([filename, String(s.size), String(s.ino), String(s.mtimeNs), String(s.ctimeNs)]) : null;
+}
+
+/** The cached data in `entry` when it was written for `stamp` (a first line), else null. */
+function readEntry(entry, stamp) {
+  let bytes;
+  try {
+    bytes = readFileSync(entry);
+  } catch {
+    // No entry yet (or unreadable): compiled without one, and written at exit.
+    return null;
+  }
+  const newline = bytes.indexOf(10);
+  return newline > 0 && bytes.toString('utf8', 0, newline) === stamp ? bytes.subarray(newline + 1) : null;
+}
+
+/** Writes each entry (stamp line, then V8's data) through a temporary file and a rename, so a reader never sees half of one. */
+function writeEntries(dir, items) {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const { entry, stamp, script } of items) {
+      const tmp = `${entry}.${process.pid}.tmp`;
+      writeFileSync(tmp, Buffer.concat([Buffer.from(`${stamp}\n`), script.createCachedData()]), { mode: 0o600 });
+      renameSync(tmp, entry);
+    }
+    const now = Date.now();
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (now - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? now) > STALE_MS) unlinkSync(path);
+    }
+  } catch {
+    // A cache that cannot be written (a read-only or full disk) only means the next run compiles again.
+  }
+}
+
+/** The `require` function a module's code gets, as Node.js builds it for `module` (without the internals it keeps for itself). */
+function requireFor(mod) {
+  const Module = module;
+  const require = (id) => mod.require(id);
+  require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+  require.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
+  require.main = process.mainModule;
+  require.extensions = Module._extensions;
+  require.cache = Module._cache;
+  return require;
+}

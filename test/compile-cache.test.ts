@@ -1,13 +1,15 @@
 /**
  * bin/compile-cache.js: the compiled code of a run's modules is kept in the user's cache directory
  * (never the shared temporary directory), a run with a warm cache reports exactly what a run
- * without one does, and `MIGLINT_COMPILE_CACHE=0` leaves nothing on disk.
+ * without one does, a warm run rewrites nothing, a changed module is never run from stale code,
+ * and `MIGLINT_COMPILE_CACHE=0` leaves nothing on disk.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Module from 'node:module';
 import { describe, test } from 'node:test';
 import { repoRoot } from './support/paths.js';
 
@@ -19,13 +21,24 @@ function run(env: Record<string, string>, file = FIXTURE) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Every file below `dir`, with its size in bytes. */
-function filesIn(dir: string): { path: string; bytes: number }[] {
+/** Every file below `dir`, with its size in bytes and modification time (ns). */
+function filesIn(dir: string): { path: string; bytes: number; mtimeNs: string }[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath ?? e.path, e.name))
-    .map((path) => ({ path, bytes: statSync(path).size }));
+    .map((path) => ({ path, bytes: statSync(path).size, mtimeNs: String(statSync(path, { bigint: true }).mtimeNs) }));
+}
+
+/** Requires `file` (a module the cache covers) in a new process with the cache on in `cacheDir`; its `module.exports`. */
+function requireCached(file: string, cacheDir: string): string {
+  const script = `import { createRequire } from 'node:module';
+import { enableCompileCache } from ${JSON.stringify(join(repoRoot, 'bin', 'compile-cache.js'))};
+enableCompileCache();
+console.log(createRequire(${JSON.stringify(file)})(${JSON.stringify(file)}));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, MIGLINT_CACHE_DIR: cacheDir, MIGLINT_COMPILE_CACHE: '' } });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
 }
 
 describe('compile cache', () => {
@@ -40,6 +53,27 @@ describe('compile cache', () => {
     assert.equal(warm.code, 1, warm.stderr);
     assert.equal(warm.stdout, cold.stdout);
     assert.equal(warm.stderr, cold.stderr);
+    // A run whose modules were all cached writes nothing back.
+    assert.deepEqual(filesIn(join(xdg, 'miglint')), cached);
+  });
+
+  test('a module changed in place, even to the same length, runs its new code and its entry is rewritten', () => {
+    if (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function') return; // Node.js's own cache checks the source itself.
+    const root = mkdtempSync(join(tmpdir(), 'miglint-cc-mod-'));
+    const dir = join(root, 'node_modules', 'ts-morph', 'dist');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'ts-morph.js');
+    const cacheDir = join(root, 'cache');
+    writeFileSync(file, 'module.exports = "first";\n');
+    assert.equal(requireCached(file, cacheDir), 'first');
+    const written = filesIn(cacheDir);
+    assert.equal(written.length, 1);
+    assert.equal(requireCached(file, cacheDir), 'first');
+    assert.deepEqual(filesIn(cacheDir), written);
+    writeFileSync(file, 'module.exports = "other";\n');
+    assert.equal(requireCached(file, cacheDir), 'other');
+    assert.notDeepEqual(filesIn(cacheDir), written);
+    assert.equal(requireCached(file, cacheDir), 'other');
   });
 
   test('MIGLINT_CACHE_DIR names the directory; MIGLINT_COMPILE_CACHE=0 writes nothing', () => {
