@@ -14,8 +14,7 @@
 // source, and writes the whole blob back on every run, as V8 produces new cache data even when the
 // cached data was accepted.
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import module from 'node:module';
+import module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -72,6 +71,8 @@ function codeCache(dir) {
   const toWrite = [];
   Module.prototype._compile = function (content, filename) {
     if (!CACHED.test(filename)) return compile.call(this, content, filename);
+    // node:crypto is loaded here, not at the top: a run that loads no TypeScript (SQL, Python) never needs it.
+    const { createHash } = createRequire(import.meta.url)('node:crypto');
     const entry = join(dir, `${createHash('sha256').update(filename).digest('hex').slice(0, 32)}.v8`);
     const stamp = stampOf(filename);
     const cached = stamp && readEntry(entry, stamp);

@@ -12,7 +12,6 @@ import { rules } from '../../rules/index.js';
 import { ConfigError, ConfigLoader, DIRECTIONS, type Direction } from '../config/index.js';
 import { RULE_CATEGORIES, ruleDocsUrl, type RuleCategory } from '../core/rule.js';
 import { discoverFiles, UsageError } from '../lint/discover.js';
-import { applyBaseline, readBaseline, writeBaseline } from '../lint/baseline.js';
 import { readStreamLimited, sourceFromBytes } from '../lint/read.js';
 import { displayPath, lintSource, newRunResult, runFiles, type RunOptions, type RunResult } from '../lint/run.js';
 import { selectFiles } from '../lint/since.js';
@@ -186,11 +185,13 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   }
 
   if (opts.writeBaseline) {
+    const { writeBaseline } = await import('../lint/baseline.js');
     const n = await writeBaseline(resolve(cwd, opts.writeBaseline), result.files);
     io.stderr.write(`miglint: wrote ${n} finding${n === 1 ? '' : 's'} to the baseline ${opts.writeBaseline}\n`);
     return result.internalErrors > 0 ? 2 : 0;
   }
   if (opts.baseline) {
+    const { applyBaseline, readBaseline } = await import('../lint/baseline.js');
     let applied;
     try {
       applied = applyBaseline(result.files, await readBaseline(resolve(cwd, opts.baseline)));

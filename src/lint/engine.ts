@@ -170,6 +170,15 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
   const findings = kept
     .filter(linted)
     .map((d) => toFinding(file, unit.source, d, severities.get(d.ruleId) ?? 'error'))
-    .sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
+    .sort((a, b) => a.line - b.line || a.column - b.column || byCodeUnits(a.ruleId, b.ruleId));
   return { unit, source: unit.source, findings };
+}
+
+/**
+ * Orders rule ids by their UTF-16 code units. Rule ids are lower-case ASCII letters, digits and
+ * hyphens, where this is the order `localeCompare` gives, without the ICU collator whose set-up was
+ * 7 ms of a one-file run.
+ */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
