@@ -51,6 +51,15 @@ describe('readSource', () => {
     assert.equal(r.ok, false);
     assert.match(!r.ok ? r.message : '', /^This file is 10 bytes, over the maxFileSize limit of 9 bytes: it was not read/);
   });
+  test('files read one after another, larger and smaller, multi-chunk and multi-byte, each come back exactly', async () => {
+    // Over 1 MiB (more than one read), with a 4-byte sequence across every 64 KiB, then shorter files after it.
+    const big = `${'-- 🎉 '.repeat(200_000)}SELECT 1;\n`;
+    const texts = [big, 'SELECT 2;\n', `${big.slice(0, 70_001)}x`, 'é', ''];
+    for (const [i, text] of texts.entries()) writeFileSync(join(dir, `seq-${i}.sql`), text);
+    for (const [i, text] of [...texts.entries(), ...texts.entries()]) {
+      assert.deepEqual(await readSource(join(dir, `seq-${i}.sql`), 10_000_000), { ok: true, text, invalidUtf8: null }, `file ${i}`);
+    }
+  });
   test('a FIFO is refused at once (no writer: reading it would block for ever)', async () => {
     const fifo = join(dir, 'pipe.sql');
     execFileSync('mkfifo', [fifo]);
