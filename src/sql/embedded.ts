@@ -55,41 +55,49 @@ export interface RenderedSql {
  * numbered by `placeholders` (one numbering per unit) when given.
  */
 export function render(src: SqlSource, forms: PlaceholderForm[] = [], numbering?: Placeholders): RenderedSql {
-  let sql = '';
-  const from: number[] = [];
-  const to: number[] = [];
-  const at: number[] = [];
+  // First the text each piece stands for (and so the SQL's length), then the maps, straight into typed arrays.
+  const values: string[] = new Array<string>(src.pieces.length);
   const placeholders: RenderedSql['placeholders'] = [];
   const numberBase = highestParam(src);
+  let length = 0;
   let n = 0;
-  for (const p of src.pieces) {
-    if (p.kind === 'raw') {
-      for (let j = 0; j < p.text.length; j++) {
-        from.push(p.from + j);
-        to.push(p.from + j + 1);
-        at.push(p.from + j);
-      }
-      sql += p.text;
-      continue;
-    }
+  for (let i = 0; i < src.pieces.length; i++) {
+    const p = src.pieces[i]!;
     let value: string;
-    if (p.kind === 'escape') value = p.text;
+    if (p.kind !== 'placeholder') value = p.text;
     else {
       const form = forms[n] ?? 'param';
       n++;
       value = placeholderText(form, p.expr, numberBase + n, numbering);
-      placeholders.push({ start: sql.length, end: sql.length + value.length, expr: p.expr });
+      placeholders.push({ start: length, end: length + value.length, expr: p.expr });
     }
-    for (let j = 0; j < value.length; j++) {
-      from.push(p.from);
-      to.push(p.to);
-      at.push(j === 0 ? p.from : -1);
+    values[i] = value;
+    length += value.length;
+  }
+  const from = new Int32Array(length);
+  const to = new Int32Array(length);
+  const at = new Int32Array(length + 1);
+  let k = 0;
+  for (let i = 0; i < src.pieces.length; i++) {
+    const p = src.pieces[i]!;
+    const count = values[i]!.length;
+    if (p.kind === 'raw') {
+      for (let j = 0; j < count; j++, k++) {
+        from[k] = p.from + j;
+        to[k] = p.from + j + 1;
+        at[k] = p.from + j;
+      }
+    } else {
+      for (let j = 0; j < count; j++, k++) {
+        from[k] = p.from;
+        to[k] = p.to;
+        at[k] = j === 0 ? p.from : -1;
+      }
     }
-    sql += value;
   }
   const last = src.pieces[src.pieces.length - 1];
-  at.push(last === undefined ? src.span.start : last.kind === 'raw' ? last.from + last.text.length : last.to);
-  return { sql, from: Int32Array.from(from), to: Int32Array.from(to), at: Int32Array.from(at), placeholders };
+  at[length] = last === undefined ? src.span.start : last.kind === 'raw' ? last.from + last.text.length : last.to;
+  return { sql: values.join(''), from, to, at, placeholders };
 }
 
 /** A placeholder's SQL text in one form: numbered by `numbering` when given, else `$n` for the n-th. */
