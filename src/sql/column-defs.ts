@@ -79,22 +79,40 @@ const TYPE_TEXT = new RegExp(
 );
 
 /**
- * Where the type of column `column` is written in `sql` (one statement's SQL, as
- * `Statement.sql`): UTF-16 offsets `[start, end)` of the type's words and modifiers,
- * without array bounds (`varchar(20)` of `tags varchar(20)[]`). Null when the
- * statement does not define that column, or its type is spelled in a form this does
- * not read (quoted, schema-qualified). Parses `sql` again: call it only for a finding
- * that fires. Needs `initSqlParser()` to have run; never throws.
+ * Statements `columnTypeSpan` has parsed, by text: each type-preference rule asks for the columns of
+ * the same statements. Emptied past `TREES_KEPT`, so a long run keeps only a file's worth.
  */
-export function columnTypeSpan(sql: string, column: string): { start: number; end: number } | null {
-  let tree: ReturnType<typeof parseSync>;
+const trees = new Map<string, ReturnType<typeof parseSync> | null>();
+const TREES_KEPT = 256;
+
+/** `sql` parsed alone (the tree is shared: read it, never change it), or null when it does not parse alone. */
+function statementTree(sql: string): ReturnType<typeof parseSync> | null {
+  const kept = trees.get(sql);
+  if (kept !== undefined) return kept;
+  let tree: ReturnType<typeof parseSync> | null;
   try {
     tree = parseSync(sql);
   } catch (e) {
     // The statement parsed as part of its file; alone it may not (a placeholder): then there is no in-place edit.
-    if (e instanceof Error) return null;
-    throw e;
+    if (!(e instanceof Error)) throw e;
+    tree = null;
   }
+  if (trees.size >= TREES_KEPT) trees.clear();
+  trees.set(sql, tree);
+  return tree;
+}
+
+/**
+ * Where the type of column `column` is written in `sql` (one statement's SQL, as
+ * `Statement.sql`): UTF-16 offsets `[start, end)` of the type's words and modifiers,
+ * without array bounds (`varchar(20)` of `tags varchar(20)[]`). Null when the
+ * statement does not define that column, or its type is spelled in a form this does
+ * not read (quoted, schema-qualified). Parses `sql` again (once for all the rules' findings
+ * on it): call it only for a finding that fires. Needs `initSqlParser()` to have run; never throws.
+ */
+export function columnTypeSpan(sql: string, column: string): { start: number; end: number } | null {
+  const tree = statementTree(sql);
+  if (!tree) return null;
   let loc: number | undefined;
   const visit = (n: unknown): void => {
     if (loc !== undefined || !n || typeof n !== 'object') return;
