@@ -1,7 +1,10 @@
 /**
  * `migrun exec`: real commands (psql, a real knex migrations folder run with
- * `npx knex migrate:latest`, node scripts) under the compiled CLI, against real
- * servers, with real second connections as blockers.
+ * `npx knex migrate:latest`, node scripts) under the CLI, against real servers, with
+ * real second connections as blockers. What the migrun process itself does (its exit
+ * code seen by a shell, the usage errors, passing SIGTERM on) runs the compiled CLI as a
+ * child process; the watcher's behaviour runs the same CLI in this process (`migrunIn`),
+ * which spares a Node.js start-up per call: the commands it runs are real processes either way.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,7 +14,7 @@ import { describe, it } from 'node:test';
 import { lockFailureIn, pgOptions } from '../../src/runtime/exec.js';
 import { fixturesDir } from '../support/paths.js';
 import { forEachServer, type TestServer } from '../support/pg.js';
-import { alive, cleanEnv, connect, end, idleInTransaction, migrationsDir, migrun, query, startMigrun, waitFor } from './helpers.js';
+import { alive, cleanEnv, connect, end, idleInTransaction, migrationsDir, migrun, migrunIn, query, startMigrun, waitFor } from './helpers.js';
 
 const knexProject = join(fixturesDir, 'migrun', 'exec-knex');
 
@@ -99,7 +102,7 @@ forEachServer('migrun exec', (server) => {
     const blocker = await idleInTransaction(url, 'SELECT * FROM leads');
     try {
       const cmd = ['--', 'psql', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', join(dir, 'm.sql')];
-      const failed = await migrun(['exec', '--database-url', url, '--lock-timeout', '1s', ...cmd], { timeoutMs: 30_000 });
+      const failed = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', ...cmd], { timeoutMs: 30_000 });
       assert.equal(failed.code, 3, 'psql exits 3 when a script fails under ON_ERROR_STOP');
       assert.ok(failed.ms < 8000, `failed after ${failed.ms}ms`);
       assert.match(failed.stderr, /canceling statement due to lock timeout/);
@@ -109,7 +112,7 @@ forEachServer('migrun exec', (server) => {
       assert.equal(await hasColumn(url), false);
       assert.ok(await alive(url, blocker.pid));
 
-      const ok = await migrun(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '200ms', ...cmd], { timeoutMs: 30_000 });
+      const ok = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '200ms', ...cmd], { timeoutMs: 30_000 });
       assert.equal(ok.code, 0, ok.stderr);
       assert.match(ok.stderr, new RegExp(`terminated pid ${blocker.pid} \\(application "idle-blocker", user postgres\\): idle in transaction for [^;]*; it was running: SELECT \\* FROM leads`));
       assert.equal(await hasColumn(url), true);
@@ -124,14 +127,14 @@ forEachServer('migrun exec', (server) => {
     const blocker = await idleInTransaction(url, 'SELECT * FROM leads');
     try {
       const cmd = ['--', 'npx', '--no-install', 'knex', 'migrate:latest'];
-      const failed = await migrun(['exec', '--database-url', url, '--lock-timeout', '1s', ...cmd], { cwd: knexProject, timeoutMs: 60_000 });
+      const failed = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', ...cmd], { cwd: knexProject, timeoutMs: 60_000 });
       assert.equal(failed.code, 1, failed.stdout + failed.stderr);
       assert.match(failed.stdout + failed.stderr, /canceling statement due to lock timeout/);
       assert.match(failed.stderr, new RegExp(`for AccessExclusiveLock on leads: alter table "leads" add column "last_call_direction"[^]*pid ${blocker.pid} \\(application "idle-blocker"`));
       const before = await query<{ n: number }>(url, 'SELECT count(*)::int AS n FROM knex_migrations');
       assert.equal(before[0]!.n, 0, "knex's transaction rolled back: nothing recorded");
 
-      const ok = await migrun(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '0s', ...cmd], { cwd: knexProject, timeoutMs: 60_000 });
+      const ok = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '0s', ...cmd], { cwd: knexProject, timeoutMs: 60_000 });
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       assert.match(ok.stdout, /Batch 1 run: 1 migrations/);
       assert.match(ok.stderr, new RegExp(`terminated pid ${blocker.pid} `));
@@ -148,7 +151,7 @@ forEachServer('migrun exec', (server) => {
     const blocker = await idleInTransaction(url, 'SELECT * FROM leads');
     try {
       const cmd = ['--', DEBIAN_PYTHON, '-m', 'alembic', 'upgrade', 'head'];
-      const failed = await migrun(['exec', '--database-url', url, '--lock-timeout', '1s', ...cmd], { cwd: alembicProject, timeoutMs: 60_000 });
+      const failed = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', ...cmd], { cwd: alembicProject, timeoutMs: 60_000 });
       assert.equal(failed.code, 1, failed.stdout + failed.stderr);
       assert.match(failed.stderr, /LockNotAvailable|canceling statement due to lock timeout/);
       assert.match(failed.stderr, new RegExp(`for AccessExclusiveLock on leads: ALTER TABLE leads ADD COLUMN last_call_direction[^]*pid ${blocker.pid} \\(application "idle-blocker"`));
@@ -156,7 +159,7 @@ forEachServer('migrun exec', (server) => {
       if (versions[0]!.n) assert.deepEqual(await query(url, 'SELECT version_num FROM alembic_version'), [], "Alembic's transaction rolled back: nothing recorded");
       assert.equal(await hasColumn(url), false);
 
-      const ok = await migrun(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '0s', ...cmd], { cwd: alembicProject, timeoutMs: 60_000 });
+      const ok = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '0s', ...cmd], { cwd: alembicProject, timeoutMs: 60_000 });
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       assert.match(ok.stderr, new RegExp(`terminated pid ${blocker.pid} `));
       assert.equal(await hasColumn(url), true);
@@ -178,7 +181,7 @@ forEachServer('migrun exec', (server) => {
       await active.query('BEGIN');
       await active.query('SELECT * FROM leads');
       const sleeping = active.query('SELECT pg_sleep(60)').catch(() => undefined);
-      const r = await migrun(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '0s', '--', 'psql', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', join(dir, 'm.sql')], { timeoutMs: 30_000 });
+      const r = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '0s', '--', 'psql', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', join(dir, 'm.sql')], { timeoutMs: 30_000 });
       assert.equal(r.code, 3, 'the active blocker still blocks it');
       assert.match(r.stderr, new RegExp(`pid ${active.pid} \\(application "active-blocker", user postgres\\): active for`));
       assert.match(r.stderr, new RegExp(`terminated pid ${idle.pid} \\(application "idle-blocker"`));
@@ -198,7 +201,7 @@ forEachServer('migrun exec', (server) => {
     try {
       const named = new URL(url);
       named.searchParams.set('application_name', 'custom-app');
-      const r = await migrun(['exec', '--database-url', url, '--lock-timeout', '1s', '--', 'psql', '-v', 'ON_ERROR_STOP=1', '-d', named.toString(), '-f', join(dir, 'm.sql')], { timeoutMs: 30_000 });
+      const r = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--', 'psql', '-v', 'ON_ERROR_STOP=1', '-d', named.toString(), '-f', join(dir, 'm.sql')], { timeoutMs: 30_000 });
       assert.equal(r.code, 3);
       assert.match(r.stderr, /pid \d+ \(application "custom-app"\) started after the command and no session carries application_name "migrun-exec-[0-9a-f]+": taken as the command's/);
       assert.match(r.stderr, new RegExp(`blocked by:\\n {4}pid ${blocker.pid} \\(application "idle-blocker"`));
@@ -220,7 +223,7 @@ forEachServer('migrun exec', (server) => {
       .then(() => waitFor(async () => (await waiting()) === 0, 30_000, 'that session to give up on the lock (its 400ms lock timeout)'))
       .then(() => blocker.query('COMMIT'));
     try {
-      const r = await migrun(['exec', '--database-url', url, '--lock-timeout', '400ms', '--retries', '6', '--retry-delay', '400ms', '--', ...command(url, join(dir, 'm.sql'))], { timeoutMs: 30_000 });
+      const r = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '400ms', '--retries', '6', '--retry-delay', '400ms', '--', ...command(url, join(dir, 'm.sql'))], { timeoutMs: 30_000 });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /the command succeeded on run [2-7]/);
       assert.equal(await hasColumn(url), true);
