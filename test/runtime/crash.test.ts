@@ -2,11 +2,13 @@
  * Concurrency and crashes: two `migrun up` at once, `kill -9` of migrun in the
  * middle of a migration, Ctrl-C (SIGINT) and SIGTERM, a terminated migrun
  * backend, and a run that died between finishing a concurrent build and recording it.
+ * The runs that crash, wait or are signalled are real processes; the `up` that completes
+ * the work afterwards runs the CLI in this process (`migrunIn`), sparing a Node.js start-up.
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { forEachServer } from '../support/pg.js';
-import { fixtureCopy, migrun, query, startMigrun, waitFor } from './helpers.js';
+import { fixtureCopy, migrun, migrunIn, query, startMigrun, waitFor } from './helpers.js';
 
 interface Row {
   version: string;
@@ -84,7 +86,7 @@ forEachServer('migrun concurrency and crashes', (server) => {
     assert.deepEqual(await steps(url), ['002-1']);
 
     await query(url, 'UPDATE pause SET active = false');
-    const again = await migrun(['up', dir, '--database-url', url]);
+    const again = await migrunIn(['up', dir, '--database-url', url]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /resuming \S*002_steps\.sql: 3 steps, 2 done in an earlier run, continuing at step 3/);
     assert.deepEqual(await steps(url), ['002-1', '002-3', '003']);
@@ -111,7 +113,7 @@ forEachServer('migrun concurrency and crashes', (server) => {
       assert.deepEqual(await steps(url), ['002-1']);
 
       await query(url, 'UPDATE pause SET active = false');
-      const again = await migrun(['up', dir, '--database-url', url, '--lock-wait', '1s']);
+      const again = await migrunIn(['up', dir, '--database-url', url, '--lock-wait', '1s']);
       assert.equal(again.code, 0, again.stderr);
       assert.deepEqual(await steps(url), ['002-1', '002-3', '003']);
     });
@@ -130,7 +132,7 @@ forEachServer('migrun concurrency and crashes', (server) => {
     assert.deepEqual((await history(url)).map((x) => `${x.version}:${x.status}:${x.steps_done}`), ['001:applied:1', '002:partial:2']);
 
     await query(url, 'UPDATE pause SET active = false');
-    const again = await migrun(['up', dir, '--database-url', url]);
+    const again = await migrunIn(['up', dir, '--database-url', url]);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(await steps(url), ['002-1', '002-3', '003']);
   });
@@ -145,7 +147,7 @@ forEachServer('migrun concurrency and crashes', (server) => {
     // Rewind the record to "1 step done", as if migrun died after the build finished and before recording it.
     await query(url, "UPDATE migrun_migrations SET steps_done = 1 WHERE version = '002'");
     await query(url, 'UPDATE pause SET active = false');
-    const again = await migrun(['up', dir, '--database-url', url]);
+    const again = await migrunIn(['up', dir, '--database-url', url]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /index "public"\."items_category_idx" already exists and is valid \(built by the run that was interrupted\); step counted as done/);
     assert.deepEqual(await steps(url), ['002-1', '002-3', '003']);
