@@ -79,6 +79,7 @@ export function analyseAlembic(env: PyEnv, unit: MigrationUnit): void {
     }
   }
   const autocommitOf = (call: PyNode): string | null => {
+    if (blockOf.size === 0) return null; // no autocommit block: skip the walk up (each `.parent` searches from the root)
     for (let p = call.parent; p; p = p.parent) if (p.type === 'with_statement' && blockOf.has(p.startIndex)) return blockOf.get(p.startIndex)!;
     return null;
   };
@@ -143,6 +144,7 @@ export function bindNames(env: PyEnv): Set<string> {
 /** For `batch_op.<method>(...)`, the table of the `with op.batch_alter_table("t") as batch_op:` around it, or null. */
 function batchTable(receiver: PyNode, env: PyEnv): string | null {
   if (receiver.type !== 'identifier') return null;
+  if (env.ofType('with_statement').length === 0) return null; // no `with` in the file: no batch block around it
   for (let p = receiver.parent; p; p = p.parent) {
     if (p.type !== 'with_statement') continue;
     for (const item of p.descendantsOfType('with_item')) {

@@ -61,7 +61,12 @@ export function wrapStatement(stmt: PyNode, header: string, env: PyEnv): Edit[] 
 /** The statement (child of a block or the module) holding `n`, or null. */
 export function statementOf(n: PyNode): PyNode | null {
   let s: PyNode | null = n;
-  while (s && !(s.parent && (s.parent.type === 'block' || s.parent.type === 'module'))) s = s.parent;
+  // Each `.parent` is a search from the root inside tree-sitter: read it once per step.
+  while (s) {
+    const up: PyNode | null = s.parent;
+    if (up && (up.type === 'block' || up.type === 'module')) break;
+    s = up;
+  }
   return s;
 }
 

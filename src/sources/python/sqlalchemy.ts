@@ -130,9 +130,13 @@ export function methodOf(call: PyNode): { recv: PyNode; method: string } | null 
 
 /** The innermost function around `n`, or the module. */
 export function scopeOf(n: PyNode): PyNode {
-  for (let p = n.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') return p;
+  // One walk up: `.parent` searches down from the root inside tree-sitter, so the module (the last
+  // ancestor) is kept from this walk rather than found by a second one.
   let root = n;
-  while (root.parent) root = root.parent;
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.type === 'function_definition' || p.type === 'lambda') return p;
+    root = p;
+  }
   return root;
 }
 
