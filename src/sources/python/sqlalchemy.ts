@@ -130,6 +130,20 @@ export function methodOf(call: PyNode): { recv: PyNode; method: string } | null 
 
 /** The innermost function around `n`, or the module. */
 export function scopeOf(n: PyNode): PyNode {
+  // The session passes ask this of the same calls many times: kept per tree, by node id.
+  let byId = scopes.get(n.tree);
+  if (!byId) scopes.set(n.tree, (byId = new Map()));
+  const known = byId.get(n.id);
+  if (known) return known;
+  const scope = scopeWalk(n);
+  byId.set(n.id, scope);
+  return scope;
+}
+
+/** `scopeOf`'s answers for the nodes of each tree (trees are never edited: one parse, one tree). */
+const scopes = new WeakMap<PyNode['tree'], Map<number, PyNode>>();
+
+function scopeWalk(n: PyNode): PyNode {
   // One walk up: `.parent` searches down from the root inside tree-sitter, so the module (the last
   // ancestor) is kept from this walk rather than found by a second one.
   let root = n;
@@ -188,16 +202,18 @@ export function analyseSqlAlchemy(env: PyEnv, unit: MigrationUnit, host: 'alembi
   const engines = new Set<string>(['engine', 'db.engine']);
   const beginBlocks = new Map<string, Span[]>();
 
-  const open = (name: string, value: PyNode, scope: { from: number; to: number }, managed: boolean) => {
+  // `scopeOf` only for an opening: it walks up the tree, and most assignments open nothing.
+  const open = (name: string, value: PyNode, range: { from: number; to: number } | (() => { from: number; to: number }), managed: boolean) => {
     const conn = connectionOpening(value);
+    const scope = () => (typeof range === 'function' ? range() : range);
     if (conn) {
       if (isFrameworkBind(conn.engine) || resolve(flat(conn.engine), value.startIndex)?.mode === 'session') return;
       const mode: HandleMode = autocommitIn(value) ? 'autocommit' : conn.method === 'begin' ? 'begin' : 'connect';
-      handles.push({ key: `${name}@${value.startIndex}`, name, mode, opening: value, ...scope, managed, engine: conn.engine.text });
+      handles.push({ key: `${name}@${value.startIndex}`, name, mode, opening: value, ...scope(), managed, engine: conn.engine.text });
     } else if (isSessionCtor(value)) {
       const kw = keywords(unparen(value));
       const framework = isFrameworkBind(kw.get('bind') ?? positional(unparen(value))[0]);
-      handles.push({ key: `${name}@${value.startIndex}`, name, mode: framework ? 'framework' : 'session', opening: value, ...scope, managed });
+      handles.push({ key: `${name}@${value.startIndex}`, name, mode: framework ? 'framework' : 'session', opening: value, ...scope(), managed });
     }
   };
   /** The handle a receiver names at an offset: the latest opening in range, else `db.session`-like or an engine. */
@@ -237,11 +253,10 @@ export function analyseSqlAlchemy(env: PyEnv, unit: MigrationUnit, host: 'alembi
       const left = n.childForFieldName('left');
       const right = n.childForFieldName('right');
       if (left?.type !== 'identifier' || !right) continue;
-      const scope = scopeOf(n);
       const r = unparen(right);
       if (r.type === 'call' && /(^|\.)(create_engine|get_engine)$/.test(r.childForFieldName('function')?.text ?? '')) engines.add(left.text);
       else if (/^(\w+\.)*engine$/.test(flat(r))) engines.add(left.text);
-      else open(left.text, right, { from: n.startIndex, to: scope.endIndex }, false);
+      else open(left.text, right, () => ({ from: n.startIndex, to: scopeOf(n).endIndex }), false);
     }
   }
 
@@ -336,9 +351,10 @@ function findHelpers(env: PyEnv, resolve: (recv: string, at: number) => Handle |
     const params = named(paramsNode).map((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name')?.text ?? named(p)[0]?.text ?? '')));
     const ops: Helper['ops'] = [];
     for (const call of def.descendantsOfType('call')) {
-      if (!call || !sameNode(scopeOf(call), def)) continue;
+      if (!call) continue;
       const m = methodOf(call);
       if (!m || !EXECUTES.has(m.method)) continue;
+      if (!sameNode(scopeOf(call), def)) continue; // after the cheap tests: it walks up the tree
       const h = resolve(flat(m.recv), call.startIndex);
       if (!h) continue;
       const arg = positional(call)[0];
