@@ -350,8 +350,9 @@ function findHelpers(env: PyEnv, resolve: (recv: string, at: number) => Handle |
     if (!name || !paramsNode) continue;
     const params = named(paramsNode).map((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name')?.text ?? named(p)[0]?.text ?? '')));
     const ops: Helper['ops'] = [];
-    for (const call of def.descendantsOfType('call')) {
-      if (!call) continue;
+    // The file's calls (indexed once, in document order) that lie in the function, rather than a walk of its own.
+    for (const call of env.ofType('call')) {
+      if (call.startIndex < def.startIndex || call.endIndex > def.endIndex) continue;
       const m = methodOf(call);
       if (!m || !EXECUTES.has(m.method)) continue;
       if (!sameNode(scopeOf(call), def)) continue; // after the cheap tests: it walks up the tree
