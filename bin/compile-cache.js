@@ -50,8 +50,8 @@ export function enableCompileCache() {
   return dir;
 }
 
-/** The CommonJS files worth a cache entry: the TypeScript compiler and ts-morph (megabytes each). */
-const CACHED = /[\\/]node_modules[\\/](?:typescript[\\/]lib[\\/]typescript\.js|ts-morph[\\/]dist[\\/]ts-morph\.js|@ts-morph[\\/]common[\\/]dist[\\/][\w-]+\.js)$/;
+/** The CommonJS files worth a cache entry: ts-morph and the TypeScript compiler it bundles (megabytes each). */
+const CACHED = /[\\/]node_modules[\\/](?:ts-morph[\\/]dist[\\/]ts-morph\.js|@ts-morph[\\/]common[\\/]dist[\\/][\w-]+\.js)$/;
 
 /** Entries not rewritten for this long are removed when another is written (ms): old checkouts' and versions'. */
 const STALE_MS = 30 * 24 * 3600 * 1000;

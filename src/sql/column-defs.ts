@@ -80,7 +80,7 @@ const TYPE_TEXT = new RegExp(
 
 /**
  * Statements `columnTypeSpan` has parsed, by text: each type-preference rule asks for the columns of
- * the same statements. Emptied past `TREES_KEPT`, so a long run keeps only a file's worth.
+ * the same statements. Emptied once it holds `TREES_KEPT`, so a long run keeps no more than that.
  */
 const trees = new Map<string, ReturnType<typeof parseSync> | null>();
 const TREES_KEPT = 256;

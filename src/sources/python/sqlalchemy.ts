@@ -203,9 +203,8 @@ export function analyseSqlAlchemy(env: PyEnv, unit: MigrationUnit, host: 'alembi
   const beginBlocks = new Map<string, Span[]>();
 
   // `scopeOf` only for an opening: it walks up the tree, and most assignments open nothing.
-  const open = (name: string, value: PyNode, range: { from: number; to: number } | (() => { from: number; to: number }), managed: boolean) => {
+  const open = (name: string, value: PyNode, scope: () => { from: number; to: number }, managed: boolean) => {
     const conn = connectionOpening(value);
-    const scope = () => (typeof range === 'function' ? range() : range);
     if (conn) {
       if (isFrameworkBind(conn.engine) || resolve(flat(conn.engine), value.startIndex)?.mode === 'session') return;
       const mode: HandleMode = autocommitIn(value) ? 'autocommit' : conn.method === 'begin' ? 'begin' : 'connect';
@@ -240,7 +239,7 @@ export function analyseSqlAlchemy(env: PyEnv, unit: MigrationUnit, host: 'alembi
           const alias = value.childForFieldName('alias');
           const target = alias ? named(alias)[0] : null;
           const expr = named(value)[0];
-          if (target?.type === 'identifier' && expr) open(target.text, expr, { from: n.startIndex, to: n.endIndex }, true);
+          if (target?.type === 'identifier' && expr) open(target.text, expr, () => ({ from: n.startIndex, to: n.endIndex }), true);
         } else if (value.type === 'call' && methodOf(value)?.method === 'begin' && positional(value).length === 0) {
           // `with session.begin():` commits the session's transaction at its end.
           const recv = flat(methodOf(value)!.recv);
