@@ -173,7 +173,7 @@ export function migrationRefs(list: PyNode | undefined, v: PyValues): { refs: { 
 }
 
 /** The state changes of a list of operations (SeparateDatabaseAndState and RunSQL give theirs through `state_operations`). */
-export function stateOps(ops: PyNode[], v: PyValues): StateOp[] {
+export function stateOps(ops: readonly PyNode[], v: PyValues): StateOp[] {
   return ops.flatMap((op) => stateOpsOf(op, v));
 }
 
@@ -259,7 +259,7 @@ function stateOpsOf(op: PyNode, v: PyValues): StateOp[] {
  * The elements of a list or tuple, also through a name bound once and `+` of such lists
  * (`operations = FIELDS + INDEXES`), or null for anything else.
  */
-export function listItems(n: PyNode, v: PyValues, depth = 0): PyNode[] | null {
+export function listItems(n: PyNode, v: PyValues, depth = 0): readonly PyNode[] | null {
   const u = v.resolve(n);
   if (u.type === 'list' || u.type === 'tuple') return named(u);
   if (u.type === 'binary_operator' && u.childForFieldName('operator')?.text === '+' && depth < 20) {

@@ -98,8 +98,30 @@ export function sameNode(a: PyNode | null | undefined, b: PyNode | null | undefi
   return !!a && !!b && a.id === b.id;
 }
 
-/** A node's named children (no punctuation), skipping comments. */
-export function named(n: PyNode): PyNode[] {
+/**
+ * Per-tree memo of values computed from one node (by node id), for the readers that many
+ * analyses call on the same nodes (`named`, a call's arguments): each computation crosses into
+ * the WebAssembly for every child and makes a JavaScript object per node. Kept by the `Tree`
+ * object, so a memo goes with its tree (ids are heap addresses, reused after `delete()`).
+ */
+export function perNode<T>(slot: string, n: PyNode, make: (n: PyNode) => T): T {
+  let memos = MEMOS.get(n.tree);
+  if (!memos) MEMOS.set(n.tree, (memos = new Map()));
+  let memo = memos.get(slot) as Map<number, T> | undefined;
+  if (!memo) memos.set(slot, (memo = new Map()));
+  const id = n.id;
+  if (memo.has(id)) return memo.get(id)!;
+  const v = make(n);
+  memo.set(id, v);
+  return v;
+}
+const MEMOS = new WeakMap<Tree, Map<string, Map<number, unknown>>>();
+
+/** A node's named children (no punctuation), skipping comments. Shared per node: do not change it. */
+export function named(n: PyNode): readonly PyNode[] {
+  return perNode('named', n, namedUncached);
+}
+function namedUncached(n: PyNode): readonly PyNode[] {
   return n.namedChildren.filter((c): c is PyNode => c !== null && c.type !== 'comment');
 }
 

@@ -12,7 +12,7 @@
  * SQL layer then writes as the value, name or clause their place needs.
  */
 import type { Piece, SqlSource } from '../../sql/embedded.js';
-import { kids, named, type PyNode } from './parse.js';
+import { kids, named, perNode, type PyNode } from './parse.js';
 
 /**
  * Names bound exactly once in their scope (`NAME = <expr>`), for SQL passed by name. A name
@@ -208,23 +208,27 @@ export function textCallArg(n: PyNode): PyNode | null {
   return positional(n)[0] ?? null;
 }
 
-/** The positional arguments of a call. */
-export function positional(call: PyNode): PyNode[] {
-  const args = call.childForFieldName('arguments');
-  return args ? named(args).filter((a) => a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat') : [];
+/** The positional arguments of a call. Shared per call node: do not change it. */
+export function positional(call: PyNode): readonly PyNode[] {
+  return perNode('positional', call, (c) => {
+    const args = c.childForFieldName('arguments');
+    return args ? named(args).filter((a) => a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat') : [];
+  });
 }
 
-/** The keyword arguments of a call, by name. */
-export function keywords(call: PyNode): Map<string, PyNode> {
-  const out = new Map<string, PyNode>();
-  const args = call.childForFieldName('arguments');
-  for (const a of args ? named(args) : []) {
-    if (a.type !== 'keyword_argument') continue;
-    const k = a.childForFieldName('name');
-    const v = a.childForFieldName('value');
-    if (k && v) out.set(k.text, v);
-  }
-  return out;
+/** The keyword arguments of a call, by name. Shared per call node: do not change it. */
+export function keywords(call: PyNode): ReadonlyMap<string, PyNode> {
+  return perNode('keywords', call, (c) => {
+    const out = new Map<string, PyNode>();
+    const args = c.childForFieldName('arguments');
+    for (const a of args ? named(args) : []) {
+      if (a.type !== 'keyword_argument') continue;
+      const k = a.childForFieldName('name');
+      const v = a.childForFieldName('value');
+      if (k && v) out.set(k.text, v);
+    }
+    return out;
+  });
 }
 
 /** Strips parentheses around an expression. */
