@@ -1,7 +1,7 @@
 import { defineRule } from '../src/core/rule.js';
-import type { MigrationUnit, Statement } from '../src/core/unit.js';
+import type { Phase, Statement } from '../src/core/unit.js';
 import { quoteName } from '../src/sql/describe.js';
-import { droppedIndexKey, dropsTable, indexCreations, tableOfIndex, type IndexCreation } from '../src/sql/index-tables.js';
+import { droppedIndexKey, dropsTableIn, indexCreations, tableDrops, tableOfIndex, type IndexCreation, type TableDrops } from '../src/sql/index-tables.js';
 import { claim, factsOf } from '../src/sql/facts.js';
 import { dropObjectNames, dropObjectRelations } from '../src/sql/locks.js';
 import type { RelationName } from '../src/sql/names.js';
@@ -13,11 +13,12 @@ import { concurrentIndexFix } from '../src/fix/index-fixes.js';
  * direction drops it too (before: the index is already gone; after: the table's
  * ACCESS EXCLUSIVE lock comes anyway).
  */
-function goesWithItsTable(unit: MigrationUnit, drop: Statement, n: RelationName, creations: readonly IndexCreation[]): boolean {
+function goesWithItsTable(drops: Map<Phase, TableDrops>, drop: Statement, n: RelationName, creations: readonly IndexCreation[]): boolean {
   const table = tableOfIndex(droppedIndexKey(n, drop, creations), drop, creations);
   if (table === null) return false;
   if (drop.context.createdTables.has(table)) return true;
-  return unit.statements.some((o) => o !== drop && o.phase === drop.phase && dropsTable(o, table));
+  // `drop` itself is a DROP INDEX, so it is never among the statements that drop a table.
+  return dropsTableIn(drops.get(drop.phase), table);
 }
 
 export default defineRule({
@@ -31,13 +32,15 @@ export default defineRule({
   },
   check(unit, context) {
     let creations: IndexCreation[] | null = null;
+    let drops: Map<Phase, TableDrops> | null = null;
     return unit.statements.flatMap((s) => {
       if (!('DropStmt' in s.node)) return [];
       const d = s.node.DropStmt;
       if (d.removeType !== 'OBJECT_INDEX' || d.concurrent) return [];
       creations ??= indexCreations(unit);
+      drops ??= tableDrops(unit);
       const dropped = dropObjectRelations(d.objects);
-      if (dropped.length > 0 && dropped.every((n) => goesWithItsTable(unit, s, n, creations!))) return [];
+      if (dropped.length > 0 && dropped.every((n) => goesWithItsTable(drops!, s, n, creations!))) return [];
       const names = dropObjectNames(d.objects).map(quoteName).join(', ');
       // ACCESS EXCLUSIVE on the index and on its table (sql-dropindex.html; explicit-locking.html#LOCKING-TABLES).
       const f = factsOf(s);
