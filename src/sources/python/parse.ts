@@ -85,8 +85,11 @@ export function pythonSyntaxProblem(text: string): string | null {
   }
 }
 
-/** A node's children, in order. */
-export function kids(n: PyNode): PyNode[] {
+/** A node's children, in order. Shared per node: do not change it. */
+export function kids(n: PyNode): readonly PyNode[] {
+  return perNode('kids', n, kidsUncached);
+}
+function kidsUncached(n: PyNode): readonly PyNode[] {
   return n.children.filter((c): c is PyNode => c !== null);
 }
 

@@ -10,6 +10,13 @@ import { literal } from '../../sql/write.js';
 import { named, type PyNode } from './parse.js';
 import { keywords, positional, sqlSourceOf, textCallArg, unparen, type Bindings } from './strings.js';
 
+/**
+ * `PyValues.str` by bindings (one file's tree) and node id: the same literal is read by several
+ * analyses of an operation (its table name by each rule-facing translation), and reading one walks
+ * its string's children across the WebAssembly boundary.
+ */
+const STRINGS = new WeakMap<Bindings, Map<number, string | null>>();
+
 export class PyValues {
   interpolated = false;
   constructor(
@@ -17,9 +24,19 @@ export class PyValues {
     private readonly placeholders: Placeholders,
   ) {}
 
-  /** A string literal's value (also through a name bound once), or null. */
+  /** A string literal's value (also through a name bound once), or null. Read once per node and bindings. */
   str(n: PyNode | null | undefined): string | null {
     if (!n) return null;
+    let memo = STRINGS.get(this.bindings);
+    if (!memo) STRINGS.set(this.bindings, (memo = new Map()));
+    const hit = memo.get(n.id);
+    if (hit !== undefined) return hit;
+    const v = this.strUncached(n);
+    memo.set(n.id, v);
+    return v;
+  }
+
+  private strUncached(n: PyNode): string | null {
     // Alembic's `op.f("ix_name")` marks a name as final (no naming convention applied): the name itself.
     const u = unparen(n);
     if (u.type === 'call' && /^op\.f$/.test(u.childForFieldName('function')?.text ?? '') && positional(u).length === 1) return this.str(positional(u)[0]);
