@@ -27,6 +27,19 @@ export interface RobustnessGap {
 const IDENT = String.raw`(?:"(?:[^"]|"")*"|[\p{L}_][\p{L}\p{N}_$]*)`;
 const NAME = String.raw`${IDENT}(?:\s*\.\s*${IDENT}){0,2}`;
 
+/**
+ * The pattern `source` with `flags`, compiled once per process: the DROP and ALTER TABLE patterns
+ * are built from words per statement, and compiling a Unicode (`u`) pattern costs more than matching it.
+ * The patterns are not global (`g`), so sharing one keeps no state between matches.
+ */
+function compiled(source: string, flags: string): RegExp {
+  const key = `${flags}/${source}`;
+  let re = PATTERNS.get(key);
+  if (!re) PATTERNS.set(key, (re = new RegExp(source, flags)));
+  return re;
+}
+const PATTERNS = new Map<string, RegExp>();
+
 function after(re: RegExp, sql: string): number | null {
   const m = re.exec(sql);
   return m ? m[0].length : null;
@@ -70,7 +83,7 @@ export function robustnessGaps(node: Node, sql: string): RobustnessGap[] {
     if (s.missing_ok) return [];
     const words = dropWords(s.removeType ?? 'OBJECT_TABLE');
     const form = `DROP ${words.replace(/\\s\+/g, ' ')}${s.concurrent ? ' CONCURRENTLY' : ''}`;
-    return [{ form, missing: 'IF EXISTS', at: after(new RegExp(`^DROP\\s+${words}(?:\\s+CONCURRENTLY)?\\b`, 'i'), sql) }];
+    return [{ form, missing: 'IF EXISTS', at: after(compiled(`^DROP\\s+${words}(?:\\s+CONCURRENTLY)?\\b`, 'i'), sql) }];
   }
   if ('AlterTableStmt' in node && node.AlterTableStmt.objtype === 'OBJECT_TABLE') {
     const subs = alterSubcommands(node, 0);
@@ -78,9 +91,9 @@ export function robustnessGaps(node: Node, sql: string): RobustnessGap[] {
     const head = String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${NAME}\s*\*?\s+`;
     const one = subs.length === 1;
     return subs.flatMap((sub): RobustnessGap[] => {
-      if (sub.kind === 'add-column' && !sub.ifNotExists) return [{ form: 'ADD COLUMN', missing: 'IF NOT EXISTS', at: one ? after(new RegExp(`${head}ADD(?:\\s+COLUMN)?\\b`, 'iu'), sql) : null }];
-      if (sub.kind === 'drop-column' && !sub.ifExists) return [{ form: 'DROP COLUMN', missing: 'IF EXISTS', at: one ? after(new RegExp(`${head}DROP(?:\\s+COLUMN)?\\b`, 'iu'), sql) : null }];
-      if (sub.kind === 'drop-constraint' && !sub.ifExists) return [{ form: 'DROP CONSTRAINT', missing: 'IF EXISTS', at: one ? after(new RegExp(`${head}DROP\\s+CONSTRAINT\\b`, 'iu'), sql) : null }];
+      if (sub.kind === 'add-column' && !sub.ifNotExists) return [{ form: 'ADD COLUMN', missing: 'IF NOT EXISTS', at: one ? after(compiled(`${head}ADD(?:\\s+COLUMN)?\\b`, 'iu'), sql) : null }];
+      if (sub.kind === 'drop-column' && !sub.ifExists) return [{ form: 'DROP COLUMN', missing: 'IF EXISTS', at: one ? after(compiled(`${head}DROP(?:\\s+COLUMN)?\\b`, 'iu'), sql) : null }];
+      if (sub.kind === 'drop-constraint' && !sub.ifExists) return [{ form: 'DROP CONSTRAINT', missing: 'IF EXISTS', at: one ? after(compiled(`${head}DROP\\s+CONSTRAINT\\b`, 'iu'), sql) : null }];
       return [];
     });
   }
