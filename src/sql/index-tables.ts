@@ -39,9 +39,13 @@ export function indexCreations(unit: MigrationUnit): IndexCreation[] {
 
 /** The key of the index `n` that `drop` names, resolved where it runs (an index on a temporary table is found in pg_temp first). */
 export function droppedIndexKey(n: RelationName, drop: Statement, creations: readonly IndexCreation[]): RelationKey {
-  const temp = new Set(creations.map((c) => c.index));
+  let temp = CREATED.get(creations);
+  if (!temp) CREATED.set(creations, (temp = new Set(creations.map((c) => c.index))));
   return lookupKey(n, drop.context.searchPath ?? DEFAULT_SEARCH_PATH, (name) => temp.has(relationKey('pg_temp', name)));
 }
+
+/** The index keys of an `indexCreations` list, made once per list (a rule asks for each index a unit drops). */
+const CREATED = new WeakMap<readonly IndexCreation[], Set<RelationKey>>();
 
 /**
  * The table of the index `index` that `drop` drops, when the unit says which:
