@@ -21,7 +21,7 @@ import { configForFile, lintWithConfig, newRunResult, type RunOptions } from '..
 import { frontendFor } from '../sources/index.js';
 import { ruleDocsUrl } from '../core/rule.js';
 import { rulesById } from '../../rules/index.js';
-import type { DiagnosticData, LintedDocument } from './diagnostics.js';
+import { lspFixEdits, type DiagnosticData, type LintedDocument } from './diagnostics.js';
 import { SHOW_DOCS_COMMAND } from './commands.js';
 import { toLspRange } from './positions.js';
 
@@ -49,14 +49,15 @@ export async function codeActions(linted: LintedDocument, params: CodeActionPara
       if (d.source !== 'miglint' || !data || data.version !== linted.version) continue; // stale or another tool's
       const finding = findingOf(linted, d, data);
       if (!finding) continue;
-      if (data.fix) {
-        const unsafe = data.fix.applicability === 'unsafe';
+      const edits = lspFixEdits(finding, linted.source, linted.encoding);
+      if (finding.fix && edits) {
+        const unsafe = finding.fix.applicability === 'unsafe';
         out.push({
-          title: unsafe ? `Fix (unsafe, changes behaviour beyond the rule): ${data.fix.title}` : `Fix: ${data.fix.title}`,
+          title: unsafe ? `Fix (unsafe, changes behaviour beyond the rule): ${finding.fix.title}` : `Fix: ${finding.fix.title}`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [d],
           isPreferred: !unsafe,
-          edit: { changes: { [linted.uri]: data.fix.edits } },
+          edit: { changes: { [linted.uri]: edits } },
         });
       }
       if (rulesById.has(data.ruleId)) {
@@ -83,12 +84,16 @@ export async function codeActions(linted: LintedDocument, params: CodeActionPara
   return out;
 }
 
+/**
+ * The finding a diagnostic of `linted`'s version stands for: `data.index`, when that finding has
+ * the diagnostic's rule and range (anything else is a diagnostic not made by this lint, e.g. of
+ * a document closed and reopened at the same version: no finding, so no action).
+ */
 function findingOf(linted: LintedDocument, d: LspDiagnostic, data: DiagnosticData): Finding | undefined {
-  return linted.findings.find((f) => {
-    if (f.ruleId !== data.ruleId) return false;
-    const r = toLspRange(linted.source, f.span, linted.encoding);
-    return r.start.line === d.range.start.line && r.start.character === d.range.start.character && r.end.line === d.range.end.line && r.end.character === d.range.end.character;
-  });
+  const f = Number.isInteger(data.index) ? linted.findings[data.index] : undefined;
+  if (!f || f.ruleId !== data.ruleId) return undefined;
+  const r = toLspRange(linted.source, f.span, linted.encoding);
+  return r.start.line === d.range.start.line && r.start.character === d.range.start.character && r.end.line === d.range.end.line && r.end.character === d.range.end.character ? f : undefined;
 }
 
 /**

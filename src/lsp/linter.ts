@@ -66,7 +66,7 @@ export class Linter {
       if (!parses) this.parses.set(doc.uri, (parses = new DocumentParses()));
       parses.nextLint();
       const { findings, source: linted } = await lintOne(path, text, this.loader, { ...this.runOptions, parseMemo: parses }, newRunResult());
-      return { ...base, source: linted, findings, diagnostics: findings.map((f) => toLspDiagnostic(f, linted, encoding, doc.version, doc.uri)) };
+      return { ...base, source: linted, findings, diagnostics: findings.map((f, i) => toLspDiagnostic(f, i, linted, encoding, doc.version, doc.uri)) };
     } catch (e) {
       const message = `miglint could not lint this file: ${(e as Error).message}`;
       return { ...base, diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, message, severity: 1, source: 'miglint', code: 'config-error' }] };

@@ -108,6 +108,23 @@ describe('miglint lsp: pull diagnostics, UTF-16', () => {
     assert.deepEqual(await actions(s, uri, stale!), []);
   });
 
+  test('a code action takes the fix of the very finding its diagnostic names, and none for a diagnostic this lint did not make', async () => {
+    const path = join(dir, '0005.sql');
+    const uri = await open(s, path, SQL);
+    const [d] = await pull(s, uri);
+    assert.deepEqual((await actions(s, uri, d!, ['quickfix'])).map((a) => a.title)[0], 'Fix: Use CREATE INDEX CONCURRENTLY');
+    // An index that names no finding, or another rule's finding: nothing.
+    assert.deepEqual(await actions(s, uri, { ...d!, data: { ...(d!.data as object), index: 7 } }), []);
+    // Closed and reopened at the same version with other text: the old diagnostic's index now names a finding elsewhere.
+    await s.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    await open(s, path, `SELECT 1;\n${SQL}`);
+    const [moved] = await pull(s, uri);
+    assert.deepEqual([moved?.code, moved?.range.start.line, (moved?.data as { version: number; index: number }).index], [d!.code, d!.range.start.line + 1, 0]);
+    assert.deepEqual(await actions(s, uri, d!), []);
+    const [fix] = await actions(s, uri, moved!, ['quickfix']);
+    assert.equal(apply(`SELECT 1;\n${SQL}`, fix!.edit!.changes![uri]!), `SELECT 1;\n${SQL}`.replace('CREATE INDEX', 'CREATE INDEX CONCURRENTLY'));
+  });
+
   test('a TS document gets the same findings as the CLI, and fix-all gives what `miglint --fix` writes', async () => {
     const text = readFileSync(join(repoRoot, 'fixtures', 'rules', 'require-concurrent-index-creation', 'bad.knex.ts'), 'utf8');
     const file = join(dir, 'bad.knex.ts');
@@ -269,9 +286,18 @@ describe('miglint lsp: the bundled example projects', () => {
         const lsp = items.map((d) => [d.code, d.range.start.line + 1, d.range.start.character + 1, d.range.end.line + 1, d.range.end.character + 1]);
         assert.deepEqual(lsp, messages.map((m) => [m.ruleId, m.line, m.column, m.endLine, m.endColumn]), file);
         const doc = TextDocument.create(uri, 'x', 1, readFileSync(file, 'utf8'));
+        // Each diagnostic's fix as its code action gives it (one request for the file's diagnostics; each action names its diagnostic).
+        const offered = items.length ? ((await s.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: items[0]!.range, context: { diagnostics: items, only: ['quickfix'] } })) as CodeAction[]) : [];
         const lspFixes = items.map((d) => {
-          const fix = (d.data as { fix?: { title: string; applicability: string; edits: TextEdit[] } }).fix;
-          return fix ? { title: fix.title, applicability: fix.applicability, edits: fix.edits.map((e) => ({ range: [doc.offsetAt(e.range.start), doc.offsetAt(e.range.end)], text: e.newText })) } : null;
+          const fixActions = offered.filter((a) => a.diagnostics?.[0] === undefined ? false : JSON.stringify(a.diagnostics[0]) === JSON.stringify(d)).filter((a) => a.title.startsWith('Fix'));
+          assert.ok(fixActions.length <= 1, `${file}: ${fixActions.length} fix actions for one diagnostic`);
+          const a = fixActions[0];
+          if (!a) return null;
+          const m = /^Fix(?: \((unsafe), changes behaviour beyond the rule\))?: (.*)$/s.exec(a.title)!;
+          assert.ok(m, a.title);
+          assert.equal(a.isPreferred, !m[1], a.title);
+          const edits = a.edit!.changes![uri]!;
+          return { title: m[2], applicability: m[1] ?? 'safe', edits: edits.map((e) => ({ range: [doc.offsetAt(e.range.start), doc.offsetAt(e.range.end)], text: e.newText })) };
         });
         assert.deepEqual(lspFixes, messages.map((m) => (m.fix ? { title: m.fix.title, applicability: m.fix.applicability, edits: m.fix.edits } : null)), file);
         compared += messages.length;
