@@ -5,7 +5,8 @@
  * request, timed from the notification to the answer (the whole round trip through the server
  * process, as an editor sees it). Median and 90th percentile over the edits after the first 5, and
  * (where /proc exists) the server process's CPU time per edit, user plus system, which other load
- * on the machine disturbs less than wall time. Prints figures; asserts nothing. Run: `npm run build && node dist/test/bench/lsp-relint.js [edits]`.
+ * on the machine disturbs less than wall time. Prints figures; asserts nothing. Run: `npm run build && node dist/test/bench/lsp-relint.js [edits] [--server-cpu-prof=DIR] [--only=sql|ts]`
+ * (`--server-cpu-prof` runs the server under `node --cpu-prof`, its profile written to DIR when it exits).
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,10 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { startLsp } from '../support/lsp-client.js';
 
-const edits = Number(process.argv[2] ?? 40);
+const args = process.argv.slice(2);
+const edits = Number(args.find((a) => !a.startsWith('--')) ?? 40);
+const profDir = args.find((a) => a.startsWith('--server-cpu-prof='))?.slice('--server-cpu-prof='.length);
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const WARM_UP = 5;
 
 /** About 500 lines of SQL migration: tables, indexes, backfills, a transaction block. */
@@ -63,9 +67,10 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 
 const dir = mkdtempSync(join(tmpdir(), 'miglint-lsp-relint-'));
 writeFileSync(join(dir, 'package.json'), '{}');
-const s = await startLsp(dir, { textDocument: { diagnostic: {} } });
+const s = await startLsp(dir, { textDocument: { diagnostic: {} } }, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
 try {
   for (const [name, languageId, text] of [['0001_big.sql', 'sql', sqlDoc()], ['1700000000000-Big.ts', 'typescript', tsDoc()]] as const) {
+    if (only && !name.endsWith(`.${only}`)) continue;
     const uri = pathToFileURL(join(dir, name)).href;
     await s.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
     await s.connection.sendRequest('textDocument/diagnostic', { textDocument: { uri } });

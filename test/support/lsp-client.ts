@@ -24,8 +24,9 @@ export interface LspSession {
   close(): Promise<number | null>;
 }
 
-export async function startLsp(cwd: string, capabilities: ClientCapabilities): Promise<LspSession> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'miglint.js'), 'lsp', '--stdio'], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
+/** Starts `miglint lsp --stdio` in `cwd`; `nodeArgs` go to the server's node before the script (e.g. `--cpu-prof`). */
+export async function startLsp(cwd: string, capabilities: ClientCapabilities, nodeArgs: string[] = []): Promise<LspSession> {
+  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'bin', 'miglint.js'), 'lsp', '--stdio'], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const published: PublishDiagnosticsParams[] = [];
   const waiters: { uri: string; pred: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
