@@ -139,12 +139,40 @@ interface Left {
 }
 
 /**
- * The statements (other than `s`) that leaving the transaction would leave committed before a
- * later failure and that have an IF [NOT] EXISTS gap no fix closes (a Django operation, an ALTER
- * TABLE of two subcommands): a rerun after that failure would stop at them.
+ * How many statements (other than `s`, of a phase other than 'other') that leaving the transaction
+ * would leave committed before a later failure have an IF [NOT] EXISTS gap no fix closes (a Django
+ * operation, an ALTER TABLE of two subcommands): a rerun after that failure would stop at them.
+ * `exposed` is `'before'` (those of `s`'s phase before it), a phase, or '*' (every phase). Read from
+ * counts made once per unit and phase: this is asked for every finding of a file.
  */
-function exposedUnfixable(unit: MigrationUnit, s: Statement, exposed: (o: Statement) => boolean): Statement[] {
-  return unit.statements.filter((o) => o !== s && o.phase !== 'other' && exposed(o) && hasUnfixableGap(unit, o));
+function exposedUnfixable(unit: MigrationUnit, s: Statement, exposed: 'before' | string): number {
+  if (exposed === 'before') return s.phase === 'other' ? 0 : (gapCountsOf(unit, s.phase).before.get(s) ?? 0);
+  if (exposed === 'other') return 0;
+  const own = s.phase !== 'other' && (exposed === '*' || s.phase === exposed) && hasUnfixableGap(unit, s) ? 1 : 0;
+  return gapCountsOf(unit, exposed).total - own;
+}
+
+/** Per unit and phase ('*': all but 'other'), its statements with an unfixable gap: how many before each statement of the phase, and in all. */
+interface GapCounts {
+  before: Map<Statement, number>;
+  total: number;
+}
+
+const gapCounts = new WeakMap<MigrationUnit, Map<string, GapCounts>>();
+
+function gapCountsOf(unit: MigrationUnit, phase: string): GapCounts {
+  let perPhase = gapCounts.get(unit);
+  if (!perPhase) gapCounts.set(unit, (perPhase = new Map()));
+  let c = perPhase.get(phase);
+  if (c) return c;
+  c = { before: new Map(), total: 0 };
+  for (const o of unit.statements) {
+    if (o.phase === 'other' || (phase !== '*' && o.phase !== phase)) continue;
+    c.before.set(o, c.total);
+    if (hasUnfixableGap(unit, o)) c.total++;
+  }
+  perPhase.set(phase, c);
+  return c;
 }
 
 /** Per statement, whether it has an IF [NOT] EXISTS gap no fix closes: asked for every finding of a file, so read once each. */
@@ -163,9 +191,8 @@ function leaveFrameworkTransaction(unit: MigrationUnit, s: Statement, counts: Un
   // A framework with a per-statement way out (Alembic's autocommit_block) takes only this statement out; what ran before it is committed.
   const out = unit.edits.runOutsideTransaction?.(s, first) ?? null;
   if (out) {
-    const at = countsOf(unit).position.get(s) ?? 0;
-    const stuck = exposedUnfixable(unit, s, (o) => o.phase === s.phase && (countsOf(unit).position.get(o) ?? 0) < at);
-    if (stuck.length) return { edits: [], applicability: 'display-only', note: splitNote(stuck.length) };
+    const stuck = exposedUnfixable(unit, s, 'before');
+    if (stuck) return { edits: [], applicability: 'display-only', note: splitNote(stuck) };
     return { edits: out.edits, applicability: 'unsafe', note: `; ${out.how} (unsafe: ${out.caveat})`, firstPlaced: first !== undefined };
   }
   const edits = unit.edits.disableTransaction?.(s.phase) ?? null;
@@ -173,8 +200,8 @@ function leaveFrameworkTransaction(unit: MigrationUnit, s: Statement, counts: Un
     const how = unit.wrapped.switchAdvice ?? (unit.language !== 'sql' ? "run it outside the framework's transaction" : "run it outside the runner's transaction");
     return { edits: [], applicability: 'display-only', note: `; ${how}` };
   }
-  const stuck = exposedUnfixable(unit, s, (o) => scope === '*' || o.phase === scope);
-  if (stuck.length) return { edits: [], applicability: 'display-only', note: splitNote(stuck.length) };
+  const stuck = exposedUnfixable(unit, s, scope);
+  if (stuck) return { edits: [], applicability: 'display-only', note: splitNote(stuck) };
   const others = (counts.needingTransaction.get(scope) ?? 0) - (needsTransaction(s) ? 1 : 0);
   if (others > 0) {
     return { edits, applicability: 'unsafe', note: `; unsafe: switching the transaction off also leaves ${others} other statement(s) in this migration without one (better: split them into their own migration)` };
