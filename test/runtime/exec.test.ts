@@ -102,7 +102,7 @@ forEachServer('migrun exec', (server) => {
     const blocker = await idleInTransaction(url, 'SELECT * FROM leads');
     try {
       const cmd = ['--', 'psql', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', join(dir, 'm.sql')];
-      const failed = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', ...cmd], { timeoutMs: 30_000 });
+      const failed = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '500ms', ...cmd], { timeoutMs: 30_000 });
       assert.equal(failed.code, 3, 'psql exits 3 when a script fails under ON_ERROR_STOP');
       assert.ok(failed.ms < 8000, `failed after ${failed.ms}ms`);
       assert.match(failed.stderr, /canceling statement due to lock timeout/);
@@ -112,7 +112,7 @@ forEachServer('migrun exec', (server) => {
       assert.equal(await hasColumn(url), false);
       assert.ok(await alive(url, blocker.pid));
 
-      const ok = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '200ms', ...cmd], { timeoutMs: 30_000 });
+      const ok = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--report-after', '100ms', '--terminate-idle', '200ms', ...cmd], { timeoutMs: 30_000 });
       assert.equal(ok.code, 0, ok.stderr);
       assert.match(ok.stderr, new RegExp(`terminated pid ${blocker.pid} \\(application "idle-blocker", user postgres\\): idle in transaction for [^;]*; it was running: SELECT \\* FROM leads`));
       assert.equal(await hasColumn(url), true);
@@ -127,14 +127,14 @@ forEachServer('migrun exec', (server) => {
     const blocker = await idleInTransaction(url, 'SELECT * FROM leads');
     try {
       const cmd = ['--', 'npx', '--no-install', 'knex', 'migrate:latest'];
-      const failed = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', ...cmd], { cwd: knexProject, timeoutMs: 60_000 });
+      const failed = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '500ms', ...cmd], { cwd: knexProject, timeoutMs: 60_000 });
       assert.equal(failed.code, 1, failed.stdout + failed.stderr);
       assert.match(failed.stdout + failed.stderr, /canceling statement due to lock timeout/);
       assert.match(failed.stderr, new RegExp(`for AccessExclusiveLock on leads: alter table "leads" add column "last_call_direction"[^]*pid ${blocker.pid} \\(application "idle-blocker"`));
       const before = await query<{ n: number }>(url, 'SELECT count(*)::int AS n FROM knex_migrations');
       assert.equal(before[0]!.n, 0, "knex's transaction rolled back: nothing recorded");
 
-      const ok = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '0s', ...cmd], { cwd: knexProject, timeoutMs: 60_000 });
+      const ok = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--report-after', '100ms', '--terminate-idle', '0s', ...cmd], { cwd: knexProject, timeoutMs: 60_000 });
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       assert.match(ok.stdout, /Batch 1 run: 1 migrations/);
       assert.match(ok.stderr, new RegExp(`terminated pid ${blocker.pid} `));
@@ -151,7 +151,7 @@ forEachServer('migrun exec', (server) => {
     const blocker = await idleInTransaction(url, 'SELECT * FROM leads');
     try {
       const cmd = ['--', DEBIAN_PYTHON, '-m', 'alembic', 'upgrade', 'head'];
-      const failed = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', ...cmd], { cwd: alembicProject, timeoutMs: 60_000 });
+      const failed = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '500ms', ...cmd], { cwd: alembicProject, timeoutMs: 60_000 });
       assert.equal(failed.code, 1, failed.stdout + failed.stderr);
       assert.match(failed.stderr, /LockNotAvailable|canceling statement due to lock timeout/);
       assert.match(failed.stderr, new RegExp(`for AccessExclusiveLock on leads: ALTER TABLE leads ADD COLUMN last_call_direction[^]*pid ${blocker.pid} \\(application "idle-blocker"`));
@@ -159,7 +159,7 @@ forEachServer('migrun exec', (server) => {
       if (versions[0]!.n) assert.deepEqual(await query(url, 'SELECT version_num FROM alembic_version'), [], "Alembic's transaction rolled back: nothing recorded");
       assert.equal(await hasColumn(url), false);
 
-      const ok = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '0s', ...cmd], { cwd: alembicProject, timeoutMs: 60_000 });
+      const ok = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--report-after', '100ms', '--terminate-idle', '0s', ...cmd], { cwd: alembicProject, timeoutMs: 60_000 });
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       assert.match(ok.stderr, new RegExp(`terminated pid ${blocker.pid} `));
       assert.equal(await hasColumn(url), true);
@@ -181,7 +181,7 @@ forEachServer('migrun exec', (server) => {
       await active.query('BEGIN');
       await active.query('SELECT * FROM leads');
       const sleeping = active.query('SELECT pg_sleep(60)').catch(() => undefined);
-      const r = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--terminate-idle', '0s', '--', 'psql', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', join(dir, 'm.sql')], { timeoutMs: 30_000 });
+      const r = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '500ms', '--report-after', '100ms', '--terminate-idle', '0s', '--', 'psql', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', join(dir, 'm.sql')], { timeoutMs: 30_000 });
       assert.equal(r.code, 3, 'the active blocker still blocks it');
       assert.match(r.stderr, new RegExp(`pid ${active.pid} \\(application "active-blocker", user postgres\\): active for`));
       assert.match(r.stderr, new RegExp(`terminated pid ${idle.pid} \\(application "idle-blocker"`));
@@ -201,7 +201,7 @@ forEachServer('migrun exec', (server) => {
     try {
       const named = new URL(url);
       named.searchParams.set('application_name', 'custom-app');
-      const r = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '1s', '--', 'psql', '-v', 'ON_ERROR_STOP=1', '-d', named.toString(), '-f', join(dir, 'm.sql')], { timeoutMs: 30_000 });
+      const r = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '500ms', '--', 'psql', '-v', 'ON_ERROR_STOP=1', '-d', named.toString(), '-f', join(dir, 'm.sql')], { timeoutMs: 30_000 });
       assert.equal(r.code, 3);
       assert.match(r.stderr, /pid \d+ \(application "custom-app"\) started after the command and no session carries application_name "migrun-exec-[0-9a-f]+": taken as the command's/);
       assert.match(r.stderr, new RegExp(`blocked by:\\n {4}pid ${blocker.pid} \\(application "idle-blocker"`));
@@ -223,7 +223,7 @@ forEachServer('migrun exec', (server) => {
       .then(() => waitFor(async () => (await waiting()) === 0, 30_000, 'that session to give up on the lock (its 400ms lock timeout)'))
       .then(() => blocker.query('COMMIT'));
     try {
-      const r = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '400ms', '--retries', '6', '--retry-delay', '400ms', '--', ...command(url, join(dir, 'm.sql'))], { timeoutMs: 30_000 });
+      const r = await migrunIn(['exec', '--database-url', url, '--lock-timeout', '400ms', '--retries', '6', '--retry-delay', '100ms', '--', ...command(url, join(dir, 'm.sql'))], { timeoutMs: 30_000 });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /the command succeeded on run [2-7]/);
       assert.equal(await hasColumn(url), true);
