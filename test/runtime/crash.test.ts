@@ -65,6 +65,9 @@ forEachServer('migrun concurrency and crashes', (server) => {
     } finally {
       first.child.kill('SIGKILL');
       await first.done;
+      // Cleanup, not under test (the kill -9 test below waits for the server to end an orphan by itself, within
+      // client_connection_check_interval): end the orphaned backend at once.
+      if (paused) await query(url, 'SELECT pg_terminate_backend($1)', [paused]);
       await waitFor(async () => (await query(url, 'SELECT 1 FROM pg_stat_activity WHERE pid = $1', [paused])).length === 0, 5000, 'the orphaned backend to end');
     }
   });
