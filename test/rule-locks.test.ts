@@ -166,7 +166,9 @@ forEachServer('rule lock claims against pg_locks', (server: TestServer) => {
       }
     });
   }
-});
+  // Three fixtures at once: each has a database of its own, and what it observes is its own backend's locks (or,
+  // for the concurrent forms, waits that only transactions of its own database cause).
+}, { concurrency: 3 });
 
 /** Rules whose bad fixtures cannot be run, and why. */
 const LEFT_OUT: Record<string, string> = {

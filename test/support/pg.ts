@@ -151,8 +151,9 @@ export class TestServer {
  * (skipped, with its reason, when the 15 binaries are missing), or just the
  * `DATABASE_URL` server. Outside the runner, one server per block, started before
  * its tests and stopped after them; under it, the runner's shared server of that version.
+ * `options.concurrency`: how many of the block's tests run at once (default 1, one after another).
  */
-export function forEachServer(name: string, fn: (server: TestServer) => void): void {
+export function forEachServer(name: string, fn: (server: TestServer) => void, options: { concurrency?: number } = {}): void {
   const targets: { label: string; version: PgVersion | 'external'; skip?: string }[] = process.env.DATABASE_URL
     ? [{ label: 'DATABASE_URL', version: 'external' }]
     : [
@@ -163,7 +164,7 @@ export function forEachServer(name: string, fn: (server: TestServer) => void): v
         })(),
       ];
   for (const t of targets) {
-    describe(`${name} [${t.label}]`, t.skip ? { skip: t.skip } : {}, () => {
+    describe(`${name} [${t.label}]`, { ...(t.skip ? { skip: t.skip } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}) }, () => {
       const server = new TestServer(t.version);
       before(() => server.start(), { timeout: 120_000 });
       after(() => server.stop(), { timeout: 60_000 });
