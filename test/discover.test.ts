@@ -1,7 +1,7 @@
 /** File discovery: each file once by real path, only regular files from a walk, and what it skipped said with --debug. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
@@ -35,6 +35,16 @@ describe('discoverFiles', () => {
     const files = await discoverFiles(['sub/loop/sub/b.sql', 'sub'], dir);
     // Walking sub/ meets a.sql only through the loop.
     assert.deepEqual(files.map((f) => relative(dir, f)), ['sub/loop/a.sql', 'sub/loop/sub/b.sql']);
+  });
+  test('a file named through a linked folder and met again by a walk of its real folder is listed once; hard links are two files', async () => {
+    const dir = tree();
+    symlinkSync('sub', join(dir, 'via'));
+    linkSync(join(dir, 'sub', 'b.sql'), join(dir, 'hard.sql'));
+    const debug: string[] = [];
+    const files = await discoverFiles(['via/b.sql', 'sub', 'hard.sql'], dir, [], { debug: (m) => debug.push(m) });
+    // The walk of sub/ meets a.sql and hard.sql through its loop first; hard.sql and b.sql (one inode, two real paths) are both listed.
+    assert.deepEqual(files.map((f) => relative(dir, f)), ['sub/loop/a.sql', 'sub/loop/hard.sql', 'via/b.sql']);
+    assert.ok(debug.includes('sub/b.sql: the same file as via/b.sql, linted once'), debug.join('\n'));
   });
   test('a walk skips FIFOs and links to them, and says so with --debug', async () => {
     const dir = tree();

@@ -5,6 +5,7 @@
  * it (symbolic links, a loop of them, a file named and also walked).
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Ignore } from 'ignore';
@@ -61,18 +62,15 @@ export async function discoverFiles(paths: string[], cwd: string, extraIgnores: 
     await loadIgnores();
     return (await import('tinyglobby')).glob(pattern, opts);
   };
-  /** Real path → the path it was first met under. */
-  const found = new Map<string, string>();
-  const add = async (abs: string) => {
-    let real = abs;
-    try {
-      real = realpathSync.native(abs); // synchronous: one thread-pool round trip per file cost more than the call
-    } catch {
-      // A path that does not resolve (a dangling link named explicitly) stays as it is: reading it reports why.
-    }
-    const first = found.get(real);
-    if (first === undefined) found.set(real, abs);
-    else if (first !== abs) debug?.(`${relative(cwd, abs) || abs}: the same file as ${relative(cwd, first) || first}, linted once`);
+  /**
+   * The files met, in order, with the file each is (device and inode, from a stat, or null when it
+   * cannot be read). Paths are kept once per real path; but two paths can share a real path only if
+   * they share an inode, so only those that do (a link and its target, hard links) need the real-path
+   * look-up, a system call per path.
+   */
+  const met: { abs: string; inode: string | null }[] = [];
+  const add = (abs: string, s: Stats | undefined) => {
+    met.push({ abs, inode: s ? `${s.dev}:${s.ino}` : null });
   };
   /** Walked or globbed files: regular files only (a symbolic link to a FIFO is skipped too). */
   const addWalked = async (files: string[]) => {
@@ -93,7 +91,7 @@ export async function discoverFiles(paths: string[], cwd: string, extraIgnores: 
         debug?.(`${relative(cwd, abs)}: skipped: its name says it is a migration for ${other} (pop runs it only there), not for PostgreSQL`);
         continue;
       }
-      await add(abs);
+      add(abs, s);
     }
   };
 
@@ -105,7 +103,7 @@ export async function discoverFiles(paths: string[], cwd: string, extraIgnores: 
         await addWalked(files.filter(isMigrationSource));
         if (debug) await reportSpecialFiles(abs, cwd, ignored, debug);
       } else {
-        await add(abs); // named explicitly: linted whatever the ignores say
+        add(abs, statSync(abs, { throwIfNoEntry: false })); // named explicitly: linted whatever the ignores say
       }
       continue;
     }
@@ -115,7 +113,7 @@ export async function discoverFiles(paths: string[], cwd: string, extraIgnores: 
     if (sources.length === 0) throw new UsageError(`"${p}" matches only files miglint does not read (it reads ${supportedExtensions().join(', ')})`);
     await addWalked(sources);
   }
-  return [...found.values()].sort();
+  return [...onePerFile(met, debug, cwd)].sort();
 }
 
 /**
@@ -133,5 +131,32 @@ async function reportSpecialFiles(dir: string, cwd: string, ignored: (abs: strin
     if (segments.some((s) => s.startsWith('.') || IGNORED_DIRS.includes(s)) || ignored(abs)) continue;
     const s = await stat(abs).catch(() => null);
     debug(`${relative(cwd, abs)}: skipped: ${s ? fileKind(s) : 'a special file'}, not a regular file`);
+  }
+}
+
+/**
+ * The paths of `met` (in the order met), one per real path: the first met is kept, a later path to
+ * the same file is left out (said on `debug`). A path whose inode no other path has is its own file.
+ */
+function onePerFile(met: { abs: string; inode: string | null }[], debug: ((message: string) => void) | null, cwd: string): string[] {
+  const perInode = new Map<string, number>();
+  for (const m of met) if (m.inode !== null) perInode.set(m.inode, (perInode.get(m.inode) ?? 0) + 1);
+  /** Real path → the path it was first met under. */
+  const found = new Map<string, string>();
+  for (const { abs, inode } of met) {
+    const real = inode !== null && perInode.get(inode) === 1 ? abs : realPath(abs);
+    const first = found.get(real);
+    if (first === undefined) found.set(real, abs);
+    else if (first !== abs) debug?.(`${relative(cwd, abs) || abs}: the same file as ${relative(cwd, first) || first}, linted once`);
+  }
+  return [...found.values()];
+}
+
+/** A path's real path, or the path itself when it does not resolve (a dangling link named explicitly: reading it reports why). */
+function realPath(abs: string): string {
+  try {
+    return realpathSync.native(abs); // synchronous: one thread-pool round trip per file cost more than the call
+  } catch {
+    return abs;
   }
 }
