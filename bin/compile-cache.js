@@ -1,5 +1,6 @@
-// Keeps V8's compiled code of the TypeScript compiler and ts-morph on disk between runs. Compiling
-// the compiler's 9 MB of JavaScript is most of a short TS/JS run's start-up.
+// Keeps V8's compiled code of the TypeScript compiler and ts-morph, and of miglint's own bundle, on
+// disk between runs. Compiling the compiler's 9 MB of JavaScript is most of a short TS/JS run's
+// start-up; compiling miglint's bundle is a good part of a short SQL run's.
 //
 // The cache lives in the user's own cache directory (`$XDG_CACHE_HOME/miglint`, else
 // `~/.cache/miglint`; `%LOCALAPPDATA%\miglint` on Windows), never in the shared temporary directory,
@@ -8,7 +9,7 @@
 // written (a read-only home, a full disk) only makes the run compile as it would without one.
 //
 // Node.js 22.1 and later have it built in (`module.enableCompileCache`). On older versions this file
-// does the same for the three big CommonJS files (see `codeCache`). It replaces the
+// does the same for the big CommonJS files a run loads (see `CACHED` and `codeCache`). It replaces the
 // v8-compile-cache-lib package, measured here to cost more than it saved: that package keeps one blob
 // for every checkout it has seen (25 MB after four), reads all of it on each run, hashes every module's
 // source, and writes the whole blob back on every run, as V8 produces new cache data even when the
@@ -50,8 +51,11 @@ export function enableCompileCache() {
   return dir;
 }
 
-/** The CommonJS files worth a cache entry: ts-morph and the TypeScript compiler it bundles (megabytes each). */
-const CACHED = /[\\/]node_modules[\\/](?:ts-morph[\\/]dist[\\/]ts-morph\.js|@ts-morph[\\/]common[\\/]dist[\\/][\w-]+\.js)$/;
+/**
+ * The CommonJS files worth a cache entry: ts-morph and the TypeScript compiler it bundles (megabytes
+ * each), and miglint's own bundle (dist/bundle/cli/*.js, see scripts/bundle.js), which every run loads.
+ */
+const CACHED = /[\\/]node_modules[\\/](?:ts-morph[\\/]dist[\\/]ts-morph\.js|@ts-morph[\\/]common[\\/]dist[\\/][\w-]+\.js)$|[\\/]dist[\\/]bundle[\\/]cli[\\/][\w-]+\.js$/;
 
 /** Entries not rewritten for this long are removed when another is written (ms): old checkouts' and versions'. */
 const STALE_MS = 30 * 24 * 3600 * 1000;

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { enableCompileCache } from './compile-cache.js';
 
@@ -13,17 +14,19 @@ enableCompileCache();
 // for it at exit (one SQL file: 0.37 s with it, 0.24 s without). Set before any WebAssembly compiles.
 setFlagsFromString('--liftoff-only');
 
-// `npm run build` also bundles miglint's own modules (dependencies stay as they are) into a few
-// files under dist/bundle: one read each instead of about 200 module loads. The bundle is used when
-// it is at least as new as the last TypeScript build, so running `tsc` alone never runs stale code.
+// `npm run build` also bundles miglint's own modules (dependencies stay as they are) into one
+// CommonJS file per entry under dist/bundle/cli: one read instead of about 200 module loads, and
+// compiled code that the compile cache keeps (Node.js 20 keeps none for ES modules). The bundle is
+// used when it is at least as new as the last TypeScript build, so running `tsc` alone never runs
+// stale code; without one, the ES modules in dist/src run.
 const built = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
 const bundle = built('../dist/bundle/cli/miglint.js');
 const tsc = built('../dist/.tsbuildinfo');
-const code = bundle !== undefined && (tsc === undefined || bundle >= tsc) ? '../dist/bundle/cli' : null;
+const load = bundle !== undefined && (tsc === undefined || bundle >= tsc) ? (name) => createRequire(import.meta.url)(`../dist/bundle/cli/${name}.js`) : null;
 
 if (process.argv[2] === 'lsp') {
   // The language server starts without loading the command line's modules.
-  const { startLanguageServer } = await import(code ? `${code}/server.js` : '../dist/src/lsp/server.js');
+  const { startLanguageServer } = load ? load('server') : await import('../dist/src/lsp/server.js');
   await startLanguageServer({ input: process.stdin, output: process.stdout, cwd: process.cwd() });
 } else {
   // A reader that goes away (`miglint ... | head`) closes the pipe: the rest of the output has no one to
@@ -31,6 +34,6 @@ if (process.argv[2] === 'lsp') {
   process.stdout.on('error', (e) => {
     if (e.code !== 'EPIPE') throw e;
   });
-  const { main } = await import(code ? `${code}/miglint.js` : '../dist/src/cli/miglint.js');
+  const { main } = load ? load('miglint') : await import('../dist/src/cli/miglint.js');
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,14 +1,15 @@
 /**
  * bin/compile-cache.js: the compiled code of a run's modules is kept in the user's cache directory
  * (never the shared temporary directory), a run with a warm cache reports exactly what a run
- * without one does, a warm run rewrites nothing, a changed module is never run from stale code,
- * and `MIGLINT_COMPILE_CACHE=0` leaves nothing on disk.
+ * without one does, a warm run rewrites nothing, a changed module (a dependency's or miglint's own
+ * bundle) is never run from stale code, an SQL run caches no more than the bundle, and
+ * `MIGLINT_COMPILE_CACHE=0` leaves nothing on disk.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import Module from 'node:module';
 import { describe, test } from 'node:test';
 import { repoRoot } from './support/paths.js';
@@ -57,24 +58,28 @@ describe('compile cache', () => {
     assert.deepEqual(filesIn(join(xdg, 'miglint')), cached);
   });
 
-  test('a module changed in place, even to the same length, runs its new code and its entry is rewritten', () => {
-    if (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function') return; // Node.js's own cache checks the source itself.
-    const root = mkdtempSync(join(tmpdir(), 'miglint-cc-mod-'));
-    const dir = join(root, 'node_modules', 'ts-morph', 'dist');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'ts-morph.js');
-    const cacheDir = join(root, 'cache');
-    writeFileSync(file, 'module.exports = "first";\n');
-    assert.equal(requireCached(file, cacheDir), 'first');
-    const written = filesIn(cacheDir);
-    assert.equal(written.length, 1);
-    assert.equal(requireCached(file, cacheDir), 'first');
-    assert.deepEqual(filesIn(cacheDir), written);
-    writeFileSync(file, 'module.exports = "other";\n');
-    assert.equal(requireCached(file, cacheDir), 'other');
-    assert.notDeepEqual(filesIn(cacheDir), written);
-    assert.equal(requireCached(file, cacheDir), 'other');
-  });
+  // One file of each kind the cache covers: a dependency's (the TypeScript compiler's, through
+  // ts-morph) and miglint's own bundle, which `npm run build` rewrites whenever the sources change.
+  for (const rel of [['node_modules', 'ts-morph', 'dist', 'ts-morph.js'], ['dist', 'bundle', 'cli', 'miglint.js']]) {
+    test(`a module changed in place, even to the same length, runs its new code and its entry is rewritten (${rel.join('/')})`, () => {
+      if (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function') return; // Node.js's own cache checks the source itself.
+      const root = mkdtempSync(join(tmpdir(), 'miglint-cc-mod-'));
+      const dir = join(root, ...rel.slice(0, -1));
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, rel.at(-1)!);
+      const cacheDir = join(root, 'cache');
+      writeFileSync(file, 'module.exports = "first";\n');
+      assert.equal(requireCached(file, cacheDir), 'first');
+      const written = filesIn(cacheDir);
+      assert.equal(written.length, 1);
+      assert.equal(requireCached(file, cacheDir), 'first');
+      assert.deepEqual(filesIn(cacheDir), written);
+      writeFileSync(file, 'module.exports = "other";\n');
+      assert.equal(requireCached(file, cacheDir), 'other');
+      assert.notDeepEqual(filesIn(cacheDir), written);
+      assert.equal(requireCached(file, cacheDir), 'other');
+    });
+  }
 
   test('MIGLINT_CACHE_DIR names the directory; MIGLINT_COMPILE_CACHE=0 writes nothing', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'miglint-cache-')), 'here');
@@ -86,10 +91,17 @@ describe('compile cache', () => {
     assert.ok(filesIn(dir).length > 0);
   });
 
-  test('an SQL-only run neither reads nor writes it (it holds the TypeScript compiler)', () => {
+  test('an SQL-only run caches at most miglint\'s own bundle, never the TypeScript compiler', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'miglint-cache-')), 'sql');
     const r = run({ MIGLINT_CACHE_DIR: dir }, join(repoRoot, 'fixtures', 'rules', 'require-concurrent-index-creation', 'bad.sql'));
     assert.equal(r.code, 1, r.stderr);
-    assert.deepEqual(filesIn(dir), []);
+    // Each entry's first line is its stamp, which starts with the cached file's path.
+    const cachedFiles = filesIn(dir).map((f) => (JSON.parse(readFileSync(f.path, 'latin1').split('\n', 1)[0]!) as string[])[0]!);
+    const bundle = join(repoRoot, 'dist', 'bundle', 'cli') + sep;
+    assert.deepEqual(cachedFiles.filter((f) => !f.startsWith(bundle)), []);
+    if (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache !== 'function' && existsSync(bundle) && statSync(join(bundle, 'miglint.js')).mtimeMs >= statSync(join(repoRoot, 'dist', '.tsbuildinfo')).mtimeMs) {
+      // The bundle is what bin/miglint.js runs: its compiled code is kept.
+      assert.deepEqual(cachedFiles, [join(bundle, 'miglint.js')]);
+    }
   });
 });

@@ -40,8 +40,9 @@ export function withRuleTable(text: string, rules: readonly Rule[]): string {
   return text.slice(0, a) + ruleTable(rules) + text.slice(b + TABLE_END.length);
 }
 
+// Run as a script (not imported): rewrites the table in the named file. No top-level await, so the
+// command line's CommonJS bundle (which includes this module) can hold it.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[2] === '--write' && process.argv[3]) {
-  const { rules } = await import('../../rules/index.js');
   const file = process.argv[3];
-  writeFileSync(file, withRuleTable(readFileSync(file, 'utf8'), rules));
+  void import('../../rules/index.js').then(({ rules }) => writeFileSync(file, withRuleTable(readFileSync(file, 'utf8'), rules)));
 }
