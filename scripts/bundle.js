@@ -12,10 +12,12 @@ import { build } from 'esbuild';
 const OUT = 'dist/bundle/cli';
 
 /**
- * Dependencies compiled into the bundle. chalk 5 is published as ES modules only: bundled, the
- * command line never starts Node.js's ES module loader for it.
+ * Dependencies compiled into the bundle (and so into its compile cache entry). chalk 5 is published
+ * as ES modules only: bundled, the command line never starts Node.js's ES module loader for it.
+ * commander parses every run's arguments; bundled, it loads node:child_process only when asked to
+ * (see `lazyChildProcess`).
  */
-const BUNDLED = new Set(['chalk']);
+const BUNDLED = new Set(['chalk', 'commander']);
 
 /** Bare imports are external (loaded from node_modules at run time) unless BUNDLED names their package. */
 const dependencies = {
@@ -29,6 +31,23 @@ const dependencies = {
   },
 };
 
+/**
+ * commander requires node:child_process (which loads net, dgram and more: about 4 ms) when it is
+ * loaded, to start the executables of git-style subcommands, which miglint has none of. In the
+ * bundle it is required on first use instead. The build fails if commander's line changes.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const line = "const childProcess = require('node:child_process');";
+      const code = readFileSync(args.path, 'utf8');
+      if (code.split(line).length !== 2) throw new Error(`${args.path}: expected one \`${line}\``);
+      return { contents: code.replace(line, "const childProcess = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });"), loader: 'js' };
+    });
+  },
+};
+
 rmSync('dist/bundle', { recursive: true, force: true });
 const { metafile } = await build({
   entryPoints: ['dist/src/cli/miglint.js', 'dist/src/lsp/server.js', 'dist/src/lint/pool-worker.js'],
@@ -38,7 +57,7 @@ const { metafile } = await build({
   target: 'node20',
   entryNames: '[name]',
   outdir: OUT,
-  plugins: [dependencies],
+  plugins: [dependencies, lazyChildProcess],
   metafile: true,
   // The modules find files next to them (rules/*.md, package.json, the pool's worker) from
   // import.meta.url; in CommonJS that is the bundle file's own URL. The bundle sits as deep below
