@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { setFlagsFromString } from 'node:v8';
-import { enableCompileCache } from './compile-cache.js';
+// CommonJS (bin/package.json): an ES module entry starts Node.js's ES module loader, about 5 ms of a
+// short run, and the bundle below is CommonJS too.
+'use strict';
+const { statSync } = require('node:fs');
+const { join } = require('node:path');
+const { setFlagsFromString } = require('node:v8');
+const { enableCompileCache } = require('./compile-cache.js');
 
 // Compiled code of the modules a run loads (the TypeScript compiler's most of all) is kept on disk
 // between runs: compiling it is most of a short run's start-up.
@@ -19,21 +22,26 @@ setFlagsFromString('--liftoff-only');
 // compiled code that the compile cache keeps (Node.js 20 keeps none for ES modules). The bundle is
 // used when it is at least as new as the last TypeScript build, so running `tsc` alone never runs
 // stale code; without one, the ES modules in dist/src run.
-const built = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
+const built = (path) => statSync(join(__dirname, path), { throwIfNoEntry: false })?.mtimeMs;
 const bundle = built('../dist/bundle/cli/miglint.js');
 const tsc = built('../dist/.tsbuildinfo');
-const load = bundle !== undefined && (tsc === undefined || bundle >= tsc) ? (name) => createRequire(import.meta.url)(`../dist/bundle/cli/${name}.js`) : null;
+const load = bundle !== undefined && (tsc === undefined || bundle >= tsc) ? (name) => require(`../dist/bundle/cli/${name}.js`) : null;
 
-if (process.argv[2] === 'lsp') {
-  // The language server starts without loading the command line's modules.
-  const { startLanguageServer } = load ? load('server') : await import('../dist/src/lsp/server.js');
-  await startLanguageServer({ input: process.stdin, output: process.stdout, cwd: process.cwd() });
-} else {
-  // A reader that goes away (`miglint ... | head`) closes the pipe: the rest of the output has no one to
-  // read it, so it is dropped, and the run still ends with its exit code (not a crash on EPIPE).
-  process.stdout.on('error', (e) => {
-    if (e.code !== 'EPIPE') throw e;
-  });
-  const { main } = load ? load('miglint') : await import('../dist/src/cli/miglint.js');
-  process.exitCode = await main(process.argv.slice(2));
+async function run() {
+  if (process.argv[2] === 'lsp') {
+    // The language server starts without loading the command line's modules.
+    const { startLanguageServer } = load ? load('server') : await import('../dist/src/lsp/server.js');
+    await startLanguageServer({ input: process.stdin, output: process.stdout, cwd: process.cwd() });
+  } else {
+    // A reader that goes away (`miglint ... | head`) closes the pipe: the rest of the output has no one to
+    // read it, so it is dropped, and the run still ends with its exit code (not a crash on EPIPE).
+    process.stdout.on('error', (e) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+    const { main } = load ? load('miglint') : await import('../dist/src/cli/miglint.js');
+    process.exitCode = await main(process.argv.slice(2));
+  }
 }
+
+// What main does not handle itself is thrown as an uncaught exception: printed, and exit code 1.
+run().catch((e) => process.nextTick(() => { throw e; }));

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { enableCompileCache } from './compile-cache.js';
+// CommonJS, as bin/package.json says (see miglint.js); migrun's own modules are ES modules.
+'use strict';
+const { enableCompileCache } = require('./compile-cache.js');
 
 // Compiled code of the modules a run loads is kept on disk between runs (see compile-cache.js).
 enableCompileCache();
@@ -9,6 +11,6 @@ enableCompileCache();
 process.stdout.on('error', (e) => {
   if (e.code !== 'EPIPE') throw e;
 });
-const { main } = await import('../dist/src/cli/migrun.js');
-
-await main();
+import('../dist/src/cli/migrun.js')
+  .then(({ main }) => main())
+  .catch((e) => process.nextTick(() => { throw e; }));
