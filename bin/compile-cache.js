@@ -57,9 +57,10 @@ function enableCompileCache() {
 
 /**
  * The CommonJS files worth a cache entry: ts-morph and the TypeScript compiler it bundles (megabytes
- * each), and miglint's own bundle (dist/bundle/cli/*.js, see scripts/bundle.js), which every run loads.
+ * each), the SQL parser's JavaScript (libpg-query's glue of its WebAssembly), and miglint's own bundle
+ * (dist/bundle/cli/*.js, see scripts/bundle.js): every run loads the last two.
  */
-const CACHED = /[\\/]node_modules[\\/](?:ts-morph[\\/]dist[\\/]ts-morph\.js|@ts-morph[\\/]common[\\/]dist[\\/][\w-]+\.js)$|[\\/]dist[\\/]bundle[\\/]cli[\\/][\w-]+\.js$/;
+const CACHED = /[\\/]node_modules[\\/](?:ts-morph[\\/]dist[\\/]ts-morph\.js|@ts-morph[\\/]common[\\/]dist[\\/][\w-]+\.js)$|[\\/]node_modules[\\/]libpg-query[\\/]wasm[\\/](?:index\.cjs|libpg-query\.js)$|[\\/]dist[\\/]bundle[\\/]cli[\\/][\w-]+\.js$/;
 
 /** Entries not rewritten for this long are removed when another is written (ms): old checkouts' and versions'. */
 const STALE_MS = 30 * 24 * 3600 * 1000;
