@@ -10,7 +10,7 @@
 // written (a read-only home, a full disk) only makes the run compile as it would without one.
 //
 // Node.js 22.1 and later have it built in (`module.enableCompileCache`). On older versions this file
-// does the same for the big CommonJS files a run loads (see `CACHED` and `codeCache`). It replaces the
+// does the same for the big CommonJS files a run loads (see `isCached` and `codeCache`). It replaces the
 // v8-compile-cache-lib package, measured here to cost more than it saved: that package keeps one blob
 // for every checkout it has seen (25 MB after four), reads all of it on each run, hashes every module's
 // source, and writes the whole blob back on every run, as V8 produces new cache data even when the
@@ -22,7 +22,7 @@
 const { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { homedir } = require('node:os');
-const { dirname, join } = require('node:path');
+const { dirname, join, sep } = require('node:path');
 const { Script } = require('node:vm');
 
 /** The directory to keep compiled code in, or null when there is none to use. */
@@ -59,9 +59,19 @@ function enableCompileCache() {
 /**
  * The CommonJS files worth a cache entry: ts-morph and the TypeScript compiler it bundles (megabytes
  * each), the SQL parser's JavaScript (libpg-query's glue of its WebAssembly), and miglint's own bundle
- * (dist/bundle/cli/*.js, see scripts/bundle.js): every run loads the last two.
+ * (dist/bundle/cli/*.js next to this bin/, see scripts/bundle.js): every run loads the last two.
  */
-const CACHED = /[\\/]node_modules[\\/](?:ts-morph[\\/]dist[\\/]ts-morph\.js|@ts-morph[\\/]common[\\/]dist[\\/][\w-]+\.js)$|[\\/]node_modules[\\/]libpg-query[\\/]wasm[\\/](?:index\.cjs|libpg-query\.js)$|[\\/]dist[\\/]bundle[\\/]cli[\\/][\w-]+\.js$/;
+const CACHED = /[\\/]node_modules[\\/](?:ts-morph[\\/]dist[\\/]ts-morph\.js|@ts-morph[\\/]common[\\/]dist[\\/][\w-]+\.js)$|[\\/]node_modules[\\/]libpg-query[\\/]wasm[\\/](?:index\.cjs|libpg-query\.js)$/;
+const BUNDLE = join(__dirname, '..', 'dist', 'bundle', 'cli') + sep;
+
+/**
+ * Whether `filename` gets a cache entry. Only this package's own bundle: code compiled here cannot
+ * run import() on Node.js 20 (the bundle calls import.cjs for that), so no other file named like it
+ * is taken.
+ */
+function isCached(filename) {
+  return CACHED.test(filename) || (filename.startsWith(BUNDLE) && /^[\w-]+\.js$/.test(filename.slice(BUNDLE.length)));
+}
 
 /** Entries not rewritten for this long are removed when another is written (ms): old checkouts' and versions'. */
 const STALE_MS = 30 * 24 * 3600 * 1000;
@@ -79,7 +89,7 @@ function codeCache(dir) {
   const compile = Module.prototype._compile;
   const toWrite = [];
   Module.prototype._compile = function (content, filename) {
-    if (!CACHED.test(filename)) return compile.call(this, content, filename);
+    if (!isCached(filename)) return compile.call(this, content, filename);
     const entry = join(dir, `${entryName(filename)}.v8`);
     const stamp = stampOf(filename);
     const cached = stamp && readEntry(entry, stamp);

@@ -1,10 +1,10 @@
 /**
  * bin/compile-cache.js: the compiled code of a run's modules is kept in the user's cache directory
  * (never the shared temporary directory), a run with a warm cache reports exactly what a run
- * without one does, a warm run rewrites nothing, a changed module (a dependency's or miglint's own
- * bundle) is never run from stale code, an SQL run caches no more than the bundle and the SQL
- * parser's JavaScript, and
- * `MIGLINT_COMPILE_CACHE=0` leaves nothing on disk.
+ * without one does, a warm run rewrites nothing, a changed module is never run from stale code
+ * (miglint's own bundle: test/bin-entry.test.ts), only this package's bundle is taken for it, an SQL
+ * run caches no more than the bundle and the SQL parser's JavaScript, and `MIGLINT_COMPILE_CACHE=0`
+ * leaves nothing on disk.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -59,9 +59,10 @@ describe('compile cache', () => {
     assert.deepEqual(filesIn(join(xdg, 'miglint')), cached);
   });
 
-  // One file of each kind the cache covers: dependencies' (ts-morph's, libpg-query's) and miglint's
-  // own bundle, which `npm run build` rewrites whenever the sources change.
-  for (const rel of [['node_modules', 'ts-morph', 'dist', 'ts-morph.js'], ['node_modules', 'libpg-query', 'wasm', 'index.cjs'], ['dist', 'bundle', 'cli', 'miglint.js']]) {
+  // One file of each dependency the cache covers (ts-morph, libpg-query). miglint's own bundle, which
+  // `npm run build` rewrites whenever the sources change, is cached only next to this bin/: the same
+  // is tried on a copy of bin/ in test/bin-entry.test.ts.
+  for (const rel of [['node_modules', 'ts-morph', 'dist', 'ts-morph.js'], ['node_modules', 'libpg-query', 'wasm', 'index.cjs']]) {
     test(`a module changed in place, even to the same length, runs its new code and its entry is rewritten (${rel.join('/')})`, () => {
       if (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function') return; // Node.js's own cache checks the source itself.
       const root = mkdtempSync(join(tmpdir(), 'miglint-cc-mod-'));
@@ -81,6 +82,16 @@ describe('compile cache', () => {
       assert.equal(requireCached(file, cacheDir), 'other');
     });
   }
+
+  test("a file named like miglint's bundle in another package is not cached", () => {
+    const root = mkdtempSync(join(tmpdir(), 'miglint-cc-other-'));
+    const dir = join(root, 'dist', 'bundle', 'cli');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'miglint.js');
+    writeFileSync(file, 'module.exports = "other package";\n');
+    assert.equal(requireCached(file, join(root, 'cache')), 'other package');
+    assert.deepEqual(filesIn(join(root, 'cache')), []);
+  });
 
   test('MIGLINT_CACHE_DIR names the directory; MIGLINT_COMPILE_CACHE=0 writes nothing', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'miglint-cache-')), 'here');
