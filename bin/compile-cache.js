@@ -59,7 +59,7 @@ function enableCompileCache() {
 /**
  * The CommonJS files worth a cache entry: ts-morph and the TypeScript compiler it bundles (megabytes
  * each), the SQL parser's JavaScript (libpg-query's glue of its WebAssembly), and miglint's own bundle
- * (dist/bundle/cli/*.js next to this bin/, see scripts/bundle.js): every run loads the last two.
+ * (dist/bundle/cli/*.js next to this bin/, see bin/bundle.mjs): every run loads the last two.
  */
 const CACHED = /[\\/]node_modules[\\/](?:ts-morph[\\/]dist[\\/]ts-morph\.js|@ts-morph[\\/]common[\\/]dist[\\/][\w-]+\.js)$|[\\/]node_modules[\\/]libpg-query[\\/]wasm[\\/](?:index\.cjs|libpg-query\.js)$/;
 const BUNDLE = join(__dirname, '..', 'dist', 'bundle', 'cli') + sep;

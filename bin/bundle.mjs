@@ -92,6 +92,6 @@ for (const [file, output] of Object.entries(metafile.outputs)) {
   code = code.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   writeFileSync(file, code);
 }
-writeFileSync(`${OUT}/import.cjs`, '// import() for the bundle next to this file (see scripts/bundle.js): resolved from here, compiled by Node.js itself.\nmodule.exports = (specifier) => import(specifier);\n');
+writeFileSync(`${OUT}/import.cjs`, '// import() for the bundle next to this file (see bin/bundle.mjs): resolved from here, compiled by Node.js itself.\nmodule.exports = (specifier) => import(specifier);\n');
 // The package is "type": "module"; these .js files are CommonJS.
 writeFileSync(`${OUT}/package.json`, '{ "type": "commonjs" }\n');
