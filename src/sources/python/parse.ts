@@ -27,6 +27,7 @@ export function preparePython(): Promise<void> {
   loading ??= (async () => {
     const require = createRequire(import.meta.url);
     const ts = (await import('web-tree-sitter')) as typeof import('web-tree-sitter');
+    memoiseNodeReads(ts.Node.prototype);
     await ts.Parser.init();
     const language: Language = await ts.Language.load(require.resolve('tree-sitter-python/tree-sitter-python.wasm'));
     const p = new ts.Parser();
@@ -34,6 +35,85 @@ export function preparePython(): Promise<void> {
     parser = p;
   })();
   return loading;
+}
+
+const TYPE = Symbol('type');
+const END = Symbol('endIndex');
+const TEXT = Symbol('text');
+const FIELDS = Symbol('fields');
+/** What one node object has read once (`memoiseNodeReads`). */
+interface NodeReads {
+  [TYPE]: string | undefined;
+  [END]: number | undefined;
+  [TEXT]: string | undefined;
+  /** By field id (the grammar's), undefined until asked. */
+  [FIELDS]: (TsNode | null | undefined)[] | undefined;
+}
+
+/**
+ * Makes web-tree-sitter's `Node` keep, per node object, what it read the first time: `type`,
+ * `endIndex`, `text` and `childForFieldName(name)`. Each of these is a call across into the
+ * WebAssembly (the node's five words written to the transfer buffer, then the C function; a
+ * field's child is a new node object each time), and the analyses ask the same node for them
+ * many times (about 270,000 `type` and 130,000 `childForFieldName` reads over 310 migrations).
+ * A tree is never edited after its parse (no `Tree.edit`), so a node's answers never change
+ * while its tree lives, and a node object does not outlive its tree's use. The slots are
+ * added all at once on the first read, so node objects have one of two shapes. Applied once
+ * to the class, before any tree is parsed.
+ */
+function memoiseNodeReads(proto: TsNode): void {
+  const getter = (name: string) => {
+    const get = Object.getOwnPropertyDescriptor(proto, name)?.get;
+    if (!get) throw new Error(`web-tree-sitter's Node has no \`${name}\` getter`);
+    return get as (this: TsNode) => unknown;
+  };
+  const type = getter('type');
+  const end = getter('endIndex');
+  const text = getter('text');
+  const reads = (n: TsNode): NodeReads => {
+    const r = n as unknown as NodeReads;
+    if (!(TYPE in n)) {
+      r[TYPE] = undefined;
+      r[END] = undefined;
+      r[TEXT] = undefined;
+      r[FIELDS] = undefined;
+    }
+    return r;
+  };
+  Object.defineProperties(proto, {
+    type: {
+      configurable: true,
+      get(this: TsNode) {
+        const r = reads(this);
+        return (r[TYPE] ??= type.call(this) as string);
+      },
+    },
+    endIndex: {
+      configurable: true,
+      get(this: TsNode) {
+        const r = reads(this);
+        return (r[END] ??= end.call(this) as number);
+      },
+    },
+    text: {
+      configurable: true,
+      get(this: TsNode) {
+        const r = reads(this);
+        return (r[TEXT] ??= text.call(this) as string);
+      },
+    },
+    childForFieldName: {
+      configurable: true,
+      writable: true,
+      value(this: TsNode, name: string): TsNode | null {
+        const id = this.tree.language.fields.indexOf(name);
+        if (id < 0) return null;
+        const fields = (reads(this)[FIELDS] ??= []);
+        const hit = fields[id];
+        return hit !== undefined ? hit : (fields[id] = this.childForFieldId(id));
+      },
+    },
+  });
 }
 
 /** Whether `preparePython` has finished. */
