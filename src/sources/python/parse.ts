@@ -106,7 +106,7 @@ function memoiseNodeReads(proto: TsNode): void {
       configurable: true,
       writable: true,
       value(this: TsNode, name: string): TsNode | null {
-        const id = this.tree.language.fields.indexOf(name);
+        const id = fieldId(this.tree.language, name);
         if (id < 0) return null;
         const fields = (reads(this)[FIELDS] ??= []);
         const hit = fields[id];
@@ -114,6 +114,22 @@ function memoiseNodeReads(proto: TsNode): void {
       },
     },
   });
+}
+
+/** Field ids by name, per grammar (`Language.fields` is an array web-tree-sitter searches on every `childForFieldName`). */
+const FIELD_IDS = new WeakMap<Language, Map<string, number>>();
+
+/** The grammar's id of the field `name` (its first, as `Language.fields.indexOf`), or -1. */
+function fieldId(language: Language, name: string): number {
+  let ids = FIELD_IDS.get(language);
+  if (!ids) {
+    const made = new Map<string, number>();
+    language.fields.forEach((f, i) => {
+      if (f !== null && !made.has(f)) made.set(f, i);
+    });
+    FIELD_IDS.set(language, (ids = made));
+  }
+  return ids.get(name) ?? -1;
 }
 
 /** Whether `preparePython` has finished. */
