@@ -343,15 +343,19 @@ interface Helper {
 
 function findHelpers(env: PyEnv, resolve: (recv: string, at: number) => Handle | null): Map<string, Helper> {
   const out = new Map<string, Helper>();
+  const calls = env.ofType('call');
   for (const def of env.ofType('function_definition')) {
     const name = def.childForFieldName('name')?.text;
     const paramsNode = def.childForFieldName('parameters');
     if (!name || !paramsNode) continue;
     const params = named(paramsNode).map((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name')?.text ?? named(p)[0]?.text ?? '')));
     const ops: Helper['ops'] = [];
-    // The file's calls (indexed once, in document order) that lie in the function, rather than a walk of its own.
-    for (const call of env.ofType('call')) {
-      if (call.startIndex < def.startIndex || call.endIndex > def.endIndex) continue;
+    // The file's calls (indexed once, in document order) that lie in the function, rather than a walk of its own:
+    // from the first that starts in it (a binary search) to the first that starts after it.
+    for (let i = firstAtOrAfter(calls, def.startIndex); i < calls.length; i++) {
+      const call = calls[i]!;
+      if (call.startIndex >= def.endIndex) break;
+      if (call.endIndex > def.endIndex) continue;
       const m = methodOf(call);
       if (!m || !EXECUTES.has(m.method)) continue;
       if (!sameNode(scopeOf(call), def)) continue; // after the cheap tests: it walks up the tree
@@ -366,6 +370,18 @@ function findHelpers(env: PyEnv, resolve: (recv: string, at: number) => Handle |
     if (paramOps.length) out.set(name, { name, def, params, ops, paramOps });
   }
   return out;
+}
+
+/** The index of the first of `nodes` (in document order) that starts at or after `offset`; `nodes.length` when none does. */
+function firstAtOrAfter(nodes: readonly PyNode[], offset: number): number {
+  let lo = 0;
+  let hi = nodes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[mid]!.startIndex < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The statements a call of a SQL helper runs, at the call, on a connection of its own. */
