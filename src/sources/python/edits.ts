@@ -49,12 +49,12 @@ export function wrapStatement(stmt: PyNode, header: string, env: PyEnv): Edit[] 
   const indent = text.slice(lineStart, stmt.startIndex);
   if (!/^[ \t]*$/.test(indent)) return null;
   const step = indentUnit(text);
-  // The string nodes only when the statement has a second line (each is a node object made across the WebAssembly boundary).
+  // The string nodes only when the statement has a second line (from the file's strings, found once per file).
   let strings: PyNode[] | null = null;
   const edits: Edit[] = [{ start: lineStart, end: lineStart, text: `${indent}${header}:${env.source.eol}${step}` }];
   for (let at = text.indexOf('\n', stmt.startIndex); at >= 0 && at + 1 < stmt.endIndex; at = text.indexOf('\n', at + 1)) {
     const line = at + 1;
-    strings ??= stmt.descendantsOfType('string').filter((s): s is PyNode => !!s);
+    strings ??= env.ofTypeWithin('string', stmt.startIndex, stmt.endIndex);
     if (!strings.some((s) => s.startIndex < line && line < s.endIndex)) edits.push({ start: line, end: line, text: step });
   }
   return edits;

@@ -30,6 +30,8 @@ export class PyEnv {
   private readonly byType: Map<string, number[]>;
   /** The nodes of other types asked for, by the types' names joined with NUL. */
   private readonly others = new Map<string, PyNode[]>();
+  /** The nodes of one type, kept for `ofTypeWithin`. */
+  private readonly lists = new Map<string, PyNode[]>();
   readonly bindings: Bindings;
   readonly placeholders: Placeholders;
   readonly collector: Collector;
@@ -72,6 +74,26 @@ export class PyEnv {
     }
     if (types.length === 1) return (this.byType.get(types[0]!) ?? []).map((i) => this.nodes[i]!);
     return types.flatMap((t) => this.byType.get(t) ?? []).sort((a, b) => a - b).map((i) => this.nodes[i]!);
+  }
+
+  /**
+   * The named nodes of `type` that lie within `start`..`end` (offsets), in document order: a binary
+   * search of the file's nodes of that type (one walk of the tree per type and file, as `ofType`)
+   * rather than a walk of the range, which would cost a call into the WebAssembly each time.
+   */
+  ofTypeWithin(type: string, start: number, end: number): PyNode[] {
+    let all = this.lists.get(type);
+    if (!all) this.lists.set(type, (all = this.ofType(type)));
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (all[mid]!.startIndex < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: PyNode[] = [];
+    for (let i = lo; i < all.length && all[i]!.startIndex < end; i++) if (all[i]!.endIndex <= end) out.push(all[i]!);
+    return out;
   }
 
   get unanalysed(): UnanalysedFact[] {
