@@ -46,8 +46,8 @@ interface NodeReads {
   [TYPE]: string | undefined;
   [END]: number | undefined;
   [TEXT]: string | undefined;
-  /** By field id (the grammar's), undefined until asked. */
-  [FIELDS]: (TsNode | null | undefined)[] | undefined;
+  /** The fields asked for: name, child (or null), name, child, ... (a node is asked for a few). */
+  [FIELDS]: (string | TsNode | null)[] | undefined;
 }
 
 /**
@@ -106,11 +106,12 @@ function memoiseNodeReads(proto: TsNode): void {
       configurable: true,
       writable: true,
       value(this: TsNode, name: string): TsNode | null {
-        const id = fieldId(this.tree.language, name);
-        if (id < 0) return null;
         const fields = (reads(this)[FIELDS] ??= []);
-        const hit = fields[id];
-        return hit !== undefined ? hit : (fields[id] = this.childForFieldId(id));
+        for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] as TsNode | null;
+        const id = fieldId(this.tree.language, name);
+        const child = id < 0 ? null : this.childForFieldId(id);
+        fields.push(name, child);
+        return child;
       },
     },
   });
