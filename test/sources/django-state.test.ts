@@ -130,6 +130,8 @@ test('what the replay cannot read makes the definitions unknown, with the reason
 test('an edited sibling is read again (its size or mtime changed)', async () => {
   const a = app({ '0001_initial': { ops: [lead('("email", models.CharField(max_length=50))')] } });
   assert.deepEqual(kw(field(a, '0002', ['0001_initial'], 'lead', 'email')), { max_length: '50' });
+  // Read again: the memoised state after 0001 is found current (and when it was, is kept).
+  assert.deepEqual(kw(field(a, '0002', ['0001_initial'], 'lead', 'email')), { max_length: '50' });
   writeFileSync(a.path('0001_initial'), migration(a.label, { ops: [lead('("email", models.CharField(max_length=51))')] }));
   const later = new Date(Date.now() + 5000);
   utimesSync(a.path('0001_initial'), later, later);

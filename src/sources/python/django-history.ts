@@ -215,20 +215,47 @@ function stateAfter(dir: string, app: string, name: string): AppState | null {
   return after(dir, app, name).state;
 }
 
-/** States after a migration, by path, with the summaries they were replayed from (valid while each is current). Never changed once made. */
-const afters = new Map<string, { used: MigrationSummary[]; state: AppState | null; problem: string | null }>();
+/** A state after a migration, with the summaries it was replayed from (valid while each is current). */
+interface After {
+  used: MigrationSummary[];
+  state: AppState | null;
+  problem: string | null;
+  /**
+   * The oldest time one of `used` was checked on disk, when they were last all found current.
+   * A summary is replaced only once its check is `RECHECK_MS` old, so while that time is less
+   * than `RECHECK_MS` ago each `summaryOf` of `used` would hand back its summary from the cache
+   * without a stat: the walk over them (as long as the chain before the migration) is not made.
+   */
+  oldestCheck?: number;
+}
+
+/** States after a migration, by path (`After`). The state and its summaries never change once made. */
+const afters = new Map<string, After>();
+
+/** Whether every summary `a` was replayed from is still the file's (`summaryOf`, which re-stats those due a recheck). */
+function stillCurrent(a: After, dir: string, app: string): boolean {
+  const now = Date.now();
+  if (a.oldestCheck !== undefined && now - a.oldestCheck < RECHECK_MS) return true;
+  let oldest = now;
+  for (const u of a.used) {
+    if (summaryOf(dir, u.name, app) !== u) return false;
+    oldest = Math.min(oldest, cache.get(join(dir, `${u.name}.py`))!.checkedAt);
+  }
+  a.oldestCheck = oldest;
+  return true;
+}
 
 /**
  * The state after migration `name`, memoised: a migration with one dependency (the usual chain) is
  * its dependency's state and its own operations; a merge, a squash or a missing file is replayed
  * from all its ancestors (`ancestors`).
  */
-function after(dir: string, app: string, name: string, depth = 0): { used: MigrationSummary[]; state: AppState | null; problem: string | null } {
+function after(dir: string, app: string, name: string, depth = 0): After {
   const path = join(dir, `${name}.py`);
   const hit = afters.get(path);
-  if (hit && hit.used.every((u) => summaryOf(dir, u.name, app) === u)) return hit;
+  if (hit && stillCurrent(hit, dir, app)) return hit;
   const s = summaryOf(dir, name, app);
-  let result: { used: MigrationSummary[]; state: AppState | null; problem: string | null };
+  let result: After;
   if (s && !s.problem && s.deps.length === 1 && s.replaces.length === 0 && s.deps[0] !== name && depth < 2000) {
     const prev = after(dir, app, s.deps[0]!, depth + 1);
     if (prev.state) {
