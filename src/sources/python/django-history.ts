@@ -256,17 +256,20 @@ function after(dir: string, app: string, name: string, depth = 0): After {
   if (hit && stillCurrent(hit, dir, app)) return hit;
   const s = summaryOf(dir, name, app);
   let result: After;
+  // `s` was just found current: the chain's oldest check is its own or the dependency's (see `After.oldestCheck`).
+  const checked = (before: number | undefined) => (before === undefined ? undefined : Math.min(before, cache.get(path)!.checkedAt));
   if (s && !s.problem && s.deps.length === 1 && s.replaces.length === 0 && s.deps[0] !== name && depth < 2000) {
     const prev = after(dir, app, s.deps[0]!, depth + 1);
+    const oldestCheck = checked(prev.oldestCheck);
     if (prev.state) {
       const state = prev.state.clone();
       for (const op of s.ops) state.apply(op);
-      result = { used: [...prev.used, s], state, problem: null };
-    } else result = { used: [...prev.used, s], state: null, problem: prev.problem };
+      result = { used: [...prev.used, s], state, problem: null, oldestCheck };
+    } else result = { used: [...prev.used, s], state: null, problem: prev.problem, oldestCheck };
   } else if (s && !s.problem && s.deps.length === 0 && s.replaces.length === 0) {
     const state = new AppState(app);
     for (const op of s.ops) state.apply(op);
-    result = { used: [s], state, problem: null };
+    result = { used: [s], state, problem: null, oldestCheck: checked(Infinity) };
   } else {
     const { order, problem } = ancestors(dir, app, '', [name]);
     const state = problem ? null : new AppState(app);
