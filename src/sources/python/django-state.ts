@@ -52,7 +52,14 @@ const NO_FIELD_CHANGE = new Set([
 
 /** The app's models just before an operation; `apply` moves it past one. */
 export class AppState {
+  /** By lower-case name. Read only: a model here may be shared with clones of this state (see `own`). */
   readonly models = new Map<string, ModelState>();
+  /**
+   * The models this state made or copied, which it may change in place; the others it shares with
+   * the state it was cloned from or its clones, and copies on its first change to them. A clone
+   * copies the map of models, not the models and their fields (a history replays a migration at a time).
+   */
+  private readonly own = new Set<ModelState>();
   /** Why models before this point are not known (set by an unreadable operation or history), or null. */
   unknown: string | null = null;
 
@@ -66,8 +73,26 @@ export class AppState {
     const s = new AppState(this.app);
     s.unknown = this.unknown;
     s.others = this.others;
-    for (const [k, m] of this.models) s.models.set(k, { ...m, fields: new Map(m.fields) });
+    for (const [k, m] of this.models) s.models.set(k, m);
+    // Both now hold the same models: neither changes one in place.
+    this.own.clear();
     return s;
+  }
+
+  /** The model under `key` (lower-case), made this state's own to change (copied when shared), or undefined. */
+  private mine(key: string): ModelState | undefined {
+    const m = this.models.get(key);
+    if (!m || this.own.has(m)) return m;
+    const copy = { ...m, fields: new Map(m.fields) };
+    this.models.set(key, copy);
+    this.own.add(copy);
+    return copy;
+  }
+
+  /** Adds a model this state made. */
+  private made(key: string, m: ModelState): void {
+    this.models.set(key, m);
+    this.own.add(m);
   }
 
   /** The model `name` (any case), or undefined. */
@@ -99,21 +124,21 @@ export class AppState {
   }
 
   apply(op: StateOp): void {
-    const m = 'model' in op ? this.model(op.model) : undefined;
+    const key = 'model' in op ? op.model.toLowerCase() : '';
     switch (op.kind) {
       case 'create':
-        this.models.set(op.model.toLowerCase(), { name: op.model, table: op.table ?? defaultTable(this.app, op.model), explicitTable: op.table !== null, managed: op.managed, fields: new Map(op.fields) });
+        this.made(key, { name: op.model, table: op.table ?? defaultTable(this.app, op.model), explicitTable: op.table !== null, managed: op.managed, fields: new Map(op.fields) });
         return;
       case 'add':
       case 'alter':
-        m?.fields.set(op.name, op.field);
+        this.mine(key)?.fields.set(op.name, op.field);
         return;
       case 'remove':
-        m?.fields.delete(op.name);
+        if (this.models.get(key)?.fields.has(op.name)) this.mine(key)!.fields.delete(op.name);
         return;
       case 'rename-field': {
-        const f = m?.fields.get(op.from);
-        if (!m || !f) return;
+        if (!this.models.get(key)?.fields.get(op.from)) return;
+        const m = this.mine(key)!;
         const fields = [...m.fields].map(([k, v]): [string, FieldDef | UnknownField] => [k === op.from ? op.to : k, v]);
         m.fields = new Map(fields);
         return;
@@ -122,30 +147,37 @@ export class AppState {
         const old = this.model(op.from);
         if (!old) return;
         this.models.delete(op.from.toLowerCase());
+        // A new model object, but its fields are the old one's (maybe shared): not this state's own until copied.
         this.models.set(op.to.toLowerCase(), { ...old, name: op.to, table: old.explicitTable ? old.table : defaultTable(this.app, op.to) });
         // Django's state points the relations to the old model at the new one.
         const refs = new Set([op.from.toLowerCase(), `${this.app}.${op.from.toLowerCase()}`]);
-        for (const model of this.models.values()) {
-          for (const [k, f] of model.fields) {
+        for (const [k, model] of [...this.models]) {
+          let changed: ModelState | undefined;
+          for (const [name, f] of model.fields) {
             const to = isUnknown(f) ? null : text(f, 'to');
-            if (!isUnknown(f) && to !== null && refs.has(to.toLowerCase())) model.fields.set(k, { ...f, kw: { ...f.kw, to: JSON.stringify(`${this.app}.${op.to}`) } });
+            if (!isUnknown(f) && to !== null && refs.has(to.toLowerCase())) (changed ??= this.mine(k)!).fields.set(name, { ...f, kw: { ...f.kw, to: JSON.stringify(`${this.app}.${op.to}`) } });
           }
         }
         return;
       }
       case 'delete':
-        this.models.delete(op.model.toLowerCase());
+        this.models.delete(key);
         return;
-      case 'table':
+      case 'table': {
+        const m = this.mine(key);
         if (m) Object.assign(m, op.table === null ? { table: defaultTable(this.app, m.name), explicitTable: false } : { table: op.table, explicitTable: true });
         // A model the replay does not know (its history unread) still has the table stated, with no fields known.
-        else if (op.table !== null) this.models.set(op.model.toLowerCase(), { name: op.model, table: op.table, explicitTable: true, managed: true, fields: new Map() });
+        else if (op.table !== null) this.made(key, { name: op.model, table: op.table, explicitTable: true, managed: true, fields: new Map() });
         return;
-      case 'managed':
+      }
+      case 'managed': {
+        const m = this.mine(key);
         if (m) m.managed = op.managed;
         return;
+      }
       case 'opaque':
         this.models.clear();
+        this.own.clear();
         this.unknown = op.why;
         return;
     }
