@@ -11,6 +11,7 @@ import { loadUnit, prepareFrontends } from '../../src/sources/index.js';
 import { config, lint } from '../support/lint.js';
 import { syntaxProblem } from '../../src/lint/verify.js';
 import { factsOf } from '../../src/sql/facts.js';
+import { nodesOfTypes, parsePython } from '../../src/sources/python/parse.js';
 
 await prepareFrontends(['m.py']);
 const unit = (file: string, text: string) => loadUnit(file, text, config().settings);
@@ -407,4 +408,15 @@ test('local string constants: a name assigned once, before the use and where it 
       '32 `STMT` is a parameter',
     ],
   );
+});
+
+test('nodesOfTypes keeps named nodes only, also of a name the grammar gives a keyword token too (lambda)', async () => {
+  await prepareFrontends(['x.py']);
+  const tree = parsePython('f = lambda: 1\ng = 2\n');
+  try {
+    assert.deepEqual(nodesOfTypes(tree.rootNode, ['lambda', 'assignment']).all.map((n) => `${n.type}@${n.startIndex}`), ['assignment@0', 'lambda@4', 'assignment@14']);
+    assert.deepEqual(nodesOfTypes(tree.rootNode, ['assignment']).all.map((n) => n.startIndex), [0, 14]);
+  } finally {
+    tree.delete();
+  }
 });

@@ -117,6 +117,13 @@ function memoiseNodeReads(proto: TsNode): void {
   });
 }
 
+/** Whether the grammar has an anonymous node type (a token such as a keyword) named as one of `types`. */
+function hasAnonymous(language: Language, types: readonly string[]): boolean {
+  const names = new Set(types);
+  for (let id = 0; id < language.types.length; id++) if (names.has(language.types[id]!) && !language.nodeTypeIsNamed(id)) return true;
+  return false;
+}
+
 /** Field ids by name, per grammar (`Language.fields` is an array web-tree-sitter searches on every `childForFieldName`). */
 const FIELD_IDS = new WeakMap<Language, Map<string, number>>();
 
@@ -236,9 +243,11 @@ export function nodesOfTypes(root: PyNode, types: readonly string[]): { all: PyN
   const all: PyNode[] = [];
   const byType = new Map<string, number[]>();
   if (types.length === 0) return { all, byType };
+  // A name may stand for an anonymous token too (a keyword); only named nodes are wanted. Asked of
+  // each node (a call into the WebAssembly) only when the grammar has such a token for one of the names.
+  const anonymous = hasAnonymous(root.tree.language, types);
   for (const n of root.descendantsOfType([...types])) {
-    // A name may stand for an anonymous token too (a keyword); only named nodes are wanted.
-    if (!n || !n.isNamed) continue;
+    if (!n || (anonymous && !n.isNamed)) continue;
     const type = n.type;
     const at = byType.get(type);
     if (at) at.push(all.length);
