@@ -420,3 +420,20 @@ test('nodesOfTypes keeps named nodes only, also of a name the grammar gives a ke
     tree.delete();
   }
 });
+
+test('a file large enough to grow the parser\'s WebAssembly memory is read right after the growth', async () => {
+  await prepareFrontends(['x.py']);
+  const lines = Array.from({ length: 60000 }, (_, i) => `x_${i} = f("${'a'.repeat(20)}", ${i})`);
+  const text = `${lines.join('\n')}\n`;
+  const tree = parsePython(text);
+  try {
+    const statements = tree.rootNode.namedChildren;
+    assert.equal(statements.length, 60000);
+    const last = statements.at(-1)!;
+    assert.equal(last.type, 'expression_statement');
+    assert.equal(last.text, lines.at(-1));
+    assert.equal(last.endIndex, text.length - 1);
+  } finally {
+    tree.delete();
+  }
+});
