@@ -245,17 +245,28 @@ export function sameNode(a: PyNode | null | undefined, b: PyNode | null | undefi
  * object, so a memo goes with its tree (ids are heap addresses, reused after `delete()`).
  */
 export function perNode<T>(slot: string, n: PyNode, make: (n: PyNode) => T): T {
-  let memos = MEMOS.get(n.tree);
-  if (!memos) MEMOS.set(n.tree, (memos = new Map()));
+  const tree = n.tree;
+  let memos: Map<string, Map<number, unknown>> | undefined;
+  // The analyses read one tree at a time: its memos are kept at hand, not looked up per node.
+  if (tree === lastTree) memos = lastMemos!;
+  else {
+    memos = MEMOS.get(tree);
+    if (!memos) MEMOS.set(tree, (memos = new Map()));
+    lastTree = tree;
+    lastMemos = memos;
+  }
   let memo = memos.get(slot) as Map<number, T> | undefined;
   if (!memo) memos.set(slot, (memo = new Map()));
   const id = n.id;
-  if (memo.has(id)) return memo.get(id)!;
+  const hit = memo.get(id);
+  if (hit !== undefined || memo.has(id)) return hit as T;
   const v = make(n);
   memo.set(id, v);
   return v;
 }
 const MEMOS = new WeakMap<Tree, Map<string, Map<number, unknown>>>();
+let lastTree: Tree | null = null;
+let lastMemos: Map<string, Map<number, unknown>> | null = null;
 
 /** A node's named children (no punctuation), skipping comments. Shared per node: do not change it. */
 export function named(n: PyNode): readonly PyNode[] {
