@@ -16,7 +16,7 @@ import type { Edit, Span } from '../../core/diagnostic.js';
 import type { FrontendEdits, MigrationUnit, Phase, Statement, SwallowedCatchFact } from '../../core/unit.js';
 import type { PyEnv } from './env.js';
 import { findSwallowedExcepts } from './excepts.js';
-import { named, perNode, sameNode, type PyNode } from './parse.js';
+import { named, nodeMemo, perNode, sameNode, type PyNode } from './parse.js';
 import { keywords } from './strings.js';
 
 const ALEMBIC_OPTIONS: Record<string, string> = { concurrently: 'postgresql_concurrently', ifNotExists: 'if_not_exists', ifExists: 'if_exists' };
@@ -62,8 +62,9 @@ export function wrapStatement(stmt: PyNode, header: string, env: PyEnv): Edit[] 
 
 /** The statement (child of a block or the module) holding `n`, or null. Asked once per node (an Alembic call's by its shape and by where a statement goes before it). */
 export function statementOf(n: PyNode): PyNode | null {
-  return perNode('statement', n, statementOfUncached);
+  return perNode(STATEMENT, n, statementOfUncached);
 }
+const STATEMENT = nodeMemo<PyNode | null>();
 function statementOfUncached(n: PyNode): PyNode | null {
   let s: PyNode | null = n;
   // Each `.parent` is a search from the root inside tree-sitter: read it once per step.

@@ -224,8 +224,9 @@ export function pythonSyntaxProblem(text: string): string | null {
 
 /** A node's children, in order. Shared per node: do not change it. */
 export function kids(n: PyNode): readonly PyNode[] {
-  return perNode('kids', n, kidsUncached);
+  return perNode(KIDS, n, kidsUncached);
 }
+const KIDS = nodeMemo<readonly PyNode[]>();
 function kidsUncached(n: PyNode): readonly PyNode[] {
   return n.children.filter((c): c is PyNode => c !== null);
 }
@@ -238,25 +239,34 @@ export function sameNode(a: PyNode | null | undefined, b: PyNode | null | undefi
   return !!a && !!b && a.id === b.id;
 }
 
+/** One kind of value `perNode` keeps (a node's children, a call's arguments, ...): its memo per tree, the last tree's at hand. */
+export interface NodeMemo<T> {
+  trees: WeakMap<Tree, Map<number, T>>;
+  /** The tree last read, and its memo: the analyses read one tree at a time. */
+  tree: Tree | null;
+  memo: Map<number, T>;
+}
+
+/** A new kind of per-node value for `perNode` (made once, at module level). */
+export function nodeMemo<T>(): NodeMemo<T> {
+  return { trees: new WeakMap(), tree: null, memo: new Map() };
+}
+
 /**
  * Per-tree memo of values computed from one node (by node id), for the readers that many
  * analyses call on the same nodes (`named`, a call's arguments): each computation crosses into
  * the WebAssembly for every child and makes a JavaScript object per node. Kept by the `Tree`
  * object, so a memo goes with its tree (ids are heap addresses, reused after `delete()`).
  */
-export function perNode<T>(slot: string, n: PyNode, make: (n: PyNode) => T): T {
+export function perNode<T>(slot: NodeMemo<T>, n: PyNode, make: (n: PyNode) => T): T {
   const tree = n.tree;
-  let memos: Map<string, Map<number, unknown>> | undefined;
-  // The analyses read one tree at a time: its memos are kept at hand, not looked up per node.
-  if (tree === lastTree) memos = lastMemos!;
-  else {
-    memos = MEMOS.get(tree);
-    if (!memos) MEMOS.set(tree, (memos = new Map()));
-    lastTree = tree;
-    lastMemos = memos;
+  let memo = slot.memo;
+  if (tree !== slot.tree) {
+    memo = slot.trees.get(tree) ?? new Map<number, T>();
+    slot.trees.set(tree, memo);
+    slot.tree = tree;
+    slot.memo = memo;
   }
-  let memo = memos.get(slot) as Map<number, T> | undefined;
-  if (!memo) memos.set(slot, (memo = new Map()));
   const id = n.id;
   const hit = memo.get(id);
   if (hit !== undefined || memo.has(id)) return hit as T;
@@ -264,14 +274,12 @@ export function perNode<T>(slot: string, n: PyNode, make: (n: PyNode) => T): T {
   memo.set(id, v);
   return v;
 }
-const MEMOS = new WeakMap<Tree, Map<string, Map<number, unknown>>>();
-let lastTree: Tree | null = null;
-let lastMemos: Map<string, Map<number, unknown>> | null = null;
 
 /** A node's named children (no punctuation), skipping comments. Shared per node: do not change it. */
 export function named(n: PyNode): readonly PyNode[] {
-  return perNode('named', n, namedUncached);
+  return perNode(NAMED, n, namedUncached);
 }
+const NAMED = nodeMemo<readonly PyNode[]>();
 function namedUncached(n: PyNode): readonly PyNode[] {
   return n.namedChildren.filter((c): c is PyNode => c !== null && c.type !== 'comment');
 }

@@ -12,7 +12,7 @@
  * SQL layer then writes as the value, name or clause their place needs.
  */
 import type { Piece, SqlSource } from '../../sql/embedded.js';
-import { kids, named, perNode, type PyNode } from './parse.js';
+import { kids, named, nodeMemo, perNode, type PyNode } from './parse.js';
 
 /**
  * Names bound exactly once in their scope (`NAME = <expr>`), for SQL passed by name. A name
@@ -208,9 +208,12 @@ export function textCallArg(n: PyNode): PyNode | null {
   return positional(n)[0] ?? null;
 }
 
+const POSITIONAL = nodeMemo<readonly PyNode[]>();
+const KEYWORDS = nodeMemo<ReadonlyMap<string, PyNode>>();
+
 /** The positional arguments of a call. Shared per call node: do not change it. */
 export function positional(call: PyNode): readonly PyNode[] {
-  return perNode('positional', call, (c) => {
+  return perNode(POSITIONAL, call, (c) => {
     const args = c.childForFieldName('arguments');
     return args ? named(args).filter((a) => a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat') : [];
   });
@@ -218,7 +221,7 @@ export function positional(call: PyNode): readonly PyNode[] {
 
 /** The keyword arguments of a call, by name. Shared per call node: do not change it. */
 export function keywords(call: PyNode): ReadonlyMap<string, PyNode> {
-  return perNode('keywords', call, (c) => {
+  return perNode(KEYWORDS, call, (c) => {
     const out = new Map<string, PyNode>();
     const args = c.childForFieldName('arguments');
     for (const a of args ? named(args) : []) {
