@@ -25,7 +25,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Placeholders } from '../typescript/placeholders.js';
 import { AppState, classAttrs, listItems, migrationRefs, stateOps, type StateOp } from './django-state.js';
-import { named, parsePython, type PyNode } from './parse.js';
+import { deleteTree, named, parsePython, type PyNode } from './parse.js';
 import { Bindings } from './strings.js';
 import { PyValues } from './values.js';
 
@@ -59,7 +59,7 @@ function summarize(name: string, app: string, source: string): MigrationSummary 
   try {
     return summarizeTree(name, app, source, tree.rootNode);
   } finally {
-    tree.delete();
+    deleteTree(tree);
   }
 }
 

@@ -12,7 +12,7 @@ import type { MigrationUnit } from '../../core/unit.js';
 import { djangoMigrationClass } from './django.js';
 import { pythonEdits } from './edits.js';
 import { PyEnv } from './env.js';
-import { firstSyntaxError, parsePython } from './parse.js';
+import { deleteTree, firstSyntaxError, parsePython } from './parse.js';
 import { analyseFrameworks } from './frameworks.js';
 
 export { preparePython, pythonSyntaxProblem } from './parse.js';
@@ -53,7 +53,7 @@ export function pythonUnit(file: string, text: string, settings: LintSettings): 
     unit.unanalysed = [...env.collector.unanalysed];
     if (settings.assumeInTransaction !== null) unit.wrapped = { inTransaction: settings.assumeInTransaction, reason: 'configuration `assumeInTransaction`' };
   } finally {
-    tree.delete();
+    deleteTree(tree);
   }
   return unit;
 }

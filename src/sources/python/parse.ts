@@ -16,6 +16,9 @@ import type { SyntaxErrorFact } from '../../core/unit.js';
 
 export type PyNode = TsNode;
 
+/** Every kind of per-node value made (`nodeMemo`), for `deleteTree`. */
+const SLOTS: NodeMemo<unknown>[] = [];
+
 let loading: Promise<void> | null = null;
 let parser: Parser | null = null;
 
@@ -27,7 +30,6 @@ export function preparePython(): Promise<void> {
   loading ??= (async () => {
     const require = createRequire(import.meta.url);
     const ts = (await import('web-tree-sitter')) as typeof import('web-tree-sitter');
-    memoiseNodeReads(ts.Node.prototype);
     // Emscripten's module factory makes the object it is given the module (MODULARIZE): its heap readers are then ours to replace.
     const binding: Partial<HeapAccess> = {};
     await ts.Parser.init(binding);
@@ -70,107 +72,11 @@ function fastWordAccess(m: Partial<HeapAccess>): void {
   };
 }
 
-const TYPE = Symbol('type');
-const END = Symbol('endIndex');
-const TEXT = Symbol('text');
-const FIELDS = Symbol('fields');
-/** What one node object has read once (`memoiseNodeReads`). */
-interface NodeReads {
-  [TYPE]: string | undefined;
-  [END]: number | undefined;
-  [TEXT]: string | undefined;
-  /** The fields asked for: name, child (or null), name, child, ... (a node is asked for a few). */
-  [FIELDS]: (string | TsNode | null)[] | undefined;
-}
-
-/**
- * Makes web-tree-sitter's `Node` keep, per node object, what it read the first time: `type`,
- * `endIndex`, `text` and `childForFieldName(name)`. Each of these is a call across into the
- * WebAssembly (the node's five words written to the transfer buffer, then the C function; a
- * field's child is a new node object each time), and the analyses ask the same node for them
- * many times (about 270,000 `type` and 130,000 `childForFieldName` reads over 310 migrations).
- * A tree is never edited after its parse (no `Tree.edit`), so a node's answers never change
- * while its tree lives, and a node object does not outlive its tree's use. The slots are
- * added all at once on the first read, so node objects have one of two shapes. Applied once
- * to the class, before any tree is parsed.
- */
-function memoiseNodeReads(proto: TsNode): void {
-  const getter = (name: string) => {
-    const get = Object.getOwnPropertyDescriptor(proto, name)?.get;
-    if (!get) throw new Error(`web-tree-sitter's Node has no \`${name}\` getter`);
-    return get as (this: TsNode) => unknown;
-  };
-  const type = getter('type');
-  const end = getter('endIndex');
-  const text = getter('text');
-  const reads = (n: TsNode): NodeReads => {
-    const r = n as unknown as NodeReads;
-    if (!(TYPE in n)) {
-      r[TYPE] = undefined;
-      r[END] = undefined;
-      r[TEXT] = undefined;
-      r[FIELDS] = undefined;
-    }
-    return r;
-  };
-  Object.defineProperties(proto, {
-    type: {
-      configurable: true,
-      get(this: TsNode) {
-        const r = reads(this);
-        return (r[TYPE] ??= type.call(this) as string);
-      },
-    },
-    endIndex: {
-      configurable: true,
-      get(this: TsNode) {
-        const r = reads(this);
-        return (r[END] ??= end.call(this) as number);
-      },
-    },
-    text: {
-      configurable: true,
-      get(this: TsNode) {
-        const r = reads(this);
-        return (r[TEXT] ??= text.call(this) as string);
-      },
-    },
-    childForFieldName: {
-      configurable: true,
-      writable: true,
-      value(this: TsNode, name: string): TsNode | null {
-        const fields = (reads(this)[FIELDS] ??= []);
-        for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] as TsNode | null;
-        const id = fieldId(this.tree.language, name);
-        const child = id < 0 ? null : this.childForFieldId(id);
-        fields.push(name, child);
-        return child;
-      },
-    },
-  });
-}
-
 /** Whether the grammar has an anonymous node type (a token such as a keyword) named as one of `types`. */
 function hasAnonymous(language: Language, types: readonly string[]): boolean {
   const names = new Set(types);
   for (let id = 0; id < language.types.length; id++) if (names.has(language.types[id]!) && !language.nodeTypeIsNamed(id)) return true;
   return false;
-}
-
-/** Field ids by name, per grammar (`Language.fields` is an array web-tree-sitter searches on every `childForFieldName`). */
-const FIELD_IDS = new WeakMap<Language, Map<string, number>>();
-
-/** The grammar's id of the field `name` (its first, as `Language.fields.indexOf`), or -1. */
-function fieldId(language: Language, name: string): number {
-  let ids = FIELD_IDS.get(language);
-  if (!ids) {
-    const made = new Map<string, number>();
-    language.fields.forEach((f, i) => {
-      if (f !== null && !made.has(f)) made.set(f, i);
-    });
-    FIELD_IDS.set(language, (ids = made));
-  }
-  return ids.get(name) ?? -1;
 }
 
 /** Whether `preparePython` has finished. */
@@ -179,7 +85,7 @@ export function pythonReady(): boolean {
 }
 
 /**
- * Parses Python source. The caller must `delete()` the tree when done (it lives in the wasm heap).
+ * Parses Python source. The caller must `deleteTree()` the tree when done (it lives in the wasm heap).
  * @throws Error when `preparePython` has not finished, or tree-sitter gives up (it returns no tree).
  */
 export function parsePython(text: string): Tree {
@@ -218,7 +124,7 @@ export function pythonSyntaxProblem(text: string): string | null {
   try {
     return firstSyntaxError(tree.rootNode)?.message ?? null;
   } finally {
-    tree.delete();
+    deleteTree(tree);
   }
 }
 
@@ -249,7 +155,26 @@ export interface NodeMemo<T> {
 
 /** A new kind of per-node value for `perNode` (made once, at module level). */
 export function nodeMemo<T>(): NodeMemo<T> {
-  return { trees: new WeakMap(), tree: null, memo: new Map() };
+  const slot: NodeMemo<T> = { trees: new WeakMap(), tree: null, memo: new Map() };
+  SLOTS.push(slot as NodeMemo<unknown>);
+  return slot;
+}
+
+/**
+ * Deletes a tree (frees its WebAssembly memory) and drops what `perNode` kept of it. Left to the
+ * weak maps, a tree's memos (and the node objects in them, with what each has read) would live
+ * on until a full garbage collection: the young generation's collections copied them again and
+ * again (a weak map's key that has left the young generation is not collected there).
+ */
+export function deleteTree(tree: Tree): void {
+  for (const slot of SLOTS) {
+    slot.trees.delete(tree);
+    if (slot.tree === tree) {
+      slot.tree = null;
+      slot.memo = new Map();
+    }
+  }
+  tree.delete();
 }
 
 /**
