@@ -58,10 +58,11 @@ function enableCompileCache() {
 
 /**
  * The CommonJS files worth a cache entry: ts-morph and the TypeScript compiler it bundles (megabytes
- * each), the SQL parser's JavaScript (libpg-query's glue of its WebAssembly), and miglint's own bundle
- * (dist/bundle/cli/*.js next to this bin/, see bin/bundle.mjs): every run loads the last two.
+ * each), the `typescript` package's compiler (which migrun requires to transpile a TypeScript
+ * migration), the SQL parser's JavaScript (libpg-query's glue of its WebAssembly), and miglint's own
+ * bundle (dist/bundle/cli/*.js next to this bin/, see bin/bundle.mjs): every miglint run loads the last two.
  */
-const CACHED = /[\\/]node_modules[\\/](?:ts-morph[\\/]dist[\\/]ts-morph\.js|@ts-morph[\\/]common[\\/]dist[\\/][\w-]+\.js)$|[\\/]node_modules[\\/]libpg-query[\\/]wasm[\\/](?:index\.cjs|libpg-query\.js)$/;
+const CACHED = /[\\/]node_modules[\\/](?:ts-morph[\\/]dist[\\/]ts-morph\.js|@ts-morph[\\/]common[\\/]dist[\\/][\w-]+\.js|typescript[\\/]lib[\\/]typescript\.js)$|[\\/]node_modules[\\/]libpg-query[\\/]wasm[\\/](?:index\.cjs|libpg-query\.js)$/;
 const BUNDLE = join(__dirname, '..', 'dist', 'bundle', 'cli') + sep;
 
 /**
