@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 // CommonJS, as bin/package.json says (see miglint.js); migrun's own modules are ES modules.
 'use strict';
+const { setFlagsFromString } = require('node:v8');
 const { enableCompileCache } = require('./compile-cache.js');
 
 // Compiled code of the modules a run loads is kept on disk between runs (see compile-cache.js).
 enableCompileCache();
+
+// WebAssembly (libpg-query's parser) on V8's baseline compiler only, as bin/miglint.js runs it: the
+// optimising compiler's background work on the parser costs a short run more CPU than it saves.
+// Set before any WebAssembly compiles.
+setFlagsFromString('--liftoff-only');
 
 // A reader that goes away (`migrun plan | head`) closes the pipe: the rest of the output is dropped,
 // and the run still ends with its exit code (not a crash on EPIPE).
