@@ -9,6 +9,8 @@
  *   `--test-concurrency` files at once (default `TEST_CONCURRENCY`, else 4): the suites that use a
  *   server mostly wait on PostgreSQL (lock timeouts, child processes), so more files than cores run.
  *   They start first, as they are the longest; the pure lint suites fill the other slots.
+ * - Loads test/support/preload.ts into each test process (`--import`, which `node --test` hands on):
+ *   the compile cache and WebAssembly settings bin/miglint.js starts with.
  * - Stops the servers when `node --test` exits, or on SIGINT/SIGTERM, and exits with its code.
  *
  * Options starting with `--` are passed on to `node --test` (e.g. `--test-reporter=spec`,
@@ -17,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startSharedServers } from './support/pg.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -50,7 +52,9 @@ const servers = serverFiles.length ? await startSharedServers() : { env: {}, not
 for (const n of servers.notes) process.stderr.write(`test runner: ${n}\n`);
 process.stderr.write(`test runner: ${files.length} files (${serverFiles.length} use PostgreSQL), ${concurrency[0] ?? passOn.find((a) => a.startsWith('--test-concurrency'))}\n`);
 
-const child = spawn(process.execPath, ['--test', ...concurrency, ...passOn, ...ordered.map((f) => relative(process.cwd(), f))], {
+// Each test process starts as the command lines do (test/support/preload.ts: compile cache, WebAssembly tiers).
+const preload = ['--import', pathToFileURL(join(here, 'support', 'preload.js')).href];
+const child = spawn(process.execPath, [...preload, '--test', ...concurrency, ...passOn, ...ordered.map((f) => relative(process.cwd(), f))], {
   stdio: 'inherit',
   env: { ...process.env, ...servers.env },
 });

@@ -1,6 +1,6 @@
 /**
  * Helpers for the migrun tests: spawning the compiled CLI (from the same build
- * directory as the test, so it works in dist/ and in a private build dir),
+ * directory as the test, through bin/migrun.js when that is dist/),
  * temporary migration directories, and second connections that block.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,13 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { fixturesDir } from '../support/paths.js';
+import { fixturesDir, repoRoot } from '../support/paths.js';
 import type { Logger } from '../../src/runtime/runtime.js';
 import { runCli } from '../../src/cli/migrun.js';
 import { migrunDefaults } from '../../src/cli/migrun-config.js';
 
 /** The compiled CLI module next to this compiled test. */
 export const cliPath = fileURLToPath(new URL('../../src/cli/migrun.js', import.meta.url));
+
+/**
+ * What a child process runs: bin/migrun.js, the installed command with its start-up (compile cache,
+ * WebAssembly tier), when that is the module it loads (the build in dist/); else the module itself.
+ */
+const entry = cliPath === join(repoRoot, 'dist', 'src', 'cli', 'migrun.js') ? join(repoRoot, 'bin', 'migrun.js') : cliPath;
 
 export interface CliRun {
   code: number | null;
@@ -34,7 +40,7 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
 /** Starts `migrun <args>`; resolves with its exit and output. */
 export function startMigrun(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): { child: ChildProcess; done: Promise<CliRun> } {
   const started = Date.now();
-  const child = spawn(process.execPath, [cliPath, ...args], { env: opts.env ?? cleanEnv(), cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry, ...args], { env: opts.env ?? cleanEnv(), cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
