@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { forEachServer } from '../support/pg.js';
 import { runCli } from '../../src/cli/migrun.js';
+import { resolveConnection } from '../../src/runtime/connection.js';
 import { alive, cleanEnv, end, fixtureCopy, idleInTransaction, migrationsDir, migrun, migrunIn, query } from './helpers.js';
 
 describe('migrun usage errors (no server needed)', () => {
@@ -248,8 +249,11 @@ forEachServer('migrun CLI', (server) => {
     const url = server.urlFor(db, { name: 'migrun_app', password });
     const dir = migrationsDir({
       '001_t.sql': 'CREATE TABLE t (id int PRIMARY KEY);',
-      '002_fail.sql': "CREATE TABLE u (id int); DO $$ BEGIN RAISE EXCEPTION 'boom %', current_setting('application_name'); END $$;",
+      // The error names the password itself: only the output's scrubbing of known secrets (redact) hides it.
+      '002_fail.sql': `CREATE TABLE u (id int); DO $$ BEGIN RAISE EXCEPTION 'boom % ${password}', current_setting('application_name'); END $$;`,
     });
+    // The server as migrun shows it is redacted by itself (redactUrl), not only by the scrubbing of the output after it.
+    assert.equal(resolveConnection({ databaseUrl: url, env: {} }).display, url.replace(`:${password}@`, ':***@'));
     const outputs: string[] = [];
     const run = async (args: string[], env?: Record<string, string>) => {
       const r = await migrun(args, { env: cleanEnv(env) });
@@ -276,6 +280,7 @@ forEachServer('migrun CLI', (server) => {
     assert.equal(badPassword.code, 2);
     const all = outputs.join('\n');
     assert.match(all, /postgres:\/\/migrun_app:\*\*\*@127\.0\.0\.1/);
+    assert.match(all, /boom \S+ \*\*\*/, 'the failed migration\'s error is shown, its password scrubbed');
     assert.ok(!all.includes(password), 'the password leaked into the output');
     assert.ok(!all.includes('wrong-password-1'), 'a wrong password leaked into the output');
   });
