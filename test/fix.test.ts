@@ -168,6 +168,17 @@ describe('a fix must hold', () => {
   });
 });
 
+describe('the syntax check a fix must pass (TS/JS: the syntactic diagnostics ts.transpileModule reports)', () => {
+  test('a file that parses has none; a parse error, TypeScript-only syntax in a .js file, and JSX in a .ts file each have one', () => {
+    assert.equal(syntaxProblem('m.ts', "export async function up(knex: Knex): Promise<void> {\n  await knex.raw('SELECT 1');\n}\n"), null);
+    assert.equal(syntaxProblem('m.ts', "export async function up(knex: Knex) {\n  await knex.raw('SELECT 1';\n}\n"), "')' expected.");
+    assert.equal(syntaxProblem('m.js', 'exports.up = async (knex: Knex) => {};\n'), 'Type annotations can only be used in TypeScript files.');
+    assert.equal(syntaxProblem('m.js', 'exports.up = async (knex) => {};\n'), null);
+    assert.equal(syntaxProblem('m.js', 'const x = <div/>;\n'), null);
+    assert.equal(syntaxProblem('m.ts', 'const x = <div/>;\n'), "'>' expected.");
+  });
+});
+
 describe('fix preserves the file around its edits', () => {
   const cfg = config();
   const opts = { rules, only: new Set(['require-concurrent-index-creation']), unsafe: false };
