@@ -49,6 +49,8 @@ export interface ClusterOptions {
   password?: string;
   /** Extra `postgres -c` settings, e.g. `['max_connections=50']`. */
   settings?: string[];
+  /** The directory the cluster's own temporary directory is made in; default the system's (`os.tmpdir()`). */
+  parentDir?: string;
 }
 
 /** A free TCP port on 127.0.0.1 (released before returning: a small race is accepted). */
@@ -125,7 +127,7 @@ export async function startCluster(bindir: string, options: ClusterOptions = {})
   const password = options.password ?? randomBytes(18).toString('base64url');
   const asRoot = userInfo().uid === 0;
   const owner = asRoot ? postgresUser() : null;
-  const base = mkdtempSync(join(tmpdir(), 'migrun-pg-'));
+  const base = mkdtempSync(join(options.parentDir ?? tmpdir(), 'migrun-pg-'));
   const data = join(base, 'data');
   const pwfile = join(base, 'pw');
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
@@ -191,7 +193,7 @@ export async function startEmbedded(options: ClusterOptions = {}): Promise<Scrat
   const started = Date.now();
   const password = options.password ?? randomBytes(18).toString('base64url');
   const port = await freePort();
-  const base = mkdtempSync(join(tmpdir(), 'migrun-pg-embedded-'));
+  const base = mkdtempSync(join(options.parentDir ?? tmpdir(), 'migrun-pg-embedded-'));
   const log: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: join(base, 'data'),
