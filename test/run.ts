@@ -8,7 +8,8 @@
  * - Runs every `*.test.js` under this directory (or the files given) in one `node --test`, with
  *   `--test-concurrency` files at once (default `TEST_CONCURRENCY`, else 4): the suites that use a
  *   server mostly wait on PostgreSQL (lock timeouts, child processes), so more files than cores run.
- *   They start first, as they are the longest; the pure lint suites fill the other slots.
+ *   They start early, as they are the longest, each next to a pure lint suite, which keeps the cores
+ *   busy while they wait; the remaining lint suites follow.
  * - Loads test/support/preload.ts into each test process (`--import`, which `node --test` hands on):
  *   the compile cache and WebAssembly settings bin/miglint.js starts with.
  * - Stops the servers when `node --test` exits, or on SIGINT/SIGTERM, and exits with its code.
@@ -45,7 +46,10 @@ const passOn = args.filter((a) => a.startsWith('--'));
 const named = args.filter((a) => !a.startsWith('--')).map((a) => resolve(a));
 const files = named.length ? named : testFiles(here);
 const serverFiles = files.filter(usesServer);
-const ordered = [...serverFiles, ...files.filter((f) => !serverFiles.includes(f))];
+// A server file and a lint file in turn: the server files mostly wait (lock timeouts, child processes), so the
+// lint files beside them keep the cores busy; the server files still all start early, as they are the longest.
+const lintFiles = files.filter((f) => !serverFiles.includes(f));
+const ordered = [...serverFiles.flatMap((f, i) => [f, ...(lintFiles[i] ? [lintFiles[i]] : [])]), ...lintFiles.slice(serverFiles.length)];
 const concurrency = passOn.some((a) => a.startsWith('--test-concurrency')) ? [] : [`--test-concurrency=${process.env.TEST_CONCURRENCY ?? 4}`];
 
 const servers = serverFiles.length ? await startSharedServers() : { env: {}, notes: [], stop: async () => undefined };
