@@ -84,13 +84,7 @@ export class PyEnv {
   ofTypeWithin(type: string, start: number, end: number): PyNode[] {
     let all = this.lists.get(type);
     if (!all) this.lists.set(type, (all = this.ofType(type)));
-    let lo = 0;
-    let hi = all.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (all[mid]!.startIndex < start) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstAtOrAfter(all, start);
     const out: PyNode[] = [];
     for (let i = lo; i < all.length && all[i]!.startIndex < end; i++) if (all[i]!.endIndex <= end) out.push(all[i]!);
     return out;
@@ -134,6 +128,18 @@ export class PyEnv {
     for (const i of items) this.calls.push(i.span);
     return this.collector.addBuilt(items, phase);
   }
+}
+
+/** The index of the first of `nodes` (in document order) that starts at or after `offset`; `nodes.length` when none does. */
+export function firstAtOrAfter(nodes: readonly PyNode[], offset: number): number {
+  let lo = 0;
+  let hi = nodes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[mid]!.startIndex < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** An expression's text on one line, shortened for a message. */

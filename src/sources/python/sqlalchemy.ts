@@ -25,7 +25,7 @@ import type { Span } from '../../core/diagnostic.js';
 import type { MigrationUnit, Phase, Statement } from '../../core/unit.js';
 import type { FrameworkModule } from '../registry.js';
 import { alembicPhases, bindNames } from './alembic.js';
-import { phaseAt, type PyEnv } from './env.js';
+import { firstAtOrAfter, phaseAt, type PyEnv } from './env.js';
 import { kids, named, sameNode, type PyNode } from './parse.js';
 import { keywords, positional, textCallArg, unparen } from './strings.js';
 import { analyseSessions } from './sqlalchemy-sessions.js';
@@ -370,18 +370,6 @@ function findHelpers(env: PyEnv, resolve: (recv: string, at: number) => Handle |
     if (paramOps.length) out.set(name, { name, def, params, ops, paramOps });
   }
   return out;
-}
-
-/** The index of the first of `nodes` (in document order) that starts at or after `offset`; `nodes.length` when none does. */
-function firstAtOrAfter(nodes: readonly PyNode[], offset: number): number {
-  let lo = 0;
-  let hi = nodes.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (nodes[mid]!.startIndex < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The statements a call of a SQL helper runs, at the call, on a connection of its own. */
