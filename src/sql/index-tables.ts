@@ -62,27 +62,15 @@ export function tableOfIndex(index: RelationKey, drop: Statement, creations: rea
   return tables.size === 1 ? [...tables][0]! : null;
 }
 
-/** Whether `s` drops the table `table` (keyed as in names.ts): `DROP TABLE` of it, or `DROP SCHEMA ... CASCADE` of its schema. */
-export function dropsTable(s: Statement, table: RelationKey): boolean {
-  if (!('DropStmt' in s.node)) return false;
-  const d = s.node.DropStmt;
-  if (d.removeType === 'OBJECT_TABLE') return dropObjectRelations(d.objects).some((n) => resolvedKey(n, s.context) === table);
-  if (d.removeType === 'OBJECT_SCHEMA' && d.behavior === 'DROP_CASCADE') {
-    const schemas = (d.objects ?? []).flatMap((o) => ('String' in o && o.String.sval !== undefined ? [o.String.sval] : []));
-    return schemas.includes(splitKey(table).schema);
-  }
-  return false;
-}
-
-/** The tables each direction drops (`DROP TABLE`) and the schemas it drops with CASCADE, as `dropsTable` reads them. */
+/** The tables each direction drops (`DROP TABLE`, keyed as in names.ts) and the schemas it drops with `DROP SCHEMA ... CASCADE`. */
 export interface TableDrops {
   tables: Set<RelationKey>;
   schemas: Set<string>;
 }
 
 /**
- * Every statement's `dropsTable` facts, collected once per unit by direction: a rule that asks about
- * many indexes then reads two sets instead of resolving every DROP statement's names again per index.
+ * The tables and CASCADE schemas a unit drops, collected once per unit by direction: a rule that asks
+ * about many indexes then reads two sets instead of resolving every DROP statement's names again per index.
  */
 export function tableDrops(unit: MigrationUnit): Map<Phase, TableDrops> {
   const out = new Map<Phase, TableDrops>();
@@ -100,7 +88,7 @@ export function tableDrops(unit: MigrationUnit): Map<Phase, TableDrops> {
   return out;
 }
 
-/** Whether `drops` (one direction's `tableDrops`) drop the table `table`: the same answer as `dropsTable` of some statement. */
+/** Whether `drops` (one direction's `tableDrops`) drop the table `table`: by `DROP TABLE`, or `DROP SCHEMA ... CASCADE` of its schema. */
 export function dropsTableIn(drops: TableDrops | undefined, table: RelationKey): boolean {
   return !!drops && (drops.tables.has(table) || drops.schemas.has(splitKey(table).schema));
 }

@@ -131,7 +131,7 @@ export class PyEnv {
 }
 
 /** The index of the first of `nodes` (in document order) that starts at or after `offset`; `nodes.length` when none does. */
-export function firstAtOrAfter(nodes: readonly PyNode[], offset: number): number {
+function firstAtOrAfter(nodes: readonly PyNode[], offset: number): number {
   let lo = 0;
   let hi = nodes.length;
   while (lo < hi) {

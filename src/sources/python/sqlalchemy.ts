@@ -25,8 +25,8 @@ import type { Span } from '../../core/diagnostic.js';
 import type { MigrationUnit, Phase, Statement } from '../../core/unit.js';
 import type { FrameworkModule } from '../registry.js';
 import { alembicPhases, bindNames } from './alembic.js';
-import { firstAtOrAfter, phaseAt, type PyEnv } from './env.js';
-import { kids, named, sameNode, type PyNode } from './parse.js';
+import { phaseAt, type PyEnv } from './env.js';
+import { kids, named, nodeMemo, perNode, sameNode, type PyNode } from './parse.js';
 import { keywords, positional, textCallArg, unparen } from './strings.js';
 import { analyseSessions } from './sqlalchemy-sessions.js';
 
@@ -130,18 +130,10 @@ export function methodOf(call: PyNode): { recv: PyNode; method: string } | null 
 
 /** The innermost function around `n`, or the module. */
 export function scopeOf(n: PyNode): PyNode {
-  // The session passes ask this of the same calls many times: kept per tree, by node id.
-  let byId = scopes.get(n.tree);
-  if (!byId) scopes.set(n.tree, (byId = new Map()));
-  const known = byId.get(n.id);
-  if (known) return known;
-  const scope = scopeWalk(n);
-  byId.set(n.id, scope);
-  return scope;
+  // The session passes ask this of the same calls many times: kept per node.
+  return perNode(SCOPES, n, scopeWalk);
 }
-
-/** `scopeOf`'s answers for the nodes of each tree (trees are never edited: one parse, one tree). */
-const scopes = new WeakMap<PyNode['tree'], Map<number, PyNode>>();
+const SCOPES = nodeMemo<PyNode>();
 
 function scopeWalk(n: PyNode): PyNode {
   // One walk up: `.parent` searches down from the root inside tree-sitter, so the module (the last
@@ -343,19 +335,14 @@ interface Helper {
 
 function findHelpers(env: PyEnv, resolve: (recv: string, at: number) => Handle | null): Map<string, Helper> {
   const out = new Map<string, Helper>();
-  const calls = env.ofType('call');
   for (const def of env.ofType('function_definition')) {
     const name = def.childForFieldName('name')?.text;
     const paramsNode = def.childForFieldName('parameters');
     if (!name || !paramsNode) continue;
     const params = named(paramsNode).map((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name')?.text ?? named(p)[0]?.text ?? '')));
     const ops: Helper['ops'] = [];
-    // The file's calls (indexed once, in document order) that lie in the function, rather than a walk of its own:
-    // from the first that starts in it (a binary search) to the first that starts after it.
-    for (let i = firstAtOrAfter(calls, def.startIndex); i < calls.length; i++) {
-      const call = calls[i]!;
-      if (call.startIndex >= def.endIndex) break;
-      if (call.endIndex > def.endIndex) continue;
+    // The file's calls (indexed once) that lie in the function, rather than a walk of its own.
+    for (const call of env.ofTypeWithin('call', def.startIndex, def.endIndex)) {
       const m = methodOf(call);
       if (!m || !EXECUTES.has(m.method)) continue;
       if (!sameNode(scopeOf(call), def)) continue; // after the cheap tests: it walks up the tree
