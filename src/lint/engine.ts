@@ -10,6 +10,7 @@ import type { Direction, ResolvedConfig } from '../config/index.js';
 import { frontendFor, loadUnit, supportedExtensions } from '../sources/index.js';
 import { ruleAppliesTo } from '../sources/registry.js';
 import { applySuppressions, parseSuppressions, suppressionDiagnostics } from './suppressions.js';
+import { partitionPoint } from '../core/search.js';
 
 /** Pseudo-rules the engine itself reports. */
 export const SYNTAX_ERROR = 'syntax-error';
@@ -96,13 +97,7 @@ export function phaseLocator(unit: MigrationUnit): (span: Span) => Phase | null 
     };
     for (const r of unit.phaseRegions) consider(r.phase, r.span);
     // The last statement starting at or before `at`, then back while an earlier one may still reach it.
-    let lo = 0;
-    let hi = statements.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (statements[mid]!.span.start <= at) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = partitionPoint(statements, (s) => s.span.start <= at);
     for (let i = lo - 1; i >= 0 && maxEnd[i]! > at; i--) consider(statements[i]!.phase, statements[i]!.span);
     return phase;
   };

@@ -42,6 +42,7 @@ import { SchemaDelta } from '../sql/schema-delta.js';
 import { colKey } from '../sql/schema-view.js';
 import { orderedMigrations, orderPlace, placeOf, type OrderedMigration } from './sql-order.js';
 import { sqlUnit } from './sql.js';
+import { partitionPoint } from '../core/search.js';
 
 /** A statement of an earlier file that may change tables, columns or constraints, with what it needs to be replayed. */
 interface ReplayStatement {
@@ -272,13 +273,7 @@ class FolderHistory {
     while (i > 0 && h[i - 1]!.value !== null && same(h[i - 1]!.value!, v)) i--;
     const at = h[i]!.seq;
     // The last file that started at or before it (binary search: starts are in order).
-    let lo = 0;
-    let hi = seg.starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (seg.starts[mid]!.seq <= at) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = partitionPoint(seg.starts, (s) => s.seq <= at);
     return lo === 0 ? null : migrations[seg.starts[lo - 1]!.file]!.name;
   }
 }

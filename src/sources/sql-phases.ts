@@ -14,6 +14,7 @@ import type { Span } from '../core/diagnostic.js';
 import type { Phase } from '../core/unit.js';
 import type { SqlComment } from '../sql/parse.js';
 import { atLineStart, DBMATE_SECTION, GOOSE_ANNOTATION } from './sql-runners.js';
+import { partitionPoint } from '../core/search.js';
 
 /** The direction a file's name gives it, or null when the name says nothing. */
 export function fileDirection(file: string): Phase | null {
@@ -57,13 +58,7 @@ export function sqlDirections(file: string, text: string, comments: SqlComment[]
       regions,
       phaseAt(offset) {
         // The last marker at or before the offset (binary search: a file may have many).
-        let lo = 0;
-        let hi = marks.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (marks[mid]!.start <= offset) lo = mid + 1;
-          else hi = mid;
-        }
+        const lo = partitionPoint(marks, (m) => m.start <= offset);
         return lo === 0 ? 'up' : marks[lo - 1]!.phase;
       },
     };

@@ -18,6 +18,7 @@ import { doBlockInnerStatements } from '../sql/do-blocks.js';
 import { sqlDirections } from './sql-phases.js';
 import { disableTransactionEdits, effectiveRunner, queryStringScope, wrapping } from './sql-runners.js';
 import { sqlPrior } from './sql-history.js';
+import { partitionPoint } from '../core/search.js';
 
 /**
  * The text the parser sees: a BOM becomes a space, and template placeholders
@@ -135,16 +136,7 @@ const BREAKPOINT = /^-->\s*statement-breakpoint\s*$/;
 /** The chunk (0, 1, ...) of a UTF-16 offset: how many `--> statement-breakpoint` comments come before it. */
 function breakpointChunks(comments: SqlComment[]): (offset: number) => number {
   const at = comments.filter((c) => BREAKPOINT.test(c.text.trim())).map((c) => c.start);
-  return (offset) => {
-    let lo = 0;
-    let hi = at.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (at[mid]! < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  return (offset) => partitionPoint(at, (start) => start < offset);
 }
 
 /** A file-level fact when `text` is mostly NUL bytes (UTF-16 or binary, not SQL as miglint reads it), else null. */

@@ -8,6 +8,7 @@
 import type { ConstraintKind, TypeFact } from './alter.js';
 import type { RelationKey } from './names.js';
 import type { SchemaDelta } from './schema-delta.js';
+import { partitionPoint } from '../core/search.js';
 
 export interface ColumnState {
   name: string;
@@ -119,13 +120,7 @@ export type History<T> = { seq: number; value: T | null }[];
 export function historyAt<T>(h: History<T> | undefined, seq: number): T | null | undefined {
   if (!h) return undefined;
   // Entries are in sequence order: the last before `seq` by binary search (a folder's history of one column may be long).
-  let lo = 0;
-  let hi = h.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (h[mid]!.seq < seq) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = partitionPoint(h, (e) => e.seq < seq);
   return lo === 0 ? undefined : h[lo - 1]!.value;
 }
 

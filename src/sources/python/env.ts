@@ -10,6 +10,7 @@ import { Placeholders } from '../typescript/placeholders.js';
 import type { BuiltSql } from '../typescript/types.js';
 import { nodesOfTypes, type PyNode } from './parse.js';
 import { Bindings, sqlSourceOf, textCallArg, unparen } from './strings.js';
+import { partitionPoint } from '../../core/search.js';
 
 /** A module-level `def upgrade()` / `def downgrade()` (Alembic), or Django's operations and reverse_sql. */
 export interface PhaseRegion {
@@ -84,7 +85,7 @@ export class PyEnv {
   ofTypeWithin(type: string, start: number, end: number): PyNode[] {
     let all = this.lists.get(type);
     if (!all) this.lists.set(type, (all = this.ofType(type)));
-    const lo = firstAtOrAfter(all, start);
+    const lo = partitionPoint(all, (n) => n.startIndex < start);
     const out: PyNode[] = [];
     for (let i = lo; i < all.length && all[i]!.startIndex < end; i++) if (all[i]!.endIndex <= end) out.push(all[i]!);
     return out;
@@ -128,18 +129,6 @@ export class PyEnv {
     for (const i of items) this.calls.push(i.span);
     return this.collector.addBuilt(items, phase);
   }
-}
-
-/** The index of the first of `nodes` (in document order) that starts at or after `offset`; `nodes.length` when none does. */
-function firstAtOrAfter(nodes: readonly PyNode[], offset: number): number {
-  let lo = 0;
-  let hi = nodes.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (nodes[mid]!.startIndex < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** An expression's text on one line, shortened for a message. */
