@@ -3,7 +3,7 @@
  * 1 findings at error severity (or more warnings than --max-warnings), 2 usage,
  * configuration or internal error.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseArgs } from './args.js';
@@ -15,17 +15,18 @@ import { discoverFiles, UsageError } from '../lint/discover.js';
 import { readStreamLimited, sourceFromBytes } from '../lint/read.js';
 import { displayPath, lintSource, newRunResult, runFiles, type RunOptions, type RunResult } from '../lint/run.js';
 import { selectFiles } from '../lint/since.js';
-import type { Reporter } from '../report/types.js';
+import { collectedReport, type FileReport, type StreamReporter } from '../report/types.js';
+import { ReportSink } from './report-sink.js';
 import { prepareFrontends } from '../sources/index.js';
 import { frameworkEntries } from '../sources/registry.js';
 
 /** Reporters by format, loaded on use: the CI formats' libraries stay out of an editor's or a hook's start-up. */
-const REPORTERS: Record<string, () => Promise<Reporter>> = {
-  stylish: async () => (await import('../report/stylish.js')).stylish,
-  json: async () => (await import('../report/json.js')).json,
-  sarif: async () => (await import('../report/machine.js')).sarif,
-  github: async () => (await import('../report/machine.js')).github,
-  gitlab: async () => (await import('../report/machine.js')).gitlab,
+const REPORTERS: Record<string, () => Promise<StreamReporter>> = {
+  stylish: async () => (await import('../report/stylish.js')).stylishStream,
+  json: async () => (await import('../report/json.js')).jsonStream,
+  sarif: async () => collectedReport((await import('../report/machine.js')).sarif),
+  github: async () => collectedReport((await import('../report/machine.js')).github),
+  gitlab: async () => collectedReport((await import('../report/machine.js')).gitlab),
 };
 
 function version(): string {
@@ -161,6 +162,15 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     workers: workersSetting(process.env['MIGLINT_WORKERS']),
   };
   const loader = new ConfigLoader(known, opts.config ? resolve(cwd, opts.config) : null);
+  const writer = (await REPORTERS[opts.format]!())({
+    rules: rules.map((r) => ({ id: r.meta.id, description: r.meta.description, docsUrl: ruleDocsUrl(r.meta.id) })),
+    version: version(),
+  });
+  const sink = new ReportSink(writer, io.stdout, opts.outputFile ? resolve(cwd, opts.outputFile) : null, !!opts.quiet);
+  // Each file is reported as soon as it is linted, unless something needs every finding first:
+  // a baseline to write or apply, or --fix-dry-run's diffs, printed before the report.
+  const streamed = !opts.writeBaseline && !opts.baseline && runOptions.fix !== 'dry-run';
+  const onReport = streamed ? (report: FileReport) => sink.give(report) : undefined;
   let result: RunResult;
   try {
     if (opts.stdin) {
@@ -169,13 +179,16 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       result = newRunResult();
       const stdinOptions = { ...runOptions, fix: runOptions.fix === 'write' ? ('dry-run' as const) : runOptions.fix };
       const read = async (max: number) => sourceFromBytes(await readStreamLimited(io.stdin, max), max);
-      result.files.push((await lintSource(name, read, loader, stdinOptions, result)).report);
+      const { report } = await lintSource(name, read, loader, stdinOptions, result);
+      if (onReport) onReport(report);
+      else result.files.push(report);
     } else {
       const ignores = (await loader.forFile(resolve(cwd, 'x'))).ignores;
       const files = await selectFiles(await discoverFiles(paths, cwd, ignores, { debug }), loader, { since: opts.since ?? null, cwd });
-      result = await runFiles(files, loader, runOptions);
+      result = await runFiles(files, loader, runOptions, onReport);
     }
   } catch (e) {
+    sink.abandon();
     if (e instanceof UsageError || e instanceof ConfigError) {
       io.stderr.write(`miglint: ${e.message}\n`);
       return 2;
@@ -204,22 +217,13 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const stale = applied.unmatched ? `; ${applied.unmatched} of its entries no longer match a finding (fixed or removed: --write-baseline shrinks it)` : '';
     io.stderr.write(`miglint: the baseline hid ${applied.suppressed} known finding${applied.suppressed === 1 ? '' : 's'}${stale}\n`);
   }
-  if (opts.quiet) for (const f of result.files) f.findings = f.findings.filter((x) => x.severity === 'error');
   if (runOptions.fix === 'dry-run') io.stdout.write(result.diffs.join(''));
   for (const e of result.fixErrors) io.stderr.write(`miglint: ${displayPath(cwd, e.file)}: ${e.message}\n`);
-
-  const reporter = await REPORTERS[opts.format]!();
-  const report = reporter(result.files, {
-    rules: rules.map((r) => ({ id: r.meta.id, description: r.meta.description, docsUrl: ruleDocsUrl(r.meta.id) })),
-    fixedCount: runOptions.fix === 'write' ? result.fixedCount : 0,
-    version: version(),
-  });
-  if (opts.outputFile) writeFileSync(resolve(cwd, opts.outputFile), report);
-  else io.stdout.write(report);
+  for (const report of result.files) sink.give(report);
+  sink.finish(runOptions.fix === 'write' ? result.fixedCount : 0);
 
   if (result.internalErrors > 0 || result.fixErrors.length > 0) return 2;
-  const all = result.files.flatMap((f) => f.findings);
-  if (all.some((f) => f.severity === 'error')) return 1;
-  if (opts.maxWarnings !== undefined && all.filter((f) => f.severity === 'warning').length > opts.maxWarnings) return 1;
+  if (sink.errors > 0) return 1;
+  if (opts.maxWarnings !== undefined && sink.warnings > opts.maxWarnings) return 1;
   return 0;
 }

@@ -158,20 +158,32 @@ export async function lintSource(file: string, read: (maxBytes: number) => Promi
  * Lints every file (see `lintSource`: what cannot be read is a finding); with `fix: 'write'`,
  * writes fixed files back (only when they parse). Many files may be linted on worker threads
  * (`RunOptions.workers`), with the same result.
- * @throws ConfigError when a file's configuration is invalid.
+ *
+ * With `onReport`, each file's report goes to it as soon as the file is linted, in the order of
+ * `files`, and is not kept in the result (`RunResult.files` stays empty): a reporter can write it
+ * and let it go, so memory does not grow with the run's findings.
+ * @throws ConfigError when a file's configuration is invalid (the files before it have been reported).
  */
-export async function runFiles(files: string[], loader: ConfigLoader, options: RunOptions): Promise<RunResult> {
+export async function runFiles(files: string[], loader: ConfigLoader, options: RunOptions, onReport?: (report: FileReport) => void): Promise<RunResult> {
   if (options.workers) {
     const pool = await import('./pool.js');
     const size = pool.poolSize(files, options);
-    if (size > 0) return pool.runFilesInPool(files, loader, options, size);
+    if (size > 0) {
+      const pooled = await pool.runFilesInPool(files, loader, options, size);
+      if (onReport) {
+        for (const report of pooled.files) onReport(report);
+        pooled.files = [];
+      }
+      return pooled;
+    }
   }
   await prepareFrontends(files);
   const result = newRunResult();
   for (const file of files) {
     const { report, write } = await lintSource(file, (max) => readSource(file, max), loader, options, result);
     if (write !== null) await writeFile(file, write, 'utf8');
-    result.files.push(report);
+    if (onReport) onReport(report);
+    else result.files.push(report);
   }
   return result;
 }

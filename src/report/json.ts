@@ -5,7 +5,7 @@
  * (all edits merged into one) and adds `title`, `applicability` and each edit.
  */
 import type { Edit, Finding } from '../core/diagnostic.js';
-import { isAutoFix, type Reporter } from './types.js';
+import { isAutoFix, wholeReport, type FileReport, type Reporter, type StreamReporter } from './types.js';
 
 function merge(text: string, edits: Edit[]): { range: [number, number]; text: string } {
   const sorted = [...edits].sort((a, b) => a.start - b.start);
@@ -38,21 +38,37 @@ function message(f: Finding, text: string) {
   };
 }
 
-export const json: Reporter = (files) =>
-  JSON.stringify(
-    files.map((file) => {
-      const errors = file.findings.filter((f) => f.severity === 'error');
-      const warnings = file.findings.filter((f) => f.severity === 'warning');
-      return {
-        filePath: file.path,
-        messages: file.findings.map((f) => message(f, file.source.text)),
-        errorCount: errors.length,
-        warningCount: warnings.length,
-        fatalErrorCount: file.findings.filter((f) => f.ruleId === 'syntax-error').length,
-        fixableErrorCount: errors.filter((f) => f.fix?.applicability === 'safe' && f.fix.edits.length > 0).length,
-        fixableWarningCount: warnings.filter((f) => f.fix?.applicability === 'safe' && f.fix.edits.length > 0).length,
-      };
-    }),
-    null,
-    2,
-  ) + '\n';
+function fileEntry(file: FileReport) {
+  const errors = file.findings.filter((f) => f.severity === 'error');
+  const warnings = file.findings.filter((f) => f.severity === 'warning');
+  return {
+    filePath: file.path,
+    messages: file.findings.map((f) => message(f, file.source.text)),
+    errorCount: errors.length,
+    warningCount: warnings.length,
+    fatalErrorCount: file.findings.filter((f) => f.ruleId === 'syntax-error').length,
+    fixableErrorCount: errors.filter((f) => f.fix?.applicability === 'safe' && f.fix.edits.length > 0).length,
+    fixableWarningCount: warnings.filter((f) => f.fix?.applicability === 'safe' && f.fix.edits.length > 0).length,
+  };
+}
+
+/**
+ * The array written one entry at a time, as `JSON.stringify(entries, null, 2)` would write it: each
+ * entry indented by two spaces (a newline inside a JSON text is always layout, strings escape theirs).
+ * A run that stops early still closes the array, so the output stays one JSON document.
+ */
+export const jsonStream: StreamReporter = () => {
+  let entries = 0;
+  return {
+    file(file) {
+      const text = JSON.stringify(fileEntry(file), null, 2).replace(/\n/g, '\n  ');
+      return `${entries++ === 0 ? '[\n  ' : ',\n  '}${text}`;
+    },
+    end() {
+      return entries === 0 ? '[]\n' : '\n]\n';
+    },
+  };
+};
+
+/** `jsonStream` as a whole report. */
+export const json: Reporter = wholeReport(jsonStream);
