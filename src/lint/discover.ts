@@ -97,13 +97,21 @@ export async function discoverFiles(paths: string[], cwd: string, extraIgnores: 
 
   for (const p of paths) {
     const abs = resolve(cwd, p);
-    if (existsSync(abs)) {
-      if ((await stat(abs)).isDirectory()) {
+    // One stat per path (as existsSync, any failure is "not there": a pattern, then), synchronous:
+    // a hook or a benchmark names thousands of files, and a promise per stat cost more than the stat.
+    let s: Stats | undefined;
+    try {
+      s = statSync(abs);
+    } catch {
+      s = undefined;
+    }
+    if (s) {
+      if (s.isDirectory()) {
         const files = await glob(sourceGlob(), { cwd: abs, absolute: true, ignore: DEFAULT_IGNORES, dot: false });
         await addWalked(files.filter(isMigrationSource));
         if (debug) await reportSpecialFiles(abs, cwd, ignored, debug);
       } else {
-        add(abs, statSync(abs, { throwIfNoEntry: false })); // named explicitly: linted whatever the ignores say
+        add(abs, s); // named explicitly: linted whatever the ignores say
       }
       continue;
     }
