@@ -16,6 +16,7 @@ import { ConfigLoader } from '../src/config/index.js';
 import { SourceText } from '../src/core/source-text.js';
 import { runFiles } from '../src/lint/run.js';
 import { json, jsonStream } from '../src/report/json.js';
+import { gitlab } from '../src/report/machine.js';
 import { stylish, stylishStream } from '../src/report/stylish.js';
 import { ReportSink } from '../src/cli/report-sink.js';
 import type { FileReport } from '../src/report/types.js';
@@ -67,6 +68,10 @@ describe('streamed reports', () => {
       const w = jsonStream({ rules: [] });
       const pieces = files.map((f) => w.file(f));
       assert.equal(pieces.join('') + w.end({ fixedCount: 0, complete: true }), streamed);
+      // GitLab's array is of findings, not files: the same writer, the same layout.
+      const quality = gitlab(files, { rules: [] });
+      assert.equal(quality, `${JSON.stringify(JSON.parse(quality), null, 2)}\n`);
+      assert.equal(JSON.parse(quality).length, files.reduce((n, f) => n + f.findings.length, 0));
     }
   });
 

@@ -20,13 +20,16 @@ import { ReportSink } from './report-sink.js';
 import { prepareFrontends } from '../sources/index.js';
 import { frameworkEntries } from '../sources/registry.js';
 
-/** Reporters by format, loaded on use: the CI formats' libraries stay out of an editor's or a hook's start-up. */
+/**
+ * Reporters by format, loaded on use: the CI formats' libraries stay out of an editor's or a hook's
+ * start-up. All but SARIF (whose rule table comes first) write each file as it is linted.
+ */
 const REPORTERS: Record<string, () => Promise<StreamReporter>> = {
   stylish: async () => (await import('../report/stylish.js')).stylishStream,
   json: async () => (await import('../report/json.js')).jsonStream,
   sarif: async () => collectedReport((await import('../report/machine.js')).sarif),
-  github: async () => collectedReport((await import('../report/machine.js')).github),
-  gitlab: async () => collectedReport((await import('../report/machine.js')).gitlab),
+  github: async () => (await import('../report/machine.js')).githubStream,
+  gitlab: async () => (await import('../report/machine.js')).gitlabStream,
 };
 
 function version(): string {

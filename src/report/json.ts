@@ -53,21 +53,27 @@ function fileEntry(file: FileReport) {
 }
 
 /**
- * The array written one entry at a time, as `JSON.stringify(entries, null, 2)` would write it: each
- * entry indented by two spaces (a newline inside a JSON text is always layout, strings escape theirs).
- * A run that stops early still closes the array, so the output stays one JSON document.
+ * A JSON array written one element at a time, as `JSON.stringify(elements, null, 2)` would write
+ * it: each element indented by two spaces (a newline inside a JSON text is always layout, strings
+ * escape theirs). `add` returns an element's text, `close` the closing bracket (`[]` when empty).
  */
-export const jsonStream: StreamReporter = () => {
-  let entries = 0;
+export function jsonArrayWriter(): { add(value: unknown): string; close(): string } {
+  let count = 0;
   return {
-    file(file) {
-      const text = JSON.stringify(fileEntry(file), null, 2).replace(/\n/g, '\n  ');
-      return `${entries++ === 0 ? '[\n  ' : ',\n  '}${text}`;
+    add(value) {
+      const text = JSON.stringify(value, null, 2).replace(/\n/g, '\n  ');
+      return `${count++ === 0 ? '[\n  ' : ',\n  '}${text}`;
     },
-    end() {
-      return entries === 0 ? '[]\n' : '\n]\n';
+    close() {
+      return count === 0 ? '[]\n' : '\n]\n';
     },
   };
+}
+
+/** ESLint's array, one file's entry at a time; a run that stops early still closes it, so the output stays one JSON document. */
+export const jsonStream: StreamReporter = () => {
+  const array = jsonArrayWriter();
+  return { file: (file) => array.add(fileEntry(file)), end: () => array.close() };
 };
 
 /** `jsonStream` as a whole report. */
