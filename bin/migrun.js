@@ -3,9 +3,12 @@
 'use strict';
 const { setFlagsFromString } = require('node:v8');
 const { enableCompileCache } = require('./compile-cache.js');
+const { leanTsMorph } = require('./lean-ts-morph.js');
 
-// Compiled code of the modules a run loads is kept on disk between runs (see compile-cache.js).
+// Compiled code of the modules a run loads is kept on disk between runs (see compile-cache.js),
+// and ts-morph is loaded without the lib .d.ts texts it carries (see lean-ts-morph.js).
 enableCompileCache();
+leanTsMorph();
 
 // WebAssembly (libpg-query's parser) on V8's baseline compiler only, as bin/miglint.js runs it: the
 // optimising compiler's background work on the parser costs a short run more CPU than it saves.

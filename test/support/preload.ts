@@ -9,6 +9,10 @@
  *   bin/migrun.js run it: the optimising compiler's background work on the parsers' huge functions
  *   costs a short process more CPU than it saves.
  *
+ * Not bin/lean-ts-morph.js (ts-morph without its lib .d.ts texts): typescript-fixed-compile.test.ts
+ * type-checks the fixtures against those texts. test/lean-ts-morph.test.ts tests it, and the tests
+ * that spawn bin/miglint.js run with it.
+ *
  * Neither changes what the code under test computes. A test file run on its own
  * (`node --test dist/test/x.test.js`) runs without it, only slower.
  */
