@@ -7,7 +7,8 @@
  *   statement's own backend right after it (view-pg-locks.html), minus what the
  *   transaction held before it; in autocommit (CREATE INDEX CONCURRENTLY, VACUUM,
  *   ...), polled from an observer session while the statement runs, since its
- *   locks are gone when it returns;
+ *   locks are gone when it returns (the observer holds a snapshot until it has
+ *   seen them, which a CONCURRENTLY build must wait for: see `LockPoll`);
  * - rewrites: relations whose `pg_class.relfilenode` changed (a rewritten table, a
  *   rebuilt index; storage.html, "Database File Layout");
  * - its duration, and its lock window: from its start until its transaction
@@ -87,40 +88,97 @@ export function splitWhere(where: string): { file: string; line: number; column:
   return { file: m[1]!, line: Number(m[2]), column: Number(m[3]), suffix: m[4]!.trim() };
 }
 
-/** Polls the locks one backend holds, from the observer session, until stopped. */
+/**
+ * Polls the locks one backend holds, from the observer session, until stopped.
+ *
+ * A statement in autocommit on a small table can be over in a few milliseconds, between two polls.
+ * So that its locks are seen whatever the timing, the observer first opens a REPEATABLE READ
+ * transaction and takes a snapshot, and keeps it until a poll has seen the statement's locks or
+ * seen it waiting. CREATE INDEX CONCURRENTLY and REINDEX CONCURRENTLY wait, before they finish, for
+ * every transaction of the database with an older snapshot (sql-createindex.html, "Building Indexes
+ * Concurrently"), holding their SHARE UPDATE EXCLUSIVE lock: they cannot end before a poll has seen
+ * it. Other statements do not wait for snapshots, and the observer holds no lock that they could
+ * wait for; they run as they would, polled as before.
+ */
 class LockPoll {
   readonly seen = new Map<string, number>();
   samples = 0;
   error: string | null = null;
   private stopped = false;
-  private readonly done: Promise<void>;
+  /** The observer's transaction with the snapshot is open. */
+  private holding = false;
+  private done: Promise<void> = Promise.resolve();
+  private readonly started = performance.now();
 
-  constructor(observer: Session, pid: number, oids: number[]) {
-    const started = performance.now();
-    this.done = (async () => {
-      while (!this.stopped) {
-        try {
-          const r = await observer.query<{ oid: string; mode: string }>(
-            `SELECT l.relation::int8::text AS oid, l.mode FROM pg_locks l
-             WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted AND l.relation = ANY($2::oid[])`,
-            [pid, oids],
-          );
-          this.samples++;
-          for (const row of r.rows) this.seen.set(`${row.oid}:${row.mode}`, this.samples);
-        } catch (e) {
-          this.error = messageOf(e);
-          return;
-        }
-        // Locks are taken early and held to the end: poll back to back at first, then less often.
-        const elapsed = performance.now() - started;
-        if (elapsed > 100) await new Promise((res) => setTimeout(res, elapsed > 2000 ? 50 : 10));
-      }
-    })();
+  private constructor(
+    private readonly observer: Session,
+    private readonly pid: number,
+    private readonly oids: number[],
+  ) {}
+
+  /**
+   * Takes the observer's snapshot and a first sample (so the snapshot is older than anything the
+   * statement, sent after this returns, does), then polls until `stop`. Errors are kept in `error`.
+   */
+  static async start(observer: Session, pid: number, oids: number[]): Promise<LockPoll> {
+    const p = new LockPoll(observer, pid, oids);
+    try {
+      await observer.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      p.holding = true;
+      await p.sample(); // a REPEATABLE READ transaction takes its snapshot at its first query
+    } catch (e) {
+      p.error = messageOf(e);
+    }
+    p.done = p.loop();
+    return p;
   }
 
+  /** One read of pg_locks: the backend's granted locks on existing relations, and whether it waits for any lock. */
+  private async sample(): Promise<void> {
+    const r = await this.observer.query<{ oid: string | null; mode: string; granted: boolean }>(
+      `SELECT l.relation::int8::text AS oid, l.mode, l.granted FROM pg_locks l
+       WHERE l.pid = $1 AND (NOT l.granted OR (l.locktype = 'relation' AND l.granted AND l.relation = ANY($2::oid[])))`,
+      [this.pid, this.oids],
+    );
+    this.samples++;
+    let waiting = false;
+    for (const row of r.rows) {
+      if (!row.granted) waiting = true;
+      else this.seen.set(`${row.oid}:${row.mode}`, this.samples);
+    }
+    if (this.holding && (waiting || this.seen.size > 0)) await this.release();
+  }
+
+  private async release(): Promise<void> {
+    this.holding = false;
+    await this.observer.query('ROLLBACK');
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped && this.error === null) {
+      // Back to back while the snapshot is held (the statement may be waiting for it) and at first; then
+      // less often, as locks are taken early and held to the end.
+      const elapsed = performance.now() - this.started;
+      if (!this.holding && elapsed > 100) await new Promise((res) => setTimeout(res, elapsed > 2000 ? 50 : 10));
+      if (this.stopped) break;
+      try {
+        await this.sample();
+      } catch (e) {
+        this.error = messageOf(e);
+      }
+    }
+  }
+
+  /** Stops polling, and ends the observer's transaction if it is still open. */
   async stop(): Promise<void> {
     this.stopped = true;
     await this.done;
+    if (!this.holding) return;
+    try {
+      await this.release();
+    } catch (e) {
+      this.error ??= messageOf(e);
+    }
   }
 }
 
@@ -192,7 +250,7 @@ export class LockTracer implements StatementTracer {
       ...(at.suffix ? { note: at.suffix.replace(/^\((.*)\)$/, '$1') } : {}),
     };
     this.records.push(rec);
-    const poll = s.inTx ? null : new LockPoll(this.observer, session.pid, this.oids);
+    const poll = s.inTx ? null : await LockPoll.start(this.observer, session.pid, this.oids);
     this.pending.set(session.pid, { rec, started: performance.now(), overhead: s.overhead, poll });
   }
 

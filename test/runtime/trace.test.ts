@@ -8,7 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { TraceReport } from '../../src/runtime/trace.js';
-import type { TraceStatement } from '../../src/runtime/trace-observe.js';
+import { LockTracer, type TraceStatement } from '../../src/runtime/trace-observe.js';
+import { resolveConnection, Session } from '../../src/runtime/connection.js';
 import { DEFAULT_SETTINGS } from '../../src/core/rule.js';
 import { loadUnit, prepareFrontends } from '../../src/sources/index.js';
 import { fixturesDir } from '../support/paths.js';
@@ -111,6 +112,45 @@ forEachServer('migrun trace', (server) => {
     assert.ok(has(validate!, 'public.leads', 'ShareUpdateExclusiveLock') && !has(validate!, 'public.leads', 'AccessExclusiveLock'), locksOf(validate!));
     const history = await query<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'migrun_migrations'");
     assert.equal(history[0]!.n, 0, 'no history table');
+  });
+
+  it('a CONCURRENTLY build that is over between two polls is still seen: it waits for the observer\'s snapshot', async () => {
+    const url = await server.freshDatabase('trace');
+    await query(url, 'CREATE TABLE leads (id int, a int)');
+    const conn = resolveConnection({ databaseUrl: url });
+    const observer = await Session.open(conn, 'trace-observer');
+    const target = await Session.open(conn, 'trace-target');
+    try {
+      // A broken observer would leave the build waiting: it fails instead.
+      await target.query("SET lock_timeout = '20s'");
+      const tracer = new LockTracer(observer);
+      await tracer.startMigration();
+      /** Traces `text` in autocommit while this process stops for 300 ms, so that no poll runs meanwhile. */
+      const traceStalled = async (text: string, line: number) => {
+        const st = { text, where: `m.sql:${line}:1` };
+        await tracer.before(target, st);
+        const running = target.query(text);
+        const until = Date.now() + 300;
+        while (Date.now() < until);
+        await running;
+        await tracer.after(target, st, null);
+        // In autocommit a statement is its transaction: it started when the query did.
+        const own = await observer.query<{ alone: boolean }>('SELECT xact_start = query_start AS alone FROM pg_stat_activity WHERE pid = pg_backend_pid()');
+        assert.equal(own.rows[0]!.alone, true, `after ${text}: the observer is not left in its transaction`);
+      };
+      // Building an index on an empty table takes a few milliseconds: without the wait it would be over long before the next poll.
+      await traceStalled('CREATE INDEX CONCURRENTLY leads_a_idx ON leads (a)', 1);
+      // VACUUM does not wait for snapshots: it is over unseen, and the observer lets its snapshot go when the statement ends.
+      await traceStalled('VACUUM leads', 2);
+      const [cic, vacuum] = tracer.finishMigration();
+      assert.deepEqual(cic!.locks, [{ relation: 'public.leads', mode: 'ShareUpdateExclusiveLock' }], cic!.note);
+      assert.equal(cic!.inTransaction, false);
+      assert.deepEqual(vacuum!.locks, []);
+      assert.match(vacuum!.note ?? '', /ran in autocommit in [\d.]+ms; the observer polled \d+ times? and saw no lock/);
+    } finally {
+      await observer.close();
+      await target.close();
+    }
   });
 
   it('refuses a database with user tables unless --allow-existing; a failing migration stops the trace (exit 1)', async () => {
