@@ -38,7 +38,7 @@ export interface TypePreference {
 function fixFor(p: TypePreference, d: DefinedColumn, s: Statement, unit: MigrationUnit): Fix {
   const display = (why: string): Fix => ({ title: `Declare it as ${p.equivalent(d, s)} (${why})`, applicability: 'display-only', edits: [] });
   if (!s.sqlToFile || s.interpolated) return display(s.origin === 'builder' ? (unit.idioms?.builderTypeChange ?? 'the builder call is not rewritten: change the column method or type it names') : 'the SQL cannot be edited in place');
-  const span = columnTypeSpan(s.sql, d.column.name);
+  const span = columnTypeSpan(s.sql, d.column.name, s.node);
   if (!span) return display('the type is spelled in a form miglint does not rewrite');
   const start = s.sqlToFile(span.start);
   const end = s.sqlToFile(span.end);
