@@ -251,11 +251,29 @@ function usingChangesValue(expr: Node | undefined, column: string, to: TypeFact 
 type Cmd = { subtype?: string; name?: string; def?: Node; missing_ok?: boolean; behavior?: string };
 
 /**
+ * The `alterSubcommands` answers per node, by version: a statement's are asked for its facts, its
+ * schema delta, its folder's history replay and by rules (`robustnessGaps` asks for version 0).
+ */
+const subcommandsOf = new WeakMap<Node, { pgVersion: number; subs: readonly AlterSubcommand[] }[]>();
+
+/**
  * The typed subcommands of an `ALTER TABLE` (or `ALTER MATERIALIZED VIEW`) statement, and of a
  * `RenameStmt` on a table, column or table constraint; `[]` for any other statement.
  * Each carries its lock on the altered table on PostgreSQL `pgVersion` (e.g. 15).
+ * The answer is shared by every caller for the node and version: read it, never change it.
  */
-export function alterSubcommands(node: Node, pgVersion: number): AlterSubcommand[] {
+export function alterSubcommands(node: Node, pgVersion: number): readonly AlterSubcommand[] {
+  if (!('AlterTableStmt' in node) && !('RenameStmt' in node)) return NONE;
+  let kept = subcommandsOf.get(node);
+  if (!kept) subcommandsOf.set(node, (kept = []));
+  for (const k of kept) if (k.pgVersion === pgVersion) return k.subs;
+  const subs = subcommandsUncached(node, pgVersion);
+  kept.push({ pgVersion, subs });
+  return subs;
+}
+const NONE: readonly AlterSubcommand[] = Object.freeze([]);
+
+function subcommandsUncached(node: Node, pgVersion: number): AlterSubcommand[] {
   if ('RenameStmt' in node) {
     const s = node.RenameStmt;
     const base = { lock: 'ACCESS EXCLUSIVE' as LockMode, subtype: s.renameType ?? '?' };
