@@ -40,6 +40,12 @@ function compiled(source: string, flags: string): RegExp {
 }
 const PATTERNS = new Map<string, RegExp>();
 
+/** `ALTER TABLE [IF EXISTS] [ONLY] name [*]`, then a subcommand's first words. */
+const ALTER_HEAD = String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${NAME}\s*\*?\s+`;
+const ALTER_ADD_COLUMN = new RegExp(String.raw`${ALTER_HEAD}ADD(?:\s+COLUMN)?\b`, 'iu');
+const ALTER_DROP_COLUMN = new RegExp(String.raw`${ALTER_HEAD}DROP(?:\s+COLUMN)?\b`, 'iu');
+const ALTER_DROP_CONSTRAINT = new RegExp(String.raw`${ALTER_HEAD}DROP\s+CONSTRAINT\b`, 'iu');
+
 function after(re: RegExp, sql: string): number | null {
   const m = re.exec(sql);
   return m ? m[0].length : null;
@@ -88,12 +94,11 @@ export function robustnessGaps(node: Node, sql: string): RobustnessGap[] {
   if ('AlterTableStmt' in node && node.AlterTableStmt.objtype === 'OBJECT_TABLE') {
     const subs = alterSubcommands(node, 0);
     // The text position is found only for a one-subcommand statement: ALTER TABLE [IF EXISTS] [ONLY] name ADD|DROP ...
-    const head = String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${NAME}\s*\*?\s+`;
     const one = subs.length === 1;
     return subs.flatMap((sub): RobustnessGap[] => {
-      if (sub.kind === 'add-column' && !sub.ifNotExists) return [{ form: 'ADD COLUMN', missing: 'IF NOT EXISTS', at: one ? after(compiled(`${head}ADD(?:\\s+COLUMN)?\\b`, 'iu'), sql) : null }];
-      if (sub.kind === 'drop-column' && !sub.ifExists) return [{ form: 'DROP COLUMN', missing: 'IF EXISTS', at: one ? after(compiled(`${head}DROP(?:\\s+COLUMN)?\\b`, 'iu'), sql) : null }];
-      if (sub.kind === 'drop-constraint' && !sub.ifExists) return [{ form: 'DROP CONSTRAINT', missing: 'IF EXISTS', at: one ? after(compiled(`${head}DROP\\s+CONSTRAINT\\b`, 'iu'), sql) : null }];
+      if (sub.kind === 'add-column' && !sub.ifNotExists) return [{ form: 'ADD COLUMN', missing: 'IF NOT EXISTS', at: one ? after(ALTER_ADD_COLUMN, sql) : null }];
+      if (sub.kind === 'drop-column' && !sub.ifExists) return [{ form: 'DROP COLUMN', missing: 'IF EXISTS', at: one ? after(ALTER_DROP_COLUMN, sql) : null }];
+      if (sub.kind === 'drop-constraint' && !sub.ifExists) return [{ form: 'DROP CONSTRAINT', missing: 'IF EXISTS', at: one ? after(ALTER_DROP_CONSTRAINT, sql) : null }];
       return [];
     });
   }
