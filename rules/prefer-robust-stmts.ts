@@ -99,7 +99,7 @@ export default defineRule({
       // Which statements a later failure leaves committed first (one pass over the unit): the gaps' text positions are found only for those.
       exposed ??= committedBeforeALaterFailure(unit);
       if (!exposed.has(s)) return [];
-      const gaps = robustnessGaps(s.node, s.sql);
+      const gaps = robustnessGaps(s.node, s.sql, factsOf(s).pgVersion);
       if (gaps.length === 0) return [];
       const why = 'a later statement of this migration runs in another transaction, and if it fails this one stays committed';
       return gaps.map((g) => {

@@ -57,8 +57,12 @@ function dropWords(removeType: string): string {
   return (words[removeType] ?? removeType.replace(/^OBJECT_/, '').replace(/_/g, ' ')).replace(/ /g, String.raw`\s+`);
 }
 
-/** What a statement lacks to be rerun safely; `[]` when nothing (or when PostgreSQL has no IF [NOT] EXISTS form for it). */
-export function robustnessGaps(node: Node, sql: string): RobustnessGap[] {
+/**
+ * What a statement lacks to be rerun safely; `[]` when nothing (or when PostgreSQL has no IF [NOT] EXISTS form for it).
+ * @param pgVersion the version its facts are for (`StatementFacts.pgVersion`), so its ALTER TABLE subcommands
+ * are the ones already read (the gaps are the same on every version).
+ */
+export function robustnessGaps(node: Node, sql: string, pgVersion = 0): RobustnessGap[] {
   const create = (form: string, re: RegExp): RobustnessGap[] => [{ form, missing: 'IF NOT EXISTS', at: after(re, sql) }];
   if ('CreateStmt' in node) {
     const s = node.CreateStmt;
@@ -92,7 +96,7 @@ export function robustnessGaps(node: Node, sql: string): RobustnessGap[] {
     return [{ form, missing: 'IF EXISTS', at: after(compiled(`^DROP\\s+${words}(?:\\s+CONCURRENTLY)?\\b`, 'i'), sql) }];
   }
   if ('AlterTableStmt' in node && node.AlterTableStmt.objtype === 'OBJECT_TABLE') {
-    const subs = alterSubcommands(node, 0);
+    const subs = alterSubcommands(node, pgVersion);
     // The text position is found only for a one-subcommand statement: ALTER TABLE [IF EXISTS] [ONLY] name ADD|DROP ...
     const one = subs.length === 1;
     return subs.flatMap((sub): RobustnessGap[] => {
