@@ -34,43 +34,28 @@ export const TERMINATOR = 2;
  * (a quoted string is one run, spaces included), every `;` a run of its own.
  * Column arrays: `start`/`end` are UTF-16 offsets, `byteStart`/`byteEnd` UTF-8
  * byte offsets of the same places, `kind` one of CODE, INNER_SEMICOLON, TERMINATOR.
+ * Plain arrays of small integers: five typed arrays per text (most texts are a few
+ * statements) cost more to allocate, off the heap, than the runs cost to record.
  */
 export class Runs {
   count = 0;
-  start = new Int32Array(64);
-  end = new Int32Array(64);
-  byteStart = new Int32Array(64);
-  byteEnd = new Int32Array(64);
-  kind = new Uint8Array(64);
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+  readonly byteStart: number[] = [];
+  readonly byteEnd: number[] = [];
+  readonly kind: number[] = [];
 
   push(start: number, end: number, byteStart: number, byteEnd: number, kind: number): void {
-    if (this.count === this.start.length) this.grow();
-    const i = this.count++;
-    this.start[i] = start;
-    this.end[i] = end;
-    this.byteStart[i] = byteStart;
-    this.byteEnd[i] = byteEnd;
-    this.kind[i] = kind;
+    this.count++;
+    this.start.push(start);
+    this.end.push(end);
+    this.byteStart.push(byteStart);
+    this.byteEnd.push(byteEnd);
+    this.kind.push(kind);
   }
 
   isSemicolon(i: number): boolean {
     return this.kind[i] !== CODE;
-  }
-
-  private grow(): void {
-    const n = this.start.length * 2;
-    const widen = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.start = widen(this.start);
-    this.end = widen(this.end);
-    this.byteStart = widen(this.byteStart);
-    this.byteEnd = widen(this.byteEnd);
-    const k = new Uint8Array(n);
-    k.set(this.kind);
-    this.kind = k;
   }
 }
 
