@@ -173,8 +173,17 @@ export function constraintFact(c: Constraint, column?: string): ConstraintFact |
   };
 }
 
-/** A column definition (`CREATE TABLE`, `ADD COLUMN`) as a ColumnFact. */
+/** Each column definition's ColumnFact: read for its statement's facts, its schema delta, its folder's replay and the type rules. */
+const columnFacts = new WeakMap<ColumnDef, ColumnFact>();
+
+/** A column definition (`CREATE TABLE`, `ADD COLUMN`) as a ColumnFact, made once per definition and shared: read it, never change it. */
 export function columnFact(def: ColumnDef): ColumnFact {
+  let fact = columnFacts.get(def);
+  if (!fact) columnFacts.set(def, (fact = columnFactUncached(def)));
+  return fact;
+}
+
+function columnFactUncached(def: ColumnDef): ColumnFact {
   const type = typeFact(def.typeName);
   const serial = isSerial(type);
   const out: ColumnFact = {
