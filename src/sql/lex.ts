@@ -122,8 +122,12 @@ class Lexer {
   private runStart = -1;
   private runByte = 0;
 
+  /** No character past U+007F: every code unit is one UTF-8 byte. */
+  private readonly ascii: boolean;
+
   constructor(private readonly text: string) {
     this.n = text.length;
+    this.ascii = !/[^\0-\x7f]/.test(text);
   }
 
   private endRun(): void {
@@ -152,6 +156,13 @@ class Lexer {
 
   /** Advances to `to` (exclusive), counting bytes. */
   private advanceTo(to: number): void {
+    if (this.ascii) {
+      if (to > this.i) {
+        this.b += to - this.i;
+        this.i = to;
+      }
+      return;
+    }
     while (this.i < to) this.step();
   }
 
