@@ -40,11 +40,23 @@ function compiled(source: string, flags: string): RegExp {
 }
 const PATTERNS = new Map<string, RegExp>();
 
-/** `ALTER TABLE [IF EXISTS] [ONLY] name [*]`, then a subcommand's first words. */
-const ALTER_HEAD = String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${NAME}\s*\*?\s+`;
-const ALTER_ADD_COLUMN = new RegExp(String.raw`${ALTER_HEAD}ADD(?:\s+COLUMN)?\b`, 'iu');
-const ALTER_DROP_COLUMN = new RegExp(String.raw`${ALTER_HEAD}DROP(?:\s+COLUMN)?\b`, 'iu');
-const ALTER_DROP_CONSTRAINT = new RegExp(String.raw`${ALTER_HEAD}DROP\s+CONSTRAINT\b`, 'iu');
+/**
+ * `ALTER TABLE [IF EXISTS] [ONLY] name [*]`, then a subcommand's first words: for any text (Unicode
+ * letters and digits in names), and for ASCII text, where `\p{L}` and `\p{N}` are `[A-Za-z]` and `[0-9]`
+ * and the pattern needs no Unicode mode (whose case-insensitive letter classes are slow to match).
+ */
+function alterPatterns(name: string, flags: string): { addColumn: RegExp; dropColumn: RegExp; dropConstraint: RegExp } {
+  const head = String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${name}\s*\*?\s+`;
+  return {
+    addColumn: new RegExp(String.raw`${head}ADD(?:\s+COLUMN)?\b`, flags),
+    dropColumn: new RegExp(String.raw`${head}DROP(?:\s+COLUMN)?\b`, flags),
+    dropConstraint: new RegExp(String.raw`${head}DROP\s+CONSTRAINT\b`, flags),
+  };
+}
+const ASCII_IDENT = String.raw`(?:"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)`;
+const ALTER = alterPatterns(NAME, 'iu');
+const ALTER_ASCII = alterPatterns(String.raw`${ASCII_IDENT}(?:\s*\.\s*${ASCII_IDENT}){0,2}`, 'i');
+const NON_ASCII = /[^\0-\x7f]/;
 
 function after(re: RegExp, sql: string): number | null {
   const m = re.exec(sql);
@@ -99,10 +111,11 @@ export function robustnessGaps(node: Node, sql: string, pgVersion = 0): Robustne
     const subs = alterSubcommands(node, pgVersion);
     // The text position is found only for a one-subcommand statement: ALTER TABLE [IF EXISTS] [ONLY] name ADD|DROP ...
     const one = subs.length === 1;
+    const re = one && !NON_ASCII.test(sql) ? ALTER_ASCII : ALTER;
     return subs.flatMap((sub): RobustnessGap[] => {
-      if (sub.kind === 'add-column' && !sub.ifNotExists) return [{ form: 'ADD COLUMN', missing: 'IF NOT EXISTS', at: one ? after(ALTER_ADD_COLUMN, sql) : null }];
-      if (sub.kind === 'drop-column' && !sub.ifExists) return [{ form: 'DROP COLUMN', missing: 'IF EXISTS', at: one ? after(ALTER_DROP_COLUMN, sql) : null }];
-      if (sub.kind === 'drop-constraint' && !sub.ifExists) return [{ form: 'DROP CONSTRAINT', missing: 'IF EXISTS', at: one ? after(ALTER_DROP_CONSTRAINT, sql) : null }];
+      if (sub.kind === 'add-column' && !sub.ifNotExists) return [{ form: 'ADD COLUMN', missing: 'IF NOT EXISTS', at: one ? after(re.addColumn, sql) : null }];
+      if (sub.kind === 'drop-column' && !sub.ifExists) return [{ form: 'DROP COLUMN', missing: 'IF EXISTS', at: one ? after(re.dropColumn, sql) : null }];
+      if (sub.kind === 'drop-constraint' && !sub.ifExists) return [{ form: 'DROP CONSTRAINT', missing: 'IF EXISTS', at: one ? after(re.dropConstraint, sql) : null }];
       return [];
     });
   }
