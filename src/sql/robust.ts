@@ -28,8 +28,8 @@ const IDENT = String.raw`(?:"(?:[^"]|"")*"|[\p{L}_][\p{L}\p{N}_$]*)`;
 const NAME = String.raw`${IDENT}(?:\s*\.\s*${IDENT}){0,2}`;
 
 /**
- * The pattern `source` with `flags`, compiled once per process: the DROP and ALTER TABLE patterns
- * are built from words per statement, and compiling a Unicode (`u`) pattern costs more than matching it.
+ * The pattern `source` with `flags`, compiled once per process: the DROP patterns are built from
+ * words per statement, and compiling a pattern costs more than matching it.
  * The patterns are not global (`g`), so sharing one keeps no state between matches.
  */
 function compiled(source: string, flags: string): RegExp {
