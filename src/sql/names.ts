@@ -47,7 +47,9 @@ export const DEFAULT_SEARCH_PATH: readonly string[] = ['$user', 'public'];
 /** The name from a RangeVar (`CREATE TABLE`, `CREATE INDEX ... ON`, `ALTER TABLE`, ...); null when it has none. */
 export function fromRangeVar(rv: RangeVar | undefined): RelationName | null {
   if (!rv?.relname) return null;
-  return { schema: rv.schemaname ?? null, name: rv.relname, ...(rv.relpersistence === 't' ? { temp: true } : {}) };
+  const n: RelationName = { schema: rv.schemaname ?? null, name: rv.relname };
+  if (rv.relpersistence === 't') n.temp = true;
+  return n;
 }
 
 /**
