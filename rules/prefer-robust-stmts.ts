@@ -96,10 +96,11 @@ export default defineRule({
         if (s.executor === 'migrun-index' || s.executor === 'migrun-sql') return [];
         return droppedJustBefore(unit, i) ? [] : [concurrentBuildFinding(unit, s)];
       }
-      const gaps = robustnessGaps(s.node, s.sql);
-      if (gaps.length === 0) return [];
+      // Which statements a later failure leaves committed first (one pass over the unit): the gaps' text positions are found only for those.
       exposed ??= committedBeforeALaterFailure(unit);
       if (!exposed.has(s)) return [];
+      const gaps = robustnessGaps(s.node, s.sql, factsOf(s).pgVersion);
+      if (gaps.length === 0) return [];
       const why = 'a later statement of this migration runs in another transaction, and if it fails this one stays committed';
       return gaps.map((g) => {
         const { fix, how } = gapFix(unit, s, g);

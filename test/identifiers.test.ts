@@ -21,6 +21,22 @@ describe('longIdentifiers', () => {
     assert.deepEqual(longIdentifiers(`CREATE TABLE t_${'é'.repeat(31)} (id int)`).map((f) => f.bytes), [64]);
   });
 
+  test('the shortest texts of each kind that hold one are still found (the pre-check before counting bytes)', () => {
+    const bytesOf = (sql: string) => longIdentifiers(sql).map((f) => f.bytes);
+    // 22 three-byte characters (66 bytes), unquoted and quoted with a space: the fewest code units over 63 bytes.
+    assert.deepEqual(bytesOf(`CREATE TABLE ${'ア'.repeat(22)} (id int)`), [66]);
+    assert.deepEqual(bytesOf(`CREATE TABLE "${'ア'.repeat(11)} ${'ア'.repeat(11)}" (id int)`), [67]);
+    assert.deepEqual(bytesOf(`CREATE TABLE "${'ア'.repeat(10)} ${'ア'.repeat(10)}" (id int)`), []);
+    // ASCII: 64 code units, quoted with separators in it, and with doubled quotes splitting it into short pieces.
+    assert.deepEqual(bytesOf(`CREATE TABLE "${'a'.repeat(30)} (${'b'.repeat(32)}" (id int)`), [64]);
+    assert.deepEqual(bytesOf(`CREATE TABLE "${'a""'.repeat(32)}" (id int)`), [64]);
+    assert.deepEqual(bytesOf(`CREATE TABLE "${'a""'.repeat(31)}a" (id int)`), []);
+    assert.deepEqual(bytesOf(`CREATE TABLE "${'ab "" c'.repeat(11)}" (id int)`), [66]);
+    // Non-ASCII elsewhere in the statement lowers the bound for ASCII names too: still exact.
+    assert.deepEqual(bytesOf(`CREATE TABLE ${'a'.repeat(64)} (note text DEFAULT 'é')`), [64]);
+    assert.deepEqual(bytesOf(`CREATE TABLE ${'a'.repeat(63)} (note text DEFAULT 'é')`), []);
+  });
+
   test('a long string literal is not an identifier', () => {
     assert.deepEqual(longIdentifiers(`INSERT INTO t VALUES ('${'x'.repeat(80)}', 'a "quoted" ${'y'.repeat(70)}')`), []);
   });

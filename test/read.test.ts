@@ -1,12 +1,12 @@
 /** Reading files to lint: UTF-8 checked and located, special files and oversized files refused without hanging. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { decodeUtf8, firstInvalidUtf8, readSource, readStreamLimited } from '../src/lint/read.js';
+import { decodeUtf8, firstInvalidUtf8, lastRead, readSource, readStreamLimited } from '../src/lint/read.js';
 
 const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
 
@@ -71,6 +71,22 @@ describe('readSource', () => {
   test('a character device is refused', async () => {
     const r = await readSource('/dev/zero', 1000);
     assert.match(!r.ok ? r.message : '', /^This is a character device, not a regular file/);
+  });
+  test('lastRead is the last file read whole as UTF-8, with its size and mtime; null after a read that failed or was not UTF-8', async () => {
+    const file = join(dir, 'last.sql');
+    writeFileSync(file, 'SELECT é;\n');
+    const st = statSync(file);
+    await readSource(file, 1000);
+    assert.deepEqual(lastRead(), { file, text: 'SELECT é;\n', size: 11, mtimeMs: st.mtimeMs });
+    await readSource(file, 5);
+    assert.equal(lastRead(), null, 'too large');
+    await readSource(file, 1000);
+    await readSource(join(dir, 'gone.sql'), 1000);
+    assert.equal(lastRead(), null, 'missing');
+    const latin1 = join(dir, 'latin1.sql');
+    writeFileSync(latin1, bytes('SELECT ', [0xe9], ';'));
+    await readSource(latin1, 1000);
+    assert.equal(lastRead(), null, 'not UTF-8');
   });
   test('a file that does not exist is a reason, not an exception', async () => {
     const r = await readSource(join(dir, 'gone.sql'), 1000);

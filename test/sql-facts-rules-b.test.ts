@@ -5,7 +5,7 @@ import type { Statement } from '../src/core/unit.js';
 import { columnTypeSpan, definedColumns } from '../src/sql/column-defs.js';
 import { isUtcZone } from '../src/sql/costs.js';
 import { factsOf } from '../src/sql/facts.js';
-import { initSqlParser } from '../src/sql/parse.js';
+import { initSqlParser, locationOffset, parseSql } from '../src/sql/parse.js';
 import { loadUnit } from '../src/sources/index.js';
 import { config } from './support/lint.js';
 
@@ -55,6 +55,18 @@ describe('columnTypeSpan', () => {
   test('offsets count UTF-16 code units after non-ASCII text', () => {
     const sql = "CREATE TABLE t (note text DEFAULT 'שלום 🎉', at timestamp)";
     assert.equal(typeOf(sql, 'at'), 'timestamp');
+  });
+  test("with the statement's node, its locations give the same spans as parsing it again, later in a file after multi-byte text", () => {
+    const file = "-- שלום 🎉\nCREATE TABLE a (x int);\nSELECT 'é🎉';\n  ALTER TABLE t ADD COLUMN \"Ünï\" timestamp(3)[], ADD COLUMN b varchar(20);\nCREATE TABLE u (note text DEFAULT 'ß', at timestamp)";
+    const parsed = parseSql(file).statements;
+    const cases: [number, string][] = [[0, 'x'], [2, 'Ünï'], [2, 'b'], [2, 'c'], [3, 'at']];
+    for (const [i, col] of cases) {
+      const st = parsed[i]!;
+      assert.equal(locationOffset(st.node, st.text), Buffer.byteLength(file.slice(0, st.start)), `offset of ${i}`);
+      assert.deepEqual(columnTypeSpan(st.text, col, st.node), columnTypeSpan(st.text, col), `${i} ${col}`);
+    }
+    assert.equal(typeOf(parsed[2]!.text, 'Ünï'), 'timestamp(3)');
+    assert.equal(locationOffset(parsed[0]!.node, 'CREATE TABLE a (x int)  '), null, 'another text');
   });
   test('null for a column the statement does not define, or a quoted type', () => {
     assert.equal(typeOf('CREATE TABLE t (a int)', 'b'), null);

@@ -38,7 +38,7 @@ export interface TypePreference {
 function fixFor(p: TypePreference, d: DefinedColumn, s: Statement, unit: MigrationUnit): Fix {
   const display = (why: string): Fix => ({ title: `Declare it as ${p.equivalent(d, s)} (${why})`, applicability: 'display-only', edits: [] });
   if (!s.sqlToFile || s.interpolated) return display(s.origin === 'builder' ? (unit.idioms?.builderTypeChange ?? 'the builder call is not rewritten: change the column method or type it names') : 'the SQL cannot be edited in place');
-  const span = columnTypeSpan(s.sql, d.column.name);
+  const span = columnTypeSpan(s.sql, d.column.name, s.node);
   if (!span) return display('the type is spelled in a form miglint does not rewrite');
   const start = s.sqlToFile(span.start);
   const end = s.sqlToFile(span.end);
@@ -61,15 +61,21 @@ function columnsOf(node: Statement['node']): readonly DefinedColumn[] {
   return columns;
 }
 
+/** Each unit's defined columns with their statements, in order, walked once for the seven rules. */
+const unitColumns = new WeakMap<MigrationUnit, readonly { s: Statement; d: DefinedColumn }[]>();
+function columnsOfUnit(unit: MigrationUnit): readonly { s: Statement; d: DefinedColumn }[] {
+  let out = unitColumns.get(unit);
+  if (!out) unitColumns.set(unit, (out = unit.statements.flatMap((s) => columnsOf(s.node).map((d) => ({ s, d })))));
+  return out;
+}
+
 /** The findings of a type-preference rule on a unit. */
 export function checkTypePreference(unit: MigrationUnit, p: TypePreference): Diagnostic[] {
-  return unit.statements.flatMap((s) =>
-    columnsOf(s.node).flatMap((d) => {
-      if (!p.matches(d, s)) return [];
-      const table = d.table ? quoteName(sqlName(d.table)) : 'the table';
-      return [{ ruleId: p.ruleId, message: p.message(d, table), note: p.note(d), help: p.help(d), span: s.span, fix: fixFor(p, d, s, unit) }];
-    }),
-  );
+  return columnsOfUnit(unit).flatMap(({ s, d }) => {
+    if (!p.matches(d, s)) return [];
+    const table = d.table ? quoteName(sqlName(d.table)) : 'the table';
+    return [{ ruleId: p.ruleId, message: p.message(d, table), note: p.note(d), help: p.help(d), span: s.span, fix: fixFor(p, d, s, unit) }];
+  });
 }
 
 /** Why a column counts as a key column, for notes (see src/sql/column-defs.ts). */

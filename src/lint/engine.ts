@@ -134,13 +134,9 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
   severities.set(UNANALYZABLE_FILE, 'error');
   severities.set(UNUSED_SUPPRESSION, 'warning');
 
-  // Pseudo-rules a comment may name too (a syntax error is never suppressed: see applySuppressions).
-  const known = new Set([...options.rules.map((r) => r.meta.id), UNANALYZABLE_FILE]);
+  const plan = rulePlan(config, options, frontend);
   try {
-    for (const rule of options.rules) {
-      if (options.only && !options.only.has(rule.meta.id)) continue;
-      const sev = ruleSeverity(rule, config);
-      if (sev === 'off' || !ruleAppliesTo(rule.meta.appliesTo, frontend)) continue;
+    for (const { rule, sev } of plan.run) {
       severities.set(rule.meta.id, sev);
       // A loop, not push(...): a rule may report 100,000 findings on a large file, more arguments than a call takes.
       for (const d of rule.check(unit, { settings: config.settings, options: config.rules[rule.meta.id]?.options ?? {} })) diagnostics.push(d);
@@ -152,7 +148,7 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
 
   const suppressions = parseSuppressions(unit, frontend.comments);
   const kept = applySuppressions(diagnostics, suppressions);
-  if (!options.only) kept.push(...suppressionDiagnostics(suppressions, known));
+  if (!options.only) kept.push(...suppressionDiagnostics(suppressions, plan.known));
 
   const directions = options.directions ?? config.directions;
   const phaseOf = directions.has('up') && directions.has('down') ? null : phaseLocator(unit);
@@ -167,6 +163,35 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
     .map((d) => toFinding(file, unit.source, d, severities.get(d.ruleId) ?? 'error'))
     .sort((a, b) => a.line - b.line || a.column - b.column || byCodeUnits(a.ruleId, b.ruleId));
   return { unit, source: unit.source, findings };
+}
+
+/** The rules a file runs, with their severities, and the ids a suppression may name. */
+interface RulePlan {
+  run: { rule: Rule; sev: Severity }[];
+  known: ReadonlySet<string>;
+}
+
+/** The last plan made per configuration's rule settings, with what it was made for. */
+const plans = new WeakMap<object, { rules: readonly Rule[]; only: ReadonlySet<string> | null | undefined; frontend: object; plan: RulePlan }>();
+
+/**
+ * The enabled rules that apply to `frontend`'s files, in order: made once per configuration's rule
+ * settings (`config.rules`, shared by the files a configuration file covers), rule list, `only` and
+ * frontend, not per file. A resolved configuration and the rule list are not changed once made.
+ */
+function rulePlan(config: ResolvedConfig, options: EngineOptions, frontend: NonNullable<ReturnType<typeof frontendFor>>): RulePlan {
+  const kept = plans.get(config.rules);
+  if (kept && kept.rules === options.rules && kept.only === options.only && kept.frontend === frontend) return kept.plan;
+  const run: RulePlan['run'] = [];
+  for (const rule of options.rules) {
+    if (options.only && !options.only.has(rule.meta.id)) continue;
+    const sev = ruleSeverity(rule, config);
+    if (sev !== 'off' && ruleAppliesTo(rule.meta.appliesTo, frontend)) run.push({ rule, sev });
+  }
+  // Pseudo-rules a comment may name too (a syntax error is never suppressed: see applySuppressions).
+  const plan = { run, known: new Set([...options.rules.map((r) => r.meta.id), UNANALYZABLE_FILE]) };
+  plans.set(config.rules, { rules: options.rules, only: options.only, frontend, plan });
+  return plan;
 }
 
 /**

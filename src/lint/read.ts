@@ -22,6 +22,28 @@ function scratchOf(bytes: number): Buffer {
   return scratch;
 }
 
+/** A file's text as `readSourceSync` last read it whole, with the size and mtime of the open file (see `lastRead`). */
+export interface FileRead {
+  /** The path as the caller named it. */
+  file: string;
+  text: string;
+  /** Bytes read, which were the whole file as `fstat` gave its size. */
+  size: number;
+  mtimeMs: number;
+}
+
+let last: FileRead | null = null;
+
+/**
+ * The last file `readSourceSync` read in full as well-formed UTF-8, or null: its text is those bytes
+ * decoded, and `size`/`mtimeMs` are the open file's, from `fstat` before reading (the bytes read
+ * were `size`, so the file did not grow or shrink meanwhile). Lets a caller that linted that text
+ * know it is the file on disk without reading it a second time (src/sources/sql-history.ts).
+ */
+export function lastRead(): FileRead | null {
+  return last;
+}
+
 /** Where the first byte sequence that is not UTF-8 is. */
 export interface InvalidUtf8 {
   /** Byte offset of the start of the ill-formed sequence in the file. */
@@ -102,6 +124,7 @@ export function readSourceSync(file: string, maxBytes: number): SourceRead {
     message: `This file could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): nothing in it was analysed.`,
     help: 'Check that the file exists and is readable by the user running miglint.',
   });
+  last = null;
   let before: Stats;
   try {
     before = statSync(file);
@@ -133,7 +156,9 @@ export function readSourceSync(file: string, maxBytes: number): SourceRead {
       if (length > maxBytes) return tooLarge(`over ${maxBytes}`, maxBytes);
       if (bytesRead < want) break; // a short read of a regular file is its end
     }
-    return { ok: true, ...decodeUtf8(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)) };
+    const decoded = decodeUtf8(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
+    last = !decoded.invalidUtf8 && length === now.size ? { file, text: decoded.text, size: length, mtimeMs: now.mtimeMs } : null;
+    return { ok: true, ...decoded };
   } catch (e) {
     return unreadable(e);
   } finally {

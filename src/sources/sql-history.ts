@@ -43,6 +43,7 @@ import { colKey } from '../sql/schema-view.js';
 import { orderedMigrations, orderPlace, placeOf, type OrderedMigration } from './sql-order.js';
 import { sqlUnit } from './sql.js';
 import { partitionPoint } from '../core/search.js';
+import { lastRead } from '../lint/read.js';
 
 /** A statement of an earlier file that may change tables, columns or constraints, with what it needs to be replayed. */
 interface ReplayStatement {
@@ -154,20 +155,27 @@ function summaryOf(m: OrderedMigration, settings: LintSettings): { summary: File
 
 /**
  * Lets the cache take a linted `.sql` unit's summary from the unit itself when its text is the file on
- * disk (a later file of its folder then needs no second parse of it). Call after its contexts are computed.
+ * disk (a later file of its folder then needs no second parse of it): the text `readSourceSync` just
+ * read from it (`lastRead`, with that read's size and mtime), else what is on disk now. Call after its
+ * contexts are computed.
  */
 export function rememberSqlUnit(unit: MigrationUnit, text: string, settings: LintSettings): void {
   const runner = unit.runner?.name as SqlRunner | undefined;
   if (!runner || !unit.prior) return;
   const path = resolve(unit.file);
   const place = orderPlace(path, runner);
-  if (!place?.name) return;
+  const name = place?.name;
+  if (!name) return;
   const key = `${runner}\0${settings.pgVersion}\0${path}`;
   if (summaries.has(key)) return;
+  const remember = (size: number, mtimeMs: number) => summaries.set(key, { size, mtimeMs, checkedAt: Date.now(), summary: summarizeUnit({ name }, unit, { ...settings, sqlRunner: runner }) });
+  // The text the run just read from this file (the usual case): its size and mtime are those of the bytes read.
+  const read = lastRead();
+  if (read && read.text === text && (read.file === unit.file || resolve(read.file) === path)) return void remember(read.size, read.mtimeMs);
   try {
     const st = statSync(path);
     if (st.size !== Buffer.byteLength(text) || readFileSync(path, 'utf8') !== text) return;
-    summaries.set(key, { size: st.size, mtimeMs: st.mtimeMs, checkedAt: Date.now(), summary: summarizeUnit({ name: place.name }, unit, { ...settings, sqlRunner: runner }) });
+    remember(st.size, st.mtimeMs);
   } catch {
     // Not on disk (an editor's unsaved buffer): nothing to remember.
   }

@@ -6,9 +6,14 @@
 export class AddOnlySet {
   /** Each member with the order it was added in. */
   private readonly order = new Map<string, number>();
+  /** The members in the order they were added. */
+  private readonly list: string[] = [];
 
   add(value: string): this {
-    if (!this.order.has(value)) this.order.set(value, this.order.size);
+    if (!this.order.has(value)) {
+      this.order.set(value, this.order.size);
+      this.list.push(value);
+    }
     return this;
   }
 
@@ -22,13 +27,14 @@ export class AddOnlySet {
 
   /** The members added so far; later additions do not show in it. */
   snapshot(): ReadonlySet<string> {
-    return new Snapshot(this.order, this.order.size);
+    return new Snapshot(this.order, this.list, this.order.size);
   }
 }
 
 class Snapshot implements ReadonlySet<string> {
   constructor(
     private readonly order: ReadonlyMap<string, number>,
+    private readonly list: readonly string[],
     readonly size: number,
   ) {}
 
@@ -37,12 +43,9 @@ class Snapshot implements ReadonlySet<string> {
     return i !== undefined && i < this.size;
   }
 
-  private *members(): Generator<string, undefined, unknown> {
-    let n = 0;
-    for (const k of this.order.keys()) {
-      if (n++ >= this.size) return;
-      yield k;
-    }
+  /** The members so far, as an iterator over a copy (members added while it is read do not show). */
+  private members(): ArrayIterator<string> {
+    return this.list.slice(0, this.size).values();
   }
 
   values(): SetIterator<string> {

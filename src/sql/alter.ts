@@ -173,8 +173,17 @@ export function constraintFact(c: Constraint, column?: string): ConstraintFact |
   };
 }
 
-/** A column definition (`CREATE TABLE`, `ADD COLUMN`) as a ColumnFact. */
+/** Each column definition's ColumnFact: read for its statement's facts, its schema delta, its folder's replay and the type rules. */
+const columnFacts = new WeakMap<ColumnDef, ColumnFact>();
+
+/** A column definition (`CREATE TABLE`, `ADD COLUMN`) as a ColumnFact, made once per definition and shared: read it, never change it. */
 export function columnFact(def: ColumnDef): ColumnFact {
+  let fact = columnFacts.get(def);
+  if (!fact) columnFacts.set(def, (fact = columnFactUncached(def)));
+  return fact;
+}
+
+function columnFactUncached(def: ColumnDef): ColumnFact {
   const type = typeFact(def.typeName);
   const serial = isSerial(type);
   const out: ColumnFact = {
@@ -251,11 +260,29 @@ function usingChangesValue(expr: Node | undefined, column: string, to: TypeFact 
 type Cmd = { subtype?: string; name?: string; def?: Node; missing_ok?: boolean; behavior?: string };
 
 /**
+ * The `alterSubcommands` answers per node, by version: a statement's are asked for its facts, its
+ * schema delta, its folder's history replay and by rules (`robustnessGaps` asks for version 0).
+ */
+const subcommandsOf = new WeakMap<Node, { pgVersion: number; subs: readonly AlterSubcommand[] }[]>();
+
+/**
  * The typed subcommands of an `ALTER TABLE` (or `ALTER MATERIALIZED VIEW`) statement, and of a
  * `RenameStmt` on a table, column or table constraint; `[]` for any other statement.
  * Each carries its lock on the altered table on PostgreSQL `pgVersion` (e.g. 15).
+ * The answer is shared by every caller for the node and version: read it, never change it.
  */
-export function alterSubcommands(node: Node, pgVersion: number): AlterSubcommand[] {
+export function alterSubcommands(node: Node, pgVersion: number): readonly AlterSubcommand[] {
+  if (!('AlterTableStmt' in node) && !('RenameStmt' in node)) return NONE;
+  let kept = subcommandsOf.get(node);
+  if (!kept) subcommandsOf.set(node, (kept = []));
+  for (const k of kept) if (k.pgVersion === pgVersion) return k.subs;
+  const subs = subcommandsUncached(node, pgVersion);
+  kept.push({ pgVersion, subs });
+  return subs;
+}
+const NONE: readonly AlterSubcommand[] = Object.freeze([]);
+
+function subcommandsUncached(node: Node, pgVersion: number): AlterSubcommand[] {
   if ('RenameStmt' in node) {
     const s = node.RenameStmt;
     const base = { lock: 'ACCESS EXCLUSIVE' as LockMode, subtype: s.renameType ?? '?' };
@@ -273,43 +300,43 @@ export function alterSubcommands(node: Node, pgVersion: number): AlterSubcommand
     const cascade = c.behavior === 'DROP_CASCADE';
     switch (c.subtype) {
       case 'AT_AddColumn':
-        if (def && 'ColumnDef' in def) return { ...common, kind: 'add-column', column: columnFact(def.ColumnDef), ifNotExists: !!c.missing_ok };
+        if (def && 'ColumnDef' in def) return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'add-column', column: columnFact(def.ColumnDef), ifNotExists: !!c.missing_ok };
         break;
       case 'AT_AlterColumnType': {
         const cd = def && 'ColumnDef' in def ? def.ColumnDef : undefined;
-        return { ...common, kind: 'alter-column-type', column: col, type: typeFact(cd?.typeName), using: usingChangesValue(cd?.raw_default, col, typeFact(cd?.typeName)), oldType: null };
+        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'alter-column-type', column: col, type: typeFact(cd?.typeName), using: usingChangesValue(cd?.raw_default, col, typeFact(cd?.typeName)), oldType: null };
       }
       case 'AT_SetNotNull':
-        return { ...common, kind: 'set-not-null', column: col };
+        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'set-not-null', column: col };
       case 'AT_DropNotNull':
-        return { ...common, kind: 'drop-not-null', column: col };
+        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'drop-not-null', column: col };
       case 'AT_ColumnDefault':
-        return { ...common, kind: 'set-default', column: col, default: def ? defaultFact(def) : null };
+        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'set-default', column: col, default: def ? defaultFact(def) : null };
       case 'AT_AddConstraint': {
         const f = def && 'Constraint' in def ? constraintFact(def.Constraint) : null;
-        if (f) return { ...common, kind: 'add-constraint', constraint: f };
+        if (f) return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'add-constraint', constraint: f };
         break;
       }
       case 'AT_ValidateConstraint':
-        return { ...common, kind: 'validate-constraint', name: col };
+        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'validate-constraint', name: col };
       case 'AT_DropConstraint':
-        return { ...common, kind: 'drop-constraint', name: col, ifExists: !!c.missing_ok, cascade };
+        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'drop-constraint', name: col, ifExists: !!c.missing_ok, cascade };
       case 'AT_DropColumn':
-        return { ...common, kind: 'drop-column', column: col, ifExists: !!c.missing_ok, cascade };
+        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'drop-column', column: col, ifExists: !!c.missing_ok, cascade };
       case 'AT_AttachPartition':
       case 'AT_DetachPartition':
       case 'AT_DetachPartitionFinalize': {
         const p = def && 'PartitionCmd' in def ? def.PartitionCmd : undefined;
         const partition = fromRangeVar(p?.name);
-        if (c.subtype === 'AT_AttachPartition') return { ...common, kind: 'attach-partition', partition };
-        return { ...common, kind: 'detach-partition', partition, concurrently: !!p?.concurrent, finalize: c.subtype === 'AT_DetachPartitionFinalize' };
+        if (c.subtype === 'AT_AttachPartition') return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'attach-partition', partition };
+        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'detach-partition', partition, concurrently: !!p?.concurrent, finalize: c.subtype === 'AT_DetachPartitionFinalize' };
       }
       case 'AT_SetTableSpace':
-        return { ...common, kind: 'set-tablespace' };
+        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'set-tablespace' };
       case 'AT_SetLogged':
       case 'AT_SetUnLogged':
-        return { ...common, kind: 'set-logged', logged: c.subtype === 'AT_SetLogged' };
+        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'set-logged', logged: c.subtype === 'AT_SetLogged' };
     }
-    return { ...common, kind: 'other' };
+    return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'other' };
   });
 }

@@ -20,6 +20,7 @@
 import { parseSync, type Node } from 'libpg-query';
 import { columnFact, constraintFact, type ColumnFact, type ConstraintFact } from './alter.js';
 import { fromRangeVar, type RelationName } from './names.js';
+import { locationOffset } from './parse.js';
 
 export type KeyReason = 'primary-key' | 'identity' | 'serial' | 'foreign-key';
 
@@ -102,17 +103,8 @@ function statementTree(sql: string): ReturnType<typeof parseSync> | null {
   return tree;
 }
 
-/**
- * Where the type of column `column` is written in `sql` (one statement's SQL, as
- * `Statement.sql`): UTF-16 offsets `[start, end)` of the type's words and modifiers,
- * without array bounds (`varchar(20)` of `tags varchar(20)[]`). Null when the
- * statement does not define that column, or its type is spelled in a form this does
- * not read (quoted, schema-qualified). Parses `sql` again (once for all the rules' findings
- * on it): call it only for a finding that fires. Needs `initSqlParser()` to have run; never throws.
- */
-export function columnTypeSpan(sql: string, column: string): { start: number; end: number } | null {
-  const tree = statementTree(sql);
-  if (!tree) return null;
+/** The UTF-8 `location` of the type of the first column definition named `column` in `node` (in key order), or undefined. */
+function typeLocation(node: unknown, column: string): number | undefined {
   let loc: number | undefined;
   const visit = (n: unknown): void => {
     if (loc !== undefined || !n || typeof n !== 'object') return;
@@ -125,7 +117,31 @@ export function columnTypeSpan(sql: string, column: string): { start: number; en
     }
     for (const v of Object.values(o)) visit(v);
   };
-  visit(tree.stmts?.[0]?.stmt);
+  visit(node);
+  return loc;
+}
+
+/**
+ * Where the type of column `column` is written in `sql` (one statement's SQL, as
+ * `Statement.sql`): UTF-16 offsets `[start, end)` of the type's words and modifiers,
+ * without array bounds (`varchar(20)` of `tags varchar(20)[]`). Null when the
+ * statement does not define that column, or its type is spelled in a form this does
+ * not read (quoted, schema-qualified). With `node` the statement's node as `parseSql`
+ * returned it for `sql` (src/sql/parse.ts `locationOffset`), its locations are read;
+ * otherwise `sql` is parsed again (once for all the rules' findings on it). Call it only
+ * for a finding that fires. Needs `initSqlParser()` to have run; never throws.
+ */
+export function columnTypeSpan(sql: string, column: string, node?: Node): { start: number; end: number } | null {
+  const offset = node ? locationOffset(node, sql) : null;
+  let loc: number | undefined;
+  if (offset !== null) {
+    const at = typeLocation(node, column);
+    loc = at === undefined ? undefined : at - offset;
+  } else {
+    const tree = statementTree(sql);
+    if (!tree) return null;
+    loc = typeLocation(tree.stmts?.[0]?.stmt, column);
+  }
   if (loc === undefined) return null;
   const start = Buffer.from(sql, 'utf8').subarray(0, loc).toString('utf8').length;
   const m = TYPE_TEXT.exec(sql.slice(start));

@@ -159,10 +159,13 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
   const view = schema.view();
   const columnBefore = (t: RelationKey, c: string) => knownColumn(view, prior, s.priorColumnTypes, t, c);
   const notNullCheckBefore = (t: RelationKey, c: string) => priorNotNullCheck(view, prior, t, c);
-  const locks: LockFact[] = locksOf(s.node, pgVersion).map((l) => {
+  // locksOf's requirements are the statement's own (built for this call): each becomes its lock fact in place.
+  const locks = locksOf(s.node, pgVersion) as LockFact[];
+  for (const l of locks) {
     const key = l.target ? resolvedKey(l.target, s.context) : null;
-    return { ...l, key, existing: l.relationKind === 'index' || key === null || !s.context.createdTables.has(key) };
-  });
+    l.key = key;
+    l.existing = l.relationKind === 'index' || key === null || !s.context.createdTables.has(key);
+  }
   const cascade = saysCascade(s.node);
   locks.push(...reachedLocks(s.node, locks, view, cascade, (n) => resolvedKey(n, s.context), pgVersion));
   const rv = 'AlterTableStmt' in s.node ? s.node.AlterTableStmt.relation : 'RenameStmt' in s.node ? s.node.RenameStmt.relation : undefined;

@@ -43,6 +43,18 @@ export function clipBytes(s: string, max: number): string {
 }
 
 /**
+ * 22 (64 in ASCII text) code units or more with none of the separators `mayHoldLongIdentifier` counts
+ * stretches between. Tried only at the start and after a separator: from every position, a stretch
+ * 63 long would be read again 63 times.
+ */
+const LONG_STRETCH = /(?:^|[\x00-\x20(),.;])[^\x00-\x20(),.;]{22}/;
+const LONG_ASCII_STRETCH = /(?:^|[\x00-\x20(),.;])[^\x00-\x20(),.;]{64}/;
+/** A double quote and 22 (64 in ASCII text) code units or more that are not. */
+const LONG_QUOTED = /"[^"]{22}/;
+const LONG_ASCII_QUOTED = /"[^"]{64}/;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
  * Whether some token of `sql` could be an identifier over 63 bytes, cheaply, so the scanner
  * (whose token list costs more than linting the statement) runs only where one may be.
  * Without a double quote, such an identifier is a stretch of over 63 bytes with no separator
@@ -50,6 +62,13 @@ export function clipBytes(s: string, max: number): string {
  * (a quoted name is a single run, spaces included), so a run of over 63 bytes is needed.
  */
 function mayHoldLongIdentifier(sql: string): boolean {
+  // Over 63 bytes is 64 code units or more of ASCII text, and at least 22 of any text (3 bytes each at most). An
+  // unquoted identifier is a stretch with no separator in it; a quoted one without a doubled quote inside is a
+  // quote and that many code units that are not quotes. Neither in the text (the usual case): nothing to count.
+  const ascii = !NON_ASCII.test(sql);
+  const stretch = ascii ? LONG_ASCII_STRETCH : LONG_STRETCH;
+  const quoted = ascii ? LONG_ASCII_QUOTED : LONG_QUOTED;
+  if (!stretch.test(sql) && !(sql.includes('"') && (quoted.test(sql) || sql.includes('""')))) return false;
   if (!sql.includes('"')) {
     // One pass counting the UTF-8 bytes of each stretch between separators (ASCII white space and
     // `(),;.`; treating other spaces as part of a stretch only makes stretches longer).

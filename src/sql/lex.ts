@@ -34,43 +34,28 @@ export const TERMINATOR = 2;
  * (a quoted string is one run, spaces included), every `;` a run of its own.
  * Column arrays: `start`/`end` are UTF-16 offsets, `byteStart`/`byteEnd` UTF-8
  * byte offsets of the same places, `kind` one of CODE, INNER_SEMICOLON, TERMINATOR.
+ * Plain arrays of small integers: five typed arrays per text (most texts are a few
+ * statements) cost more to allocate, off the heap, than the runs cost to record.
  */
 export class Runs {
   count = 0;
-  start = new Int32Array(64);
-  end = new Int32Array(64);
-  byteStart = new Int32Array(64);
-  byteEnd = new Int32Array(64);
-  kind = new Uint8Array(64);
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+  readonly byteStart: number[] = [];
+  readonly byteEnd: number[] = [];
+  readonly kind: number[] = [];
 
   push(start: number, end: number, byteStart: number, byteEnd: number, kind: number): void {
-    if (this.count === this.start.length) this.grow();
-    const i = this.count++;
-    this.start[i] = start;
-    this.end[i] = end;
-    this.byteStart[i] = byteStart;
-    this.byteEnd[i] = byteEnd;
-    this.kind[i] = kind;
+    this.count++;
+    this.start.push(start);
+    this.end.push(end);
+    this.byteStart.push(byteStart);
+    this.byteEnd.push(byteEnd);
+    this.kind.push(kind);
   }
 
   isSemicolon(i: number): boolean {
     return this.kind[i] !== CODE;
-  }
-
-  private grow(): void {
-    const n = this.start.length * 2;
-    const widen = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.start = widen(this.start);
-    this.end = widen(this.end);
-    this.byteStart = widen(this.byteStart);
-    this.byteEnd = widen(this.byteEnd);
-    const k = new Uint8Array(n);
-    k.set(this.kind);
-    this.kind = k;
   }
 }
 
@@ -119,148 +104,178 @@ function isIdentCont(c: number): boolean {
  * Linear in the length of the text; never throws.
  */
 export function lexSql(text: string): Lexed {
-  const runs = new Runs();
-  const comments: LexComment[] = [];
-  const n = text.length;
-  let i = 0;
-  let b = 0; // UTF-8 offset of text[i]
-  let runStart = -1;
-  let runByte = 0;
-  let parens = 0;
-  /** BEGIN/CASE ... END nesting inside a CREATE FUNCTION / PROCEDURE statement. */
-  let atomic = 0;
-  /** The first four words of the current statement, lower-cased. */
-  let words: string[] = [];
-  /** The current statement is CREATE [OR REPLACE] FUNCTION | PROCEDURE. */
-  let routine = false;
+  return new Lexer(text).lex();
+}
 
-  const endRun = () => {
-    if (runStart >= 0) runs.push(runStart, i, runByte, b, CODE);
-    runStart = -1;
-  };
-  const startRun = () => {
-    if (runStart < 0) {
-      runStart = i;
-      runByte = b;
+/**
+ * The lexer's state as fields, not as variables its helpers close over: the position and byte
+ * count change on every character, and a closure's variables live in a heap context the
+ * optimising compiler reloads and stores at each step.
+ */
+class Lexer {
+  private readonly runs = new Runs();
+  private readonly comments: LexComment[] = [];
+  private readonly n: number;
+  private i = 0;
+  /** UTF-8 offset of text[i]. */
+  private b = 0;
+  private runStart = -1;
+  private runByte = 0;
+
+  /** No character past U+007F: every code unit is one UTF-8 byte. */
+  private readonly ascii: boolean;
+
+  constructor(private readonly text: string) {
+    this.n = text.length;
+    this.ascii = !/[^\0-\x7f]/.test(text);
+  }
+
+  private endRun(): void {
+    if (this.runStart >= 0) this.runs.push(this.runStart, this.i, this.runByte, this.b, CODE);
+    this.runStart = -1;
+  }
+
+  private startRun(): void {
+    if (this.runStart < 0) {
+      this.runStart = this.i;
+      this.runByte = this.b;
     }
-  };
+  }
+
   /** Advances over text[i], counting its UTF-8 bytes. */
-  const step = () => {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) b += 1;
-    else if (c < 0x800) b += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
-      b += 4;
-      i += 1;
-    } else b += 3;
-    i += 1;
-  };
-  /** Advances to `to` (exclusive), counting bytes. */
-  const advanceTo = (to: number) => {
-    while (i < to) step();
-  };
-  const isRoutine = () =>
-    words[0] === 'create' && (words[1] === 'function' || words[1] === 'procedure' || (words[1] === 'or' && words[2] === 'replace' && (words[3] === 'function' || words[3] === 'procedure')));
+  private step(): void {
+    const c = this.text.charCodeAt(this.i);
+    if (c < 0x80) this.b += 1;
+    else if (c < 0x800) this.b += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && this.i + 1 < this.n) {
+      this.b += 4;
+      this.i += 1;
+    } else this.b += 3;
+    this.i += 1;
+  }
 
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (isSpace(c)) {
-      endRun();
-      i += 1;
-      b += 1;
-      continue;
-    }
-    if (c === Ch.Minus && text.charCodeAt(i + 1) === Ch.Minus) {
-      endRun();
-      const start = i;
-      let j = i + 2;
-      while (j < n && text.charCodeAt(j) !== Ch.Lf && text.charCodeAt(j) !== Ch.Cr) j++;
-      advanceTo(j);
-      comments.push({ text: text.slice(start, i), start, end: i });
-      continue;
-    }
-    if (c === Ch.Slash && text.charCodeAt(i + 1) === Ch.Star) {
-      endRun();
-      const start = i;
-      let depth = 1;
-      let j = i + 2;
-      while (j < n && depth > 0) {
-        const d = text.charCodeAt(j);
-        if (d === Ch.Slash && text.charCodeAt(j + 1) === Ch.Star) {
-          depth++;
-          j += 2;
-        } else if (d === Ch.Star && text.charCodeAt(j + 1) === Ch.Slash) {
-          depth--;
-          j += 2;
-        } else j++;
+  /** Advances to `to` (exclusive), counting bytes. */
+  private advanceTo(to: number): void {
+    if (this.ascii) {
+      if (to > this.i) {
+        this.b += to - this.i;
+        this.i = to;
       }
-      advanceTo(j);
-      comments.push({ text: text.slice(start, i), start, end: i });
-      continue;
+      return;
     }
-    if (c === Ch.Semicolon) {
-      endRun();
-      const ends = parens === 0 && atomic === 0;
-      runs.push(i, i + 1, b, b + 1, ends ? TERMINATOR : INNER_SEMICOLON);
-      i += 1;
-      b += 1;
-      if (ends) {
-        words = [];
-        routine = false;
-      }
-      continue;
-    }
-    startRun();
-    if (c === Ch.Quote) {
-      // E'...' when the E is a token of its own (not the end of a longer identifier).
-      const prev = text.charCodeAt(i - 1);
-      const extended = (prev === 69 || prev === 101) && i - 1 >= runStart && !(i >= 2 && isIdentCont(text.charCodeAt(i - 2)) && i - 2 >= runStart);
-      advanceTo(quotedEnd(text, i, Ch.Quote, extended));
-      continue;
-    }
-    if (c === Ch.DoubleQuote) {
-      advanceTo(quotedEnd(text, i, Ch.DoubleQuote, false));
-      continue;
-    }
-    if (c === Ch.Dollar) {
-      // Not inside an identifier (the identifier branch takes `a$b$` whole): $tag$ or $$ opens a
-      // dollar quote that the same delimiter closes; `$1` is a parameter.
-      let j = i + 1;
-      if (j < n && isIdentStart(text.charCodeAt(j))) {
-        j++;
-        while (j < n && isIdentCont(text.charCodeAt(j)) && text.charCodeAt(j) !== Ch.Dollar) j++;
-      }
-      if (text.charCodeAt(j) === Ch.Dollar) {
-        const delimiter = text.slice(i, j + 1);
-        const close = text.indexOf(delimiter, j + 1);
-        advanceTo(close < 0 ? n : close + delimiter.length);
+    while (this.i < to) this.step();
+  }
+
+  lex(): Lexed {
+    const { text, n, runs, comments } = this;
+    let parens = 0;
+    /** BEGIN/CASE ... END nesting inside a CREATE FUNCTION / PROCEDURE statement. */
+    let atomic = 0;
+    /** The first four words of the current statement, lower-cased. */
+    let words: string[] = [];
+    /** The current statement is CREATE [OR REPLACE] FUNCTION | PROCEDURE. */
+    let routine = false;
+    const isRoutine = () =>
+      words[0] === 'create' && (words[1] === 'function' || words[1] === 'procedure' || (words[1] === 'or' && words[2] === 'replace' && (words[3] === 'function' || words[3] === 'procedure')));
+
+    while (this.i < n) {
+      const i = this.i;
+      const c = text.charCodeAt(i);
+      if (isSpace(c)) {
+        this.endRun();
+        this.i += 1;
+        this.b += 1;
         continue;
       }
-      step();
-      continue;
-    }
-    if (isIdentStart(c)) {
-      const start = i;
-      let j = i + 1;
-      while (j < n && isIdentCont(text.charCodeAt(j))) j++;
-      if (words.length < 4) {
-        words.push(text.slice(start, j).toLowerCase());
-        routine = isRoutine();
+      if (c === Ch.Minus && text.charCodeAt(i + 1) === Ch.Minus) {
+        this.endRun();
+        let j = i + 2;
+        while (j < n && text.charCodeAt(j) !== Ch.Lf && text.charCodeAt(j) !== Ch.Cr) j++;
+        this.advanceTo(j);
+        comments.push({ text: text.slice(i, this.i), start: i, end: this.i });
+        continue;
       }
-      if (routine && j - start >= 3 && j - start <= 5) {
-        const word = text.slice(start, j).toLowerCase();
-        if (word === 'begin' || word === 'case') atomic++;
-        else if (word === 'end' && atomic > 0) atomic--;
+      if (c === Ch.Slash && text.charCodeAt(i + 1) === Ch.Star) {
+        this.endRun();
+        let depth = 1;
+        let j = i + 2;
+        while (j < n && depth > 0) {
+          const d = text.charCodeAt(j);
+          if (d === Ch.Slash && text.charCodeAt(j + 1) === Ch.Star) {
+            depth++;
+            j += 2;
+          } else if (d === Ch.Star && text.charCodeAt(j + 1) === Ch.Slash) {
+            depth--;
+            j += 2;
+          } else j++;
+        }
+        this.advanceTo(j);
+        comments.push({ text: text.slice(i, this.i), start: i, end: this.i });
+        continue;
       }
-      advanceTo(j);
-      continue;
+      if (c === Ch.Semicolon) {
+        this.endRun();
+        const ends = parens === 0 && atomic === 0;
+        runs.push(i, i + 1, this.b, this.b + 1, ends ? TERMINATOR : INNER_SEMICOLON);
+        this.i += 1;
+        this.b += 1;
+        if (ends) {
+          words = [];
+          routine = false;
+        }
+        continue;
+      }
+      this.startRun();
+      if (c === Ch.Quote) {
+        // E'...' when the E is a token of its own (not the end of a longer identifier).
+        const prev = text.charCodeAt(i - 1);
+        const extended = (prev === 69 || prev === 101) && i - 1 >= this.runStart && !(i >= 2 && isIdentCont(text.charCodeAt(i - 2)) && i - 2 >= this.runStart);
+        this.advanceTo(quotedEnd(text, i, Ch.Quote, extended));
+        continue;
+      }
+      if (c === Ch.DoubleQuote) {
+        this.advanceTo(quotedEnd(text, i, Ch.DoubleQuote, false));
+        continue;
+      }
+      if (c === Ch.Dollar) {
+        // Not inside an identifier (the identifier branch takes `a$b$` whole): $tag$ or $$ opens a
+        // dollar quote that the same delimiter closes; `$1` is a parameter.
+        let j = i + 1;
+        if (j < n && isIdentStart(text.charCodeAt(j))) {
+          j++;
+          while (j < n && isIdentCont(text.charCodeAt(j)) && text.charCodeAt(j) !== Ch.Dollar) j++;
+        }
+        if (text.charCodeAt(j) === Ch.Dollar) {
+          const delimiter = text.slice(i, j + 1);
+          const close = text.indexOf(delimiter, j + 1);
+          this.advanceTo(close < 0 ? n : close + delimiter.length);
+          continue;
+        }
+        this.step();
+        continue;
+      }
+      if (isIdentStart(c)) {
+        let j = i + 1;
+        while (j < n && isIdentCont(text.charCodeAt(j))) j++;
+        if (words.length < 4) {
+          words.push(text.slice(i, j).toLowerCase());
+          routine = isRoutine();
+        }
+        if (routine && j - i >= 3 && j - i <= 5) {
+          const word = text.slice(i, j).toLowerCase();
+          if (word === 'begin' || word === 'case') atomic++;
+          else if (word === 'end' && atomic > 0) atomic--;
+        }
+        this.advanceTo(j);
+        continue;
+      }
+      if (c === Ch.LParen) parens++;
+      else if (c === Ch.RParen && parens > 0) parens--;
+      this.step();
     }
-    if (c === Ch.LParen) parens++;
-    else if (c === Ch.RParen && parens > 0) parens--;
-    step();
+    this.endRun();
+    return { runs, comments, bytes: this.b };
   }
-  endRun();
-  return { runs, comments, bytes: b };
 }
 
 /**

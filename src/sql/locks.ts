@@ -205,8 +205,11 @@ export function strongest(modes: LockMode[]): LockMode {
  */
 export function locksOf(node: Node, pgVersion: number): LockRequirement[] {
   const out: LockRequirement[] = [];
-  const add = (target: RelationName | null, relationKind: LockRequirement['relationKind'], mode: LockMode, operation: string, manual: string, tableMode?: LockMode | null) =>
-    out.push({ relation: target ? sqlName(target) : '?', target, relationKind, mode, operation, manual, ...(tableMode !== undefined ? { tableMode } : {}) });
+  const add = (target: RelationName | null, relationKind: LockRequirement['relationKind'], mode: LockMode, operation: string, manual: string, tableMode?: LockMode | null) => {
+    const l: LockRequirement = { relation: target ? sqlName(target) : '?', target, relationKind, mode, operation, manual };
+    if (tableMode !== undefined) l.tableMode = tableMode;
+    out.push(l);
+  };
 
   if ('IndexStmt' in node) {
     const s = node.IndexStmt;

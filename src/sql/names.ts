@@ -47,7 +47,9 @@ export const DEFAULT_SEARCH_PATH: readonly string[] = ['$user', 'public'];
 /** The name from a RangeVar (`CREATE TABLE`, `CREATE INDEX ... ON`, `ALTER TABLE`, ...); null when it has none. */
 export function fromRangeVar(rv: RangeVar | undefined): RelationName | null {
   if (!rv?.relname) return null;
-  return { schema: rv.schemaname ?? null, name: rv.relname, ...(rv.relpersistence === 't' ? { temp: true } : {}) };
+  const n: RelationName = { schema: rv.schemaname ?? null, name: rv.relname };
+  if (rv.relpersistence === 't') n.temp = true;
+  return n;
 }
 
 /**
@@ -74,9 +76,10 @@ export function relationKey(schema: string, name: string): RelationKey {
   return `${sqlIdent(schema)}.${sqlIdent(name)}`;
 }
 
-/** The schemas of a path that name real schemas, in order: `"$user"` dropped (see the module comment). */
-function usable(path: readonly string[]): string[] {
-  return path.filter((s) => s !== '$user');
+/** The first schema of a path that names a real schema (`"$user"` skipped: see the module comment), or `''`. */
+function firstUsable(path: readonly string[]): string {
+  for (const s of path) if (s !== '$user') return s;
+  return '';
 }
 
 /**
@@ -88,7 +91,7 @@ function usable(path: readonly string[]): string[] {
 export function creationSchema(n: RelationName, path: readonly string[]): string {
   if (n.schema !== null) return n.schema;
   if (n.temp) return 'pg_temp';
-  return usable(path)[0] ?? '';
+  return firstUsable(path);
 }
 
 /** The key a CREATE gives `n` under `path` (see `creationSchema`). */
@@ -105,8 +108,10 @@ export function creationKey(n: RelationName, path: readonly string[]): RelationK
  */
 export function lookupSchema(n: RelationName, path: readonly string[], isTemp: (name: string) => boolean = () => false): string {
   if (n.schema !== null) return n.schema;
-  const order = path.includes('pg_temp') ? usable(path) : ['pg_temp', ...usable(path)];
-  for (const s of order) {
+  // The schemas searched, in order: pg_temp first unless the path lists it, then the path's without "$user".
+  if (!path.includes('pg_temp') && isTemp(n.name)) return 'pg_temp';
+  for (const s of path) {
+    if (s === '$user') continue;
     if (s !== 'pg_temp') return s;
     if (isTemp(n.name)) return 'pg_temp';
   }

@@ -73,6 +73,20 @@ export interface ParsedSql {
   nulCount: number;
 }
 
+/** Each statement node `parseSql` returned: its text, and where that text starts (UTF-8 bytes) in the text the parser was given. */
+const origins = new WeakMap<Node, { text: string; byteOffset: number }>();
+
+/**
+ * Where the `location`s in a statement node that `parseSql` returned count from: the UTF-8 byte
+ * offset of the first character of `text` (its `ParsedStatement.text`) in the piece of SQL the
+ * parser was given, so `location - offset` is a UTF-8 offset into `text`, as if `text` had been
+ * parsed alone. Null when `node` is not such a node or `text` is not its statement's text.
+ */
+export function locationOffset(node: Node, text: string): number | null {
+  const o = origins.get(node);
+  return o && o.text === text ? o.byteOffset : null;
+}
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
@@ -325,7 +339,9 @@ class Pieces {
       const start = runs.start[r]!;
       const end = runs.end[last]!;
       const next = last + 1 < runs.count && runs.isSemicolon(last + 1) ? runs.end[last + 1]! : end;
-      this.out.statements.push({ node: raw.stmt, start, end, endWithSemicolon: next, text: this.sql.slice(start, end) });
+      const text = this.sql.slice(start, end);
+      origins.set(raw.stmt, { text, byteOffset: runs.byteStart[r]! - base });
+      this.out.statements.push({ node: raw.stmt, start, end, endWithSemicolon: next, text });
       r = last + 1;
     }
   }

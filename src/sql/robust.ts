@@ -28,8 +28,8 @@ const IDENT = String.raw`(?:"(?:[^"]|"")*"|[\p{L}_][\p{L}\p{N}_$]*)`;
 const NAME = String.raw`${IDENT}(?:\s*\.\s*${IDENT}){0,2}`;
 
 /**
- * The pattern `source` with `flags`, compiled once per process: the DROP and ALTER TABLE patterns
- * are built from words per statement, and compiling a Unicode (`u`) pattern costs more than matching it.
+ * The pattern `source` with `flags`, compiled once per process: the DROP patterns are built from
+ * words per statement, and compiling a pattern costs more than matching it.
  * The patterns are not global (`g`), so sharing one keeps no state between matches.
  */
 function compiled(source: string, flags: string): RegExp {
@@ -39,6 +39,24 @@ function compiled(source: string, flags: string): RegExp {
   return re;
 }
 const PATTERNS = new Map<string, RegExp>();
+
+/**
+ * `ALTER TABLE [IF EXISTS] [ONLY] name [*]`, then a subcommand's first words: for any text (Unicode
+ * letters and digits in names), and for ASCII text, where `\p{L}` and `\p{N}` are `[A-Za-z]` and `[0-9]`
+ * and the pattern needs no Unicode mode (whose case-insensitive letter classes are slow to match).
+ */
+function alterPatterns(name: string, flags: string): { addColumn: RegExp; dropColumn: RegExp; dropConstraint: RegExp } {
+  const head = String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${name}\s*\*?\s+`;
+  return {
+    addColumn: new RegExp(String.raw`${head}ADD(?:\s+COLUMN)?\b`, flags),
+    dropColumn: new RegExp(String.raw`${head}DROP(?:\s+COLUMN)?\b`, flags),
+    dropConstraint: new RegExp(String.raw`${head}DROP\s+CONSTRAINT\b`, flags),
+  };
+}
+const ASCII_IDENT = String.raw`(?:"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)`;
+const ALTER = alterPatterns(NAME, 'iu');
+const ALTER_ASCII = alterPatterns(String.raw`${ASCII_IDENT}(?:\s*\.\s*${ASCII_IDENT}){0,2}`, 'i');
+const NON_ASCII = /[^\0-\x7f]/;
 
 function after(re: RegExp, sql: string): number | null {
   const m = re.exec(sql);
@@ -51,8 +69,12 @@ function dropWords(removeType: string): string {
   return (words[removeType] ?? removeType.replace(/^OBJECT_/, '').replace(/_/g, ' ')).replace(/ /g, String.raw`\s+`);
 }
 
-/** What a statement lacks to be rerun safely; `[]` when nothing (or when PostgreSQL has no IF [NOT] EXISTS form for it). */
-export function robustnessGaps(node: Node, sql: string): RobustnessGap[] {
+/**
+ * What a statement lacks to be rerun safely; `[]` when nothing (or when PostgreSQL has no IF [NOT] EXISTS form for it).
+ * @param pgVersion the version its facts are for (`StatementFacts.pgVersion`), so its ALTER TABLE subcommands
+ * are the ones already read (the gaps are the same on every version).
+ */
+export function robustnessGaps(node: Node, sql: string, pgVersion = 0): RobustnessGap[] {
   const create = (form: string, re: RegExp): RobustnessGap[] => [{ form, missing: 'IF NOT EXISTS', at: after(re, sql) }];
   if ('CreateStmt' in node) {
     const s = node.CreateStmt;
@@ -86,14 +108,14 @@ export function robustnessGaps(node: Node, sql: string): RobustnessGap[] {
     return [{ form, missing: 'IF EXISTS', at: after(compiled(`^DROP\\s+${words}(?:\\s+CONCURRENTLY)?\\b`, 'i'), sql) }];
   }
   if ('AlterTableStmt' in node && node.AlterTableStmt.objtype === 'OBJECT_TABLE') {
-    const subs = alterSubcommands(node, 0);
+    const subs = alterSubcommands(node, pgVersion);
     // The text position is found only for a one-subcommand statement: ALTER TABLE [IF EXISTS] [ONLY] name ADD|DROP ...
-    const head = String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${NAME}\s*\*?\s+`;
     const one = subs.length === 1;
+    const re = one && !NON_ASCII.test(sql) ? ALTER_ASCII : ALTER;
     return subs.flatMap((sub): RobustnessGap[] => {
-      if (sub.kind === 'add-column' && !sub.ifNotExists) return [{ form: 'ADD COLUMN', missing: 'IF NOT EXISTS', at: one ? after(compiled(`${head}ADD(?:\\s+COLUMN)?\\b`, 'iu'), sql) : null }];
-      if (sub.kind === 'drop-column' && !sub.ifExists) return [{ form: 'DROP COLUMN', missing: 'IF EXISTS', at: one ? after(compiled(`${head}DROP(?:\\s+COLUMN)?\\b`, 'iu'), sql) : null }];
-      if (sub.kind === 'drop-constraint' && !sub.ifExists) return [{ form: 'DROP CONSTRAINT', missing: 'IF EXISTS', at: one ? after(compiled(`${head}DROP\\s+CONSTRAINT\\b`, 'iu'), sql) : null }];
+      if (sub.kind === 'add-column' && !sub.ifNotExists) return [{ form: 'ADD COLUMN', missing: 'IF NOT EXISTS', at: one ? after(re.addColumn, sql) : null }];
+      if (sub.kind === 'drop-column' && !sub.ifExists) return [{ form: 'DROP COLUMN', missing: 'IF EXISTS', at: one ? after(re.dropColumn, sql) : null }];
+      if (sub.kind === 'drop-constraint' && !sub.ifExists) return [{ form: 'DROP CONSTRAINT', missing: 'IF EXISTS', at: one ? after(re.dropConstraint, sql) : null }];
       return [];
     });
   }
