@@ -37,9 +37,13 @@ const SQL_COMMENTS: CommentSyntax = { line: ['--'], block: [['/*', '*/']] };
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const patterns = new Map<string, RegExp>();
+/** The patterns by syntax object: a frontend's syntax is one constant, so a file's look-up is one map get. */
+const bySyntax = new WeakMap<CommentSyntax, RegExp>();
 
 /** The suppression pattern for comments written in `syntax` or SQL's (built once per syntax). */
 function patternFor(syntax: CommentSyntax): RegExp {
+  const known = bySyntax.get(syntax);
+  if (known) return known;
   const key = JSON.stringify(syntax);
   let re = patterns.get(key);
   if (!re) {
@@ -58,6 +62,7 @@ function patternFor(syntax: CommentSyntax): RegExp {
     re = new RegExp(`^(?:${alt(opens)})\\s*(miglint|squawk)-ignore(-file)?\\b([^:*]*?)(?::\\s*(.*?))?\\s*${close}\\s*$`, 's');
     patterns.set(key, re);
   }
+  bySyntax.set(syntax, re);
   return re;
 }
 
@@ -77,6 +82,8 @@ export function parseSuppressions(unit: MigrationUnit, syntax: CommentSyntax): S
   const pattern = patternFor(syntax);
   const out: Suppression[] = [];
   for (const c of unit.comments) {
+    // Every suppression says `miglint-ignore` or `squawk-ignore` (the pattern is case-sensitive): most comments are not one.
+    if (!c.text.includes('-ignore')) continue;
     const m = pattern.exec(c.text.trim());
     if (!m) continue;
     const squawk = m[1] === 'squawk';
