@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { parseSql, initSqlParser } from '../src/sql/parse.js';
 import { creationKey, fromNameList, lookupKey, parseSearchPath, relationKey, searchPathChange, splitKey, sqlName } from '../src/sql/names.js';
 import { loadUnit } from '../src/sources/index.js';
-import { config } from './support/lint.js';
+import { config, lint } from './support/lint.js';
 
 await initSqlParser();
 const node = (sql: string) => parseSql(sql).statements[0]!.node;
@@ -77,5 +77,15 @@ describe('the search_path each statement sees', () => {
   test('CREATE SCHEMA ... CREATE TABLE and CREATE TEMP TABLE are remembered where they are', () => {
     const u = loadUnit('m.sql', 'CREATE SCHEMA s CREATE TABLE t (a int); CREATE TEMP TABLE scratch (a int); SELECT 1;', config().settings);
     assert.deepEqual([...u.statements[2]!.context.createdTables], ['s.t', 'pg_temp.scratch']);
+  });
+});
+
+describe('a temporary table hides the permanent one of its name', () => {
+  test('the statements after CREATE TEMP TABLE change the temporary table, and the permanent one keeps its columns', () => {
+    const text = "SET lock_timeout = '5s';\nCREATE TEMP TABLE leads (id int);\nALTER TABLE leads ADD COLUMN note text;\nALTER TABLE public.leads ALTER COLUMN note SET NOT NULL;\n";
+    // `note` was added to pg_temp.leads: on public.leads it is an existing column, whose SET NOT NULL scans the table.
+    assert.deepEqual(lint('0001.sql', text, { rules: ['adding-not-nullable-field'] }).map((f) => `${f.ruleId}@${f.line}`), ['adding-not-nullable-field@4']);
+    // Without the temporary table, the column is new in this migration (and empty when the migration adds it).
+    assert.deepEqual(lint('0001.sql', text.replace('CREATE TEMP TABLE leads (id int);\n', ''), { rules: ['adding-not-nullable-field'] }).map((f) => `${f.ruleId}@${f.line}`), []);
   });
 });

@@ -46,6 +46,8 @@ interface PhaseState {
   wrapped: boolean;
   /** Tables created so far, by schema-qualified key (src/sql/names.ts). */
   created: AddOnlySet;
+  /** Whether `created` has a temporary table (a `pg_temp` key). */
+  createdTemp: boolean;
   /** `search_path` per connection and transaction block. */
   paths: SearchPaths;
   /** Every setting in force per connection and transaction block (src/sql/settings.ts). */
@@ -60,7 +62,10 @@ interface PhaseState {
   suspended: { block: string; reopen: boolean } | null;
 }
 
-const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, wrapped: frameworkTx, created: new AddOnlySet(), paths: new SearchPaths(), settings: new SettingsTracker(), schema: new SchemaDelta(), blocks: new Map(), frameworkBegins: 0, suspended: null });
+/** How a temporary table's key starts (`relationKey('pg_temp', name)`). */
+const TEMP_PREFIX = `${relationKey('pg_temp', 'x').slice(0, -1)}`;
+
+const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, wrapped: frameworkTx, created: new AddOnlySet(), createdTemp: false, paths: new SearchPaths(), settings: new SettingsTracker(), schema: new SchemaDelta(), blocks: new Map(), frameworkBegins: 0, suspended: null });
 
 const MIGRUN_TIMEOUTS = ['lock_timeout', 'statement_timeout'] as const;
 const NO_RUNTIME_SETTINGS: readonly string[] = [];
@@ -123,8 +128,13 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     const facts = statementFacts(s, info, settings.pgVersion, st.schema, inForce, { owner, id: tx }, conn, s.phase === 'up' ? unit.prior : undefined);
     s.facts = facts;
 
-    for (const t of info.creates) st.created.add(creationKey(t, searchPath));
-    const isTemp = (name: string) => st.created.has(relationKey('pg_temp', name));
+    for (const t of info.creates) {
+      const key = creationKey(t, searchPath);
+      st.created.add(key);
+      if (key.startsWith(TEMP_PREFIX)) st.createdTemp = true;
+    }
+    // Asked for every name the statement looks up: most units create no temporary table at all.
+    const isTemp = (name: string) => st.createdTemp && st.created.has(relationKey('pg_temp', name));
     st.schema.apply(s.node, searchPath, tx, settings.pgVersion, isTemp);
     const pathChange = searchPathChange(s.node);
     if (pathChange) st.paths.apply(pathChange, conn, tx);
