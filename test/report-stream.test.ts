@@ -7,14 +7,14 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { rules } from '../rules/index.js';
 import { main } from '../src/cli/miglint.js';
 import { ConfigLoader } from '../src/config/index.js';
 import { SourceText } from '../src/core/source-text.js';
-import { runFiles } from '../src/lint/run.js';
+import { displayPath, runFiles } from '../src/lint/run.js';
 import { json, jsonStream } from '../src/report/json.js';
 import { gitlab } from '../src/report/machine.js';
 import { stylish, stylishStream } from '../src/report/stylish.js';
@@ -137,5 +137,19 @@ describe('streamed reports', () => {
       assert.equal(r.stdout, '', args.join(' '));
     }
     assert.match((await run(['a', 'b'], dir)).stderr, /invalid configuration .*\n {2}sqlRunner/);
+  });
+
+  test('a display path is the path relative to the working directory, as path.relative gives it, for every shape of path', () => {
+    const segments = ['a', 'b', '.', '..', '', '.x', '..x', '...', 'c.sql'];
+    let compared = 0;
+    for (const cwd of ['/', '/a', '/a/b', '/a/b/']) {
+      for (const x of segments) for (const y of segments) for (const z of ['', ...segments]) {
+        const file = `/a/b/${x}/${y}${z === '' ? '' : `/${z}`}`;
+        const rel = relative(cwd, file);
+        assert.equal(displayPath(cwd, file), rel.startsWith('..') ? file : rel, `${cwd} ${file}`);
+        compared++;
+      }
+    }
+    assert.ok(compared > 900);
   });
 });
