@@ -2,7 +2,7 @@
  * The shape of a migration module: its `up`/`down` functions, what it imports,
  * and which framework it is written for.
  */
-import type { ExportDeclaration, ImportDeclaration, SourceFile, ts as Ts } from 'ts-morph';
+import type { ExportDeclaration, FunctionDeclaration, ImportDeclaration, SourceFile, ts as Ts } from 'ts-morph';
 import { Node, SyntaxKind, ts } from './morph.js';
 import type { Framework, Phase } from '../../core/unit.js';
 import { unwrap } from './literals.js';
@@ -66,13 +66,63 @@ export function findPhases(nodes: NodeIndex): PhaseFunction[] {
   }
   if (out.length) return out;
   for (const n of nodes.ofKinds(SyntaxKind.FunctionDeclaration, SyntaxKind.ExportAssignment)) {
-    const fn = Node.isFunctionDeclaration(n) && n.isDefaultExport() ? n : Node.isExportAssignment(n) && !n.isExportEquals() ? unwrap(n.getExpression()) : undefined;
+    const fn = Node.isFunctionDeclaration(n) && isDefaultExport(n) ? n : Node.isExportAssignment(n) && !n.isExportEquals() ? unwrap(n.getExpression()) : undefined;
     if (isFunctionLike(fn) && fn.getParameters().length > 0) {
       out.push(phaseFunction('up', fn));
       break;
     }
   }
   return out;
+}
+
+/** The type checker of each file that needed one (binding the file is about as costly as parsing it). */
+const checkers = new WeakMap<Ts.SourceFile, Ts.TypeChecker>();
+
+/**
+ * The type checker of a file on its own, made on first use: a program of the one file, no lib, no
+ * module resolution (the options the frontend parses with). Making it binds the file's tree (sets
+ * the nodes' symbols), as asking ts-morph for a symbol would.
+ */
+function checkerOf(file: Ts.SourceFile): Ts.TypeChecker {
+  let checker = checkers.get(file);
+  if (!checker) {
+    const options: Ts.CompilerOptions = { allowJs: true, noLib: true, noResolve: true, target: ts.ScriptTarget.ESNext };
+    const host: Ts.CompilerHost = {
+      getSourceFile: (name) => (name === file.fileName ? file : undefined),
+      writeFile: () => undefined,
+      getDefaultLibFileName: () => 'lib.d.ts',
+      useCaseSensitiveFileNames: () => true,
+      getCanonicalFileName: (name) => name,
+      getCurrentDirectory: () => '/',
+      getNewLine: () => '\n',
+      fileExists: (name) => name === file.fileName,
+      readFile: () => undefined,
+      directoryExists: () => true,
+      getDirectories: () => [],
+    };
+    checkers.set(file, (checker = ts.createProgram([file.fileName], options, host).getTypeChecker()));
+  }
+  return checker;
+}
+
+/**
+ * Whether a function declaration is the module's default export: `export default function`, or
+ * the function a default export names (`export default up`, `export { up as default }`, a
+ * JavaScript file's `exports.default = up`). ts-morph's `isDefaultExport` asks a type checker,
+ * which a file parsed without a project lacks; this asks the same questions of the compiler's.
+ */
+function isDefaultExport(fn: FunctionDeclaration): boolean {
+  if (fn.hasDefaultKeyword()) return true;
+  const file = fn.getSourceFile().compilerNode;
+  const checker = checkerOf(file);
+  const node = fn.compilerNode;
+  const own = (node as Ts.Node as { symbol?: Ts.Symbol }).symbol ?? checker.getSymbolAtLocation(node) ?? (node.name ? checker.getSymbolAtLocation(node.name) : undefined);
+  if (!own) return false;
+  const fileSymbol = (file as Ts.Node as { symbol?: Ts.Symbol }).symbol ?? checker.getSymbolAtLocation(file);
+  const def = fileSymbol?.exports?.get('default' as Ts.__String);
+  if (!def) return false;
+  if (def === own) return true;
+  return (def.flags & ts.SymbolFlags.Alias) !== 0 && checker.getAliasedSymbol(def) === own;
 }
 
 /**
