@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { NESTING_LIMIT, SYNTAX_DEPTH_LIMIT } from '../../src/sources/typescript/depth.js';
+import { NodeIndex } from '../../src/sources/typescript/nodes.js';
+import { openSourceFile } from '../../src/sources/typescript/project.js';
 import { lint } from '../support/lint.js';
 import { repoRoot } from '../support/paths.js';
 import { lines, unitOf } from './support.js';
@@ -124,6 +126,15 @@ describe('nesting depth limit (syntax tree)', () => {
     const s = summary(concat(SYNTAX_DEPTH_LIMIT - 20));
     assert.deepEqual(s.unanalysed, []);
     assert.equal(s.index.length, 1);
+  });
+
+  test('the limit counts levels below the file: a tree exactly that deep is within it, the first node past it (in document order) is the place', () => {
+    // `const v = 1;`: statement 1, declaration list 2, declaration 3, `v` and `1` 4; `a.b.c;`: statement 1, `a.b.c` 2, `a.b` 3, `a` and `b` 4.
+    const open = openSourceFile('m.ts', 'const v = 1;\na.b.c;\n');
+    assert.equal(new NodeIndex(open.sf, 4).deep, null);
+    assert.deepEqual(new NodeIndex(open.sf, 3).deep, { offset: 6, limit: 3, what: 'syntax' });
+    assert.deepEqual(new NodeIndex(open.sf, 1).deep, { offset: 0, limit: 1, what: 'syntax' });
+    open.release();
   });
 
   test('a construct the bracket count does not see (5000 chained arrows) is reported, not thrown', () => {

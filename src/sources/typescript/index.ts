@@ -22,7 +22,7 @@ import type { FrontendEdits, MigrationUnit, Phase, Statement, SyntaxErrorFact } 
 import { findSwallowedCatches } from './catches.js';
 import { Collector } from './collect.js';
 import { scriptComments } from './comments.js';
-import { bracketNesting, limitMessage, syntaxDepth, type LimitHit } from './depth.js';
+import { bracketNesting, limitMessage, mayNestPast, type LimitHit } from './depth.js';
 import { ConstTable } from './literals.js';
 import { NodeIndex } from './nodes.js';
 import { FRAMEWORKS, frameworkSupport } from './frameworks.js';
@@ -79,14 +79,16 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
     edits: NO_EDITS,
   };
   // Nesting past the limits would overflow the parser's or the walks' call stack: say where it is reached instead.
-  const nesting = bracketNesting(text, isJsx(file));
+  // The scan's comments are needed only when the file is not parsed; a text with few brackets cannot reach the limit.
+  let nesting = mayNestPast(text) ? bracketNesting(text, isJsx(file)) : null;
+  const scanned = () => (nesting ??= bracketNesting(text, isJsx(file)));
   const limitReached = (hit: LimitHit) => {
     // The whole file goes unanalysed, so the finding is at its start (a file-level fact covers what follows its place); the limit's place is related.
     const at = { start: hit.offset, end: Math.min(text.length, hit.offset + 1) };
     unit.unanalysed.push({ scope: 'file', ...limitMessage(hit), span: { start: 0, end: Math.min(text.length, 1) }, related: [{ span: at, message: `The ${hit.what === 'brackets' ? 'bracket' : 'syntax node'} past the limit.` }] });
-    unit.comments = nesting.comments;
+    unit.comments = scanned().comments;
   };
-  if (nesting.hit) {
+  if (nesting?.hit) {
     limitReached(nesting.hit);
     return unit;
   }
@@ -94,9 +96,10 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
     // The tree stays until the engine releases the unit: the fixes of the findings that fire compute their edits from it.
     const open = openSourceFile(file, text);
     try {
-      const deep = syntaxDepth(open.sf.compilerNode);
-      if (deep) limitReached(deep);
-      else analyse(unit, open, settings);
+      // The syntax depth limit is checked on the walk that indexes the nodes, before any other walk.
+      const nodes = new NodeIndex(open.sf);
+      if (nodes.deep) limitReached(nodes.deep);
+      else analyse(unit, open, nodes, settings);
     } catch (e) {
       open.release();
       throw e;
@@ -111,17 +114,16 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
       help: 'Flatten the deeply nested expression.',
       span: { start: 0, end: Math.min(text.length, 1) },
     });
-    unit.comments = nesting.comments;
+    unit.comments = scanned().comments;
   }
   return unit;
 }
 
 /** Fills in the unit from the parsed file. */
-function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettings): void {
+function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, settings: LintSettings): void {
   const sf = open.sf;
   const { file, source } = unit;
   const text = source.text;
-  const nodes = new NodeIndex(sf);
   const phases = findPhases(nodes);
   const imports = importsOf(sf, nodes);
   const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text), frameworks: FRAMEWORKS, runner: settings.runnerMetadata?.codeRunner ?? null };

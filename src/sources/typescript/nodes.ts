@@ -6,6 +6,7 @@
  * released, was a fifth of a re-lint).
  */
 import type { KindToNodeMappings, SourceFile, ts as Ts } from 'ts-morph';
+import { SYNTAX_DEPTH_LIMIT, type LimitHit } from './depth.js';
 import { Node, ts, type SyntaxKind } from './morph.js';
 
 export class NodeIndex {
@@ -15,26 +16,45 @@ export class NodeIndex {
   private readonly wrapped: (Node | undefined)[] = [];
   private readonly kindCache = new Map<SyntaxKind, Node[]>();
 
-  constructor(private readonly sf: SourceFile) {
+  /**
+   * The first node (in document order) more than `depthLimit` levels below the file (the
+   * file's children are one level below it); null when the tree stays within the limit.
+   */
+  readonly deep: LimitHit | null = null;
+
+  constructor(
+    private readonly sf: SourceFile,
+    depthLimit = SYNTAX_DEPTH_LIMIT,
+  ) {
     // Pre-order, without recursion (a deeply nested file does not overflow the stack).
     const stack: Ts.Node[] = [];
-    const pushChildren = (n: Ts.Node) => {
-      const kids: Ts.Node[] = [];
-      ts.forEachChild(n, (c) => {
-        kids.push(c);
-      });
-      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    /** The level of each node on `stack` (the file's children are at 1). */
+    const levels: number[] = [];
+    const kids: Ts.Node[] = [];
+    const collect = (c: Ts.Node) => {
+      kids.push(c);
     };
-    pushChildren(sf.compilerNode);
+    const pushChildren = (n: Ts.Node, level: number) => {
+      kids.length = 0;
+      ts.forEachChild(n, collect);
+      for (let i = kids.length - 1; i >= 0; i--) {
+        stack.push(kids[i]!);
+        levels.push(level);
+      }
+    };
+    const file = sf.compilerNode;
+    pushChildren(file, 1);
     while (stack.length) {
       const n = stack.pop()!;
+      const level = levels.pop()!;
+      if (level > depthLimit && !this.deep) this.deep = { offset: n.getStart(file), limit: depthLimit, what: 'syntax' };
       const i = this.raw.length;
       this.at.set(n, i);
       this.raw.push(n);
       const list = this.byKind.get(n.kind as number as SyntaxKind);
       if (list) list.push(i);
       else this.byKind.set(n.kind as number as SyntaxKind, [i]);
-      pushChildren(n);
+      pushChildren(n, level + 1);
     }
   }
 
