@@ -367,7 +367,8 @@ export function typeormDml(call: CallExpression, env: Env): BuiltSql[] | null {
       return managerCall(call, mc.method, env, source);
     }
   }
-  if (!isOutermost(call)) return null;
+  // Both kinds of query builder write below start from a `createQueryBuilder(...)` call in this file.
+  if (!env.text.includes('createQueryBuilder') || !isOutermost(call)) return null;
   const found = builderCall(call);
   if (!found) return heldBuilder(call, env);
   const source = sourceOf(methodCall(found.qb)!.receiver, env);

@@ -190,9 +190,15 @@ export function decode(text: string, start: number, end: number, template: boole
       i += len;
       rawFrom = i;
     } else {
+      // The run of plain characters up to the next backslash (or, in a template, carriage return), in one slice.
+      let j = i + 1;
+      for (; j < end; j++) {
+        const d = text.charCodeAt(j);
+        if (d === 0x5c || (template && d === 0x0d)) break;
+      }
       if (!raw) rawFrom = i;
-      raw += c;
-      i++;
+      raw += text.slice(i, j);
+      i = j;
     }
   }
   flushRaw();

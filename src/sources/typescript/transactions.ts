@@ -73,11 +73,15 @@ export class CodeTransactions {
   private readonly opened: Array<{ name: string; start: number; end: number; scope: Node; label: string }> = [];
 
   constructor(env: Env) {
-    for (const call of env.nodes.ofKind(SyntaxKind.CallExpression)) {
-      const cb = managedCallback(call);
-      if (cb) this.regions.push({ start: cb.getStart(), end: cb.getEnd(), label: `${call.getExpression().getText()}(...)` });
+    // A managed callback is the argument of a `transaction`, `begin` or `transaction().execute` call: a file that spells neither word has none.
+    if (/transaction|begin/.test(env.text)) {
+      for (const call of env.nodes.ofKind(SyntaxKind.CallExpression)) {
+        const cb = managedCallback(call);
+        if (cb) this.regions.push({ start: cb.getStart(), end: cb.getEnd(), label: `${call.getExpression().getText()}(...)` });
+      }
     }
     const startsTransaction = (name: string) =>
+      env.text.includes('startTransaction') &&
       env.nodes.ofKind(SyntaxKind.CallExpression).some((c) => {
         const mc = methodCall(c);
         return mc?.method === 'startTransaction' && mc.receiver.getText() === name;

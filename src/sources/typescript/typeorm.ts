@@ -339,7 +339,8 @@ function migrationClass(env: Env): ClassDeclaration | ClassExpression | null {
 }
 
 function transactionProperty(env: Env) {
-  return migrationClass(env)?.getProperty('transaction');
+  // A file that never spells the word declares no such property (listing the class's members costs more than looking).
+  return env.text.includes('transaction') ? migrationClass(env)?.getProperty('transaction') : undefined;
 }
 
 /**
