@@ -135,9 +135,9 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
   if (idioms) unit.idioms = idioms;
 
   const collector = new Collector(env.placeholders);
-  const anchors = new Map<Statement, Anchor>();
-  /** For each statement: the name its call runs through, and what that name is bound to (`client@120`). */
-  const connections = new Map<Statement, { root: string | null; key: string }>();
+  const anchors = new Map<Statement, () => Anchor | null>();
+  /** For each statement: the name its call runs through, and the call (what the name is bound to there, `client@120`, is asked only of a session's statements). */
+  const connections = new Map<Statement, { root: string | null; at: Node | null }>();
   /** For each statement in a transaction the code opens: that transaction's identity. */
   const txKeys = new Map<Statement, string>();
   let sawQuery = false;
@@ -149,7 +149,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
     if (!looped && added[0]) calls.set(added[0], n);
     const tx = transactions.of(n);
     const root = connectionOf(n, env);
-    const binding = { root, key: root === null ? '' : bindingKey(root, n) };
+    const binding = { root, at: root === null ? null : n };
     for (const s of added) {
       connections.set(s, binding);
       if (!tx) continue;
@@ -174,8 +174,13 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
       const added = collector.addSql(q.sql, { start: n.getStart(), end: n.getEnd() }, q.executor, phaseOf(n, phases));
       if (q.oneStatementOnly && added.length > 1) collector.syntaxErrors.push({ message: q.oneStatementOnly, offset: added[1]!.span.start });
       mark(n, added);
-      const anchor = q.executor === 'raw' ? anchorOf(n, q.receiver, q.method) : null;
-      if (anchor) for (const s of added) anchors.set(s, anchor);
+      // Where a statement would go before this call's, worked out if a fix asks (once for the call's statements).
+      if (q.executor === 'raw' && q.receiver) {
+        let anchor: Anchor | null | undefined;
+        const call = n;
+        const anchorAt = () => (anchor === undefined ? (anchor = anchorOf(call, q.receiver, q.method)) : anchor);
+        for (const s of added) anchors.set(s, anchorAt);
+      }
       // A tag that is a name (postgres.js's sql`...`): a new statement can be another template of the same tag.
       const tag = q.executor === 'raw' && Node.isTaggedTemplateExpression(n) && Node.isIdentifier(n.getTag()) ? n.getTag().getText() : null;
       if (tag) for (const s of added) tagged.set(s, tag);
@@ -226,12 +231,12 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
   const openings = findOpenings(env);
   for (const s of collector.statements) {
     const wrapped = unit.wrapped.byPhase?.[s.phase] ?? unit.wrapped.inTransaction;
-    const binding = connections.get(s) ?? { root: null, key: '' };
+    const binding = connections.get(s) ?? { root: null, at: null };
     const pin = pinOf(env, binding.root, s.phase, wrapped, openings);
     pins.set(s, pin);
     // Identity from the code, never a label: the binding's declaration, the transaction's callback or opening.
     const tx = txKeys.get(s);
-    s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.key}` : tx ? `transaction:${tx}` : null;
+    s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.root === null || !binding.at ? '' : bindingKey(binding.root, binding.at)}` : tx ? `transaction:${tx}` : null;
   }
   unit.edits = frontendEdits(env, frameworkSupport(env.framework), collector, { anchors, pins, calls, tagged }, open.alive);
 }

@@ -47,10 +47,12 @@ export function findPhases(nodes: NodeIndex): PhaseFunction[] {
   };
   // Only a declaration named up/down, or an assignment to `<x>.up`/`<x>.down`, can add one: the others get no wrapper.
   const file = nodes.file;
+  // A name whose source text is `up` or `down` is an identifier with that value (a string or computed name keeps its quotes or brackets), so the value is looked at first.
+  const phaseName = (name: Ts.Node) => ts.isIdentifier(name) && PHASES.has(name.escapedText as string) && PHASES.has(name.getText(file));
   const named = (n: Ts.Node) => {
-    if (ts.isBinaryExpression(n)) return n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) && PHASES.has(n.left.name.getText(file));
+    if (ts.isBinaryExpression(n)) return n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) && phaseName(n.left.name);
     const name = (n as Ts.Node & { name?: Ts.Node }).name;
-    return name !== undefined && PHASES.has(name.getText(file));
+    return name !== undefined && phaseName(name);
   };
   for (const n of nodes.ofKindsWhere([SyntaxKind.FunctionDeclaration, SyntaxKind.VariableDeclaration, SyntaxKind.MethodDeclaration, SyntaxKind.PropertyDeclaration, SyntaxKind.PropertyAssignment, SyntaxKind.BinaryExpression], named)) {
     if (Node.isFunctionDeclaration(n)) add(n.getName() ?? '', n);
@@ -154,12 +156,14 @@ export function importsOf(sf: SourceFile, nodes: NodeIndex): string[] {
   return out;
 }
 
-/** Which phase a node belongs to: the innermost `up`/`down` function around it. */
+const FUNCTION_KINDS = new Set<number>([ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.MethodDeclaration]);
+
+/** Which phase a node belongs to: the innermost `up`/`down` function around it (found on the compiler's parent links). */
 export function phaseOf(node: Node, phases: PhaseFunction[]): Phase {
   if (phases.length === 0) return 'other';
-  for (let n: Node | undefined = node; n; n = n.getParent()) {
-    if (!isFunctionLike(n)) continue;
-    const p = phases.find((ph) => ph.fn === n);
+  for (let n: Ts.Node | undefined = node.compilerNode; n; n = n.parent) {
+    if (!FUNCTION_KINDS.has(n.kind)) continue;
+    const p = phases.find((ph) => ph.fn.compilerNode === n);
     if (p) return p.phase;
   }
   return 'other';

@@ -72,7 +72,11 @@ export class CodeTransactions {
   /** Openings that start a transaction, in document order. */
   private readonly opened: Array<{ name: string; start: number; end: number; scope: Node; label: string }> = [];
 
+  /** Whether the file's text spells `transaction` at all. */
+  private readonly mentioned: boolean;
+
   constructor(env: Env) {
+    this.mentioned = env.text.includes('transaction');
     // A managed callback is the argument of a `transaction`, `begin` or `transaction().execute` call: a file that spells neither word has none.
     if (/transaction|begin/.test(env.text)) {
       for (const call of env.nodes.ofKind(SyntaxKind.CallExpression)) {
@@ -106,6 +110,8 @@ export class CodeTransactions {
 
   /** The code transaction a query or builder call runs in, or undefined. */
   of(node: Node): CodeTransaction | undefined {
+    // Nothing opened, and no `{ transaction: t }` option can be written without the word.
+    if (!this.opened.length && !this.regions.length && !this.mentioned) return undefined;
     let call: Node | undefined = node;
     if (Node.isTaggedTemplateExpression(node)) {
       // sql`...`.execute(trx)
