@@ -22,7 +22,7 @@ import type { FrontendEdits, MigrationUnit, Phase, Statement, SyntaxErrorFact } 
 import { findSwallowedCatches } from './catches.js';
 import { Collector } from './collect.js';
 import { scriptComments } from './comments.js';
-import { bracketNesting, limitMessage, mayNestPast, type LimitHit } from './depth.js';
+import { bracketNesting, limitMessage, mayNestPast, NESTING_LIMIT, type LimitHit } from './depth.js';
 import { ConstTable } from './literals.js';
 import { NodeIndex } from './nodes.js';
 import { FRAMEWORKS, frameworkSupport } from './frameworks.js';
@@ -79,9 +79,9 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
     edits: NO_EDITS,
   };
   // Nesting past the limits would overflow the parser's or the walks' call stack: say where it is reached instead.
-  // The scan's comments are needed only when the file is not parsed; a text with few brackets cannot reach the limit.
-  let nesting = mayNestPast(text) ? bracketNesting(text, isJsx(file)) : null;
-  const scanned = () => (nesting ??= bracketNesting(text, isJsx(file)));
+  // The scan's comments are needed only when the file is not parsed (then scanned again for them); a text with few brackets cannot reach the limit.
+  const nesting = mayNestPast(text) ? bracketNesting(text, isJsx(file), NESTING_LIMIT, false) : null;
+  const scanned = () => bracketNesting(text, isJsx(file));
   const limitReached = (hit: LimitHit) => {
     // The whole file goes unanalysed, so the finding is at its start (a file-level fact covers what follows its place); the limit's place is related.
     const at = { start: hit.offset, end: Math.min(text.length, hit.offset + 1) };
