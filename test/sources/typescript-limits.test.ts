@@ -164,10 +164,10 @@ describe('no swallowed errors', () => {
   });
 
   test('the CLI reports an exception in the frontend as internal-error at the file and exits 2', () => {
-    // With a quarter of Node's stack, ts-morph's own walks overflow on a 450-call chain that is within the limits.
+    // With a quarter of Node's stack, reading the SQL of a concatenation of 900 strings (within the limits) overflows.
     const dir = mkdtempSync(join(tmpdir(), 'miglint-limits-'));
     writeFileSync(join(dir, 'package.json'), '{}');
-    writeFileSync(join(dir, 'migration.js'), chain(450));
+    writeFileSync(join(dir, 'migration.js'), lines('exports.up = async function (knex) {', `  await knex.raw('CREATE INDEX idx_a ON leads (a' ${"+ ''".repeat(900)} + ')');`, '};'));
     const r = spawnSync(process.execPath, ['--stack-size=250', join(repoRoot, 'bin', 'miglint.js'), 'migration.js'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
     assert.equal(r.status, 2, r.stdout + r.stderr);
     assert.match(r.stdout, /error\[internal-error\]: Internal error while analysing this file: Maximum call stack size exceeded/);
