@@ -316,9 +316,14 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
   if (mc.method === 'dropTable') hooks.setOptions = argumentEditor(args, { ifExists: 1 });
   if (mc.method === 'createIndex') {
     // TypeORM has `isConcurrent` on TableIndex, and no IF NOT EXISTS.
-    const idx = args[1] ? v.resolve(args[1]) : undefined;
-    const obj = idx && Node.isNewExpression(idx) ? idx.getArguments()[0] : idx;
-    if (obj && Node.isObjectLiteralExpression(obj)) hooks.setOptions = optionsEditor(env.text, env.source.eol, obj, undefined, { concurrently: 'isConcurrent' });
+    // The editor is made when a fix first asks (few calls get one); where there is no options object it edits nothing.
+    let editor: NonNullable<BuilderHooks['setOptions']> | undefined;
+    const indexOptions = () => {
+      const idx = args[1] ? v.resolve(args[1]) : undefined;
+      const obj = idx && Node.isNewExpression(idx) ? idx.getArguments()[0] : idx;
+      return obj && Node.isObjectLiteralExpression(obj) ? optionsEditor(env.text, env.source.eol, obj, undefined, { concurrently: 'isConcurrent' }) : () => null;
+    };
+    hooks.setOptions = (options) => (editor ??= indexOptions())(options);
     // The raw query of an index is its translation: only where that has every option (no isFulltext, parser, isNullFiltered).
     const read = v.props(args[1]);
     if (!read || [...read.keys()].some((k) => !['name', 'columnNames', 'isUnique', 'isConcurrent', 'isSpatial', 'where'].includes(k))) delete hooks.replaceWithRaw;
