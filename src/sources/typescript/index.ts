@@ -129,7 +129,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
   const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text), frameworks: FRAMEWORKS, runner: settings.runnerMetadata?.codeRunner ?? null };
   unit.comments = scriptComments(sf, nodes);
   unit.phaseRegions = phases.map((p) => ({ phase: p.phase, span: { start: p.fn.getStart(), end: p.fn.getEnd() } }));
-  env.framework = detectFramework(sf, phases, imports, nodes, FRAMEWORKS);
+  env.framework = detectFramework(phases, imports, nodes, FRAMEWORKS);
   const support = frameworkSupport(env.framework);
   const idioms = support.idiomsOf?.(env) ?? support.idioms;
   if (idioms) unit.idioms = idioms;

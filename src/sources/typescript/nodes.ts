@@ -70,6 +70,12 @@ export class NodeIndex {
     return w;
   }
 
+  /** The wrapper of one of the file's compiler nodes (the same object however it is reached). */
+  node(n: Ts.Node): Node {
+    const i = this.at.get(n);
+    return i === undefined ? (this.sf as unknown as { _getNodeFromCompilerNode(n: Ts.Node): Node })._getNodeFromCompilerNode(n) : this.wrap(i);
+  }
+
   /** Nodes of one kind, in document order. */
   ofKind<K extends SyntaxKind>(kind: K): Array<KindToNodeMappings[K]> {
     let list = this.kindCache.get(kind);

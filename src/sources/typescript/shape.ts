@@ -2,7 +2,7 @@
  * The shape of a migration module: its `up`/`down` functions, what it imports,
  * and which framework it is written for.
  */
-import type { ExportDeclaration, FunctionDeclaration, ImportDeclaration, SourceFile, ts as Ts } from 'ts-morph';
+import type { ClassDeclaration, ExportDeclaration, FunctionDeclaration, ImportDeclaration, SourceFile, ts as Ts } from 'ts-morph';
 import { Node, SyntaxKind, ts } from './morph.js';
 import type { Framework, Phase } from '../../core/unit.js';
 import { unwrap } from './literals.js';
@@ -133,19 +133,27 @@ function isDefaultExport(fn: FunctionDeclaration): boolean {
  * `getModuleSpecifierValue()` throws then).
  */
 export function moduleSpecifier(d: ImportDeclaration | ExportDeclaration): string | null {
-  const spec = d.compilerNode.moduleSpecifier;
+  return specifierOf(d.compilerNode);
+}
+
+function specifierOf(d: Ts.ImportDeclaration | Ts.ExportDeclaration): string | null {
+  const spec = d.moduleSpecifier;
   return spec && ts.isStringLiteral(spec) ? spec.text : null;
 }
 
 /** Module specifiers of `import`, `export ... from`, `require()` and `import()`. */
 export function importsOf(sf: SourceFile, nodes: NodeIndex): string[] {
   const out: string[] = [];
-  for (const d of [...sf.getImportDeclarations(), ...sf.getExportDeclarations()]) {
-    const v = moduleSpecifier(d);
-    if (v !== null) out.push(v);
-  }
-  // Read on the compiler's nodes: a wrapper for every call's callee and argument cost more than the rest of this.
+  // Read on the compiler's nodes: a wrapper for every call's callee and argument (or every top-level statement) cost more than the rest of this.
   const file = nodes.file;
+  // The file's imports, then its exports (as ts-morph's getImportDeclarations and getExportDeclarations list them).
+  for (const kind of [ts.SyntaxKind.ImportDeclaration, ts.SyntaxKind.ExportDeclaration]) {
+    for (const d of file.statements) {
+      if (d.kind !== kind) continue;
+      const v = specifierOf(d as Ts.ImportDeclaration | Ts.ExportDeclaration);
+      if (v !== null) out.push(v);
+    }
+  }
   for (const n of nodes.rawOfKind(SyntaxKind.CallExpression) as Ts.CallExpression[]) {
     const callee = n.expression;
     const arg = n.arguments[0];
@@ -174,10 +182,12 @@ export function phaseOf(node: Node, phases: PhaseFunction[]): Phase {
  * parameter is used: each kind of evidence of `FrameworkDetection`, strongest first, over
  * every module of `frameworks` (in their order) before the next kind.
  */
-export function detectFramework(sf: SourceFile, phases: PhaseFunction[], imports: string[], nodes: NodeIndex, frameworks: readonly FrameworkSupport[]): Framework {
+export function detectFramework(phases: PhaseFunction[], imports: string[], nodes: NodeIndex, frameworks: readonly FrameworkSupport[]): Framework {
   const detecting = frameworks.filter((f) => f.detect);
   const first = (test: (d: FrameworkDetection) => boolean) => detecting.find((f) => test(f.detect!))?.framework ?? null;
-  const implemented = sf.getClasses().flatMap((c) => c.getImplements().map((i) => i.getText()));
+  // The file's top-level classes (ts-morph's getClasses), without a wrapper for every other statement.
+  const classes = nodes.file.statements.filter((st) => st.kind === ts.SyntaxKind.ClassDeclaration).map((st) => nodes.node(st) as ClassDeclaration);
+  const implemented = classes.flatMap((c) => c.getImplements().map((i) => i.getText()));
   const byImplements = implemented.length ? first((d) => !!d.implements && implemented.some((i) => d.implements!.test(i))) : null;
   if (byImplements) return byImplements;
   for (const p of phases) {
