@@ -15,7 +15,7 @@
  * reached; any other failure is thrown, for the engine to report as an
  * internal error (nothing is swallowed).
  */
-import type { SourceFile } from 'ts-morph';
+import type { SourceFile, ts as Ts } from 'ts-morph';
 import type { LintSettings } from '../../core/rule.js';
 import { SourceText } from '../../core/source-text.js';
 import type { FrontendEdits, MigrationUnit, Phase, Statement, SyntaxErrorFact } from '../../core/unit.js';
@@ -24,7 +24,7 @@ import { Collector } from './collect.js';
 import { scriptComments } from './comments.js';
 import { bracketNesting, limitMessage, mayNestPast, NESTING_LIMIT, type LimitHit } from './depth.js';
 import { ConstTable } from './literals.js';
-import { NodeIndex } from './nodes.js';
+import { NodeIndex, rawText } from './nodes.js';
 import { FRAMEWORKS, frameworkSupport } from './frameworks.js';
 import { Node, SyntaxKind } from './morph.js';
 import { Placeholders } from './placeholders.js';
@@ -244,7 +244,6 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
 
 /** The identifier a query or builder call runs through (`queryRunner`, `client`, `trx`; `db` of `sql\`...\`.execute(db)`), or null. */
 function connectionOf(n: Node, env: Env): string | null {
-  let cur: Node = n;
   // postgres.js: the tag is the handle, `` sql`...` `` runs on `sql` (a pool, a `sql.begin` callback's transaction, a runner's).
   if (env.framework === 'postgres-js' && Node.isTaggedTemplateExpression(n) && Node.isIdentifier(n.getTag())) return n.getTag().getText();
   // kysely: sql`...`.execute(db) and sql.raw('...').execute(db) run on the handle passed to execute.
@@ -255,11 +254,14 @@ function connectionOf(n: Node, env: Env): string | null {
     const arg = call && Node.isCallExpression(call) ? call.getArguments()[0] : undefined;
     return arg && Node.isIdentifier(arg) ? arg.getText() : null;
   }
-  if (Node.isCallExpression(cur)) cur = cur.getExpression();
+  // Down the callee chain on the compiler's nodes (no wrappers for the callee of every call).
+  let raw: Ts.Node = n.compilerNode;
+  if (raw.kind === SyntaxKind.CallExpression) raw = (raw as Ts.CallExpression).expression;
   for (;;) {
-    if (Node.isPropertyAccessExpression(cur) || Node.isCallExpression(cur) || Node.isNonNullExpression(cur) || Node.isParenthesizedExpression(cur)) cur = cur.getExpression();
-    else if (cur.getKind() === SyntaxKind.ThisKeyword) return 'this';
-    else return Node.isIdentifier(cur) ? cur.getText() : null;
+    const k = raw.kind;
+    if (k === SyntaxKind.PropertyAccessExpression || k === SyntaxKind.CallExpression || k === SyntaxKind.NonNullExpression || k === SyntaxKind.ParenthesizedExpression) raw = (raw as Ts.PropertyAccessExpression).expression;
+    else if (k === SyntaxKind.ThisKeyword) return 'this';
+    else return k === SyntaxKind.Identifier ? rawText(raw, env.sf.compilerNode) : null;
   }
 }
 

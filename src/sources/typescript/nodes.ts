@@ -9,6 +9,19 @@ import type { KindToNodeMappings, SourceFile, ts as Ts } from 'ts-morph';
 import { SYNTAX_DEPTH_LIMIT, type LimitHit } from './depth.js';
 import { Node, ts, type SyntaxKind } from './morph.js';
 
+/**
+ * The source text of a compiler node, as ts-morph's `getText()` reads it: from the node's start
+ * (after leading trivia) to its end.
+ */
+export function rawText(n: Ts.Node, file: Ts.SourceFile): string {
+  return file.text.substring(n.getStart(file), n.end);
+}
+
+/** The wrapper of a compiler node of the same file as `near` (ts-morph's own factory: the same object however it is reached). */
+export function wrapperOf(near: Node, n: Ts.Node): Node {
+  return (near as unknown as { _getNodeFromCompilerNode(n: Ts.Node): Node })._getNodeFromCompilerNode(n);
+}
+
 export class NodeIndex {
   private readonly raw: Ts.Node[] = [];
   private readonly at = new Map<Ts.Node, number>();

@@ -3,7 +3,8 @@
  * writing the SQL statement a builder call sends.
  */
 import type { CallExpression } from 'ts-morph';
-import { Node, SyntaxKind } from './morph.js';
+import { Node, SyntaxKind, ts } from './morph.js';
+import { rawText, wrapperOf } from './nodes.js';
 import type { Span } from '../../core/diagnostic.js';
 import { constString, stringValue, unwrap, type ConstTable } from './literals.js';
 import { literal } from '../../sql/write.js';
@@ -158,11 +159,21 @@ export function literalSql(n: Node, consts: ConstTable): string | null {
   return null;
 }
 
-/** The receiver and method of a call `a.b.method(...)`, or null. */
+/**
+ * The receiver and method of a call `a.b.method(...)`, or null. Read on the compiler's nodes, the
+ * name as its source text (as `getName()` reads it); the receiver's wrapper (the node ts-morph's
+ * `getExpression()` gives) is made when first read: most callers only compare the name.
+ */
 export function methodCall(call: CallExpression): { receiver: Node; method: string } | null {
-  const callee = call.getExpression();
-  if (!Node.isPropertyAccessExpression(callee)) return null;
-  return { receiver: callee.getExpression(), method: callee.getName() };
+  const callee = call.compilerNode.expression;
+  if (!ts.isPropertyAccessExpression(callee)) return null;
+  let receiver: Node | undefined;
+  return {
+    get receiver() {
+      return (receiver ??= wrapperOf(call, callee.expression));
+    },
+    method: rawText(callee.name, call.getSourceFile().compilerNode),
+  };
 }
 
 /**
