@@ -197,7 +197,8 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
 
 function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call);
-  if (!mc) return null;
+  // MODELLED holds the methods the switch below has cases for: any other gives null, before its arguments are read.
+  if (!mc || !MODELLED.has(mc.method)) return null;
   const args = call.getArguments();
   const v = new Values(env);
   const out: string[] = [];
