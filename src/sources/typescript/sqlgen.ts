@@ -80,9 +80,11 @@ export class Values {
     if (n && Node.isNewExpression(n)) n = n.getArguments()[0] ? this.resolve(n.getArguments()[0]!) : undefined;
     if (!n || !Node.isObjectLiteralExpression(n)) return null;
     const out = new Map<string, Node>();
-    for (const p of n.getProperties()) {
-      if (Node.isPropertyAssignment(p)) out.set(p.getName().replace(/^["']|["']$/g, ''), p.getInitializer()!);
-      else if (Node.isShorthandPropertyAssignment(p)) out.set(p.getName(), p.getNameNode());
+    // Read on the compiler's nodes (the names as getName() reads them); only the values get wrappers.
+    const file = n.getSourceFile().compilerNode;
+    for (const p of n.compilerNode.properties) {
+      if (ts.isPropertyAssignment(p)) out.set(rawText(p.name, file).replace(/^["']|["']$/g, ''), (p.initializer ? wrapperOf(n, p.initializer) : undefined)!);
+      else if (ts.isShorthandPropertyAssignment(p)) out.set(rawText(p.name, file), wrapperOf(n, p.name));
     }
     return out;
   }
