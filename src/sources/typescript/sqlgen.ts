@@ -166,15 +166,20 @@ export function literalSql(n: Node, consts: ConstTable): string | null {
  * name as its source text (as `getName()` reads it); the receiver's wrapper (the node ts-morph's
  * `getExpression()` gives) is made when first read: most callers only compare the name.
  */
-export function methodCall(call: CallExpression): { receiver: Node; method: string } | null {
+export function methodCall(call: CallExpression): { receiver: Node; receiverText: string; method: string } | null {
   const callee = call.compilerNode.expression;
   if (!ts.isPropertyAccessExpression(callee)) return null;
+  const file = call.getSourceFile().compilerNode;
   let receiver: Node | undefined;
   return {
     get receiver() {
       return (receiver ??= wrapperOf(call, callee.expression));
     },
-    method: rawText(callee.name, call.getSourceFile().compilerNode),
+    /** The receiver's source text (`receiver.getText()`, without its wrapper). */
+    get receiverText() {
+      return rawText(callee.expression, file);
+    },
+    method: rawText(callee.name, file),
   };
 }
 
@@ -202,7 +207,7 @@ export function untranslatedBuilder(
 ): BuiltSql[] | null {
   const mc = methodCall(call);
   if (!mc || !sendsSql(mc.method) || !isPhaseParam(mc.receiver, env)) return null;
-  const receiver = mc.receiver.getText();
+  const receiver = mc.receiverText;
   return notTranslated(call, why(`\`${receiver}.${mc.method}(...)\``, mc.method), `Write the statement with \`${receiver}.${raw}('...')\` (or pass literal options) so miglint can check it.`);
 }
 

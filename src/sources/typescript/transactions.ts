@@ -88,7 +88,7 @@ export class CodeTransactions {
       env.text.includes('startTransaction') &&
       env.nodes.ofKind(SyntaxKind.CallExpression).some((c) => {
         const mc = methodCall(c);
-        return mc?.method === 'startTransaction' && mc.receiver.getText() === name;
+        return mc?.method === 'startTransaction' && mc.receiverText === name;
       });
     for (const o of findOpenings(env)) {
       if (o.opensTransaction || (o.kind === 'query-runner' && startsTransaction(o.name))) {

@@ -310,7 +310,7 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
       return null;
   }
   if (!args.length) return null;
-  const receiver = mc.receiver.getText();
+  const receiver = mc.receiverText;
   const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${receiver}.query(${quote(sql)})`) };
   // TypeORM's `ifNotExists` / `ifExists` are the second arguments of createTable / dropTable.
   if (mc.method === 'createTable') hooks.setOptions = argumentEditor(args, { ifNotExists: 1 });
