@@ -176,9 +176,11 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
       mark(n, added);
       // Where a statement would go before this call's, worked out if a fix asks (once for the call's statements).
       if (q.executor === 'raw' && q.receiver) {
+        // The closure keeps the call and two names, not the query's SQL pieces.
         let anchor: Anchor | null | undefined;
         const call = n;
-        const anchorAt = () => (anchor === undefined ? (anchor = anchorOf(call, q.receiver, q.method)) : anchor);
+        const { receiver, method } = q;
+        const anchorAt = () => (anchor === undefined ? (anchor = anchorOf(call, receiver, method)) : anchor);
         for (const s of added) anchors.set(s, anchorAt);
       }
       // A tag that is a name (postgres.js's sql`...`): a new statement can be another template of the same tag.
