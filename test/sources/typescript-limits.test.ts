@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { NESTING_LIMIT, SYNTAX_DEPTH_LIMIT } from '../../src/sources/typescript/depth.js';
+import { NodeIndex } from '../../src/sources/typescript/nodes.js';
+import { openSourceFile } from '../../src/sources/typescript/project.js';
 import { lint } from '../support/lint.js';
 import { repoRoot } from '../support/paths.js';
 import { lines, unitOf } from './support.js';
@@ -126,6 +128,15 @@ describe('nesting depth limit (syntax tree)', () => {
     assert.equal(s.index.length, 1);
   });
 
+  test('the limit counts levels below the file: a tree exactly that deep is within it, the first node past it (in document order) is the place', () => {
+    // `const v = 1;`: statement 1, declaration list 2, declaration 3, `v` and `1` 4; `a.b.c;`: statement 1, `a.b.c` 2, `a.b` 3, `a` and `b` 4.
+    const open = openSourceFile('m.ts', 'const v = 1;\na.b.c;\n');
+    assert.equal(new NodeIndex(open.sf, 4).deep, null);
+    assert.deepEqual(new NodeIndex(open.sf, 3).deep, { offset: 6, limit: 3, what: 'syntax' });
+    assert.deepEqual(new NodeIndex(open.sf, 1).deep, { offset: 0, limit: 1, what: 'syntax' });
+    open.release();
+  });
+
   test('a construct the bracket count does not see (5000 chained arrows) is reported, not thrown', () => {
     const text = lines(`const f = ${'a => '.repeat(5000)}a;`, 'exports.up = async function (knex) {', `  ${INDEX}`, '};');
     const s = summary(text);
@@ -153,10 +164,10 @@ describe('no swallowed errors', () => {
   });
 
   test('the CLI reports an exception in the frontend as internal-error at the file and exits 2', () => {
-    // With a quarter of Node's stack, ts-morph's own walks overflow on a 450-call chain that is within the limits.
+    // With a quarter of Node's stack, reading the SQL of a concatenation of 900 strings (within the limits) overflows.
     const dir = mkdtempSync(join(tmpdir(), 'miglint-limits-'));
     writeFileSync(join(dir, 'package.json'), '{}');
-    writeFileSync(join(dir, 'migration.js'), chain(450));
+    writeFileSync(join(dir, 'migration.js'), lines('exports.up = async function (knex) {', `  await knex.raw('CREATE INDEX idx_a ON leads (a' ${"+ ''".repeat(900)} + ')');`, '};'));
     const r = spawnSync(process.execPath, ['--stack-size=250', join(repoRoot, 'bin', 'miglint.js'), 'migration.js'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
     assert.equal(r.status, 2, r.stdout + r.stderr);
     assert.match(r.stdout, /error\[internal-error\]: Internal error while analysing this file: Maximum call stack size exceeded/);

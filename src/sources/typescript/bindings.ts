@@ -36,8 +36,11 @@ type Lookup = (key: number | string) => { node: Node | null; text: string } | nu
 export function bindingsOf(call: Node, method: string, env: Env): { style: Style; positional: Lookup | null; named: Lookup | null; bind: Lookup | null } | null {
   if (!Node.isCallExpression(call)) return null;
   let args = call.getArguments();
-  const callee = call.getExpression();
-  const bound = Node.isPropertyAccessExpression(callee) ? callee.getExpression() : null;
+  // The callee is read only for `bind` (no wrappers for it otherwise).
+  const bound = method === 'bind' ? (() => {
+    const callee = call.getExpression();
+    return Node.isPropertyAccessExpression(callee) ? callee.getExpression() : null;
+  })() : null;
   if (method === 'bind' && bound && Node.isPropertyAccessExpression(bound) && bound.getName() === 'runSql') {
     // db-migrate's `db.runSql.bind(db, sql, params)`: the bound `this` first.
     method = 'runSql';

@@ -8,7 +8,8 @@
  * its own (a fallback that builds an alternative). Logging is not handling.
  */
 import type { Block } from 'ts-morph';
-import { Node, SyntaxKind } from './morph.js';
+import { Node, SyntaxKind, ts } from './morph.js';
+import { rawText } from './nodes.js';
 import type { Span } from '../../core/diagnostic.js';
 import type { Statement, SwallowedCatchFact } from '../../core/unit.js';
 import { classify } from '../../sql/classify.js';
@@ -175,8 +176,11 @@ export function findSwallowedCatches(env: Env, statements: Statement[], callSpan
       return;
     }
     if (!Node.isCallExpression(n)) return;
+    // `x.catch(...)`, told on the compiler's nodes (no wrappers for the callee of every other call).
+    const raw = n.compilerNode.expression;
+    if (!ts.isPropertyAccessExpression(raw) || rawText(raw.name, env.sf.compilerNode) !== 'catch') return;
     const callee = n.getExpression();
-    if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== 'catch') return;
+    if (!Node.isPropertyAccessExpression(callee)) return;
     const target = callee.getExpression();
     const ddl = ddlIn({ start: target.getStart(), end: target.getEnd() }, statements, callSpans);
     if (!ddl.length) return;

@@ -5,7 +5,8 @@
  * is never mistaken for a comment.
  */
 import type { SourceFile, ts as TS } from 'ts-morph';
-import { ts } from './morph.js';
+import { ts, type SyntaxKind } from './morph.js';
+import type { NodeIndex } from './nodes.js';
 import type { Comment } from '../../core/unit.js';
 
 const OPAQUE = new Set<TS.SyntaxKind>([
@@ -18,23 +19,17 @@ const OPAQUE = new Set<TS.SyntaxKind>([
   ts.SyntaxKind.JsxText,
 ]);
 
-/** Ranges of literal tokens, in file order. */
-function opaqueRanges(sf: TS.SourceFile): Array<[number, number]> {
+/** Ranges of literal tokens (leaves of the tree: the index holds them all), in file order. */
+function opaqueRanges(sf: TS.SourceFile, nodes: NodeIndex): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  const visit = (n: TS.Node) => {
-    if (OPAQUE.has(n.kind)) {
-      out.push([n.getStart(sf), n.getEnd()]);
-      return;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
+  for (const kind of OPAQUE) for (const n of nodes.rawOfKind(kind as number as SyntaxKind)) out.push([n.getStart(sf), n.getEnd()]);
   return out.sort((a, b) => a[0] - b[0]);
 }
 
-export function scriptComments(sf: SourceFile): Comment[] {
+/** The comments of the file, in file order, each with its text and span (UTF-16 offsets). */
+export function scriptComments(sf: SourceFile, nodes: NodeIndex): Comment[] {
   const text = sf.getFullText();
-  const skip = opaqueRanges(sf.compilerNode);
+  const skip = opaqueRanges(sf.compilerNode, nodes);
   const out: Comment[] = [];
   let k = 0;
   let i = text.startsWith('#!') ? text.indexOf('\n') + 1 || text.length : 0;

@@ -15,7 +15,7 @@
  *   open at once, counted by TypeScript's scanner before anything is parsed (so
  *   the parser never sees such a file);
  * - `SYNTAX_DEPTH_LIMIT`: levels of the parsed syntax tree, counted without
- *   recursion before any walk.
+ *   recursion on the first walk, the one that indexes the nodes (`NodeIndex.deep`).
  */
 import type { ts as TS } from 'ts-morph';
 import { ts } from './morph.js';
@@ -68,10 +68,12 @@ const CLOSERS = new Set<TS.SyntaxKind>([ts.SyntaxKind.CloseParenToken, ts.Syntax
  * Whether a `/` starts a regular expression is decided from the token before
  * it, as a parser would in most places; where that guess is wrong (`a++ /re/`)
  * only the count is less exact, never the analysis of a file within the limit.
+ * With `withComments` false the scanner skips trivia itself (whitespace and comments are most of
+ * the tokens of a file) and no comments are returned: the same tokens, so the same hit.
  * @returns the hit (null when the file stays within the limit) and the comments.
  */
-export function bracketNesting(text: string, jsx: boolean, limit = NESTING_LIMIT): { hit: LimitHit | null; comments: Comment[] } {
-  const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, jsx ? ts.LanguageVariant.JSX : ts.LanguageVariant.Standard, text);
+export function bracketNesting(text: string, jsx: boolean, limit = NESTING_LIMIT, withComments = true): { hit: LimitHit | null; comments: Comment[] } {
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, !withComments, jsx ? ts.LanguageVariant.JSX : ts.LanguageVariant.Standard, text);
   const open: TS.SyntaxKind[] = [];
   const comments: Comment[] = [];
   let previous: TS.SyntaxKind = ts.SyntaxKind.Unknown;
@@ -97,21 +99,18 @@ export function bracketNesting(text: string, jsx: boolean, limit = NESTING_LIMIT
 }
 
 /**
- * The first node (in document order) more than `limit` levels below the source
- * file, found with an explicit stack; null when the tree stays within the limit.
+ * Whether `text` could open more than `limit` brackets at once: each bracket or `${` the scanner
+ * counts is a `(`, `[` or `{` of its own in the text, so a text with no more of those characters
+ * than `limit` (in strings and comments too) cannot, and `bracketNesting` would find no hit. A
+ * count of characters is a small part of a scan.
  */
-export function syntaxDepth(sf: TS.SourceFile, limit = SYNTAX_DEPTH_LIMIT): LimitHit | null {
-  const stack: Array<[TS.Node, number]> = [[sf, 0]];
-  while (stack.length) {
-    const [node, depth] = stack.pop()!;
-    if (depth > limit) return { offset: node.getStart(sf), limit, what: 'syntax' };
-    const children: TS.Node[] = [];
-    ts.forEachChild(node, (c) => {
-      children.push(c);
-    });
-    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i]!, depth + 1]);
+export function mayNestPast(text: string, limit = NESTING_LIMIT): boolean {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c === 0x28 || c === 0x5b || c === 0x7b) && ++count > limit) return true;
   }
-  return null;
+  return false;
 }
 
 /** The sentence an `UnanalysedFact` gives for a limit hit. */

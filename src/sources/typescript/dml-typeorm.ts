@@ -351,6 +351,15 @@ function onGlobal(call: CallExpression, source: { what: string }): BuiltSql[] {
   );
 }
 
+const spellsBuilder = new WeakMap<Env, boolean>();
+
+/** Whether the file's text spells `createQueryBuilder` (looked up once per file: the text can be long, the calls many). */
+function buildsQueries(env: Env): boolean {
+  let found = spellsBuilder.get(env);
+  if (found === undefined) spellsBuilder.set(env, (found = env.text.includes('createQueryBuilder')));
+  return found;
+}
+
 /**
  * The statement a TypeORM data-change call on the migration's query runner sends (module
  * comment), or null when `call` is not one. Reads (`find`, `count`, a select builder) are not.
@@ -367,7 +376,8 @@ export function typeormDml(call: CallExpression, env: Env): BuiltSql[] | null {
       return managerCall(call, mc.method, env, source);
     }
   }
-  if (!isOutermost(call)) return null;
+  // Both kinds of query builder write below start from a `createQueryBuilder(...)` call in this file.
+  if (!buildsQueries(env) || !isOutermost(call)) return null;
   const found = builderCall(call);
   if (!found) return heldBuilder(call, env);
   const source = sourceOf(methodCall(found.qb)!.receiver, env);

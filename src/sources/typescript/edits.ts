@@ -203,20 +203,32 @@ export function optionsEditor(text: string, eol: string, target: Node | undefine
     };
   }
   if (!Node.isObjectLiteralExpression(target)) return () => null;
-  const props = target.getProperties().map((p) => {
-    const init = Node.isPropertyAssignment(p) ? p.getInitializer() : undefined;
-    return { name: Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p) ? p.getName().replace(/^["']|["']$/g, '') : '', value: init ? { start: init.getStart(), end: init.getEnd(), text: init.getText() } : null };
-  });
-  const last = target.getProperties()[target.getProperties().length - 1];
-  const objStart = target.getStart();
-  const objEnd = target.getEnd();
-  const multiline = text.slice(objStart, objEnd).includes('\n');
-  const lastEnd = last?.getEnd() ?? objStart + 1;
-  const comma = last ? /^\s*,/.exec(text.slice(lastEnd, objEnd)) : null;
-  const indent = last ? lineIndent(text, last.getStart()) : '';
+  // The object's layout is read when an edit is first asked for one of the framework's options (most calls never are).
+  const layoutOf = () => {
+    const props = target.getProperties().map((p) => {
+      const init = Node.isPropertyAssignment(p) ? p.getInitializer() : undefined;
+      return { name: Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p) ? p.getName().replace(/^["']|["']$/g, '') : '', value: init ? { start: init.getStart(), end: init.getEnd(), text: init.getText() } : null };
+    });
+    const last = target.getProperties()[target.getProperties().length - 1];
+    const objStart = target.getStart();
+    const objEnd = target.getEnd();
+    const lastEnd = last?.getEnd() ?? objStart + 1;
+    return {
+      props,
+      last,
+      objStart,
+      objEnd,
+      multiline: text.slice(objStart, objEnd).includes('\n'),
+      lastEnd,
+      comma: last ? /^\s*,/.exec(text.slice(lastEnd, objEnd)) : null,
+      indent: last ? lineIndent(text, last.getStart()) : '',
+    };
+  };
+  let layout: ReturnType<typeof layoutOf> | undefined;
   return (options) => {
     const w = wanted(options);
     if (!w.length) return null;
+    const { props, last, objStart, objEnd, multiline, lastEnd, comma, indent } = (layout ??= layoutOf());
     const edits: Edit[] = [];
     const added: Array<readonly [string, boolean]> = [];
     for (const [k, v] of w) {

@@ -15,16 +15,16 @@
  * reached; any other failure is thrown, for the engine to report as an
  * internal error (nothing is swallowed).
  */
-import type { SourceFile } from 'ts-morph';
+import type { SourceFile, ts as Ts } from 'ts-morph';
 import type { LintSettings } from '../../core/rule.js';
 import { SourceText } from '../../core/source-text.js';
 import type { FrontendEdits, MigrationUnit, Phase, Statement, SyntaxErrorFact } from '../../core/unit.js';
 import { findSwallowedCatches } from './catches.js';
 import { Collector } from './collect.js';
 import { scriptComments } from './comments.js';
-import { bracketNesting, limitMessage, syntaxDepth, type LimitHit } from './depth.js';
+import { bracketNesting, limitMessage, mayNestPast, NESTING_LIMIT, type LimitHit } from './depth.js';
 import { ConstTable } from './literals.js';
-import { NodeIndex } from './nodes.js';
+import { NodeIndex, rawText } from './nodes.js';
 import { FRAMEWORKS, frameworkSupport } from './frameworks.js';
 import { Node, SyntaxKind } from './morph.js';
 import { Placeholders } from './placeholders.js';
@@ -79,14 +79,16 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
     edits: NO_EDITS,
   };
   // Nesting past the limits would overflow the parser's or the walks' call stack: say where it is reached instead.
-  const nesting = bracketNesting(text, isJsx(file));
+  // The scan's comments are needed only when the file is not parsed (then scanned again for them); a text with few brackets cannot reach the limit.
+  const nesting = mayNestPast(text) ? bracketNesting(text, isJsx(file), NESTING_LIMIT, false) : null;
+  const scanned = () => bracketNesting(text, isJsx(file));
   const limitReached = (hit: LimitHit) => {
     // The whole file goes unanalysed, so the finding is at its start (a file-level fact covers what follows its place); the limit's place is related.
     const at = { start: hit.offset, end: Math.min(text.length, hit.offset + 1) };
     unit.unanalysed.push({ scope: 'file', ...limitMessage(hit), span: { start: 0, end: Math.min(text.length, 1) }, related: [{ span: at, message: `The ${hit.what === 'brackets' ? 'bracket' : 'syntax node'} past the limit.` }] });
-    unit.comments = nesting.comments;
+    unit.comments = scanned().comments;
   };
-  if (nesting.hit) {
+  if (nesting?.hit) {
     limitReached(nesting.hit);
     return unit;
   }
@@ -94,9 +96,10 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
     // The tree stays until the engine releases the unit: the fixes of the findings that fire compute their edits from it.
     const open = openSourceFile(file, text);
     try {
-      const deep = syntaxDepth(open.sf.compilerNode);
-      if (deep) limitReached(deep);
-      else analyse(unit, open, settings);
+      // The syntax depth limit is checked on the walk that indexes the nodes, before any other walk.
+      const nodes = new NodeIndex(open.sf);
+      if (nodes.deep) limitReached(nodes.deep);
+      else analyse(unit, open, nodes, settings);
     } catch (e) {
       open.release();
       throw e;
@@ -111,31 +114,30 @@ export function typescriptUnit(file: string, text: string, settings: LintSetting
       help: 'Flatten the deeply nested expression.',
       span: { start: 0, end: Math.min(text.length, 1) },
     });
-    unit.comments = nesting.comments;
+    unit.comments = scanned().comments;
   }
   return unit;
 }
 
 /** Fills in the unit from the parsed file. */
-function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettings): void {
+function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, settings: LintSettings): void {
   const sf = open.sf;
   const { file, source } = unit;
   const text = source.text;
-  const nodes = new NodeIndex(sf);
   const phases = findPhases(nodes);
   const imports = importsOf(sf, nodes);
   const env: Env = { file, text, source: unit.source, sf, language: unit.language as 'ts' | 'js', framework: 'unknown', phases, consts: new ConstTable(nodes), imports, nodes, placeholders: new Placeholders(text), frameworks: FRAMEWORKS, runner: settings.runnerMetadata?.codeRunner ?? null };
-  unit.comments = scriptComments(sf);
+  unit.comments = scriptComments(sf, nodes);
   unit.phaseRegions = phases.map((p) => ({ phase: p.phase, span: { start: p.fn.getStart(), end: p.fn.getEnd() } }));
-  env.framework = detectFramework(sf, phases, imports, nodes, FRAMEWORKS);
+  env.framework = detectFramework(phases, imports, nodes, FRAMEWORKS);
   const support = frameworkSupport(env.framework);
   const idioms = support.idiomsOf?.(env) ?? support.idioms;
   if (idioms) unit.idioms = idioms;
 
   const collector = new Collector(env.placeholders);
-  const anchors = new Map<Statement, Anchor>();
-  /** For each statement: the name its call runs through, and what that name is bound to (`client@120`). */
-  const connections = new Map<Statement, { root: string | null; key: string }>();
+  const anchors = new Map<Statement, () => Anchor | null>();
+  /** For each statement: the name its call runs through, and the call (what the name is bound to there, `client@120`, is asked only of a session's statements). */
+  const connections = new Map<Statement, { root: string | null; at: Node | null }>();
   /** For each statement in a transaction the code opens: that transaction's identity. */
   const txKeys = new Map<Statement, string>();
   let sawQuery = false;
@@ -147,7 +149,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
     if (!looped && added[0]) calls.set(added[0], n);
     const tx = transactions.of(n);
     const root = connectionOf(n, env);
-    const binding = { root, key: root === null ? '' : bindingKey(root, n) };
+    const binding = { root, at: root === null ? null : n };
     for (const s of added) {
       connections.set(s, binding);
       if (!tx) continue;
@@ -172,8 +174,15 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
       const added = collector.addSql(q.sql, { start: n.getStart(), end: n.getEnd() }, q.executor, phaseOf(n, phases));
       if (q.oneStatementOnly && added.length > 1) collector.syntaxErrors.push({ message: q.oneStatementOnly, offset: added[1]!.span.start });
       mark(n, added);
-      const anchor = q.executor === 'raw' ? anchorOf(n, q.receiver, q.method) : null;
-      if (anchor) for (const s of added) anchors.set(s, anchor);
+      // Where a statement would go before this call's, worked out if a fix asks (once for the call's statements).
+      if (q.executor === 'raw' && q.receiver) {
+        // The closure keeps the call and two names, not the query's SQL pieces.
+        let anchor: Anchor | null | undefined;
+        const call = n;
+        const { receiver, method } = q;
+        const anchorAt = () => (anchor === undefined ? (anchor = anchorOf(call, receiver, method)) : anchor);
+        for (const s of added) anchors.set(s, anchorAt);
+      }
       // A tag that is a name (postgres.js's sql`...`): a new statement can be another template of the same tag.
       const tag = q.executor === 'raw' && Node.isTaggedTemplateExpression(n) && Node.isIdentifier(n.getTag()) ? n.getTag().getText() : null;
       if (tag) for (const s of added) tagged.set(s, tag);
@@ -224,12 +233,12 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
   const openings = findOpenings(env);
   for (const s of collector.statements) {
     const wrapped = unit.wrapped.byPhase?.[s.phase] ?? unit.wrapped.inTransaction;
-    const binding = connections.get(s) ?? { root: null, key: '' };
+    const binding = connections.get(s) ?? { root: null, at: null };
     const pin = pinOf(env, binding.root, s.phase, wrapped, openings);
     pins.set(s, pin);
     // Identity from the code, never a label: the binding's declaration, the transaction's callback or opening.
     const tx = txKeys.get(s);
-    s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.key}` : tx ? `transaction:${tx}` : null;
+    s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.root === null || !binding.at ? '' : bindingKey(binding.root, binding.at)}` : tx ? `transaction:${tx}` : null;
   }
   unit.edits = frontendEdits(env, frameworkSupport(env.framework), collector, { anchors, pins, calls, tagged }, open.alive);
 }
@@ -237,7 +246,6 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, settings: LintSettin
 
 /** The identifier a query or builder call runs through (`queryRunner`, `client`, `trx`; `db` of `sql\`...\`.execute(db)`), or null. */
 function connectionOf(n: Node, env: Env): string | null {
-  let cur: Node = n;
   // postgres.js: the tag is the handle, `` sql`...` `` runs on `sql` (a pool, a `sql.begin` callback's transaction, a runner's).
   if (env.framework === 'postgres-js' && Node.isTaggedTemplateExpression(n) && Node.isIdentifier(n.getTag())) return n.getTag().getText();
   // kysely: sql`...`.execute(db) and sql.raw('...').execute(db) run on the handle passed to execute.
@@ -248,11 +256,14 @@ function connectionOf(n: Node, env: Env): string | null {
     const arg = call && Node.isCallExpression(call) ? call.getArguments()[0] : undefined;
     return arg && Node.isIdentifier(arg) ? arg.getText() : null;
   }
-  if (Node.isCallExpression(cur)) cur = cur.getExpression();
+  // Down the callee chain on the compiler's nodes (no wrappers for the callee of every call).
+  let raw: Ts.Node = n.compilerNode;
+  if (raw.kind === SyntaxKind.CallExpression) raw = (raw as Ts.CallExpression).expression;
   for (;;) {
-    if (Node.isPropertyAccessExpression(cur) || Node.isCallExpression(cur) || Node.isNonNullExpression(cur) || Node.isParenthesizedExpression(cur)) cur = cur.getExpression();
-    else if (cur.getKind() === SyntaxKind.ThisKeyword) return 'this';
-    else return Node.isIdentifier(cur) ? cur.getText() : null;
+    const k = raw.kind;
+    if (k === SyntaxKind.PropertyAccessExpression || k === SyntaxKind.CallExpression || k === SyntaxKind.NonNullExpression || k === SyntaxKind.ParenthesizedExpression) raw = (raw as Ts.PropertyAccessExpression).expression;
+    else if (k === SyntaxKind.ThisKeyword) return 'this';
+    else return k === SyntaxKind.Identifier ? rawText(raw, env.sf.compilerNode) : null;
   }
 }
 

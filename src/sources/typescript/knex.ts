@@ -229,7 +229,7 @@ export const knex: FrameworkSupport = {
   sessionOpening(e, awaited, env) {
     const mc = Node.isCallExpression(e) ? methodCall(e) : null;
     if (!mc || mc.method !== 'transaction' || !awaited || (e as CallExpression).getArguments().some(isCallback)) return null;
-    if (/sequelize/i.test(mc.receiver.getText()) || env.framework === 'sequelize') return null;
+    if (/sequelize/i.test(mc.receiverText) || env.framework === 'sequelize') return null;
     return { kind: 'knex-transaction', opensTransaction: true };
   },
   // The check runs on the knex instance the transaction came from.

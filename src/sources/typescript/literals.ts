@@ -11,7 +11,7 @@
  * the form the grammar wants where it rejects that (a name, a literal, a
  * clause: see `PlaceholderForm`).
  */
-import type { Expression } from 'ts-morph';
+import type { Expression, ts } from 'ts-morph';
 import { Node, SyntaxKind, VariableDeclarationKind } from './morph.js';
 import type { NodeIndex } from './nodes.js';
 
@@ -44,15 +44,30 @@ export class ConstTable {
     let best: Node | undefined;
     let bestDepth = -1;
     for (const init of all) {
-      const scope = init.getFirstAncestor((a) => Node.isBlock(a) || Node.isSourceFile(a));
-      if (!scope || id.getPos() < scope.getPos() || id.getEnd() > scope.getEnd()) continue;
-      const depth = scope.getAncestors().length;
-      if (depth > bestDepth) {
+      const scope = this.scopeOf(init);
+      if (!scope || id.getPos() < scope.pos || id.getEnd() > scope.end) continue;
+      if (scope.depth > bestDepth) {
         best = init;
-        bestDepth = depth;
+        bestDepth = scope.depth;
       }
     }
     return best;
+  }
+
+  private readonly scopes = new Map<Node, { pos: number; end: number; depth: number } | null>();
+
+  /** The block (or file) around a const's initializer and how many ancestors it has, worked out once per const (on the compiler's parent links). */
+  private scopeOf(init: Node): { pos: number; end: number; depth: number } | null {
+    let found = this.scopes.get(init);
+    if (found === undefined) {
+      let scope: ts.Node | undefined = init.compilerNode.parent;
+      while (scope && scope.kind !== SyntaxKind.Block && scope.kind !== SyntaxKind.SourceFile) scope = scope.parent;
+      let depth = 0;
+      for (let a = scope?.parent; a; a = a.parent) depth++;
+      found = scope ? { pos: scope.pos, end: scope.end, depth } : null;
+      this.scopes.set(init, found);
+    }
+    return found;
   }
 }
 
@@ -190,9 +205,15 @@ export function decode(text: string, start: number, end: number, template: boole
       i += len;
       rawFrom = i;
     } else {
+      // The run of plain characters up to the next backslash (or, in a template, carriage return), in one slice.
+      let j = i + 1;
+      for (; j < end; j++) {
+        const d = text.charCodeAt(j);
+        if (d === 0x5c || (template && d === 0x0d)) break;
+      }
       if (!raw) rawFrom = i;
-      raw += c;
-      i++;
+      raw += text.slice(i, j);
+      i = j;
     }
   }
   flushRaw();

@@ -18,3 +18,4 @@ export const ScriptKind = tsMorph.ScriptKind;
 export type ScriptKind = TsMorph.ScriptKind;
 export const VariableDeclarationKind = tsMorph.VariableDeclarationKind;
 export const ts = tsMorph.ts;
+export const createWrappedNode = tsMorph.createWrappedNode;

@@ -176,7 +176,7 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
     return untranslatedBuilder(call, env, (m) => SENDS_SQL.has(m), 'sql', (what) => `miglint cannot translate ${what} (a method it does not model, or options it cannot read)`);
   }
   const mc = methodCall(call)!;
-  const receiver = mc.receiver.getText();
+  const receiver = mc.receiverText;
   const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${receiver}.sql(${quote(sql)})`) };
   const options = OPTION_KEYS[mc.method];
   const args = call.getArguments();

@@ -6,7 +6,21 @@
  * released, was a fifth of a re-lint).
  */
 import type { KindToNodeMappings, SourceFile, ts as Ts } from 'ts-morph';
+import { SYNTAX_DEPTH_LIMIT, type LimitHit } from './depth.js';
 import { Node, ts, type SyntaxKind } from './morph.js';
+
+/**
+ * The source text of a compiler node, as ts-morph's `getText()` reads it: from the node's start
+ * (after leading trivia) to its end.
+ */
+export function rawText(n: Ts.Node, file: Ts.SourceFile): string {
+  return file.text.substring(n.getStart(file), n.end);
+}
+
+/** The wrapper of a compiler node of the same file as `near` (ts-morph's own factory: the same object however it is reached). */
+export function wrapperOf(near: Node, n: Ts.Node): Node {
+  return (near as unknown as { _getNodeFromCompilerNode(n: Ts.Node): Node })._getNodeFromCompilerNode(n);
+}
 
 export class NodeIndex {
   private readonly raw: Ts.Node[] = [];
@@ -15,26 +29,45 @@ export class NodeIndex {
   private readonly wrapped: (Node | undefined)[] = [];
   private readonly kindCache = new Map<SyntaxKind, Node[]>();
 
-  constructor(private readonly sf: SourceFile) {
+  /**
+   * The first node (in document order) more than `depthLimit` levels below the file (the
+   * file's children are one level below it); null when the tree stays within the limit.
+   */
+  readonly deep: LimitHit | null = null;
+
+  constructor(
+    private readonly sf: SourceFile,
+    depthLimit = SYNTAX_DEPTH_LIMIT,
+  ) {
     // Pre-order, without recursion (a deeply nested file does not overflow the stack).
     const stack: Ts.Node[] = [];
-    const pushChildren = (n: Ts.Node) => {
-      const kids: Ts.Node[] = [];
-      ts.forEachChild(n, (c) => {
-        kids.push(c);
-      });
-      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    /** The level of each node on `stack` (the file's children are at 1). */
+    const levels: number[] = [];
+    const kids: Ts.Node[] = [];
+    const collect = (c: Ts.Node) => {
+      kids.push(c);
     };
-    pushChildren(sf.compilerNode);
+    const pushChildren = (n: Ts.Node, level: number) => {
+      kids.length = 0;
+      ts.forEachChild(n, collect);
+      for (let i = kids.length - 1; i >= 0; i--) {
+        stack.push(kids[i]!);
+        levels.push(level);
+      }
+    };
+    const file = sf.compilerNode;
+    pushChildren(file, 1);
     while (stack.length) {
       const n = stack.pop()!;
+      const level = levels.pop()!;
+      if (level > depthLimit && !this.deep) this.deep = { offset: n.getStart(file), limit: depthLimit, what: 'syntax' };
       const i = this.raw.length;
       this.at.set(n, i);
       this.raw.push(n);
       const list = this.byKind.get(n.kind as number as SyntaxKind);
       if (list) list.push(i);
       else this.byKind.set(n.kind as number as SyntaxKind, [i]);
-      pushChildren(n);
+      pushChildren(n, level + 1);
     }
   }
 
@@ -48,6 +81,12 @@ export class NodeIndex {
     // The file's own wrapper factory, so a node is the same object however it is reached.
     if (!w) w = this.wrapped[i] = (this.sf as unknown as { _getNodeFromCompilerNode(n: Ts.Node): Node })._getNodeFromCompilerNode(this.raw[i]!);
     return w;
+  }
+
+  /** The wrapper of one of the file's compiler nodes (the same object however it is reached). */
+  node(n: Ts.Node): Node {
+    const i = this.at.get(n);
+    return i === undefined ? (this.sf as unknown as { _getNodeFromCompilerNode(n: Ts.Node): Node })._getNodeFromCompilerNode(n) : this.wrap(i);
   }
 
   /** Nodes of one kind, in document order. */

@@ -1,22 +1,16 @@
 /**
- * The ts-morph Project a file is parsed in: an in-memory file system, no tsconfig,
- * no lib files and no type checking, so that a file costs a parse. Each file gets a
- * project of its own (about 0.1 ms), dropped whole when the file is released:
- * removing the file from a shared project instead makes ts-morph visit and forget
- * every node wrapper the analysis made (a tenth of a re-lint of a 500-line TypeORM file).
+ * How a file is parsed: TypeScript's own parser (`ts.createSourceFile`, parent pointers set,
+ * ESNext), the tree then given a ts-morph wrapper of its own (`createWrappedNode`: no project,
+ * no file system, no language service, no type checker), so that a file costs a parse. The
+ * analysis never asks for types or symbols, and its edits are text spans, not ts-morph
+ * manipulations. The wrapper is dropped whole when the file is released: removing the file
+ * from a shared project instead makes ts-morph visit and forget every node wrapper the analysis
+ * made (a tenth of a re-lint of a 500-line TypeORM file). A ts-morph `Project` per file (an
+ * in-memory file system, a language service, a directory cache) cost about a third as much
+ * again as the parse; the tree is the one the project made (same parser, target and flags).
  */
 import type { SourceFile } from 'ts-morph';
-import { Project, ScriptKind, ts } from './morph.js';
-
-function newProject(): Project {
-  return new Project({
-    useInMemoryFileSystem: true,
-    skipAddingFilesFromTsConfig: true,
-    skipFileDependencyResolution: true,
-    skipLoadingLibFiles: true,
-    compilerOptions: { allowJs: true, noLib: true, noResolve: true, target: ts.ScriptTarget.ESNext },
-  });
-}
+import { createWrappedNode, ScriptKind, ts } from './morph.js';
 
 function scriptKind(file: string): ScriptKind {
   const lower = file.toLowerCase();
@@ -54,27 +48,27 @@ export interface OpenSourceFile {
   sf: SourceFile;
   /** Whether the tree can still be read (not released, not overwritten by a later file). */
   alive: () => boolean;
-  /** Ends the file's life (its project is left to the garbage collector); idempotent. */
+  /** Ends the file's life (its tree is left to the garbage collector); idempotent. */
   release: () => void;
 }
 
 let generation = 0;
 
 /**
- * Parses `text` as the file `file` into a project of its own. The file is alive until `release()`,
+ * Parses `text` as the file `file` into a tree of its own. The file is alive until `release()`,
  * or until the next call opens another file, whichever comes first; its nodes must not be read
  * after that (`alive()` says whether they can).
  * @throws ParserStackError when the parser runs out of call stack.
  */
 export function openSourceFile(file: string, text: string): OpenSourceFile {
-  const p = newProject();
   const ext = /\.[cm]?[jt]sx?$/i.exec(file)?.[0]?.toLowerCase() ?? '.ts';
   // ts-morph drops a byte order mark, which would shift every offset by one: hide it behind a space instead.
   const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
   const mine = ++generation;
   let sf: SourceFile;
   try {
-    sf = p.createSourceFile(`/miglint/migration${ext}`, source, { scriptKind: scriptKind(file) });
+    const compiled = ts.createSourceFile(`/miglint/migration${ext}`, source, ts.ScriptTarget.ESNext, true, scriptKind(file));
+    sf = createWrappedNode(compiled) as SourceFile;
   } catch (e) {
     if (isStackOverflow(e)) throw new ParserStackError();
     throw e;

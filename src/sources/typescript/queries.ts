@@ -8,7 +8,8 @@
  * `sql.unsafe(...)`, and the `` sql`...` `` tag (Kysely's `.execute(db)`, postgres.js).
  */
 import type { CallExpression, TaggedTemplateExpression } from 'ts-morph';
-import { Node } from './morph.js';
+import { Node, ts } from './morph.js';
+import { rawText } from './nodes.js';
 import type { Executor } from '../../core/unit.js';
 import { applyBindings } from './bindings.js';
 import { sqlSourceOf, unwrap, type SqlSource } from './literals.js';
@@ -40,9 +41,10 @@ export function rawQueryOf(node: Node, env: Env): RawQuery | null {
     if (q) return q;
   }
   if (Node.isCallExpression(node)) {
-    const callee = node.getExpression();
-    if (!Node.isPropertyAccessExpression(callee)) return null;
-    const method = callee.getName();
+    // The callee read on the compiler's nodes: no wrappers for the callee of every call of the file.
+    const callee = node.compilerNode.expression;
+    if (!ts.isPropertyAccessExpression(callee)) return null;
+    const method = rawText(callee.name, node.getSourceFile().compilerNode);
     if (!QUERY_METHODS.has(method)) return null;
     if (FRAGMENT_METHODS.has(method) && isFragment(node)) return null;
     return callQuery(node, env, { executor: 'raw', bindings: true });
@@ -60,9 +62,10 @@ export function rawQueryOf(node: Node, env: Env): RawQuery | null {
  * it cannot be read. `bindings` applies the library's `?` / `:name` bindings (bindings.ts).
  */
 export function callQuery(node: CallExpression, env: Env, o: { executor: Executor; bindings: boolean; arg?: number }): RawQuery | null {
-  const callee = node.getExpression();
-  if (!Node.isPropertyAccessExpression(callee)) return null;
-  const method = callee.getName();
+  const callee = node.compilerNode.expression;
+  if (!ts.isPropertyAccessExpression(callee)) return null;
+  const file = node.getSourceFile().compilerNode;
+  const method = rawText(callee.name, file);
   let arg = node.getArguments()[o.arg ?? 0];
   if (!arg) return null;
   arg = unwrap(arg);
@@ -75,7 +78,7 @@ export function callQuery(node: CallExpression, env: Env, o: { executor: Executo
   const found = sqlSourceOf(arg, env.consts);
   if (!found) return null;
   const sql = o.bindings ? applyBindings(found, node, method, env) : found;
-  return { sql, executor: o.executor, receiver: callee.getExpression().getText(), method };
+  return { sql, executor: o.executor, receiver: rawText(callee.expression, file), method };
 }
 
 /** The SQL of a tagged template query (`` sql`...` ``), or null when the template cannot be read. */

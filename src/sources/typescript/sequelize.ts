@@ -205,7 +205,7 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
     return untranslatedBuilder(call, env, (m) => SCHEMA_METHODS.has(m), 'sequelize.query');
   }
   const mc = methodCall(call)!;
-  const receiver = mc.receiver.getText();
+  const receiver = mc.receiverText;
   const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${receiver}.sequelize.query(${quote(sql)})`) };
   const args = call.getArguments();
   const [, a1, a2] = args;
@@ -225,7 +225,7 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
 
 function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call);
-  if (!mc || /(^|\.)sequelize$/.test(mc.receiver.getText())) return null;
+  if (!mc || /(^|\.)sequelize$/.test(mc.receiverText)) return null;
   const v = new Values(env);
   const [a0, a1, a2, a3] = call.getArguments();
   if (!a0) return null;
@@ -355,7 +355,7 @@ export const sequelize: FrameworkSupport = {
   sessionOpening(e, awaited, env) {
     const mc = Node.isCallExpression(e) ? methodCall(e) : null;
     if (!mc || mc.method !== 'transaction' || !awaited || (e as CallExpression).getArguments().some(isCallback)) return null;
-    return /sequelize/i.test(mc.receiver.getText()) || env.framework === 'sequelize' ? { kind: 'sequelize-transaction', opensTransaction: true } : null;
+    return /sequelize/i.test(mc.receiverText) || env.framework === 'sequelize' ? { kind: 'sequelize-transaction', opensTransaction: true } : null;
   },
   // queryInterface.sequelize.query(sql, { transaction: t }): the same query without the option.
   moveCheck(u, check) {
@@ -367,7 +367,7 @@ export const sequelize: FrameworkSupport = {
     const props = o.getProperties();
     const prop = props.find((p) => (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) && p.getName() === 'transaction');
     if (!prop) return null;
-    const path = `\`${mc.receiver.getText()}.${mc.method}(...)\` outside the transaction`;
+    const path = `\`${mc.receiverText}.${mc.method}(...)\` outside the transaction`;
     // From the end of the SQL argument to the end of the options (a trailing comma stays).
     if (props.length === 1) return { path, edits: [{ start: check.getArguments()[0]!.getEnd(), end: o.getEnd(), text: '' }] };
     const i = props.indexOf(prop);

@@ -166,9 +166,9 @@ export function sourceOf(u: SessionUses): string | null {
   const mc = methodCall(e);
   if (!mc) return null;
   if (mc.method === 'execute' && Node.isCallExpression(mc.receiver) && methodCall(mc.receiver)?.method === 'startTransaction') {
-    return methodCall(mc.receiver)!.receiver.getText();
+    return methodCall(mc.receiver)!.receiverText;
   }
-  return mc.receiver.getText();
+  return mc.receiverText;
 }
 
 /** The check's new path, for the fix title, and the edits that put it there. */

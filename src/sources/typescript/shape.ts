@@ -2,7 +2,7 @@
  * The shape of a migration module: its `up`/`down` functions, what it imports,
  * and which framework it is written for.
  */
-import type { ExportDeclaration, ImportDeclaration, SourceFile, ts as Ts } from 'ts-morph';
+import type { ClassDeclaration, ExportDeclaration, FunctionDeclaration, ImportDeclaration, SourceFile, ts as Ts } from 'ts-morph';
 import { Node, SyntaxKind, ts } from './morph.js';
 import type { Framework, Phase } from '../../core/unit.js';
 import { unwrap } from './literals.js';
@@ -47,10 +47,12 @@ export function findPhases(nodes: NodeIndex): PhaseFunction[] {
   };
   // Only a declaration named up/down, or an assignment to `<x>.up`/`<x>.down`, can add one: the others get no wrapper.
   const file = nodes.file;
+  // A name whose source text is `up` or `down` is an identifier with that value (a string or computed name keeps its quotes or brackets), so the value is looked at first.
+  const phaseName = (name: Ts.Node) => ts.isIdentifier(name) && PHASES.has(name.escapedText as string) && PHASES.has(name.getText(file));
   const named = (n: Ts.Node) => {
-    if (ts.isBinaryExpression(n)) return n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) && PHASES.has(n.left.name.getText(file));
+    if (ts.isBinaryExpression(n)) return n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) && phaseName(n.left.name);
     const name = (n as Ts.Node & { name?: Ts.Node }).name;
-    return name !== undefined && PHASES.has(name.getText(file));
+    return name !== undefined && phaseName(name);
   };
   for (const n of nodes.ofKindsWhere([SyntaxKind.FunctionDeclaration, SyntaxKind.VariableDeclaration, SyntaxKind.MethodDeclaration, SyntaxKind.PropertyDeclaration, SyntaxKind.PropertyAssignment, SyntaxKind.BinaryExpression], named)) {
     if (Node.isFunctionDeclaration(n)) add(n.getName() ?? '', n);
@@ -66,7 +68,7 @@ export function findPhases(nodes: NodeIndex): PhaseFunction[] {
   }
   if (out.length) return out;
   for (const n of nodes.ofKinds(SyntaxKind.FunctionDeclaration, SyntaxKind.ExportAssignment)) {
-    const fn = Node.isFunctionDeclaration(n) && n.isDefaultExport() ? n : Node.isExportAssignment(n) && !n.isExportEquals() ? unwrap(n.getExpression()) : undefined;
+    const fn = Node.isFunctionDeclaration(n) && isDefaultExport(n) ? n : Node.isExportAssignment(n) && !n.isExportEquals() ? unwrap(n.getExpression()) : undefined;
     if (isFunctionLike(fn) && fn.getParameters().length > 0) {
       out.push(phaseFunction('up', fn));
       break;
@@ -75,25 +77,83 @@ export function findPhases(nodes: NodeIndex): PhaseFunction[] {
   return out;
 }
 
+/** The type checker of each file that needed one (binding the file is about as costly as parsing it). */
+const checkers = new WeakMap<Ts.SourceFile, Ts.TypeChecker>();
+
+/**
+ * The type checker of a file on its own, made on first use: a program of the one file, no lib, no
+ * module resolution (the options the frontend parses with). Making it binds the file's tree (sets
+ * the nodes' symbols), as asking ts-morph for a symbol would.
+ */
+function checkerOf(file: Ts.SourceFile): Ts.TypeChecker {
+  let checker = checkers.get(file);
+  if (!checker) {
+    const options: Ts.CompilerOptions = { allowJs: true, noLib: true, noResolve: true, target: ts.ScriptTarget.ESNext };
+    const host: Ts.CompilerHost = {
+      getSourceFile: (name) => (name === file.fileName ? file : undefined),
+      writeFile: () => undefined,
+      getDefaultLibFileName: () => 'lib.d.ts',
+      useCaseSensitiveFileNames: () => true,
+      getCanonicalFileName: (name) => name,
+      getCurrentDirectory: () => '/',
+      getNewLine: () => '\n',
+      fileExists: (name) => name === file.fileName,
+      readFile: () => undefined,
+      directoryExists: () => true,
+      getDirectories: () => [],
+    };
+    checkers.set(file, (checker = ts.createProgram([file.fileName], options, host).getTypeChecker()));
+  }
+  return checker;
+}
+
+/**
+ * Whether a function declaration is the module's default export: `export default function`, or
+ * the function a default export names (`export default up`, `export { up as default }`, a
+ * JavaScript file's `exports.default = up`). ts-morph's `isDefaultExport` asks a type checker,
+ * which a file parsed without a project lacks; this asks the same questions of the compiler's.
+ */
+function isDefaultExport(fn: FunctionDeclaration): boolean {
+  if (fn.hasDefaultKeyword()) return true;
+  const file = fn.getSourceFile().compilerNode;
+  const checker = checkerOf(file);
+  const node = fn.compilerNode;
+  const own = (node as Ts.Node as { symbol?: Ts.Symbol }).symbol ?? checker.getSymbolAtLocation(node) ?? (node.name ? checker.getSymbolAtLocation(node.name) : undefined);
+  if (!own) return false;
+  const fileSymbol = (file as Ts.Node as { symbol?: Ts.Symbol }).symbol ?? checker.getSymbolAtLocation(file);
+  const def = fileSymbol?.exports?.get('default' as Ts.__String);
+  if (!def) return false;
+  if (def === own) return true;
+  return (def.flags & ts.SymbolFlags.Alias) !== 0 && checker.getAliasedSymbol(def) === own;
+}
+
 /**
  * The module an `import` / `export ... from` names, or null when it names none
  * (`export { a }`) or the code is cut off before the string (ts-morph's own
  * `getModuleSpecifierValue()` throws then).
  */
 export function moduleSpecifier(d: ImportDeclaration | ExportDeclaration): string | null {
-  const spec = d.compilerNode.moduleSpecifier;
+  return specifierOf(d.compilerNode);
+}
+
+function specifierOf(d: Ts.ImportDeclaration | Ts.ExportDeclaration): string | null {
+  const spec = d.moduleSpecifier;
   return spec && ts.isStringLiteral(spec) ? spec.text : null;
 }
 
 /** Module specifiers of `import`, `export ... from`, `require()` and `import()`. */
 export function importsOf(sf: SourceFile, nodes: NodeIndex): string[] {
   const out: string[] = [];
-  for (const d of [...sf.getImportDeclarations(), ...sf.getExportDeclarations()]) {
-    const v = moduleSpecifier(d);
-    if (v !== null) out.push(v);
-  }
-  // Read on the compiler's nodes: a wrapper for every call's callee and argument cost more than the rest of this.
+  // Read on the compiler's nodes: a wrapper for every call's callee and argument (or every top-level statement) cost more than the rest of this.
   const file = nodes.file;
+  // The file's imports, then its exports (as ts-morph's getImportDeclarations and getExportDeclarations list them).
+  for (const kind of [ts.SyntaxKind.ImportDeclaration, ts.SyntaxKind.ExportDeclaration]) {
+    for (const d of file.statements) {
+      if (d.kind !== kind) continue;
+      const v = specifierOf(d as Ts.ImportDeclaration | Ts.ExportDeclaration);
+      if (v !== null) out.push(v);
+    }
+  }
   for (const n of nodes.rawOfKind(SyntaxKind.CallExpression) as Ts.CallExpression[]) {
     const callee = n.expression;
     const arg = n.arguments[0];
@@ -104,12 +164,14 @@ export function importsOf(sf: SourceFile, nodes: NodeIndex): string[] {
   return out;
 }
 
-/** Which phase a node belongs to: the innermost `up`/`down` function around it. */
+const FUNCTION_KINDS = new Set<number>([ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.MethodDeclaration]);
+
+/** Which phase a node belongs to: the innermost `up`/`down` function around it (found on the compiler's parent links). */
 export function phaseOf(node: Node, phases: PhaseFunction[]): Phase {
   if (phases.length === 0) return 'other';
-  for (let n: Node | undefined = node; n; n = n.getParent()) {
-    if (!isFunctionLike(n)) continue;
-    const p = phases.find((ph) => ph.fn === n);
+  for (let n: Ts.Node | undefined = node.compilerNode; n; n = n.parent) {
+    if (!FUNCTION_KINDS.has(n.kind)) continue;
+    const p = phases.find((ph) => ph.fn.compilerNode === n);
     if (p) return p.phase;
   }
   return 'other';
@@ -120,10 +182,12 @@ export function phaseOf(node: Node, phases: PhaseFunction[]): Phase {
  * parameter is used: each kind of evidence of `FrameworkDetection`, strongest first, over
  * every module of `frameworks` (in their order) before the next kind.
  */
-export function detectFramework(sf: SourceFile, phases: PhaseFunction[], imports: string[], nodes: NodeIndex, frameworks: readonly FrameworkSupport[]): Framework {
+export function detectFramework(phases: PhaseFunction[], imports: string[], nodes: NodeIndex, frameworks: readonly FrameworkSupport[]): Framework {
   const detecting = frameworks.filter((f) => f.detect);
   const first = (test: (d: FrameworkDetection) => boolean) => detecting.find((f) => test(f.detect!))?.framework ?? null;
-  const implemented = sf.getClasses().flatMap((c) => c.getImplements().map((i) => i.getText()));
+  // The file's top-level classes (ts-morph's getClasses), without a wrapper for every other statement.
+  const classes = nodes.file.statements.filter((st) => st.kind === ts.SyntaxKind.ClassDeclaration).map((st) => nodes.node(st) as ClassDeclaration);
+  const implemented = classes.flatMap((c) => c.getImplements().map((i) => i.getText()));
   const byImplements = implemented.length ? first((d) => !!d.implements && implemented.some((i) => d.implements!.test(i))) : null;
   if (byImplements) return byImplements;
   for (const p of phases) {

@@ -137,7 +137,7 @@ function substitutionText(expr: TsNode, env: Env, depth: number): string | null 
   }
   if (!Node.isCallExpression(e)) return null;
   const mc = methodCall(e);
-  if (!mc || !Node.isIdentifier(mc.receiver) || !namesOf(env).tags.has(mc.receiver.getText())) return null;
+  if (!mc || !Node.isIdentifier(mc.receiver) || !namesOf(env).tags.has(mc.receiverText)) return null;
   const arg = e.getArguments()[0];
   if (mc.method === 'identifier' && arg && Node.isArrayLiteralExpression(unwrap(arg))) {
     const parts = (unwrap(arg) as import('ts-morph').ArrayLiteralExpression).getElements().map((x) => stringValue(x, env.consts));

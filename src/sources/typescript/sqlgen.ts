@@ -3,7 +3,8 @@
  * writing the SQL statement a builder call sends.
  */
 import type { CallExpression } from 'ts-morph';
-import { Node, SyntaxKind } from './morph.js';
+import { Node, SyntaxKind, ts } from './morph.js';
+import { rawText, wrapperOf } from './nodes.js';
 import type { Span } from '../../core/diagnostic.js';
 import { constString, stringValue, unwrap, type ConstTable } from './literals.js';
 import { literal } from '../../sql/write.js';
@@ -79,9 +80,11 @@ export class Values {
     if (n && Node.isNewExpression(n)) n = n.getArguments()[0] ? this.resolve(n.getArguments()[0]!) : undefined;
     if (!n || !Node.isObjectLiteralExpression(n)) return null;
     const out = new Map<string, Node>();
-    for (const p of n.getProperties()) {
-      if (Node.isPropertyAssignment(p)) out.set(p.getName().replace(/^["']|["']$/g, ''), p.getInitializer()!);
-      else if (Node.isShorthandPropertyAssignment(p)) out.set(p.getName(), p.getNameNode());
+    // Read on the compiler's nodes (the names as getName() reads them); only the values get wrappers.
+    const file = n.getSourceFile().compilerNode;
+    for (const p of n.compilerNode.properties) {
+      if (ts.isPropertyAssignment(p)) out.set(rawText(p.name, file).replace(/^["']|["']$/g, ''), (p.initializer ? wrapperOf(n, p.initializer) : undefined)!);
+      else if (ts.isShorthandPropertyAssignment(p)) out.set(rawText(p.name, file), wrapperOf(n, p.name));
     }
     return out;
   }
@@ -158,11 +161,26 @@ export function literalSql(n: Node, consts: ConstTable): string | null {
   return null;
 }
 
-/** The receiver and method of a call `a.b.method(...)`, or null. */
-export function methodCall(call: CallExpression): { receiver: Node; method: string } | null {
-  const callee = call.getExpression();
-  if (!Node.isPropertyAccessExpression(callee)) return null;
-  return { receiver: callee.getExpression(), method: callee.getName() };
+/**
+ * The receiver and method of a call `a.b.method(...)`, or null. Read on the compiler's nodes, the
+ * name as its source text (as `getName()` reads it); the receiver's wrapper (the node ts-morph's
+ * `getExpression()` gives) is made when first read: most callers only compare the name.
+ */
+export function methodCall(call: CallExpression): { receiver: Node; receiverText: string; method: string } | null {
+  const callee = call.compilerNode.expression;
+  if (!ts.isPropertyAccessExpression(callee)) return null;
+  const file = call.getSourceFile().compilerNode;
+  let receiver: Node | undefined;
+  return {
+    get receiver() {
+      return (receiver ??= wrapperOf(call, callee.expression));
+    },
+    /** The receiver's source text (`receiver.getText()`, without its wrapper). */
+    get receiverText() {
+      return rawText(callee.expression, file);
+    },
+    method: rawText(callee.name, file),
+  };
 }
 
 /**
@@ -189,7 +207,7 @@ export function untranslatedBuilder(
 ): BuiltSql[] | null {
   const mc = methodCall(call);
   if (!mc || !sendsSql(mc.method) || !isPhaseParam(mc.receiver, env)) return null;
-  const receiver = mc.receiver.getText();
+  const receiver = mc.receiverText;
   return notTranslated(call, why(`\`${receiver}.${mc.method}(...)\``, mc.method), `Write the statement with \`${receiver}.${raw}('...')\` (or pass literal options) so miglint can check it.`);
 }
 

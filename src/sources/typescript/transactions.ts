@@ -72,15 +72,23 @@ export class CodeTransactions {
   /** Openings that start a transaction, in document order. */
   private readonly opened: Array<{ name: string; start: number; end: number; scope: Node; label: string }> = [];
 
+  /** Whether the file's text spells `transaction` at all. */
+  private readonly mentioned: boolean;
+
   constructor(env: Env) {
-    for (const call of env.nodes.ofKind(SyntaxKind.CallExpression)) {
-      const cb = managedCallback(call);
-      if (cb) this.regions.push({ start: cb.getStart(), end: cb.getEnd(), label: `${call.getExpression().getText()}(...)` });
+    this.mentioned = env.text.includes('transaction');
+    // A managed callback is the argument of a `transaction`, `begin` or `transaction().execute` call: a file that spells neither word has none.
+    if (/transaction|begin/.test(env.text)) {
+      for (const call of env.nodes.ofKind(SyntaxKind.CallExpression)) {
+        const cb = managedCallback(call);
+        if (cb) this.regions.push({ start: cb.getStart(), end: cb.getEnd(), label: `${call.getExpression().getText()}(...)` });
+      }
     }
     const startsTransaction = (name: string) =>
+      env.text.includes('startTransaction') &&
       env.nodes.ofKind(SyntaxKind.CallExpression).some((c) => {
         const mc = methodCall(c);
-        return mc?.method === 'startTransaction' && mc.receiver.getText() === name;
+        return mc?.method === 'startTransaction' && mc.receiverText === name;
       });
     for (const o of findOpenings(env)) {
       if (o.opensTransaction || (o.kind === 'query-runner' && startsTransaction(o.name))) {
@@ -102,6 +110,8 @@ export class CodeTransactions {
 
   /** The code transaction a query or builder call runs in, or undefined. */
   of(node: Node): CodeTransaction | undefined {
+    // Nothing opened, and no `{ transaction: t }` option can be written without the word.
+    if (!this.opened.length && !this.regions.length && !this.mentioned) return undefined;
     let call: Node | undefined = node;
     if (Node.isTaggedTemplateExpression(node)) {
       // sql`...`.execute(trx)

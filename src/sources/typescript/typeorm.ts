@@ -197,7 +197,8 @@ function translate(call: CallExpression, env: Env): BuiltSql[] | null {
 
 function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
   const mc = methodCall(call);
-  if (!mc) return null;
+  // MODELLED holds the methods the switch below has cases for: any other gives null, before its arguments are read.
+  if (!mc || !MODELLED.has(mc.method)) return null;
   const args = call.getArguments();
   const v = new Values(env);
   const out: string[] = [];
@@ -309,16 +310,21 @@ function translateCall(call: CallExpression, env: Env): BuiltSql[] | null {
       return null;
   }
   if (!args.length) return null;
-  const receiver = mc.receiver.getText();
+  const receiver = mc.receiverText;
   const hooks: BuilderHooks = { replaceWithRaw: replacer(call.getStart(), call.getEnd(), (sql, quote) => `${receiver}.query(${quote(sql)})`) };
   // TypeORM's `ifNotExists` / `ifExists` are the second arguments of createTable / dropTable.
   if (mc.method === 'createTable') hooks.setOptions = argumentEditor(args, { ifNotExists: 1 });
   if (mc.method === 'dropTable') hooks.setOptions = argumentEditor(args, { ifExists: 1 });
   if (mc.method === 'createIndex') {
     // TypeORM has `isConcurrent` on TableIndex, and no IF NOT EXISTS.
-    const idx = args[1] ? v.resolve(args[1]) : undefined;
-    const obj = idx && Node.isNewExpression(idx) ? idx.getArguments()[0] : idx;
-    if (obj && Node.isObjectLiteralExpression(obj)) hooks.setOptions = optionsEditor(env.text, env.source.eol, obj, undefined, { concurrently: 'isConcurrent' });
+    // The editor is made when a fix first asks (few calls get one); where there is no options object it edits nothing.
+    let editor: NonNullable<BuilderHooks['setOptions']> | undefined;
+    const indexOptions = () => {
+      const idx = args[1] ? v.resolve(args[1]) : undefined;
+      const obj = idx && Node.isNewExpression(idx) ? idx.getArguments()[0] : idx;
+      return obj && Node.isObjectLiteralExpression(obj) ? optionsEditor(env.text, env.source.eol, obj, undefined, { concurrently: 'isConcurrent' }) : () => null;
+    };
+    hooks.setOptions = (options) => (editor ??= indexOptions())(options);
     // The raw query of an index is its translation: only where that has every option (no isFulltext, parser, isNullFiltered).
     const read = v.props(args[1]);
     if (!read || [...read.keys()].some((k) => !['name', 'columnNames', 'isUnique', 'isConcurrent', 'isSpatial', 'where'].includes(k))) delete hooks.replaceWithRaw;
@@ -339,7 +345,8 @@ function migrationClass(env: Env): ClassDeclaration | ClassExpression | null {
 }
 
 function transactionProperty(env: Env) {
-  return migrationClass(env)?.getProperty('transaction');
+  // A file that never spells the word declares no such property (listing the class's members costs more than looking).
+  return env.text.includes('transaction') ? migrationClass(env)?.getProperty('transaction') : undefined;
 }
 
 /**

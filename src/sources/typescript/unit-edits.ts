@@ -51,7 +51,8 @@ function holderOf(call: Node): Holder | null {
 
 /** What the edit operations need of the analysis, per statement. */
 export interface EditFacts {
-  anchors: Map<Statement, Anchor>;
+  /** Where a statement goes before each raw query's statements, worked out when first asked (the tree must be alive). */
+  anchors: Map<Statement, () => Anchor | null>;
   pins: Map<Statement, Pin>;
   /** The call each call's first statement comes from (not a loop's), for a statement inserted just before it. */
   calls: Map<Statement, Node>;
@@ -110,6 +111,12 @@ export function frontendEdits(env: Env, support: FrameworkSupport, collector: Co
     return plan ? { plan, maker } : null;
   });
   const copy = (edits: Edit[] | null | undefined) => (edits ? edits.map((e) => ({ ...e })) : null);
+  const anchorOfStatement = (statement: Statement): Anchor | null => {
+    const at = anchors.get(statement);
+    if (!at) return null;
+    needTree();
+    return at();
+  };
   return {
     disableTransaction: (phase) => copy(disable(phase)),
     insertStatementBefore: (statement, sql) => {
@@ -121,7 +128,7 @@ export function frontendEdits(env: Env, support: FrameworkSupport, collector: Co
         const edits = [...applyInsertion(p.plan, p.maker.code(sql, quote), eol, p.maker.awaits, semicolons(null)), ...(copy(p.maker.extraEdits) ?? [])];
         return edits.sort((a, b) => a.start - b.start);
       }
-      const a = anchors.get(statement);
+      const a = anchorOfStatement(statement);
       return a ? [{ start: a.offset, end: a.offset, text: `${a.indent}${a.code(sql, quote)}${semicolons(null) ? ';' : ''}${eol}` }] : null;
     },
     insertStatementJustBefore: (statement, sql) => {
@@ -131,7 +138,7 @@ export function frontendEdits(env: Env, support: FrameworkSupport, collector: Co
       const h = holderOf(call);
       if (!h) return null;
       // On the phase's connection: the phase's raw query (the same receiver as its raw queries); elsewhere the call's own receiver.
-      const a = anchors.get(statement);
+      const a = anchorOfStatement(statement);
       const pin = pins.get(statement) ?? null;
       const fn = env.phases.find((p) => p.phase === statement.phase);
       const maker = pin !== 'anchor' && fn && support.rawStatement ? support.rawStatement(env, fn) : null;
