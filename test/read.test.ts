@@ -68,6 +68,18 @@ describe('readSource', () => {
     assert.ok(!r.ok && r.special);
     assert.match(!r.ok ? r.message : '', /^This is a FIFO \(named pipe\), not a regular file: it was not read/);
   });
+  test('read after discovery saw a regular file (no second stat): the same answers, and a FIFO swapped in is still refused at once', async () => {
+    const file = join(dir, 'seen.sql');
+    writeFileSync(file, 'SELECT 1;\n');
+    assert.deepEqual(await readSource(file, 10, true), await readSource(file, 10));
+    assert.deepEqual(await readSource(file, 9, true), await readSource(file, 9), 'too large, with the same message');
+    assert.deepEqual(await readSource(join(dir, 'gone.sql'), 10, true), await readSource(join(dir, 'gone.sql'), 10));
+    const swapped = join(dir, 'swapped.sql');
+    execFileSync('mkfifo', [swapped]);
+    const r = await readSource(swapped, 1000, true);
+    assert.ok(!r.ok && r.special);
+    assert.match(!r.ok ? r.message : '', /^This is a FIFO \(named pipe\), not a regular file: it was not read/);
+  });
   test('a character device is refused', async () => {
     const r = await readSource('/dev/zero', 1000);
     assert.match(!r.ok ? r.message : '', /^This is a character device, not a regular file/);

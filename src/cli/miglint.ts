@@ -187,8 +187,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       else result.files.push(report);
     } else {
       const ignores = (await loader.forFile(resolve(cwd, 'x'))).ignores;
-      const files = await selectFiles(await discoverFiles(paths, cwd, ignores, { debug }), loader, { since: opts.since ?? null, cwd });
-      result = await runFiles(files, loader, runOptions, onReport);
+      const regular = new Set<string>();
+      const files = await selectFiles(await discoverFiles(paths, cwd, ignores, { debug, regular }), loader, { since: opts.since ?? null, cwd });
+      result = await runFiles(files, loader, { ...runOptions, seenRegular: regular }, onReport);
     }
   } catch (e) {
     sink.abandon();

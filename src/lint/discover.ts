@@ -32,6 +32,8 @@ export class UsageError extends Error {
 export interface DiscoverOptions {
   /** Receives `--debug` lines: files a walk skipped (not regular files) and paths that name a file already listed. */
   debug?: ((message: string) => void) | null;
+  /** Filled with the listed files that discovery's stat found regular (for `readSource`'s `seenRegular`). */
+  regular?: Set<string>;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function discoverFiles(paths: string[], cwd: string, extraIgnores: 
   const met: { abs: string; inode: string | null }[] = [];
   const add = (abs: string, s: Stats | undefined) => {
     met.push({ abs, inode: s ? `${s.dev}:${s.ino}` : null });
+    if (s?.isFile()) options.regular?.add(abs);
   };
   /** Walked or globbed files: regular files only (a symbolic link to a FIFO is skipped too). */
   const addWalked = async (files: string[]) => {

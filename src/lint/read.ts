@@ -107,17 +107,21 @@ function tooLarge(size: string, maxBytes: number): SourceRead {
  * non-blocking and checked again once open, so a FIFO swapped in after the first check
  * cannot hang the run.
  *
+ * The first check is a stat by path, so that a device is never opened (opening some has
+ * effects of its own). `seenRegular` says the caller's own stat of the path, just before
+ * (file discovery's), found a regular file: that check is then not made twice.
+ *
  * The reads are synchronous (the promise is for the callers' sake): a migration is a small
  * local file, and each asynchronous call would be a round trip through libuv's thread pool
  * (stat, open, fstat, read, close), which made reading thousands of files slower than
  * linting them.
  */
-export async function readSource(file: string, maxBytes: number): Promise<SourceRead> {
-  return readSourceSync(file, maxBytes);
+export async function readSource(file: string, maxBytes: number, seenRegular = false): Promise<SourceRead> {
+  return readSourceSync(file, maxBytes, seenRegular);
 }
 
 /** `readSource`, synchronously. */
-export function readSourceSync(file: string, maxBytes: number): SourceRead {
+export function readSourceSync(file: string, maxBytes: number, seenRegular = false): SourceRead {
   const unreadable = (e: unknown): SourceRead => ({
     ok: false,
     special: false,
@@ -125,14 +129,16 @@ export function readSourceSync(file: string, maxBytes: number): SourceRead {
     help: 'Check that the file exists and is readable by the user running miglint.',
   });
   last = null;
-  let before: Stats;
-  try {
-    before = statSync(file);
-  } catch (e) {
-    return unreadable(e);
+  if (!seenRegular) {
+    let before: Stats;
+    try {
+      before = statSync(file);
+    } catch (e) {
+      return unreadable(e);
+    }
+    if (!before.isFile()) return notRegular(fileKind(before));
+    if (before.size > maxBytes) return tooLarge(String(before.size), maxBytes);
   }
-  if (!before.isFile()) return notRegular(fileKind(before));
-  if (before.size > maxBytes) return tooLarge(String(before.size), maxBytes);
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -142,6 +148,7 @@ export function readSourceSync(file: string, maxBytes: number): SourceRead {
   try {
     const now = fstatSync(fd);
     if (!now.isFile()) return notRegular(fileKind(now));
+    if (now.size > maxBytes) return tooLarge(String(now.size), maxBytes);
     // Read to the end, in chunks, but never more than one chunk past the limit (the file may have grown since it was checked).
     const chunks: Buffer[] = [];
     let length = 0;

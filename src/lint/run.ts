@@ -39,6 +39,8 @@ export interface RunOptions {
   workers?: number | 'auto';
   /** Earlier SQL parses to reuse, by text (`withParseMemo`; the language server keeps one per open document). */
   parseMemo?: ParseMemo | null;
+  /** Files that discovery has just found regular (`DiscoverOptions.regular`): read without a second stat first. */
+  seenRegular?: ReadonlySet<string> | null;
 }
 
 export interface RunResult {
@@ -192,7 +194,7 @@ export async function runFiles(files: string[], loader: ConfigLoader, options: R
   await prepareFrontends(files);
   const result = newRunResult();
   for (const file of files) {
-    const { report, write } = await lintSource(file, (max) => readSource(file, max), loader, options, result);
+    const { report, write } = await lintSource(file, (max) => readSource(file, max, options.seenRegular?.has(file) ?? false), loader, options, result);
     if (write !== null) await writeFile(file, write, 'utf8');
     if (onReport) onReport(report);
     else result.files.push(report);
