@@ -8,7 +8,7 @@
  * loader library only when a candidate file exists.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { z as Z } from 'zod';
 import { DEFAULT_SETTINGS, SQL_RUNNERS, type LintSettings } from '../core/rule.js';
 
@@ -211,7 +211,9 @@ export class ConfigLoader {
 
   /** @throws ConfigError when the file cannot be read or is invalid. */
   forFile(file: string): Promise<ResolvedConfig> {
-    const dir = this.explicit ? '<explicit>' : dirname(resolve(file));
+    // Asked several times for every file of a run: an absolute path's folder needs no resolve() (a path
+    // with `..` in it only gets a cache entry of its own, found the same way).
+    const dir = this.explicit ? '<explicit>' : dirname(isAbsolute(file) ? file : resolve(file));
     let p = this.cache.get(dir);
     if (!p) {
       p = this.load(dir);
