@@ -148,9 +148,14 @@ export function reachedLocks(node: Node, locks: readonly LockFact[], view: Schem
   return out;
 }
 
-/** The scans behind `reachedLocks`' ALTER DOMAIN locks: one per table (or set of tables) whose rows it checks. */
-export function reachedEffects(locks: readonly LockFact[]): Effect[] {
-  return locks
-    .filter((l) => l.manual === ALTER_DOMAIN)
-    .map((l) => ({ kind: 'scan' as const, table: l.key, reason: `${l.operation} checks every row of the columns that use the domain`, manual: ALTER_DOMAIN }));
+/**
+ * The scans behind `reachedLocks`' ALTER DOMAIN locks: one per table (or set of tables) whose rows it checks,
+ * in the locks' order, pushed onto `out` (most statements have none: no array is made for them).
+ * @returns `out`
+ */
+export function reachedEffects(locks: readonly LockFact[], out: Effect[] = []): Effect[] {
+  for (const l of locks) {
+    if (l.manual === ALTER_DOMAIN) out.push({ kind: 'scan' as const, table: l.key, reason: `${l.operation} checks every row of the columns that use the domain`, manual: ALTER_DOMAIN });
+  }
+  return out;
 }
