@@ -90,6 +90,9 @@ function named(key: RelationKey, mode: LockMode, operation: string, manual: stri
  * no unnamed lock. Never throws.
  */
 export function reachedLocks(node: Node, locks: readonly LockFact[], view: SchemaView, cascade: boolean, resolve: (n: RelationName) => RelationKey, pgVersion: number): LockFact[] {
+  // Only these three kinds reach tables they do not name: for any other statement, no set of its names is made.
+  const drop = 'DropStmt' in node && node.DropStmt.removeType === 'OBJECT_TABLE';
+  if (!drop && !('TruncateStmt' in node && cascade) && !('AlterDomainStmt' in node)) return [];
   const out: LockFact[] = [];
   const namedKeys = new Set(locks.flatMap((l) => (l.key !== null ? [l.key] : [])));
   const push = (l: LockFact) => {
@@ -97,7 +100,7 @@ export function reachedLocks(node: Node, locks: readonly LockFact[], view: Schem
     if (l.key !== null) namedKeys.add(l.key);
     out.push(l);
   };
-  if ('DropStmt' in node && node.DropStmt.removeType === 'OBJECT_TABLE') {
+  if (drop) {
     const dropped = locks.filter((l) => l.key !== null && l.operation === 'DROP TABLE').map((l) => l.key!);
     for (const t of dropped) {
       const complete = view.tableCreated(t);
