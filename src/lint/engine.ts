@@ -3,7 +3,7 @@
  * frontend, runs the enabled rules, applies suppressions and configured severities.
  */
 import type { Diagnostic, Finding, Severity, Span } from '../core/diagnostic.js';
-import type { Rule } from '../core/rule.js';
+import type { Rule, RuleContext } from '../core/rule.js';
 import { SourceText } from '../core/source-text.js';
 import type { MigrationUnit, Phase } from '../core/unit.js';
 import type { Direction, ResolvedConfig } from '../config/index.js';
@@ -120,7 +120,6 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
     return { unit: null, source, findings: [unsupportedFileFinding(file, source)!] };
   }
   const unit = loadUnit(file, text, config.settings);
-  const severities = new Map<string, Severity>();
   const diagnostics: Diagnostic[] = unit.syntaxErrors.map((e) => ({
     ruleId: SYNTAX_ERROR,
     message: /^syntax error/i.test(e.message) ? `S${e.message.slice(1)}.` : `Syntax error: ${e.message}.`,
@@ -130,16 +129,14 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
   for (const u of unit.unanalysed) {
     if (u.scope === 'file') diagnostics.push({ ruleId: UNANALYZABLE_FILE, message: u.message, ...(u.help ? { help: u.help } : {}), span: u.span, ...(u.related ? { related: u.related } : {}) });
   }
-  severities.set(SYNTAX_ERROR, 'error');
-  severities.set(UNANALYZABLE_FILE, 'error');
-  severities.set(UNUSED_SUPPRESSION, 'warning');
 
   const plan = rulePlan(config, options, frontend);
+  const severities = plan.severities;
+  const contexts = ruleContexts(plan, config);
   try {
-    for (const { rule, sev } of plan.run) {
-      severities.set(rule.meta.id, sev);
+    for (let i = 0; i < plan.run.length; i++) {
       // A loop, not push(...): a rule may report 100,000 findings on a large file, more arguments than a call takes.
-      for (const d of rule.check(unit, { settings: config.settings, options: config.rules[rule.meta.id]?.options ?? {} })) diagnostics.push(d);
+      for (const d of plan.run[i]!.rule.check(unit, contexts[i]!)) diagnostics.push(d);
     }
   } finally {
     // The fixes have their edits: what the frontend kept for them (a syntax tree) goes.
@@ -169,6 +166,22 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
 interface RulePlan {
   run: { rule: Rule; sev: Severity }[];
   known: ReadonlySet<string>;
+  /** Each rule's severity by id, and the engine's pseudo-rules': read only. */
+  severities: ReadonlyMap<string, Severity>;
+  /** The contexts the rules of `run` are given (by index), with the settings they were made with. */
+  contexts: { settings: ResolvedConfig['settings']; list: RuleContext[] } | null;
+}
+
+/**
+ * The context each rule of the plan is given under `config`: its options and the settings, made once
+ * per plan and settings object (the files a configuration covers share both), not per rule and file.
+ * Rules read their context, never change it.
+ */
+function ruleContexts(plan: RulePlan, config: ResolvedConfig): RuleContext[] {
+  if (plan.contexts?.settings === config.settings) return plan.contexts.list;
+  const list = plan.run.map(({ rule }) => ({ settings: config.settings, options: config.rules[rule.meta.id]?.options ?? {} }));
+  plan.contexts = { settings: config.settings, list };
+  return list;
 }
 
 /** The last plan made per configuration's rule settings, with what it was made for. */
@@ -189,7 +202,13 @@ function rulePlan(config: ResolvedConfig, options: EngineOptions, frontend: NonN
     if (sev !== 'off' && ruleAppliesTo(rule.meta.appliesTo, frontend)) run.push({ rule, sev });
   }
   // Pseudo-rules a comment may name too (a syntax error is never suppressed: see applySuppressions).
-  const plan = { run, known: new Set([...options.rules.map((r) => r.meta.id), UNANALYZABLE_FILE]) };
+  const severities = new Map<string, Severity>([
+    [SYNTAX_ERROR, 'error'],
+    [UNANALYZABLE_FILE, 'error'],
+    [UNUSED_SUPPRESSION, 'warning'],
+  ]);
+  for (const { rule, sev } of run) severities.set(rule.meta.id, sev);
+  const plan: RulePlan = { run, known: new Set([...options.rules.map((r) => r.meta.id), UNANALYZABLE_FILE]), severities, contexts: null };
   plans.set(config.rules, { rules: options.rules, only: options.only, frontend, plan });
   return plan;
 }

@@ -41,6 +41,12 @@ export function parseableSql(text: string, psql = false): string {
   return out;
 }
 
+/**
+ * A statement's context until `computeContexts` gives it its own: shared by every statement
+ * built here, read only (frozen; its set is never added to).
+ */
+const BEFORE_CONTEXTS: Statement['context'] = Object.freeze({ inTransaction: false, transaction: 'none', createdTables: new Set<string>(), lockTimeoutSet: false, statementTimeoutSet: false });
+
 /** A file with this share of NUL bytes or more is not SQL text: UTF-16 (every other byte NUL) or binary. */
 const NUL_SHARE_UNREADABLE = 0.25;
 
@@ -63,7 +69,8 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
   const container = new Map<Statement, Statement>();
   const unanalysed: UnanalysedFact[] = unreadable ? [unreadable] : [];
 
-  const statements: Statement[] = parsed.statements.flatMap((p, i) => {
+  const statements: Statement[] = [];
+  parsed.statements.forEach((p, i) => {
     const phase = directions.phaseAt(p.start);
     const outer: Statement = {
       sql: p.text,
@@ -75,11 +82,13 @@ export function sqlUnit(file: string, text: string, given: LintSettings): Migrat
       batch: scope === 'file' ? 0 : scope === 'section' ? (phase === 'down' ? 1 : 0) : chunkAt ? chunkAt(p.start) : i,
       executor,
       phase,
-      context: { inTransaction: false, transaction: 'none', createdTables: new Set(), lockTimeoutSet: false, statementTimeoutSet: false },
+      context: BEFORE_CONTEXTS,
     };
-    const inner = doBlockInnerStatements(outer, unanalysed);
-    for (const st of inner) container.set(st, outer);
-    return [outer, ...inner];
+    statements.push(outer);
+    for (const st of doBlockInnerStatements(outer, unanalysed)) {
+      container.set(st, outer);
+      statements.push(st);
+    }
   });
   for (const u of parsed.unparsed) {
     unanalysed.push({

@@ -191,7 +191,8 @@ function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersi
     return n ? resolvedKey(n, s.context) : null;
   };
   const dml = dmlFact(s.node, keyOf, view);
-  const effects = [...effectsOf(s.node, alter, table, view, pgVersion, keyOf, { timeZone: inForce.get('timezone')?.value ?? null, dml, columnBefore, notNullCheckBefore }), ...reachedEffects(locks)];
+  // effectsOf's array is its own (made for this call): the reached scans follow its effects in it.
+  const effects = reachedEffects(locks, effectsOf(s.node, alter, table, view, pgVersion, keyOf, { timeZone: inForce.get('timezone')?.value ?? null, dml, columnBefore, notNullCheckBefore }));
   return { kind: info, pgVersion, locks, table, alter, effects, dml, cascade, schema: view, columnBefore, settings: inForce, transaction, connection };
 }
 

@@ -4,14 +4,22 @@ import type { LockRequirement } from './locks.js';
 
 /** `"leads"` for `leads`, `"public"."leads"` for `public.leads`. */
 export function quoteName(name: string): string {
-  return name
-    .split('.')
-    .map((p) => (isPlaceholder(p) ? '<placeholder>' : `"${p.replace(/"/g, '')}"`))
-    .join('.');
+  // Each dot-separated part in turn, without the arrays of a split, map and join (this runs for most findings' messages).
+  let out = '';
+  for (let from = 0; ; ) {
+    const dot = name.indexOf('.', from);
+    const p = dot < 0 ? name.slice(from) : name.slice(from, dot);
+    out += isPlaceholder(p) ? '<placeholder>' : `"${p.includes('"') ? p.replace(/"/g, '') : p}"`;
+    if (dot < 0) return out;
+    out += '.';
+    from = dot + 1;
+  }
 }
 
 /** A name the frontends substituted for a template placeholder or interpolation (`___`, `$1`). */
 export function isPlaceholder(name: string): boolean {
+  const c = name.charCodeAt(0);
+  if (c !== 95 /* _ */ && c !== 36 /* $ */) return false;
   return /^_{3,}$/.test(name) || /^\$\d+$/.test(name);
 }
 

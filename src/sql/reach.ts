@@ -90,6 +90,9 @@ function named(key: RelationKey, mode: LockMode, operation: string, manual: stri
  * no unnamed lock. Never throws.
  */
 export function reachedLocks(node: Node, locks: readonly LockFact[], view: SchemaView, cascade: boolean, resolve: (n: RelationName) => RelationKey, pgVersion: number): LockFact[] {
+  // Only these three kinds reach tables they do not name: for any other statement, no set of its names is made.
+  const drop = 'DropStmt' in node && node.DropStmt.removeType === 'OBJECT_TABLE';
+  if (!drop && !('TruncateStmt' in node && cascade) && !('AlterDomainStmt' in node)) return [];
   const out: LockFact[] = [];
   const namedKeys = new Set(locks.flatMap((l) => (l.key !== null ? [l.key] : [])));
   const push = (l: LockFact) => {
@@ -97,7 +100,7 @@ export function reachedLocks(node: Node, locks: readonly LockFact[], view: Schem
     if (l.key !== null) namedKeys.add(l.key);
     out.push(l);
   };
-  if ('DropStmt' in node && node.DropStmt.removeType === 'OBJECT_TABLE') {
+  if (drop) {
     const dropped = locks.filter((l) => l.key !== null && l.operation === 'DROP TABLE').map((l) => l.key!);
     for (const t of dropped) {
       const complete = view.tableCreated(t);
@@ -148,9 +151,14 @@ export function reachedLocks(node: Node, locks: readonly LockFact[], view: Schem
   return out;
 }
 
-/** The scans behind `reachedLocks`' ALTER DOMAIN locks: one per table (or set of tables) whose rows it checks. */
-export function reachedEffects(locks: readonly LockFact[]): Effect[] {
-  return locks
-    .filter((l) => l.manual === ALTER_DOMAIN)
-    .map((l) => ({ kind: 'scan' as const, table: l.key, reason: `${l.operation} checks every row of the columns that use the domain`, manual: ALTER_DOMAIN }));
+/**
+ * The scans behind `reachedLocks`' ALTER DOMAIN locks: one per table (or set of tables) whose rows it checks,
+ * in the locks' order, pushed onto `out` (most statements have none: no array is made for them).
+ * @returns `out`
+ */
+export function reachedEffects(locks: readonly LockFact[], out: Effect[] = []): Effect[] {
+  for (const l of locks) {
+    if (l.manual === ALTER_DOMAIN) out.push({ kind: 'scan' as const, table: l.key, reason: `${l.operation} checks every row of the columns that use the domain`, manual: ALTER_DOMAIN });
+  }
+  return out;
 }

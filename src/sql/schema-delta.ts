@@ -21,6 +21,15 @@ import { dropObjectRelations, stringList } from './locks.js';
 import { creationKey, fromNameList, fromRangeVar, lookupKey, relationKey, type RelationKey, type RelationName } from './names.js';
 import { colKey, DeltaView, historyAt, type ColumnState, type ConstraintState, type DomainState, type DomainUsers, type EnumValueState, type History, type IndexState, type SchemaView, type TableState } from './schema-view.js';
 
+/** The statement kinds `SchemaDelta.apply` records something of: every branch of its chain, and nothing else. */
+const SCHEMA_NODES = ['CreateStmt', 'CreateTableAsStmt', 'AlterTableStmt', 'RenameStmt', 'AlterObjectSchemaStmt', 'IndexStmt', 'DropStmt', 'CreateDomainStmt', 'CreateEnumStmt', 'AlterEnumStmt'] as const;
+
+/** Whether `apply` may record something of `node` (a SELECT only with INTO). */
+function changesSchema(node: Node): boolean {
+  for (const k of SCHEMA_NODES) if (k in node) return true;
+  return 'SelectStmt' in node && !!node.SelectStmt.intoClause;
+}
+
 /** The delta; `apply` each statement in order, `view()` before applying it. */
 export class SchemaDelta {
   private seq = 0;
@@ -121,6 +130,8 @@ export class SchemaDelta {
    */
   apply(node: Node, path: readonly string[], transaction: string | null, pgVersion: number, isTemp: (name: string) => boolean = () => false): void {
     this.seq++;
+    // Most statements (INSERT, UPDATE, CREATE FUNCTION, GRANT, ...) change nothing the delta follows: no view or helpers made for them.
+    if (!changesSchema(node)) return;
     const before = this.view();
     const existing = (n: RelationName) => lookupKey(n, path, isTemp);
     const setCol = (t: RelationKey, c: ColumnState | null, name: string) => {
