@@ -6,7 +6,7 @@
  * stands, which connection it runs on) is gathered while the syntax tree is alive; the edits
  * themselves are computed only when a fix asks.
  */
-import type { Edit, Span } from '../../core/diagnostic.js';
+import type { Edit } from '../../core/diagnostic.js';
 import type { FrontendEdits, Phase, Statement } from '../../core/unit.js';
 import { classify } from '../../sql/classify.js';
 import type { Collector } from './collect.js';
@@ -98,14 +98,12 @@ export function frontendEdits(env: Env, support: FrameworkSupport, collector: Co
     const fn = env.phases.find((p) => p.phase === phase);
     const maker = fn && support.rawStatement ? support.rawStatement(env, fn) : null;
     if (!fn || !maker) return null;
-    const settingCalls = settingOnlyCalls(collector);
-    const inside = (n: Node, c: Span) => c.start >= n.getStart() && c.end <= n.getEnd();
     const skip = (n: Node) => {
       if (!Node.isExpressionStatement(n)) return false;
       if (/^\s*[\w$.]+\.noTransaction\(\s*\)\s*;?\s*$/.test(n.getText())) return true;
-      // A statement that only runs SET queries (not one that also runs anything else).
-      const calls = collector.callSpans.filter((c) => inside(n, c));
-      return calls.length > 0 && calls.every((c) => settingCalls.some((x) => x.start === c.start && x.end === c.end));
+      // A statement that only runs SET queries (not one that also runs anything else): every SQL
+      // statement of every call inside it is a session setting.
+      return onlySettingCalls(collector, n.getStart(), n.getEnd());
     };
     const plan = planInsertion(fn.fn, env.text, skip);
     return plan ? { plan, maker } : null;
@@ -160,17 +158,20 @@ export function frontendEdits(env: Env, support: FrameworkSupport, collector: Co
   };
 }
 
-/** Spans of the query calls that only change session settings (`SET lock_timeout = ...`). */
-function settingOnlyCalls(collector: Collector): Span[] {
-  const byCall = new Map<string, { span: Span; setting: boolean }>();
-  collector.statements.forEach((s, i) => {
+/**
+ * Whether `[start, end)` holds at least one query call and every call in it only changes session
+ * settings (`SET lock_timeout = ...`): each SQL statement of those calls is a session setting. Only
+ * the statements of the calls in the range are classified.
+ */
+function onlySettingCalls(collector: Collector, start: number, end: number): boolean {
+  let any = false;
+  for (let i = 0; i < collector.statements.length; i++) {
     const span = collector.callSpans[i]!;
-    const key = `${span.start}:${span.end}`;
-    const setting = classify(s.node).class === 'session-setting';
-    const prev = byCall.get(key);
-    byCall.set(key, { span, setting: (prev?.setting ?? true) && setting });
-  });
-  return [...byCall.values()].filter((c) => c.setting).map((c) => c.span);
+    if (span.start < start || span.end > end) continue;
+    if (classify(collector.statements[i]!.node).class !== 'session-setting') return false;
+    any = true;
+  }
+  return any;
 }
 
 /**
