@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { LanguageFrontend } from '../registry.js';
+import { oneFileHost } from './one-file-host.js';
 
 type Analysis = typeof import('./index.js');
 let analysis: Analysis | null = null;
@@ -61,19 +62,6 @@ export const typescriptFrontend: LanguageFrontend = {
  */
 function syntacticDiagnostics(ts: typeof import('ts-morph').ts, file: string, text: string): readonly import('ts-morph').ts.Diagnostic[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest);
-  const host: import('ts-morph').ts.CompilerHost = {
-    getSourceFile: (name) => (name === file ? source : undefined),
-    writeFile: () => undefined,
-    getDefaultLibFileName: () => 'lib.d.ts',
-    useCaseSensitiveFileNames: () => false,
-    getCanonicalFileName: (name) => name,
-    getCurrentDirectory: () => '',
-    getNewLine: () => '\n',
-    fileExists: (name) => name === file,
-    readFile: () => undefined,
-    directoryExists: () => true,
-    getDirectories: () => [],
-  };
-  const program = ts.createProgram([file], { allowJs: true, isolatedModules: true, noLib: true, noResolve: true, noEmit: true, allowNonTsExtensions: true }, host);
+  const program = ts.createProgram([file], { allowJs: true, isolatedModules: true, noLib: true, noResolve: true, noEmit: true, allowNonTsExtensions: true }, oneFileHost(source));
   return [...program.getSyntacticDiagnostics(source), ...program.getOptionsDiagnostics()];
 }

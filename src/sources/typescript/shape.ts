@@ -6,6 +6,7 @@ import type { ClassDeclaration, ExportDeclaration, FunctionDeclaration, ImportDe
 import { Node, SyntaxKind, ts } from './morph.js';
 import type { Framework, Phase } from '../../core/unit.js';
 import { unwrap } from './literals.js';
+import { oneFileHost } from './one-file-host.js';
 import type { NodeIndex } from './nodes.js';
 import type { FrameworkDetection, FrameworkSupport, FunctionLike, PhaseFunction } from './types.js';
 
@@ -89,20 +90,7 @@ function checkerOf(file: Ts.SourceFile): Ts.TypeChecker {
   let checker = checkers.get(file);
   if (!checker) {
     const options: Ts.CompilerOptions = { allowJs: true, noLib: true, noResolve: true, target: ts.ScriptTarget.ESNext };
-    const host: Ts.CompilerHost = {
-      getSourceFile: (name) => (name === file.fileName ? file : undefined),
-      writeFile: () => undefined,
-      getDefaultLibFileName: () => 'lib.d.ts',
-      useCaseSensitiveFileNames: () => true,
-      getCanonicalFileName: (name) => name,
-      getCurrentDirectory: () => '/',
-      getNewLine: () => '\n',
-      fileExists: (name) => name === file.fileName,
-      readFile: () => undefined,
-      directoryExists: () => true,
-      getDirectories: () => [],
-    };
-    checkers.set(file, (checker = ts.createProgram([file.fileName], options, host).getTypeChecker()));
+    checkers.set(file, (checker = ts.createProgram([file.fileName], options, oneFileHost(file)).getTypeChecker()));
   }
   return checker;
 }
