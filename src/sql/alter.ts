@@ -300,43 +300,43 @@ function subcommandsUncached(node: Node, pgVersion: number): AlterSubcommand[] {
     const cascade = c.behavior === 'DROP_CASCADE';
     switch (c.subtype) {
       case 'AT_AddColumn':
-        if (def && 'ColumnDef' in def) return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'add-column', column: columnFact(def.ColumnDef), ifNotExists: !!c.missing_ok };
+        if (def && 'ColumnDef' in def) return { ...common, kind: 'add-column', column: columnFact(def.ColumnDef), ifNotExists: !!c.missing_ok };
         break;
       case 'AT_AlterColumnType': {
         const cd = def && 'ColumnDef' in def ? def.ColumnDef : undefined;
-        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'alter-column-type', column: col, type: typeFact(cd?.typeName), using: usingChangesValue(cd?.raw_default, col, typeFact(cd?.typeName)), oldType: null };
+        return { ...common, kind: 'alter-column-type', column: col, type: typeFact(cd?.typeName), using: usingChangesValue(cd?.raw_default, col, typeFact(cd?.typeName)), oldType: null };
       }
       case 'AT_SetNotNull':
-        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'set-not-null', column: col };
+        return { ...common, kind: 'set-not-null', column: col };
       case 'AT_DropNotNull':
-        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'drop-not-null', column: col };
+        return { ...common, kind: 'drop-not-null', column: col };
       case 'AT_ColumnDefault':
-        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'set-default', column: col, default: def ? defaultFact(def) : null };
+        return { ...common, kind: 'set-default', column: col, default: def ? defaultFact(def) : null };
       case 'AT_AddConstraint': {
         const f = def && 'Constraint' in def ? constraintFact(def.Constraint) : null;
-        if (f) return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'add-constraint', constraint: f };
+        if (f) return { ...common, kind: 'add-constraint', constraint: f };
         break;
       }
       case 'AT_ValidateConstraint':
-        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'validate-constraint', name: col };
+        return { ...common, kind: 'validate-constraint', name: col };
       case 'AT_DropConstraint':
-        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'drop-constraint', name: col, ifExists: !!c.missing_ok, cascade };
+        return { ...common, kind: 'drop-constraint', name: col, ifExists: !!c.missing_ok, cascade };
       case 'AT_DropColumn':
-        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'drop-column', column: col, ifExists: !!c.missing_ok, cascade };
+        return { ...common, kind: 'drop-column', column: col, ifExists: !!c.missing_ok, cascade };
       case 'AT_AttachPartition':
       case 'AT_DetachPartition':
       case 'AT_DetachPartitionFinalize': {
         const p = def && 'PartitionCmd' in def ? def.PartitionCmd : undefined;
         const partition = fromRangeVar(p?.name);
-        if (c.subtype === 'AT_AttachPartition') return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'attach-partition', partition };
-        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'detach-partition', partition, concurrently: !!p?.concurrent, finalize: c.subtype === 'AT_DetachPartitionFinalize' };
+        if (c.subtype === 'AT_AttachPartition') return { ...common, kind: 'attach-partition', partition };
+        return { ...common, kind: 'detach-partition', partition, concurrently: !!p?.concurrent, finalize: c.subtype === 'AT_DetachPartitionFinalize' };
       }
       case 'AT_SetTableSpace':
-        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'set-tablespace' };
+        return { ...common, kind: 'set-tablespace' };
       case 'AT_SetLogged':
       case 'AT_SetUnLogged':
-        return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'set-logged', logged: c.subtype === 'AT_SetLogged' };
+        return { ...common, kind: 'set-logged', logged: c.subtype === 'AT_SetLogged' };
     }
-    return { subtype: common.subtype, operation: common.operation, lock: common.lock, kind: 'other' };
+    return { ...common, kind: 'other' };
   });
 }

@@ -63,7 +63,7 @@ interface PhaseState {
 }
 
 /** How a temporary table's key starts (`relationKey('pg_temp', name)`). */
-const TEMP_PREFIX = `${relationKey('pg_temp', 'x').slice(0, -1)}`;
+const TEMP_PREFIX = relationKey('pg_temp', 'x').slice(0, -1);
 
 const fresh = (frameworkTx: boolean): PhaseState => ({ explicitTx: new Set(), frameworkTx, wrapped: frameworkTx, created: new AddOnlySet(), createdTemp: false, paths: new SearchPaths(), settings: new SettingsTracker(), schema: new SchemaDelta(), blocks: new Map(), frameworkBegins: 0, suspended: null });
 

@@ -38,15 +38,18 @@ export const TERMINATOR = 2;
  * statements) cost more to allocate, off the heap, than the runs cost to record.
  */
 export class Runs {
-  count = 0;
   readonly start: number[] = [];
   readonly end: number[] = [];
   readonly byteStart: number[] = [];
   readonly byteEnd: number[] = [];
   readonly kind: number[] = [];
 
+  /** How many runs there are. */
+  get count(): number {
+    return this.start.length;
+  }
+
   push(start: number, end: number, byteStart: number, byteEnd: number, kind: number): void {
-    this.count++;
     this.start.push(start);
     this.end.push(end);
     this.byteStart.push(byteStart);

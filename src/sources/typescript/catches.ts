@@ -9,7 +9,6 @@
  */
 import type { Block } from 'ts-morph';
 import { Node, SyntaxKind, ts } from './morph.js';
-import { rawText } from './nodes.js';
 import type { Span } from '../../core/diagnostic.js';
 import type { Statement, SwallowedCatchFact } from '../../core/unit.js';
 import { classify } from '../../sql/classify.js';
@@ -178,7 +177,7 @@ export function findSwallowedCatches(env: Env, statements: Statement[], callSpan
     if (!Node.isCallExpression(n)) return;
     // `x.catch(...)`, told on the compiler's nodes (no wrappers for the callee of every other call).
     const raw = n.compilerNode.expression;
-    if (!ts.isPropertyAccessExpression(raw) || rawText(raw.name, env.sf.compilerNode) !== 'catch') return;
+    if (!ts.isPropertyAccessExpression(raw) || raw.name.getText(env.sf.compilerNode) !== 'catch') return;
     const callee = n.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) return;
     const target = callee.getExpression();

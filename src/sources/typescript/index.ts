@@ -24,7 +24,7 @@ import { Collector } from './collect.js';
 import { scriptComments } from './comments.js';
 import { bracketNesting, limitMessage, mayNestPast, NESTING_LIMIT, type LimitHit } from './depth.js';
 import { ConstTable } from './literals.js';
-import { NodeIndex, rawText } from './nodes.js';
+import { NodeIndex } from './nodes.js';
 import { FRAMEWORKS, frameworkSupport } from './frameworks.js';
 import { Node, SyntaxKind } from './morph.js';
 import { Placeholders } from './placeholders.js';
@@ -263,7 +263,7 @@ function connectionOf(n: Node, env: Env): string | null {
     const k = raw.kind;
     if (k === SyntaxKind.PropertyAccessExpression || k === SyntaxKind.CallExpression || k === SyntaxKind.NonNullExpression || k === SyntaxKind.ParenthesizedExpression) raw = (raw as Ts.PropertyAccessExpression).expression;
     else if (k === SyntaxKind.ThisKeyword) return 'this';
-    else return k === SyntaxKind.Identifier ? rawText(raw, env.sf.compilerNode) : null;
+    else return k === SyntaxKind.Identifier ? raw.getText(env.sf.compilerNode) : null;
   }
 }
 

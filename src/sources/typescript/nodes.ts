@@ -9,14 +9,6 @@ import type { KindToNodeMappings, SourceFile, ts as Ts } from 'ts-morph';
 import { SYNTAX_DEPTH_LIMIT, type LimitHit } from './depth.js';
 import { Node, ts, type SyntaxKind } from './morph.js';
 
-/**
- * The source text of a compiler node, as ts-morph's `getText()` reads it: from the node's start
- * (after leading trivia) to its end.
- */
-export function rawText(n: Ts.Node, file: Ts.SourceFile): string {
-  return file.text.substring(n.getStart(file), n.end);
-}
-
 /** The wrapper of a compiler node of the same file as `near` (ts-morph's own factory: the same object however it is reached). */
 export function wrapperOf(near: Node, n: Ts.Node): Node {
   return (near as unknown as { _getNodeFromCompilerNode(n: Ts.Node): Node })._getNodeFromCompilerNode(n);
@@ -79,14 +71,14 @@ export class NodeIndex {
   private wrap(i: number): Node {
     let w = this.wrapped[i];
     // The file's own wrapper factory, so a node is the same object however it is reached.
-    if (!w) w = this.wrapped[i] = (this.sf as unknown as { _getNodeFromCompilerNode(n: Ts.Node): Node })._getNodeFromCompilerNode(this.raw[i]!);
+    if (!w) w = this.wrapped[i] = wrapperOf(this.sf, this.raw[i]!);
     return w;
   }
 
   /** The wrapper of one of the file's compiler nodes (the same object however it is reached). */
   node(n: Ts.Node): Node {
     const i = this.at.get(n);
-    return i === undefined ? (this.sf as unknown as { _getNodeFromCompilerNode(n: Ts.Node): Node })._getNodeFromCompilerNode(n) : this.wrap(i);
+    return i === undefined ? wrapperOf(this.sf, n) : this.wrap(i);
   }
 
   /** Nodes of one kind, in document order. */

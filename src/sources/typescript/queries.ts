@@ -9,7 +9,6 @@
  */
 import type { CallExpression, TaggedTemplateExpression } from 'ts-morph';
 import { Node, ts } from './morph.js';
-import { rawText } from './nodes.js';
 import type { Executor } from '../../core/unit.js';
 import { applyBindings } from './bindings.js';
 import { sqlSourceOf, unwrap, type SqlSource } from './literals.js';
@@ -44,7 +43,7 @@ export function rawQueryOf(node: Node, env: Env): RawQuery | null {
     // The callee read on the compiler's nodes: no wrappers for the callee of every call of the file.
     const callee = node.compilerNode.expression;
     if (!ts.isPropertyAccessExpression(callee)) return null;
-    const method = rawText(callee.name, node.getSourceFile().compilerNode);
+    const method = callee.name.getText(node.getSourceFile().compilerNode);
     if (!QUERY_METHODS.has(method)) return null;
     if (FRAGMENT_METHODS.has(method) && isFragment(node)) return null;
     return callQuery(node, env, { executor: 'raw', bindings: true });
@@ -65,7 +64,7 @@ export function callQuery(node: CallExpression, env: Env, o: { executor: Executo
   const callee = node.compilerNode.expression;
   if (!ts.isPropertyAccessExpression(callee)) return null;
   const file = node.getSourceFile().compilerNode;
-  const method = rawText(callee.name, file);
+  const method = callee.name.getText(file);
   let arg = node.getArguments()[o.arg ?? 0];
   if (!arg) return null;
   arg = unwrap(arg);
@@ -78,7 +77,7 @@ export function callQuery(node: CallExpression, env: Env, o: { executor: Executo
   const found = sqlSourceOf(arg, env.consts);
   if (!found) return null;
   const sql = o.bindings ? applyBindings(found, node, method, env) : found;
-  return { sql, executor: o.executor, receiver: rawText(callee.expression, file), method };
+  return { sql, executor: o.executor, receiver: callee.expression.getText(file), method };
 }
 
 /** The SQL of a tagged template query (`` sql`...` ``), or null when the template cannot be read. */

@@ -4,7 +4,7 @@
  */
 import type { CallExpression } from 'ts-morph';
 import { Node, SyntaxKind, ts } from './morph.js';
-import { rawText, wrapperOf } from './nodes.js';
+import { wrapperOf } from './nodes.js';
 import type { Span } from '../../core/diagnostic.js';
 import { constString, stringValue, unwrap, type ConstTable } from './literals.js';
 import { literal } from '../../sql/write.js';
@@ -83,8 +83,8 @@ export class Values {
     // Read on the compiler's nodes (the names as getName() reads them); only the values get wrappers.
     const file = n.getSourceFile().compilerNode;
     for (const p of n.compilerNode.properties) {
-      if (ts.isPropertyAssignment(p)) out.set(rawText(p.name, file).replace(/^["']|["']$/g, ''), (p.initializer ? wrapperOf(n, p.initializer) : undefined)!);
-      else if (ts.isShorthandPropertyAssignment(p)) out.set(rawText(p.name, file), wrapperOf(n, p.name));
+      if (ts.isPropertyAssignment(p)) out.set(p.name.getText(file).replace(/^["']|["']$/g, ''), (p.initializer ? wrapperOf(n, p.initializer) : undefined)!);
+      else if (ts.isShorthandPropertyAssignment(p)) out.set(p.name.getText(file), wrapperOf(n, p.name));
     }
     return out;
   }
@@ -177,9 +177,9 @@ export function methodCall(call: CallExpression): { receiver: Node; receiverText
     },
     /** The receiver's source text (`receiver.getText()`, without its wrapper). */
     get receiverText() {
-      return rawText(callee.expression, file);
+      return callee.expression.getText(file);
     },
-    method: rawText(callee.name, file),
+    method: callee.name.getText(file),
   };
 }
 
