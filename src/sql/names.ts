@@ -253,17 +253,23 @@ export function isCreatedTable(n: RelationName | null, context: NameContext): bo
 
 /** The schema and name of a key (`audit."Leads"` → `{ schema: 'audit', name: 'Leads' }`). */
 export function splitKey(key: RelationKey): { schema: string; name: string } {
-  let split = splitKeys.get(key);
-  if (!split) {
-    // Callers compare each table created so far with a name (`namesakes`): keep the splits, bounded.
-    if (splitKeys.size >= 10_000) splitKeys.clear();
-    split = splitKeyUncached(key);
-    splitKeys.set(key, split);
-  }
-  return { ...split };
+  const { schema, name } = sharedSplit(key);
+  return { schema, name };
 }
 
-const splitKeys = new Map<RelationKey, { schema: string; name: string }>();
+/** `splitKey`'s answer, shared (read-only): callers compare each table created so far with a name (`namesakes`), so the splits are kept, bounded. */
+function sharedSplit(key: RelationKey): { readonly schema: string; readonly name: string; readonly lowerName: string } {
+  let split = splitKeys.get(key);
+  if (!split) {
+    if (splitKeys.size >= 10_000) splitKeys.clear();
+    const { schema, name } = splitKeyUncached(key);
+    split = { schema, name, lowerName: name.toLowerCase() };
+    splitKeys.set(key, split);
+  }
+  return split;
+}
+
+const splitKeys = new Map<RelationKey, { schema: string; name: string; lowerName: string }>();
 
 function splitKeyUncached(key: RelationKey): { schema: string; name: string } {
   const parts: string[] = [];
@@ -284,7 +290,10 @@ function splitKeyUncached(key: RelationKey): { schema: string; name: string } {
  */
 export function namesakes(n: RelationName, context: NameContext): RelationKey[] {
   const key = resolvedKey(n, context);
-  return [...context.createdTables].filter((k) => k !== key && splitKey(k).name.toLowerCase() === n.name.toLowerCase());
+  const lower = n.name.toLowerCase();
+  const out: RelationKey[] = [];
+  for (const k of context.createdTables) if (k !== key && sharedSplit(k).lowerName === lower) out.push(k);
+  return out;
 }
 
 /** `RESET ALL` or `DISCARD ALL`: the statements that put every session setting back to its default (sql-reset.html, sql-discard.html). */
