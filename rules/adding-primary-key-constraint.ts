@@ -23,10 +23,11 @@ export default defineRule({
   check(unit) {
     return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub, index: i }) => {
       const help = 'Make the columns NOT NULL without a long lock first (CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL: 12+), build the index with CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction block), then ALTER TABLE ... ADD CONSTRAINT name PRIMARY KEY USING INDEX name.';
-      const scan = subcommandEffect(f, i, 'scan');
-      const scanNote = scan ? ` ${scan.reason[0]!.toUpperCase()}${scan.reason.slice(1)}, under the same lock.` : '';
       if (sub.kind === 'add-constraint' && sub.constraint.kind === 'primary-key' && !sub.constraint.usingIndex) {
         const k = sub.constraint;
+        // Asked only here: the statement's effects are computed on first ask.
+        const scan = subcommandEffect(f, i, 'scan');
+        const scanNote = scan ? ` ${scan.reason[0]!.toUpperCase()}${scan.reason.slice(1)}, under the same lock.` : '';
         return [
           {
             ruleId: ID,

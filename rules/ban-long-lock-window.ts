@@ -36,7 +36,8 @@ export default defineRule({
       const tx = f.transaction.id;
       if (tx === null) continue;
       const locks = held.get(tx);
-      const slow = f.effects.find((e) => SLOW.has(e.kind));
+      // Its effects only matter while an earlier statement holds a lock (they are computed on first ask).
+      const slow = locks ? f.effects.find((e) => SLOW.has(e.kind)) : undefined;
       if (locks && slow) {
         const mine = new Set(f.locks.filter((l) => l.mode === 'ACCESS EXCLUSIVE').map((l) => l.key));
         const before = [...locks.entries()].filter(([k]) => !mine.has(k));

@@ -15,19 +15,12 @@
  */
 import type { MigrationUnit, Phase, Statement, TransactionOwner } from '../core/unit.js';
 import { AddOnlySet } from './add-only-set.js';
-import { alterSubcommands } from './alter.js';
 import { classify } from './classify.js';
-import { effectsOf } from './costs.js';
-import { dmlFact, saysCascade } from './dml.js';
 import { DO_BLOCK_TRANSACTION } from './do-blocks.js';
-import type { LockFact, StatementFacts } from './facts.js';
-import { locksOf } from './locks.js';
-import { reachedEffects, reachedLocks } from './reach.js';
-import { creationKey, fromRangeVar, relationKey, resetsAllSettings, resolvedKey, searchPathChange, SearchPaths } from './names.js';
+import { creationKey, relationKey, resetsAllSettings, searchPathChange, SearchPaths } from './names.js';
 import { SchemaDelta } from './schema-delta.js';
-import { knownColumn, priorNotNullCheck, type PriorSchema } from './prior.js';
-import type { RelationKey } from './names.js';
 import { SettingsTracker, timeoutInForce } from './settings.js';
+import { LazyStatementFacts } from './statement-facts.js';
 import { versionErrors } from './versions.js';
 
 export interface ContextSettings {
@@ -125,7 +118,7 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
       lockTimeoutSet: timeoutInForce(inForce, 'lock_timeout'),
       statementTimeoutSet: timeoutInForce(inForce, 'statement_timeout'),
     };
-    const facts = statementFacts(s, info, settings.pgVersion, st.schema, inForce, { owner, id: tx }, conn, s.phase === 'up' ? unit.prior : undefined);
+    const facts = new LazyStatementFacts(s, info, settings.pgVersion, st.schema.view(), inForce, { owner, id: tx }, conn, s.phase === 'up' ? unit.prior : undefined);
     s.facts = facts;
 
     for (const t of info.creates) {
@@ -159,41 +152,6 @@ export function computeContexts(unit: MigrationUnit, settings: ContextSettings):
     if (resetsAllSettings(s.node)) st.settings.resetAll(conn, localKey);
     else if (info.setting) st.settings.apply(info.setting, conn, localKey, s.span.start);
   }
-}
-
-/**
- * The facts of one statement (src/sql/facts.ts), given the state before it.
- * @param schema the delta before the statement (not yet applied).
- */
-function statementFacts(s: Statement, info: ReturnType<typeof classify>, pgVersion: number, schema: SchemaDelta, inForce: StatementFacts['settings'], transaction: StatementFacts['transaction'], connection: string, prior: PriorSchema | undefined): StatementFacts {
-  const view = schema.view();
-  const columnBefore = (t: RelationKey, c: string) => knownColumn(view, prior, s.priorColumnTypes, t, c);
-  const notNullCheckBefore = (t: RelationKey, c: string) => priorNotNullCheck(view, prior, t, c);
-  // locksOf's requirements are the statement's own (built for this call): each becomes its lock fact in place.
-  const locks = locksOf(s.node, pgVersion) as LockFact[];
-  for (const l of locks) {
-    const key = l.target ? resolvedKey(l.target, s.context) : null;
-    l.key = key;
-    l.existing = l.relationKind === 'index' || key === null || !s.context.createdTables.has(key);
-  }
-  const cascade = saysCascade(s.node);
-  locks.push(...reachedLocks(s.node, locks, view, cascade, (n) => resolvedKey(n, s.context), pgVersion));
-  const rv = 'AlterTableStmt' in s.node ? s.node.AlterTableStmt.relation : 'RenameStmt' in s.node ? s.node.RenameStmt.relation : undefined;
-  const tname = fromRangeVar(rv);
-  const table = tname ? resolvedKey(tname, s.context) : null;
-  const alter = alterSubcommands(s.node, pgVersion).map((sub) => {
-    if (sub.kind !== 'alter-column-type' || table === null) return sub;
-    const before = columnBefore(table, sub.column);
-    return { ...sub, oldType: before.type, ...(before.typeFrom !== undefined ? { oldTypeFrom: before.typeFrom } : {}) };
-  });
-  const keyOf = (r: Parameters<typeof fromRangeVar>[0]) => {
-    const n = fromRangeVar(r);
-    return n ? resolvedKey(n, s.context) : null;
-  };
-  const dml = dmlFact(s.node, keyOf, view);
-  // effectsOf's array is its own (made for this call): the reached scans follow its effects in it.
-  const effects = reachedEffects(locks, effectsOf(s.node, alter, table, view, pgVersion, keyOf, { timeZone: inForce.get('timezone')?.value ?? null, dml, columnBefore, notNullCheckBefore }));
-  return { kind: info, pgVersion, locks, table, alter, effects, dml, cascade, schema: view, columnBefore, settings: inForce, transaction, connection };
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * Statement facts: what every rule and migrun's planner need to know about one
- * statement, computed once per statement by `computeContexts` (src/sql/context.ts)
- * and read with `factsOf(statement)`.
+ * statement, made by `computeContexts` (src/sql/context.ts) from the state before it
+ * (the costly ones computed on first read, once: src/sql/statement-facts.ts) and read
+ * with `factsOf(statement)`. Ask for what a rule needs when it needs it: a walk over
+ * every statement that reads `f.effects` first and its kind second computes effects for all.
  *
  * ## How to write a catalogue rule on the facts
  *
