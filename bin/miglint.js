@@ -19,6 +19,12 @@ leanTsMorph();
 // grammar's parser function that costs more CPU than a whole lint run saves, and a short run waits
 // for it at exit (one SQL file: 0.37 s with it, 0.24 s without). Set before any WebAssembly compiles.
 setFlagsFromString('--liftoff-only');
+// Let a JavaScript function run four times as long (V8's interrupt budget, in bytecode executed) before
+// V8 queues it for its optimising compiler (TurboFan), which runs on another thread. A lint run calls a
+// few thousand functions often enough for the default budget and TurboFan's compiling of them was a
+// third of the run's CPU; with four times the budget only the hottest are compiled (2,105 SQL files:
+// 1.65 s of CPU to 1.3 s, and 5% less wall time; the TypeORM and Python corpora likewise).
+setFlagsFromString('--interrupt-budget=270336');
 
 // `npm run build` also bundles miglint's own modules (dependencies stay as they are) into one
 // CommonJS file per entry under dist/bundle/cli: one read instead of about 200 module loads, and
