@@ -61,8 +61,10 @@ export function jsonArrayWriter(): { add(value: unknown): string; close(): strin
   let count = 0;
   return {
     add(value) {
-      const text = JSON.stringify(value, null, 2).replace(/\n/g, '\n  ');
-      return `${count++ === 0 ? '[\n  ' : ',\n  '}${text}`;
+      // The element as the one element of an array: `[` newline, the element indented by two, newline `]`
+      // (no second pass over the text to indent it).
+      const text = JSON.stringify([value], null, 2);
+      return `${count++ === 0 ? '[' : ','}${text.slice(1, -2)}`;
     },
     close() {
       return count === 0 ? '[]\n' : '\n]\n';
