@@ -122,6 +122,8 @@ export function queryStringScope(runner: SqlRunner, settings: LintSettings, file
 
 const MIGLINT_NO_TX = [/^--\s*miglint:\s*no-transaction\b/i, /^--\s*migrun:\s*no-transaction\b/i];
 const MIGLINT_TX = /^--\s*miglint:\s*transaction\b/i;
+/** How every one of those directives starts: a comment that does not is none of them (most comments, tested once). */
+const DIRECTIVE_START = /^--\s*mig(?:lint|run):/i;
 /** dbmate's section markers (its own pattern: `--` at the start of a line). */
 export const DBMATE_SECTION = /^--\s*migrate:(up|down)\b(.*)$/i;
 /** goose's annotations: `-- +goose Up`, `-- +goose Down`, `-- +goose NO TRANSACTION` (any case, at the start of a line). */
@@ -247,6 +249,7 @@ export function wrapping(file: string, text: string, comments: SqlComment[], run
     ...(perStatementPrisma ? { concurrentDropCaveat: dropCaveat } : {}),
   };
   for (const c of comments) {
+    if (!DIRECTIVE_START.test(c.text)) continue;
     if (MIGLINT_NO_TX.some((re) => re.test(c.text))) return { inTransaction: false, reason: `directive \`${c.text.trim()}\``, ...extra };
     if (MIGLINT_TX.test(c.text)) return { inTransaction: true, reason: `directive \`${c.text.trim()}\``, ...extra };
   }
