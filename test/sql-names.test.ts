@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseSql, initSqlParser } from '../src/sql/parse.js';
-import { creationKey, fromNameList, lookupKey, parseSearchPath, relationKey, searchPathChange, splitKey, sqlName } from '../src/sql/names.js';
+import { creationKey, fromNameList, keySchema, lookupKey, parseSearchPath, relationKey, searchPathChange, splitKey, sqlName } from '../src/sql/names.js';
 import { loadUnit } from '../src/sources/index.js';
 import { config, lint } from './support/lint.js';
 
@@ -19,6 +19,9 @@ describe('keys', () => {
     assert.equal(relationKey('a.b', 'x"y'), '"a.b"."x""y"');
     assert.deepEqual(splitKey('"a.b"."x""y"'), { schema: 'a.b', name: 'x"y' });
     assert.deepEqual(splitKey('audit."Leads"'), { schema: 'audit', name: 'Leads' });
+    // The schema alone, for keys of every quoting: the same answer as the whole split.
+    for (const key of ['"a.b"."x""y"', 'audit."Leads"', 'public.leads', '"Sch""x".t', '"".t']) assert.equal(keySchema(key), splitKey(key).schema, key);
+    assert.equal(keySchema('"a.b"."x""y"'), 'a.b');
     assert.equal(sqlName({ schema: null, name: 'Leads' }), '"Leads"');
     assert.deepEqual(fromNameList(['db', 'public', 'idx']), { schema: 'public', name: 'idx' });
   });

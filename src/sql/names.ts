@@ -257,6 +257,11 @@ export function splitKey(key: RelationKey): { schema: string; name: string } {
   return { schema, name };
 }
 
+/** The schema of a key (`audit."Leads"` → `audit`), from the same kept splits as `splitKey`. */
+export function keySchema(key: RelationKey): string {
+  return sharedSplit(key).schema;
+}
+
 /** `splitKey`'s answer, shared (read-only): callers compare each table created so far with a name (`namesakes`), so the splits are kept, bounded. */
 function sharedSplit(key: RelationKey): { readonly schema: string; readonly name: string; readonly lowerName: string } {
   let split = splitKeys.get(key);

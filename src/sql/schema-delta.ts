@@ -18,7 +18,7 @@
 import type { Node } from 'libpg-query';
 import { alterSubcommands, columnFact, constraintFact, type ColumnFact } from './alter.js';
 import { dropObjectRelations, stringList } from './locks.js';
-import { creationKey, fromNameList, fromRangeVar, lookupKey, relationKey, type RelationKey, type RelationName } from './names.js';
+import { creationKey, fromNameList, fromRangeVar, keySchema, lookupKey, relationKey, type RelationKey, type RelationName } from './names.js';
 import { colKey, DeltaView, historyAt, type ColumnState, type ConstraintState, type DomainState, type DomainUsers, type EnumValueState, type History, type IndexState, type SchemaView, type TableState } from './schema-view.js';
 
 /** The statement kinds `SchemaDelta.apply` records something of: every branch of its chain, and nothing else. */
@@ -265,7 +265,7 @@ export class SchemaDelta {
           }
           case 'rename-table': {
             // The new key gets the old one's records (what they leave unknown is not the new key's prior state); the old key is gone.
-            const to = relationKey(splitSchema(t), sub.to);
+            const to = relationKey(keySchema(t), sub.to);
             if (to === t) break;
             const tbl = historyAt(this.tables.get(t), this.seq + 1);
             const cols = [...(this.colsOf.get(t) ?? [])].map((k) => [k.slice(t.length + 1), historyAt(this.cols.get(k), this.seq + 1)] as const);
@@ -299,7 +299,7 @@ export class SchemaDelta {
       const table = fromRangeVar(s.relation);
       if (!table || !s.idxname) return;
       const t = existing(table);
-      const key = relationKey(splitSchema(t), s.idxname);
+      const key = relationKey(keySchema(t), s.idxname);
       this.put(this.idx, key, { key, table: t, unique: !!s.unique, concurrently: !!s.concurrent });
     } else if ('DropStmt' in node) {
       const d = node.DropStmt;
@@ -317,11 +317,11 @@ export class SchemaDelta {
         // DROP SCHEMA ... CASCADE drops its tables and indexes (sql-dropschema.html; without CASCADE it fails unless the schema is empty).
         const schemas = new Set((d.objects ?? []).flatMap((o) => ('String' in o && o.String.sval !== undefined ? [o.String.sval] : [])));
         for (const t of new Set([...this.tables.keys(), ...this.colsOf.keys(), ...this.consOf.keys()])) {
-          if (!schemas.has(splitSchema(t))) continue;
+          if (!schemas.has(keySchema(t))) continue;
           if (historyAt(this.tables.get(t), this.seq + 1)) this.put(this.tables, t, null);
           this.replaceTable(t);
         }
-        for (const k of this.idx.keys()) if (schemas.has(splitSchema(k)) && historyAt(this.idx.get(k), this.seq + 1)) this.put(this.idx, k, null);
+        for (const k of this.idx.keys()) if (schemas.has(keySchema(k)) && historyAt(this.idx.get(k), this.seq + 1)) this.put(this.idx, k, null);
         return;
       }
       for (const n of dropObjectRelations(d.objects)) {
@@ -356,12 +356,4 @@ export class SchemaDelta {
       this.put(this.enums, k, [...(historyAt(this.enums.get(k), this.seq + 1) ?? []), { value: s.newVal, source: 'add-value', transaction }]);
     }
   }
-}
-
-/** The schema part of a key (`audit."Leads"` → `audit`). */
-function splitSchema(key: RelationKey): string {
-  const m = /^("(?:[^"]|"")*"|[^."]*)\./.exec(key);
-  if (!m) return '';
-  const s = m[1]!;
-  return s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s;
 }
