@@ -150,21 +150,23 @@ export function usesSemicolons(env: { nodes: NodeIndex; text: string }): boolean
   let semi = 0;
   let none = 0;
   const kinds = [SyntaxKind.ExpressionStatement, SyntaxKind.VariableStatement, SyntaxKind.ReturnStatement, SyntaxKind.ImportDeclaration, SyntaxKind.ThrowStatement];
+  // Counted on the compiler's nodes: no wrappers for every statement of the file.
   for (const kind of kinds) {
-    for (const n of env.nodes.ofKind(kind)) {
-      if (env.text[n.getEnd() - 1] === ';') semi++;
+    for (const n of env.nodes.rawOfKind(kind)) {
+      if (env.text[n.end - 1] === ';') semi++;
       else none++;
     }
   }
   return semi >= none;
 }
 
-/** Whether the file mostly writes string literals with single quotes. */
+/** Whether the file mostly writes string literals with single quotes (counted on the compiler's nodes). */
 export function prefersSingleQuotes(nodes: NodeIndex): boolean {
   let single = 0;
   let double = 0;
-  for (const lit of nodes.ofKind(SyntaxKind.StringLiteral)) {
-    if (lit.getText().startsWith("'")) single++;
+  const file = nodes.file;
+  for (const lit of nodes.rawOfKind(SyntaxKind.StringLiteral)) {
+    if (file.text[lit.getStart(file)] === "'") single++;
     else double++;
   }
   return single >= double;
