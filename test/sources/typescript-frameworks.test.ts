@@ -5,9 +5,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { before, describe, test } from 'node:test';
-import { NodeIndex } from '../../src/sources/typescript/nodes.js';
-import { openSourceFile } from '../../src/sources/typescript/project.js';
-import { findPhases } from '../../src/sources/typescript/shape.js';
 import { initSqlParser, lines, slice, statement, unitOf } from './support.js';
 
 before(async () => {
@@ -382,22 +379,5 @@ describe('raw pg and migrun', () => {
       ['migrun-sql', 'none'],
     ]);
     assert.equal(unit.statements[3]!.batch, unit.statements[4]!.batch);
-  });
-});
-
-describe('phase functions', () => {
-  const phasesOf = (text: string) => {
-    const open = openSourceFile('m.ts', text);
-    return findPhases(new NodeIndex(open.sf)).map((p) => [p.phase, p.param, p.paramType, p.paramCount]);
-  };
-  test('the first parameter: its name (the `context` a destructuring binds, else its first element) and its type', () => {
-    assert.deepEqual(phasesOf(lines('export async function up(queryRunner: QueryRunner, extra: number) {}', 'export async function down() {}')), [
-      ['up', 'queryRunner', 'QueryRunner', 2],
-      ['down', null, null, 0],
-    ]);
-    assert.deepEqual(phasesOf(lines('export const up = async ({ name, context: queryInterface }: { name: string; context: QueryInterface }) => {};', 'export const down = async ({ first, second }) => {};')), [
-      ['up', 'queryInterface', '{ name: string; context: QueryInterface }', 1],
-      ['down', 'first', null, 1],
-    ]);
   });
 });
