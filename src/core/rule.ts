@@ -116,10 +116,15 @@ export function defineRule(rule: Rule): Rule {
   return rule;
 }
 
+const docsUrls = new Map<string, string>();
+
 /**
  * The documentation URL of a rule, derived from its id: the `rules/<id>.md` file
  * shipped in this package (compiled code lives in `dist/src/core/`).
  */
 export function ruleDocsUrl(id: string): string {
-  return new URL(`../../../rules/${id}.md`, import.meta.url).href;
+  // Made once per id: the language server asks for every diagnostic of every lint, and URL parsing is not cheap.
+  let url = docsUrls.get(id);
+  if (url === undefined) docsUrls.set(id, (url = new URL(`../../../rules/${id}.md`, import.meta.url).href));
+  return url;
 }

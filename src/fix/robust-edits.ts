@@ -8,7 +8,8 @@
  * behind; DROP INDEX CONCURRENTLY IF EXISTS drops it (one index, outside a transaction block),
  * and does nothing when there is none; an index lives in its table's schema.
  */
-import type { Fix } from '../core/diagnostic.js';
+import type { Fix, Span } from '../core/diagnostic.js';
+import { overlapTest } from '../core/search.js';
 import type { MigrationUnit, Statement } from '../core/unit.js';
 import { isPlaceholder } from '../sql/describe.js';
 import { factsOf } from '../sql/facts.js';
@@ -84,6 +85,15 @@ function sqlFix(s: Statement, g: RobustnessGap): Fix | null {
   return at === null ? null : { title: `Add ${g.missing}`, applicability: 'safe', edits: [{ start: at, end: at, text: ` ${g.missing}` }] };
 }
 
+const overlaps = new WeakMap<MigrationUnit, (s: Statement) => boolean>();
+
+/** Whether a statement's span overlaps that of another statement or unanalysed part of its unit: indexed once per unit (the question is asked of every builder statement with a gap). */
+function sharesItsSpan(unit: MigrationUnit): (s: Statement) => boolean {
+  let test = overlaps.get(unit);
+  if (!test) overlaps.set(unit, (test = overlapTest<{ span: Span }>([...unit.statements, ...unit.unanalysed])));
+  return test;
+}
+
 /**
  * The fix replacing a builder call, whose framework has no IF [NOT] EXISTS form for it, by the
  * framework's raw query of the same SQL with ` IF [NOT] EXISTS` inserted: only for a call that
@@ -94,8 +104,7 @@ function rawFix(unit: MigrationUnit, s: Statement, g: RobustnessGap): Fix | null
   if (g.at === null || s.interpolated || !unit.edits.replaceWithRawQuery) return null;
   // Column definitions are translated approximately (an enum, a comment, a generated default the framework adds): never written back.
   if ('CreateStmt' in s.node || g.form === 'ADD COLUMN') return null;
-  const within = (o: { span: { start: number; end: number } }) => o !== s && o.span.start < s.span.end && s.span.start < o.span.end;
-  if (unit.statements.some(within) || unit.unanalysed.some(within)) return null;
+  if (sharesItsSpan(unit)(s)) return null;
   const head = s.sql.slice(0, g.at);
   const edits = unit.edits.replaceWithRawQuery(s, `${head} ${/[A-Z]/.test(head) ? g.missing : g.missing.toLowerCase()}${s.sql.slice(g.at)}`);
   return edits?.length ? { title: `Add ${g.missing} by writing the statement as a raw query`, applicability: 'safe', edits } : null;

@@ -13,6 +13,7 @@ import type { FileReport } from '../report/types.js';
 import { frontendFor, prepareFrontends } from '../sources/index.js';
 import { withParseMemo, type ParseMemo } from '../sql/parse.js';
 import { readRunnerMetadata } from '../sources/runner-metadata.js';
+import { withScriptTrees, type ScriptTrees } from '../sources/typescript/script-trees.js';
 import { RunnerDetector } from '../sources/runner-detect.js';
 import { INTERNAL_ERROR, lintText, toFinding, UNANALYZABLE_FILE, unsupportedFileFinding } from './engine.js';
 import { fixText } from './fix.js';
@@ -39,6 +40,8 @@ export interface RunOptions {
   workers?: number | 'auto';
   /** Earlier SQL parses to reuse, by text (`withParseMemo`; the language server keeps one per open document). */
   parseMemo?: ParseMemo | null;
+  /** The document's last TypeScript/JavaScript tree, to parse its next text incrementally (`withScriptTrees`; the language server keeps one per open document). */
+  scriptTrees?: ScriptTrees | null;
   /** Files that discovery has just found regular (`DiscoverOptions.regular`): read without a second stat first. */
   seenRegular?: ReadonlySet<string> | null;
 }
@@ -118,7 +121,7 @@ export async function lintWithConfig(file: string, text: string, config: Resolve
         }
       }
     }
-    const run = withParseMemo(options.parseMemo ?? null, () => lintText(file, current, config, engine));
+    const run = withScriptTrees(options.scriptTrees ?? null, () => withParseMemo(options.parseMemo ?? null, () => lintText(file, current, config, engine)));
     return { text: current, source: run.source, findings: run.findings, unit: run.unit };
   } catch (e) {
     result.internalErrors++;

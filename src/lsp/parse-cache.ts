@@ -2,11 +2,15 @@
  * The SQL parses of one open document, kept from one lint to the next: after an edit, only
  * the SQL texts the edit changed are parsed again (a TypeScript migration's query strings and
  * builder statements each are one text). A parse depends on its text alone, never on the
- * configuration, so nothing here goes stale: a text not seen before is simply parsed.
+ * configuration, so nothing here goes stale: a text not seen before is simply parsed. A
+ * TypeScript/JavaScript document's syntax tree is kept too, for the next lint's incremental parse.
  */
 import type { ParsedSql, ParseMemo } from '../sql/parse.js';
+import { ScriptTrees } from '../sources/typescript/script-trees.js';
 
 export class DocumentParses implements ParseMemo {
+  /** The document's last TypeScript/JavaScript tree (`RunOptions.scriptTrees`). */
+  readonly trees = new ScriptTrees();
   /** What the previous lint parsed (or took from the one before), by text. */
   private previous = new Map<string, ParsedSql>();
   /** What this lint has parsed or reused so far. */

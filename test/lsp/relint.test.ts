@@ -19,6 +19,7 @@ import { configForFile } from '../../src/lint/run.js';
 import { DocumentParses } from '../../src/lsp/parse-cache.js';
 import { prepareAllFrontends } from '../../src/sources/index.js';
 import { withParseMemo, type ParsedSql, type ParseMemo } from '../../src/sql/parse.js';
+import { ScriptTrees, withScriptTrees } from '../../src/sources/typescript/script-trees.js';
 import { startLsp, type LspSession } from '../support/lsp-client.js';
 import { repoRoot } from '../support/paths.js';
 
@@ -141,5 +142,43 @@ describe('shared SQL parses', () => {
       for (const round of [1, 2]) assert.deepEqual(withParseMemo(memo, () => lintText(file, text, config, opts).findings), alone, `${file} (${round})`);
     }
     assert.ok(shared.size > 500, String(shared.size));
+  });
+});
+
+/**
+ * Edits of a text, each applied to the one before: a character typed inside a line, a line
+ * deleted, a line doubled, a bracket removed (the text stops parsing), then the original back.
+ */
+function editsOf(text: string): string[] {
+  const lines = text.split('\n');
+  const mid = Math.floor(lines.length / 2);
+  const typed = lines.map((l, i) => (i === mid ? `${l.slice(0, l.length >> 1)}x${l.slice(l.length >> 1)}` : l)).join('\n');
+  const deleted = lines.filter((_, i) => i !== mid).join('\n');
+  const doubled = [...lines.slice(0, mid + 1), ...lines.slice(mid)].join('\n');
+  const at = text.indexOf('(', text.length >> 1);
+  const unbalanced = at < 0 ? `${text}{` : text.slice(0, at) + text.slice(at + 1);
+  return [typed, deleted, doubled, unbalanced, text, `${text}\n// more`, text];
+}
+
+describe('kept syntax trees', () => {
+  test('every TS/JS rule fixture, edited one way after another and linted from its last tree, gets the findings of a fresh lint', async () => {
+    await prepareAllFrontends();
+    const loader = new ConfigLoader(new Set(rules.map((r) => r.meta.id)));
+    const files = (await discoverFiles([join(repoRoot, 'fixtures', 'rules')], repoRoot)).filter((f) => /\.[cm]?[jt]s$/.test(f));
+    assert.ok(files.length > 300, String(files.length));
+    const opts = { rules, only: null, directions: null };
+    let updated = 0;
+    for (const file of files) {
+      const config = await configForFile(file, loader);
+      const trees = new ScriptTrees();
+      for (const text of [readFileSync(file, 'utf8'), ...editsOf(readFileSync(file, 'utf8'))]) {
+        const before = trees.last?.tree;
+        const kept = withScriptTrees(trees, () => lintText(file, text, config, opts).findings);
+        if (before && trees.last && trees.last.tree !== before) updated++;
+        assert.deepEqual(kept, lintText(file, text, config, opts).findings, `${file}: ${JSON.stringify(text.slice(0, 80))}`);
+      }
+    }
+    // Each text after the first of a file is parsed from the tree before it.
+    assert.ok(updated > files.length * 6, String(updated));
   });
 });

@@ -4,6 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import { NodeIndex } from '../../src/sources/typescript/nodes.js';
+import { openSourceFile } from '../../src/sources/typescript/project.js';
+import { findPhases } from '../../src/sources/typescript/shape.js';
 import { initSqlParser, lines, slice, statement, unitOf } from './support.js';
 
 before(async () => {
@@ -250,6 +253,23 @@ describe('comments and robustness', () => {
       ['CREATE INDEX h ON t (x)', 'other'],
       ['CREATE INDEX u ON t (x)', 'up'],
       ['DROP INDEX u', 'down'],
+    ]);
+  });
+});
+
+describe('phase functions', () => {
+  const phasesOf = (text: string) => {
+    const open = openSourceFile('m.ts', text);
+    return findPhases(new NodeIndex(open.sf)).map((p) => [p.phase, p.param, p.paramType, p.paramCount]);
+  };
+  test('the first parameter: its name (the `context` a destructuring binds, else its first element) and its type', () => {
+    assert.deepEqual(phasesOf(lines('export async function up(queryRunner: QueryRunner, extra: number) {}', 'export async function down() {}')), [
+      ['up', 'queryRunner', 'QueryRunner', 2],
+      ['down', null, null, 0],
+    ]);
+    assert.deepEqual(phasesOf(lines('export const up = async ({ name, context: queryInterface }: { name: string; context: QueryInterface }) => {};', 'export const down = async ({ first, second }) => {};')), [
+      ['up', 'queryInterface', '{ name: string; context: QueryInterface }', 1],
+      ['down', 'first', null, 1],
     ]);
   });
 });

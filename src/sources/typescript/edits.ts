@@ -6,7 +6,7 @@
  * data: the tree is discarded before any fix asks for its edits.
  */
 import type { NodeIndex } from './nodes.js';
-import { Node, SyntaxKind } from './morph.js';
+import { Node, SyntaxKind, ts } from './morph.js';
 import type { Edit } from '../../core/diagnostic.js';
 import type { SwallowedCatchFact } from '../../core/unit.js';
 import type { BuilderHooks, FunctionLike } from './types.js';
@@ -150,21 +150,23 @@ export function usesSemicolons(env: { nodes: NodeIndex; text: string }): boolean
   let semi = 0;
   let none = 0;
   const kinds = [SyntaxKind.ExpressionStatement, SyntaxKind.VariableStatement, SyntaxKind.ReturnStatement, SyntaxKind.ImportDeclaration, SyntaxKind.ThrowStatement];
+  // Counted on the compiler's nodes: no wrappers for every statement of the file.
   for (const kind of kinds) {
-    for (const n of env.nodes.ofKind(kind)) {
-      if (env.text[n.getEnd() - 1] === ';') semi++;
+    for (const n of env.nodes.rawOfKind(kind)) {
+      if (env.text[n.end - 1] === ';') semi++;
       else none++;
     }
   }
   return semi >= none;
 }
 
-/** Whether the file mostly writes string literals with single quotes. */
+/** Whether the file mostly writes string literals with single quotes (counted on the compiler's nodes). */
 export function prefersSingleQuotes(nodes: NodeIndex): boolean {
   let single = 0;
   let double = 0;
-  for (const lit of nodes.ofKind(SyntaxKind.StringLiteral)) {
-    if (lit.getText().startsWith("'")) single++;
+  const file = nodes.file;
+  for (const lit of nodes.rawOfKind(SyntaxKind.StringLiteral)) {
+    if (file.text[lit.getStart(file)] === "'") single++;
     else double++;
   }
   return single >= double;
@@ -203,16 +205,19 @@ export function optionsEditor(text: string, eol: string, target: Node | undefine
     };
   }
   if (!Node.isObjectLiteralExpression(target)) return () => null;
-  // The object's layout is read when an edit is first asked for one of the framework's options (most calls never are).
+  // The object's layout is read when an edit is first asked for one of the framework's options (most calls never are),
+  // on the compiler's nodes (names as getName() reads them, texts as getText()): no wrappers for the properties.
   const layoutOf = () => {
-    const props = target.getProperties().map((p) => {
-      const init = Node.isPropertyAssignment(p) ? p.getInitializer() : undefined;
-      return { name: Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p) ? p.getName().replace(/^["']|["']$/g, '') : '', value: init ? { start: init.getStart(), end: init.getEnd(), text: init.getText() } : null };
+    const file = target.getSourceFile().compilerNode;
+    const properties = target.compilerNode.properties;
+    const props = properties.map((p) => {
+      const init = ts.isPropertyAssignment(p) ? p.initializer : undefined;
+      return { name: ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) ? p.name.getText(file).replace(/^["']|["']$/g, '') : '', value: init ? { start: init.getStart(file), end: init.end, text: init.getText(file) } : null };
     });
-    const last = target.getProperties()[target.getProperties().length - 1];
+    const last = properties[properties.length - 1];
     const objStart = target.getStart();
     const objEnd = target.getEnd();
-    const lastEnd = last?.getEnd() ?? objStart + 1;
+    const lastEnd = last?.end ?? objStart + 1;
     return {
       props,
       last,
@@ -221,7 +226,7 @@ export function optionsEditor(text: string, eol: string, target: Node | undefine
       multiline: text.slice(objStart, objEnd).includes('\n'),
       lastEnd,
       comma: last ? /^\s*,/.exec(text.slice(lastEnd, objEnd)) : null,
-      indent: last ? lineIndent(text, last.getStart()) : '',
+      indent: last ? lineIndent(text, last.getStart(file)) : '',
     };
   };
   let layout: ReturnType<typeof layoutOf> | undefined;

@@ -158,7 +158,11 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
       txKeys.set(s, tx.key);
     }
   };
-  for (const n of nodes.ofKinds(SyntaxKind.CallExpression, SyntaxKind.TaggedTemplateExpression)) {
+  // Every builder, query and SQL-running call the framework modules and queries.ts recognise is a
+  // method call (`receiver.method(...)`, the callee a property access) or a tagged template: other
+  // calls (`foo(...)`, `x[k](...)`) get no wrapper.
+  const candidate = (c: Ts.Node) => c.kind === SyntaxKind.TaggedTemplateExpression || (c as Ts.CallExpression).expression.kind === SyntaxKind.PropertyAccessExpression;
+  for (const n of nodes.ofKindsWhere([SyntaxKind.CallExpression, SyntaxKind.TaggedTemplateExpression], candidate)) {
     if (!Node.isCallExpression(n) && !Node.isTaggedTemplateExpression(n)) continue;
     if (support.builder && Node.isCallExpression(n)) {
       const built = support.builder(n, env);

@@ -8,9 +8,26 @@
  * made (a tenth of a re-lint of a 500-line TypeORM file). A ts-morph `Project` per file (an
  * in-memory file system, a language service, a directory cache) cost about a third as much
  * again as the parse; the tree is the one the project made (same parser, target and flags).
+ * Where the language server keeps a document's last tree (`script-trees.ts`), the next text of
+ * the document is parsed incrementally from it.
  */
-import type { SourceFile } from 'ts-morph';
+import type { SourceFile, ts as Ts } from 'ts-morph';
 import { createWrappedNode, ScriptKind, ts } from './morph.js';
+import { scriptTrees } from './script-trees.js';
+
+/** The one range where `next` differs from `old` (their common start and end left out), for the incremental parser. */
+function changeRange(old: string, next: string): Ts.TextChangeRange {
+  const shorter = Math.min(old.length, next.length);
+  let start = 0;
+  while (start < shorter && old.charCodeAt(start) === next.charCodeAt(start)) start++;
+  let oldEnd = old.length;
+  let newEnd = next.length;
+  while (oldEnd > start && newEnd > start && old.charCodeAt(oldEnd - 1) === next.charCodeAt(newEnd - 1)) {
+    oldEnd--;
+    newEnd--;
+  }
+  return ts.createTextChangeRange(ts.createTextSpan(start, oldEnd - start), newEnd - start);
+}
 
 function scriptKind(file: string): ScriptKind {
   const lower = file.toLowerCase();
@@ -55,9 +72,10 @@ export interface OpenSourceFile {
 let generation = 0;
 
 /**
- * Parses `text` as the file `file` into a tree of its own. The file is alive until `release()`,
- * or until the next call opens another file, whichever comes first; its nodes must not be read
- * after that (`alive()` says whether they can).
+ * Parses `text` as the file `file` into a tree of its own (from the document's last tree when
+ * one is kept: `withScriptTrees`). The file is alive until `release()`, or until the next call
+ * opens another file, whichever comes first; its nodes must not be read after that (`alive()`
+ * says whether they can: the next parse of the same document rewrites them).
  * @throws ParserStackError when the parser runs out of call stack.
  */
 export function openSourceFile(file: string, text: string): OpenSourceFile {
@@ -65,9 +83,19 @@ export function openSourceFile(file: string, text: string): OpenSourceFile {
   // ts-morph drops a byte order mark, which would shift every offset by one: hide it behind a space instead.
   const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
   const mine = ++generation;
+  const fileName = `/miglint/migration${ext}`;
+  // The document's last tree is given up whatever happens: an update rewrites its nodes.
+  const trees = scriptTrees();
+  const last = trees?.last;
+  if (trees) trees.last = null;
   let sf: SourceFile;
   try {
-    const compiled = ts.createSourceFile(`/miglint/migration${ext}`, source, ts.ScriptTarget.ESNext, true, scriptKind(file));
+    // A tree a type checker bound (its nodes carry symbols) is not updated: the file is parsed afresh.
+    const compiled =
+      last && last.fileName === fileName && (last.tree as { locals?: unknown }).locals === undefined
+        ? ts.updateSourceFile(last.tree, source, changeRange(last.text, source))
+        : ts.createSourceFile(fileName, source, ts.ScriptTarget.ESNext, true, scriptKind(file));
+    if (trees) trees.last = { fileName, text: source, tree: compiled };
     sf = createWrappedNode(compiled) as SourceFile;
   } catch (e) {
     if (isStackOverflow(e)) throw new ParserStackError();

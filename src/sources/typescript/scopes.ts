@@ -27,12 +27,13 @@ function boundNames(nameNode: Node, out: string[]): string[] {
 
 /**
  * The variable declarations directly in a block (or file, or case clause), by name, in order: computed once per block.
- * Keyed by the compiler's node: ts-morph keeps the same SourceFile wrapper when the next file overwrites it.
+ * Keyed by the block's wrapper (one per node and parsed file): a compiler node can outlive its file's
+ * wrappers (an incremental parse of the document's next text reuses the unchanged nodes).
  */
 const blockDeclarations = new WeakMap<object, Map<string, Node[]>>();
 
 function declaredDirectlyIn(block: Node & { getStatements(): Node[] }): Map<string, Node[]> {
-  let map = blockDeclarations.get(block.compilerNode);
+  let map = blockDeclarations.get(block);
   if (!map) {
     map = new Map();
     for (const st of block.getStatements()) {
@@ -45,7 +46,7 @@ function declaredDirectlyIn(block: Node & { getStatements(): Node[] }): Map<stri
         }
       }
     }
-    blockDeclarations.set(block.compilerNode, map);
+    blockDeclarations.set(block, map);
   }
   return map;
 }

@@ -2,12 +2,12 @@
  * The shape of a migration module: its `up`/`down` functions, what it imports,
  * and which framework it is written for.
  */
-import type { ClassDeclaration, ExportDeclaration, FunctionDeclaration, ImportDeclaration, SourceFile, ts as Ts } from 'ts-morph';
+import type { ClassDeclaration, ExportDeclaration, FunctionDeclaration, ImportDeclaration, ObjectBindingPattern, SourceFile, ts as Ts } from 'ts-morph';
 import { Node, SyntaxKind, ts } from './morph.js';
 import type { Framework, Phase } from '../../core/unit.js';
 import { unwrap } from './literals.js';
 import { oneFileHost } from './one-file-host.js';
-import type { NodeIndex } from './nodes.js';
+import { wrapperOf, type NodeIndex } from './nodes.js';
 import type { FrameworkDetection, FrameworkSupport, FunctionLike, PhaseFunction } from './types.js';
 
 const PHASES = new Set(['up', 'down']);
@@ -17,19 +17,21 @@ function isFunctionLike(n: Node | undefined): n is FunctionLike {
 }
 
 function phaseFunction(phase: string, fn: FunctionLike): PhaseFunction {
-  const params = fn.getParameters();
+  // The first parameter read on the compiler's nodes; a wrapper only for a destructured one.
+  const file = fn.getSourceFile().compilerNode;
+  const params = fn.compilerNode.parameters;
   const first = params[0];
   let param: string | null = null;
   if (first) {
-    const name = first.getNameNode();
-    if (Node.isIdentifier(name)) param = name.getText();
-    else if (Node.isObjectBindingPattern(name)) {
+    if (ts.isIdentifier(first.name)) param = first.name.getText(file);
+    else if (ts.isObjectBindingPattern(first.name)) {
       // umzug: `async ({ context: queryInterface })`
+      const name = wrapperOf(fn, first.name) as ObjectBindingPattern;
       const el = name.getElements().find((e) => (e.getPropertyNameNode()?.getText() ?? e.getName()) === 'context') ?? name.getElements()[0];
       param = el ? el.getName() : null;
     }
   }
-  return { phase: phase as 'up' | 'down', fn, param, paramType: first?.getTypeNode()?.getText() ?? null, paramCount: params.length };
+  return { phase: phase as 'up' | 'down', fn, param, paramType: first?.type?.getText(file) ?? null, paramCount: params.length };
 }
 
 /**
