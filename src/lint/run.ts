@@ -68,9 +68,14 @@ export function newRunResult(): RunResult {
  * (about 10 us a file, for every file of a run).
  */
 export function displayPath(cwd: string, file: string): string {
-  if (sep === '/' && cwd.length > 1 && file.length > cwd.length + 1 && file.startsWith(cwd) && file[cwd.length] === '/') {
-    const rel = file.slice(cwd.length + 1);
-    if (!NOT_NORMAL.test(rel) && !rel.startsWith('..')) return rel;
+  if (sep === '/' && cwd.length > 1) {
+    if (file.length > cwd.length + 1 && file.startsWith(cwd) && file[cwd.length] === '/') {
+      const rel = file.slice(cwd.length + 1);
+      if (!NOT_NORMAL.test(rel) && !rel.startsWith('..')) return rel;
+    } else if (file !== cwd && isNormalAbsolute(file) && isNormalAbsolute(cwd)) {
+      // Not below `cwd` (a benchmark's or a CI job's absolute paths elsewhere): path.relative would start with '..'.
+      return file;
+    }
   }
   const rel = relative(cwd, file);
   return (rel.startsWith('..') ? file : rel).split(sep).join('/');
@@ -78,6 +83,9 @@ export function displayPath(cwd: string, file: string): string {
 
 /** A `.` or `..` segment, an empty one (`//`, or a leading `/`) or a trailing `/`: what `path.relative` would normalise away. */
 const NOT_NORMAL = /(?:^|\/)\.\.?(?:\/|$)|\/\/|^\/|\/$/;
+
+/** An absolute POSIX path that `path.relative` would not normalise (no `.`, `..` or empty segment, no trailing `/`). */
+const isNormalAbsolute = (p: string) => p.charCodeAt(0) === 47 /* / */ && !NOT_NORMAL.test(p.slice(1));
 
 /** One runner detector per configuration loader: folder listings are read once per run (or editor session). */
 const detectors = new WeakMap<ConfigLoader, RunnerDetector>();
