@@ -8,6 +8,7 @@
  * file and a large file stays within what the parser's WebAssembly memory holds.
  */
 import { loadModule, parseSync, type Node } from 'libpg-query';
+import { ambient } from '../core/ambient.js';
 import { codePointToUtf16 } from '../core/source-text.js';
 import { lexSql, TERMINATOR, type Runs } from './lex.js';
 
@@ -105,9 +106,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function parseSql(input: string): ParsedSql {
   if (!loaded) throw new Error('parseSql called before initSqlParser() resolved');
-  if (!memo) return parseUncached(input);
-  let parsed = memo.get(input);
-  if (!parsed) memo.set(input, (parsed = parseUncached(input)));
+  const kept = memo.current;
+  if (!kept) return parseUncached(input);
+  let parsed = kept.get(input);
+  if (!parsed) kept.set(input, (parsed = parseUncached(input)));
   return parsed;
 }
 
@@ -117,7 +119,7 @@ export interface ParseMemo {
   set(sql: string, parsed: ParsedSql): void;
 }
 
-let memo: ParseMemo | null = null;
+const memo = ambient<ParseMemo | null>(null);
 
 /**
  * Runs `fn` with `parseSql` answering a text it has parsed before from `m` (the language
@@ -127,13 +129,7 @@ let memo: ParseMemo | null = null;
  * with each parse shared and deep-frozen, gets the same findings).
  */
 export function withParseMemo<T>(m: ParseMemo | null, fn: () => T): T {
-  const outer = memo;
-  memo = m;
-  try {
-    return fn();
-  } finally {
-    memo = outer;
-  }
+  return memo.run(m, fn);
 }
 
 function parseUncached(input: string): ParsedSql {

@@ -8,6 +8,7 @@
  * (the command line imports it).
  */
 import type { ts as Ts } from 'ts-morph';
+import { ambient } from '../../core/ambient.js';
 
 /** The last tree parsed for one document, handed to the next parse of it. */
 export class ScriptTrees {
@@ -15,20 +16,14 @@ export class ScriptTrees {
   last: { fileName: string; text: string; tree: Ts.SourceFile } | null = null;
 }
 
-let current: ScriptTrees | null = null;
+const current = ambient<ScriptTrees | null>(null);
 
 /** Runs `fn` with `trees` as the document's kept tree for the parses it makes (none: null); nests, restores the outer one. */
 export function withScriptTrees<T>(trees: ScriptTrees | null, fn: () => T): T {
-  const outer = current;
-  current = trees;
-  try {
-    return fn();
-  } finally {
-    current = outer;
-  }
+  return current.run(trees, fn);
 }
 
 /** The kept tree of the document being linted, or null (a batch run: every file parsed afresh). */
 export function scriptTrees(): ScriptTrees | null {
-  return current;
+  return current.current;
 }
