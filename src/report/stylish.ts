@@ -16,7 +16,7 @@ function makeChalk(color?: boolean): ChalkInstance {
   return new Chalk();
 }
 
-/** The marks every finding's block repeats, colored once per report rather than once per use. */
+/** The marks every finding's block repeats, coloured once per report rather than once per use. */
 interface Marks {
   c: ChalkInstance;
   bar: string;

@@ -133,7 +133,7 @@ let warmedUp = false;
  * none yet (the first block comment, E'' string, dollar quote or non-ASCII text of a run) throws that
  * code away when reached, and `lex` is compiled again later. That was five or six compiles of this
  * large function a run (the 2,105-file SQL set: about 20 ms of CPU each, on the compiler's thread);
- * with every branch seen first, two. Several passes: V8 gives a function its feedback vector only
+ * with every branch seen first, one. Several passes: V8 gives a function its feedback vector only
  * after it has run for a while. The results are dropped; each pass is a new Lexer, so nothing carries over.
  */
 function warmUp(): void {
