@@ -42,6 +42,14 @@ async function run() {
     const { startLanguageServer } = load ? load('server') : await import('../dist/src/lsp/server.js');
     await startLanguageServer({ input: process.stdin, output: process.stdout, cwd: process.cwd() });
   } else {
+    // A command-line run compiles its hottest functions with TurboFan without inlining the functions
+    // they call: each function's optimised code is then its own, small to compile, and a call site
+    // that meets a new case (a lexer branch, a rule's diagnostic shape) throws away only that code.
+    // With inlining, the large compiles of the lexer, the engine loop and the reporter were redone
+    // after such deoptimisations, on another thread (2,105 SQL files: 1.28 s of CPU to 1.19 s,
+    // wall time the same; the TypeORM and Python corpora a little less CPU too). The language
+    // server, which runs for hours on the same code, keeps the default.
+    setFlagsFromString('--no-turbo-inlining');
     // A reader that goes away (`miglint ... | head`) closes the pipe: the rest of the output has no one to
     // read it, so it is dropped, and the run still ends with its exit code (not a crash on EPIPE).
     process.stdout.on('error', (e) => {

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
 import { claim } from '../src/sql/facts.js';
@@ -18,7 +19,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
+    return flatMapped(existingTableAlters(unit), ({ statement: s, facts: f, lock, sub }) => {
       if (sub.kind !== 'add-constraint' || sub.constraint.kind !== 'exclude') return [];
       const k = sub.constraint;
       return [

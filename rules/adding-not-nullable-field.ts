@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import type { Fix } from '../src/core/diagnostic.js';
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
@@ -43,7 +44,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub, index: i }) => {
+    return flatMapped(existingTableAlters(unit), ({ statement: s, facts: f, lock, sub, index: i }) => {
       const column = sub.kind === 'set-not-null' ? sub.column : sub.kind === 'add-constraint' && sub.constraint.kind === 'not-null' && !sub.constraint.notValid ? sub.constraint.columns[0] : undefined;
       if (column === undefined || columnAddedInUnit(f, column)) return [];
       const scan = subcommandEffect(f, i, 'scan');

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
 import { claim } from '../src/sql/facts.js';
@@ -21,7 +22,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub, index: i }) => {
+    return flatMapped(existingTableAlters(unit), ({ statement: s, facts: f, lock, sub, index: i }) => {
       const help = 'Make the columns NOT NULL without a long lock first (CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL: 12+), build the index with CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction block), then ALTER TABLE ... ADD CONSTRAINT name PRIMARY KEY USING INDEX name.';
       if (sub.kind === 'add-constraint' && sub.constraint.kind === 'primary-key' && !sub.constraint.usingIndex) {
         const k = sub.constraint;

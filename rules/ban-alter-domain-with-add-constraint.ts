@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { quoteName } from '../src/sql/describe.js';
 import { claim, factsOf, type LockFact } from '../src/sql/facts.js';
@@ -30,7 +31,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       const d = domainFact(s.node);
       if (!d || !d.domain || (d.action !== 'add-constraint' && d.action !== 'set-not-null')) return [];
       const f = factsOf(s);

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { factsOf } from '../src/sql/facts.js';
 import { transactionFix } from '../src/fix/index-fixes.js';
@@ -15,7 +16,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit, context) {
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       const f = factsOf(s);
       const detach = f.alter.some((sub) => sub.kind === 'detach-partition' && sub.concurrently);
       if (!f.kind.concurrentIndex && !detach) return [];

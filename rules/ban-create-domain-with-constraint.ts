@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { quoteName } from '../src/sql/describe.js';
 import { domainFact } from '../src/sql/maintenance.js';
@@ -19,7 +20,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       const d = domainFact(s.node);
       if (!d || d.action !== 'create' || !d.domain) return [];
       const checks = d.constraints.filter((k) => k.kind === 'check');

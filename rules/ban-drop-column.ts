@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
 import { claim } from '../src/sql/facts.js';
@@ -20,7 +21,7 @@ export default defineRule({
   check(unit) {
     const undone = columnsAddedByUp(unit);
     let downOnly: boolean | undefined;
-    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
+    return flatMapped(existingTableAlters(unit), ({ statement: s, facts: f, lock, sub }) => {
       if (sub.kind !== 'drop-column' || columnAddedInUnit(f, sub.column)) return [];
       // The down direction dropping what this migration's up added is its undo, not a drop of a column in use.
       // A down-only file (diesel's down.sql, golang-migrate's and pop's .down.sql) reverses an up file miglint lints on its own, as for ban-drop-table.

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { factsOf } from '../src/sql/facts.js';
 
@@ -12,7 +13,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       if (factsOf(s).kind.tag !== 'DROP DATABASE') return [];
       return [
         {

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { quoteName } from '../src/sql/describe.js';
 import { claim } from '../src/sql/facts.js';
@@ -20,7 +21,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
+    return flatMapped(existingTableAlters(unit), ({ statement: s, facts: f, lock, sub }) => {
       if (sub.kind !== 'drop-not-null' || columnAddedInUnit(f, sub.column)) return [];
       // A column known to be nullable already (from this migration or an earlier one): DROP NOT NULL changes nothing.
       if (f.table !== null && f.columnBefore(f.table, sub.column).notNull === false) return [];

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import type { MigrationUnit } from '../src/core/unit.js';
 import { quoteName } from '../src/sql/describe.js';
@@ -29,7 +30,7 @@ export default defineRule({
   },
   check(unit) {
     let reversal: Set<string> | null = null;
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       const f = factsOf(s);
       if (f.kind.tag !== 'DROP TABLE') return [];
       // The tables it references (and, with CASCADE, those referencing it) are locked too (src/sql/reach.ts): said in the note, not reported again.

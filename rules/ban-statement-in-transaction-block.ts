@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import type { Statement } from '../src/core/unit.js';
 import { factsOf } from '../src/sql/facts.js';
@@ -31,7 +32,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit, context) {
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       const form = refusedForm(s);
       if (!form) return [];
       const where = inTransactionBlock(unit, s);

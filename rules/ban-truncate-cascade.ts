@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { quoteName } from '../src/sql/describe.js';
 import { claim, factsOf, type LockFact } from '../src/sql/facts.js';
@@ -22,7 +23,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       const f = factsOf(s);
       if (f.kind.tag !== 'TRUNCATE' || !f.cascade) return [];
       const own = f.locks.filter((l) => l.operation === 'TRUNCATE');

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import type { MigrationUnit } from '../src/core/unit.js';
 import { defineRule } from '../src/core/rule.js';
 import { quoteName } from '../src/sql/describe.js';
@@ -28,7 +29,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       const f = factsOf(s);
       const d = f.dml;
       if (!d || d.bound === 'bounded') return [];

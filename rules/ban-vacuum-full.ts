@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
 import { claim, factsOf } from '../src/sql/facts.js';
@@ -19,7 +20,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       const v = vacuumFact(s.node);
       const cluster = clusterTarget(s.node);
       if (!(v?.full || cluster !== undefined)) return [];

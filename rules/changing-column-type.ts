@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
 import { claim } from '../src/sql/facts.js';
@@ -21,7 +22,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub, index: i }) => {
+    return flatMapped(existingTableAlters(unit), ({ statement: s, facts: f, lock, sub, index: i }) => {
       if (sub.kind !== 'alter-column-type') return [];
       const rewrite = subcommandEffect(f, i, 'rewrite');
       if (!rewrite) return [];

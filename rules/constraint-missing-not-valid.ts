@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import type { Fix } from '../src/core/diagnostic.js';
 import { defineRule } from '../src/core/rule.js';
 import type { MigrationUnit, Statement } from '../src/core/unit.js';
@@ -67,7 +68,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
+    return flatMapped(existingTableAlters(unit), ({ statement: s, facts: f, lock, sub }) => {
       if (sub.kind === 'add-constraint') {
         const k = sub.constraint;
         if ((k.kind !== 'check' && k.kind !== 'foreign-key') || k.notValid) return [];

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import type { Fix } from '../src/core/diagnostic.js';
 import { defineRule } from '../src/core/rule.js';
 import type { MigrationUnit, Statement } from '../src/core/unit.js';
@@ -64,7 +65,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
+    return flatMapped(existingTableAlters(unit), ({ statement: s, facts: f, lock, sub }) => {
       const help = 'Build the index first with CREATE UNIQUE INDEX CONCURRENTLY (SHARE UPDATE EXCLUSIVE: reads and writes go on; outside a transaction block), then ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX name, which only takes a brief ACCESS EXCLUSIVE lock.';
       const note = `${lockSentence(lock)}, held while the unique index is built over every row: on a large table that is a long outage.`;
       if (sub.kind === 'add-constraint' && sub.constraint.kind === 'unique' && !sub.constraint.usingIndex) {

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import type { Span } from '../src/core/diagnostic.js';
 import { longIdentifiers, MAX_IDENTIFIER_BYTES } from '../src/sql/identifiers.js';
@@ -20,7 +21,7 @@ export default defineRule({
   },
   check(unit) {
     const seen = new Set<string>();
-    return unit.statements.flatMap((s) =>
+    return flatMapped(unit.statements, (s) =>
       longIdentifiers(s.sql).flatMap((id) => {
         // A name built from an interpolation has a length only known at run time (unanalyzable-statement says what was not read).
         if (seen.has(id.name) || (s.interpolated && /\$\{|\$\d|_{3,}/.test(id.name))) return [];

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import type { SessionFact } from '../src/core/unit.js';
 
@@ -23,7 +24,7 @@ export default defineRule({
     appliesTo: ['code'],
   },
   check(unit) {
-    return unit.sessions.flatMap((s) => {
+    return flatMapped(unit.sessions, (s) => {
       if (!s.leak) return [];
       const check = s.checkQuery ? ' The canonical case: a catalog check query run on a session that is then left open.' : '';
       return [

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import type { Diagnostic } from '../src/core/diagnostic.js';
 import { frontendById } from '../src/sources/registry.js';
 import { defineRule } from '../src/core/rule.js';
@@ -13,7 +14,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    const fromDo: Diagnostic[] = unit.statements.flatMap((s) =>
+    const fromDo: Diagnostic[] = flatMapped(unit.statements, (s) =>
       swallowedInDo(s.node, s.sql).map((h) => ({
         ruleId: 'no-swallowed-ddl-error',
         message: `This DO block's EXCEPTION handler (WHEN ${h.conditions.join(' OR ')}) swallows the failure of ${h.ddl.join(', ')} and lets the migration carry on.`,

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import type { MigrationUnit, Phase, Statement } from '../src/core/unit.js';
 import { factsOf } from '../src/sql/facts.js';
@@ -87,7 +88,7 @@ export default defineRule({
   },
   check(unit) {
     let exposed: Set<Statement> | null = null;
-    return unit.statements.flatMap((s, i): Diagnostic[] => {
+    return flatMapped(unit.statements, (s, i): Diagnostic[] => {
       // Outside up/down (a helper method): when and in which transaction it runs is not known from the file.
       if (s.phase === 'other') return [];
       // A failed named CREATE INDEX CONCURRENTLY leaves an INVALID index of its name behind, even as the last statement.

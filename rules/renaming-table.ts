@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
 import type { MigrationUnit, Statement } from '../src/core/unit.js';
@@ -43,7 +44,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return existingTableAlters(unit).flatMap(({ statement: s, facts: f, lock, sub }) => {
+    return flatMapped(existingTableAlters(unit), ({ statement: s, facts: f, lock, sub }) => {
       if (sub.kind !== 'rename-table') return [];
       if (lock.key !== null && nameTakenOver(unit, s, lock.key)) return [];
       return [

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { quoteName } from '../src/sql/describe.js';
 import { claim, factsOf } from '../src/sql/facts.js';
@@ -15,7 +16,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit, context) {
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       if (!('IndexStmt' in s.node) || s.node.IndexStmt.concurrent) return [];
       const table = relationName(s.node.IndexStmt.relation);
       // Schema-qualified and case-correct: an unqualified name resolves through the search_path in force.

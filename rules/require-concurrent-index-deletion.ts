@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import type { Phase, Statement } from '../src/core/unit.js';
 import { quoteName } from '../src/sql/describe.js';
@@ -33,7 +34,7 @@ export default defineRule({
   check(unit, context) {
     let creations: IndexCreation[] | null = null;
     let drops: Map<Phase, TableDrops> | null = null;
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       if (!('DropStmt' in s.node)) return [];
       const d = s.node.DropStmt;
       if (d.removeType !== 'OBJECT_INDEX' || d.concurrent) return [];

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { lockSentence, quoteName } from '../src/sql/describe.js';
 import { claim, factsOf } from '../src/sql/facts.js';
@@ -23,7 +24,7 @@ export default defineRule({
   check(unit, context) {
     // Parents the migration gives a default partition, by key: CONCURRENTLY is refused there.
     const withDefault = new Set<RelationKey>();
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       const f = factsOf(s);
       const parent = defaultPartitionParent(s.node);
       if (parent) withDefault.add(resolvedKey(parent, s.context));

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { quoteName } from '../src/sql/describe.js';
 import { claim, factsOf } from '../src/sql/facts.js';
@@ -22,7 +23,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit, context) {
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       const r = reindexFact(s.node, s.sql);
       if (!r || r.concurrently) return [];
       const f = factsOf(s);

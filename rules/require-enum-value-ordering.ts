@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { quoteName } from '../src/sql/describe.js';
 import { enumChange } from '../src/sql/enums.js';
@@ -18,7 +19,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       const e = enumChange(s.node);
       if (!e || e.rename || e.placed) return [];
       return [

@@ -1,3 +1,4 @@
+import { flatMapped } from '../src/core/collect.js';
 import { defineRule } from '../src/core/rule.js';
 import { quoteName } from '../src/sql/describe.js';
 import { factsOf } from '../src/sql/facts.js';
@@ -19,7 +20,7 @@ export default defineRule({
     appliesTo: ['sql', 'code'],
   },
   check(unit) {
-    return unit.statements.flatMap((s) => {
+    return flatMapped(unit.statements, (s) => {
       const f = factsOf(s);
       const names = new Set<string>();
       for (const n of f.kind.creates) if (n.schema === null && !n.temp) names.add(sqlName(n));

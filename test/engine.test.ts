@@ -51,6 +51,15 @@ describe('suppressions', () => {
     const findings = lint('m.sql', `-- miglint-ignore unanalyzable-file\nSELECT 1;`, {});
     assert.deepEqual(findings.map((f) => f.message), ['Unused miglint-ignore for unanalyzable-file: nothing here is reported.']);
   });
+  test('every suppression that covers a finding is used, not only the first', () => {
+    const text = `/* miglint-ignore-file */\n-- miglint-ignore require-concurrent-index-creation\n${INDEX}`;
+    assert.deepEqual(lint('m.sql', text), []);
+  });
+  test('a syntax error is never suppressed', () => {
+    const findings = lint('m.sql', `/* miglint-ignore-file */\n-- miglint-ignore syntax-error\nSELEC 1;`);
+    // Kept, and the comments that would have covered it are unused.
+    assert.deepEqual(findings.map((f) => f.ruleId), ['unused-suppression', 'unused-suppression', 'syntax-error']);
+  });
   test('a suppression for another rule does not hide this one', () => {
     const findings = lint('m.sql', `-- miglint-ignore require-lock-timeout\n${INDEX}`, only);
     assert.deepEqual(findings.map((f) => f.ruleId), ['require-concurrent-index-creation']);

@@ -132,6 +132,13 @@ describe('statement boundaries and comments in one pass', () => {
     assert.deepEqual(r.statements.map((s) => s.text.split(' ')[2]), ['a', 'c', 'e']);
     assert.deepEqual(r.errors.map((e) => sql.slice(e.offset, e.offset + 4)), ['INDX', 'int;']);
   });
+  test('a string or quoted name closed by the last character of the text ends there, one run with what it is part of', () => {
+    for (const sql of ["SELECT 'a'", 'SELECT "a"', "SELECT E'a\\''", "SELECT x'01'", "SELECT 'it''s'"]) {
+      const lexed = lexSql(sql);
+      const last = lexed.runs.count - 1;
+      assert.deepEqual([lexed.runs.start[last], lexed.runs.end[last], lexed.comments.length], [7, sql.length, 0], sql);
+    }
+  });
   test('a terminator is only a semicolon at depth 0', () => {
     const lexed = lexSql('SELECT (1; 2); SELECT 3;');
     const kinds: number[] = [];

@@ -7,6 +7,7 @@
  * where the statement's SQL maps to the file, and otherwise (a builder call, an
  * interpolated template) a display-only fix naming the equivalent.
  */
+import { flatMapped } from '../../src/core/collect.js';
 import type { Diagnostic, Fix } from '../../src/core/diagnostic.js';
 import type { MigrationUnit, Statement } from '../../src/core/unit.js';
 import { columnTypeSpan, definedColumns, type DefinedColumn } from '../../src/sql/column-defs.js';
@@ -65,13 +66,13 @@ function columnsOf(node: Statement['node']): readonly DefinedColumn[] {
 const unitColumns = new WeakMap<MigrationUnit, readonly { s: Statement; d: DefinedColumn }[]>();
 function columnsOfUnit(unit: MigrationUnit): readonly { s: Statement; d: DefinedColumn }[] {
   let out = unitColumns.get(unit);
-  if (!out) unitColumns.set(unit, (out = unit.statements.flatMap((s) => columnsOf(s.node).map((d) => ({ s, d })))));
+  if (!out) unitColumns.set(unit, (out = flatMapped(unit.statements, (s) => columnsOf(s.node).map((d) => ({ s, d })))));
   return out;
 }
 
 /** The findings of a type-preference rule on a unit. */
 export function checkTypePreference(unit: MigrationUnit, p: TypePreference): Diagnostic[] {
-  return columnsOfUnit(unit).flatMap(({ s, d }) => {
+  return flatMapped(columnsOfUnit(unit), ({ s, d }) => {
     if (!p.matches(d, s)) return [];
     const table = d.table ? quoteName(sqlName(d.table)) : 'the table';
     return [{ ruleId: p.ruleId, message: p.message(d, table), note: p.note(d), help: p.help(d), span: s.span, fix: fixFor(p, d, s, unit) }];

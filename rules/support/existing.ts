@@ -1,4 +1,5 @@
 /** Shared by the column rules: the altered table's lock, when the table existed before the migration. */
+import { flatMapped } from '../../src/core/collect.js';
 import type { MigrationUnit, Statement } from '../../src/core/unit.js';
 import { factsOf, type AlterSubcommand, type Effect, type LockFact, type StatementFacts } from '../../src/sql/facts.js';
 
@@ -37,7 +38,7 @@ export function existingTableAlters(unit: MigrationUnit): readonly ExistingAlter
   const first = unit.statements[0]?.facts;
   const kept = walked.get(unit);
   if (kept && kept.first === first) return kept.alters;
-  const alters = unit.statements.flatMap((statement) => {
+  const alters = flatMapped(unit.statements, (statement) => {
     const facts = factsOf(statement);
     const lock = existingTableLock(facts);
     return lock ? facts.alter.map((sub, index) => ({ statement, facts, lock, sub, index })) : [];

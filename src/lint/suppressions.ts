@@ -117,14 +117,25 @@ function covers(s: Suppression, d: Diagnostic): boolean {
   return inScope || contains;
 }
 
-/** Drops suppressed diagnostics, marking the suppressions that were used. */
+/**
+ * Drops suppressed diagnostics, marking every suppression that covers one as used; a new array
+ * (a copy when the file has no suppressions, as most have none).
+ */
 export function applySuppressions(diagnostics: Diagnostic[], suppressions: Suppression[]): Diagnostic[] {
-  return diagnostics.filter((d) => {
-    if (d.ruleId === 'syntax-error') return true;
-    const hit = suppressions.filter((s) => covers(s, d));
-    for (const s of hit) s.used = true;
-    return hit.length === 0;
-  });
+  if (suppressions.length === 0) return diagnostics.slice();
+  const kept: Diagnostic[] = [];
+  for (const d of diagnostics) {
+    let hit = false;
+    if (d.ruleId !== 'syntax-error') {
+      for (const s of suppressions) {
+        if (!covers(s, d)) continue;
+        s.used = true;
+        hit = true;
+      }
+    }
+    if (!hit) kept.push(d);
+  }
+  return kept;
 }
 
 /** Diagnostics for suppressions that suppressed nothing, or name rules that do not exist. */

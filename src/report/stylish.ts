@@ -16,17 +16,30 @@ function makeChalk(color?: boolean): ChalkInstance {
   return new Chalk();
 }
 
-function frame(c: ChalkInstance, source: SourceText, f: Finding, gutter: number): string[] {
-  const lines: string[] = [];
-  const text = source.lineText(f.line).replace(/\t/g, ' ');
-  const pad = ' '.repeat(gutter);
+/** The marks every finding's block repeats, coloured once per report rather than once per use. */
+interface Marks {
+  c: ChalkInstance;
+  bar: string;
+  arrow: string;
+  related: string;
+  equals: string;
+  note: string;
+  help: string;
+}
+
+function marks(c: ChalkInstance): Marks {
+  return { c, bar: c.dim('│'), arrow: c.blue('-->'), related: c.blue(':::'), equals: c.blue('='), note: c.bold('note'), help: c.bold('help') };
+}
+
+/** The code frame of a finding: a blank gutter line, the source line, the span underlined; each line ends with a newline. */
+function frame(m: Marks, source: SourceText, f: Finding, pad: string, gutter: number): string {
+  const c = m.c;
+  const raw = source.lineText(f.line);
+  const text = raw.includes('\t') ? raw.replace(/\t/g, ' ') : raw;
   const endCol = f.endLine === f.line ? Math.max(f.endColumn, f.column + 1) : text.length + 1;
   const width = Math.max(1, Math.min(endCol, text.length + 1) - f.column);
-  lines.push(`${pad} ${c.dim('│')}`);
-  lines.push(`${c.dim(String(f.line).padStart(gutter))} ${c.dim('│')} ${text}`);
   const more = f.endLine > f.line ? c.dim(` … to line ${f.endLine}`) : '';
-  lines.push(`${pad} ${c.dim('│')} ${' '.repeat(f.column - 1)}${c.red('^'.repeat(width))}${more}`);
-  return lines;
+  return `${pad} ${m.bar}\n${c.dim(String(f.line).padStart(gutter))} ${m.bar} ${text}\n${pad} ${m.bar} ${' '.repeat(f.column - 1)}${c.red('^'.repeat(width))}${more}\n`;
 }
 
 /**
@@ -37,6 +50,7 @@ function frame(c: ChalkInstance, source: SourceText, f: Finding, gutter: number)
  */
 export const stylishStream: StreamReporter = (context) => {
   const c = makeChalk(context.color);
+  const m = marks(c);
   let files = 0;
   let errors = 0;
   let warnings = 0;
@@ -46,9 +60,6 @@ export const stylishStream: StreamReporter = (context) => {
     file(file) {
       files++;
       let out = '';
-      const line = (text: string) => {
-        out += `${text}\n`;
-      };
       for (const f of file.findings) {
         if (f.severity === 'error') errors++;
         else warnings++;
@@ -56,19 +67,19 @@ export const stylishStream: StreamReporter = (context) => {
         if (hasEdits && f.fix!.applicability === 'safe') safe++;
         if (hasEdits && f.fix!.applicability === 'unsafe') unsafe++;
         const sev = f.severity === 'error' ? c.red.bold(`error[${f.ruleId}]`) : c.yellow.bold(`warning[${f.ruleId}]`);
-        line(`${sev}${c.bold(`: ${f.message}`)}`);
+        out += `${sev}${c.bold(`: ${f.message}`)}\n`;
         const gutter = String(f.line).length + 1;
         const pad = ' '.repeat(gutter);
-        line(`${pad}${c.blue('-->')} ${file.displayPath}:${f.line}:${f.column}`);
-        for (const l of frame(c, file.source, f, gutter)) line(l);
+        out += `${pad}${m.arrow} ${file.displayPath}:${f.line}:${f.column}\n`;
+        out += frame(m, file.source, f, pad, gutter);
         for (const r of f.related ?? []) {
           const at = file.source.positionAt(r.span.start);
-          line(`${pad}${c.blue(':::')} ${file.displayPath}:${at.line}:${at.column}: ${r.message}`);
+          out += `${pad}${m.related} ${file.displayPath}:${at.line}:${at.column}: ${r.message}\n`;
         }
-        if (f.note) line(`${pad} ${c.blue('=')} ${c.bold('note')}: ${f.note}`);
-        if (f.help) line(`${pad} ${c.blue('=')} ${c.bold('help')}: ${f.help}`);
-        if (f.fix) line(`${pad} ${c.blue('=')} ${c.bold(`fix (${f.fix.applicability})`)}: ${f.fix.title}`);
-        line('');
+        if (f.note) out += `${pad} ${m.equals} ${m.note}: ${f.note}\n`;
+        if (f.help) out += `${pad} ${m.equals} ${m.help}: ${f.help}\n`;
+        if (f.fix) out += `${pad} ${m.equals} ${c.bold(`fix (${f.fix.applicability})`)}: ${f.fix.title}\n`;
+        out += '\n';
       }
       return out;
     },

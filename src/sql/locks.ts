@@ -318,7 +318,10 @@ export function locksOf(node: Node, pgVersion: number): LockRequirement[] {
   return dedupe(out);
 }
 
+/** One requirement per relation, the strongest (the first of equal ones); the same array when there is nothing to merge. */
 function dedupe(locks: LockRequirement[]): LockRequirement[] {
+  // Most statements lock one relation or none.
+  if (locks.length < 2) return locks;
   const by = new Map<string, LockRequirement>();
   for (const l of locks) {
     const prev = by.get(l.relation);
