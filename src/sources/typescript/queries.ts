@@ -65,9 +65,10 @@ export function callQuery(node: CallExpression, env: Env, o: { executor: Executo
   if (!ts.isPropertyAccessExpression(callee)) return null;
   const file = node.getSourceFile().compilerNode;
   const method = callee.name.getText(file);
-  let arg = node.getArguments()[o.arg ?? 0];
-  if (!arg) return null;
-  arg = unwrap(arg);
+  // Only the argument read gets a wrapper (`getArguments()` would make one for each).
+  const first = node.compilerNode.arguments[o.arg ?? 0];
+  if (!first) return null;
+  let arg: Node | undefined = unwrap(env.nodes.node(first));
   if (Node.isObjectLiteralExpression(arg)) {
     // pg: client.query({ text: 'SELECT ...', values })
     const text = arg.getProperty('text');
