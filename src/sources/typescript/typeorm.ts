@@ -344,9 +344,14 @@ function migrationClass(env: Env): ClassDeclaration | ClassExpression | null {
   return null;
 }
 
+/** `cls`'s `transaction` property: names match as source text, so a file without the word has none (cheaper than listing members). */
+function transactionPropertyOf(cls: ClassDeclaration | ClassExpression, env: Env) {
+  return env.text.includes('transaction') ? cls.getProperty('transaction') : undefined;
+}
+
 function transactionProperty(env: Env) {
-  // A file that never spells the word declares no such property (listing the class's members costs more than looking).
-  return env.text.includes('transaction') ? migrationClass(env)?.getProperty('transaction') : undefined;
+  const cls = migrationClass(env);
+  return cls ? transactionPropertyOf(cls, env) : undefined;
 }
 
 /**
@@ -402,7 +407,7 @@ export const typeorm: FrameworkSupport = {
   disableTransaction(env): Edit[] | null {
     const cls = migrationClass(env);
     if (!cls) return null;
-    const init = cls.getProperty('transaction')?.getInitializer();
+    const init = transactionPropertyOf(cls, env)?.getInitializer();
     if (init && switchValue(init, env.consts) === false) return [];
     if (init) return [{ start: init.getStart(), end: init.getEnd(), text: 'false' }];
     const member = `${env.language === 'ts' ? 'public ' : ''}transaction = false${usesSemicolons(env) ? ';' : ''}`;
