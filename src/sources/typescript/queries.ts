@@ -11,7 +11,7 @@ import type { CallExpression, TaggedTemplateExpression } from 'ts-morph';
 import { Node, ts } from './morph.js';
 import type { Executor } from '../../core/unit.js';
 import { applyBindings } from './bindings.js';
-import { sqlSourceOf, unwrap, type SqlSource } from './literals.js';
+import { literalSourceOf, sqlSourceOf, unwrap, type SqlSource } from './literals.js';
 import type { Env } from './types.js';
 
 export interface RawQuery {
@@ -65,20 +65,25 @@ export function callQuery(node: CallExpression, env: Env, o: { executor: Executo
   if (!ts.isPropertyAccessExpression(callee)) return null;
   const file = node.getSourceFile().compilerNode;
   const method = callee.name.getText(file);
-  // Only the argument read gets a wrapper (`getArguments()` would make one for each).
+  // Only an argument that is not a plain literal gets a wrapper (`getArguments()` would make one for each).
   const first = node.compilerNode.arguments[o.arg ?? 0];
   if (!first) return null;
-  let arg: Node | undefined = unwrap(env.nodes.node(first));
+  const found = literalSourceOf(first, file) ?? objectOrExpressionSource(env.nodes.node(first), env);
+  if (!found) return null;
+  const sql = o.bindings ? applyBindings(found, node, method, env) : found;
+  return { sql, executor: o.executor, receiver: callee.expression.getText(file), method };
+}
+
+/** The SQL of a query argument that is no plain literal: an expression, or a pg config object's `text`. */
+function objectOrExpressionSource(expr: Node, env: Env): SqlSource | null {
+  let arg: Node | undefined = unwrap(expr);
   if (Node.isObjectLiteralExpression(arg)) {
     // pg: client.query({ text: 'SELECT ...', values })
     const text = arg.getProperty('text');
     arg = text && Node.isPropertyAssignment(text) ? text.getInitializer() : undefined;
     if (!arg) return null;
   }
-  const found = sqlSourceOf(arg, env.consts);
-  if (!found) return null;
-  const sql = o.bindings ? applyBindings(found, node, method, env) : found;
-  return { sql, executor: o.executor, receiver: callee.expression.getText(file), method };
+  return sqlSourceOf(arg, env.consts);
 }
 
 /** The SQL of a tagged template query (`` sql`...` ``), or null when the template cannot be read. */
