@@ -147,7 +147,8 @@ export function importsOf(sf: SourceFile, nodes: NodeIndex): string[] {
   for (const n of nodes.rawOfKind(SyntaxKind.CallExpression) as Ts.CallExpression[]) {
     const callee = n.expression;
     const arg = n.arguments[0];
-    if ((callee.kind === ts.SyntaxKind.ImportKeyword || callee.getText(file) === 'require') && arg && ts.isStringLiteral(arg)) out.push(arg.text);
+    // Only an identifier's text can be `require` (the text of every other callee is not read).
+    if ((callee.kind === ts.SyntaxKind.ImportKeyword || (callee.kind === ts.SyntaxKind.Identifier && callee.getText(file) === 'require')) && arg && ts.isStringLiteral(arg)) out.push(arg.text);
   }
   // `@param {import('knex').Knex} knex` in JSDoc names the framework of a JavaScript migration.
   for (const m of sf.getFullText().matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)) out.push(m[1]!);
