@@ -129,11 +129,19 @@ export class NodeIndex {
    * wrapper: only the nodes kept get one), in document order.
    */
   ofKindsWhere(kinds: SyntaxKind[], keep: (n: Ts.Node) => boolean): Node[] {
+    return this.indexesWhere(kinds, keep).map((i) => this.wrap(i));
+  }
+
+  /** The compiler's nodes of any of these kinds that pass `keep`, in document order (no wrappers made). */
+  rawOfKindsWhere(kinds: SyntaxKind[], keep: (n: Ts.Node) => boolean): Ts.Node[] {
+    return this.indexesWhere(kinds, keep).map((i) => this.raw[i]!);
+  }
+
+  private indexesWhere(kinds: SyntaxKind[], keep: (n: Ts.Node) => boolean): number[] {
     return kinds
       .flatMap((k) => this.byKind.get(k) ?? [])
       .filter((i) => keep(this.raw[i]!))
-      .sort((a, b) => a - b)
-      .map((i) => this.wrap(i));
+      .sort((a, b) => a - b);
   }
 
   /** Descendants of `node` of one kind. */

@@ -7,12 +7,12 @@
  * `queryInterface.sequelize.query`, `client.query`, `pool.query`, `db.query`,
  * `sql.unsafe(...)`, and the `` sql`...` `` tag (Kysely's `.execute(db)`, postgres.js).
  */
-import type { CallExpression, TaggedTemplateExpression } from 'ts-morph';
+import type { CallExpression, TaggedTemplateExpression, ts as Ts } from 'ts-morph';
 import { Node, ts } from './morph.js';
 import type { Executor } from '../../core/unit.js';
 import { applyBindings } from './bindings.js';
 import { literalSourceOf, sqlSourceOf, unwrap, type SqlSource } from './literals.js';
-import type { Env } from './types.js';
+import type { Env, FrameworkSupport } from './types.js';
 
 export interface RawQuery {
   sql: SqlSource;
@@ -53,6 +53,26 @@ export function rawQueryOf(node: Node, env: Env): RawQuery | null {
   const name = Node.isPropertyAccessExpression(tag) ? tag.getName() : tag.getText();
   if (name !== 'sql' || isFragment(node)) return null;
   return templateQuery(node, env, 'raw', 'sql');
+}
+
+/**
+ * The query of a method call that the generic recognition reads as it stands, read on the
+ * compiler's nodes (no wrapper for the call or its parents): `receiver.query('...')`, a method of
+ * QUERY_METHODS that builds no fragment, with one argument, a plain literal (`literalSourceOf`),
+ * in a unit where the framework's builder (`builderMayClaim`) and no module's `rawQuery` can
+ * claim it. The RawQuery `rawQueryOf` gives for such a call; null for any other (ask `rawQueryOf`).
+ */
+export function plainRawQuery(call: Ts.CallExpression, env: Env, support: FrameworkSupport): RawQuery | null {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) || call.arguments.length !== 1) return null;
+  const file = env.nodes.file;
+  const method = callee.name.getText(file);
+  if (!QUERY_METHODS.has(method) || FRAGMENT_METHODS.has(method)) return null;
+  if (support.builder && support.builderMayClaim?.(method, env) !== false) return null;
+  if (env.frameworks.some((f) => f.rawQuery && !(f.rawQueryOnlyInOwnUnits && f.framework !== env.framework))) return null;
+  const sql = literalSourceOf(call.arguments[0]!, file);
+  // callQuery's reading: no bindings without a second argument.
+  return sql && { sql, executor: 'raw', receiver: callee.expression.getText(file), method };
 }
 
 /**

@@ -158,9 +158,9 @@ export function importsOf(sf: SourceFile, nodes: NodeIndex): string[] {
 const FUNCTION_KINDS = new Set<number>([ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.MethodDeclaration]);
 
 /** Which phase a node belongs to: the innermost `up`/`down` function around it (found on the compiler's parent links). */
-export function phaseOf(node: Node, phases: PhaseFunction[]): Phase {
+export function phaseOf(node: Node | Ts.Node, phases: PhaseFunction[]): Phase {
   if (phases.length === 0) return 'other';
-  for (let n: Ts.Node | undefined = node.compilerNode; n; n = n.parent) {
+  for (let n: Ts.Node | undefined = node instanceof Node ? node.compilerNode : node; n; n = n.parent) {
     if (!FUNCTION_KINDS.has(n.kind)) continue;
     const p = phases.find((ph) => ph.fn.compilerNode === n);
     if (p) return p.phase;

@@ -29,7 +29,7 @@ import {
 import { switchText, switchValue } from './switches.js';
 import { unwrap } from './literals.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
-import { typeormDml } from './dml-typeorm.js';
+import { typeormDml, typeormDmlMayClaim } from './dml-typeorm.js';
 
 /**
  * Names as TypeORM's DefaultNamingStrategy derives them: a prefix and a SHA-1 of
@@ -384,6 +384,8 @@ export const typeorm: FrameworkSupport = {
     'query-runner': (n) => ({ rollback: `await ${n}.rollbackTransaction()`, guardedRollback: `if (${n}.isTransactionActive) await ${n}.rollbackTransaction()`, commit: `await ${n}.commitTransaction()`, release: `await ${n}.release()` }),
   },
   builder: translate,
+  // What translate's three parts can claim: typeormDml's, translateCall's MODELLED, untranslatedBuilder's SQL-sending methods.
+  builderMayClaim: (method, env) => typeormDmlMayClaim(method, env) || MODELLED.has(method) || UNMODELLED.has(method),
   sessionOpening: (e) => (Node.isCallExpression(e) && methodCall(e)?.method === 'createQueryRunner' ? { kind: 'query-runner', opensTransaction: false } : null),
   // The check runs on the migration's own query runner.
   moveCheck(u, check, env) {
