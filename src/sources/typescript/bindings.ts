@@ -35,6 +35,8 @@ type Lookup = (key: number | string) => { node: Node | null; text: string } | nu
 /** The bindings of a `raw(sql, bindings)` / `query(sql, { replacements, bind })` call, or null when it passes none. */
 export function bindingsOf(call: Node, method: string, env: Env): { style: Style; positional: Lookup | null; named: Lookup | null; bind: Lookup | null } | null {
   if (!Node.isCallExpression(call)) return null;
+  // No second argument (and no bound `this` to skip), no bindings: no wrappers for the arguments of every one-argument query.
+  if (method !== 'bind' && call.compilerNode.arguments.length < 2) return null;
   let args = call.getArguments();
   // The callee is read only for `bind` (no wrappers for it otherwise).
   const bound = method === 'bind' ? (() => {

@@ -29,10 +29,12 @@ function opaqueRanges(sf: TS.SourceFile, nodes: NodeIndex): Array<[number, numbe
 /** The comments of the file, in file order, each with its text and span (UTF-16 offsets). */
 export function scriptComments(sf: SourceFile, nodes: NodeIndex): Comment[] {
   const text = sf.getFullText();
-  const skip = opaqueRanges(sf.compilerNode, nodes);
   const out: Comment[] = [];
-  let k = 0;
   let i = text.startsWith('#!') ? text.indexOf('\n') + 1 || text.length : 0;
+  // Every comment starts with a `/`: a file with none past its `#!` line has no comments, and its literals need not be located.
+  if (text.indexOf('/', i) < 0) return out;
+  const skip = opaqueRanges(sf.compilerNode, nodes);
+  let k = 0;
   while (i < text.length) {
     while (k < skip.length && skip[k]![1] <= i) k++;
     const range = skip[k];

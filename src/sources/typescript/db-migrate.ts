@@ -219,6 +219,7 @@ export const dbMigrate: FrameworkSupport = {
   },
   builder: translate,
   rawQuery,
+  rawQueryOnlyInOwnUnits: true,
   runsSql: (call, _receiver, method, env) => env.framework === 'db-migrate' && QUERIES.has(method) && dbCall(call, env) !== null,
   wrapped() {
     return {

@@ -360,6 +360,11 @@ function buildsQueries(env: Env): boolean {
   return found;
 }
 
+/** False only where `typeormDml` returns null for every call `receiver.<method>(...)` of the unit. */
+export function typeormDmlMayClaim(method: string, env: Env): boolean {
+  return MANAGER_METHODS.has(method) || method in UNMODELLED || buildsQueries(env);
+}
+
 /**
  * The statement a TypeORM data-change call on the migration's query runner sends (module
  * comment), or null when `call` is not one. Reads (`find`, `count`, a select builder) are not.

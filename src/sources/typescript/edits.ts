@@ -71,8 +71,6 @@ export function planInsertion(fn: FunctionLike, text: string, skip: (statement: 
   const body = fn.getBody();
   if (!body) return null;
   const asyncAt = asyncOffset(fn);
-  const fnIndent = lineIndent(text, fn.getStart());
-  const unit = indentUnit(text);
   if (Node.isBlock(body)) {
     const statements = body.getStatements();
     let i = 0;
@@ -95,9 +93,11 @@ export function planInsertion(fn: FunctionLike, text: string, skip: (statement: 
     const open = body.getStart();
     const close = body.getEnd() - 1;
     const closeOnSameLine = !text.slice(open + 1, close).includes('\n');
-    return { kind: 'empty', offset: open + 1, indent: lineIndent(text, close) + unit, closeIndent: lineIndent(text, close), closeOnSameLine, asyncAt };
+    // The file's indentation unit (a scan of the whole text) only where the plan indents a new line.
+    return { kind: 'empty', offset: open + 1, indent: lineIndent(text, close) + indentUnit(text), closeIndent: lineIndent(text, close), closeOnSameLine, asyncAt };
   }
-  return { kind: 'expression', start: body.getStart(), end: body.getEnd(), expr: body.getText(), indent: fnIndent + unit, closeIndent: fnIndent, asyncAt };
+  const fnIndent = lineIndent(text, fn.getStart());
+  return { kind: 'expression', start: body.getStart(), end: body.getEnd(), expr: body.getText(), indent: fnIndent + indentUnit(text), closeIndent: fnIndent, asyncAt };
 }
 
 /**

@@ -30,7 +30,7 @@ import { Node, SyntaxKind } from './morph.js';
 import { Placeholders } from './placeholders.js';
 import { loopSources } from './loops.js';
 import { isJsx, openSourceFile, ParserStackError, type OpenSourceFile } from './project.js';
-import { rawQueryOf } from './queries.js';
+import { plainRawQuery, rawQueryOf, type RawQuery } from './queries.js';
 import { bindingKey } from './scopes.js';
 import { findOpenings, findSessions, type Opening } from './sessions.js';
 import { detectFramework, findPhases, importsOf, phaseOf } from './shape.js';
@@ -137,19 +137,20 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
   const collector = new Collector(env.placeholders);
   const anchors = new Map<Statement, () => Anchor | null>();
   /** For each statement: the name its call runs through, and the call (what the name is bound to there, `client@120`, is asked only of a session's statements). */
-  const connections = new Map<Statement, { root: string | null; at: Node | null }>();
+  const connections = new Map<Statement, { root: string | null; at: Ts.Node | null }>();
   /** For each statement in a transaction the code opens: that transaction's identity. */
   const txKeys = new Map<Statement, string>();
   let sawQuery = false;
   const transactions = new CodeTransactions(env);
   /** The call each call's first statement comes from (not a loop's: a statement inserted before the call would run on every pass). */
-  const calls = new Map<Statement, Node>();
+  const calls = new Map<Statement, Ts.Node>();
   const tagged = new Map<Statement, string>();
-  const mark = (n: Node, added: Statement[], looped = false) => {
-    if (!looped && added[0]) calls.set(added[0], n);
-    const tx = transactions.of(n);
-    const root = connectionOf(n, env);
-    const binding = { root, at: root === null ? null : n };
+  /** Records a call's statements: `c` the call, `node` its wrapper (made only where a question needs it). */
+  const mark = (c: Ts.Node, node: () => Node, added: Statement[], looped = false) => {
+    if (!looped && added[0]) calls.set(added[0], c);
+    const tx = transactions.idle ? undefined : transactions.of(node());
+    const root = connectionOf(c, node, env);
+    const binding = { root, at: root === null ? null : c };
     for (const s of added) {
       connections.set(s, binding);
       if (!tx) continue;
@@ -162,34 +163,46 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
   // method call (`receiver.method(...)`, the callee a property access) or a tagged template: other
   // calls (`foo(...)`, `x[k](...)`) get no wrapper.
   const candidate = (c: Ts.Node) => c.kind === SyntaxKind.TaggedTemplateExpression || (c as Ts.CallExpression).expression.kind === SyntaxKind.PropertyAccessExpression;
-  for (const n of nodes.ofKindsWhere([SyntaxKind.CallExpression, SyntaxKind.TaggedTemplateExpression], candidate)) {
+  /** Adds the statements of a raw query call `c` (`node` its wrapper, made only where a question needs it). */
+  const addQuery = (c: Ts.Node, node: () => Node, q: RawQuery) => {
+    sawQuery = true;
+    const added = collector.addSql(q.sql, { start: c.getStart(nodes.file), end: c.end }, q.executor, phaseOf(c, phases));
+    if (q.oneStatementOnly && added.length > 1) collector.syntaxErrors.push({ message: q.oneStatementOnly, offset: added[1]!.span.start });
+    mark(c, node, added);
+    // Where a statement would go before this call's, worked out if a fix asks (once for the call's statements).
+    if (q.executor === 'raw' && q.receiver) {
+      // The closure keeps the call and two names, not the query's SQL pieces.
+      let anchor: Anchor | null | undefined;
+      const { receiver, method } = q;
+      const anchorAt = () => (anchor === undefined ? (anchor = anchorOf(node(), receiver, method)) : anchor);
+      for (const s of added) anchors.set(s, anchorAt);
+    }
+    // A tag that is a name (postgres.js's sql`...`): a new statement can be another template of the same tag.
+    const tag = q.executor === 'raw' && c.kind === SyntaxKind.TaggedTemplateExpression ? identifierTag(node()) : null;
+    if (tag) for (const s of added) tagged.set(s, tag);
+  };
+  for (const c of nodes.rawOfKindsWhere([SyntaxKind.CallExpression, SyntaxKind.TaggedTemplateExpression], candidate)) {
+    let wrapper: Node | undefined;
+    const node = () => (wrapper ??= nodes.node(c));
+    // A plain `receiver.query('...')` (most calls of a TypeORM file) is read with no wrapper for the call and its parents.
+    const plain = c.kind === SyntaxKind.CallExpression ? plainRawQuery(c as Ts.CallExpression, env, support) : null;
+    if (plain) {
+      addQuery(c, node, plain);
+      continue;
+    }
+    const n = node();
     if (!Node.isCallExpression(n) && !Node.isTaggedTemplateExpression(n)) continue;
     if (support.builder && Node.isCallExpression(n)) {
       const built = support.builder(n, env);
       if (built) {
         const added = collector.addBuilt(built, phaseOf(n, phases));
-        mark(n, added);
+        mark(c, node, added);
         continue;
       }
     }
     const q = rawQueryOf(n, env);
     if (q) {
-      sawQuery = true;
-      const added = collector.addSql(q.sql, { start: n.getStart(), end: n.getEnd() }, q.executor, phaseOf(n, phases));
-      if (q.oneStatementOnly && added.length > 1) collector.syntaxErrors.push({ message: q.oneStatementOnly, offset: added[1]!.span.start });
-      mark(n, added);
-      // Where a statement would go before this call's, worked out if a fix asks (once for the call's statements).
-      if (q.executor === 'raw' && q.receiver) {
-        // The closure keeps the call and two names, not the query's SQL pieces.
-        let anchor: Anchor | null | undefined;
-        const call = n;
-        const { receiver, method } = q;
-        const anchorAt = () => (anchor === undefined ? (anchor = anchorOf(call, receiver, method)) : anchor);
-        for (const s of added) anchors.set(s, anchorAt);
-      }
-      // A tag that is a name (postgres.js's sql`...`): a new statement can be another template of the same tag.
-      const tag = q.executor === 'raw' && Node.isTaggedTemplateExpression(n) && Node.isIdentifier(n.getTag()) ? n.getTag().getText() : null;
-      if (tag) for (const s of added) tagged.set(s, tag);
+      addQuery(c, node, q);
       continue;
     }
     const unknown = unknownSqlOf(n, env);
@@ -197,7 +210,7 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
     const looped = unknown && !unknown.file && Node.isCallExpression(n) && env.framework !== 'migrun' && !support.templatesAreFragments ? loopSources(n, env) : null;
     if (looped) {
       sawQuery = true;
-      for (const src of looped) mark(n, collector.addSql(src, { start: n.getStart(), end: n.getEnd() }, 'raw', phaseOf(n, phases)), true);
+      for (const src of looped) mark(c, node, collector.addSql(src, { start: n.getStart(), end: n.getEnd() }, 'raw', phaseOf(n, phases)), true);
       continue;
     }
     if (unknown) {
@@ -242,14 +255,17 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
     pins.set(s, pin);
     // Identity from the code, never a label: the binding's declaration, the transaction's callback or opening.
     const tx = txKeys.get(s);
-    s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.root === null || !binding.at ? '' : bindingKey(binding.root, binding.at)}` : tx ? `transaction:${tx}` : null;
+    s.connection = pin === 'phase' ? `phase:${s.phase}` : pin === 'anchor' ? `session:${binding.root === null || !binding.at ? '' : bindingKey(binding.root, env.nodes.node(binding.at))}` : tx ? `transaction:${tx}` : null;
   }
   unit.edits = frontendEdits(env, frameworkSupport(env.framework), collector, { anchors, pins, calls, tagged }, open.alive);
 }
 
 
-/** The identifier a query or builder call runs through (`queryRunner`, `client`, `trx`; `db` of `sql\`...\`.execute(db)`), or null. */
-function connectionOf(n: Node, env: Env): string | null {
+/** The identifier the query or builder call `c` runs through (`queryRunner`, `client`, `trx`; `db` of `sql\`...\`.execute(db)`), or null; `node` gives its wrapper. */
+function connectionOf(c: Ts.Node, node: () => Node, env: Env): string | null {
+  // A call that is no tagged template and not the receiver of a method: its callee chain says (no wrapper needed).
+  if (c.kind !== SyntaxKind.TaggedTemplateExpression && c.parent?.kind !== SyntaxKind.PropertyAccessExpression) return calleeRoot(c, env);
+  const n = node();
   // postgres.js: the tag is the handle, `` sql`...` `` runs on `sql` (a pool, a `sql.begin` callback's transaction, a runner's).
   if (env.framework === 'postgres-js' && Node.isTaggedTemplateExpression(n) && Node.isIdentifier(n.getTag())) return n.getTag().getText();
   // kysely: sql`...`.execute(db) and sql.raw('...').execute(db) run on the handle passed to execute.
@@ -260,8 +276,12 @@ function connectionOf(n: Node, env: Env): string | null {
     const arg = call && Node.isCallExpression(call) ? call.getArguments()[0] : undefined;
     return arg && Node.isIdentifier(arg) ? arg.getText() : null;
   }
-  // Down the callee chain on the compiler's nodes (no wrappers for the callee of every call).
-  let raw: Ts.Node = n.compilerNode;
+  return calleeRoot(c, env);
+}
+
+/** The identifier (or `this`) at the root of a call's callee chain, down the compiler's nodes; null for any other root. */
+function calleeRoot(c: Ts.Node, env: Env): string | null {
+  let raw: Ts.Node = c;
   if (raw.kind === SyntaxKind.CallExpression) raw = (raw as Ts.CallExpression).expression;
   for (;;) {
     const k = raw.kind;
@@ -269,6 +289,11 @@ function connectionOf(n: Node, env: Env): string | null {
     else if (k === SyntaxKind.ThisKeyword) return 'this';
     else return k === SyntaxKind.Identifier ? raw.getText(env.sf.compilerNode) : null;
   }
+}
+
+/** The text of a tagged template's tag when the tag is a name (`sql`), else null. */
+function identifierTag(n: Node): string | null {
+  return Node.isTaggedTemplateExpression(n) && Node.isIdentifier(n.getTag()) ? n.getTag().getText() : null;
 }
 
 /**

@@ -381,6 +381,7 @@ export const kysely: FrameworkSupport = {
   sessionCode: { 'kysely-transaction': (n) => ({ rollback: `await ${n}.rollback().execute()`, guardedRollback: `await ${n}.rollback().execute()`, commit: `await ${n}.commit().execute()`, release: null }) },
   builder: (call, env) => kyselyDml(call, env) ?? translate(call, env),
   rawQuery,
+  rawQueryOnlyInOwnUnits: true,
   // `await db.startTransaction().execute()`.
   sessionOpening(e) {
     const mc = Node.isCallExpression(e) ? methodCall(e) : null;

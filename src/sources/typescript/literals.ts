@@ -81,6 +81,24 @@ export function unwrap(node: Node): Node {
   }
 }
 
+/** The kinds `unwrap` looks through: parentheses, `as`, `satisfies`, `!`, `<T>x`. */
+const TRANSPARENT = new Set<SyntaxKind>([SyntaxKind.ParenthesizedExpression, SyntaxKind.AsExpression, SyntaxKind.SatisfiesExpression, SyntaxKind.NonNullExpression, SyntaxKind.TypeAssertionExpression]);
+
+/**
+ * What `sqlSourceOf(unwrap(expr))` gives when `expr` is, inside what `unwrap` looks through, a
+ * string literal or a template without substitutions (most query arguments), read on the
+ * compiler's nodes (no wrapper); null for any other expression.
+ */
+export function literalSourceOf(expr: ts.Node, file: ts.SourceFile): SqlSource | null {
+  let n = expr;
+  while (TRANSPARENT.has(n.kind as number as SyntaxKind)) n = (n as ts.ParenthesizedExpression).expression;
+  const template = (n.kind as number) === (SyntaxKind.NoSubstitutionTemplateLiteral as number);
+  if (!template && (n.kind as number) !== (SyntaxKind.StringLiteral as number)) return null;
+  const start = n.getStart(file);
+  const pieces = decode(file.text, start + 1, n.end - 1, template, (n as ts.StringLiteral | ts.NoSubstitutionTemplateLiteral).text);
+  return { pieces, interpolated: false, origin: template ? 'template' : 'literal', span: { start, end: n.end } };
+}
+
 /** The SQL source of a string-valued expression, or null when it holds no string literal at all. */
 export function sqlSourceOf(expr: Node, consts: ConstTable, depth = 0): SqlSource | null {
   const pieces: Piece[] = [];

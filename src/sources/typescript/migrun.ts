@@ -143,6 +143,7 @@ export const migrun: FrameworkSupport = {
   },
   builder: translate,
   rawQuery,
+  rawQueryOnlyInOwnUnits: true,
   moveCheck,
   runsSql: (_call, receiver, method, env) => env.framework === 'migrun' && method in EXECUTORS && isContext(receiver, env),
   wrapped() {

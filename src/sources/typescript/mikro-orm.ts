@@ -70,6 +70,7 @@ export const mikroOrm: FrameworkSupport = {
   connections: 'wrapped-handle',
   detect: { imports: /^@mikro-orm\/migrations(\/|$)/ },
   rawQuery,
+  rawQueryOnlyInOwnUnits: true,
   // `this.addSql(knex.schema...)`: SQL, even when it cannot be read.
   runsSql: (call, _receiver, _method, env) => thisCall(call, env) !== null,
   wrapped(env) {

@@ -16,7 +16,12 @@ export function wrapperOf(near: Node, n: Ts.Node): Node {
 
 export class NodeIndex {
   private readonly raw: Ts.Node[] = [];
-  private readonly at = new Map<Ts.Node, number>();
+  /**
+   * Each node's index, kept only for a tree whose nodes' `pos` do not rise in document order at
+   * every step (none the parser makes has been seen): otherwise a node is found by a binary
+   * search on `pos` (a map of every node of every file was a tenth of the indexing's cost).
+   */
+  private at: Map<Ts.Node, number> | null = null;
   private readonly byKind = new Map<SyntaxKind, number[]>();
   private readonly wrapped: (Node | undefined)[] = [];
   private readonly kindCache = new Map<SyntaxKind, Node[]>();
@@ -49,18 +54,36 @@ export class NodeIndex {
     };
     const file = sf.compilerNode;
     pushChildren(file, 1);
+    let ordered = true;
     while (stack.length) {
       const n = stack.pop()!;
       const level = levels.pop()!;
       if (level > depthLimit && !this.deep) this.deep = { offset: n.getStart(file), limit: depthLimit, what: 'syntax' };
       const i = this.raw.length;
-      this.at.set(n, i);
+      if (i > 0 && n.pos < this.raw[i - 1]!.pos) ordered = false;
       this.raw.push(n);
       const list = this.byKind.get(n.kind as number as SyntaxKind);
       if (list) list.push(i);
       else this.byKind.set(n.kind as number as SyntaxKind, [i]);
       pushChildren(n, level + 1);
     }
+    if (!ordered) this.at = new Map(this.raw.map((n, i) => [n, i]));
+  }
+
+  /** The index of one of the file's nodes in `raw`, or undefined for a node the index does not hold. */
+  private indexOf(n: Ts.Node): number | undefined {
+    if (this.at) return this.at.get(n);
+    const raw = this.raw;
+    // The first node at or after n's `pos`, then along the nodes that start there too (a node and its first descendants).
+    let lo = 0;
+    let hi = raw.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (raw[mid]!.pos < n.pos) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < raw.length && raw[k]!.pos === n.pos; k++) if (raw[k] === n) return k;
+    return undefined;
   }
 
   /** The compiler's node of the file. */
@@ -77,7 +100,7 @@ export class NodeIndex {
 
   /** The wrapper of one of the file's compiler nodes (the same object however it is reached). */
   node(n: Ts.Node): Node {
-    const i = this.at.get(n);
+    const i = this.indexOf(n);
     return i === undefined ? wrapperOf(this.sf, n) : this.wrap(i);
   }
 
@@ -106,17 +129,25 @@ export class NodeIndex {
    * wrapper: only the nodes kept get one), in document order.
    */
   ofKindsWhere(kinds: SyntaxKind[], keep: (n: Ts.Node) => boolean): Node[] {
+    return this.indexesWhere(kinds, keep).map((i) => this.wrap(i));
+  }
+
+  /** The compiler's nodes of any of these kinds that pass `keep`, in document order (no wrappers made). */
+  rawOfKindsWhere(kinds: SyntaxKind[], keep: (n: Ts.Node) => boolean): Ts.Node[] {
+    return this.indexesWhere(kinds, keep).map((i) => this.raw[i]!);
+  }
+
+  private indexesWhere(kinds: SyntaxKind[], keep: (n: Ts.Node) => boolean): number[] {
     return kinds
       .flatMap((k) => this.byKind.get(k) ?? [])
       .filter((i) => keep(this.raw[i]!))
-      .sort((a, b) => a - b)
-      .map((i) => this.wrap(i));
+      .sort((a, b) => a - b);
   }
 
   /** Descendants of `node` of one kind. */
   withinOfKind<K extends SyntaxKind>(node: Node, kind: K): Array<KindToNodeMappings[K]> {
-    const i = this.at.get(node.compilerNode);
     if (Node.isSourceFile(node)) return this.ofKind(kind);
+    const i = this.indexOf(node.compilerNode);
     if (i === undefined) return [];
     const end = node.getEnd();
     const out: Node[] = [];

@@ -124,6 +124,7 @@ export const postgresJs: FrameworkSupport = {
   // ley's and postgres-shift's JS migrations import nothing: `` sql`...` `` on the parameter names it.
   detect: { imports: /^postgres$/, byUse: { order: 45, test: (uses, phase) => uses.has('begin') || uses.has('unsafe') || uses.has('file') || tagsWithParam(phase) } },
   rawQuery,
+  rawQueryOnlyInOwnUnits: true,
   // `sql.file('x.sql')` runs a file miglint does not read here.
   runsSql: (call, receiver, method, env) => env.framework === 'postgres-js' && (method === 'file' || method === 'unsafe') && handlesOf(env).has(receiver.getText()) && !!call,
   wrapped: (env) =>

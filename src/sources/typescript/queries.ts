@@ -7,12 +7,12 @@
  * `queryInterface.sequelize.query`, `client.query`, `pool.query`, `db.query`,
  * `sql.unsafe(...)`, and the `` sql`...` `` tag (Kysely's `.execute(db)`, postgres.js).
  */
-import type { CallExpression, TaggedTemplateExpression } from 'ts-morph';
+import type { CallExpression, TaggedTemplateExpression, ts as Ts } from 'ts-morph';
 import { Node, ts } from './morph.js';
 import type { Executor } from '../../core/unit.js';
 import { applyBindings } from './bindings.js';
-import { sqlSourceOf, unwrap, type SqlSource } from './literals.js';
-import type { Env } from './types.js';
+import { literalSourceOf, sqlSourceOf, unwrap, type SqlSource } from './literals.js';
+import type { Env, FrameworkSupport } from './types.js';
 
 export interface RawQuery {
   sql: SqlSource;
@@ -56,6 +56,26 @@ export function rawQueryOf(node: Node, env: Env): RawQuery | null {
 }
 
 /**
+ * The query of a method call that the generic recognition reads as it stands, read on the
+ * compiler's nodes (no wrapper for the call or its parents): `receiver.query('...')`, a method of
+ * QUERY_METHODS that builds no fragment, with one argument, a plain literal (`literalSourceOf`),
+ * in a unit where the framework's builder (`builderMayClaim`) and no module's `rawQuery` can
+ * claim it. The RawQuery `rawQueryOf` gives for such a call; null for any other (ask `rawQueryOf`).
+ */
+export function plainRawQuery(call: Ts.CallExpression, env: Env, support: FrameworkSupport): RawQuery | null {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) || call.arguments.length !== 1) return null;
+  const file = env.nodes.file;
+  const method = callee.name.getText(file);
+  if (!QUERY_METHODS.has(method) || FRAGMENT_METHODS.has(method)) return null;
+  if (support.builder && support.builderMayClaim?.(method, env) !== false) return null;
+  if (env.frameworks.some((f) => f.rawQuery && !(f.rawQueryOnlyInOwnUnits && f.framework !== env.framework))) return null;
+  const sql = literalSourceOf(call.arguments[0]!, file);
+  // callQuery's reading: no bindings without a second argument.
+  return sql && { sql, executor: 'raw', receiver: callee.expression.getText(file), method };
+}
+
+/**
  * The SQL of a query call `receiver.method(sqlArg, ...)`: its first argument (or a pg
  * config object's `text`), read as a literal, template or same-file const; null when
  * it cannot be read. `bindings` applies the library's `?` / `:name` bindings (bindings.ts).
@@ -65,19 +85,25 @@ export function callQuery(node: CallExpression, env: Env, o: { executor: Executo
   if (!ts.isPropertyAccessExpression(callee)) return null;
   const file = node.getSourceFile().compilerNode;
   const method = callee.name.getText(file);
-  let arg = node.getArguments()[o.arg ?? 0];
-  if (!arg) return null;
-  arg = unwrap(arg);
+  // Only an argument that is not a plain literal gets a wrapper (`getArguments()` would make one for each).
+  const first = node.compilerNode.arguments[o.arg ?? 0];
+  if (!first) return null;
+  const found = literalSourceOf(first, file) ?? objectOrExpressionSource(env.nodes.node(first), env);
+  if (!found) return null;
+  const sql = o.bindings ? applyBindings(found, node, method, env) : found;
+  return { sql, executor: o.executor, receiver: callee.expression.getText(file), method };
+}
+
+/** The SQL of a query argument that is no plain literal: an expression, or a pg config object's `text`. */
+function objectOrExpressionSource(expr: Node, env: Env): SqlSource | null {
+  let arg: Node | undefined = unwrap(expr);
   if (Node.isObjectLiteralExpression(arg)) {
     // pg: client.query({ text: 'SELECT ...', values })
     const text = arg.getProperty('text');
     arg = text && Node.isPropertyAssignment(text) ? text.getInitializer() : undefined;
     if (!arg) return null;
   }
-  const found = sqlSourceOf(arg, env.consts);
-  if (!found) return null;
-  const sql = o.bindings ? applyBindings(found, node, method, env) : found;
-  return { sql, executor: o.executor, receiver: callee.expression.getText(file), method };
+  return sqlSourceOf(arg, env.consts);
 }
 
 /** The SQL of a tagged template query (`` sql`...` ``), or null when the template cannot be read. */

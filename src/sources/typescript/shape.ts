@@ -147,7 +147,8 @@ export function importsOf(sf: SourceFile, nodes: NodeIndex): string[] {
   for (const n of nodes.rawOfKind(SyntaxKind.CallExpression) as Ts.CallExpression[]) {
     const callee = n.expression;
     const arg = n.arguments[0];
-    if ((callee.kind === ts.SyntaxKind.ImportKeyword || callee.getText(file) === 'require') && arg && ts.isStringLiteral(arg)) out.push(arg.text);
+    // Only an identifier's text can be `require` (the text of every other callee is not read).
+    if ((callee.kind === ts.SyntaxKind.ImportKeyword || (callee.kind === ts.SyntaxKind.Identifier && callee.getText(file) === 'require')) && arg && ts.isStringLiteral(arg)) out.push(arg.text);
   }
   // `@param {import('knex').Knex} knex` in JSDoc names the framework of a JavaScript migration.
   for (const m of sf.getFullText().matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)) out.push(m[1]!);
@@ -157,9 +158,9 @@ export function importsOf(sf: SourceFile, nodes: NodeIndex): string[] {
 const FUNCTION_KINDS = new Set<number>([ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.MethodDeclaration]);
 
 /** Which phase a node belongs to: the innermost `up`/`down` function around it (found on the compiler's parent links). */
-export function phaseOf(node: Node, phases: PhaseFunction[]): Phase {
+export function phaseOf(node: Node | Ts.Node, phases: PhaseFunction[]): Phase {
   if (phases.length === 0) return 'other';
-  for (let n: Ts.Node | undefined = node.compilerNode; n; n = n.parent) {
+  for (let n: Ts.Node | undefined = node instanceof Node ? node.compilerNode : node; n; n = n.parent) {
     if (!FUNCTION_KINDS.has(n.kind)) continue;
     const p = phases.find((ph) => ph.fn.compilerNode === n);
     if (p) return p.phase;

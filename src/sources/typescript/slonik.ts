@@ -242,6 +242,7 @@ export const slonik: FrameworkSupport = {
     byUse: { order: 40, test: (_uses, phase) => usesSlonik(phase) },
   },
   rawQuery,
+  rawQueryOnlyInOwnUnits: true,
   templatesAreFragments: true,
   runsSql(call, receiver, method, env) {
     if (env.framework !== 'slonik' || !QUERY_METHODS.has(method) || !call) return false;

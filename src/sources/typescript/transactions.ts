@@ -108,10 +108,14 @@ export class CodeTransactions {
     return found ? { label: found.label, key: `${found.name}@${found.start}` } : undefined;
   }
 
+  /** True when `of` gives undefined for every node: nothing opened, and no `{ transaction: t }` option can be written without the word. */
+  get idle(): boolean {
+    return !this.opened.length && !this.regions.length && !this.mentioned;
+  }
+
   /** The code transaction a query or builder call runs in, or undefined. */
   of(node: Node): CodeTransaction | undefined {
-    // Nothing opened, and no `{ transaction: t }` option can be written without the word.
-    if (!this.opened.length && !this.regions.length && !this.mentioned) return undefined;
+    if (this.idle) return undefined;
     let call: Node | undefined = node;
     if (Node.isTaggedTemplateExpression(node)) {
       // sql`...`.execute(trx)

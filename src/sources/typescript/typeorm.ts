@@ -29,7 +29,7 @@ import {
 import { switchText, switchValue } from './switches.js';
 import { unwrap } from './literals.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
-import { typeormDml } from './dml-typeorm.js';
+import { typeormDml, typeormDmlMayClaim } from './dml-typeorm.js';
 
 /**
  * Names as TypeORM's DefaultNamingStrategy derives them: a prefix and a SHA-1 of
@@ -344,9 +344,14 @@ function migrationClass(env: Env): ClassDeclaration | ClassExpression | null {
   return null;
 }
 
+/** `cls`'s `transaction` property: names match as source text, so a file without the word has none (cheaper than listing members). */
+function transactionPropertyOf(cls: ClassDeclaration | ClassExpression, env: Env) {
+  return env.text.includes('transaction') ? cls.getProperty('transaction') : undefined;
+}
+
 function transactionProperty(env: Env) {
-  // A file that never spells the word declares no such property (listing the class's members costs more than looking).
-  return env.text.includes('transaction') ? migrationClass(env)?.getProperty('transaction') : undefined;
+  const cls = migrationClass(env);
+  return cls ? transactionPropertyOf(cls, env) : undefined;
 }
 
 /**
@@ -379,6 +384,8 @@ export const typeorm: FrameworkSupport = {
     'query-runner': (n) => ({ rollback: `await ${n}.rollbackTransaction()`, guardedRollback: `if (${n}.isTransactionActive) await ${n}.rollbackTransaction()`, commit: `await ${n}.commitTransaction()`, release: `await ${n}.release()` }),
   },
   builder: translate,
+  // What translate's three parts can claim: typeormDml's, translateCall's MODELLED, untranslatedBuilder's SQL-sending methods.
+  builderMayClaim: (method, env) => typeormDmlMayClaim(method, env) || MODELLED.has(method) || UNMODELLED.has(method),
   sessionOpening: (e) => (Node.isCallExpression(e) && methodCall(e)?.method === 'createQueryRunner' ? { kind: 'query-runner', opensTransaction: false } : null),
   // The check runs on the migration's own query runner.
   moveCheck(u, check, env) {
@@ -402,7 +409,7 @@ export const typeorm: FrameworkSupport = {
   disableTransaction(env): Edit[] | null {
     const cls = migrationClass(env);
     if (!cls) return null;
-    const init = cls.getProperty('transaction')?.getInitializer();
+    const init = transactionPropertyOf(cls, env)?.getInitializer();
     if (init && switchValue(init, env.consts) === false) return [];
     if (init) return [{ start: init.getStart(), end: init.getEnd(), text: 'false' }];
     const member = `${env.language === 'ts' ? 'public ' : ''}transaction = false${usesSemicolons(env) ? ';' : ''}`;

@@ -139,6 +139,18 @@ export interface FrameworkSupport extends FrameworkModule {
    */
   rawQuery?(node: CallExpression | TaggedTemplateExpression, env: Env): RawQuery | null;
   /**
+   * Set when `rawQuery` returns null for every method call (`receiver.method(...)`) of a unit
+   * of another framework: there such a call that the generic recognition reads as it is (a
+   * `.query('...')` with a literal) is read without asking the hook (or making wrappers).
+   */
+  rawQueryOnlyInOwnUnits?: true;
+  /**
+   * False only where `builder` returns null for every call `receiver.<method>(...)` of this
+   * unit; asked on the compiler's nodes before the call gets a wrapper. Absent: `builder` is
+   * asked of every method call.
+   */
+  builderMayClaim?(method: string, env: Env): boolean;
+  /**
    * In this framework's units a tagged template is a query only where `rawQuery` reads one:
    * the generic `` sql`...` `` recognition (queries.ts) is off (slonik: a token runs only when
    * passed to a query method; `(row) => sql\`(...)\`` builds a fragment).

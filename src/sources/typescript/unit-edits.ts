@@ -6,6 +6,7 @@
  * stands, which connection it runs on) is gathered while the syntax tree is alive; the edits
  * themselves are computed only when a fix asks.
  */
+import type { ts as Ts } from 'ts-morph';
 import type { Edit } from '../../core/diagnostic.js';
 import type { FrontendEdits, Phase, Statement } from '../../core/unit.js';
 import { classify } from '../../sql/classify.js';
@@ -54,8 +55,8 @@ export interface EditFacts {
   /** Where a statement goes before each raw query's statements, worked out when first asked (the tree must be alive). */
   anchors: Map<Statement, () => Anchor | null>;
   pins: Map<Statement, Pin>;
-  /** The call each call's first statement comes from (not a loop's), for a statement inserted just before it. */
-  calls: Map<Statement, Node>;
+  /** The call each call's first statement comes from (not a loop's), for a statement inserted just before it (its compiler node: a wrapper is made if a fix asks). */
+  calls: Map<Statement, Ts.Node>;
   /** Statements of a tagged template whose tag is a name (`sql`), with the tag. */
   tagged: Map<Statement, string>;
 }
@@ -133,7 +134,7 @@ export function frontendEdits(env: Env, support: FrameworkSupport, collector: Co
       const call = calls.get(statement);
       if (!call || statement.phase === 'other') return null;
       needTree();
-      const h = holderOf(call);
+      const h = holderOf(env.nodes.node(call));
       if (!h) return null;
       // On the phase's connection: the phase's raw query (the same receiver as its raw queries); elsewhere the call's own receiver.
       const a = anchorOfStatement(statement);
