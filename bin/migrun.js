@@ -1,19 +1,18 @@
 #!/usr/bin/env node
 // CommonJS, as bin/package.json says (see miglint.js); migrun's own modules are ES modules.
 'use strict';
-const { setFlagsFromString } = require('node:v8');
 const { enableCompileCache } = require('./compile-cache.js');
 const { leanTsMorph } = require('./lean-ts-morph.js');
+const { tuneV8 } = require('./v8-tuning.js');
 
 // Compiled code of the modules a run loads is kept on disk between runs (see compile-cache.js),
 // and ts-morph is loaded without the lib .d.ts texts it carries (see lean-ts-morph.js).
 enableCompileCache();
 leanTsMorph();
 
-// WebAssembly (libpg-query's parser) on V8's baseline compiler only, as bin/miglint.js runs it: the
-// optimising compiler's background work on the parser costs a short run more CPU than it saves.
-// Set before any WebAssembly compiles.
-setFlagsFromString('--liftoff-only');
+// V8's settings for a migrun run (see v8-tuning.js: the parser's WebAssembly on the baseline compiler),
+// before any WebAssembly compiles.
+tuneV8('migrun');
 
 // A reader that goes away (`migrun plan | head`) closes the pipe: the rest of the output is dropped,
 // and the run still ends with its exit code (not a crash on EPIPE).
