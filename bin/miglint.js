@@ -14,8 +14,9 @@ enableCompileCache();
 // ts-morph is loaded without the lib .d.ts texts it carries and miglint never reads (11 MiB).
 leanTsMorph();
 
-// V8's settings for this kind of run (see v8-tuning.js), before any WebAssembly or hot code compiles.
-tuneV8(process.argv[2] === 'lsp' ? 'lsp' : 'cli');
+// V8's settings, the same for the command line, the language server and migrun (see v8-tuning.js),
+// before any WebAssembly or hot code compiles.
+tuneV8();
 
 // `npm run build` also bundles miglint's own modules (dependencies stay as they are) into one
 // CommonJS file per entry under dist/bundle/cli: one read instead of about 200 module loads, and

@@ -10,9 +10,9 @@ const { tuneV8 } = require('./v8-tuning.js');
 enableCompileCache();
 leanTsMorph();
 
-// V8's settings for a migrun run (see v8-tuning.js: the parser's WebAssembly on the baseline compiler),
+// V8's settings, those of every miglint run (see v8-tuning.js),
 // before any WebAssembly compiles.
-tuneV8('migrun');
+tuneV8();
 
 // A reader that goes away (`migrun plan | head`) closes the pipe: the rest of the output is dropped,
 // and the run still ends with its exit code (not a crash on EPIPE).
