@@ -316,10 +316,11 @@ export function sqlPrior(file: string, runner: SqlRunner, settings: LintSettings
   const abs = resolve(file);
   const place = orderPlace(abs, runner);
   if (!place) return null;
-  const s: LintSettings = { ...settings, sqlRunner: runner, sqlRunnerExplicit: true };
   let state: { history: FolderHistory; segment: Segment; seq: number } | null | undefined;
+  // Worked out when a rule first asks about the schema before the file (most files' statements never do).
   const stateOf = () => {
     if (state !== undefined) return state;
+    const s: LintSettings = { ...settings, sqlRunner: runner, sqlRunnerExplicit: true };
     const history = historyOf(place.dir, s);
     const k = history ? placeOf(history.migrations, place.name, runner) : null;
     const v = history && k !== null ? history.before(k) : null;
