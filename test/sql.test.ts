@@ -31,6 +31,24 @@ describe('SourceText and Utf8OffsetMap', () => {
     assert.equal(s.eol, '\r\n');
     assert.equal(s.offsetAt({ line: 2, column: 3 }), s.text.indexOf('🎉'));
   });
+  test('every offset of texts with LF, CRLF and lone CR line ends is placed on the line a split at those ends gives', () => {
+    const pieces = ['a', 'bc', '\n', '\r\n', '\r', 'é', '\n\n', ''];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let n = 0; n < 400; n++) {
+      const own = n % 2 === 0 ? pieces : pieces.filter((p) => !p.includes('\r'));
+      const text = Array.from({ length: next() % 30 }, () => own[next() % own.length]).join('');
+      const lines = text.split(/\r\n|\r|\n/);
+      const s = new SourceText(text);
+      assert.equal(s.lineCount, lines.length, JSON.stringify(text));
+      let offset = 0;
+      lines.forEach((line, i) => {
+        for (let c = 0; c <= line.length; c++) assert.deepEqual(s.positionAt(offset + c), { line: i + 1, column: c + 1 }, `${JSON.stringify(text)} @${offset + c}`);
+        assert.equal(s.lineText(i + 1), line);
+        offset += line.length + (text.startsWith('\r\n', offset + line.length) ? 2 : 1);
+      });
+    }
+  });
 });
 
 describe('parseSql', () => {

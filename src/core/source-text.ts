@@ -18,6 +18,11 @@ export class SourceText {
   constructor(text: string) {
     this.text = text;
     this.lineStarts = [0];
+    if (text.indexOf('\r') < 0) {
+      // LF only (most files): the string search finds each line end without stepping every character.
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+      return;
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10 /* \n */) this.lineStarts.push(i + 1);
