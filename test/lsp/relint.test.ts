@@ -19,6 +19,9 @@ import { configForFile } from '../../src/lint/run.js';
 import { DocumentParses } from '../../src/lsp/parse-cache.js';
 import { prepareAllFrontends } from '../../src/sources/index.js';
 import { withParseMemo, type ParsedSql, type ParseMemo } from '../../src/sql/parse.js';
+import type { ts as Ts } from 'ts-morph';
+import { ts } from '../../src/sources/typescript/morph.js';
+import { openSourceFile } from '../../src/sources/typescript/project.js';
 import { ScriptTrees, withScriptTrees } from '../../src/sources/typescript/script-trees.js';
 import { startLsp, type LspSession } from '../support/lsp-client.js';
 import { repoRoot } from '../support/paths.js';
@@ -160,28 +163,54 @@ function editsOf(text: string): string[] {
   return [typed, deleted, doubled, unbalanced, `${text}\n// more`];
 }
 
+/** A tree's nodes in document order as kind, start and end, with its parse errors: what an incremental parse must reproduce. */
+function shape(sf: Ts.SourceFile): string {
+  const out: number[] = [];
+  const visit = (n: Ts.Node) => {
+    out.push(n.kind, n.pos, n.end);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  const errors = (sf as { parseDiagnostics?: Ts.Diagnostic[] }).parseDiagnostics ?? [];
+  return `${out.join(',')}|${errors.map((d) => `${d.start}:${d.code}`).join(',')}`;
+}
+
 describe('kept syntax trees', () => {
-  test('every TS/JS rule fixture, edited one way after another and linted from its last tree, gets the findings of a fresh lint', async () => {
-    // Each fixture: two of the five edits in turn (each edit, first or second, on a fifth of the fixtures), then back to its text.
+  test('every TS/JS rule fixture, edited one way after another and parsed from its last tree, gets the tree of a fresh parse, and the findings of a fresh lint', async () => {
+    // Each fixture: a line added at the end (nearly every node reused: a cache keyed by compiler nodes then
+    // answers for the old tree), two of the other four edits in turn, then back to its text. Every text's
+    // tree is compared with a fresh parse; the findings are compared for the added line on every fixture and
+    // for every text on every fifth.
     await prepareAllFrontends();
     const loader = new ConfigLoader(new Set(rules.map((r) => r.meta.id)));
     const files = (await discoverFiles([join(repoRoot, 'fixtures', 'rules')], repoRoot)).filter((f) => /\.[cm]?[jt]s$/.test(f));
     assert.ok(files.length > 300, String(files.length));
     const opts = { rules, only: null, directions: null };
     let updated = 0;
+    let linted = 0;
     for (const [k, file] of files.entries()) {
       const config = await configForFile(file, loader);
       const trees = new ScriptTrees();
       const original = readFileSync(file, 'utf8');
       const edits = editsOf(original);
-      for (const text of [original, edits[k % 5]!, edits[(k + 2) % 5]!, original]) {
+      for (const [step, text] of [original, edits[4]!, edits[k % 4]!, edits[(k + 1) % 4]!, original].entries()) {
         const before = trees.last?.tree;
-        const kept = withScriptTrees(trees, () => lintText(file, text, config, opts).findings);
+        const where = `${file}, text ${step}: ${JSON.stringify(text.slice(0, 80))}`;
+        if (step < 2 || k % 5 === 0) {
+          const kept = withScriptTrees(trees, () => lintText(file, text, config, opts).findings);
+          assert.deepEqual(kept, lintText(file, text, config, opts).findings, where);
+          linted++;
+        }
+        if (step > 0) {
+          // The tree the lint kept (or a parse from it), against a fresh parse of the same text.
+          const kept = step < 2 || k % 5 === 0 ? trees.last!.tree : withScriptTrees(trees, () => openSourceFile(file, text)).sf.compilerNode;
+          assert.equal(shape(kept), shape(openSourceFile(file, text).sf.compilerNode), where);
+        }
         if (before && trees.last && trees.last.tree !== before) updated++;
-        assert.deepEqual(kept, lintText(file, text, config, opts).findings, `${file}: ${JSON.stringify(text.slice(0, 80))}`);
       }
     }
     // Each text after the first of a file is parsed from the tree before it.
-    assert.equal(updated, files.length * 3);
+    assert.equal(updated, files.length * 4);
+    assert.ok(linted > files.length * 2, String(linted));
   });
 });
