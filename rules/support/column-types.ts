@@ -8,6 +8,7 @@
  * interpolated template) a display-only fix naming the equivalent.
  */
 import { flatMapped } from '../../src/core/collect.js';
+import { FileMemo } from '../../src/core/file-memo.js';
 import type { Diagnostic, Fix } from '../../src/core/diagnostic.js';
 import type { MigrationUnit, Statement } from '../../src/core/unit.js';
 import { columnTypeSpan, definedColumns, type DefinedColumn } from '../../src/sql/column-defs.js';
@@ -53,9 +54,9 @@ function fixFor(p: TypePreference, d: DefinedColumn, s: Statement, unit: Migrati
 
 /**
  * The columns a statement's node defines, read once per node for all seven type-preference rules
- * (a node's columns depend on the node alone; the language server's shared parses keep them across edits).
+ * (a node's columns depend on the node alone), during the file's lint (see `FileMemo`).
  */
-const columnsByNode = new WeakMap<object, readonly DefinedColumn[]>();
+const columnsByNode = new FileMemo<object, readonly DefinedColumn[]>();
 function columnsOf(node: Statement['node']): readonly DefinedColumn[] {
   let columns = columnsByNode.get(node);
   if (!columns) columnsByNode.set(node, (columns = definedColumns(node)));
@@ -63,7 +64,7 @@ function columnsOf(node: Statement['node']): readonly DefinedColumn[] {
 }
 
 /** Each unit's defined columns with their statements, in order, walked once for the seven rules. */
-const unitColumns = new WeakMap<MigrationUnit, readonly { s: Statement; d: DefinedColumn }[]>();
+const unitColumns = new FileMemo<MigrationUnit, readonly { s: Statement; d: DefinedColumn }[]>();
 function columnsOfUnit(unit: MigrationUnit): readonly { s: Statement; d: DefinedColumn }[] {
   let out = unitColumns.get(unit);
   if (!out) unitColumns.set(unit, (out = flatMapped(unit.statements, (s) => columnsOf(s.node).map((d) => ({ s, d })))));

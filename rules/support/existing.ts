@@ -1,5 +1,6 @@
 /** Shared by the column rules: the altered table's lock, when the table existed before the migration. */
 import { flatMapped } from '../../src/core/collect.js';
+import { FileMemo } from '../../src/core/file-memo.js';
 import type { MigrationUnit, Statement } from '../../src/core/unit.js';
 import { factsOf, type AlterSubcommand, type Effect, type LockFact, type StatementFacts } from '../../src/sql/facts.js';
 
@@ -48,7 +49,7 @@ export function existingTableAlters(unit: MigrationUnit): readonly ExistingAlter
 }
 
 /** The walk of each unit, with the facts object of its first statement it was made from (recomputed facts: a new walk). */
-const walked = new WeakMap<MigrationUnit, { first: StatementFacts | undefined; alters: readonly ExistingAlter[] }>();
+const walked = new FileMemo<MigrationUnit, { first: StatementFacts | undefined; alters: readonly ExistingAlter[] }>();
 
 /** The effect of that kind the subcommand at `index` has on `f.pgVersion` (a rewrite, a scan), if any. */
 export function subcommandEffect(f: StatementFacts, index: number, kind: Effect['kind']): Effect | undefined {

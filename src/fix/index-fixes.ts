@@ -15,6 +15,7 @@ import { classify } from '../sql/classify.js';
 import { factsOf } from '../sql/facts.js';
 import { robustnessGaps } from '../sql/robust.js';
 import { concurrentBuildDropSql, droppedJustBefore, gapFixable, knownIndexName } from './robust-edits.js';
+import { FileMemo } from '../core/file-memo.js';
 
 type MaybeFix = { fix?: Fix };
 
@@ -71,7 +72,7 @@ interface UnitCounts {
   position: Map<Statement, number>;
 }
 
-const counted = new WeakMap<MigrationUnit, UnitCounts>();
+const counted = new FileMemo<MigrationUnit, UnitCounts>();
 
 function countsOf(unit: MigrationUnit): UnitCounts {
   let c = counted.get(unit);
@@ -158,7 +159,7 @@ interface GapCounts {
   total: number;
 }
 
-const gapCounts = new WeakMap<MigrationUnit, Map<string, GapCounts>>();
+const gapCounts = new FileMemo<MigrationUnit, Map<string, GapCounts>>();
 
 function gapCountsOf(unit: MigrationUnit, phase: string): GapCounts {
   let perPhase = gapCounts.get(unit);
@@ -176,7 +177,7 @@ function gapCountsOf(unit: MigrationUnit, phase: string): GapCounts {
 }
 
 /** Per statement, whether it has an IF [NOT] EXISTS gap no fix closes: asked for every finding of a file, so read once each. */
-const unfixableGap = new WeakMap<Statement, boolean>();
+const unfixableGap = new FileMemo<Statement, boolean>();
 
 function hasUnfixableGap(unit: MigrationUnit, o: Statement): boolean {
   let known = unfixableGap.get(o);

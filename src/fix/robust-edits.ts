@@ -15,6 +15,7 @@ import { isPlaceholder } from '../sql/describe.js';
 import { factsOf } from '../sql/facts.js';
 import { sqlIdent } from '../sql/names.js';
 import { concurrentDropIfExistsKey, createdIndexKey, type RobustnessGap } from '../sql/robust.js';
+import { FileMemo } from '../core/file-memo.js';
 
 /** `text` in the letter case of the keywords of `written` (`create index` gets `drop index`). */
 const sameCase = (written: string, text: string) => (/^[^a-zA-Z]*[a-z]/.test(written) ? text.toLowerCase() : text);
@@ -85,7 +86,7 @@ function sqlFix(s: Statement, g: RobustnessGap): Fix | null {
   return at === null ? null : { title: `Add ${g.missing}`, applicability: 'safe', edits: [{ start: at, end: at, text: ` ${g.missing}` }] };
 }
 
-const overlaps = new WeakMap<MigrationUnit, (s: Statement) => boolean>();
+const overlaps = new FileMemo<MigrationUnit, (s: Statement) => boolean>();
 
 /** Whether a statement's span overlaps that of another statement or unanalysed part of its unit: indexed once per unit (the question is asked of every builder statement with a gap). */
 function sharesItsSpan(unit: MigrationUnit): (s: Statement) => boolean {

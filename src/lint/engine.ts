@@ -11,6 +11,7 @@ import { frontendFor, loadUnit, supportedExtensions } from '../sources/index.js'
 import { ruleAppliesTo } from '../sources/registry.js';
 import { applySuppressions, parseSuppressions, suppressionDiagnostics } from './suppressions.js';
 import { partitionPoint } from '../core/search.js';
+import { withFileMemo } from '../core/file-memo.js';
 
 /** Pseudo-rules the engine itself reports. */
 export const SYNTAX_ERROR = 'syntax-error';
@@ -127,6 +128,11 @@ export function phaseLocator(unit: MigrationUnit): (span: Span) => Phase | null 
  * @throws what a frontend or rule throws on a bug (`lintOne` reports it as `internal-error`).
  */
 export function lintText(file: string, text: string, config: ResolvedConfig, options: EngineOptions): LintRun {
+  // What the frontend and the rules cache about this file's objects goes with them (see `FileMemo`).
+  return withFileMemo(() => lintTextNow(file, text, config, options));
+}
+
+function lintTextNow(file: string, text: string, config: ResolvedConfig, options: EngineOptions): LintRun {
   const frontend = frontendFor(file);
   if (frontend === null) {
     const source = new SourceText(text);

@@ -12,6 +12,7 @@
  * The lock level of each subcommand is `alterTableCmdMode` (src/sql/locks.ts).
  */
 import type { ColumnDef, Constraint, Node, TypeName } from 'libpg-query';
+import { FileMemo } from '../core/file-memo.js';
 import type { LockMode } from './lock-modes.js';
 import { alterTableCmdMode, alterTableSubcommandName, stringList } from './locks.js';
 import { fromRangeVar, type RelationName } from './names.js';
@@ -174,7 +175,7 @@ export function constraintFact(c: Constraint, column?: string): ConstraintFact |
 }
 
 /** Each column definition's ColumnFact: read for its statement's facts, its schema delta, its folder's replay and the type rules. */
-const columnFacts = new WeakMap<ColumnDef, ColumnFact>();
+const columnFacts = new FileMemo<ColumnDef, ColumnFact>();
 
 /** A column definition (`CREATE TABLE`, `ADD COLUMN`) as a ColumnFact, made once per definition and shared: read it, never change it. */
 export function columnFact(def: ColumnDef): ColumnFact {
@@ -263,7 +264,7 @@ type Cmd = { subtype?: string; name?: string; def?: Node; missing_ok?: boolean; 
  * The `alterSubcommands` answers per node, by version: a statement's are asked for its facts, its
  * schema delta, its folder's history replay and by rules (`robustnessGaps` asks for version 0).
  */
-const subcommandsOf = new WeakMap<Node, { pgVersion: number; subs: readonly AlterSubcommand[] }[]>();
+const subcommandsOf = new FileMemo<Node, { pgVersion: number; subs: readonly AlterSubcommand[] }[]>();
 
 /**
  * The typed subcommands of an `ALTER TABLE` (or `ALTER MATERIALIZED VIEW`) statement, and of a

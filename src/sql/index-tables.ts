@@ -12,6 +12,7 @@
 import type { MigrationUnit, Phase, Statement } from '../core/unit.js';
 import { dropObjectRelations } from './locks.js';
 import { DEFAULT_SEARCH_PATH, fromRangeVar, lookupKey, lookupSchema, relationKey, resolvedKey, splitKey, type RelationKey, type RelationName } from './names.js';
+import { FileMemo } from '../core/file-memo.js';
 
 /** A named `CREATE INDEX` of the unit. */
 export interface IndexCreation {
@@ -45,7 +46,7 @@ export function droppedIndexKey(n: RelationName, drop: Statement, creations: rea
 }
 
 /** The index keys of an `indexCreations` list, made once per list (a rule asks for each index a unit drops). */
-const CREATED = new WeakMap<readonly IndexCreation[], Set<RelationKey>>();
+const CREATED = new FileMemo<readonly IndexCreation[], Set<RelationKey>>();
 
 /**
  * The table of the index `index` that `drop` drops, when the unit says which:

@@ -7,6 +7,7 @@ import { parsePlPgSQLSync, type Node } from 'libpg-query';
 import { SourceText } from '../core/source-text.js';
 import { classify, constText } from './classify.js';
 import { parseSql } from './parse.js';
+import { FileMemo } from '../core/file-memo.js';
 
 /** `RAISE` levels as PostgreSQL numbers them (elog.h): ERROR is 21; NOTICE 18, WARNING 19. */
 const ERROR_LEVEL = 21;
@@ -141,7 +142,7 @@ interface DoBody {
   failure?: string;
 }
 
-const bodies = new WeakMap<Node, DoBody | null>();
+const bodies = new FileMemo<Node, DoBody | null>();
 
 function parseDoBody(node: Node): DoBody | null {
   if (!('DoStmt' in node)) return null;

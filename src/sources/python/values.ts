@@ -9,13 +9,14 @@ import type { Placeholders } from '../typescript/placeholders.js';
 import { literal } from '../../sql/write.js';
 import { named, type PyNode } from './parse.js';
 import { keywords, positional, sqlSourceOf, textCallArg, unparen, type Bindings } from './strings.js';
+import { FileMemo } from '../../core/file-memo.js';
 
 /**
  * `PyValues.str` by bindings (one file's tree) and node id: the same literal is read by several
  * analyses of an operation (its table name by each rule-facing translation), and reading one walks
  * its string's children across the WebAssembly boundary.
  */
-const STRINGS = new WeakMap<Bindings, Map<number, string | null>>();
+const STRINGS = new FileMemo<Bindings, Map<number, string | null>>();
 
 export class PyValues {
   interpolated = false;

@@ -32,6 +32,7 @@ import { declarationOf } from './scopes.js';
 import { isPhaseParam, methodCall, notTranslated } from './sqlgen.js';
 import { isCallback } from './transactions.js';
 import type { BuiltSql, Env } from './types.js';
+import { FileMemo } from '../../core/file-memo.js';
 
 const MANAGER_METHODS = new Set(['update', 'delete', 'updateAll', 'deleteAll', 'insert', 'increment', 'decrement', 'clear']);
 /** Manager and repository methods that write but are not translated (they depend on entity metadata or on rows read at run time), and why. */
@@ -351,7 +352,7 @@ function onGlobal(call: CallExpression, source: { what: string }): BuiltSql[] {
   );
 }
 
-const spellsBuilder = new WeakMap<Env, boolean>();
+const spellsBuilder = new FileMemo<Env, boolean>();
 
 /** Whether the file's text spells `createQueryBuilder` (looked up once per file: the text can be long, the calls many). */
 function buildsQueries(env: Env): boolean {

@@ -38,6 +38,7 @@ import { CodeTransactions } from './transactions.js';
 import { unknownSqlOf } from './unknown-sql.js';
 import type { Env } from './types.js';
 import { anchorOf, frontendEdits, type Anchor, type Pin } from './unit-edits.js';
+import { FileMemo } from '../../core/file-memo.js';
 
 /**
  * The TypeScript parser's own errors in the file (the first, at most: the rest
@@ -304,7 +305,7 @@ function identifierTag(n: Node): string | null {
  * knex without its transaction, pg's `pool.query`, kysely outside the Migrator's
  * transaction).
  */
-const declared = new WeakMap<Node, Set<string>>();
+const declared = new FileMemo<Node, Set<string>>();
 
 /** Names of the parameters and variables declared inside a function (its nested callbacks included), computed once per function. */
 function declaredIn(fn: Node): Set<string> {

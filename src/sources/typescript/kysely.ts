@@ -16,6 +16,7 @@ import { methodCall, notTranslated } from './sqlgen.js';
 import { Values, alterTableSql, column, columnDef, createIndexSql, createTableSql, dropIndexSql, dropTableSql, literal, qname, referencesSql, type ColumnSpec } from './sqlgen.js';
 import type { BuilderHooks, BuiltSql, Env, FrameworkSupport } from './types.js';
 import { kyselyDml } from './dml-kysely.js';
+import { FileMemo } from '../../core/file-memo.js';
 
 /** A type or expression given as a string or a `sql` template. */
 function sqlText(v: Values, e: Node | undefined): string | null {
@@ -335,7 +336,7 @@ export function importSql(env: Env): { tag: string; edits: Edit[] } | null {
   return { tag: 'sql', edits: [{ start: end, end, text: `${env.source.eol}import { sql } from 'kysely'${semi}` }] };
 }
 
-const aliases = new WeakMap<Env, Set<string>>();
+const aliases = new FileMemo<Env, Set<string>>();
 
 /** Local names of Kysely's `sql` tag imported under another name (`import { sql as kyselySql } from 'kysely'`). */
 function sqlTagAliases(env: Env): Set<string> {

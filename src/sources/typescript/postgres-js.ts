@@ -19,6 +19,7 @@ import { Node, SyntaxKind } from './morph.js';
 import { templateBody } from './edits.js';
 import { callQuery, isFragment, templateQuery, type RawQuery } from './queries.js';
 import type { Env, FrameworkSupport, PhaseFunction } from './types.js';
+import { FileMemo } from '../../core/file-memo.js';
 
 /** Names bound to a postgres.js handle: the phases' parameters, `postgres(...)` results and `begin` / `savepoint` callback parameters. */
 function handles(env: Env): Set<string> {
@@ -40,7 +41,7 @@ function handles(env: Env): Set<string> {
   return names;
 }
 
-const cache = new WeakMap<Env, Set<string>>();
+const cache = new FileMemo<Env, Set<string>>();
 const handlesOf = (env: Env) => {
   let h = cache.get(env);
   if (!h) cache.set(env, (h = handles(env)));

@@ -6,6 +6,7 @@
  * or destructuring defaults.
  */
 import { Node } from './morph.js';
+import { FileMemo } from '../../core/file-memo.js';
 
 /** Whether a binding name (an identifier or a destructuring pattern) binds `name`. */
 function binds(nameNode: Node, name: string): boolean {
@@ -30,7 +31,7 @@ function boundNames(nameNode: Node, out: string[]): string[] {
  * Keyed by the block's wrapper (one per node and parsed file): a compiler node can outlive its file's
  * wrappers (an incremental parse of the document's next text reuses the unchanged nodes).
  */
-const blockDeclarations = new WeakMap<object, Map<string, Node[]>>();
+const blockDeclarations = new FileMemo<object, Map<string, Node[]>>();
 
 function declaredDirectlyIn(block: Node & { getStatements(): Node[] }): Map<string, Node[]> {
   let map = blockDeclarations.get(block);

@@ -22,6 +22,7 @@ import { sqlSourceOf, unwrap } from './literals.js';
 import { sessionFix } from './session-fix.js';
 import { methodCall, span } from './sqlgen.js';
 import type { Env } from './types.js';
+import { FileMemo } from '../../core/file-memo.js';
 
 type Kind = SessionFact['kind'];
 type CloseKind = 'end' | 'release';
@@ -64,7 +65,7 @@ function openingOf(name: string, value: Node, node: Node, env: Env): Opening | n
   return null;
 }
 
-const openingsOf = new WeakMap<Env, readonly Opening[]>();
+const openingsOf = new FileMemo<Env, readonly Opening[]>();
 
 /** The connections and transactions the file's code opens, found once per file (several analyses ask). */
 export function findOpenings(env: Env): readonly Opening[] {

@@ -9,6 +9,7 @@ import { unwrap } from './literals.js';
 import { oneFileHost } from './one-file-host.js';
 import { wrapperOf, type NodeIndex } from './nodes.js';
 import type { FrameworkDetection, FrameworkSupport, FunctionLike, PhaseFunction } from './types.js';
+import { FileMemo } from '../../core/file-memo.js';
 
 const PHASES = new Set(['up', 'down']);
 
@@ -81,7 +82,7 @@ export function findPhases(nodes: NodeIndex): PhaseFunction[] {
 }
 
 /** The type checker of each file that needed one (binding the file is about as costly as parsing it). */
-const checkers = new WeakMap<Ts.SourceFile, Ts.TypeChecker>();
+const checkers = new FileMemo<Ts.SourceFile, Ts.TypeChecker>();
 
 /**
  * The type checker of a file on its own, made on first use: a program of the one file, no lib, no

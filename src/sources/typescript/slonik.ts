@@ -30,6 +30,7 @@ import { moduleSpecifier } from './shape.js';
 import { clientConfiguration } from './slonik-pool.js';
 import { methodCall } from './sqlgen.js';
 import type { Env, FrameworkSupport, PhaseFunction } from './types.js';
+import { FileMemo } from '../../core/file-memo.js';
 
 /** The query methods of a slonik pool, connection and transaction connection; the first argument is the query token. */
 const QUERY_METHODS = new Set(['query', 'any', 'anyFirst', 'many', 'manyFirst', 'maybeOne', 'maybeOneFirst', 'one', 'oneFirst', 'exists', 'stream']);
@@ -110,7 +111,7 @@ function findNames(env: Env): SlonikNames {
   return names;
 }
 
-const cache = new WeakMap<Env, SlonikNames>();
+const cache = new FileMemo<Env, SlonikNames>();
 const namesOf = (env: Env) => {
   let n = cache.get(env);
   if (!n) cache.set(env, (n = findNames(env)));
