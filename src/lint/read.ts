@@ -122,13 +122,40 @@ export async function readSource(file: string, maxBytes: number, seenRegular = f
 
 /** `readSource`, synchronously. */
 export function readSourceSync(file: string, maxBytes: number, seenRegular = false): SourceRead {
+  return takeRead(readRecorded(file, maxBytes, seenRegular));
+}
+
+/** A read made ahead of its use (`readRecorded`), with what `lastRead` is to say once it is used. */
+export interface RecordedRead {
+  read: SourceRead;
+  record: FileRead | null;
+}
+
+/** Uses a read made earlier: `lastRead` then gives its record, as if the file had just been read. */
+export function takeRead(r: RecordedRead): SourceRead {
+  last = r.record;
+  return r.read;
+}
+
+/** `readSourceSync` without touching `lastRead`: the read and its record, for `takeRead` when the text is used. */
+export function readRecorded(file: string, maxBytes: number, seenRegular = false): RecordedRead {
+  const read = readUnrecorded(file, maxBytes, seenRegular);
+  const record = read.ok ? lastMade : null;
+  lastMade = null;
+  return { read, record };
+}
+
+/** The record of the read `readUnrecorded` just made, when it read a whole well-formed file. */
+let lastMade: FileRead | null = null;
+
+function readUnrecorded(file: string, maxBytes: number, seenRegular: boolean): SourceRead {
   const unreadable = (e: unknown): SourceRead => ({
     ok: false,
     special: false,
     message: `This file could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): nothing in it was analysed.`,
     help: 'Check that the file exists and is readable by the user running miglint.',
   });
-  last = null;
+  lastMade = null;
   if (!seenRegular) {
     let before: Stats;
     try {
@@ -164,7 +191,7 @@ export function readSourceSync(file: string, maxBytes: number, seenRegular = fal
       if (bytesRead < want) break; // a short read of a regular file is its end
     }
     const decoded = decodeUtf8(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
-    last = !decoded.invalidUtf8 && length === now.size ? { file, text: decoded.text, size: length, mtimeMs: now.mtimeMs } : null;
+    lastMade = !decoded.invalidUtf8 && length === now.size ? { file, text: decoded.text, size: length, mtimeMs: now.mtimeMs } : null;
     return { ok: true, ...decoded };
   } catch (e) {
     return unreadable(e);

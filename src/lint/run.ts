@@ -18,6 +18,7 @@ import { RunnerDetector } from '../sources/runner-detect.js';
 import { INTERNAL_ERROR, lintText, toFinding, UNANALYZABLE_FILE, unsupportedFileFinding } from './engine.js';
 import { fixText } from './fix.js';
 import { readSource, type InvalidUtf8, type SourceRead } from './read.js';
+import { ReadAhead } from './read-ahead.js';
 
 export interface RunOptions {
   cwd: string;
@@ -204,8 +205,11 @@ export async function runFiles(files: string[], loader: ConfigLoader, options: R
   }
   await prepareFrontends(files);
   const result = newRunResult();
-  for (const file of files) {
-    const { report, write } = await lintSource(file, (max) => readSource(file, max, options.seenRegular?.has(file) ?? false), loader, options, result);
+  // Not with fixes written: a fix written to one path must be what a later path to the same file (a hard link) reads.
+  const ahead = options.fix === 'write' ? null : new ReadAhead(files, loader, options.seenRegular ?? null);
+  for (const [index, file] of files.entries()) {
+    const read = ahead ? (max: number) => ahead.read(index, max) : (max: number) => readSource(file, max, options.seenRegular?.has(file) ?? false);
+    const { report, write } = await lintSource(file, read, loader, options, result);
     if (write !== null) await writeFile(file, write, 'utf8');
     if (onReport) onReport(report);
     else result.files.push(report);
