@@ -188,6 +188,8 @@ interface Found {
 type Explorer = ReturnType<typeof import('cosmiconfig').cosmiconfig>;
 
 /** Finds, loads and caches the configuration that applies to files in each directory. */
+const NO_NAMES: ReadonlySet<string> = new Set();
+
 export class ConfigLoader {
   private explorer: Promise<Explorer> | null = null;
   /** Directory → the configuration of its files. */
@@ -196,7 +198,8 @@ export class ConfigLoader {
   private readonly resolved = new Map<string, Promise<ResolvedConfig>>();
   /** Directory → the configuration file found from it (searching up), or null. */
   private readonly searches = new Map<string, Promise<Found | null>>();
-  private readonly listings = new Map<string, ReadonlySet<string>>();
+  /** Directory → its names, or the error listing it gave (see `listDir`). */
+  private readonly listings = new Map<string, ReadonlySet<string> | Error>();
 
   constructor(
     private readonly knownRules: ReadonlySet<string>,
@@ -248,18 +251,32 @@ export class ConfigLoader {
     return this.explorer;
   }
 
-  /** The names in `dir` (empty when it cannot be listed). */
-  private entries(dir: string): ReadonlySet<string> {
+  /**
+   * The names in `dir`, listed once per loader: the configuration search and the runner detection of
+   * the loader's files (src/lint/run.ts `configForFile`) ask about the same folders.
+   * @throws the error listing `dir` gave, each time it is asked.
+   */
+  listDir(dir: string): ReadonlySet<string> {
     let names = this.listings.get(dir);
-    if (!names) {
+    if (names === undefined) {
       try {
         names = new Set(readdirSync(dir));
-      } catch {
-        names = new Set(); // a folder that cannot be listed holds no configuration we can read (cosmiconfig skips it the same way)
+      } catch (e) {
+        names = e instanceof Error ? e : new Error(String(e));
       }
       this.listings.set(dir, names);
     }
+    if (names instanceof Error) throw names;
     return names;
+  }
+
+  /** The names in `dir` (empty when it cannot be listed). */
+  private entries(dir: string): ReadonlySet<string> {
+    try {
+      return this.listDir(dir);
+    } catch {
+      return NO_NAMES; // a folder that cannot be listed holds no configuration we can read (cosmiconfig skips it the same way)
+    }
   }
 
   /**

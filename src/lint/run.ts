@@ -95,7 +95,7 @@ const detectors = new WeakMap<ConfigLoader, RunnerDetector>();
 export async function configForFile(file: string, loader: ConfigLoader): Promise<ResolvedConfig> {
   const resolved = await loader.forFile(file);
   let detector = detectors.get(loader);
-  if (!detector) detectors.set(loader, (detector = new RunnerDetector()));
+  if (!detector) detectors.set(loader, (detector = new RunnerDetector(process.cwd(), (dir) => loader.listDir(dir))));
   const runnerMetadata = await readRunnerMetadata(file, resolved.settings, detector);
   return runnerMetadata ? { ...resolved, settings: { ...resolved.settings, runnerMetadata } } : resolved;
 }

@@ -38,7 +38,15 @@ export class RunnerDetector {
   /** Per folder, its first file of a name only pop writes (null: none), read once per listing. */
   private readonly popNames = new Map<string, string | null>();
 
-  constructor(private readonly cwd: string = process.cwd()) {}
+  /**
+   * @param cwd what paths in `detectedBy` are relative to.
+   * @param list lists a folder (throwing what `readdirSync` throws): by default `readdirSync`, else a
+   * listing shared with other readers of the same folders (a configuration loader's `listDir`).
+   */
+  constructor(
+    private readonly cwd: string = process.cwd(),
+    private readonly list: (dir: string) => Iterable<string> = (dir) => readdirSync(dir),
+  ) {}
 
   /** The entries of `dir` (empty when it does not exist). @throws the file system's error for anything but a missing folder. */
   entries(dir: string): Promise<ReadonlySet<string>> {
@@ -46,7 +54,8 @@ export class RunnerDetector {
     if (!p) {
       // Listed synchronously: a folder listing is one cheap system call, an asynchronous one a thread-pool round trip.
       try {
-        p = Promise.resolve(new Set(readdirSync(dir)));
+        const names = this.list(dir);
+        p = Promise.resolve(names instanceof Set ? (names as ReadonlySet<string>) : new Set(names));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EACCES') p = Promise.reject(e);
