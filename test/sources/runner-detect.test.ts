@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { rules } from '../../rules/index.js';
 import { ConfigLoader } from '../../src/config/index.js';
 import { explainFile } from '../../src/lint/explain.js';
+import { configForFile } from '../../src/lint/run.js';
 import { lockedVersions, modeOf, prismaExecution } from '../../src/sources/prisma-version.js';
 import { RunnerDetector } from '../../src/sources/runner-detect.js';
 
@@ -75,6 +76,38 @@ describe('runner detection', () => {
     const dir = project(files);
     return new RunnerDetector(dir).detect(join(dir, file));
   };
+
+  test('the folders are listed through the listing it is given: a configuration loader shares its own, each folder listed once', async () => {
+    const dir = project({ 'package.json': '{}', 'm/2024-01-01-000000_a/up.sql': '', 'm/2024-01-01-000000_b/up.sql': '', 'm/2024-01-01-000000_b/metadata.toml': '' });
+    const loader = new ConfigLoader(new Set(rules.map((r) => r.meta.id)));
+    const listed: string[] = [];
+    const detector = new RunnerDetector(dir, (d) => (listed.push(d), loader.listDir(d)));
+    for (const name of ['2024-01-01-000000_a', '2024-01-01-000000_b']) await loader.forFile(join(dir, 'm', name, 'up.sql'));
+    assert.deepEqual(await detector.detect(join(dir, 'm', '2024-01-01-000000_b', 'up.sql')), { runner: 'diesel', detectedBy: 'm/2024-01-01-000000_b/metadata.toml' });
+    assert.equal(await detector.detect(join(dir, 'm', '2024-01-01-000000_a', 'up.sql')), null);
+    assert.equal(new Set(listed).size, listed.length, 'each folder asked for once');
+    // A run's detector (configForFile's) asks its loader: the configuration search and the detection both ask for the file's folder there.
+    const asked: string[] = [];
+    class Counting extends ConfigLoader {
+      override listDir(d: string): ReadonlySet<string> {
+        asked.push(d);
+        return super.listDir(d);
+      }
+    }
+    const counting = new Counting(new Set(rules.map((r) => r.meta.id)));
+    const file = join(dir, 'm', '2024-01-01-000000_b', 'up.sql');
+    assert.equal((await configForFile(file, counting)).settings.runnerMetadata?.runner, 'diesel');
+    assert.equal(asked.filter((d) => d === dirname(file)).length, 2);
+    // What the loader listed for its configuration search is the same set the detector got.
+    assert.equal(loader.listDir(join(dir, 'm', '2024-01-01-000000_b')), loader.listDir(join(dir, 'm', '2024-01-01-000000_b')));
+    assert.ok(loader.listDir(join(dir, 'm', '2024-01-01-000000_b')).has('metadata.toml'));
+    // A folder that cannot be listed: the same error each time, which the detector turns into nothing there for a missing one.
+    assert.throws(() => loader.listDir(join(dir, 'gone')), /ENOENT/);
+    assert.throws(() => loader.listDir(join(dir, 'gone')), /ENOENT/);
+    // A listing of its own makes the detector see only what it lists.
+    const fake = new RunnerDetector(dir, (d) => (d === join(dir, 'm', '2024-01-01-000000_a') ? ['up.sql', 'metadata.toml'] : []));
+    assert.equal((await fake.detect(join(dir, 'm', '2024-01-01-000000_a', 'up.sql')))?.runner, 'diesel');
+  });
 
   test('each runner from its own files', async () => {
     assert.deepEqual(await detect({ 'package.json': '{}', 'prisma/migrations/migration_lock.toml': '', 'prisma/migrations/1_a/migration.sql': '' }, 'prisma/migrations/1_a/migration.sql'), {
