@@ -157,7 +157,8 @@ function lintTextNow(file: string, text: string, config: ResolvedConfig, options
       // A loop, not push(...): a rule may report 100,000 findings on a large file, more arguments than a call takes.
       // Indexed, not for...of: the rules' arrays come in several element kinds, each a new iterator shape that
       // made V8 throw away and recompile this function.
-      const found = plan.run[i]!.rule.check(unit, contexts[i]!);
+      const step = plan.run[i]!;
+      const found = step.check.call(step.rule, unit, contexts[i]!);
       for (let j = 0; j < found.length; j++) diagnostics.push(found[j]!);
     }
   } finally {
@@ -186,7 +187,11 @@ function lintTextNow(file: string, text: string, config: ResolvedConfig, options
 
 /** The rules a file runs, with their severities, and the ids a suppression may name. */
 interface RulePlan {
-  run: { rule: Rule; sev: Severity }[];
+  /**
+   * `check` is the rule's own, read once: the rules are objects of many shapes, where reading
+   * `rule.check` for every rule and file was a lookup V8 cannot cache (about 2 ms of 2,105 files).
+   */
+  run: { rule: Rule; sev: Severity; check: Rule['check'] }[];
   known: ReadonlySet<string>;
   /** Each rule's severity by id, and the engine's pseudo-rules': read only. */
   severities: ReadonlyMap<string, Severity>;
@@ -221,7 +226,7 @@ function rulePlan(config: ResolvedConfig, options: EngineOptions, frontend: NonN
   for (const rule of options.rules) {
     if (options.only && !options.only.has(rule.meta.id)) continue;
     const sev = ruleSeverity(rule, config);
-    if (sev !== 'off' && ruleAppliesTo(rule.meta.appliesTo, frontend)) run.push({ rule, sev });
+    if (sev !== 'off' && ruleAppliesTo(rule.meta.appliesTo, frontend)) run.push({ rule, sev, check: rule.check });
   }
   // Pseudo-rules a comment may name too (a syntax error is never suppressed: see applySuppressions).
   const severities = new Map<string, Severity>([
