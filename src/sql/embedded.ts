@@ -40,12 +40,12 @@ export const PLACEHOLDER_FORMS: readonly PlaceholderForm[] = ['param', 'ident', 
 /** SQL text with, per character, the file range that produced it. */
 export interface RenderedSql {
   sql: string;
-  /** File offset where the piece producing character i starts. */
-  from: Int32Array;
-  /** File offset where the piece producing character i ends. */
-  to: Int32Array;
-  /** File offset of the boundary before character i (i ≤ length); -1 inside an escape or placeholder. */
-  at: Int32Array;
+  /** File offset where the piece producing character `i` (0 ≤ i < length) starts. */
+  from(i: number): number;
+  /** File offset where the piece producing character `i` (0 ≤ i < length) ends. */
+  to(i: number): number;
+  /** File offset of the boundary before character `i` (0 ≤ i ≤ length); -1 inside an escape or placeholder. */
+  at(i: number): number;
   /** Placeholder ranges in `sql`, in order, with the expression each stands for. */
   placeholders: Array<{ start: number; end: number; expr: string }>;
 }
@@ -53,12 +53,18 @@ export interface RenderedSql {
 /**
  * Renders the pieces with each placeholder in the given form (`$n` by default),
  * numbered by `placeholders` (one numbering per unit) when given.
+ *
+ * The map from the SQL back to the file is the pieces themselves: a character's piece is found by
+ * a binary search on where each piece starts in the SQL (a few look-ups per statement), not kept
+ * per character (three 4-byte entries per character of every SQL string a file holds).
  */
 export function render(src: SqlSource, forms: PlaceholderForm[] = [], numbering?: Placeholders): RenderedSql {
-  // First the text each piece stands for (and so the SQL's length), then the maps, straight into typed arrays.
   const values: string[] = new Array<string>(src.pieces.length);
   const placeholders: RenderedSql['placeholders'] = [];
   const numberBase = highestParam(src);
+  /** The pieces that produce at least one character, and where in the SQL each starts (ascending). */
+  const producing: Piece[] = [];
+  const starts: number[] = [];
   let length = 0;
   let n = 0;
   for (let i = 0; i < src.pieces.length; i++) {
@@ -72,32 +78,46 @@ export function render(src: SqlSource, forms: PlaceholderForm[] = [], numbering?
       placeholders.push({ start: length, end: length + value.length, expr: p.expr });
     }
     values[i] = value;
+    if (value.length > 0) {
+      producing.push(p);
+      starts.push(length);
+    }
     length += value.length;
   }
-  const from = new Int32Array(length);
-  const to = new Int32Array(length);
-  const at = new Int32Array(length + 1);
-  let k = 0;
-  for (let i = 0; i < src.pieces.length; i++) {
-    const p = src.pieces[i]!;
-    const count = values[i]!.length;
-    if (p.kind === 'raw') {
-      for (let j = 0; j < count; j++, k++) {
-        from[k] = p.from + j;
-        to[k] = p.from + j + 1;
-        at[k] = p.from + j;
-      }
-    } else {
-      for (let j = 0; j < count; j++, k++) {
-        from[k] = p.from;
-        to[k] = p.to;
-        at[k] = j === 0 ? p.from : -1;
-      }
-    }
-  }
   const last = src.pieces[src.pieces.length - 1];
-  at[length] = last === undefined ? src.span.start : last.kind === 'raw' ? last.from + last.text.length : last.to;
-  return { sql: values.join(''), from, to, at, placeholders };
+  const end = last === undefined ? src.span.start : last.kind === 'raw' ? last.from + last.text.length : last.to;
+  /** The index in `producing` of the piece producing character `i` (0 ≤ i < length). */
+  const pieceAt = (i: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  return {
+    sql: values.join(''),
+    from(i) {
+      const k = pieceAt(i);
+      const p = producing[k]!;
+      return p.kind === 'raw' ? p.from + (i - starts[k]!) : p.from;
+    },
+    to(i) {
+      const k = pieceAt(i);
+      const p = producing[k]!;
+      return p.kind === 'raw' ? p.from + (i - starts[k]!) + 1 : p.to;
+    },
+    at(i) {
+      if (i >= length) return end;
+      const k = pieceAt(i);
+      const p = producing[k]!;
+      if (p.kind === 'raw') return p.from + (i - starts[k]!);
+      return i === starts[k] ? p.from : -1;
+    },
+    placeholders,
+  };
 }
 
 /** A placeholder's SQL text in one form: numbered by `numbering` when given, else `$n` for the n-th. */

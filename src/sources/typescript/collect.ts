@@ -82,10 +82,10 @@ export class Collector {
       const outer: Statement = {
         sql: p.text,
         node: p.node,
-        span: { start: rendered.from[start]!, end: rendered.to[end - 1]! },
+        span: { start: rendered.from(start), end: rendered.to(end - 1) },
         sqlToFile: (o: number) => {
           if (!Number.isInteger(o) || o < 0 || start + o > end) return null;
-          const f = rendered.at[start + o]!;
+          const f = rendered.at(start + o);
           return f < 0 ? null : f;
         },
         origin: src.origin,
@@ -166,6 +166,6 @@ function priorTypes(types: Record<string, string>): Record<string, TypeFact> {
 
 function fileOffset(r: RenderedSql, sqlOffset: number, fallback: number): number {
   if (r.sql.length === 0) return fallback;
-  if (sqlOffset < r.sql.length) return r.from[Math.max(0, sqlOffset)]!;
-  return r.at[r.sql.length]!;
+  if (sqlOffset < r.sql.length) return r.from(Math.max(0, sqlOffset));
+  return r.at(r.sql.length);
 }
