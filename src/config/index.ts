@@ -187,9 +187,10 @@ interface Found {
 
 type Explorer = ReturnType<typeof import('cosmiconfig').cosmiconfig>;
 
-/** Finds, loads and caches the configuration that applies to files in each directory. */
+/** A folder's names when it cannot be listed: none. */
 const NO_NAMES: ReadonlySet<string> = new Set();
 
+/** Finds, loads and caches the configuration that applies to files in each directory. */
 export class ConfigLoader {
   private explorer: Promise<Explorer> | null = null;
   /** Directory → the configuration of its files. */

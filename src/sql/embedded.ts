@@ -6,6 +6,7 @@
  * literals into `Piece`s and render them here.
  */
 import type { Span } from '../core/diagnostic.js';
+import { partitionPoint } from '../core/search.js';
 import type { Placeholders } from '../sources/typescript/placeholders.js';
 
 /** A run of SQL text from one place in the file. */
@@ -87,16 +88,7 @@ export function render(src: SqlSource, forms: PlaceholderForm[] = [], numbering?
   const last = src.pieces[src.pieces.length - 1];
   const end = last === undefined ? src.span.start : last.kind === 'raw' ? last.from + last.text.length : last.to;
   /** The index in `producing` of the piece producing character `i` (0 ≤ i < length). */
-  const pieceAt = (i: number): number => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  const pieceAt = (i: number): number => partitionPoint(starts, (s) => s <= i) - 1;
   return {
     sql: values.join(''),
     from(i) {
