@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { FileMemo, withFileMemo } from '../src/core/file-memo.js';
+import { FileMemo, MemoStore, withFileMemo } from '../src/core/file-memo.js';
 
 describe('per-lint memos', () => {
   test('a value set during a lint is kept for that lint, nested runs included, and is gone in the next lint', () => {
@@ -55,5 +55,18 @@ describe('per-lint memos', () => {
     gc();
     assert.equal(ref.deref(), undefined);
     assert.ok(key);
+  });
+
+  test('a store given to each lint of a document keeps its tables from one lint to the next; another store or none starts afresh', () => {
+    const memo = new FileMemo<object, string>();
+    const key = {};
+    const kept = new MemoStore();
+    withFileMemo(() => memo.set(key, 'first'), kept);
+    assert.equal(withFileMemo(() => memo.get(key), kept), 'first');
+    assert.equal(withFileMemo(() => memo.get(key)), undefined);
+    assert.equal(withFileMemo(() => memo.get(key), new MemoStore()), undefined);
+    // A lint inside one with a store uses the outer tables, whatever it is given.
+    assert.equal(withFileMemo(() => withFileMemo(() => memo.get(key), new MemoStore()), kept), 'first');
+    assert.equal(memo.get(key), undefined, 'outside any lint');
   });
 });

@@ -10,9 +10,11 @@
  * Measured on the 2,105-file SQL set with one rule that caches per unit: 42 MB of objects survived
  * scavenges with its cache in a module-level map, 19 MB with it here.
  *
- * A `FileMemo` made during a file's lint is young, like the objects it is keyed by, and dies with
- * them. Outside any `withFileMemo` (a library caller asking for facts directly) one map is kept, as
- * a module-level `WeakMap` would be.
+ * A memo's table made during a file's lint is young, like the objects it is keyed by, and dies with
+ * them. Outside any `withFileMemo` (a library caller asking for facts directly) one table is kept, as
+ * a module-level `WeakMap` would be. The language server lints one document again and again with
+ * most of its parse nodes kept (src/lsp/parse-cache.ts): it hands each lint of a document the same
+ * `MemoStore`, so what was worked out about a kept node is not worked out again.
  */
 
 /** Bumped when the outermost `withFileMemo` starts and ends: a table made in another epoch is dropped. */
@@ -21,18 +23,31 @@ let epoch = 0;
 let depth = 0;
 /** Every memo made (a few dozen, module-level): their tables are let go when the outermost lint ends. */
 const memos: FileMemo<object, unknown>[] = [];
+/** The store of the outermost `withFileMemo` under way, if it was given one. */
+let store: MemoStore | null = null;
+
+/** Tables kept from one lint to the next of the same document (see the module comment); dropped with the store. */
+export class MemoStore {
+  /** @internal Each memo's table. */
+  readonly tables = new Map<object, WeakMap<object, unknown>>();
+}
 
 /**
- * Runs `fn` (one file's lint) with fresh `FileMemo` tables, dropped when it returns or throws. A call
- * inside another shares the outer call's tables (the values are the same functions of the same keys).
+ * Runs `fn` (one file's lint) with fresh `FileMemo` tables, or those of `kept` when given, let go
+ * when it returns or throws. A call inside another shares the outer call's tables (the values are
+ * the same functions of the same keys), whatever store it is given.
  */
-export function withFileMemo<T>(fn: () => T): T {
-  if (depth++ === 0) epoch++;
+export function withFileMemo<T>(fn: () => T, kept: MemoStore | null = null): T {
+  if (depth++ === 0) {
+    epoch++;
+    store = kept;
+  }
   try {
     return fn();
   } finally {
     if (--depth === 0) {
       epoch++;
+      store = null;
       // Not kept until each memo's next use: a collection before it would find them still reachable.
       for (const m of memos) m.drop();
     }
@@ -50,7 +65,12 @@ export class FileMemo<K extends object, V> {
 
   private current(): WeakMap<K, V> {
     if (this.table === null || this.madeIn !== epoch) {
-      this.table = new WeakMap();
+      let t = store?.tables.get(this) as WeakMap<K, V> | undefined;
+      if (t === undefined) {
+        t = new WeakMap();
+        store?.tables.set(this, t as WeakMap<object, unknown>);
+      }
+      this.table = t;
       this.madeIn = epoch;
     }
     return this.table;

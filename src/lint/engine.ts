@@ -11,7 +11,7 @@ import { frontendFor, loadUnit, supportedExtensions } from '../sources/index.js'
 import { ruleAppliesTo } from '../sources/registry.js';
 import { applySuppressions, parseSuppressions, suppressionDiagnostics } from './suppressions.js';
 import { partitionPoint } from '../core/search.js';
-import { withFileMemo } from '../core/file-memo.js';
+import { withFileMemo, type MemoStore } from '../core/file-memo.js';
 
 /** Pseudo-rules the engine itself reports. */
 export const SYNTAX_ERROR = 'syntax-error';
@@ -37,6 +37,8 @@ export interface EngineOptions {
   only?: ReadonlySet<string> | null;
   /** The directions linted (`--directions`), over the configuration's `directions`; the configuration's when null or absent. */
   directions?: ReadonlySet<Direction> | null;
+  /** The caches to keep from this lint for the next of the same document (`MemoStore`; the language server keeps one per document); fresh ones when absent. */
+  memos?: MemoStore | null;
 }
 
 /** The severity a rule runs at under `config`, or 'off'. */
@@ -129,7 +131,7 @@ export function phaseLocator(unit: MigrationUnit): (span: Span) => Phase | null 
  */
 export function lintText(file: string, text: string, config: ResolvedConfig, options: EngineOptions): LintRun {
   // What the frontend and the rules cache about this file's objects goes with them (see `FileMemo`).
-  return withFileMemo(() => lintTextNow(file, text, config, options));
+  return withFileMemo(() => lintTextNow(file, text, config, options), options.memos ?? null);
 }
 
 function lintTextNow(file: string, text: string, config: ResolvedConfig, options: EngineOptions): LintRun {

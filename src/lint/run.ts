@@ -19,6 +19,7 @@ import { INTERNAL_ERROR, lintText, toFinding, UNANALYZABLE_FILE, unsupportedFile
 import { fixText } from './fix.js';
 import { readSource, type InvalidUtf8, type SourceRead } from './read.js';
 import { ReadAhead } from './read-ahead.js';
+import type { MemoStore } from '../core/file-memo.js';
 
 export interface RunOptions {
   cwd: string;
@@ -43,6 +44,8 @@ export interface RunOptions {
   parseMemo?: ParseMemo | null;
   /** The document's last TypeScript/JavaScript tree, to parse its next text incrementally (`withScriptTrees`; the language server keeps one per open document). */
   scriptTrees?: ScriptTrees | null;
+  /** What the analysis worked out about the document's objects, kept for its next lint (`MemoStore`; the language server keeps one per open document). */
+  memos?: MemoStore | null;
   /** Files that discovery has just found regular (`DiscoverOptions.regular`): read without a second stat first. */
   seenRegular?: ReadonlySet<string> | null;
 }
@@ -113,7 +116,7 @@ export async function lintOne(file: string, text: string, loader: ConfigLoader, 
 
 /** `lintOne` with the file's configuration (`configForFile`) already resolved, for callers that lint one file many times. */
 export async function lintWithConfig(file: string, text: string, config: ResolvedConfig, options: RunOptions, result: RunResult): Promise<{ text: string; source: SourceText; findings: Finding[]; unit?: MigrationUnit | null }> {
-  const engine = { rules: options.rules, only: options.only, directions: options.directions ?? null };
+  const engine = { rules: options.rules, only: options.only, directions: options.directions ?? null, memos: options.memos ?? null };
   let current = text;
   try {
     if (options.fix !== 'off') {

@@ -65,7 +65,7 @@ export class Linter {
       let parses = this.parses.get(doc.uri);
       if (!parses) this.parses.set(doc.uri, (parses = new DocumentParses()));
       parses.nextLint();
-      const { findings, source: linted } = await lintOne(path, text, this.loader, { ...this.runOptions, parseMemo: parses, scriptTrees: parses.trees }, newRunResult());
+      const { findings, source: linted } = await lintOne(path, text, this.loader, { ...this.runOptions, parseMemo: parses, scriptTrees: parses.trees, memos: parses.memos }, newRunResult());
       return { ...base, source: linted, findings, diagnostics: findings.map((f, i) => toLspDiagnostic(f, i, linted, encoding, doc.version, doc.uri)) };
     } catch (e) {
       const message = `miglint could not lint this file: ${(e as Error).message}`;

@@ -5,12 +5,15 @@
  * configuration, so nothing here goes stale: a text not seen before is simply parsed. A
  * TypeScript/JavaScript document's syntax tree is kept too, for the next lint's incremental parse.
  */
+import { MemoStore } from '../core/file-memo.js';
 import type { ParsedSql, ParseMemo } from '../sql/parse.js';
 import { ScriptTrees } from '../sources/typescript/script-trees.js';
 
 export class DocumentParses implements ParseMemo {
   /** The document's last TypeScript/JavaScript tree (`RunOptions.scriptTrees`). */
   readonly trees = new ScriptTrees();
+  /** What the analysis worked out about the kept parses' nodes (`RunOptions.memos`). */
+  readonly memos = new MemoStore();
   /** What the previous lint parsed (or took from the one before), by text. */
   private previous = new Map<string, ParsedSql>();
   /** What this lint has parsed or reused so far. */

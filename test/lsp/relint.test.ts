@@ -17,6 +17,7 @@ import { discoverFiles } from '../../src/lint/discover.js';
 import { lintText } from '../../src/lint/engine.js';
 import { configForFile } from '../../src/lint/run.js';
 import { DocumentParses } from '../../src/lsp/parse-cache.js';
+import { MemoStore } from '../../src/core/file-memo.js';
 import { prepareAllFrontends } from '../../src/sources/index.js';
 import { withParseMemo, type ParsedSql, type ParseMemo } from '../../src/sql/parse.js';
 import type { ts as Ts } from 'ts-morph';
@@ -141,8 +142,9 @@ describe('shared SQL parses', () => {
       const text = readFileSync(file, 'utf8');
       const config = await configForFile(file, loader);
       const alone = lintText(file, text, config, opts).findings;
-      // Twice: the first lint fills the memo, the second reads every parse from it.
-      for (const round of [1, 2]) assert.deepEqual(withParseMemo(memo, () => lintText(file, text, config, opts).findings), alone, `${file} (${round})`);
+      // Twice: the first lint fills the memo, the second reads every parse from it; with the caches kept between them, as the server keeps them.
+      const memos = new MemoStore();
+      for (const round of [1, 2]) assert.deepEqual(withParseMemo(memo, () => lintText(file, text, config, { ...opts, memos }).findings), alone, `${file} (${round})`);
     }
     assert.ok(shared.size > 500, String(shared.size));
   });
@@ -191,13 +193,15 @@ describe('kept syntax trees', () => {
     for (const [k, file] of files.entries()) {
       const config = await configForFile(file, loader);
       const trees = new ScriptTrees();
+      // The caches the server keeps for a document from one lint to the next.
+      const memos = new MemoStore();
       const original = readFileSync(file, 'utf8');
       const edits = editsOf(original);
       for (const [step, text] of [original, edits[4]!, edits[k % 4]!, edits[(k + 1) % 4]!, original].entries()) {
         const before = trees.last?.tree;
         const where = `${file}, text ${step}: ${JSON.stringify(text.slice(0, 80))}`;
         if (step < 2 || k % 5 === 0) {
-          const kept = withScriptTrees(trees, () => lintText(file, text, config, opts).findings);
+          const kept = withScriptTrees(trees, () => lintText(file, text, config, { ...opts, memos }).findings);
           assert.deepEqual(kept, lintText(file, text, config, opts).findings, where);
           linted++;
         }
