@@ -77,7 +77,11 @@ export class Values {
   /** Properties of an object literal (also `new X({...})`, or a const holding one). */
   props(e: Node | undefined): Map<string, Node> | null {
     let n = e ? this.resolve(e) : undefined;
-    if (n && Node.isNewExpression(n)) n = n.getArguments()[0] ? this.resolve(n.getArguments()[0]!) : undefined;
+    if (n && Node.isNewExpression(n)) {
+      // `new TableIndex({...})`: only its first argument is read, so only it gets a wrapper.
+      const first = n.compilerNode.arguments?.[0];
+      n = first ? this.resolve(wrapperOf(n, first)) : undefined;
+    }
     if (!n || !Node.isObjectLiteralExpression(n)) return null;
     const out = new Map<string, Node>();
     // Read on the compiler's nodes (the names as getName() reads them); only the values get wrappers.
