@@ -218,7 +218,9 @@ forEachServer('migrun exec', (server) => {
     const { url, dir } = await leadsDatabase(server);
     const blocker = await idleInTransaction(url, 'SELECT * FROM leads', 'short-lived');
     // Polled from the admin database: a poll connection in `url` would be a session the watcher may take as the command's.
-    const waiting = async () => (await query<{ n: number }>(server.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'migrun-exec-%' AND wait_event_type = 'Lock'"))[0]!.n;
+    // Only the command's sessions in its own database: other suites on the shared server run migrun too.
+    const db = decodeURIComponent(new URL(url).pathname.slice(1));
+    const waiting = async () => (await query<{ n: number }>(server.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'migrun-exec-%' AND wait_event_type = 'Lock' AND datname = $1", [db]))[0]!.n;
     const released = waitFor(async () => (await waiting()) > 0, 30_000, 'a session of the command waiting for the lock')
       .then(() => waitFor(async () => (await waiting()) === 0, 30_000, 'that session to give up on the lock (its 400ms lock timeout)'))
       .then(() => blocker.query('COMMIT'));
