@@ -51,7 +51,7 @@ export class ReadAhead {
   private async fill(from: number): Promise<void> {
     this.batch.clear();
     // Their configurations first (cached per folder): a file's limit is its configuration's.
-    const planned: { file: string; maxBytes: number }[] = [];
+    const planned: { index: number; file: string; maxBytes: number }[] = [];
     let end = from;
     for (; end < this.files.length && planned.length < BATCH_FILES; end++) {
       const file = this.files[end]!;
@@ -62,15 +62,15 @@ export class ReadAhead {
         break; // an invalid configuration: reported when its file's turn comes, after the files before it
       }
       // A file no frontend reads is reported without being read.
-      if (frontendFor(file) !== null) planned.push({ file, maxBytes });
+      if (frontendFor(file) !== null) planned.push({ index: end, file, maxBytes });
     }
     let units = 0;
-    for (const { file, maxBytes } of planned) {
+    for (const { index, file, maxBytes } of planned) {
       const read = readRecorded(file, maxBytes, this.seenRegular?.has(file) ?? false);
       this.batch.set(file, { maxBytes, read });
       if (read.read.ok) units += read.read.text.length;
       if (units >= BATCH_BYTES) {
-        end = this.files.indexOf(file, from) + 1;
+        end = index + 1;
         break;
       }
     }

@@ -139,23 +139,14 @@ export function takeRead(r: RecordedRead): SourceRead {
 
 /** `readSourceSync` without touching `lastRead`: the read and its record, for `takeRead` when the text is used. */
 export function readRecorded(file: string, maxBytes: number, seenRegular = false): RecordedRead {
-  const read = readUnrecorded(file, maxBytes, seenRegular);
-  const record = read.ok ? lastMade : null;
-  lastMade = null;
-  return { read, record };
-}
-
-/** The record of the read `readUnrecorded` just made, when it read a whole well-formed file. */
-let lastMade: FileRead | null = null;
-
-function readUnrecorded(file: string, maxBytes: number, seenRegular: boolean): SourceRead {
-  const unreadable = (e: unknown): SourceRead => ({
-    ok: false,
-    special: false,
-    message: `This file could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): nothing in it was analysed.`,
-    help: 'Check that the file exists and is readable by the user running miglint.',
-  });
-  lastMade = null;
+  const refused = (read: SourceRead): RecordedRead => ({ read, record: null });
+  const unreadable = (e: unknown): RecordedRead =>
+    refused({
+      ok: false,
+      special: false,
+      message: `This file could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): nothing in it was analysed.`,
+      help: 'Check that the file exists and is readable by the user running miglint.',
+    });
   if (!seenRegular) {
     let before: Stats;
     try {
@@ -163,8 +154,8 @@ function readUnrecorded(file: string, maxBytes: number, seenRegular: boolean): S
     } catch (e) {
       return unreadable(e);
     }
-    if (!before.isFile()) return notRegular(fileKind(before));
-    if (before.size > maxBytes) return tooLarge(String(before.size), maxBytes);
+    if (!before.isFile()) return refused(notRegular(fileKind(before)));
+    if (before.size > maxBytes) return refused(tooLarge(String(before.size), maxBytes));
   }
   let fd: number;
   try {
@@ -174,8 +165,8 @@ function readUnrecorded(file: string, maxBytes: number, seenRegular: boolean): S
   }
   try {
     const now = fstatSync(fd);
-    if (!now.isFile()) return notRegular(fileKind(now));
-    if (now.size > maxBytes) return tooLarge(String(now.size), maxBytes);
+    if (!now.isFile()) return refused(notRegular(fileKind(now)));
+    if (now.size > maxBytes) return refused(tooLarge(String(now.size), maxBytes));
     // Read to the end, in chunks, but never more than one chunk past the limit (the file may have grown since it was checked).
     const chunks: Buffer[] = [];
     let length = 0;
@@ -187,12 +178,12 @@ function readUnrecorded(file: string, maxBytes: number, seenRegular: boolean): S
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       length += bytesRead;
-      if (length > maxBytes) return tooLarge(`over ${maxBytes}`, maxBytes);
+      if (length > maxBytes) return refused(tooLarge(`over ${maxBytes}`, maxBytes));
       if (bytesRead < want) break; // a short read of a regular file is its end
     }
     const decoded = decodeUtf8(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
-    lastMade = !decoded.invalidUtf8 && length === now.size ? { file, text: decoded.text, size: length, mtimeMs: now.mtimeMs } : null;
-    return { ok: true, ...decoded };
+    const record = !decoded.invalidUtf8 && length === now.size ? { file, text: decoded.text, size: length, mtimeMs: now.mtimeMs } : null;
+    return { read: { ok: true, ...decoded }, record };
   } catch (e) {
     return unreadable(e);
   } finally {

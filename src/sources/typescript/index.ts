@@ -30,7 +30,7 @@ import { Node, SyntaxKind } from './morph.js';
 import { Placeholders } from './placeholders.js';
 import { loopSources } from './loops.js';
 import { isJsx, openSourceFile, ParserStackError, type OpenSourceFile } from './project.js';
-import { plainRawQuery, rawQueryOf, type RawQuery } from './queries.js';
+import { plainQueriesReadable, plainRawQuery, rawQueryOf, type RawQuery } from './queries.js';
 import { bindingKey } from './scopes.js';
 import { findOpenings, findSessions, type Opening } from './sessions.js';
 import { detectFramework, findPhases, importsOf, phaseOf } from './shape.js';
@@ -182,11 +182,12 @@ function analyse(unit: MigrationUnit, open: OpenSourceFile, nodes: NodeIndex, se
     const tag = q.executor === 'raw' && c.kind === SyntaxKind.TaggedTemplateExpression ? identifierTag(node()) : null;
     if (tag) for (const s of added) tagged.set(s, tag);
   };
+  const plainReadable = plainQueriesReadable(env);
   for (const c of nodes.rawOfKindsWhere([SyntaxKind.CallExpression, SyntaxKind.TaggedTemplateExpression], candidate)) {
     let wrapper: Node | undefined;
     const node = () => (wrapper ??= nodes.node(c));
     // A plain `receiver.query('...')` (most calls of a TypeORM file) is read with no wrapper for the call and its parents.
-    const plain = c.kind === SyntaxKind.CallExpression ? plainRawQuery(c as Ts.CallExpression, env, support) : null;
+    const plain = plainReadable && c.kind === SyntaxKind.CallExpression ? plainRawQuery(c as Ts.CallExpression, env, support) : null;
     if (plain) {
       addQuery(c, node, plain);
       continue;

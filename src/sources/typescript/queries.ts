@@ -56,11 +56,21 @@ export function rawQueryOf(node: Node, env: Env): RawQuery | null {
 }
 
 /**
+ * Whether no module's `rawQuery` hook can claim a method call of this unit (each says so with
+ * `rawQueryOnlyInOwnUnits`, and the unit is another framework's): then `plainRawQuery` may read
+ * its plain queries. The same for every call of a unit: asked once per unit.
+ */
+export function plainQueriesReadable(env: Env): boolean {
+  return !env.frameworks.some((f) => f.rawQuery && !(f.rawQueryOnlyInOwnUnits && f.framework !== env.framework));
+}
+
+/**
  * The query of a method call that the generic recognition reads as it stands, read on the
  * compiler's nodes (no wrapper for the call or its parents): `receiver.query('...')`, a method of
  * QUERY_METHODS that builds no fragment, with one argument, a plain literal (`literalSourceOf`),
- * in a unit where the framework's builder (`builderMayClaim`) and no module's `rawQuery` can
- * claim it. The RawQuery `rawQueryOf` gives for such a call; null for any other (ask `rawQueryOf`).
+ * where the framework's builder cannot claim it (`builderMayClaim`). Ask only in a unit where
+ * `plainQueriesReadable` holds. The RawQuery `rawQueryOf` gives for such a call; null for any
+ * other (ask `rawQueryOf`).
  */
 export function plainRawQuery(call: Ts.CallExpression, env: Env, support: FrameworkSupport): RawQuery | null {
   const callee = call.expression;
@@ -69,7 +79,6 @@ export function plainRawQuery(call: Ts.CallExpression, env: Env, support: Framew
   const method = callee.name.getText(file);
   if (!QUERY_METHODS.has(method) || FRAGMENT_METHODS.has(method)) return null;
   if (support.builder && support.builderMayClaim?.(method, env) !== false) return null;
-  if (env.frameworks.some((f) => f.rawQuery && !(f.rawQueryOnlyInOwnUnits && f.framework !== env.framework))) return null;
   const sql = literalSourceOf(call.arguments[0]!, file);
   // callQuery's reading: no bindings without a second argument.
   return sql && { sql, executor: 'raw', receiver: callee.expression.getText(file), method };
